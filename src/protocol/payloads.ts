@@ -1,0 +1,174 @@
+// Payload schemas of the hermes-chat wire protocol (docs/protocol.md): JSON, UTF-8.
+// Pure: imports zod and protocol/ only.
+import {z} from 'zod';
+import {
+	BROADCAST_ID,
+	PRESENCE_ID,
+	SERVER_ID,
+	isValidUserId,
+	parseTopic,
+} from './topics.js';
+
+/** Largest payload accepted on any chat topic, in bytes. */
+export const MAX_PAYLOAD_BYTES = 16_384;
+/** Longest message `content`, in UTF-16 code units (JavaScript string length). */
+export const MAX_CONTENT_LENGTH = 4_000;
+/** Longest display name, in characters (the `sender_name` column is varchar(100)). */
+export const MAX_NAME_LENGTH = 100;
+/** Longest presence status message, in characters. */
+export const MAX_STATUS_MESSAGE_LENGTH = 200;
+
+/** Delivery states of a message, in order (the Hermes status flow). */
+export const STATUS_FLOW = ['sent', 'received_by_server', 'delivered', 'read'] as const;
+/** One state of {@link STATUS_FLOW}. */
+export type DeliveryStatus = (typeof STATUS_FLOW)[number];
+
+/** Rank of a status in the flow (0 = sent … 3 = read), for "never go backwards" merges. */
+export function statusRank(status: DeliveryStatus): number {
+	return STATUS_FLOW.indexOf(status);
+}
+
+/** Presence states a user can publish. */
+export const PRESENCE_STATES = ['online', 'away', 'busy', 'offline'] as const;
+/** One of {@link PRESENCE_STATES}. */
+export type PresenceState = (typeof PRESENCE_STATES)[number];
+
+const userId = z.string().refine(isValidUserId, 'must be 1-64 of A-Z a-z 0-9 _ . - and not a reserved id');
+const recipientId = z
+	.string()
+	.refine((id) => id === BROADCAST_ID || isValidUserId(id), 'must be a user id or "all"');
+const messageId = z.string().regex(/^[A-Za-z0-9._:-]{1,255}$/, 'must be 1-255 of A-Z a-z 0-9 . _ : -');
+const name = z.string().trim().min(1).max(MAX_NAME_LENGTH);
+const timestamp = z.iso.datetime({offset: true});
+
+/** `type: "message"`: a chat message, QoS 1, on `{base}/{receiver_id}/{sender_id}`. */
+export const messagePayload = z.strictObject({
+	type: z.literal('message'),
+	message_id: messageId,
+	sender_id: userId,
+	sender_name: name,
+	receiver_id: recipientId,
+	content: z.string().min(1).max(MAX_CONTENT_LENGTH),
+	message_type: z.enum(['text']).default('text'),
+	/** Client send time, ISO 8601. */
+	timestamp,
+});
+/** A decoded `message` payload. */
+export type MessagePayload = z.infer<typeof messagePayload>;
+
+/**
+ * `type: "status"`: a delivery receipt, QoS 1, on `{base}/{original_sender}/{user_id}`
+ * (or `{base}/{original_sender}/server` for `received_by_server`).
+ * `user_id` is the user the transition is about: the recipient for `delivered`/`read`,
+ * the original sender for `received_by_server`.
+ */
+export const statusPayload = z.strictObject({
+	type: z.literal('status'),
+	message_id: messageId,
+	status: z.enum(['received_by_server', 'delivered', 'read']),
+	user_id: userId,
+	timestamp,
+});
+/** A decoded `status` payload. */
+export type StatusPayload = z.infer<typeof statusPayload>;
+
+/** `type: "typing"`: QoS 0, never retained, on `{base}/{receiver_id}/{sender_id}`. */
+export const typingPayload = z.strictObject({
+	type: z.literal('typing'),
+	sender_id: userId,
+	sender_name: name,
+	receiver_id: recipientId,
+	is_typing: z.boolean(),
+	timestamp,
+});
+/** A decoded `typing` payload. */
+export type TypingPayload = z.infer<typeof typingPayload>;
+
+/** `type: "presence"`: QoS 1, retained, on `{base}/presence/{user_id}`; also the Last Will. */
+export const presencePayload = z.strictObject({
+	type: z.literal('presence'),
+	user_id: userId,
+	user_name: name,
+	state: z.enum(PRESENCE_STATES),
+	status_message: z.string().max(MAX_STATUS_MESSAGE_LENGTH).default(''),
+	timestamp,
+});
+/** A decoded `presence` payload. */
+export type PresencePayload = z.infer<typeof presencePayload>;
+
+/** Any payload of the protocol, discriminated by `type`. */
+export const chatPayload = z.discriminatedUnion('type', [
+	messagePayload,
+	statusPayload,
+	typingPayload,
+	presencePayload,
+]);
+/** A decoded payload of any type. */
+export type ChatPayload = z.infer<typeof chatPayload>;
+
+/** Result of {@link decodePayload}: a typed payload or a one-line reason. */
+export type Decoded =
+	| {ok: true; payload: ChatPayload; to: string; from: string}
+	| {ok: false; error: string};
+
+/**
+ * Decode and validate one publish: the topic must be `{base}/{to}/{from}`, the payload
+ * at most {@link MAX_PAYLOAD_BYTES} of UTF-8 JSON matching {@link chatPayload}, and the
+ * topic must agree with the payload (the publisher in `from` is the payload's author,
+ * the recipient in `to` is its addressee). Never throws.
+ * @returns `{ok:false, error}` with a one-line reason for anything invalid.
+ */
+export function decodePayload(base: string, topic: string, bytes: Uint8Array): Decoded {
+	const route = parseTopic(base, topic);
+	if (!route) return {ok: false, error: `topic ${JSON.stringify(topic)} is not ${base}/{to}/{from}`};
+	if (bytes.byteLength > MAX_PAYLOAD_BYTES) {
+		return {ok: false, error: `payload of ${bytes.byteLength} bytes exceeds ${MAX_PAYLOAD_BYTES}`};
+	}
+	let json: unknown;
+	try {
+		json = JSON.parse(new TextDecoder('utf-8', {fatal: true}).decode(bytes));
+	} catch (error) {
+		return {ok: false, error: `payload is not UTF-8 JSON (${(error as Error).message})`};
+	}
+	const parsed = chatPayload.safeParse(json);
+	if (!parsed.success) {
+		const issue = parsed.error.issues[0];
+		const where = issue?.path.length ? issue.path.join('.') : 'payload';
+		return {ok: false, error: `invalid ${where}: ${issue?.message ?? 'schema mismatch'}`};
+	}
+	const payload = parsed.data;
+	const mismatch = routeMismatch(payload, route.to, route.from);
+	if (mismatch) return {ok: false, error: mismatch};
+	return {ok: true, payload, to: route.to, from: route.from};
+}
+
+function routeMismatch(p: ChatPayload, to: string, from: string): string | undefined {
+	switch (p.type) {
+		case 'message':
+		case 'typing':
+			if (from !== p.sender_id) return `sender_id ${p.sender_id} published on ${from}'s topic`;
+			if (to !== p.receiver_id) return `receiver_id ${p.receiver_id} published to ${to}'s inbox`;
+			return undefined;
+		case 'status':
+			if (p.status === 'received_by_server') {
+				return from === SERVER_ID ? undefined : `received_by_server may only come from ${SERVER_ID}`;
+			}
+			return from === p.user_id ? undefined : `status by ${p.user_id} published on ${from}'s topic`;
+		case 'presence':
+			if (to !== PRESENCE_ID) return `presence must be published to ${PRESENCE_ID}`;
+			return from === p.user_id ? undefined : `presence of ${p.user_id} published on ${from}'s topic`;
+	}
+}
+
+/**
+ * Encode a payload for publishing (JSON, UTF-8).
+ * @throws Error when the payload does not satisfy its schema (a programming error).
+ */
+export function encodePayload(payload: ChatPayload): Buffer {
+	const checked = chatPayload.parse(payload);
+	const bytes = Buffer.from(JSON.stringify(checked), 'utf8');
+	if (bytes.byteLength > MAX_PAYLOAD_BYTES) {
+		throw new Error(`payload of ${bytes.byteLength} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+	}
+	return bytes;
+}
