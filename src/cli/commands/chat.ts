@@ -1,0 +1,53 @@
+// `hermes-chat [chat]`: the full-screen chat. Wires settings, services (or the embedded
+// hub), the chat client and the TUI together. Composition root: may import every layer.
+import {join} from 'node:path';
+import {Command} from 'commander';
+import {createChatClient} from '../../client/chat-client.js';
+import {ensureHub} from '../../hub/daemon.js';
+import {createLogger} from '../../log.js';
+import {runTui} from '../../tui/run.js';
+import {hermesHome, isEmbedded, resolveServiceConfig, type ServiceFlags} from '../config.js';
+import {AbortError} from '../errors.js';
+import {openSettings, resolveIdentity, type IdentityFlags} from '../settings.js';
+
+type ChatFlags = ServiceFlags & IdentityFlags;
+
+/** The `chat` command (the default when no command is named). */
+export function chatCommand(): Command {
+	return new Command('chat')
+		.description('open the full-screen chat (default; starts the embedded hub when nothing is configured)')
+		.option('-u, --user <id>', 'your user id (env CHAT_USER_ID; remembered)')
+		.option('-n, --name <name>', 'your display name (env CHAT_USER_NAME; remembered)')
+		.option('--mqtt-url <url>', 'MQTT broker, mqtt://[user:pass@]host:port (env MQTT_URL, MQTT_BROKER_HOST)')
+		.option('--database-url <url>', 'PostgreSQL, postgres://user:pass@host:port/db (env DATABASE_URL, POSTGRES_*)')
+		.option('--topic <base>', 'base topic (env MQTT_TOPIC)', undefined)
+		.action(async (flags: ChatFlags) => runChat(flags));
+}
+
+async function runChat(flags: ChatFlags): Promise<void> {
+	const config = resolveServiceConfig(flags);
+	if (!isEmbedded(config) && (!config.mqttUrl || !config.databaseUrl)) {
+		throw new AbortError(
+			`only the ${config.mqttUrl ? 'broker' : 'database'} is configured`,
+			'give both --mqtt-url and --database-url (or neither, for the embedded hub)',
+		);
+	}
+	const settings = openSettings();
+	const identity = await resolveIdentity(flags, settings);
+	const home = hermesHome();
+	const logger = createLogger({name: 'tui', destination: join(home, 'logs', `tui-${identity.userId}.log`)});
+	let {mqttUrl, databaseUrl} = config;
+	if (!mqttUrl || !databaseUrl) {
+		const hub = await ensureHub({
+			home,
+			onProgress: (step: string) => process.stderr.write(`hermes-chat: embedded hub: ${step}\n`),
+		});
+		({mqttUrl, databaseUrl} = hub);
+	}
+	const port = await createChatClient({identity, mqttUrl, databaseUrl, topicBase: config.topicBase, logger});
+	try {
+		await runTui({port, keymap: settings.get('keymap'), notifications: settings.get('notifications')});
+	} finally {
+		await port.close();
+	}
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// The `hermes-chat` executable: parses arguments and hands off to one command.
+// Composition root; may import every layer. The only place that calls process.exit.
+import {readFileSync} from 'node:fs';
+import {Command} from 'commander';
+import {chatCommand} from './commands/chat.js';
+import {hubCommand} from './commands/hub.js';
+import {ingestCommand} from './commands/ingest.js';
+import {migrateCommand} from './commands/migrate.js';
+import {errorLine} from './errors.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+	version: string;
+	description: string;
+};
+
+/** Build the program: `hermes-chat [chat]`, `ingest`, `migrate`, `hub`. */
+export function buildProgram(): Command {
+	const program = new Command('hermes-chat')
+		.description(pkg.description)
+		.version(pkg.version, '-V, --version', 'print the version and exit')
+		.helpOption('-h, --help', 'show help for a command')
+		.showSuggestionAfterError();
+	program.addCommand(chatCommand(), {isDefault: true});
+	program.addCommand(ingestCommand());
+	program.addCommand(migrateCommand());
+	program.addCommand(hubCommand());
+	return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+	try {
+		await buildProgram().parseAsync(argv);
+	} catch (error) {
+		process.stderr.write(`${errorLine(error)}\n`);
+		if (process.env.HERMES_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+		process.exitCode = 1;
+	}
+}
+
+await main(process.argv);
