@@ -1,0 +1,127 @@
+// `hermes-chat hub [start|status|stop]`: the embedded hub in the foreground, or as a background daemon.
+// Composition root: may import hub/, log and cli/.
+import {Command, InvalidArgumentError} from 'commander';
+import {ensureHub, EXIT_HUB_RUNNING, hubStatus, stopHub, type HubStatus} from '../../hub/daemon.js';
+import {runHubForeground} from '../../hub/foreground.js';
+import {DEFAULT_HUB_MQTT_PORT, DEFAULT_HUB_PG_PORT, HubRunningError} from '../../hub/hub.js';
+import {createLogger} from '../../log.js';
+import {hermesHome, resolveServiceConfig} from '../config.js';
+import {AbortError, errorLine} from '../errors.js';
+
+interface HubFlags {
+	mqttPort?: number;
+	pgPort?: number;
+	topic?: string;
+	foreground?: boolean;
+}
+
+/**
+ * The `hub` command: `hermes-chat hub` runs the embedded hub (aedes + PGlite + ingester) in
+ * the foreground, logging JSON lines to stderr; `hub start` starts it in the background,
+ * `hub status` reports it, `hub stop` stops it cleanly. Data lives in `hermesHome()`.
+ */
+export function hubCommand(): Command {
+	const hub = withPortOptions(
+		new Command('hub')
+			.description('run the embedded hub (MQTT broker + PostgreSQL + ingester) in the foreground')
+			.option('--foreground', 'run in this process (the default; used by `hub start`)'),
+	)
+		.addHelpText('after', `\nData, hub.json and hub.log live in HERMES_HOME (now: ${hermesHome()}).`)
+		.action(async (flags: HubFlags) => runForeground(flags));
+	hub.addCommand(
+		withPortOptions(new Command('start').description('start the hub in the background (no-op when it runs)')).action(
+			async (flags: HubFlags) => runStart(flags),
+		),
+	);
+	hub.addCommand(
+		new Command('status')
+			.description('show whether the hub runs, its pid, MQTT and PostgreSQL URLs and data directory')
+			.option('--json', 'print the status as JSON')
+			.action(async (flags: {json?: boolean}) => runStatus(flags)),
+	);
+	hub.addCommand(
+		new Command('stop')
+			.description('stop the background hub cleanly (pending messages are written first)')
+			.action(async () => runStop()),
+	);
+	return hub;
+}
+
+function withPortOptions(command: Command): Command {
+	return command
+		.option('--mqtt-port <port>', `MQTT port, 0 = any free (default ${DEFAULT_HUB_MQTT_PORT})`, parsePort)
+		.option('--pg-port <port>', `PostgreSQL port, 0 = any free (default ${DEFAULT_HUB_PG_PORT})`, parsePort)
+		.option('--topic <base>', 'base topic the ingester serves (env MQTT_TOPIC)');
+}
+
+function parsePort(value: string): number {
+	const port = Number(value);
+	if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError('not a port (0–65535)');
+	return port;
+}
+
+async function runForeground(flags: HubFlags): Promise<void> {
+	const home = hermesHome();
+	const logger = createLogger({name: 'hub'});
+	try {
+		await runHubForeground({
+			home,
+			mqttPort: flags.mqttPort,
+			pgPort: flags.pgPort,
+			topicBase: resolveServiceConfig({topic: flags.topic}).topicBase,
+			logger,
+			onReady: (running) =>
+				logger.info({mqttUrl: running.mqttUrl, databaseUrl: running.databaseUrl, home}, 'hub: ready'),
+		});
+	} catch (error) {
+		if (error instanceof HubRunningError) {
+			// A distinct exit code tells `ensureHub` that it lost a start race to another hub.
+			process.stderr.write(`${errorLine(new AbortError(error.message, 'see `hermes-chat hub status`'))}\n`);
+			process.exitCode = EXIT_HUB_RUNNING;
+			return;
+		}
+		throw error;
+	}
+}
+
+async function runStart(flags: HubFlags): Promise<void> {
+	const home = hermesHome();
+	try {
+		const hub = await ensureHub({
+			home,
+			mqttPort: flags.mqttPort,
+			pgPort: flags.pgPort,
+			topicBase: flags.topic === undefined ? undefined : resolveServiceConfig({topic: flags.topic}).topicBase,
+			onProgress: (phase) => process.stderr.write(`hermes-chat: hub: ${phase}\n`),
+		});
+		process.stdout.write(`hub ${hub.started ? 'started' : 'already running'} (pid ${hub.pid})\n`);
+		process.stdout.write(`MQTT:       ${hub.mqttUrl}\nPostgreSQL: ${hub.databaseUrl}\n`);
+	} catch (error) {
+		throw new AbortError(`could not start the hub: ${(error as Error).message}`, `look at ${home}/hub.log`);
+	}
+}
+
+async function runStatus(flags: {json?: boolean}): Promise<void> {
+	const status = await hubStatus(hermesHome());
+	process.stdout.write(flags.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
+}
+
+/** The human-readable `hub status` text (one `key: value` per line). */
+export function formatStatus(status: HubStatus): string {
+	const lines = [`hub:        ${status.state === 'running' ? 'running' : status.state === 'starting' ? 'starting' : 'not running'}`];
+	if (status.pid !== undefined) lines.push(`pid:        ${status.pid}`);
+	if (status.mqttUrl) lines.push(`MQTT:       ${status.mqttUrl}`);
+	if (status.databaseUrl) lines.push(`PostgreSQL: ${status.databaseUrl}   (psql '${status.databaseUrl}')`);
+	if (status.topicBase) lines.push(`topic:      ${status.topicBase}/#`);
+	if (status.startedAt) lines.push(`since:      ${status.startedAt}`);
+	lines.push(`data:       ${status.dataDir}`, `log:        ${status.logFile}`);
+	return `${lines.join('\n')}\n`;
+}
+
+async function runStop(): Promise<void> {
+	const home = hermesHome();
+	const pid = await stopHub(home).catch((error: Error) => {
+		throw new AbortError(error.message, `look at ${home}/hub.log; kill it with \`kill <pid>\` if it hangs`);
+	});
+	process.stdout.write(pid === undefined ? 'hub: not running\n' : `hub: stopped (pid ${pid})\n`);
+}

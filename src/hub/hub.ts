@@ -1,0 +1,156 @@
+// The embedded hub: aedes broker + PGlite served over the Postgres wire protocol + the ingester, in one process.
+// May import ingest/, store/ (migrations), log and node: modules; aedes/PGlite only through broker.ts and database.ts.
+import {mkdir} from 'node:fs/promises';
+import {join} from 'node:path';
+import {startIngester} from '../ingest/ingester.js';
+import type {Logger} from '../log.js';
+import {DEFAULT_TOPIC_BASE} from '../protocol/index.js';
+import {runMigrations} from '../store/migrate.js';
+import {listenBroker, type EmbeddedBroker} from './broker.js';
+import {openDatabase, type EmbeddedDatabase} from './database.js';
+import {acquireLock, LockHeldError, type FileLock} from './lock.js';
+
+/** Default MQTT port of the hub: not 1883, so it never collides with a local Mosquitto. */
+export const DEFAULT_HUB_MQTT_PORT = 11883;
+/** Default Postgres port of the hub: not 5432, so it never collides with a local PostgreSQL. */
+export const DEFAULT_HUB_PG_PORT = 15432;
+
+/** Start-up phases, in order, for a progress display. */
+export const HUB_PHASES = ['starting broker', 'opening database', 'migrating', 'starting ingester', 'ready'] as const;
+/** One of {@link HUB_PHASES}. */
+export type HubPhase = (typeof HUB_PHASES)[number];
+
+/** Options for {@link startHub}. */
+export interface HubOptions {
+	/** Folder for the database (`{dataDir}/pgdata`) and the lock file (`{dataDir}/hub.lock`). */
+	dataDir: string;
+	/** Interface to bind (default 127.0.0.1: the hub has no authentication). */
+	host?: string;
+	/** MQTT port (default 11883; 0 = any free port). */
+	mqttPort?: number;
+	/** Postgres wire-protocol port (default 15432; 0 = any free port). */
+	pgPort?: number;
+	/** Base topic the ingester subscribes under (default `chat/messages`). */
+	topicBase?: string;
+	logger: Logger;
+	/** Called as each phase begins; opening the database takes ~4 s. */
+	onProgress?: (phase: HubPhase) => void;
+}
+
+/** A running hub. */
+export interface RunningHub {
+	/** `mqtt://127.0.0.1:port` (MQTT 3.1.1; no credentials). */
+	mqttUrl: string;
+	/** `postgres://postgres@127.0.0.1:port/postgres` (no password; `psql` works on it). */
+	databaseUrl: string;
+	mqttPort: number;
+	pgPort: number;
+	topicBase: string;
+	/** Stop the ingester (flushing its batch), the broker, the database server, then close PGlite. */
+	stop(): Promise<void>;
+}
+
+/** Thrown by {@link startHub} when a hub already runs (its port or its data directory is taken). */
+export class HubRunningError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'HubRunningError';
+	}
+}
+
+/**
+ * Start the embedded hub. The MQTT port is bound first, then the data directory is locked,
+ * so of two hubs started at once exactly one opens the database; the other throws
+ * {@link HubRunningError} having touched nothing. Then PGlite opens (~4 s), migrations run,
+ * and the ingester starts on a plain subscription (aedes has no shared subscriptions).
+ * Binds `host` only (default 127.0.0.1).
+ * @throws HubRunningError when the MQTT port or the data directory is taken;
+ *   any other start-up error after closing what was already open.
+ */
+export async function startHub(options: HubOptions): Promise<RunningHub> {
+	const host = options.host ?? '127.0.0.1';
+	const topicBase = options.topicBase ?? DEFAULT_TOPIC_BASE;
+	const log = options.logger;
+	const progress = (phase: HubPhase) => {
+		log.info({phase}, `hub: ${phase}`);
+		options.onProgress?.(phase);
+	};
+	// Closed newest first; the data-directory lock goes last, once PGlite has closed its files.
+	const opened: Array<() => Promise<void>> = [];
+	let lock: FileLock | undefined;
+	const unwind = async () => {
+		for (const close of [...opened].reverse()) {
+			await close().catch((error: Error) => log.warn({err: error.message}, 'hub: error while stopping'));
+		}
+		await lock?.release();
+	};
+	try {
+		progress('starting broker');
+		const broker = await listenOrExplain(host, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT);
+		opened.push(() => broker.close());
+		await mkdir(options.dataDir, {recursive: true});
+		lock = await lockOrExplain(join(options.dataDir, 'hub.lock'));
+		progress('opening database');
+		const database: EmbeddedDatabase = await openDatabase({
+			dataDir: options.dataDir,
+			host,
+			port: options.pgPort ?? DEFAULT_HUB_PG_PORT,
+		});
+		opened.push(() => database.close());
+		progress('migrating');
+		const applied = await runMigrations({databaseUrl: database.url, logger: log});
+		if (applied.length) log.info({applied}, 'hub: migrations applied');
+		progress('starting ingester');
+		const ingester = await startIngester({
+			mqttUrl: broker.url,
+			databaseUrl: database.url,
+			topicBase,
+			migrate: false,
+			clientId: `hermes-hub-ingest-${process.pid}`,
+			logger: log,
+		});
+		opened.push(() => ingester.stop());
+		progress('ready');
+		let stopping: Promise<void> | undefined;
+		return {
+			mqttUrl: broker.url,
+			databaseUrl: database.url,
+			mqttPort: broker.port,
+			pgPort: database.port,
+			topicBase,
+			stop() {
+				stopping ??= (async () => {
+					log.info('hub: stopping');
+					await unwind();
+					log.info('hub: stopped');
+				})();
+				return stopping;
+			},
+		};
+	} catch (error) {
+		await unwind();
+		throw error;
+	}
+}
+
+async function listenOrExplain(host: string, port: number): Promise<EmbeddedBroker> {
+	try {
+		return await listenBroker({host, port});
+	} catch (error) {
+		if ((error as Error).name === 'PortInUseError') {
+			throw new HubRunningError(`MQTT port ${host}:${port} is already in use — a hub (or another broker) runs there`);
+		}
+		throw error;
+	}
+}
+
+async function lockOrExplain(path: string): Promise<FileLock> {
+	try {
+		return await acquireLock(path);
+	} catch (error) {
+		if (error instanceof LockHeldError) {
+			throw new HubRunningError(`a hub (pid ${error.pid}) already uses this data directory`);
+		}
+		throw error;
+	}
+}
