@@ -1,0 +1,122 @@
+// The ingestion service: MQTT chat traffic → validate → batch → one transaction → ✓ receipts.
+// May import live/ (via subscription), store/, protocol/ and log; never pg, mqtt, ink or react.
+import {openDb} from '../store/db.js';
+import {runMigrations} from '../store/migrate.js';
+import {Batcher} from './batcher.js';
+import {Confirmer} from './confirmer.js';
+import {subscribeToChat, type ChatSubscription} from './subscription.js';
+import {emptyStats, type IngestItem, type IngestOptions, type Ingester} from './types.js';
+import {createBatchWriter} from './writer.js';
+
+export type {IngestOptions, Ingester, IngestStats} from './types.js';
+
+/** Delay before a receipt whose message is not stored yet is tried again, in ms. */
+const RECEIPT_RETRY_DELAY_MS = 500;
+
+/**
+ * Start an ingester. Semantics (docs/protocol.md copies these):
+ * - Subscribes at QoS 1 to `{base}/#`, as `$share/{sharedGroup}/{base}/#` when the broker
+ *   offers shared subscriptions (MQTT 5, e.g. Mosquitto), so several ingesters split the load.
+ *   Invalid publishes are logged (one `warn` line: topic + reason) and dropped; `typing` and
+ *   publishes from `server` are ignored.
+ * - `message`s are batched: a batch is written when it reaches `batchSize` items or
+ *   `lingerMs` after its first item; the next batch accumulates while one is written.
+ *   One transaction per batch: chat_messages (ON CONFLICT (message_id) DO NOTHING, so a
+ *   re-sent message is stored once), `sent` (sender's timestamp) and `received_by_server`
+ *   (now) status rows, senders in chat_users, conversation_members for both participants
+ *   of a direct message and the sender of a broadcast (a sender's message advances the
+ *   sender's read marker).
+ * - Only after COMMIT: `{type:'status', status:'received_by_server', user_id: sender,
+ *   message_id, timestamp}` at QoS 1 to `{base}/{sender}/server`, for every message of the
+ *   batch including duplicates (the sender re-sent because it missed the first receipt).
+ * - `delivered`/`read` receipts are stored only for stored messages and only from the
+ *   message's recipient (anyone for a broadcast); a receipt that arrives before its message
+ *   is retried every 0.5 s for `statusRetryMs`, then logged and dropped. `read` advances the
+ *   reader's conversation_members.last_read_seq (GREATEST, row created when missing).
+ * - `presence` upserts chat_users (display name, presence, status message, last seen).
+ * - Postgres down or a transaction failing: the batch is kept and retried with backoff
+ *   (250 ms doubling to 5 s), one log line per attempt; nothing is confirmed before COMMIT,
+ *   nothing is stored twice. An item Postgres rejects as data (SQLSTATE 22/23) is isolated,
+ *   logged and dropped so it cannot block the rest.
+ * - PUBACKs are not held until COMMIT (that serialises to ~45 msg/s): a sender re-publishes
+ *   until it gets its ✓, which covers an ingester that dies with an uncommitted batch.
+ * @throws Error (one line) when migrations fail or the broker is unreachable at start.
+ */
+export async function startIngester(options: IngestOptions): Promise<Ingester> {
+	const logger = options.logger;
+	if (options.migrate ?? true) await runMigrations({databaseUrl: options.databaseUrl, logger});
+	const stats = emptyStats();
+	const db = openDb({
+		databaseUrl: options.databaseUrl,
+		max: 2,
+		applicationName: 'hermes-chat ingest',
+		onError: (error) => logger.warn({err: error.message}, 'idle database connection failed'),
+	});
+	let subscription: ChatSubscription | undefined;
+	let isStopping = false;
+	let isClosed = false;
+	const retryTimers = new Map<NodeJS.Timeout, IngestItem>();
+	const confirmer = new Confirmer((topic, payload) => subscription!.publish(topic, payload), options.topicBase, logger, stats);
+	const batcher: Batcher<IngestItem> = new Batcher<IngestItem>({
+		maxSize: options.batchSize ?? 500,
+		lingerMs: options.lingerMs ?? 10,
+		write: createBatchWriter({
+			db,
+			confirmer,
+			logger,
+			stats,
+			statusRetryMs: options.statusRetryMs ?? 30_000,
+			receiptRetryDelayMs: RECEIPT_RETRY_DELAY_MS,
+			requeue(item, delayMs) {
+				if (isStopping) return batcher.push(item.kind === 'receipt' ? {...item, isFinal: true} : item);
+				const timer = setTimeout(() => {
+					retryTimers.delete(timer);
+					batcher.push(item);
+				}, delayMs);
+				retryTimers.set(timer, item);
+			},
+		}),
+		onRetry: (error, attempt, delayMs) =>
+			logger.warn({err: (error as Error).message, attempt, retryInMs: delayMs, pending: batcher.pending}, 'batch write failed; retrying'),
+	});
+	try {
+		subscription = await subscribeToChat({
+			mqttUrl: options.mqttUrl,
+			topicBase: options.topicBase,
+			sharedGroup: options.sharedGroup ?? 'hermes-ingest',
+			clientId: options.clientId,
+			logger,
+			stats,
+			// After the final flush the pool is closed; a straggler is left to its sender's re-send.
+			onItem: (item) => (isClosed ? undefined : batcher.push(item)),
+		});
+	} catch (error) {
+		await db.close();
+		throw error;
+	}
+	const live = subscription;
+	let stopping: Promise<void> | undefined;
+	return {
+		isShared: live.isShared,
+		stats: () => ({...stats, pending: batcher.pending + retryTimers.size}),
+		stop() {
+			stopping ??= (async () => {
+				isStopping = true;
+				await live.unsubscribe();
+				// Receipts waiting for their message get one last try, then are dropped.
+				for (const [timer, item] of retryTimers) {
+					clearTimeout(timer);
+					batcher.push(item.kind === 'receipt' ? {...item, isFinal: true} : item);
+				}
+				retryTimers.clear();
+				await batcher.flush();
+				isClosed = true;
+				await confirmer.settled(5_000);
+				await live.close();
+				await db.close();
+				logger.info({stats}, 'ingester stopped');
+			})();
+			return stopping;
+		},
+	};
+}

@@ -1,0 +1,138 @@
+// The ingester's MQTT side: connect, subscribe to all chat traffic, decode, hand items on.
+// Imports live/ (the only mqtt importer), protocol/ and ingest types; never pg.
+import {randomUUID} from 'node:crypto';
+import {connectBroker, type BrokerConnection} from '../live/connect.js';
+import type {Logger} from '../log.js';
+import {SERVER_ID, conversationIdFor, decodePayload, ingestSubscription} from '../protocol/index.js';
+import type {IngestItem, IngestStats} from './types.js';
+import type {PublishQos1} from './confirmer.js';
+
+/** Options for {@link subscribeToChat}. */
+export interface SubscriptionOptions {
+	mqttUrl: string;
+	topicBase: string;
+	sharedGroup: string;
+	clientId?: string;
+	logger: Logger;
+	stats: IngestStats;
+	/** Receives every item worth storing, in arrival order. */
+	onItem(item: IngestItem): void;
+}
+
+/** A live subscription. */
+export interface ChatSubscription {
+	/** Whether `$share/{group}/…` was used. */
+	isShared: boolean;
+	/** Publish at QoS 1 on this connection (for receipts). */
+	publish: PublishQos1;
+	/** Stop receiving (UNSUBSCRIBE); never throws. */
+	unsubscribe(): Promise<void>;
+	/** Close the connection, waiting at most `timeoutMs` for a clean DISCONNECT. */
+	close(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Connect (connectBroker: MQTT 5, 3.1.1 fallback, TCP_NODELAY) with a clean start and
+ * subscribe at QoS 1 to `ingestSubscription(base, group)` — a shared subscription only when
+ * the broker reports `sharedSubscriptionAvailable` (Mosquitto 2: yes; aedes: no, so run
+ * one ingester per aedes broker). Each publish is decoded with decodePayload: an invalid one
+ * is logged as one `warn` line (topic and reason) and dropped; `typing` and anything from
+ * `server` (our own receipts) are ignored; `message`, `delivered`/`read` and `presence`
+ * become items. mqtt.js PUBACKs each publish as it arrives: the sender's re-publish until
+ * its ✓, not the PUBACK, is what protects a message against an ingester crash.
+ * @throws Error with a one-line message when the broker is unreachable or refuses the subscription.
+ */
+export async function subscribeToChat(options: SubscriptionOptions): Promise<ChatSubscription> {
+	const {logger, stats, topicBase} = options;
+	const connection: BrokerConnection = await connectBroker({
+		url: options.mqttUrl,
+		clientId: options.clientId ?? `hermes-ingest-${randomUUID().slice(0, 8)}`,
+		clean: true,
+	});
+	const {client} = connection;
+	const isShared = connection.sharedSubscriptionAvailable;
+	const filter = ingestSubscription(topicBase, isShared ? options.sharedGroup : undefined);
+	client.on('error', (error) => logger.warn({err: error.message}, 'broker error'));
+	client.on('offline', () => logger.warn('broker connection lost; reconnecting'));
+	client.on('message', (topic, bytes) => {
+		stats.received++;
+		try {
+			const item = toItem(topicBase, topic, bytes, logger, stats);
+			if (item) options.onItem(item);
+		} catch (error) {
+			// Never let one publish take the ingester down.
+			stats.invalid++;
+			logger.warn({topic, err: (error as Error).message}, 'dropped publish');
+		}
+	});
+	try {
+		const granted = await client.subscribeAsync(filter, {qos: 1});
+		const refused = granted.find((grant) => grant.qos > 2);
+		if (refused) throw new Error(`broker refused subscription ${filter} (reason ${refused.qos})`);
+	} catch (error) {
+		client.end(true);
+		throw error;
+	}
+	logger.info({filter, isShared, protocolVersion: connection.protocolVersion}, 'subscribed');
+	return {
+		isShared,
+		publish: async (topic, payload) => {
+			await client.publishAsync(topic, payload, {qos: 1});
+		},
+		async unsubscribe() {
+			if (!client.connected) return;
+			await client.unsubscribeAsync(filter).catch((error: Error) => logger.warn({err: error.message}, 'unsubscribe failed'));
+		},
+		async close(timeoutMs = 2_000) {
+			let timer: NodeJS.Timeout | undefined;
+			await Promise.race([
+				client.endAsync(false),
+				new Promise<void>((resolve) => (timer = setTimeout(() => (client.end(true), resolve()), timeoutMs))),
+			]);
+			clearTimeout(timer);
+		},
+	};
+}
+
+function toItem(base: string, topic: string, bytes: Buffer, logger: Logger, stats: IngestStats): IngestItem | undefined {
+	const decoded = decodePayload(base, topic, bytes);
+	if (!decoded.ok) {
+		stats.invalid++;
+		logger.warn({topic, reason: decoded.error}, 'dropped invalid publish');
+		return undefined;
+	}
+	const {payload, from} = decoded;
+	if (from === SERVER_ID || payload.type === 'typing') {
+		stats.ignored++;
+		return undefined;
+	}
+	switch (payload.type) {
+		case 'message':
+			stats.messages++;
+			return {
+				kind: 'message',
+				row: {
+					messageId: payload.message_id,
+					senderId: payload.sender_id,
+					senderName: payload.sender_name,
+					receiverId: payload.receiver_id,
+					content: payload.content,
+					messageType: payload.message_type,
+					sentAt: payload.timestamp,
+					conversationId: conversationIdFor(payload.sender_id, payload.receiver_id),
+				},
+			};
+		case 'status':
+			if (payload.status === 'received_by_server') return undefined; // only ever from server
+			return {
+				kind: 'receipt',
+				firstSeenAt: Date.now(),
+				row: {messageId: payload.message_id, status: payload.status, userId: payload.user_id, at: payload.timestamp},
+			};
+		case 'presence':
+			return {
+				kind: 'presence',
+				row: {userId: payload.user_id, name: payload.user_name, state: payload.state, statusMessage: payload.status_message},
+			};
+	}
+}

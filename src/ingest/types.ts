@@ -1,0 +1,86 @@
+// Shapes shared by the ingester's parts: options, the handle, counters and queued items.
+// Pure types; imports store/ and log types only.
+import type {Logger} from '../log.js';
+import type {MessageRow, PresenceRow, ReceiptRow} from '../store/ingest-queries.js';
+
+/** Options for startIngester. */
+export interface IngestOptions {
+	/** `mqtt://[user:password@]host:port` */
+	mqttUrl: string;
+	/** `postgres://…` */
+	databaseUrl: string;
+	/** Topic base, e.g. `chat/messages` (protocol DEFAULT_TOPIC_BASE). */
+	topicBase: string;
+	/** MQTT 5 shared subscription group (default `hermes-ingest`); used only when the broker offers it. */
+	sharedGroup?: string;
+	/** Largest batch, in items (default 500). */
+	batchSize?: number;
+	/** How long the first item of a batch waits for company, in ms (default 10). */
+	lingerMs?: number;
+	/** How long a receipt whose message is not stored yet is retried, in ms (default 30 000). */
+	statusRetryMs?: number;
+	/** MQTT client id (default `hermes-ingest-<random>`). */
+	clientId?: string;
+	/** Run migrations before subscribing (default true). */
+	migrate?: boolean;
+	logger: Logger;
+}
+
+/** Counters since start (monotonic, except `pending`). */
+export interface IngestStats {
+	/** Publishes received from the broker. */
+	received: number;
+	/** Publishes dropped by decodePayload (logged). */
+	invalid: number;
+	/** Valid publishes the ingester does not store (typing, the server's own receipts). */
+	ignored: number;
+	/** `message` publishes queued for writing (duplicates included). */
+	messages: number;
+	/** Rows added to chat_messages. */
+	inserted: number;
+	/** Messages that were already stored (re-sends, QoS 1 redelivery). */
+	duplicates: number;
+	/** delivered/read receipts stored (or already stored). */
+	receiptsStored: number;
+	/** Times a receipt was put back because its message was not stored yet. */
+	receiptsRetried: number;
+	/** Receipts given up on (message never arrived, or not from the message's recipient). */
+	receiptsDropped: number;
+	/** Presence updates written to chat_users. */
+	presences: number;
+	/** Items dropped because Postgres rejected their data (logged). */
+	poisoned: number;
+	/** Committed batch transactions. */
+	batches: number;
+	/** Failed batch attempts (each retried with backoff). */
+	writeFailures: number;
+	/** `received_by_server` receipts published. */
+	confirmationsPublished: number;
+	/** Items queued or being written, not committed yet. */
+	pending: number;
+}
+
+/** A running ingester. */
+export interface Ingester {
+	/** Unsubscribe, write what is queued, wait for the last receipts, close MQTT and the pool. */
+	stop(): Promise<void>;
+	/** A snapshot of the counters. */
+	stats(): IngestStats;
+	/** Whether the broker granted an MQTT 5 shared subscription (false on aedes / 3.1.1). */
+	readonly isShared: boolean;
+}
+
+/** One unit of work in a batch. */
+export type IngestItem =
+	| {kind: 'message'; row: MessageRow}
+	| {kind: 'receipt'; row: ReceiptRow; firstSeenAt: number; isFinal?: boolean}
+	| {kind: 'presence'; row: PresenceRow};
+
+/** A fresh, zeroed {@link IngestStats}. */
+export function emptyStats(): IngestStats {
+	return {
+		received: 0, invalid: 0, ignored: 0, messages: 0, inserted: 0, duplicates: 0,
+		receiptsStored: 0, receiptsRetried: 0, receiptsDropped: 0, presences: 0, poisoned: 0,
+		batches: 0, writeFailures: 0, confirmationsPublished: 0, pending: 0,
+	};
+}

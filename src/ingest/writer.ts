@@ -1,0 +1,112 @@
+// Turns a batch of queued items into one transaction, then confirms and re-queues receipts.
+// Imports store/ (writes), protocol/ and ingest/ parts; never pg or mqtt directly.
+import type {Logger} from '../log.js';
+import type {Db} from '../store/db.js';
+import {writeIngestBatch, type IngestBatch, type MessageRow} from '../store/ingest-queries.js';
+import type {Confirmer} from './confirmer.js';
+import type {IngestItem, IngestStats} from './types.js';
+
+/** What {@link createBatchWriter} needs. */
+export interface BatchWriterOptions {
+	db: Db;
+	confirmer: Confirmer;
+	logger: Logger;
+	stats: IngestStats;
+	/** How long a receipt for a not-yet-stored message is retried, in ms. */
+	statusRetryMs: number;
+	/** Delay before a `missing` receipt is queued again, in ms. */
+	receiptRetryDelayMs: number;
+	/** Queue an item again later (the writer calls it for receipts whose message is missing). */
+	requeue(item: IngestItem, delayMs: number): void;
+	/** Clock in ms (tests). */
+	now?: () => number;
+}
+
+/**
+ * Make the Batcher's write function. Per batch: one transaction (writeIngestBatch); after
+ * COMMIT, receipts for every message in it; `missing` receipts go back in the queue until
+ * `statusRetryMs` after they first arrived, then are logged and dropped.
+ * A transient failure (connection lost, deadlock) is thrown so the Batcher retries the whole
+ * batch. A data error (SQLSTATE class 22/23, e.g. a timestamp Postgres cannot store) is
+ * isolated by splitting the batch in halves until the offending item is found; that item is
+ * logged and dropped (never confirmed) so it cannot block the items behind it.
+ */
+export function createBatchWriter(options: BatchWriterOptions): (items: IngestItem[]) => Promise<void> {
+	const now = options.now ?? Date.now;
+	const {logger, stats} = options;
+
+	async function commit(items: IngestItem[]): Promise<void> {
+		const batch = toBatch(items);
+		const result = await writeIngestBatch(options.db, batch);
+		stats.batches++;
+		stats.inserted += result.inserted;
+		stats.duplicates += batch.messages.length - result.inserted;
+		stats.presences += batch.presences.length;
+		options.confirmer.confirm(batch.messages);
+		const receipts = items.filter((item) => item.kind === 'receipt');
+		result.receiptOutcomes.forEach((outcome, i) => {
+			const item = receipts[i];
+			if (!item) return;
+			if (outcome === 'stored') stats.receiptsStored++;
+			else if (outcome === 'rejected') {
+				stats.receiptsDropped++;
+				logger.warn({messageId: item.row.messageId, userId: item.row.userId}, 'receipt dropped: not from the message recipient');
+			} else if (!item.isFinal && now() - item.firstSeenAt < options.statusRetryMs) {
+				stats.receiptsRetried++;
+				options.requeue(item, options.receiptRetryDelayMs);
+			} else {
+				stats.receiptsDropped++;
+				logger.warn({messageId: item.row.messageId, status: item.row.status}, 'receipt dropped: message never stored');
+			}
+		});
+	}
+
+	async function isolate(items: IngestItem[]): Promise<void> {
+		try {
+			await commit(items);
+		} catch (error) {
+			if (!isDataError(error)) throw error;
+			if (items.length === 1) {
+				stats.poisoned++;
+				logger.warn({item: describe(items[0]!), err: (error as Error).message}, 'dropped an item Postgres rejects');
+				return;
+			}
+			const half = Math.ceil(items.length / 2);
+			await isolate(items.slice(0, half));
+			await isolate(items.slice(half));
+		}
+	}
+
+	return async (items) => {
+		try {
+			await isolate(items);
+		} catch (error) {
+			stats.writeFailures++;
+			throw error;
+		}
+	};
+}
+
+function toBatch(items: readonly IngestItem[]): IngestBatch {
+	const messages: MessageRow[] = [];
+	const receipts: IngestBatch['receipts'][number][] = [];
+	const presences: IngestBatch['presences'][number][] = [];
+	for (const item of items) {
+		if (item.kind === 'message') messages.push(item.row);
+		else if (item.kind === 'receipt') receipts.push(item.row);
+		else presences.push(item.row);
+	}
+	return {messages, receipts, presences};
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation). */
+function isDataError(error: unknown): boolean {
+	const code = (error as {code?: unknown}).code;
+	return typeof code === 'string' && /^2[23]/.test(code);
+}
+
+function describe(item: IngestItem): Record<string, string> {
+	if (item.kind === 'message') return {kind: item.kind, messageId: item.row.messageId, senderId: item.row.senderId};
+	if (item.kind === 'receipt') return {kind: item.kind, messageId: item.row.messageId, userId: item.row.userId};
+	return {kind: item.kind, userId: item.row.userId};
+}
