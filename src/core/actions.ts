@@ -1,0 +1,31 @@
+// UI actions: what the keyboard, the composer and the shell's I/O replies ask of the chat state.
+// Pure types: imports core/ only.
+import type {NotifyMode, Overlay, Pane} from './state.js';
+import type {ChatEvent, MessageStatusReport, Receipt} from './types.js';
+
+/**
+ * An action from the user interface (kebab-case, as in ink-ui's state hooks). Alongside
+ * {@link ChatEvent}s these are the only inputs of `chatReducer`.
+ * Distances (`by`) are in list entries, messages or terminal rows; ±Infinity means "to the end".
+ */
+export type UiAction =
+	| {type: 'focus-cycled'; direction: 1 | -1}
+	| {type: 'focus-moved'; pane: Pane}
+	| {type: 'list-moved'; by: number}
+	| {type: 'message-selection-moved'; by: number}
+	| {type: 'conversation-opened'; conversationId: string; peerName?: string}
+	/** `by` rows; positive scrolls up (towards older messages). */
+	| {type: 'thread-scrolled'; by: number}
+	| {type: 'overlay-opened'; overlay: Overlay}
+	| {type: 'overlay-closed'}
+	| {type: 'switcher-query-changed'; query: string}
+	| {type: 'switcher-moved'; by: number}
+	| {type: 'info-loaded'; messageId: string; receipts: readonly Receipt[]}
+	| {type: 'status-loaded'; reports: readonly MessageStatusReport[]}
+	/** Set the global mode, or one conversation's when `conversationId` is given. */
+	| {type: 'notify-configured'; mode: NotifyMode; conversationId?: string}
+	| {type: 'terminal-resized'; columns: number; rows: number}
+	| {type: 'quit-requested'};
+
+/** Everything `chatReducer` accepts. */
+export type ChatAction = ChatEvent | UiAction;

@@ -1,0 +1,166 @@
+// Composer commands: a typed line → a typed Command or a one-line error.
+// Pure: imports protocol/ and core/ only.
+import {BROADCAST_ID, isValidUserId, MAX_CONTENT_LENGTH, MAX_STATUS_MESSAGE_LENGTH} from '../protocol/index.js';
+import {infoTarget} from './selectors.js';
+import type {ChatState, NotifyMode} from './state.js';
+
+/** A parsed composer line. */
+export type Command =
+	| {kind: 'say'; to: string; text: string}
+	| {kind: 'send'; to: string; text: string}
+	| {kind: 'broadcast'; text: string}
+	| {kind: 'history'; limit: number}
+	| {kind: 'history-before'; before: Date}
+	| {kind: 'status'}
+	| {kind: 'typing'; to: string}
+	| {kind: 'open'; to: string}
+	| {kind: 'presence'; state: 'online' | 'away' | 'busy'; message: string}
+	| {kind: 'info'; messageId: string}
+	| {kind: 'notify'; mode: NotifyMode; scope: 'conversation' | 'global'}
+	| {kind: 'help'}
+	| {kind: 'quit'};
+
+/** Result of {@link parseCommand}. */
+export type ParsedCommand = {ok: true; command: Command} | {ok: false; error: string};
+
+/** Every command with its usage, for `/help` and the help overlay. */
+export const COMMAND_HELP: readonly (readonly [string, string])[] = [
+	['/send <user> <text>', 'send a message to a user'],
+	['/broadcast <text>', 'send a message to everyone'],
+	['/history [n]', 'show the last n messages of the open conversation (default 50)'],
+	['/history --before <date>', 'jump to the messages before a date (YYYY-MM-DD[THH:MM])'],
+	['/status', 'my recent messages and their states, in words'],
+	['/typing <user>', 'tell a user I am typing'],
+	['/open <user>', 'open the conversation with a user'],
+	['/away [message]', 'set my presence to away'],
+	['/busy [message]', 'set my presence to busy'],
+	['/online', 'set my presence to online'],
+	['/info', 'stored / delivered / read times of the selected (or my last) message'],
+	['/notify on|off|bell|desktop [global]', 'notifications for this conversation (or all)'],
+	['/help', 'keys and commands'],
+	['/quit', 'leave'],
+];
+
+const DEFAULT_HISTORY = 50;
+const MAX_HISTORY = 1_000;
+const HELP_HINT = 'type /help for the list';
+
+/**
+ * Parse one composer line. Plain text goes to the open conversation; `//text` sends
+ * `/text` literally. Errors are one line and say what to do.
+ */
+export function parseCommand(line: string, state: ChatState): ParsedCommand {
+	const text = line.trim();
+	if (text === '') return {ok: false, error: 'nothing to send'};
+	if (!text.startsWith('/') || text.startsWith('//')) {
+		const body = text.startsWith('//') ? text.slice(1) : line.trimEnd();
+		if (!state.openConversationId) return {ok: false, error: 'no conversation open — pick one in the list or use /open <user>'};
+		return withText(body, (t) => ({kind: 'say', to: openPeer(state), text: t}));
+	}
+	const [name = '', ...rest] = text.slice(1).split(/\s+/);
+	const args = rest;
+	const tail = text.slice(1 + name.length).trim();
+	switch (name.toLowerCase()) {
+		case 'send': {
+			const [to, ...words] = args;
+			if (!to || words.length === 0) return usage('/send <user> <text>');
+			const userError = checkUser(to, true);
+			if (userError) return {ok: false, error: userError};
+			return withText(tail.slice(to.length).trim(), (t) => ({kind: 'send', to, text: t}));
+		}
+		case 'broadcast':
+			if (!tail) return usage('/broadcast <text>');
+			return withText(tail, (t) => ({kind: 'broadcast', text: t}));
+		case 'history':
+			return parseHistory(args, state);
+		case 'status':
+			return {ok: true, command: {kind: 'status'}};
+		case 'typing':
+		case 'open': {
+			const [to] = args;
+			if (!to || args.length !== 1) return usage(`/${name.toLowerCase()} <user>`);
+			const userError = checkUser(to, name.toLowerCase() === 'open');
+			if (userError) return {ok: false, error: userError};
+			return {ok: true, command: {kind: name.toLowerCase() as 'typing' | 'open', to}};
+		}
+		case 'away':
+		case 'busy':
+		case 'online': {
+			const message = name.toLowerCase() === 'online' ? '' : tail;
+			if (message.length > MAX_STATUS_MESSAGE_LENGTH) return {ok: false, error: `status message is longer than ${MAX_STATUS_MESSAGE_LENGTH} characters`};
+			return {ok: true, command: {kind: 'presence', state: name.toLowerCase() as 'online' | 'away' | 'busy', message}};
+		}
+		case 'info': {
+			const target = infoTarget(state);
+			if (!target) return {ok: false, error: 'no message of mine selected — open a conversation and select one with ↑/↓ in the thread'};
+			return {ok: true, command: {kind: 'info', messageId: target.messageId}};
+		}
+		case 'notify':
+			return parseNotify(args, state);
+		case 'help':
+			return {ok: true, command: {kind: 'help'}};
+		case 'quit':
+		case 'exit':
+			return {ok: true, command: {kind: 'quit'}};
+		default:
+			return {ok: false, error: `unknown command /${name} — ${HELP_HINT}`};
+	}
+}
+
+function parseHistory(args: readonly string[], state: ChatState): ParsedCommand {
+	if (!state.openConversationId) return {ok: false, error: 'no conversation open — open one first with /open <user>'};
+	if (args[0] === '--before') {
+		const raw = args.slice(1).join(' ');
+		const before = parseDate(raw);
+		if (!before) return {ok: false, error: `"${raw}" is not a date — use /history --before YYYY-MM-DD[THH:MM]`};
+		return {ok: true, command: {kind: 'history-before', before}};
+	}
+	if (args.length === 0) return {ok: true, command: {kind: 'history', limit: DEFAULT_HISTORY}};
+	const n = Number(args[0]);
+	if (args.length !== 1 || !Number.isInteger(n) || n < 1 || n > MAX_HISTORY) {
+		return {ok: false, error: `/history takes a count from 1 to ${MAX_HISTORY}, or --before <date>`};
+	}
+	return {ok: true, command: {kind: 'history', limit: n}};
+}
+
+function parseNotify(args: readonly string[], state: ChatState): ParsedCommand {
+	const [mode, scope] = args;
+	const modes: Record<string, NotifyMode> = {on: 'both', off: 'off', bell: 'bell', desktop: 'desktop', both: 'both'};
+	const parsed = mode ? modes[mode.toLowerCase()] : undefined;
+	if (!parsed || (scope !== undefined && scope !== 'global') || args.length > 2) return usage('/notify on|off|bell|desktop [global]');
+	const isGlobal = scope === 'global' || !state.openConversationId;
+	return {ok: true, command: {kind: 'notify', mode: parsed, scope: isGlobal ? 'global' : 'conversation'}};
+}
+
+/** Dates as typed: ISO (`2026-11-22`, `2026-11-22T10:00`, with zone) or `YYYY-MM-DD HH:MM`, local time. */
+function parseDate(raw: string): Date | undefined {
+	const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(raw.trim());
+	if (m) {
+		const [, y, mo, d, h = '0', mi = '0', s = '0'] = m;
+		const date = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+		return date.getMonth() === Number(mo) - 1 ? date : undefined;
+	}
+	const date = new Date(raw);
+	return raw.trim() !== '' && !Number.isNaN(date.getTime()) && /\d{4}/.test(raw) ? date : undefined;
+}
+
+function openPeer(state: ChatState): string {
+	const id = state.openConversationId!;
+	if (id === BROADCAST_ID) return BROADCAST_ID;
+	return state.conversations[id]?.peerId ?? id.split(':').find((p) => p !== state.me.userId) ?? state.me.userId;
+}
+
+function checkUser(id: string, isBroadcastAllowed: boolean): string | undefined {
+	if (isBroadcastAllowed && id === BROADCAST_ID) return undefined;
+	return isValidUserId(id) ? undefined : `"${id}" is not a user id (1-64 of A-Z a-z 0-9 _ . -)`;
+}
+
+function withText(text: string, make: (text: string) => Command): ParsedCommand {
+	if (text.trim() === '') return {ok: false, error: 'nothing to send'};
+	if (text.length > MAX_CONTENT_LENGTH) return {ok: false, error: `message is ${text.length} characters; the limit is ${MAX_CONTENT_LENGTH}`};
+	return {ok: true, command: make(text)};
+}
+
+function usage(form: string): ParsedCommand {
+	return {ok: false, error: `usage: ${form}`};
+}

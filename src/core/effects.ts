@@ -1,0 +1,71 @@
+// Effects: the I/O a state transition asks the shell to do (load pages, mark read, notify).
+// Pure: imports protocol/ and core/ only. The TUI performs them through ChatPort.
+import type {ChatAction} from './actions.js';
+import {sanitizeInline} from './sanitize.js';
+import {peerName} from './selectors.js';
+import {HISTORY_PAGE, type ChatState, type NotifyMode} from './state.js';
+import type {ChatMessage} from './types.js';
+
+/** A request for I/O, planned from one transition. */
+export type Effect =
+	| {kind: 'load-latest'; conversationId: string; limit: number}
+	| {kind: 'load-older'; conversationId: string; beforeSeq: number; limit: number}
+	| {kind: 'mark-read'; messages: readonly ChatMessage[]}
+	/** `title`/`body` are sanitized, single line. */
+	| {kind: 'notify'; conversationId: string; mode: Exclude<NotifyMode, 'off'>; title: string; body: string}
+	| {kind: 'load-info'; messageId: string}
+	| {kind: 'load-status'}
+	| {kind: 'quit'};
+
+/** The notification mode in force for a conversation (its override, else the global mode). */
+export function notifyModeFor(state: ChatState, conversationId: string): NotifyMode {
+	return state.notify.perConversation[conversationId] ?? state.notify.mode;
+}
+
+/**
+ * The effects of `prev` → `next` under `action`:
+ * opening a conversation loads its latest page; a scroll to the top loads an older page
+ * (keyset on `seq`); incoming messages in the open conversation are marked read, and
+ * those elsewhere notify (never my own, one notification per burst and conversation);
+ * messages after the divider are marked read once it is placed.
+ */
+export function planEffects(prev: ChatState, action: ChatAction, next: ChatState): Effect[] {
+	const effects: Effect[] = [];
+	const open = next.openConversationId;
+	if (action.type === 'conversation-opened' && open) {
+		effects.push({kind: 'load-latest', conversationId: open, limit: HISTORY_PAGE});
+	}
+	if (open) {
+		const thread = next.threads[open];
+		const before = thread?.messages[0]?.seq;
+		if (thread?.isLoadingOlder && !prev.threads[open]?.isLoadingOlder && before !== undefined) {
+			effects.push({kind: 'load-older', conversationId: open, beforeSeq: before, limit: HISTORY_PAGE});
+		}
+	}
+	const dividerId = next.divider?.beforeMessageId;
+	if (next.divider && dividerId && next.divider.conversationId === open && dividerId !== prev.divider?.beforeMessageId) {
+		const messages = next.threads[open]?.messages ?? [];
+		const from = messages.findIndex((m) => m.messageId === dividerId);
+		const unread = messages.slice(Math.max(0, from)).filter((m) => m.senderId !== next.me.userId);
+		if (unread.length > 0) effects.push({kind: 'mark-read', messages: unread});
+	}
+	if (action.type === 'messages-received') {
+		const fresh = action.messages.filter((m) => prev.messageIndex[m.messageId] === undefined && m.senderId !== next.me.userId);
+		const inOpen = fresh.filter((m) => m.conversationId === open);
+		if (inOpen.length > 0) effects.push({kind: 'mark-read', messages: inOpen});
+		const elsewhere = new Map<string, ChatMessage>();
+		for (const m of fresh) if (m.conversationId !== open) elsewhere.set(m.conversationId, m);
+		for (const [conversationId, m] of elsewhere) {
+			const mode = notifyModeFor(next, conversationId);
+			if (mode === 'off') continue;
+			const title = sanitizeInline(conversationId === 'all' ? `${m.senderName} to everyone` : peerName(next, conversationId));
+			effects.push({kind: 'notify', conversationId, mode, title, body: sanitizeInline(m.content).slice(0, 200)});
+		}
+	}
+	if (action.type === 'overlay-opened') {
+		if (action.overlay.kind === 'info') effects.push({kind: 'load-info', messageId: action.overlay.messageId});
+		if (action.overlay.kind === 'status') effects.push({kind: 'load-status'});
+	}
+	if (next.isQuitting && !prev.isQuitting) effects.push({kind: 'quit'});
+	return effects;
+}

@@ -1,0 +1,261 @@
+// Key bindings: key specs ("ctrl+k", "shift+tab", "j") → named actions → UiActions.
+// Pure: imports core/ only (Ink's Key shape is mirrored, not imported).
+import type {UiAction} from './actions.js';
+import {calculateLayout} from './layout.js';
+import {conversationRows, infoTarget, switcherMatches} from './selectors.js';
+import type {ChatState} from './state.js';
+
+/** The flags of a key press, as Ink's `useInput` reports them (a subset of its `Key`). */
+export interface KeyPress {
+	upArrow?: boolean;
+	downArrow?: boolean;
+	leftArrow?: boolean;
+	rightArrow?: boolean;
+	pageUp?: boolean;
+	pageDown?: boolean;
+	home?: boolean;
+	end?: boolean;
+	return?: boolean;
+	escape?: boolean;
+	ctrl?: boolean;
+	shift?: boolean;
+	tab?: boolean;
+	backspace?: boolean;
+	delete?: boolean;
+	meta?: boolean;
+}
+
+/** Every bindable action with its help text, in help-overlay order. */
+export const KEY_ACTIONS = {
+	'focus-next': 'next pane',
+	'focus-prev': 'previous pane',
+	'move-up': 'up in the list / select older message',
+	'move-down': 'down in the list / select newer message',
+	open: 'open the selected conversation',
+	'page-up': 'scroll the thread a page up (loads older messages)',
+	'page-down': 'scroll the thread a page down',
+	'half-page-up': 'scroll the thread half a page up',
+	'half-page-down': 'scroll the thread half a page down',
+	top: 'first conversation / oldest message',
+	bottom: 'last conversation / newest message',
+	back: 'back to the list, close an overlay',
+	switcher: 'quick switcher: type part of a name, Enter opens',
+	'next-unread': 'jump to the next conversation with unread messages',
+	help: 'this help',
+	info: 'info on the selected message of mine (stored, delivered, read)',
+	quit: 'quit',
+} as const;
+
+/** A bindable action name. */
+export type KeyAction = keyof typeof KEY_ACTIONS;
+/** Action → key specs (each action may have several keys). */
+export type Keymap = Readonly<Record<KeyAction, readonly string[]>>;
+
+/** The default bindings (arrows plus vim-style keys). */
+export const DEFAULT_KEYMAP: Keymap = {
+	'focus-next': ['tab'],
+	'focus-prev': ['shift+tab'],
+	'move-up': ['up', 'k'],
+	'move-down': ['down', 'j'],
+	open: ['enter'],
+	'page-up': ['pageup'],
+	'page-down': ['pagedown'],
+	'half-page-up': ['ctrl+u'],
+	'half-page-down': ['ctrl+d'],
+	top: ['g', 'home'],
+	bottom: ['G', 'end'],
+	back: ['escape'],
+	switcher: ['ctrl+k'],
+	'next-unread': ['ctrl+n', 'n'],
+	help: ['?'],
+	info: ['i'],
+	quit: ['ctrl+c'],
+};
+
+const NAMED_KEYS = {
+	up: 'upArrow',
+	down: 'downArrow',
+	left: 'leftArrow',
+	right: 'rightArrow',
+	pageup: 'pageUp',
+	pagedown: 'pageDown',
+	home: 'home',
+	end: 'end',
+	enter: 'return',
+	return: 'return',
+	escape: 'escape',
+	esc: 'escape',
+	tab: 'tab',
+	backspace: 'backspace',
+	delete: 'delete',
+} as const satisfies Record<string, keyof KeyPress>;
+
+/** A parsed key spec. */
+interface KeySpec {
+	ctrl: boolean;
+	shift: boolean;
+	meta: boolean;
+	/** A {@link NAMED_KEYS} flag, or undefined for a printable character. */
+	flag?: keyof KeyPress;
+	char?: string;
+}
+
+/**
+ * Parse a key spec: optional `ctrl+`, `shift+`, `meta+` modifiers, then a named key
+ * (up, down, left, right, pageup, pagedown, home, end, enter, escape, tab, backspace,
+ * delete) or a single character (`j`, `G`, `?`).
+ * @throws Error with a one-line message for anything else.
+ */
+export function parseKeySpec(spec: string): KeySpec {
+	const parts = spec.length === 1 ? [spec] : spec.split('+');
+	const key = parts.pop() ?? '';
+	const mods = new Set(parts.map((p) => p.trim().toLowerCase()));
+	for (const mod of mods) if (!['ctrl', 'shift', 'meta'].includes(mod)) throw new Error(`unknown modifier "${mod}" in key "${spec}"`);
+	const base = {ctrl: mods.has('ctrl'), shift: mods.has('shift'), meta: mods.has('meta')};
+	const named = NAMED_KEYS[key.toLowerCase() as keyof typeof NAMED_KEYS];
+	if (named && key.length > 1) return {...base, flag: named};
+	if ([...key].length === 1) return {...base, char: base.ctrl ? key.toLowerCase() : key};
+	throw new Error(`unknown key "${spec}" (use e.g. ctrl+k, shift+tab, pageup, j)`);
+}
+
+/** Whether a key press matches a spec. */
+function matches(spec: KeySpec, input: string, key: KeyPress): boolean {
+	if (Boolean(key.ctrl) !== spec.ctrl || Boolean(key.meta) !== spec.meta) return false;
+	if (spec.flag) return Boolean(key[spec.flag]) && (spec.flag !== 'tab' || Boolean(key.shift) === spec.shift);
+	// A printable character already carries its shift state (G vs g).
+	return input === spec.char;
+}
+
+/**
+ * Merge user overrides (`{action: keySpec | keySpec[]}`, from the config file) over the defaults.
+ * @throws Error with a one-line message naming the bad action or key.
+ */
+export function resolveKeymap(overrides: Readonly<Record<string, string | readonly string[]>> = {}): Keymap {
+	const keymap: Record<string, readonly string[]> = {...DEFAULT_KEYMAP};
+	for (const [action, specs] of Object.entries(overrides)) {
+		if (!(action in KEY_ACTIONS)) {
+			throw new Error(`unknown key action "${action}" (one of: ${Object.keys(KEY_ACTIONS).join(', ')})`);
+		}
+		const list = typeof specs === 'string' ? [specs] : [...specs];
+		for (const spec of list) parseKeySpec(spec);
+		keymap[action] = list;
+	}
+	return keymap as Keymap;
+}
+
+const specCache = new Map<string, KeySpec>();
+function cachedSpec(spec: string): KeySpec {
+	let parsed = specCache.get(spec);
+	if (!parsed) {
+		parsed = parseKeySpec(spec);
+		specCache.set(spec, parsed);
+	}
+	return parsed;
+}
+
+/** The action bound to a key press, if any. */
+export function actionForKey(input: string, key: KeyPress, keymap: Keymap): KeyAction | undefined {
+	for (const action of Object.keys(KEY_ACTIONS) as KeyAction[]) {
+		if (keymap[action].some((spec) => matches(cachedSpec(spec), input, key))) return action;
+	}
+	return undefined;
+}
+
+/** Actions that would steal a printable character from the composer or the switcher. */
+function isPrintable(input: string, key: KeyPress): boolean {
+	return input.length > 0 && !key.ctrl && !key.meta && !key.tab && !key.return && !key.escape;
+}
+
+/**
+ * Map a key press to a UiAction given the state (focus, overlay) and key map.
+ * In the composer, printable keys belong to the text input and are not actions.
+ * Returns undefined when the key does nothing here.
+ */
+export function keyToAction(input: string, key: KeyPress, state: ChatState, keymap: Keymap = DEFAULT_KEYMAP): UiAction | undefined {
+	const action = actionForKey(input, key, keymap);
+	if (action === 'quit') return {type: 'quit-requested'};
+	const overlay = state.overlay;
+	if (overlay?.kind === 'switcher') return switcherKey(input, key, state, overlay.query, overlay.index, action);
+	if (overlay) return action === 'back' || action === 'help' || key.return ? {type: 'overlay-closed'} : undefined;
+	const isTextFocus = state.focus === 'composer';
+	if (isTextFocus && isPrintable(input, key)) return undefined;
+	if (isTextFocus && (action === 'move-up' || action === 'move-down' || action === 'open')) return undefined;
+	const layout = calculateLayout(state.viewport.columns, state.viewport.rows);
+	const inList = state.focus === 'list';
+	switch (action) {
+		case 'focus-next':
+			return {type: 'focus-cycled', direction: 1};
+		case 'focus-prev':
+			return {type: 'focus-cycled', direction: -1};
+		case 'move-up':
+			return inList ? {type: 'list-moved', by: -1} : {type: 'message-selection-moved', by: -1};
+		case 'move-down':
+			return inList ? {type: 'list-moved', by: 1} : {type: 'message-selection-moved', by: 1};
+		case 'open': {
+			const id = state.selectedConversationId;
+			return inList && id ? {type: 'conversation-opened', conversationId: id} : undefined;
+		}
+		case 'page-up':
+			return {type: 'thread-scrolled', by: Math.max(1, layout.threadRows - 1)};
+		case 'page-down':
+			return {type: 'thread-scrolled', by: -Math.max(1, layout.threadRows - 1)};
+		case 'half-page-up':
+			return {type: 'thread-scrolled', by: Math.max(1, Math.floor(layout.threadRows / 2))};
+		case 'half-page-down':
+			return {type: 'thread-scrolled', by: -Math.max(1, Math.floor(layout.threadRows / 2))};
+		case 'top':
+			return inList ? {type: 'list-moved', by: -Infinity} : {type: 'thread-scrolled', by: Infinity};
+		case 'bottom':
+			return inList ? {type: 'list-moved', by: Infinity} : {type: 'thread-scrolled', by: -Infinity};
+		case 'back':
+			return {type: 'focus-moved', pane: 'list'};
+		case 'switcher':
+			return {type: 'overlay-opened', overlay: {kind: 'switcher', query: '', index: 0}};
+		case 'next-unread': {
+			const id = nextUnread(state);
+			return id ? {type: 'conversation-opened', conversationId: id} : undefined;
+		}
+		case 'help':
+			return {type: 'overlay-opened', overlay: {kind: 'help'}};
+		case 'info': {
+			const target = infoTarget(state);
+			return target ? {type: 'overlay-opened', overlay: {kind: 'info', messageId: target.messageId}} : undefined;
+		}
+		default:
+			return undefined;
+	}
+}
+
+function switcherKey(input: string, key: KeyPress, state: ChatState, query: string, index: number, action?: KeyAction): UiAction | undefined {
+	if (action === 'back' || key.escape) return {type: 'overlay-closed'};
+	if (key.return) {
+		const match = switcherMatches(state, query)[index];
+		return match ? {type: 'conversation-opened', conversationId: match.conversationId} : {type: 'overlay-closed'};
+	}
+	if (key.upArrow) return {type: 'switcher-moved', by: -1};
+	if (key.downArrow || key.tab) return {type: 'switcher-moved', by: 1};
+	if (key.backspace || key.delete) return {type: 'switcher-query-changed', query: query.slice(0, -1)};
+	if (isPrintable(input, key)) return {type: 'switcher-query-changed', query: query + input};
+	return undefined;
+}
+
+/** The next conversation after the selected one (in list order, wrapping) with unread messages. */
+export function nextUnread(state: ChatState): string | undefined {
+	const rows = conversationRows(state);
+	const current = rows.findIndex((r) => r.conversationId === (state.openConversationId ?? state.selectedConversationId));
+	for (let step = 1; step <= rows.length; step++) {
+		const row = rows[(current + step + rows.length) % rows.length]!;
+		if (row.unread > 0 && row.conversationId !== state.openConversationId) return row.conversationId;
+	}
+	return undefined;
+}
+
+/** Human-readable key names for the help overlay: `ctrl+k` → `Ctrl+K`, `up` → `↑`. */
+export function describeKey(spec: string): string {
+	const pretty: Record<string, string> = {up: '↑', down: '↓', left: '←', right: '→', pageup: 'PgUp', pagedown: 'PgDn', enter: 'Enter', return: 'Enter', escape: 'Esc', esc: 'Esc', tab: 'Tab', home: 'Home', end: 'End', backspace: 'Backspace', delete: 'Delete'};
+	if (spec.length === 1) return spec;
+	return spec
+		.split('+')
+		.map((part, i, all) => (i < all.length - 1 ? part[0]!.toUpperCase() + part.slice(1) : (pretty[part.toLowerCase()] ?? (part.length === 1 ? part.toUpperCase() : part))))
+		.join('+');
+}

@@ -1,0 +1,62 @@
+// Screen layout maths: how many cells each pane gets for a terminal size.
+// Pure: no imports. Shared by the reducer (page sizes) and the TUI (box sizes).
+
+/** Cell sizes of every part of the screen; all values in terminal columns / rows. */
+export interface Layout {
+	columns: number;
+	rows: number;
+	/** Outer width of the conversation list box (with its border). */
+	listWidth: number;
+	/** Rows inside the list box. */
+	listRows: number;
+	/** Outer width of the thread and composer boxes. */
+	threadWidth: number;
+	/** Columns inside the thread box, available to message rows. */
+	threadInnerWidth: number;
+	/** Message rows visible in the thread (between its header and the typing line). */
+	threadRows: number;
+	/** Outer height of the thread box. */
+	threadBoxRows: number;
+	/** Outer height of the composer box. */
+	composerRows: number;
+}
+
+/** Rows each conversation takes in the list (name line + preview line). */
+export const LIST_ENTRY_ROWS = 2;
+const STATUS_ROWS = 1;
+const COMPOSER_ROWS = 3;
+const BORDER = 2;
+/** Header (peer name) and typing line inside the thread box. */
+const THREAD_CHROME_ROWS = 2;
+
+/**
+ * Split a terminal of `columns` × `rows` cells into list, thread, composer and status bar.
+ * Never returns a size below 1 so a tiny terminal still renders (clipped).
+ */
+export function calculateLayout(columns: number, rows: number): Layout {
+	const c = Math.max(20, Math.floor(columns));
+	const r = Math.max(10, Math.floor(rows));
+	const listWidth = Math.min(36, Math.max(16, Math.floor(c * 0.3)));
+	const mainRows = r - STATUS_ROWS;
+	const threadWidth = c - listWidth;
+	const threadBoxRows = mainRows - COMPOSER_ROWS;
+	return {
+		columns: c,
+		rows: r,
+		listWidth,
+		listRows: Math.max(1, mainRows - BORDER),
+		threadWidth,
+		threadInnerWidth: Math.max(1, threadWidth - BORDER),
+		threadRows: Math.max(1, threadBoxRows - BORDER - THREAD_CHROME_ROWS),
+		threadBoxRows,
+		composerRows: COMPOSER_ROWS,
+	};
+}
+
+/** How many conversations fit in the list, and the first one to show so `selected` is visible. */
+export function listWindow(count: number, selected: number, listRows: number): {start: number; size: number} {
+	const size = Math.max(1, Math.floor(listRows / LIST_ENTRY_ROWS));
+	if (count <= size || selected < 0) return {start: 0, size};
+	const start = Math.min(Math.max(0, selected - size + 1), count - size);
+	return {start, size};
+}

@@ -1,0 +1,218 @@
+// chatReducer's handling of ChatEvents (facts reported by the shell).
+// Pure: imports protocol/ and core/ only.
+import {conversationIdFor, peerOf} from '../protocol/index.js';
+import {calculateLayout} from './layout.js';
+import {furthestStatus, localRank, mergeMessages} from './merge.js';
+import {TYPING_TTL_MS, type ChatState, type Divider, type Thread} from './state.js';
+import {messageRowCount} from './thread-rows.js';
+import type {ChatEvent, ChatMessage, ConversationSummary, Receipt} from './types.js';
+
+const NEW_THREAD: Thread = {messages: [], hasMore: true, isLoadingOlder: false, isLoaded: false};
+
+/** Live messages (received or sent by me): dedupe, thread insert, summary, unread, typing. */
+export function reduceLiveMessages(state: ChatState, messages: readonly ChatMessage[]): ChatState {
+	const fresh = messages.filter((m) => state.messageIndex[m.messageId] === undefined);
+	const known = messages.filter((m) => state.messageIndex[m.messageId] !== undefined);
+	let next = known.length > 0 ? mergeKnown(state, known) : state;
+	if (fresh.length === 0) return next;
+	const byConversation = groupBy(fresh, (m) => m.conversationId);
+	const threads = {...next.threads};
+	const conversations = {...next.conversations};
+	const messageIndex = {...next.messageIndex};
+	let typing = next.typing;
+	let scroll = next.scroll;
+	const width = calculateLayout(next.viewport.columns, next.viewport.rows).threadInnerWidth;
+	for (const [conversationId, list] of byConversation) {
+		const thread = threads[conversationId] ?? NEW_THREAD;
+		threads[conversationId] = {...thread, messages: mergeMessages(thread.messages, list)};
+		for (const m of list) messageIndex[m.messageId] = conversationId;
+		const isOpen = next.openConversationId === conversationId;
+		const fromOthers = list.filter((m) => m.senderId !== next.me.userId);
+		conversations[conversationId] = withActivity(next, conversations[conversationId], conversationId, list, isOpen ? 0 : fromOthers.length);
+		if (isOpen && scroll > 0) {
+			// Keep the rows the reader is looking at in place while new ones arrive below.
+			scroll += list.reduce((rows, m) => rows + messageRowCount(m, width, next.now), 0);
+		}
+		const typists = typing[conversationId];
+		if (typists && fromOthers.some((m) => typists[m.senderId])) {
+			const remaining = {...typists};
+			for (const m of fromOthers) delete remaining[m.senderId];
+			typing = {...typing, [conversationId]: remaining};
+		}
+	}
+	next = {...next, threads, conversations, messageIndex, typing, scroll};
+	return next;
+}
+
+function mergeKnown(state: ChatState, known: readonly ChatMessage[]): ChatState {
+	const threads = {...state.threads};
+	for (const [conversationId, list] of groupBy(known, (m) => state.messageIndex[m.messageId]!)) {
+		const thread = threads[conversationId];
+		if (thread) threads[conversationId] = {...thread, messages: mergeMessages(thread.messages, list)};
+	}
+	return {...state, threads};
+}
+
+function withActivity(
+	state: ChatState,
+	summary: ConversationSummary | undefined,
+	conversationId: string,
+	list: readonly ChatMessage[],
+	unreadIncrement: number,
+): ConversationSummary {
+	const peerId = peerOf(conversationId, state.me.userId);
+	const base: ConversationSummary = summary ?? {conversationId, peerId, peerName: peerId, unread: 0, lastActivityAt: 0};
+	const newest = list.reduce((a, b) => (b.createdAt >= a.createdAt ? b : a));
+	const fromPeer = list.findLast((m) => m.senderId === peerId);
+	const isNewer = newest.createdAt >= base.lastActivityAt;
+	return {
+		...base,
+		peerName: fromPeer?.senderName ?? base.peerName,
+		unread: base.unread + unreadIncrement,
+		...(isNewer
+			? {
+					lastMessage: {senderId: newest.senderId, content: newest.content, createdAt: newest.createdAt},
+					lastActivityAt: newest.createdAt,
+				}
+			: {}),
+	};
+}
+
+/** A page of history: `latest` replaces the thread (keeping unstored live copies), `older` prepends. */
+export function reduceHistory(state: ChatState, event: Extract<ChatEvent, {type: 'history-loaded'}>): ChatState {
+	const {conversationId, messages, mode, hasMore} = event;
+	const thread = state.threads[conversationId] ?? NEW_THREAD;
+	let merged: readonly ChatMessage[];
+	if (mode === 'latest') {
+		const newestLoaded = messages.reduce((max, m) => Math.max(max, m.createdAt), 0);
+		const loadedIds = new Set(messages.map((m) => m.messageId));
+		const kept = thread.messages.filter((m) => loadedIds.has(m.messageId) || (m.seq === undefined && m.createdAt >= newestLoaded));
+		merged = mergeMessages(kept, messages);
+	} else {
+		merged = mergeMessages(thread.messages, messages);
+	}
+	const messageIndex = {...state.messageIndex};
+	for (const m of messages) messageIndex[m.messageId] = conversationId;
+	const nextThread: Thread = {
+		messages: merged,
+		hasMore,
+		isLoadingOlder: mode === 'older' ? false : thread.isLoadingOlder,
+		isLoaded: thread.isLoaded || mode === 'latest',
+	};
+	let next: ChatState = {...state, threads: {...state.threads, [conversationId]: nextThread}, messageIndex};
+	const newest = merged.at(-1);
+	const summary = next.conversations[conversationId];
+	if (newest && (!summary || newest.createdAt > summary.lastActivityAt)) {
+		next = {...next, conversations: {...next.conversations, [conversationId]: withActivity(next, summary, conversationId, [newest], 0)}};
+	}
+	if (mode === 'latest' && state.openConversationId === conversationId) next = {...next, scroll: 0};
+	return resolveDivider(next);
+}
+
+/**
+ * Pin the "new messages" divider to a message once enough messages are loaded: it goes
+ * before the `unreadAtOpen`-th newest message from someone else.
+ */
+export function resolveDivider(state: ChatState): ChatState {
+	const divider = state.divider;
+	if (!divider || divider.beforeMessageId || divider.unreadAtOpen <= 0) return state;
+	const messages = state.threads[divider.conversationId]?.messages ?? [];
+	let count = 0;
+	for (let i = messages.length - 1; i >= 0; i--) {
+		const m = messages[i]!;
+		if (m.senderId === state.me.userId) continue;
+		count += 1;
+		if (count === divider.unreadAtOpen) {
+			const resolved: Divider = {...divider, beforeMessageId: m.messageId};
+			return {...state, divider: resolved};
+		}
+	}
+	return state;
+}
+
+/** Receipts move my messages' ticks forward, never back. */
+export function reduceReceipts(state: ChatState, receipts: readonly Receipt[]): ChatState {
+	let threads: Record<string, Thread> | undefined;
+	for (const receipt of receipts) {
+		const conversationId = state.messageIndex[receipt.messageId];
+		if (!conversationId) continue;
+		const thread = (threads ?? state.threads)[conversationId];
+		if (!thread) continue;
+		const index = thread.messages.findLastIndex((m) => m.messageId === receipt.messageId);
+		const message = thread.messages[index];
+		if (!message || message.senderId !== state.me.userId) continue;
+		const status = furthestStatus(message.status, receipt.status);
+		if (localRank(status) === localRank(message.status)) continue;
+		threads ??= {...state.threads};
+		const messagesCopy = [...thread.messages];
+		messagesCopy[index] = {...message, status};
+		threads[conversationId] = {...thread, messages: messagesCopy};
+	}
+	return threads ? {...state, threads} : state;
+}
+
+/** Someone starts or stops typing; never shown for myself. */
+export function reduceTyping(state: ChatState, event: Extract<ChatEvent, {type: 'typing-changed'}>): ChatState {
+	if (event.userId === state.me.userId) return state;
+	const current = state.typing[event.conversationId] ?? {};
+	if (!event.isTyping && !current[event.userId]) return state;
+	const nextTypists = {...current};
+	if (event.isTyping) nextTypists[event.userId] = {name: event.name, expiresAt: event.at + TYPING_TTL_MS};
+	else delete nextTypists[event.userId];
+	return {...state, typing: {...state.typing, [event.conversationId]: nextTypists}};
+}
+
+/** The clock moves on: typing indicators past their expiry disappear. */
+export function reduceClock(state: ChatState, now: number): ChatState {
+	let typing: Record<string, Record<string, {name: string; expiresAt: number}>> | undefined;
+	for (const [conversationId, typists] of Object.entries(state.typing)) {
+		const expired = Object.entries(typists).filter(([, t]) => t.expiresAt <= now);
+		if (expired.length === 0) continue;
+		typing ??= {...state.typing};
+		const remaining = {...typists};
+		for (const [userId] of expired) delete remaining[userId];
+		typing[conversationId] = remaining;
+	}
+	return {...state, now, ...(typing ? {typing} : {})};
+}
+
+/** Presence updates: per user, a newer publication replaces an older one. */
+export function reducePresence(state: ChatState, presences: Extract<ChatEvent, {type: 'presence-changed'}>['presences']): ChatState {
+	const presence = {...state.presence};
+	let changed = false;
+	for (const p of presences) {
+		const known = presence[p.userId];
+		if (known && known.at > p.at) continue;
+		presence[p.userId] = p;
+		changed = true;
+	}
+	return changed ? {...state, presence} : state;
+}
+
+/** The conversation list from Postgres: unread counts are authoritative, except the open one (read). */
+export function reduceConversations(state: ChatState, list: Extract<ChatEvent, {type: 'conversations-loaded'}>['conversations']): ChatState {
+	const conversations = {...state.conversations};
+	for (const c of list) {
+		const known = conversations[c.conversationId];
+		const unread = state.openConversationId === c.conversationId ? 0 : c.unread;
+		const isNewer = !known || c.lastActivityAt >= known.lastActivityAt;
+		conversations[c.conversationId] = isNewer ? {...c, unread} : {...known, peerName: c.peerName, unread};
+	}
+	return {...state, conversations};
+}
+
+/** The conversation id between me and `userId` (or `all`). */
+export function conversationWith(state: ChatState, userId: string): string {
+	return conversationIdFor(state.me.userId, userId);
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+	const groups = new Map<string, T[]>();
+	for (const item of items) {
+		const k = key(item);
+		const list = groups.get(k);
+		if (list) list.push(item);
+		else groups.set(k, [item]);
+	}
+	return groups;
+}

@@ -1,0 +1,133 @@
+// chatReducer's handling of UiActions (keys, overlays, scrolling, opening conversations).
+// Pure: imports protocol/ and core/ only.
+import {peerOf} from '../protocol/index.js';
+import type {UiAction} from './actions.js';
+import {calculateLayout} from './layout.js';
+import {resolveDivider} from './reduce-events.js';
+import {conversationRows, openThreadWindow, switcherMatches, threadOf} from './selectors.js';
+import {PANES, type ChatState, type Pane} from './state.js';
+import {messageRowCount} from './thread-rows.js';
+
+/** Apply one UI action. Total: an action that does not apply returns the state unchanged. */
+export function reduceUi(state: ChatState, action: UiAction): ChatState {
+	switch (action.type) {
+		case 'focus-cycled':
+			return {...state, focus: cycleFocus(state, action.direction)};
+		case 'focus-moved':
+			return {...state, focus: state.openConversationId || action.pane === 'list' ? action.pane : 'list'};
+		case 'list-moved':
+			return moveListSelection(state, action.by);
+		case 'message-selection-moved':
+			return moveMessageSelection(state, action.by);
+		case 'conversation-opened':
+			return openConversation(state, action.conversationId, action.peerName);
+		case 'thread-scrolled':
+			return scrollThread(state, action.by);
+		case 'overlay-opened':
+			return {...state, overlay: action.overlay};
+		case 'overlay-closed':
+			return state.overlay ? {...state, overlay: undefined} : state;
+		case 'switcher-query-changed':
+			return state.overlay?.kind === 'switcher' ? {...state, overlay: {kind: 'switcher', query: action.query, index: 0}} : state;
+		case 'switcher-moved': {
+			if (state.overlay?.kind !== 'switcher') return state;
+			const count = switcherMatches(state, state.overlay.query).length;
+			const index = clamp(state.overlay.index + action.by, 0, Math.max(0, count - 1));
+			return {...state, overlay: {...state.overlay, index}};
+		}
+		case 'info-loaded':
+			return state.overlay?.kind === 'info' && state.overlay.messageId === action.messageId
+				? {...state, overlay: {...state.overlay, receipts: action.receipts}}
+				: state;
+		case 'status-loaded':
+			return state.overlay?.kind === 'status' ? {...state, overlay: {kind: 'status', reports: action.reports}} : state;
+		case 'notify-configured':
+			return {
+				...state,
+				notify: action.conversationId
+					? {...state.notify, perConversation: {...state.notify.perConversation, [action.conversationId]: action.mode}}
+					: {...state.notify, mode: action.mode},
+			};
+		case 'terminal-resized':
+			return {...state, viewport: {columns: action.columns, rows: action.rows}};
+		case 'quit-requested':
+			return {...state, isQuitting: true};
+	}
+}
+
+function cycleFocus(state: ChatState, direction: 1 | -1): Pane {
+	if (!state.openConversationId) return 'list';
+	const index = PANES.indexOf(state.focus);
+	return PANES[(index + direction + PANES.length) % PANES.length]!;
+}
+
+function moveListSelection(state: ChatState, by: number): ChatState {
+	const rows = conversationRows(state);
+	if (rows.length === 0) return state;
+	const current = rows.findIndex((r) => r.conversationId === state.selectedConversationId);
+	const start = current < 0 ? (by > 0 ? -1 : rows.length) : current;
+	const index = clamp(Number.isFinite(by) ? start + by : by > 0 ? rows.length - 1 : 0, 0, rows.length - 1);
+	return {...state, selectedConversationId: rows[index]!.conversationId};
+}
+
+function openConversation(state: ChatState, conversationId: string, name?: string): ChatState {
+	const known = state.conversations[conversationId];
+	const peerId = peerOf(conversationId, state.me.userId);
+	const unreadAtOpen = known?.unread ?? 0;
+	const summary = known
+		? {...known, unread: 0}
+		: {conversationId, peerId, peerName: name ?? state.presence[peerId]?.name ?? peerId, unread: 0, lastActivityAt: 0};
+	const next: ChatState = {
+		...state,
+		conversations: {...state.conversations, [conversationId]: summary},
+		openConversationId: conversationId,
+		selectedConversationId: conversationId,
+		selectedMessageId: undefined,
+		focus: 'composer',
+		scroll: 0,
+		overlay: undefined,
+		// Reopening the conversation keeps its divider unless new unread arrived meanwhile.
+		divider:
+			unreadAtOpen > 0 || state.divider?.conversationId !== conversationId
+				? {conversationId, unreadAtOpen}
+				: state.divider,
+	};
+	return resolveDivider(next);
+}
+
+function scrollThread(state: ChatState, by: number): ChatState {
+	if (!state.openConversationId) return state;
+	const target = Number.isFinite(by) ? Math.max(0, state.scroll + by) : by > 0 ? Number.MAX_SAFE_INTEGER : 0;
+	const window = openThreadWindow(state, target);
+	const scroll = Math.min(target, window.maxScroll);
+	const thread = threadOf(state, state.openConversationId);
+	const canLoadOlder = window.isAtTop && thread.hasMore && !thread.isLoadingOlder && thread.messages[0]?.seq !== undefined;
+	if (!canLoadOlder) return scroll === state.scroll ? state : {...state, scroll};
+	return {
+		...state,
+		scroll,
+		threads: {...state.threads, [state.openConversationId]: {...thread, isLoadingOlder: true}},
+	};
+}
+
+function moveMessageSelection(state: ChatState, by: number): ChatState {
+	const messages = threadOf(state, state.openConversationId).messages;
+	if (messages.length === 0) return state;
+	const current = messages.findIndex((m) => m.messageId === state.selectedMessageId);
+	const start = current < 0 ? messages.length : current;
+	const index = clamp(Number.isFinite(by) ? start + by : by > 0 ? messages.length - 1 : 0, 0, messages.length - 1);
+	const selected = messages[index]!;
+	// Scroll just enough to keep the selected message on screen.
+	const layout = calculateLayout(state.viewport.columns, state.viewport.rows);
+	let below = 0;
+	for (let i = messages.length - 1; i > index; i--) below += messageRowCount(messages[i]!, layout.threadInnerWidth, state.now);
+	const own = messageRowCount(selected, layout.threadInnerWidth, state.now);
+	let scroll = state.scroll;
+	if (scroll > below) scroll = below;
+	if (below + own > scroll + layout.threadRows) scroll = below + own - layout.threadRows;
+	return {...state, selectedMessageId: selected.messageId, scroll: Math.max(0, scroll)};
+}
+
+function clamp(value: number, min: number, max: number): number {
+	return Math.min(max, Math.max(min, value));
+}

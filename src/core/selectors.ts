@@ -1,0 +1,153 @@
+// View selectors: ChatState → the rows each pane renders. Untrusted text is sanitized here.
+// Pure: imports protocol/ and core/ only.
+import {BROADCAST_ID, conversationIdFor, peerOf, type PresenceState} from '../protocol/index.js';
+import {formatTime} from './format.js';
+import {calculateLayout} from './layout.js';
+import {sanitizeInline} from './sanitize.js';
+import type {ChatState, Thread} from './state.js';
+import {visibleThreadRows, type ThreadWindow} from './thread-rows.js';
+import type {ChatMessage} from './types.js';
+
+/** One entry of the conversation list. Text fields are sanitized. */
+export interface ConversationRow {
+	conversationId: string;
+	peerId: string;
+	name: string;
+	presence: PresenceState;
+	/** Presence status message (`/away lunch`), sanitized; '' when none. */
+	statusMessage: string;
+	unread: number;
+	/** Last message, one line, sanitized ('' when none). */
+	preview: string;
+	/** Time of the last message ('' when none). */
+	time: string;
+	isTyping: boolean;
+	/** "last seen HH:MM" for offline peers with a known time, else ''. */
+	lastSeen: string;
+	isOpen: boolean;
+	isSelected: boolean;
+	lastActivityAt: number;
+}
+
+const EMPTY_THREAD: Thread = {messages: [], hasMore: false, isLoadingOlder: false, isLoaded: false};
+
+/** The display name of a user: presence name, else the conversation's peer name, else the id. */
+export function peerName(state: ChatState, conversationId: string): string {
+	const peerId = peerOf(conversationId, state.me.userId);
+	if (peerId === BROADCAST_ID) return 'everyone';
+	return state.presence[peerId]?.name ?? state.conversations[conversationId]?.peerName ?? peerId;
+}
+
+/**
+ * The conversation list: every conversation plus everyone online now, sorted by last
+ * activity (newest first), then by name.
+ */
+export function conversationRows(state: ChatState): ConversationRow[] {
+	const ids = new Set(Object.keys(state.conversations));
+	for (const presence of Object.values(state.presence)) {
+		if (presence.userId !== state.me.userId && presence.state !== 'offline') {
+			ids.add(conversationIdFor(state.me.userId, presence.userId));
+		}
+	}
+	const rows = [...ids].map((id) => conversationRow(state, id));
+	return rows.sort((a, b) => b.lastActivityAt - a.lastActivityAt || a.name.localeCompare(b.name));
+}
+
+function conversationRow(state: ChatState, conversationId: string): ConversationRow {
+	const summary = state.conversations[conversationId];
+	const peerId = summary?.peerId ?? peerOf(conversationId, state.me.userId);
+	const presence = state.presence[peerId];
+	const presenceState: PresenceState = peerId === BROADCAST_ID ? 'online' : (presence?.state ?? 'offline');
+	const last = summary?.lastMessage;
+	const typists = state.typing[conversationId];
+	return {
+		conversationId,
+		peerId,
+		name: sanitizeInline(peerName(state, conversationId)),
+		presence: presenceState,
+		statusMessage: sanitizeInline(presence?.statusMessage ?? ''),
+		unread: summary?.unread ?? 0,
+		preview: last ? sanitizeInline(last.content) : '',
+		time: last ? formatTime(last.createdAt, state.now) : '',
+		isTyping: typists !== undefined && Object.keys(typists).length > 0,
+		lastSeen: presenceState === 'offline' && presence && presence.at > 0 ? `last seen ${formatTime(presence.at, state.now)}` : '',
+		isOpen: state.openConversationId === conversationId,
+		isSelected: state.selectedConversationId === conversationId,
+		lastActivityAt: summary?.lastActivityAt ?? 0,
+	};
+}
+
+/** The loaded thread of a conversation (an empty one when nothing is loaded). */
+export function threadOf(state: ChatState, conversationId: string | undefined): Thread {
+	return (conversationId && state.threads[conversationId]) || EMPTY_THREAD;
+}
+
+/** The thread rows of the open conversation that fit the thread pane of the current viewport. */
+export function openThreadWindow(state: ChatState, scroll = state.scroll): ThreadWindow {
+	const layout = calculateLayout(state.viewport.columns, state.viewport.rows);
+	const thread = threadOf(state, state.openConversationId);
+	const divider = state.divider?.conversationId === state.openConversationId ? state.divider : undefined;
+	return visibleThreadRows({
+		messages: thread.messages,
+		me: state.me.userId,
+		width: layout.threadInnerWidth,
+		height: layout.threadRows,
+		scroll,
+		now: state.now,
+		hasMore: thread.hasMore,
+		isLoadingOlder: thread.isLoadingOlder,
+		...(divider?.beforeMessageId ? {dividerBeforeId: divider.beforeMessageId} : {}),
+		...(state.selectedMessageId ? {selectedMessageId: state.selectedMessageId} : {}),
+	});
+}
+
+/** "alice is typing…" / "alice and bob are typing…" for a conversation, or ''. Sanitized. */
+export function typingLine(state: ChatState, conversationId: string | undefined): string {
+	const typists = conversationId ? state.typing[conversationId] : undefined;
+	if (!typists) return '';
+	const names = Object.entries(typists)
+		.filter(([userId]) => userId !== state.me.userId)
+		.map(([, t]) => sanitizeInline(t.name));
+	if (names.length === 0) return '';
+	if (names.length === 1) return `${names[0]} is typing…`;
+	return `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are typing…`;
+}
+
+/** Conversations whose name or user id contains `query` (case-insensitive); prefix matches first. */
+export function switcherMatches(state: ChatState, query: string): ConversationRow[] {
+	const q = query.trim().toLowerCase();
+	const rows = conversationRows(state);
+	if (q === '') return rows;
+	const score = (row: ConversationRow): number => {
+		const name = row.name.toLowerCase();
+		const id = row.peerId.toLowerCase();
+		if (name.startsWith(q) || id.startsWith(q)) return 0;
+		if (name.includes(q) || id.includes(q)) return 1;
+		return -1;
+	};
+	return rows
+		.map((row) => ({row, s: score(row)}))
+		.filter((x) => x.s >= 0)
+		.sort((a, b) => a.s - b.s)
+		.map((x) => x.row);
+}
+
+/** A message of the open conversation by id. */
+export function findMessage(state: ChatState, messageId: string): ChatMessage | undefined {
+	const conversationId = state.messageIndex[messageId];
+	return threadOf(state, conversationId).messages.find((m) => m.messageId === messageId);
+}
+
+/** The message the info view is about: the selected one if it is mine, else my newest in the open thread. */
+export function infoTarget(state: ChatState): ChatMessage | undefined {
+	const messages = threadOf(state, state.openConversationId).messages;
+	const selected = state.selectedMessageId ? findMessage(state, state.selectedMessageId) : undefined;
+	if (selected && selected.senderId === state.me.userId) return selected;
+	if (selected) return undefined;
+	return messages.findLast((m) => m.senderId === state.me.userId);
+}
+
+/** Total unread messages across conversations. */
+export function totalUnread(state: ChatState): number {
+	return Object.values(state.conversations).reduce((sum, c) => sum + c.unread, 0);
+}

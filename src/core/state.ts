@@ -1,0 +1,127 @@
+// The chat core: one immutable ChatState folded from ChatEvents and UiActions by chatReducer.
+// Pure: imports protocol/ and core/ only (no Ink, no I/O, no clock).
+import type {
+	ChatMessage,
+	ConversationSummary,
+	Identity,
+	MessageStatusReport,
+	Presence,
+	Receipt,
+	ServiceState,
+} from './types.js';
+
+/** A pane that can hold the keyboard focus, in Tab order. */
+export type Pane = 'list' | 'thread' | 'composer';
+/** Tab order of the panes. */
+export const PANES: readonly Pane[] = ['list', 'thread', 'composer'];
+
+/** How a new message is announced: terminal bell, desktop escape (OSC 9/777), both, or not at all. */
+export type NotifyMode = 'off' | 'bell' | 'desktop' | 'both';
+
+/** Notification preferences: a global mode and per-conversation overrides. */
+export interface NotifyPrefs {
+	mode: NotifyMode;
+	/** Conversation id → mode that overrides the global one. */
+	perConversation: Readonly<Record<string, NotifyMode>>;
+}
+
+/** One conversation's loaded messages, oldest first. */
+export interface Thread {
+	messages: readonly ChatMessage[];
+	/** Whether Postgres holds messages older than `messages[0]`. */
+	hasMore: boolean;
+	/** An older page was asked for and has not arrived yet. */
+	isLoadingOlder: boolean;
+	/** Whether a `latest` page has been loaded since start. */
+	isLoaded: boolean;
+}
+
+/** Where the "new messages" divider sits in the open conversation. */
+export interface Divider {
+	conversationId: string;
+	/** Unread count when the conversation was opened. */
+	unreadAtOpen: number;
+	/** The first unread message; undefined until resolved against loaded messages. */
+	beforeMessageId?: string;
+}
+
+/** Someone typing in a conversation. */
+export interface Typist {
+	name: string;
+	/** When the typing indicator stops counting, in ms (event `at` + TYPING_TTL_MS). */
+	expiresAt: number;
+}
+
+/** A modal view over the panes. */
+export type Overlay =
+	| {kind: 'help'}
+	| {kind: 'switcher'; query: string; index: number}
+	| {kind: 'info'; messageId: string; receipts?: readonly Receipt[]}
+	| {kind: 'status'; reports?: readonly MessageStatusReport[]};
+
+/** Everything the TUI shows, as data. */
+export interface ChatState {
+	me: Identity;
+	broker: ServiceState;
+	database: ServiceState;
+	/** Conversation id → summary (unread, last message, activity). */
+	conversations: Readonly<Record<string, ConversationSummary>>;
+	/** Conversation id → loaded messages. */
+	threads: Readonly<Record<string, Thread>>;
+	/** Message id → conversation id, for dedupe and receipts. */
+	messageIndex: Readonly<Record<string, string>>;
+	/** User id → last known presence. */
+	presence: Readonly<Record<string, Presence>>;
+	/** Conversation id → user id → typist. */
+	typing: Readonly<Record<string, Readonly<Record<string, Typist>>>>;
+	openConversationId?: string;
+	/** Conversation highlighted in the list. */
+	selectedConversationId?: string;
+	/** Message highlighted in the thread (for info). */
+	selectedMessageId?: string;
+	focus: Pane;
+	/** Thread scroll position: rows above the bottom (0 = newest row visible). */
+	scroll: number;
+	divider?: Divider;
+	overlay?: Overlay;
+	/** The last notice or error, shown in the status bar. */
+	notice?: {level: 'info' | 'error'; text: string};
+	notify: NotifyPrefs;
+	/** Terminal size in cells; page sizes and wrapping depend on it. */
+	viewport: {columns: number; rows: number};
+	/** Latest clock tick, in ms (0 before the first). */
+	now: number;
+	/** `/quit` or the quit key was used: the shell unmounts. */
+	isQuitting: boolean;
+}
+
+/** How long a typing indicator lasts without a refresh, in ms. */
+export const TYPING_TTL_MS = 6_000;
+/** Messages per history page (`loadLatest` / `loadOlder`). */
+export const HISTORY_PAGE = 50;
+
+/** Options for {@link initialState}. */
+export interface InitialStateOptions {
+	notify?: Partial<NotifyPrefs>;
+	viewport?: {columns: number; rows: number};
+}
+
+/** The state before any event: services connecting, nothing loaded, focus on the list. */
+export function initialState(me: Identity, options: InitialStateOptions = {}): ChatState {
+	return {
+		me,
+		broker: 'connecting',
+		database: 'connecting',
+		conversations: {},
+		threads: {},
+		messageIndex: {},
+		presence: {},
+		typing: {},
+		focus: 'list',
+		scroll: 0,
+		notify: {mode: options.notify?.mode ?? 'bell', perConversation: options.notify?.perConversation ?? {}},
+		viewport: options.viewport ?? {columns: 80, rows: 24},
+		now: 0,
+		isQuitting: false,
+	};
+}
