@@ -30,6 +30,8 @@ export class Batcher<T> {
 	private writing: Promise<void> | undefined;
 	private inFlight = 0;
 	private readonly idleWaiters: Array<() => void> = [];
+	private isAbandoned = false;
+	private wakeRetry: (() => void) | undefined;
 
 	constructor(private readonly options: BatcherOptions<T>) {}
 
@@ -53,10 +55,26 @@ export class Batcher<T> {
 		return new Promise((resolve) => this.idleWaiters.push(resolve));
 	}
 
+	/**
+	 * Give up: drop what is queued, stop retrying the batch in flight (its current attempt
+	 * still finishes) and resolve {@link Batcher.flush} waiters once it has.
+	 * @returns how many items were given up (queued + in flight).
+	 */
+	abandon(): number {
+		const dropped = this.pending;
+		this.isAbandoned = true;
+		this.queue.length = 0;
+		if (this.timer) clearTimeout(this.timer);
+		this.timer = undefined;
+		this.wakeRetry?.();
+		if (!this.writing) for (const resolve of this.idleWaiters.splice(0)) resolve();
+		return dropped;
+	}
+
 	private kick(): void {
 		if (this.timer) clearTimeout(this.timer);
 		this.timer = undefined;
-		if (this.writing || this.queue.length === 0) return;
+		if (this.writing || this.queue.length === 0 || this.isAbandoned) return;
 		const items = this.queue.splice(0, this.options.maxSize);
 		this.inFlight = items.length;
 		this.writing = this.writeUntilDone(items).finally(() => {
@@ -76,9 +94,15 @@ export class Batcher<T> {
 				await this.options.write(items);
 				return;
 			} catch (error) {
+				if (this.isAbandoned) return;
 				const delayMs = Math.min(max, initial * 2 ** (attempt - 1));
 				this.options.onRetry?.(error, attempt, delayMs);
-				await new Promise((resolve) => setTimeout(resolve, delayMs));
+				await new Promise<void>((resolve) => {
+					const timer = setTimeout(resolve, delayMs);
+					this.wakeRetry = () => (clearTimeout(timer), resolve());
+				});
+				this.wakeRetry = undefined;
+				if (this.isAbandoned) return;
 			}
 		}
 	}

@@ -96,6 +96,14 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 	}
 	const live = subscription;
 	let stopping: Promise<void> | undefined;
+	let closing: Promise<void> | undefined;
+	const close = () =>
+		(closing ??= (async () => {
+			isClosed = true;
+			await confirmer.settled(5_000);
+			await live.close();
+			await db.close();
+		})());
 	return {
 		isShared: live.isShared,
 		stats: () => ({...stats, pending: batcher.pending + retryTimers.size}),
@@ -110,13 +118,19 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 				}
 				retryTimers.clear();
 				await batcher.flush();
-				isClosed = true;
-				await confirmer.settled(5_000);
-				await live.close();
-				await db.close();
+				await close();
 				logger.info({stats}, 'ingester stopped');
 			})();
 			return stopping;
+		},
+		async abort() {
+			isStopping = true;
+			for (const timer of retryTimers.keys()) clearTimeout(timer);
+			const abandoned = batcher.abandon() + retryTimers.size;
+			retryTimers.clear();
+			logger.warn({abandoned}, 'ingester aborted; unconfirmed messages will be re-sent by their senders');
+			await batcher.flush();
+			await close();
 		},
 	};
 }

@@ -64,6 +64,11 @@ export interface IngestStats {
 export interface Ingester {
 	/** Unsubscribe, write what is queued, wait for the last receipts, close MQTT and the pool. */
 	stop(): Promise<void>;
+	/**
+	 * Stop now without writing what is queued (e.g. a second Ctrl-C while Postgres is down):
+	 * those messages were never confirmed, so their senders re-send them. Logs how many.
+	 */
+	abort(): Promise<void>;
 	/** A snapshot of the counters. */
 	stats(): IngestStats;
 	/** Whether the broker granted an MQTT 5 shared subscription (false on aedes / 3.1.1). */
