@@ -1,0 +1,247 @@
+// The MQTT side of one chat user: connection, outbox, receipts, typing and presence publishes,
+// decoding and de-duplication of what arrives. May import mqtt (via broker-link), protocol/ and log.
+import {randomBytes} from 'node:crypto';
+import type {Logger} from '../log.js';
+import {
+	clientSubscriptions,
+	decodePayload,
+	encodePayload,
+	presenceTopic,
+	topicFor,
+	BROADCAST_ID,
+	type MessagePayload,
+	type PresencePayload,
+	type PresenceState,
+	type StatusPayload,
+	type TypingPayload,
+} from '../protocol/index.js';
+import {BrokerLink, type LinkState} from './broker-link.js';
+import {Outbox} from './outbox.js';
+import {SeenSet} from './seen-set.js';
+
+/** What the link reports: connection states, my publishes acknowledged, and decoded traffic. */
+export type ChatLinkEvent =
+	| {type: 'state-changed'; state: LinkState; detail: string}
+	/** The broker PUBACKed my message (first time only). */
+	| {type: 'message-pubacked'; messageId: string}
+	/** A message from someone else, to me or to `all`; each message_id at most once. */
+	| {type: 'message-arrived'; payload: MessagePayload}
+	/** A receipt addressed to me; each (message_id, status, user_id) at most once. */
+	| {type: 'status-arrived'; payload: StatusPayload}
+	| {type: 'typing-arrived'; payload: TypingPayload}
+	| {type: 'presence-arrived'; payload: PresencePayload};
+
+/** Options for {@link ChatLink}. */
+export interface ChatLinkOptions {
+	/** `mqtt://[user:password@]host:port`. */
+	url: string;
+	/** Topic base, e.g. `chat/messages`. */
+	base: string;
+	userId: string;
+	/** Display name sent in presence and messages. */
+	name: string;
+	logger: Logger;
+	onEvent: (event: ChatLinkEvent) => void;
+	/** Outbox first resend delay in ms (default 3000, doubling to `maxResendAfterMs`, default 30,000). */
+	resendAfterMs?: number;
+	maxResendAfterMs?: number;
+	/** Last Will delay in s (MQTT 5 only; default 10). */
+	willDelaySeconds?: number;
+	/** Delay between reconnect attempts in ms (default 1000). */
+	reconnectPeriodMs?: number;
+}
+
+/**
+ * One chat user's MQTT link. Publishes follow the protocol: messages QoS 1 through the
+ * {@link Outbox} (kept until `received_by_server`), typing QoS 0, receipts QoS 1 (queued
+ * while offline), presence QoS 1 retained (published on every connect, Last Will `offline`).
+ */
+export class ChatLink {
+	readonly #options: ChatLinkOptions;
+	readonly #link: BrokerLink;
+	readonly #outbox: Outbox;
+	readonly #seenMessages = new SeenSet();
+	readonly #seenReceipts = new SeenSet();
+	#presence: {state: PresenceState; statusMessage: string} = {state: 'online', statusMessage: ''};
+
+	constructor(options: ChatLinkOptions) {
+		this.#options = options;
+		const {base, userId} = options;
+		const willDelaySeconds = options.willDelaySeconds ?? 10;
+		this.#link = new BrokerLink({
+			url: options.url,
+			clientId: `hermes-chat-${userId}-${randomBytes(4).toString('hex')}`,
+			// The Will Delay only holds while the session lives, so the session must outlive it
+			// (MQTT 5.0 §3.1.3.2.2); clean start still discards it on our own reconnect.
+			sessionExpirySeconds: willDelaySeconds,
+			will: {
+				topic: presenceTopic(base, userId),
+				payload: this.#presencePayload('offline', ''),
+				qos: 1,
+				retain: true,
+				delaySeconds: willDelaySeconds,
+			},
+			subscriptions: clientSubscriptions(base, userId),
+			logger: options.logger,
+			reconnectPeriodMs: options.reconnectPeriodMs,
+			onStateChanged: (state, detail) => {
+				if (state !== 'up') this.#outbox.setConnected(false);
+				options.onEvent({type: 'state-changed', state, detail});
+			},
+			onReady: () => this.#onReady(),
+			onPublish: (topic, payload) => this.#onPublish(topic, payload),
+		});
+		this.#outbox = new Outbox({
+			publish: (topic, bytes) => this.#link.publish(topic, bytes, {qos: 1}),
+			resendAfterMs: options.resendAfterMs,
+			maxResendAfterMs: options.maxResendAfterMs,
+			onPubacked: (messageId) => options.onEvent({type: 'message-pubacked', messageId}),
+			onPublishFailed: (messageId, error) =>
+				options.logger.debug({messageId, err: error.message}, 'message publish failed; kept in outbox'),
+		});
+	}
+
+	/** Whether the broker connection is up. */
+	get isConnected(): boolean {
+		return this.#link.isConnected;
+	}
+
+	/** Start connecting in the background; never throws. */
+	start(): void {
+		this.#link.start();
+	}
+
+	/**
+	 * Queue my message in the outbox and publish it (QoS 1) to `{base}/{receiver}/{me}`.
+	 * @throws Error when the payload is invalid or too large (check before calling).
+	 */
+	sendMessage(payload: MessagePayload): void {
+		const bytes = encodePayload(payload);
+		this.#outbox.add(payload.message_id, topicFor(this.#options.base, payload.receiver_id, payload.sender_id), bytes);
+		// Mine too: my broadcast comes back to me on `{base}/all/{me}`.
+		this.#seenMessages.add(payload.message_id);
+	}
+
+	/** Publish a typing hint (QoS 0); dropped while disconnected. */
+	sendTyping(to: string, isTyping: boolean): void {
+		const payload: TypingPayload = {
+			type: 'typing',
+			sender_id: this.#options.userId,
+			sender_name: this.#options.name,
+			receiver_id: to,
+			is_typing: isTyping,
+			timestamp: new Date().toISOString(),
+		};
+		this.#link.publish(topicFor(this.#options.base, to, this.#options.userId), encodePayload(payload), {qos: 0}).catch(() => undefined);
+	}
+
+	/**
+	 * Publish a `delivered`/`read` receipt (QoS 1, queued while offline) to the original sender.
+	 * @returns a promise that settles on PUBACK; rejects only when the link is closing.
+	 */
+	sendStatus(originalSender: string, messageId: string, status: 'delivered' | 'read'): Promise<void> {
+		const payload: StatusPayload = {
+			type: 'status',
+			message_id: messageId,
+			status,
+			user_id: this.#options.userId,
+			timestamp: new Date().toISOString(),
+		};
+		const topic = topicFor(this.#options.base, originalSender, this.#options.userId);
+		return this.#link.publish(topic, encodePayload(payload), {qos: 1, queueOffline: true});
+	}
+
+	/** Publish my presence (retained, QoS 1, queued while offline); it is republished on every connect. */
+	setPresence(state: PresenceState, statusMessage = ''): Promise<void> {
+		this.#presence = {state, statusMessage};
+		return this.#publishPresence({queueOffline: true});
+	}
+
+	/** Ids of my messages still waiting for `received_by_server`, oldest first. */
+	pendingMessageIds(): string[] {
+		return this.#outbox.pendingIds();
+	}
+
+	/** How often a queued message has been published (undefined once confirmed). */
+	attemptsOf(messageId: string): number | undefined {
+		return this.#outbox.attemptsOf(messageId);
+	}
+
+	/**
+	 * Publish `offline` (retained) if connected, then disconnect cleanly within `timeoutMs`.
+	 * Messages still in the outbox are not sent after this.
+	 */
+	async close(timeoutMs = 2_000): Promise<void> {
+		this.#outbox.close();
+		if (this.#link.isConnected) {
+			this.#presence = {state: 'offline', statusMessage: ''};
+			const published = this.#publishPresence({queueOffline: false}).catch(() => undefined);
+			await Promise.race([published, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+		}
+		await this.#link.close(timeoutMs);
+	}
+
+	#onReady(): void {
+		this.#publishPresence({queueOffline: false}).catch((error: Error) =>
+			this.#options.logger.debug({err: error.message}, 'presence publish failed'),
+		);
+		this.#outbox.setConnected(true);
+	}
+
+	#publishPresence({queueOffline}: {queueOffline: boolean}): Promise<void> {
+		const {state, statusMessage} = this.#presence;
+		const bytes = this.#presencePayload(state, statusMessage);
+		return this.#link.publish(presenceTopic(this.#options.base, this.#options.userId), bytes, {
+			qos: 1,
+			retain: true,
+			queueOffline,
+		});
+	}
+
+	#presencePayload(state: PresenceState, statusMessage: string): Buffer {
+		const payload: PresencePayload = {
+			type: 'presence',
+			user_id: this.#options.userId,
+			user_name: this.#options.name,
+			state,
+			status_message: statusMessage,
+			timestamp: new Date().toISOString(),
+		};
+		return encodePayload(payload);
+	}
+
+	#onPublish(topic: string, bytes: Buffer): void {
+		// An empty retained publish clears a presence topic; nothing to report.
+		if (bytes.byteLength === 0) return;
+		const decoded = decodePayload(this.#options.base, topic, bytes);
+		if (!decoded.ok) {
+			this.#options.logger.warn({topic, reason: decoded.error}, 'dropped invalid payload');
+			return;
+		}
+		const me = this.#options.userId;
+		const {payload, to} = decoded;
+		const isForMe = to === me || to === BROADCAST_ID;
+		switch (payload.type) {
+			case 'message':
+				if (!isForMe || payload.sender_id === me || !this.#seenMessages.add(payload.message_id)) return;
+				this.#options.onEvent({type: 'message-arrived', payload});
+				return;
+			case 'status': {
+				if (to !== me) return;
+				if (payload.status === 'received_by_server' && payload.user_id === me) {
+					this.#outbox.confirm(payload.message_id);
+					this.#outbox.nudge();
+				}
+				const key = `${payload.message_id}\u0000${payload.status}\u0000${payload.user_id}`;
+				if (this.#seenReceipts.add(key)) this.#options.onEvent({type: 'status-arrived', payload});
+				return;
+			}
+			case 'typing':
+				if (isForMe && payload.sender_id !== me) this.#options.onEvent({type: 'typing-arrived', payload});
+				return;
+			case 'presence':
+				this.#options.onEvent({type: 'presence-arrived', payload});
+				return;
+		}
+	}
+}

@@ -1,0 +1,138 @@
+// Read queries about people and conversations: the conversation list with unread counts,
+// known users, stored presence. May import pg (via db.ts) and protocol/ only.
+import {BROADCAST_ID, PRESENCE_STATES, type PresenceState} from '../protocol/index.js';
+import type {Db} from './db.js';
+
+/** Unread counts stop at this many (a count must not scan a 100,000-message backlog). */
+export const UNREAD_COUNT_CAP = 1_000;
+
+/** Display name of the broadcast conversation's "peer". */
+export const BROADCAST_PEER_NAME = 'everyone';
+
+// My rows of conversation_members, plus the broadcast conversation with read marker 0 when I
+// have no row for it yet. Unread: others' messages after my marker, capped (a range scan of
+// chat_messages_conversation_seq; the closed range instead of `=` is explained in history.ts).
+// Last message: one backward probe of the same index.
+const CONVERSATIONS_OF = `
+WITH mine AS (
+	SELECT conversation_id, peer_id, last_read_seq, last_message_at
+	FROM conversation_members WHERE user_id = $1
+	UNION ALL
+	SELECT '${BROADCAST_ID}', '${BROADCAST_ID}', 0, NULL
+	WHERE NOT EXISTS (
+		SELECT 1 FROM conversation_members WHERE user_id = $1 AND conversation_id = '${BROADCAST_ID}')
+)
+SELECT c.conversation_id, c.peer_id,
+	CASE WHEN c.peer_id = '${BROADCAST_ID}' THEN '${BROADCAST_PEER_NAME}'
+		ELSE coalesce(u.display_name, c.peer_id) END AS peer_name,
+	(SELECT count(*) FROM (
+		SELECT 1 FROM chat_messages x
+		WHERE x.conversation_id >= c.conversation_id AND x.conversation_id <= c.conversation_id
+			AND x.seq > c.last_read_seq AND x.sender_id <> $1
+		ORDER BY x.conversation_id, x.seq
+		LIMIT ${UNREAD_COUNT_CAP}) AS unread_rows)::int AS unread,
+	last.sender_id AS last_sender_id, last.content AS last_content, last.created_at AS last_created_at,
+	GREATEST(last.created_at, c.last_message_at) AS last_activity_at
+FROM mine c
+LEFT JOIN chat_users u ON u.user_id = c.peer_id
+LEFT JOIN LATERAL (
+	SELECT x.sender_id, x.content, x.created_at FROM chat_messages x
+	WHERE x.conversation_id = c.conversation_id ORDER BY x.seq DESC LIMIT 1
+) AS last ON true
+ORDER BY last_activity_at DESC NULLS LAST, c.conversation_id
+LIMIT $2`;
+
+/** The conversation list statement (`$1` user id, `$2` limit), for EXPLAIN checks. */
+export const CONVERSATIONS_QUERY = CONVERSATIONS_OF;
+
+const IS_KNOWN_USER = 'SELECT EXISTS (SELECT 1 FROM chat_users WHERE user_id = $1) AS known';
+
+const PRESENCES_OF = `SELECT user_id, display_name, presence, status_message, last_seen_at
+FROM chat_users WHERE user_id = ANY($1::text[])`;
+
+/** One row of a user's conversation list (assignable to core ConversationSummary). */
+export interface ConversationRow {
+	conversationId: string;
+	/** The other user, or `all`. */
+	peerId: string;
+	/** Their display name; {@link BROADCAST_PEER_NAME} for `all`; the id when never seen. */
+	peerName: string;
+	/** Others' messages after my read marker, at most {@link UNREAD_COUNT_CAP}. */
+	unread: number;
+	lastMessage?: {senderId: string; content: string; createdAt: number};
+	/** Last activity in ms (0 when none). */
+	lastActivityAt: number;
+}
+
+/** A user's stored presence (assignable to core Presence). */
+export interface StoredPresence {
+	userId: string;
+	name: string;
+	state: PresenceState;
+	statusMessage: string;
+	/** `last_seen_at`, ms. */
+	at: number;
+}
+
+interface ConversationDbRow {
+	conversation_id: string;
+	peer_id: string;
+	peer_name: string;
+	unread: number;
+	last_sender_id: string | null;
+	last_content: string | null;
+	last_created_at: Date | null;
+	last_activity_at: Date | null;
+}
+
+interface PresenceDbRow {
+	user_id: string;
+	display_name: string;
+	presence: string;
+	status_message: string;
+	last_seen_at: Date;
+}
+
+/**
+ * The conversations of `userId` (always including the broadcast `all`), most recently
+ * active first, at most `limit` (default 500).
+ * @throws the driver's error (database unreachable, schema missing).
+ */
+export async function loadConversations(db: Db, userId: string, limit = 500): Promise<ConversationRow[]> {
+	const {rows} = await db.query<ConversationDbRow>(CONVERSATIONS_OF, [userId, limit]);
+	return rows.map((row) => ({
+		conversationId: row.conversation_id,
+		peerId: row.peer_id,
+		peerName: row.peer_name,
+		unread: row.unread,
+		...(row.last_created_at && row.last_sender_id !== null && row.last_content !== null
+			? {lastMessage: {senderId: row.last_sender_id, content: row.last_content, createdAt: row.last_created_at.getTime()}}
+			: {}),
+		lastActivityAt: row.last_activity_at?.getTime() ?? 0,
+	}));
+}
+
+/**
+ * Whether `userId` has ever been seen by the ingester (a row in chat_users).
+ * @throws the driver's error.
+ */
+export async function isKnownUser(db: Db, userId: string): Promise<boolean> {
+	const {rows} = await db.query<{known: boolean}>(IS_KNOWN_USER, [userId]);
+	return rows[0]?.known === true;
+}
+
+/**
+ * Stored presence and last seen of the given users (unknown ids are left out).
+ * @throws the driver's error.
+ */
+export async function loadPresences(db: Db, userIds: readonly string[]): Promise<StoredPresence[]> {
+	if (userIds.length === 0) return [];
+	const {rows} = await db.query<PresenceDbRow>(PRESENCES_OF, [userIds]);
+	return rows.map((row) => ({
+		userId: row.user_id,
+		name: row.display_name,
+		state: (PRESENCE_STATES as readonly string[]).includes(row.presence) ? (row.presence as PresenceState) : 'offline',
+		statusMessage: row.status_message,
+		at: row.last_seen_at.getTime(),
+	}));
+}
