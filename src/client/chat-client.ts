@@ -1,0 +1,295 @@
+// The headless chat client: ChatPort over MQTT (live/) and PostgreSQL (store/), for the TUI.
+// May import live/, store/, protocol/, core/ types and log; never tui/ or cli/.
+import {randomUUID} from 'node:crypto';
+import type {Logger} from '../log.js';
+import {ChatLink, type ChatLinkEvent} from '../live/chat-link.js';
+import {SeenSet} from '../live/seen-set.js';
+import {
+	BROADCAST_ID,
+	MAX_CONTENT_LENGTH,
+	MAX_STATUS_MESSAGE_LENGTH,
+	isValidUserId,
+	conversationIdFor,
+	type MessagePayload,
+} from '../protocol/index.js';
+import {isKnownUser, loadConversations, loadPresences} from '../store/history-people.js';
+import {loadLatestPage, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
+import type {ChatEvent, ChatMessage, ChatPort, Identity, MessageStatusReport, Receipt} from '../core/types.js';
+import {DatabaseLink} from './database-link.js';
+import {EventHub} from './event-hub.js';
+import {messageFromPayload, presenceFromPayload, receiptFromPayload} from './to-core.js';
+
+/** Options for {@link createChatClient}. */
+export interface ChatClientOptions {
+	identity: Identity;
+	/** `mqtt://[user:password@]host:port`. */
+	mqttUrl: string;
+	/** `postgres://user:password@host:port/database`. */
+	databaseUrl: string;
+	/** Topic base, e.g. `chat/messages`. */
+	topicBase: string;
+	logger: Logger;
+	/** Outbox: first resend delay without a ✓, in ms (default 3000; doubles up to `maxResendAfterMs`, default 30,000). */
+	resendAfterMs?: number;
+	maxResendAfterMs?: number;
+	/** Database probe interval while it is down, in ms (default 5000). */
+	databaseProbeMs?: number;
+	/** Broker reconnect interval in ms (default 1000). */
+	reconnectPeriodMs?: number;
+	/** Last Will delay in s (MQTT 5; default 10). */
+	willDelaySeconds?: number;
+}
+
+/**
+ * Start a chat client and return its {@link ChatPort} at once: the broker and the database
+ * are connected in the background (`connection-changed`: connecting → up / down, retried
+ * until they answer), so this resolves even when both are down.
+ *
+ * Behaviour beyond ChatPort's JSDoc:
+ * - `sendMessage` to a valid id nobody has used yet (not in chat_users, no presence seen)
+ *   still sends, then reports an info notice: the message is stored and shown to them when
+ *   they first open the chat. An invalid id or content is refused with an error notice.
+ * - `loadOlder` that fails reports a notice and an empty `older` page with `hasMore: true`,
+ *   so the thread stops waiting and may ask again.
+ * - `isKnownUser` answers true when the database cannot be asked (benefit of the doubt).
+ * - my presence is republished on every connect in the state last set (default `online`).
+ * @throws Error when `identity.userId` is not a valid user id (a programming error: the CLI validates it).
+ */
+export async function createChatClient(options: ChatClientOptions): Promise<ChatPort> {
+	if (!isValidUserId(options.identity.userId)) {
+		throw new Error(`invalid user id ${JSON.stringify(options.identity.userId)}`);
+	}
+	const client = new ChatClient(options);
+	client.start();
+	return client;
+}
+
+class ChatClient implements ChatPort {
+	readonly me: Identity;
+	readonly #options: ChatClientOptions;
+	readonly #hub: EventHub;
+	readonly #link: ChatLink;
+	readonly #database: DatabaseLink;
+	/** My messages not yet confirmed by the ingester, by id. */
+	readonly #unconfirmed = new Map<string, ChatMessage>();
+	/** Users known to exist (seen live or in chat_users). */
+	readonly #knownUsers = new Set<string>();
+	readonly #presenceSeenLive = new Set<string>();
+	readonly #readSent = new SeenSet();
+	#isBrokerDownNoticed = false;
+	#isClosed = false;
+
+	constructor(options: ChatClientOptions) {
+		this.me = {userId: options.identity.userId, name: options.identity.name};
+		this.#options = options;
+		this.#hub = new EventHub(options.logger);
+		this.#link = new ChatLink({
+			url: options.mqttUrl,
+			base: options.topicBase,
+			userId: this.me.userId,
+			name: this.me.name,
+			logger: options.logger,
+			resendAfterMs: options.resendAfterMs,
+			maxResendAfterMs: options.maxResendAfterMs,
+			reconnectPeriodMs: options.reconnectPeriodMs,
+			willDelaySeconds: options.willDelaySeconds,
+			onEvent: (event) => this.#onLinkEvent(event),
+		});
+		this.#database = new DatabaseLink({
+			databaseUrl: options.databaseUrl,
+			logger: options.logger,
+			probeEveryMs: options.databaseProbeMs,
+			onStateChanged: (state, detail) => this.#hub.emit({type: 'connection-changed', service: 'database', state, detail}),
+			onNotice: (text) => this.#notice('error', text),
+		});
+		this.#knownUsers.add(this.me.userId);
+	}
+
+	start(): void {
+		this.#link.start();
+		this.#database.start();
+	}
+
+	subscribe(listener: (event: ChatEvent) => void): () => void {
+		return this.#hub.subscribe(listener);
+	}
+
+	async sendMessage(to: string, content: string): Promise<void> {
+		if (this.#isClosed || !this.#checkRecipient(to)) return;
+		if (content.trim() === '') return this.#notice('error', 'nothing to send — type a message first');
+		if (content.length > MAX_CONTENT_LENGTH) {
+			return this.#notice('error', `message is ${content.length} characters; the limit is ${MAX_CONTENT_LENGTH} — split it`);
+		}
+		const payload: MessagePayload = {
+			type: 'message',
+			message_id: randomUUID(),
+			sender_id: this.me.userId,
+			sender_name: this.me.name,
+			receiver_id: to,
+			content,
+			message_type: 'text',
+			timestamp: new Date().toISOString(),
+		};
+		try {
+			this.#link.sendMessage(payload);
+		} catch (error) {
+			return this.#notice('error', `message not sent: ${(error as Error).message} — shorten it`);
+		}
+		const message: ChatMessage = {...messageFromPayload(payload), status: 'pending'};
+		this.#unconfirmed.set(message.messageId, message);
+		this.#hub.emit({type: 'message-sent', message});
+		if (!this.#link.isConnected && !this.#isBrokerDownNoticed) {
+			this.#isBrokerDownNoticed = true;
+			this.#notice('info', 'not connected to the broker — messages are kept and sent when it is back');
+		}
+		void this.#warnIfUnknown(to);
+	}
+
+	sendTyping(to: string, isTyping: boolean): void {
+		if (this.#isClosed || !(to === BROADCAST_ID || isValidUserId(to))) return;
+		this.#link.sendTyping(to, isTyping);
+	}
+
+	markRead(messages: readonly ChatMessage[]): void {
+		if (this.#isClosed) return;
+		for (const m of messages) {
+			if (m.senderId === this.me.userId || !this.#readSent.add(m.messageId)) continue;
+			this.#link.sendStatus(m.senderId, m.messageId, 'read').catch((error: Error) =>
+				this.#options.logger.debug({err: error.message, messageId: m.messageId}, 'read receipt not sent'),
+			);
+		}
+	}
+
+	async loadLatest(conversationId: string, limit: number): Promise<void> {
+		const page = await this.#database.run('load history', (db) => loadLatestPage(db, conversationId, limit));
+		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'latest', ...page});
+	}
+
+	async loadOlder(conversationId: string, beforeSeq: number, limit: number): Promise<void> {
+		const page = await this.#database.run('load older messages', (db) => loadOlderPage(db, conversationId, beforeSeq, limit));
+		this.#hub.emit({type: 'history-loaded', conversationId, mode: 'older', ...(page ?? {messages: [], hasMore: true})});
+	}
+
+	async loadBefore(conversationId: string, before: Date, limit: number): Promise<void> {
+		const page = await this.#database.run('load history', (db) => loadPageBefore(db, conversationId, before, limit));
+		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'latest', ...page});
+	}
+
+	async loadConversations(): Promise<void> {
+		const conversations = await this.#database.run('load conversations', (db) => loadConversations(db, this.me.userId));
+		if (!conversations) return;
+		this.#hub.emit({type: 'conversations-loaded', conversations});
+		for (const c of conversations) this.#knownUsers.add(c.peerId);
+		// Seed presence (last seen) of peers whose retained presence has not arrived live.
+		const quiet = conversations.map((c) => c.peerId).filter((id) => id !== BROADCAST_ID && !this.#presenceSeenLive.has(id));
+		const stored = await this.#database.run('load presence', (db) => loadPresences(db, quiet));
+		const fresh = stored?.filter((p) => !this.#presenceSeenLive.has(p.userId)) ?? [];
+		if (fresh.length > 0) this.#hub.addPresences(fresh);
+	}
+
+	setPresence(state: 'online' | 'away' | 'busy', statusMessage = ''): void {
+		if (this.#isClosed) return;
+		if (statusMessage.length > MAX_STATUS_MESSAGE_LENGTH) {
+			return this.#notice('error', `status message is ${statusMessage.length} characters; the limit is ${MAX_STATUS_MESSAGE_LENGTH}`);
+		}
+		this.#link.setPresence(state, statusMessage).catch((error: Error) =>
+			this.#options.logger.debug({err: error.message}, 'presence not published'),
+		);
+	}
+
+	async recentStatus(limit: number): Promise<MessageStatusReport[]> {
+		const stored = (await this.#database.run('load message status', (db) => loadRecentSent(db, this.me.userId, limit))) ?? [];
+		const storedIds = new Set(stored.map((r) => r.message.messageId));
+		// Messages without ✓ are not in Postgres yet; they are the most interesting ones here.
+		const waiting = [...this.#unconfirmed.values()]
+			.filter((m) => !storedIds.has(m.messageId))
+			.reverse()
+			.map((message) => ({message, receipts: [] as Receipt[]}));
+		return [...waiting, ...stored].slice(0, Math.max(1, limit));
+	}
+
+	async messageInfo(messageId: string): Promise<Receipt[]> {
+		return (await this.#database.run('load message info', (db) => loadReceipts(db, [messageId]))) ?? [];
+	}
+
+	async isKnownUser(userId: string): Promise<boolean> {
+		if (this.#knownUsers.has(userId)) return true;
+		const known = await this.#database.run('look up the user', (db) => isKnownUser(db, userId));
+		if (known) this.#knownUsers.add(userId);
+		return known ?? true;
+	}
+
+	async close(): Promise<void> {
+		if (this.#isClosed) return;
+		this.#isClosed = true;
+		this.#hub.flush();
+		await this.#link.close();
+		await this.#database.close();
+	}
+
+	#onLinkEvent(event: ChatLinkEvent): void {
+		switch (event.type) {
+			case 'state-changed':
+				if (event.state === 'up') this.#isBrokerDownNoticed = false;
+				this.#hub.emit({type: 'connection-changed', service: 'broker', state: event.state, detail: event.detail});
+				return;
+			case 'message-pubacked': {
+				const message = this.#unconfirmed.get(event.messageId);
+				if (message?.status !== 'pending') return;
+				const sent: ChatMessage = {...message, status: 'sent'};
+				this.#unconfirmed.set(sent.messageId, sent);
+				this.#hub.emit({type: 'message-sent', message: sent});
+				return;
+			}
+			case 'message-arrived': {
+				const {payload} = event;
+				this.#knownUsers.add(payload.sender_id);
+				this.#hub.addMessage(messageFromPayload(payload));
+				this.#link.sendStatus(payload.sender_id, payload.message_id, 'delivered').catch((error: Error) =>
+					this.#options.logger.debug({err: error.message}, 'delivered receipt not sent'),
+				);
+				return;
+			}
+			case 'status-arrived':
+				if (event.payload.status === 'received_by_server') this.#unconfirmed.delete(event.payload.message_id);
+				this.#hub.addReceipt(receiptFromPayload(event.payload));
+				return;
+			case 'typing-arrived': {
+				const {payload} = event;
+				this.#hub.emit({
+					type: 'typing-changed',
+					userId: payload.sender_id,
+					name: payload.sender_name,
+					conversationId: conversationIdFor(payload.sender_id, payload.receiver_id),
+					isTyping: payload.is_typing,
+					at: Date.now(),
+				});
+				return;
+			}
+			case 'presence-arrived':
+				this.#knownUsers.add(event.payload.user_id);
+				this.#presenceSeenLive.add(event.payload.user_id);
+				this.#hub.addPresences([presenceFromPayload(event.payload)]);
+				return;
+		}
+	}
+
+	#checkRecipient(to: string): boolean {
+		if (to === BROADCAST_ID || isValidUserId(to)) return true;
+		this.#notice('error', `"${to}" is not a user id — use 1-64 letters, digits, _ . or -`);
+		return false;
+	}
+
+	async #warnIfUnknown(to: string): Promise<void> {
+		if (to === BROADCAST_ID || this.#knownUsers.has(to) || !this.#database.isUp) return;
+		const known = await this.#database.run('look up the recipient', (db) => isKnownUser(db, to));
+		if (known) this.#knownUsers.add(to);
+		else if (known === false) {
+			this.#notice('info', `nobody called ${to} has used this server yet — sent anyway; they will see it when they join`);
+		}
+	}
+
+	#notice(level: 'info' | 'error', text: string): void {
+		this.#hub.emit({type: 'notice', level, text});
+	}
+}

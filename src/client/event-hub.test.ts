@@ -1,0 +1,51 @@
+import {describe, expect, it} from 'vitest';
+import {silentLogger} from '../log.js';
+import type {ChatEvent, ChatMessage} from '../core/types.js';
+import {EventHub} from './event-hub.js';
+
+const message = (id: string): ChatMessage => ({
+	messageId: id, senderId: 'bob', senderName: 'Bob', receiverId: 'alice', conversationId: 'alice:bob',
+	content: id, createdAt: 1, status: 'sent',
+});
+
+describe('EventHub', () => {
+	it('delivers a burst of messages as one event, before the next direct event', () => {
+		const hub = new EventHub(silentLogger());
+		const events: ChatEvent[] = [];
+		hub.subscribe((e) => events.push(e));
+		hub.addMessage(message('m1'));
+		hub.addMessage(message('m2'));
+		hub.emit({type: 'notice', level: 'info', text: 'hi'});
+		expect(events.map((e) => e.type)).toEqual(['messages-received', 'notice']);
+		expect(events[0]).toMatchObject({messages: [{messageId: 'm1'}, {messageId: 'm2'}]});
+	});
+
+	it('flushes batches on the next turn of the event loop', async () => {
+		const hub = new EventHub(silentLogger());
+		const events: ChatEvent[] = [];
+		hub.subscribe((e) => events.push(e));
+		hub.addReceipt({messageId: 'm1', status: 'read', userId: 'bob', at: 1});
+		expect(events).toEqual([]);
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(events).toEqual([{type: 'receipts-received', receipts: [{messageId: 'm1', status: 'read', userId: 'bob', at: 1}]}]);
+	});
+
+	it('tells a new listener the current connection states, and survives a throwing listener', () => {
+		const hub = new EventHub(silentLogger());
+		hub.emit({type: 'connection-changed', service: 'broker', state: 'connecting'});
+		hub.emit({type: 'connection-changed', service: 'broker', state: 'up', detail: 'MQTT 5'});
+		hub.emit({type: 'connection-changed', service: 'database', state: 'down', detail: 'refused'});
+		hub.subscribe(() => {
+			throw new Error('boom');
+		});
+		const events: ChatEvent[] = [];
+		const unsubscribe = hub.subscribe((e) => events.push(e));
+		expect(events).toEqual([
+			{type: 'connection-changed', service: 'broker', state: 'up', detail: 'MQTT 5'},
+			{type: 'connection-changed', service: 'database', state: 'down', detail: 'refused'},
+		]);
+		unsubscribe();
+		hub.emit({type: 'notice', level: 'info', text: 'after'});
+		expect(events).toHaveLength(2);
+	});
+});

@@ -1,0 +1,87 @@
+// Fan-out of ChatEvents to listeners, with bursts batched and connection states replayed.
+// Pure apart from setImmediate: imports core/ types and log only.
+import type {Logger} from '../log.js';
+import type {ChatEvent, ChatMessage, Presence, Receipt} from '../core/types.js';
+
+type ConnectionEvent = Extract<ChatEvent, {type: 'connection-changed'}>;
+
+/**
+ * Delivers events to every listener. Messages, receipts and presences that arrive in the
+ * same turn of the event loop go out as ONE event each (a burst is one array); everything
+ * else goes out at once, after any batch still pending, so order is kept. A new listener is
+ * first told the current broker and database states.
+ */
+export class EventHub {
+	readonly #listeners = new Set<(event: ChatEvent) => void>();
+	readonly #logger: Logger;
+	readonly #connections = new Map<string, ConnectionEvent>();
+	#messages: ChatMessage[] = [];
+	#receipts: Receipt[] = [];
+	#presences: Presence[] = [];
+	#flushScheduled = false;
+
+	constructor(logger: Logger) {
+		this.#logger = logger;
+	}
+
+	/** Add a listener; returns its unsubscribe function. */
+	subscribe(listener: (event: ChatEvent) => void): () => void {
+		this.#listeners.add(listener);
+		for (const event of this.#connections.values()) this.#deliver(listener, event);
+		return () => this.#listeners.delete(listener);
+	}
+
+	/** Emit one event now (after flushing pending batches). */
+	emit(event: ChatEvent): void {
+		this.flush();
+		if (event.type === 'connection-changed') this.#connections.set(event.service, event);
+		for (const listener of [...this.#listeners]) this.#deliver(listener, event);
+	}
+
+	/** Queue an incoming message for the next `messages-received` batch. */
+	addMessage(message: ChatMessage): void {
+		this.#messages.push(message);
+		this.#schedule();
+	}
+
+	/** Queue a receipt for the next `receipts-received` batch. */
+	addReceipt(receipt: Receipt): void {
+		this.#receipts.push(receipt);
+		this.#schedule();
+	}
+
+	/** Queue presences for the next `presence-changed` batch. */
+	addPresences(presences: readonly Presence[]): void {
+		this.#presences.push(...presences);
+		this.#schedule();
+	}
+
+	/** Emit pending batches now. */
+	flush(): void {
+		const messages = this.#messages.splice(0);
+		const receipts = this.#receipts.splice(0);
+		const presences = this.#presences.splice(0);
+		const out: ChatEvent[] = [];
+		if (messages.length > 0) out.push({type: 'messages-received', messages});
+		if (receipts.length > 0) out.push({type: 'receipts-received', receipts});
+		if (presences.length > 0) out.push({type: 'presence-changed', presences});
+		for (const event of out) for (const listener of [...this.#listeners]) this.#deliver(listener, event);
+	}
+
+	#schedule(): void {
+		if (this.#flushScheduled) return;
+		this.#flushScheduled = true;
+		setImmediate(() => {
+			this.#flushScheduled = false;
+			this.flush();
+		});
+	}
+
+	#deliver(listener: (event: ChatEvent) => void, event: ChatEvent): void {
+		try {
+			listener(event);
+		} catch (error) {
+			this.#logger.error({err: error, event: event.type}, 'chat event listener threw');
+		}
+	}
+}
