@@ -1,0 +1,178 @@
+// The embedded hub: round trip (stored + receipt), stop → start keeps every message, the
+// background daemon (two concurrent ensureHub → one pid) and `hermes-chat hub status|stop`.
+import {execFile} from 'node:child_process';
+import {existsSync} from 'node:fs';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {randomUUID} from 'node:crypto';
+import {promisify} from 'node:util';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {ensureHub, hubStatus, stopHub} from '../../src/hub/daemon.js';
+import {HubRunningError, startHub, type RunningHub} from '../../src/hub/hub.js';
+import {readHubFile} from '../../src/hub/hub-file.js';
+import {connectBroker, type BrokerConnection} from '../../src/live/connect.js';
+import {silentLogger} from '../../src/log.js';
+import {encodePayload, topicFor, type MessagePayload} from '../../src/protocol/index.js';
+import {openDb} from '../../src/store/db.js';
+
+const run = promisify(execFile);
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+const BASE = 'chat/messages';
+
+function message(from: string, to: string, n: number): MessagePayload {
+	return {
+		type: 'message',
+		message_id: `${from}-${randomUUID()}-${n}`,
+		sender_id: from,
+		sender_name: from.toUpperCase(),
+		receiver_id: to,
+		content: `hello ${n}`,
+		message_type: 'text',
+		timestamp: new Date().toISOString(),
+	};
+}
+
+/** Publish `messages` as `from` (QoS 1) and resolve once every received_by_server receipt arrived. */
+async function sendAndAwaitReceipts(mqttUrl: string, from: string, messages: MessagePayload[]): Promise<void> {
+	const broker: BrokerConnection = await connectBroker({url: mqttUrl, clientId: `${from}-${randomUUID().slice(0, 8)}`});
+	try {
+		const waiting = new Set(messages.map((m) => m.message_id));
+		const receipts = new Promise<void>((resolve) => {
+			broker.client.on('message', (_topic, bytes) => {
+				const receipt = JSON.parse(bytes.toString()) as {status: string; message_id: string};
+				if (receipt.status === 'received_by_server') waiting.delete(receipt.message_id);
+				if (waiting.size === 0) resolve();
+			});
+		});
+		await broker.client.subscribeAsync(topicFor(BASE, from, 'server'), {qos: 1});
+		await Promise.all(
+			messages.map((m) => broker.client.publishAsync(topicFor(BASE, m.receiver_id, from), encodePayload(m), {qos: 1})),
+		);
+		await receipts;
+	} finally {
+		await broker.client.endAsync();
+	}
+}
+
+async function storedIds(databaseUrl: string): Promise<Set<string>> {
+	const db = openDb({databaseUrl, max: 1});
+	try {
+		const result = await db.query<{message_id: string}>('SELECT message_id FROM chat_messages');
+		return new Set(result.rows.map((row) => row.message_id));
+	} finally {
+		await db.close();
+	}
+}
+
+describe('startHub (in process)', () => {
+	let dataDir: string;
+	beforeAll(async () => {
+		dataDir = await mkdtemp(join(tmpdir(), 'hermes-hub-'));
+	});
+	afterAll(async () => {
+		await rm(dataDir, {recursive: true, force: true});
+	});
+
+	it('stores a message and sends its receipt; stop → start keeps every message', async () => {
+		const phases: string[] = [];
+		let hub: RunningHub = await startHub({dataDir, mqttPort: 0, pgPort: 0, logger: silentLogger(), onProgress: (p) => phases.push(p)});
+		expect(phases).toEqual(['starting broker', 'opening database', 'migrating', 'starting ingester', 'ready']);
+		expect(hub.mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+		const burst = Array.from({length: 300}, (_, n) => message('alice', n % 2 ? 'bob' : 'all', n));
+		await sendAndAwaitReceipts(hub.mqttUrl, 'alice', burst);
+		const before = await storedIds(hub.databaseUrl);
+		for (const m of burst) expect(before.has(m.message_id)).toBe(true);
+		await hub.stop();
+
+		hub = await startHub({dataDir, mqttPort: 0, pgPort: 0, logger: silentLogger()});
+		try {
+			const after = await storedIds(hub.databaseUrl);
+			expect(after).toEqual(before);
+			// A pg Pool of 4 (what every client opens) must not be reset by pglite-socket.
+			const db = openDb({databaseUrl: hub.databaseUrl, max: 4});
+			const counts = await Promise.all(
+				Array.from({length: 8}, () => db.query<{n: string}>('SELECT count(*) AS n FROM chat_messages')),
+			);
+			await db.close();
+			expect(counts.map((c) => Number(c.rows[0]!.n))).toEqual(Array(8).fill(burst.length));
+		} finally {
+			await hub.stop();
+		}
+	});
+
+	it('refuses a second hub on the same data directory before opening it', async () => {
+		const hub = await startHub({dataDir, mqttPort: 0, pgPort: 0, logger: silentLogger()});
+		try {
+			await expect(startHub({dataDir, mqttPort: 0, pgPort: 0, logger: silentLogger()})).rejects.toBeInstanceOf(
+				HubRunningError,
+			);
+			const port = Number(new URL(hub.mqttUrl).port);
+			const other = await mkdtemp(join(tmpdir(), 'hermes-hub-'));
+			await expect(startHub({dataDir: other, mqttPort: port, pgPort: 0, logger: silentLogger()})).rejects.toThrow(
+				/already in use/,
+			);
+			// The loser touched nothing: no database was created in its data directory.
+			expect(existsSync(join(other, 'pgdata'))).toBe(false);
+			await rm(other, {recursive: true, force: true});
+		} finally {
+			await hub.stop();
+		}
+	});
+});
+
+describe.skipIf(!existsSync(CLI))('hub daemon and `hermes-chat hub` (built dist/)', () => {
+	let home: string;
+	const env = () => ({...process.env, HERMES_HOME: home, LOG_LEVEL: 'warn'});
+	beforeAll(async () => {
+		home = await mkdtemp(join(tmpdir(), 'hermes-home-'));
+	});
+	afterAll(async () => {
+		await stopHub(home).catch(() => undefined);
+		await rm(home, {recursive: true, force: true});
+	});
+
+	it('two concurrent ensureHub calls yield one hub', async () => {
+		const phases: string[] = [];
+		const options = {home, mqttPort: 0, pgPort: 0, entry: CLI, onProgress: (p: string) => phases.push(p)};
+		const [a, b] = await Promise.all([ensureHub(options), ensureHub(options)]);
+		expect(a.pid).toBe(b.pid);
+		expect([a.started, b.started].sort()).toEqual([false, true]);
+		expect(a.mqttUrl).toBe(b.mqttUrl);
+		expect(phases).toContain('ready');
+		const again = await ensureHub(options);
+		expect(again).toMatchObject({pid: a.pid, started: false});
+	});
+
+	it('`hub status` prints the pid and both URLs; `hub stop` stops it; messages survive a restart', async () => {
+		const hub = await ensureHub({home, entry: CLI, mqttPort: 0, pgPort: 0});
+		const sent = [message('carol', 'dave', 1), message('carol', 'all', 2)];
+		await sendAndAwaitReceipts(hub.mqttUrl, 'carol', sent);
+
+		const status = await run(process.execPath, [CLI, 'hub', 'status'], {env: env()});
+		expect(status.stdout).toContain('hub:        running');
+		expect(status.stdout).toContain(`pid:        ${hub.pid}`);
+		expect(status.stdout).toContain(hub.mqttUrl);
+		expect(status.stdout).toContain(hub.databaseUrl);
+		expect(status.stdout).toContain(`data:       ${home}`);
+
+		const stopped = await run(process.execPath, [CLI, 'hub', 'stop'], {env: env()});
+		expect(stopped.stdout).toBe(`hub: stopped (pid ${hub.pid})\n`);
+		expect(await readHubFile(home)).toBeUndefined();
+		expect((await hubStatus(home)).state).toBe('stopped');
+		const after = await run(process.execPath, [CLI, 'hub', 'status'], {env: env()});
+		expect(after.stdout).toContain('hub:        not running');
+
+		const restarted = await ensureHub({home, entry: CLI, mqttPort: 0, pgPort: 0});
+		expect(restarted.pid).not.toBe(hub.pid);
+		const ids = await storedIds(restarted.databaseUrl);
+		for (const m of sent) expect(ids.has(m.message_id)).toBe(true);
+	});
+
+	it('every hub subcommand has --help', async () => {
+		for (const sub of [[], ['start'], ['status'], ['stop']]) {
+			const help = await run(process.execPath, [CLI, 'hub', ...sub, '--help'], {env: env()});
+			expect(help.stdout).toMatch(/^Usage: hermes-chat hub/);
+		}
+	});
+});
