@@ -1,0 +1,89 @@
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
+import {Batcher} from './batcher.js';
+
+/** A write function whose calls stay open until the test settles them. */
+function controlledWrite() {
+	const calls: Array<{items: number[]; resolve: () => void; reject: (error: Error) => void}> = [];
+	const write = (items: number[]) =>
+		new Promise<void>((resolve, reject) => calls.push({items: [...items], resolve, reject}));
+	return {calls, write};
+}
+
+describe('Batcher', () => {
+	beforeEach(() => vi.useFakeTimers());
+	afterEach(() => vi.useRealTimers());
+
+	it('writes as soon as maxSize items are queued, without waiting for the linger time', () => {
+		const {calls, write} = controlledWrite();
+		const batcher = new Batcher<number>({maxSize: 3, lingerMs: 1_000, write});
+		[1, 2, 3].forEach((n) => batcher.push(n));
+		expect(calls.map((c) => c.items)).toEqual([[1, 2, 3]]);
+	});
+
+	it('writes a partial batch lingerMs after its first item', async () => {
+		const {calls, write} = controlledWrite();
+		const batcher = new Batcher<number>({maxSize: 10, lingerMs: 10, write});
+		batcher.push(1);
+		await vi.advanceTimersByTimeAsync(5);
+		batcher.push(2);
+		expect(calls).toHaveLength(0);
+		await vi.advanceTimersByTimeAsync(5);
+		expect(calls.map((c) => c.items)).toEqual([[1, 2]]);
+	});
+
+	it('collects the next batch while one is written and starts it when the write ends, in order', async () => {
+		const {calls, write} = controlledWrite();
+		const batcher = new Batcher<number>({maxSize: 2, lingerMs: 10, write});
+		[1, 2, 3, 4, 5].forEach((n) => batcher.push(n));
+		expect(calls.map((c) => c.items)).toEqual([[1, 2]]);
+		expect(batcher.pending).toBe(5);
+		calls[0]!.resolve();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(calls.map((c) => c.items)).toEqual([[1, 2], [3, 4]]);
+		calls[1]!.resolve();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(calls.map((c) => c.items)).toEqual([[1, 2], [3, 4], [5]]);
+	});
+
+	it('retries a failed batch with the same items after 250 ms, 500 ms … capped at 5 s', async () => {
+		const {calls, write} = controlledWrite();
+		const delays: number[] = [];
+		const batcher = new Batcher<number>({maxSize: 2, lingerMs: 10, write, onRetry: (_e, _a, delayMs) => delays.push(delayMs)});
+		batcher.push(1);
+		batcher.push(2);
+		batcher.push(3);
+		for (let attempt = 0; attempt < 7; attempt++) {
+			calls[attempt]!.reject(new Error('database down'));
+			await vi.advanceTimersByTimeAsync(delays.at(-1) ?? 0);
+			await vi.advanceTimersByTimeAsync(5_000);
+		}
+		expect(delays).toEqual([250, 500, 1_000, 2_000, 4_000, 5_000, 5_000]);
+		expect(calls.map((c) => c.items).every((items) => items.join() === '1,2')).toBe(true);
+		calls.at(-1)!.resolve();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(calls.at(-1)!.items).toEqual([3]);
+	});
+
+	it('flush resolves once everything queued is written', async () => {
+		const written: number[] = [];
+		const batcher = new Batcher<number>({maxSize: 2, lingerMs: 1_000, write: async (items) => void written.push(...items)});
+		[1, 2, 3].forEach((n) => batcher.push(n));
+		await batcher.flush();
+		expect(written).toEqual([1, 2, 3]);
+		expect(batcher.pending).toBe(0);
+	});
+
+	it('abandon drops what is queued and stops retrying', async () => {
+		const {calls, write} = controlledWrite();
+		const batcher = new Batcher<number>({maxSize: 1, lingerMs: 10, write});
+		batcher.push(1);
+		batcher.push(2);
+		const flushed = batcher.flush();
+		calls[0]!.reject(new Error('database down'));
+		await vi.advanceTimersByTimeAsync(0);
+		expect(batcher.abandon()).toBe(2);
+		await flushed;
+		await vi.advanceTimersByTimeAsync(10_000);
+		expect(calls).toHaveLength(1);
+	});
+});

@@ -1,0 +1,81 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {silentLogger} from '../log.js';
+import {conversationIdFor} from '../protocol/index.js';
+import {createTestDatabase, isPostgresReachable, type TestDatabase} from '../../test/helpers/db.js';
+import {openDb, type Db} from './db.js';
+import {writeIngestBatch, type MessageRow} from './ingest-queries.js';
+import {runMigrations} from './migrate.js';
+
+const message = (id: string, from: string, to: string): MessageRow => ({
+	messageId: id, senderId: from, senderName: from.toUpperCase(), receiverId: to, content: `text ${id}`,
+	messageType: 'text', sentAt: '2026-01-01T00:00:00.000Z', conversationId: conversationIdFor(from, to),
+});
+const empty = {messages: [], receipts: [], presences: []};
+
+describe.skipIf(!(await isPostgresReachable()))('writeIngestBatch', () => {
+	let database: TestDatabase;
+	let db: Db;
+	const members = async (conversationId: string) =>
+		(await db.query('SELECT user_id, peer_id, last_seq::int, last_read_seq::int FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id', [conversationId])).rows;
+	const seqOf = async (id: string) => Number((await db.query('SELECT seq FROM chat_messages WHERE message_id = $1', [id])).rows[0]?.seq);
+
+	beforeAll(async () => {
+		database = await createTestDatabase();
+		await runMigrations({databaseUrl: database.url, logger: silentLogger()});
+		db = openDb({databaseUrl: database.url});
+	});
+	afterAll(async () => {
+		await db?.close();
+		await database?.drop();
+	});
+
+	it('stores a batch once however often it is written, with duplicates inside it', async () => {
+		const batch = {...empty, messages: [message('d1', 'ann', 'ben'), message('d1', 'ann', 'ben'), message('d2', 'ben', 'ann')]};
+		expect((await writeIngestBatch(db, batch)).inserted).toBe(2);
+		expect((await writeIngestBatch(db, batch)).inserted).toBe(0);
+		const {rows} = await db.query("SELECT count(*)::int AS n FROM message_status WHERE message_id IN ('d1', 'd2')");
+		expect(rows[0].n).toBe(4);
+		const [d1, d2] = [await seqOf('d1'), await seqOf('d2')];
+		expect(d2).toBeGreaterThan(d1);
+		// Each sender has read up to its own latest message; the other side's marker stays behind.
+		expect(await members('ann:ben')).toEqual([
+			{user_id: 'ann', peer_id: 'ben', last_seq: d2, last_read_seq: d1},
+			{user_id: 'ben', peer_id: 'ann', last_seq: d2, last_read_seq: d2},
+		]);
+	});
+
+	it('keeps one row for the sender of a broadcast, in conversation "all"', async () => {
+		await writeIngestBatch(db, {...empty, messages: [message('b1', 'cat', 'all')]});
+		const seq = await seqOf('b1');
+		expect(await members('all')).toEqual([{user_id: 'cat', peer_id: 'all', last_seq: seq, last_read_seq: seq}]);
+	});
+
+	it('reports receipts as stored, missing (no message yet) or rejected (not from the recipient); read moves the marker', async () => {
+		const at = '2026-01-01T00:00:01.000Z';
+		const result = await writeIngestBatch(db, {
+			...empty,
+			messages: [message('r1', 'dan', 'eve')],
+			receipts: [
+				{messageId: 'r1', status: 'read', userId: 'eve', at},
+				{messageId: 'r-later', status: 'delivered', userId: 'eve', at},
+				{messageId: 'r1', status: 'read', userId: 'mallory', at},
+			],
+		});
+		expect(result.receiptOutcomes).toEqual(['stored', 'missing', 'rejected']);
+		const seq = await seqOf('r1');
+		expect((await members('dan:eve')).find((m) => m.user_id === 'eve')?.last_read_seq).toBe(seq);
+		expect((await db.query("SELECT 1 FROM message_status WHERE user_id = 'mallory'")).rowCount).toBe(0);
+	});
+
+	it('upserts presence, the last update per user winning', async () => {
+		await writeIngestBatch(db, {
+			...empty,
+			presences: [
+				{userId: 'fay', name: 'Fay', state: 'online', statusMessage: ''},
+				{userId: 'fay', name: 'Fay F', state: 'away', statusMessage: 'lunch'},
+			],
+		});
+		const {rows} = await db.query("SELECT display_name, presence, status_message FROM chat_users WHERE user_id = 'fay'");
+		expect(rows).toEqual([{display_name: 'Fay F', presence: 'away', status_message: 'lunch'}]);
+	});
+});

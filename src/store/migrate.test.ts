@@ -1,0 +1,59 @@
+import {PGlite} from '@electric-sql/pglite';
+import {PGLiteSocketServer} from '@electric-sql/pglite-socket';
+import pg from 'pg';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {silentLogger} from '../log.js';
+import {createTestDatabase, isPostgresReachable, type TestDatabase} from '../../test/helpers/db.js';
+import {runMigrations} from './migrate.js';
+
+const logger = silentLogger();
+const tables = async (url: string) => {
+	const client = new pg.Client(url);
+	await client.connect();
+	const {rows} = await client.query<{table_name: string}>(
+		"SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
+	await client.end();
+	return rows.map((r) => r.table_name);
+};
+const SCHEMA = ['chat_messages', 'chat_users', 'conversation_members', 'message_status', 'pgmigrations'];
+
+describe.skipIf(!(await isPostgresReachable()))('runMigrations on PostgreSQL', () => {
+	let db: TestDatabase;
+	beforeAll(async () => void (db = await createTestDatabase()));
+	afterAll(async () => db?.drop());
+
+	it('applies 001 once when two processes start together, then nothing', async () => {
+		// Two spellings of one database: separate in-process queues, so only the advisory lock serialises them.
+		const other = db.url.replace('127.0.0.1', 'localhost');
+		const results = await Promise.all([runMigrations({databaseUrl: db.url, logger}), runMigrations({databaseUrl: other, logger})]);
+		expect(results.flat()).toEqual(['001_initial']);
+		expect(await runMigrations({databaseUrl: db.url, logger})).toEqual([]);
+		expect(await tables(db.url)).toEqual(SCHEMA);
+	});
+
+	it('fails with the driver error when the server is unreachable', async () => {
+		await expect(runMigrations({databaseUrl: 'postgres://postgres@127.0.0.1:1/none', logger})).rejects.toThrow(/ECONNREFUSED/);
+	});
+});
+
+describe('runMigrations on PGlite behind pglite-socket', () => {
+	let lite: PGlite;
+	let server: PGLiteSocketServer;
+	let url: string;
+	beforeAll(async () => {
+		lite = await PGlite.create();
+		server = new PGLiteSocketServer({db: lite, port: 0, maxConnections: 4});
+		await server.start();
+		url = `postgres://postgres@${server.getServerConn()}/postgres`;
+	});
+	afterAll(async () => {
+		await server?.stop();
+		await lite?.close();
+	});
+
+	it('applies 001 once when run twice at the same time, and the schema is there', async () => {
+		const results = await Promise.all([runMigrations({databaseUrl: url, logger}), runMigrations({databaseUrl: url, logger})]);
+		expect(results).toEqual([['001_initial'], []]);
+		expect(await tables(url)).toEqual(SCHEMA);
+	});
+});
