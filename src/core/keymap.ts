@@ -120,7 +120,9 @@ export function parseKeySpec(spec: string): KeySpec {
 
 /** Whether a key press matches a spec. */
 function matches(spec: KeySpec, input: string, key: KeyPress): boolean {
-	if (Boolean(key.ctrl) !== spec.ctrl || Boolean(key.meta) !== spec.meta) return false;
+	// Ink reports Escape with meta set (an ESC prefix), so meta is not compared for it.
+	const meta = spec.flag === 'escape' ? spec.meta : Boolean(key.meta);
+	if (Boolean(key.ctrl) !== spec.ctrl || meta !== spec.meta) return false;
 	if (spec.flag) return Boolean(key[spec.flag]) && (spec.flag !== 'tab' || Boolean(key.shift) === spec.shift);
 	// A printable character already carries its shift state (G vs g).
 	return input === spec.char;

@@ -19,6 +19,8 @@ export interface Layout {
 	threadBoxRows: number;
 	/** Outer height of the composer box. */
 	composerRows: number;
+	/** Rows the whole screen renders: the terminal's rows minus one spare. */
+	height: number;
 }
 
 /** Rows each conversation takes in the list (name line + preview line). */
@@ -31,11 +33,14 @@ const THREAD_CHROME_ROWS = 2;
 
 /**
  * Split a terminal of `columns` × `rows` cells into list, thread, composer and status bar.
- * Never returns a size below 1 so a tiny terminal still renders (clipped).
+ * The frame uses `rows - 1` rows (see `height`). Never returns a size below 1, so a tiny
+ * terminal still renders (clipped).
  */
 export function calculateLayout(columns: number, rows: number): Layout {
 	const c = Math.max(20, Math.floor(columns));
-	const r = Math.max(10, Math.floor(rows));
+	// One spare row: when a frame is as tall as the terminal, Ink 6 clears the whole
+	// screen on every render (ink.js onRender, lastOutputHeight >= rows), which flickers.
+	const r = Math.max(10, Math.floor(rows)) - 1;
 	const listWidth = Math.min(36, Math.max(16, Math.floor(c * 0.3)));
 	const mainRows = r - STATUS_ROWS;
 	const threadWidth = c - listWidth;
@@ -50,6 +55,7 @@ export function calculateLayout(columns: number, rows: number): Layout {
 		threadRows: Math.max(1, threadBoxRows - BORDER - THREAD_CHROME_ROWS),
 		threadBoxRows,
 		composerRows: COMPOSER_ROWS,
+		height: r,
 	};
 }
 

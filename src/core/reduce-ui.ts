@@ -14,7 +14,7 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 		case 'focus-cycled':
 			return {...state, focus: cycleFocus(state, action.direction)};
 		case 'focus-moved':
-			return {...state, focus: state.openConversationId || action.pane === 'list' ? action.pane : 'list'};
+			return {...state, focus: state.openConversationId || action.pane !== 'thread' ? action.pane : 'list'};
 		case 'list-moved':
 			return moveListSelection(state, action.by);
 		case 'message-selection-moved':
@@ -56,9 +56,11 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 }
 
 function cycleFocus(state: ChatState, direction: 1 | -1): Pane {
-	if (!state.openConversationId) return 'list';
-	const index = PANES.indexOf(state.focus);
-	return PANES[(index + direction + PANES.length) % PANES.length]!;
+	// The thread pane takes the focus only when a conversation is open; the composer
+	// always can (for /open, /help with nothing open).
+	const panes = state.openConversationId ? PANES : PANES.filter((p) => p !== 'thread');
+	const index = Math.max(0, panes.indexOf(state.focus));
+	return panes[(index + direction + panes.length) % panes.length]!;
 }
 
 function moveListSelection(state: ChatState, by: number): ChatState {

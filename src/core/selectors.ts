@@ -151,3 +151,14 @@ export function infoTarget(state: ChatState): ChatMessage | undefined {
 export function totalUnread(state: ChatState): number {
 	return Object.values(state.conversations).reduce((sum, c) => sum + c.unread, 0);
 }
+
+/** Header of the thread pane: "Bob · away: lunch" / "Bob · offline · last seen 09:12". Sanitized. */
+export function threadTitle(state: ChatState): string {
+	const id = state.openConversationId;
+	if (!id) return '';
+	const row = conversationRow(state, id);
+	if (row.peerId === BROADCAST_ID) return 'everyone (broadcast)';
+	const parts = [`${row.name} (${row.peerId})`, row.statusMessage ? `${row.presence}: ${row.statusMessage}` : row.presence];
+	if (row.lastSeen) parts.push(row.lastSeen);
+	return parts.join(' · ');
+}

@@ -1,0 +1,75 @@
+import {describe, expect, it} from 'vitest';
+import {fakeMessage} from '../../test/helpers/fake-port.js';
+import {parseCommand} from './commands.js';
+import {chatReducer} from './reducer.js';
+import {initialState} from './state.js';
+
+const me = {userId: 'alice', name: 'Alice'};
+const none = initialState(me);
+const open = chatReducer(chatReducer(none, {type: 'conversation-opened', conversationId: 'alice:bob'}), {
+	type: 'message-sent',
+	message: fakeMessage('alice', 'bob', 'mine', {id: 'm1'}),
+});
+const ok = (line: string, state = open) => {
+	const parsed = parseCommand(line, state);
+	if (!parsed.ok) throw new Error(parsed.error);
+	return parsed.command;
+};
+const error = (line: string, state = open): string => {
+	const parsed = parseCommand(line, state);
+	if (parsed.ok) throw new Error(`parsed: ${JSON.stringify(parsed.command)}`);
+	return parsed.error;
+};
+
+describe('parseCommand', () => {
+	it('sends plain text to the open conversation (// escapes a slash)', () => {
+		expect(ok('hello there')).toEqual({kind: 'say', to: 'bob', text: 'hello there'});
+		expect(ok('//shrug')).toEqual({kind: 'say', to: 'bob', text: '/shrug'});
+		expect(error('hello', none)).toMatch(/no conversation open/);
+	});
+
+	it('parses the source system commands', () => {
+		expect(ok('/send bob  hi  you')).toEqual({kind: 'send', to: 'bob', text: 'hi  you'});
+		expect(ok('/broadcast all hands')).toEqual({kind: 'broadcast', text: 'all hands'});
+		expect(ok('/history')).toEqual({kind: 'history', limit: 50});
+		expect(ok('/history 200')).toEqual({kind: 'history', limit: 200});
+		expect(ok('/status')).toEqual({kind: 'status'});
+		expect(ok('/typing bob')).toEqual({kind: 'typing', to: 'bob'});
+		expect(ok('/help')).toEqual({kind: 'help'});
+		expect(ok('/quit')).toEqual({kind: 'quit'});
+	});
+
+	it('parses /history --before with a local date', () => {
+		process.env.TZ = 'UTC';
+		const cmd = ok('/history --before 2026-11-01');
+		expect(cmd).toEqual({kind: 'history-before', before: new Date(Date.UTC(2026, 10, 1))});
+		expect(ok('/history --before 2026-11-01T09:30')).toEqual({kind: 'history-before', before: new Date(Date.UTC(2026, 10, 1, 9, 30))});
+		expect(error('/history --before yesterday')).toMatch(/not a date/);
+		expect(error('/history --before 2026-02-30')).toMatch(/not a date/);
+	});
+
+	it('parses /open, presence, /info and /notify', () => {
+		expect(ok('/open carol', none)).toEqual({kind: 'open', to: 'carol'});
+		expect(ok('/away out for lunch')).toEqual({kind: 'presence', state: 'away', message: 'out for lunch'});
+		expect(ok('/busy')).toEqual({kind: 'presence', state: 'busy', message: ''});
+		expect(ok('/online')).toEqual({kind: 'presence', state: 'online', message: ''});
+		expect(ok('/info')).toEqual({kind: 'info', messageId: 'm1'});
+		expect(ok('/notify off')).toEqual({kind: 'notify', mode: 'off', scope: 'conversation'});
+		expect(ok('/notify on global')).toEqual({kind: 'notify', mode: 'both', scope: 'global'});
+		expect(ok('/notify desktop', none)).toEqual({kind: 'notify', mode: 'desktop', scope: 'global'});
+		expect(ok('/notify bell')).toEqual({kind: 'notify', mode: 'bell', scope: 'conversation'});
+	});
+
+	it('gives one-line errors for bad input', () => {
+		expect(error('/frobnicate')).toBe('unknown command /frobnicate — type /help for the list');
+		expect(error('/send bob')).toBe('usage: /send <user> <text>');
+		expect(error('/send bad/id hi')).toMatch(/is not a user id/);
+		expect(error('/open')).toBe('usage: /open <user>');
+		expect(error('/history -3')).toMatch(/count from 1/);
+		expect(error('/history 5', none)).toMatch(/no conversation open/);
+		expect(error('/notify loud')).toMatch(/usage: \/notify/);
+		expect(error('/info', none)).toMatch(/no message of mine/);
+		expect(error(`/send bob ${'x'.repeat(4001)}`)).toMatch(/limit is 4000/);
+		for (const e of [error('/frobnicate'), error('/send bob')]) expect(e).not.toContain('\n');
+	});
+});

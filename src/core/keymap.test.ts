@@ -1,0 +1,101 @@
+import {describe, expect, it} from 'vitest';
+import {fakeMessage} from '../../test/helpers/fake-port.js';
+import type {ChatAction} from './actions.js';
+import {DEFAULT_KEYMAP, describeKey, keyToAction, nextUnread, parseKeySpec, resolveKeymap, type KeyPress} from './keymap.js';
+import {chatReducer} from './reducer.js';
+import {initialState, type ChatState} from './state.js';
+
+const me = {userId: 'alice', name: 'Alice'};
+const fold = (state: ChatState, ...actions: ChatAction[]): ChatState => actions.reduce(chatReducer, state);
+const base = fold(initialState(me, {viewport: {columns: 100, rows: 30}}), {
+	type: 'conversations-loaded',
+	conversations: [
+		{conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: 3},
+		{conversationId: 'alice:carol', peerId: 'carol', peerName: 'Carol', unread: 2, lastActivityAt: 2},
+		{conversationId: 'alice:dave', peerId: 'dave', peerName: 'Dave', unread: 1, lastActivityAt: 1},
+	],
+});
+const inList = fold(base, {type: 'list-moved', by: 1});
+const opened = fold(base, {type: 'conversation-opened', conversationId: 'alice:bob'}, {type: 'message-sent', message: fakeMessage('alice', 'bob', 'mine', {id: 'mine'})});
+const inThread = fold(opened, {type: 'focus-moved', pane: 'thread'});
+const key = (k: KeyPress): KeyPress => k;
+
+describe('keyToAction with the default key map', () => {
+	it('cycles panes with Tab and Shift+Tab', () => {
+		expect(keyToAction('', key({tab: true}), opened)).toEqual({type: 'focus-cycled', direction: 1});
+		expect(keyToAction('', key({tab: true, shift: true}), opened)).toEqual({type: 'focus-cycled', direction: -1});
+	});
+
+	it('moves in the list with arrows and j/k, g/G to the ends, Enter opens', () => {
+		expect(keyToAction('', key({downArrow: true}), inList)).toEqual({type: 'list-moved', by: 1});
+		expect(keyToAction('j', key({}), inList)).toEqual({type: 'list-moved', by: 1});
+		expect(keyToAction('', key({upArrow: true}), inList)).toEqual({type: 'list-moved', by: -1});
+		expect(keyToAction('k', key({}), inList)).toEqual({type: 'list-moved', by: -1});
+		expect(keyToAction('g', key({}), inList)).toEqual({type: 'list-moved', by: -Infinity});
+		expect(keyToAction('G', key({shift: true}), inList)).toEqual({type: 'list-moved', by: Infinity});
+		expect(keyToAction('\r', key({return: true}), inList)).toEqual({type: 'conversation-opened', conversationId: 'alice:bob'});
+	});
+
+	it('scrolls the thread with PgUp/PgDn and Ctrl+U/Ctrl+D (even from the composer), g/G in the thread', () => {
+		const page = keyToAction('', key({pageUp: true}), opened);
+		expect(page).toEqual({type: 'thread-scrolled', by: 20});
+		expect(keyToAction('', key({pageDown: true}), opened)).toEqual({type: 'thread-scrolled', by: -20});
+		expect(keyToAction('u', key({ctrl: true}), opened)).toEqual({type: 'thread-scrolled', by: 10});
+		expect(keyToAction('d', key({ctrl: true}), opened)).toEqual({type: 'thread-scrolled', by: -10});
+		expect(keyToAction('g', key({}), inThread)).toEqual({type: 'thread-scrolled', by: Infinity});
+		expect(keyToAction('G', key({shift: true}), inThread)).toEqual({type: 'thread-scrolled', by: -Infinity});
+		expect(keyToAction('k', key({}), inThread)).toEqual({type: 'message-selection-moved', by: -1});
+	});
+
+	it('leaves printable keys to the composer', () => {
+		for (const ch of ['j', 'k', 'g', 'G', 'n', '?', 'i', 'x']) expect(keyToAction(ch, key({}), opened)).toBeUndefined();
+		expect(keyToAction('\r', key({return: true}), opened)).toBeUndefined();
+	});
+
+	it('Esc goes back to the list; Ctrl+K, ?, i open overlays; Ctrl+C quits', () => {
+		expect(keyToAction('', key({escape: true, meta: true}), opened)).toEqual({type: 'focus-moved', pane: 'list'});
+		expect(keyToAction('k', key({ctrl: true}), opened)).toEqual({type: 'overlay-opened', overlay: {kind: 'switcher', query: '', index: 0}});
+		expect(keyToAction('?', key({}), inList)).toEqual({type: 'overlay-opened', overlay: {kind: 'help'}});
+		expect(keyToAction('i', key({}), inThread)).toEqual({type: 'overlay-opened', overlay: {kind: 'info', messageId: 'mine'}});
+		expect(keyToAction('c', key({ctrl: true}), opened)).toEqual({type: 'quit-requested'});
+	});
+
+	it('jumps to the next conversation with unread messages (n in the list, Ctrl+N anywhere)', () => {
+		expect(nextUnread(base)).toBe('alice:carol');
+		expect(keyToAction('n', key({}), inList)).toEqual({type: 'conversation-opened', conversationId: 'alice:carol'});
+		const atCarol = fold(base, {type: 'conversation-opened', conversationId: 'alice:carol'});
+		expect(keyToAction('n', key({ctrl: true}), atCarol)).toEqual({type: 'conversation-opened', conversationId: 'alice:dave'});
+	});
+
+	it('drives the switcher: typing filters, arrows choose, Enter opens, Esc closes', () => {
+		const sw = fold(base, {type: 'overlay-opened', overlay: {kind: 'switcher', query: 'da', index: 0}});
+		expect(keyToAction('v', key({}), sw)).toEqual({type: 'switcher-query-changed', query: 'dav'});
+		expect(keyToAction('', key({backspace: true}), sw)).toEqual({type: 'switcher-query-changed', query: 'd'});
+		expect(keyToAction('', key({downArrow: true}), sw)).toEqual({type: 'switcher-moved', by: 1});
+		expect(keyToAction('\r', key({return: true}), sw)).toEqual({type: 'conversation-opened', conversationId: 'alice:dave'});
+		expect(keyToAction('', key({escape: true, meta: true}), sw)).toEqual({type: 'overlay-closed'});
+	});
+});
+
+describe('key map overrides', () => {
+	it('rebinds an action from the config file', () => {
+		const keymap = resolveKeymap({switcher: 'ctrl+p', 'next-unread': ['ctrl+j']});
+		expect(keyToAction('p', key({ctrl: true}), opened, keymap)).toMatchObject({type: 'overlay-opened'});
+		expect(keyToAction('k', key({ctrl: true}), opened, keymap)).toBeUndefined();
+		expect(keymap.quit).toEqual(DEFAULT_KEYMAP.quit);
+	});
+
+	it('rejects unknown actions and keys with one line', () => {
+		expect(() => resolveKeymap({fly: 'x'})).toThrow(/unknown key action "fly"/);
+		expect(() => resolveKeymap({help: 'hyper+x'})).toThrow(/unknown modifier "hyper"/);
+		expect(() => resolveKeymap({help: 'banana'})).toThrow(/unknown key "banana"/);
+	});
+
+	it('parses and describes specs', () => {
+		expect(parseKeySpec('shift+tab')).toMatchObject({shift: true, flag: 'tab'});
+		expect(parseKeySpec('ctrl+K')).toMatchObject({ctrl: true, char: 'k'});
+		expect(describeKey('ctrl+k')).toBe('Ctrl+K');
+		expect(describeKey('pageup')).toBe('PgUp');
+		expect(describeKey('?')).toBe('?');
+	});
+});

@@ -1,0 +1,136 @@
+// A ChatPort for component tests: records every request and lets the test emit events.
+// May import core/ and protocol/ only.
+import {conversationIdFor} from '../../src/protocol/index.js';
+import type {ChatEvent, ChatMessage, ChatPort, Identity, MessageStatusReport, Receipt} from '../../src/core/types.js';
+
+/** One recorded request: the ChatPort method name and its arguments. */
+export interface PortCall {
+	method: keyof ChatPort;
+	args: unknown[];
+}
+
+/**
+ * In-memory ChatPort. Requests resolve at once and are recorded in `calls`; nothing is
+ * emitted unless the test calls {@link FakeChatPort.emit} (or sets canned answers).
+ */
+export class FakeChatPort implements ChatPort {
+	readonly calls: PortCall[] = [];
+	/** Answer of `messageInfo`, by message id. */
+	info = new Map<string, Receipt[]>();
+	/** Answer of `recentStatus`. */
+	status: MessageStatusReport[] = [];
+	/** User ids `isKnownUser` says yes to (`undefined` = everyone). */
+	knownUsers?: Set<string>;
+	private readonly listeners = new Set<(event: ChatEvent) => void>();
+	private sent = 0;
+
+	constructor(readonly me: Identity = {userId: 'alice', name: 'Alice'}) {}
+
+	subscribe(listener: (event: ChatEvent) => void): () => void {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	}
+
+	/** Deliver events to every subscriber, in order. */
+	emit(...events: ChatEvent[]): void {
+		for (const event of events) for (const listener of this.listeners) listener(event);
+	}
+
+	/** Number of current subscribers (0 after the TUI unmounts). */
+	get listenerCount(): number {
+		return this.listeners.size;
+	}
+
+	/** Recorded calls of one method. */
+	callsOf(method: keyof ChatPort): unknown[][] {
+		return this.calls.filter((c) => c.method === method).map((c) => c.args);
+	}
+
+	async sendMessage(to: string, content: string): Promise<void> {
+		this.record('sendMessage', to, content);
+		this.sent += 1;
+		const message: ChatMessage = {
+			messageId: `fake-${this.sent}`,
+			senderId: this.me.userId,
+			senderName: this.me.name,
+			receiverId: to,
+			conversationId: conversationIdFor(this.me.userId, to),
+			content,
+			createdAt: Date.UTC(2026, 10, 22, 10, 0, this.sent),
+			status: 'pending',
+		};
+		this.emit({type: 'message-sent', message});
+	}
+
+	sendTyping(to: string, isTyping: boolean): void {
+		this.record('sendTyping', to, isTyping);
+	}
+
+	markRead(messages: readonly ChatMessage[]): void {
+		this.record('markRead', messages.map((m) => m.messageId));
+	}
+
+	async loadLatest(conversationId: string, limit: number): Promise<void> {
+		this.record('loadLatest', conversationId, limit);
+	}
+
+	async loadOlder(conversationId: string, beforeSeq: number, limit: number): Promise<void> {
+		this.record('loadOlder', conversationId, beforeSeq, limit);
+	}
+
+	async loadBefore(conversationId: string, before: Date, limit: number): Promise<void> {
+		this.record('loadBefore', conversationId, before, limit);
+	}
+
+	async loadConversations(): Promise<void> {
+		this.record('loadConversations');
+	}
+
+	setPresence(state: 'online' | 'away' | 'busy', statusMessage?: string): void {
+		this.record('setPresence', state, statusMessage);
+	}
+
+	async recentStatus(limit: number): Promise<MessageStatusReport[]> {
+		this.record('recentStatus', limit);
+		return this.status;
+	}
+
+	async messageInfo(messageId: string): Promise<Receipt[]> {
+		this.record('messageInfo', messageId);
+		return this.info.get(messageId) ?? [];
+	}
+
+	async isKnownUser(userId: string): Promise<boolean> {
+		this.record('isKnownUser', userId);
+		return this.knownUsers ? this.knownUsers.has(userId) : true;
+	}
+
+	async close(): Promise<void> {
+		this.record('close');
+	}
+
+	private record(method: keyof ChatPort, ...args: unknown[]): void {
+		this.calls.push({method, args});
+	}
+}
+
+/** A ChatMessage for tests; `at` is minutes after 2026-11-22 10:00 UTC. */
+export function fakeMessage(
+	from: string,
+	to: string,
+	content: string,
+	options: {id?: string; at?: number; seq?: number; name?: string; status?: ChatMessage['status']} = {},
+): ChatMessage {
+	const at = options.at ?? 0;
+	return {
+		messageId: options.id ?? `${from}-${to}-${at}-${content.length}`,
+		...(options.seq === undefined ? {} : {seq: options.seq}),
+		senderId: from,
+		senderName: options.name ?? from[0]!.toUpperCase() + from.slice(1),
+		receiverId: to,
+		conversationId: conversationIdFor(from, to),
+		content,
+		createdAt: Date.UTC(2026, 10, 22, 10, at),
+		status: options.status ?? 'received_by_server',
+	};
+}
