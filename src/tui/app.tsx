@@ -1,0 +1,169 @@
+// The TUI root: lays out the panes for a fixed size and wires keys, composer and overlays.
+// Main file of src/tui; the only importer of ink/react with its siblings. May import core/.
+import {Box, useApp, useInput, type Key} from 'ink';
+import {memo, useCallback, useEffect, useMemo, useRef} from 'react';
+import {parseCommand} from '../core/commands.js';
+import type {Effect} from '../core/effects.js';
+import {DEFAULT_KEYMAP, keyToAction, type Keymap} from '../core/keymap.js';
+import {calculateLayout, listWindow} from '../core/layout.js';
+import {conversationRows, findMessage, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../core/selectors.js';
+import {initialState, type NotifyPrefs} from '../core/state.js';
+import type {TypingSend} from '../core/typing.js';
+import type {ChatPort} from '../core/types.js';
+import {peerOf} from '../protocol/index.js';
+import {Composer} from './composer.js';
+import {ConversationList} from './conversation-list.js';
+import {executeCommand} from './execute-command.js';
+import {HelpOverlay} from './help-overlay.js';
+import {InfoView} from './info-view.js';
+import {StatusBar} from './status-bar.js';
+import {StatusView} from './status-view.js';
+import {Switcher} from './switcher.js';
+import {ThreadPane} from './thread-pane.js';
+import {useChat} from './use-chat.js';
+
+/** Props of {@link App}. */
+export interface AppProps {
+	port: ChatPort;
+	/** Terminal size in cells (from useTerminalSize, or fixed in tests). */
+	size: {columns: number; rows: number};
+	keymap?: Keymap;
+	notify?: Partial<NotifyPrefs>;
+	/** Write a notification (already sanitized effect). */
+	onNotify?: (effect: Extract<Effect, {kind: 'notify'}>) => void;
+	/** Called when notification preferences change (`/notify`), to persist them. */
+	onNotifyChange?: (prefs: NotifyPrefs) => void;
+	/** A notice to show at start (e.g. a bad key map in the config file). */
+	initialNotice?: string;
+	/** Clock in ms (default Date.now). */
+	now?: () => number;
+	/** `clock-ticked` interval in ms; 0 = none (tests emit ticks). */
+	tickMs?: number;
+}
+
+const noop = (): void => {};
+
+/** The whole screen: list | thread + composer, status bar; overlays replace the panes. */
+export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noop, onNotifyChange, initialNotice, now, tickMs}: AppProps) {
+	const {exit} = useApp();
+	const initial = useMemo(() => {
+		const state = initialState(port.me, {viewport: size, ...(notify ? {notify} : {})});
+		return initialNotice ? {...state, notice: {level: 'error' as const, text: initialNotice}} : state;
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+	}, []);
+	const {state, dispatch, stateRef} = useChat(port, {initial, onNotify, onQuit: exit, ...(now ? {now} : {}), ...(tickMs === undefined ? {} : {tickMs})});
+
+	useEffect(() => {
+		const {columns, rows} = stateRef.current.viewport;
+		if (columns !== size.columns || rows !== size.rows) dispatch({type: 'terminal-resized', columns: size.columns, rows: size.rows});
+	}, [size.columns, size.rows, dispatch, stateRef]);
+
+	const notifyChangeRef = useRef(onNotifyChange);
+	notifyChangeRef.current = onNotifyChange;
+	const firstNotify = useRef(state.notify);
+	useEffect(() => {
+		if (state.notify !== firstNotify.current) notifyChangeRef.current?.(state.notify);
+	}, [state.notify]);
+
+	// Set while a Ctrl/Meta chord is handled, so the composer drops the letter ink-text-input inserts.
+	const shortcutRef = useRef(false);
+	const draftRef = useRef('');
+	const isShortcutKey = useCallback(() => shortcutRef.current, []);
+	const keymapRef = useRef(keymap);
+	keymapRef.current = keymap;
+	const onKey = useCallback(
+		(input: string, key: Key) => {
+			shortcutRef.current = key.ctrl || (key.meta && !key.escape);
+			const action = keyToAction(input, key, stateRef.current, keymapRef.current);
+			if (action) dispatch(action);
+		},
+		[dispatch, stateRef],
+	);
+
+	const onSubmit = useCallback(
+		(line: string) => {
+			const parsed = parseCommand(line, stateRef.current);
+			if (!parsed.ok) {
+				dispatch({type: 'notice', level: 'error', text: parsed.error});
+				return;
+			}
+			void executeCommand(parsed.command, {port, state: stateRef.current, dispatch});
+		},
+		[port, dispatch, stateRef],
+	);
+	const onTyping = useCallback((send: TypingSend) => port.sendTyping(send.to, send.isTyping), [port]);
+
+	const layout = useMemo(() => calculateLayout(size.columns, size.rows), [size.columns, size.rows]);
+	const rows = useMemo(() => conversationRows(state), [state.conversations, state.presence, state.typing, state.selectedConversationId, state.openConversationId, state.now, state.me]);
+	const selectedIndex = rows.findIndex((r) => r.isSelected);
+	const window = listWindow(rows.length, selectedIndex, layout.listRows);
+	const visibleRows = useMemo(() => rows.slice(window.start, window.start + window.size), [rows, window.start, window.size]);
+	const openThread = state.openConversationId ? state.threads[state.openConversationId] : undefined;
+	const threadWindow = useMemo(
+		() => openThreadWindow(state),
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+		[openThread, state.openConversationId, state.scroll, state.viewport, state.divider, state.selectedMessageId, state.now],
+	);
+	const title = useMemo(() => threadTitle(state), [state.openConversationId, state.presence, state.conversations, state.now]);
+	const typing = typingLine(state, state.openConversationId);
+	const to = state.openConversationId ? peerOf(state.openConversationId, state.me.userId) : undefined;
+	const mainHeight = layout.height - 1;
+
+	return (
+		<Box flexDirection="column" width={layout.columns} height={layout.height}>
+			<KeyHandler onKey={onKey} />
+			{state.overlay ? (
+				<Overlay state={state} keymap={keymap} width={layout.columns} height={mainHeight} />
+			) : (
+				<Box flexDirection="row" height={mainHeight}>
+					<ConversationList rows={visibleRows} width={layout.listWidth} height={mainHeight} isFocused={state.focus === 'list'} />
+					<Box flexDirection="column" width={layout.threadWidth}>
+						<ThreadPane
+							title={title}
+							rows={threadWindow.rows}
+							typing={typing}
+							width={layout.threadWidth}
+							height={layout.threadBoxRows}
+							rowCount={layout.threadRows}
+							isFocused={state.focus === 'thread'}
+						/>
+						<Composer
+							{...(to ? {to} : {})}
+							width={layout.threadWidth}
+							isFocused={state.focus === 'composer'}
+							onSubmit={onSubmit}
+							onTyping={onTyping}
+							isShortcutKey={isShortcutKey}
+							draft={draftRef}
+							{...(now ? {now} : {})}
+						/>
+					</Box>
+				</Box>
+			)}
+			<StatusBar me={state.me} broker={state.broker} database={state.database} {...(state.notice ? {notice: state.notice} : {})} width={layout.columns} />
+		</Box>
+	);
+}
+
+// Rendered first and with a stable handler, so its input listener runs before the
+// composer's (see `shortcutRef`).
+const KeyHandler = memo(function KeyHandler({onKey}: {onKey: (input: string, key: Key) => void}) {
+	useInput(onKey);
+	return null;
+});
+
+function Overlay({state, keymap, width, height}: {state: ReturnType<typeof initialState>; keymap: Keymap; width: number; height: number}) {
+	const overlay = state.overlay!;
+	switch (overlay.kind) {
+		case 'help':
+			return <HelpOverlay keymap={keymap} width={width} height={height} />;
+		case 'switcher':
+			return <Switcher query={overlay.query} matches={switcherMatches(state, overlay.query)} index={overlay.index} width={width} height={height} />;
+		case 'info': {
+			const message = findMessage(state, overlay.messageId);
+			return <InfoView {...(message ? {message} : {})} {...(overlay.receipts ? {receipts: overlay.receipts} : {})} width={width} height={height} />;
+		}
+		case 'status':
+			return <StatusView {...(overlay.reports ? {reports: overlay.reports} : {})} now={state.now} width={width} height={height} />;
+	}
+}

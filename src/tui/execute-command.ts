@@ -1,0 +1,86 @@
+// Carries out a parsed composer command through the ChatPort and the reducer.
+// May import core/ only (no Ink): I/O goes through the port, results through dispatch.
+import {conversationIdFor} from '../protocol/index.js';
+import type {ChatAction} from '../core/actions.js';
+import type {Command} from '../core/commands.js';
+import {HISTORY_PAGE, type ChatState} from '../core/state.js';
+import type {ChatPort} from '../core/types.js';
+
+/** What a command needs from the TUI. */
+export interface CommandContext {
+	port: ChatPort;
+	state: ChatState;
+	dispatch: (action: ChatAction) => void;
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Run one command. Never throws: failures become an error notice.
+ * @returns a promise that settles when the port requests are done.
+ */
+export async function executeCommand(command: Command, {port, state, dispatch}: CommandContext): Promise<void> {
+	const notice = (text: string, level: 'info' | 'error' = 'info'): void => dispatch({type: 'notice', level, text});
+	try {
+		switch (command.kind) {
+			case 'say':
+				await port.sendMessage(command.to, command.text);
+				return;
+			case 'send': {
+				if (command.to !== 'all' && !(await port.isKnownUser(command.to))) {
+					notice(`unknown user "${command.to}" — check the id, or wait until they have been online once`, 'error');
+					return;
+				}
+				await port.sendMessage(command.to, command.text);
+				notice(`sent to ${command.to}`);
+				return;
+			}
+			case 'broadcast':
+				await port.sendMessage('all', command.text);
+				return;
+			case 'history':
+				if (state.openConversationId) await port.loadLatest(state.openConversationId, command.limit);
+				return;
+			case 'history-before':
+				if (state.openConversationId) await port.loadBefore(state.openConversationId, command.before, HISTORY_PAGE);
+				notice(`messages before ${command.before.toLocaleString()}`);
+				return;
+			case 'status':
+				dispatch({type: 'overlay-opened', overlay: {kind: 'status'}});
+				return;
+			case 'typing':
+				port.sendTyping(command.to, true);
+				notice(`told ${command.to} you are typing`);
+				return;
+			case 'open': {
+				if (command.to !== 'all' && command.to !== state.me.userId && !(await port.isKnownUser(command.to))) {
+					notice(`unknown user "${command.to}" — check the id, or wait until they have been online once`, 'error');
+					return;
+				}
+				dispatch({type: 'conversation-opened', conversationId: conversationIdFor(state.me.userId, command.to)});
+				return;
+			}
+			case 'presence':
+				port.setPresence(command.state, command.message || undefined);
+				notice(`you are ${command.state}${command.message ? `: ${command.message}` : ''}`);
+				return;
+			case 'info':
+				dispatch({type: 'overlay-opened', overlay: {kind: 'info', messageId: command.messageId}});
+				return;
+			case 'notify': {
+				const conversationId = command.scope === 'conversation' ? state.openConversationId : undefined;
+				dispatch({type: 'notify-configured', mode: command.mode, ...(conversationId ? {conversationId} : {})});
+				notice(`notifications ${command.mode}${conversationId ? ' for this conversation' : ' everywhere'}`);
+				return;
+			}
+			case 'help':
+				dispatch({type: 'overlay-opened', overlay: {kind: 'help'}});
+				return;
+			case 'quit':
+				dispatch({type: 'quit-requested'});
+				return;
+		}
+	} catch (error) {
+		notice(`${command.kind} failed: ${errorText(error)}`, 'error');
+	}
+}

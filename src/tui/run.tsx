@@ -1,0 +1,124 @@
+// runTui: full-screen session on the alternate screen, restored on every exit path.
+// May import react, ink, core/ and tui/.
+import {render} from 'ink';
+import {resolveKeymap, type Keymap} from '../core/keymap.js';
+import type {NotifyMode, NotifyPrefs} from '../core/state.js';
+import type {ChatPort} from '../core/types.js';
+import {App} from './app.js';
+import {notificationBytes, type DesktopKind} from './notify-effect.js';
+import {useTerminalSize} from './use-terminal-size.js';
+
+/** Alternate screen buffer on, cursor hidden (DEC private modes 1049 and 25). */
+export const ENTER_SCREEN = '\x1b[?1049h\x1b[?25l';
+/** Cursor shown, back to the main screen buffer. */
+export const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
+/** Frames per second cap: a burst of background messages costs at most this many redraws. */
+export const MAX_FPS = 20;
+
+/** Notification settings as stored in the config file. */
+export interface NotificationSettings {
+	/** Global mode (default `bell`). */
+	mode?: NotifyMode;
+	/** Conversation ids muted individually. */
+	muted?: string[];
+	/** Per-conversation modes (override `mode`). */
+	perConversation?: Record<string, NotifyMode>;
+	/** Desktop escape: OSC 9 (iTerm2, kitty, WezTerm) or OSC 777 (VTE, urxvt); default osc9. */
+	desktop?: DesktopKind;
+}
+
+/** Options of {@link runTui}. */
+export interface RunTuiOptions {
+	port: ChatPort;
+	/** Key map overrides from the config file: `{action: keySpec | keySpec[]}`. */
+	keymap?: Record<string, string | string[]>;
+	notifications?: NotificationSettings;
+	/** Persist changed notification preferences (`/notify`). */
+	onNotificationsChange?: (settings: NotificationSettings) => void;
+	stdout?: NodeJS.WriteStream;
+	stdin?: NodeJS.ReadStream;
+}
+
+/**
+ * Run the chat TUI until `/quit`, the quit key (Ctrl+C), SIGTERM or a crash.
+ * Enters the alternate screen buffer and hides the cursor; restores both on every
+ * exit path. An uncaught exception or rejection is printed as one line after the
+ * terminal is restored, and the returned promise rejects with it.
+ * Does not close the port (the caller owns it).
+ */
+export async function runTui(options: RunTuiOptions): Promise<void> {
+	const stdout = options.stdout ?? process.stdout;
+	const stdin = options.stdin ?? process.stdin;
+	let keymap: Keymap;
+	let keymapError: string | undefined;
+	try {
+		keymap = resolveKeymap(options.keymap ?? {});
+	} catch (error) {
+		keymap = resolveKeymap({});
+		keymapError = `config keymap ignored: ${(error as Error).message}`;
+	}
+	const settings = options.notifications ?? {};
+	const perConversation: Record<string, NotifyMode> = {...settings.perConversation};
+	for (const id of settings.muted ?? []) perConversation[id] = 'off';
+	const notify: NotifyPrefs = {mode: settings.mode ?? 'bell', perConversation};
+	const onNotifyChange = (prefs: NotifyPrefs): void =>
+		options.onNotificationsChange?.({...settings, mode: prefs.mode, perConversation: {...prefs.perConversation}, muted: []});
+
+	let isRestored = false;
+	const restore = (): void => {
+		if (isRestored) return;
+		isRestored = true;
+		stdout.write(LEAVE_SCREEN);
+	};
+	stdout.write(ENTER_SCREEN);
+	const instance = render(
+		<Sized
+			port={options.port}
+			keymap={keymap}
+			notify={notify}
+			onNotify={(effect) => stdout.write(notificationBytes(effect, settings.desktop))}
+			onNotifyChange={onNotifyChange}
+			{...(keymapError ? {initialNotice: keymapError} : {})}
+		/>,
+		{stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: MAX_FPS, incrementalRendering: true},
+	);
+
+	let crash: unknown;
+	const onCrash = (error: unknown): void => {
+		crash ??= error;
+		instance.unmount();
+	};
+	const onTerm = (): void => instance.unmount();
+	process.on('uncaughtException', onCrash);
+	process.on('unhandledRejection', onCrash);
+	process.on('SIGTERM', onTerm);
+	process.on('SIGHUP', onTerm);
+	// Last resort if the process exits without unmounting (process.exit elsewhere).
+	process.on('exit', restore);
+	try {
+		await instance.waitUntilExit();
+	} catch (error) {
+		crash ??= error;
+	} finally {
+		instance.cleanup();
+		restore();
+		process.off('uncaughtException', onCrash);
+		process.off('unhandledRejection', onCrash);
+		process.off('SIGTERM', onTerm);
+		process.off('SIGHUP', onTerm);
+		process.off('exit', restore);
+	}
+	if (crash !== undefined) {
+		const message = crash instanceof Error ? crash.message : String(crash);
+		process.stderr.write(`hermes-chat: crashed — ${message.split('\n')[0]}\n`);
+		throw crash instanceof Error ? crash : new Error(message);
+	}
+}
+
+type SizedProps = Omit<Parameters<typeof App>[0], 'size'>;
+
+// Reads the live terminal size so <App> gets it as a plain prop (and tests can fix it).
+function Sized(props: SizedProps) {
+	const size = useTerminalSize();
+	return <App {...props} size={size} />;
+}

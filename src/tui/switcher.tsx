@@ -1,0 +1,46 @@
+// The quick switcher (Ctrl+K): type part of a name, ↑/↓ choose, Enter opens.
+// May import react, ink, core/ and tui/.
+import {Box, Text} from 'ink';
+import {memo} from 'react';
+import type {ConversationRow} from '../core/selectors.js';
+import {sanitizeInline} from '../core/sanitize.js';
+import {truncate} from '../core/text-layout.js';
+import {COLORS, PRESENCE_MARKS} from './theme.js';
+
+/** Props of {@link Switcher}. */
+export interface SwitcherProps {
+	query: string;
+	matches: readonly ConversationRow[];
+	index: number;
+	width: number;
+	height: number;
+}
+
+/** A search box over the conversation list. */
+export const Switcher = memo(function Switcher({query, matches, index, width, height}: SwitcherProps) {
+	const visible = Math.max(1, height - 4);
+	const start = Math.max(0, Math.min(index - visible + 1, matches.length - visible));
+	const inner = Math.max(1, width - 4);
+	return (
+		<Box width={width} height={height} borderStyle="double" borderColor={COLORS.focus} flexDirection="column" overflow="hidden">
+			<Text bold>Switch to — type part of a name, ↑/↓, Enter opens, Esc cancels</Text>
+			<Text>
+				<Text color={COLORS.focus}>{'> '}</Text>
+				{sanitizeInline(query)}
+				<Text inverse> </Text>
+			</Text>
+			{matches.length === 0 ? <Text dimColor>no match</Text> : null}
+			{matches.slice(Math.max(0, start), Math.max(0, start) + visible).map((row, i) => {
+				const isChosen = i + Math.max(0, start) === index;
+				const mark = PRESENCE_MARKS[row.presence];
+				return (
+					<Text key={row.conversationId} inverse={isChosen} wrap="truncate">
+						<Text color={mark.color}>{mark.mark}</Text>
+						{' '}
+						{truncate(`${row.name} (${row.peerId})${row.unread > 0 ? ` · ${row.unread} unread` : ''}`, inner)}
+					</Text>
+				);
+			})}
+		</Box>
+	);
+});

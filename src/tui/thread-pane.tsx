@@ -1,0 +1,100 @@
+// The thread pane: header, the visible message rows with ticks, the typing line.
+// May import react, ink, core/ and tui/.
+import {Box, Text} from 'ink';
+import {memo} from 'react';
+import {statusGlyph} from '../core/format.js';
+import type {ThreadRow} from '../core/thread-rows.js';
+import {displayWidth, truncate} from '../core/text-layout.js';
+import type {LocalStatus} from '../core/types.js';
+import {COLORS} from './theme.js';
+
+/** Props of {@link ThreadPane}. */
+export interface ThreadPaneProps {
+	/** Header line (peer name, presence, last seen), sanitized. '' when nothing is open. */
+	title: string;
+	/** Visible rows, top to bottom (at most `rowCount`). */
+	rows: readonly ThreadRow[];
+	/** "alice is typing…", sanitized, or ''. */
+	typing: string;
+	/** Outer width and height of the box. */
+	width: number;
+	height: number;
+	/** Message rows inside the box. */
+	rowCount: number;
+	isFocused: boolean;
+}
+
+/** Right pane: the open conversation, newest at the bottom. */
+export const ThreadPane = memo(function ThreadPane({title, rows, typing, width, height, rowCount, isFocused}: ThreadPaneProps) {
+	const inner = Math.max(1, width - 2);
+	return (
+		<Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={isFocused ? COLORS.focus : COLORS.border} overflow="hidden">
+			<Text bold wrap="truncate">
+				{truncate(title || 'no conversation open — Enter on a name, Ctrl+K to search', inner)}
+			</Text>
+			<Box flexDirection="column" height={rowCount} justifyContent="flex-end" overflow="hidden">
+				{rows.map((row) => (
+					<Row key={row.key} row={row} width={inner} />
+				))}
+			</Box>
+			<Text color={COLORS.typing} italic wrap="truncate">
+				{typing ? truncate(typing, inner) : ' '}
+			</Text>
+		</Box>
+	);
+});
+
+const Row = memo(function Row({row, width}: {row: ThreadRow; width: number}) {
+	if (row.kind === 'divider') {
+		const label = ' new messages ';
+		const side = Math.max(0, Math.floor((width - label.length) / 2));
+		return (
+			<Text color={COLORS.divider} wrap="truncate">
+				{'─'.repeat(side) + label + '─'.repeat(Math.max(0, width - side - label.length))}
+			</Text>
+		);
+	}
+	if (row.kind === 'start') {
+		const text = row.isLoading ? '… loading older messages' : row.hasMore ? '↑ PgUp for older messages' : '— start of the conversation —';
+		return (
+			<Text dimColor wrap="truncate">
+				{text}
+			</Text>
+		);
+	}
+	if (!row.isFirst) {
+		return (
+			<Text wrap="truncate" inverse={row.isSelected}>
+				{' '.repeat(row.indent)}
+				{row.text}
+			</Text>
+		);
+	}
+	const used = displayWidth(`${row.time} ${row.sender}: ${row.text}`);
+	const pad = row.status ? ' '.repeat(Math.max(1, width - used - 2)) : '';
+	return (
+		<Text wrap="truncate" inverse={row.isSelected}>
+			<Text dimColor>{row.time} </Text>
+			<Text bold color={row.isMine ? COLORS.mine : COLORS.peer}>
+				{row.sender}
+			</Text>
+			{': '}
+			{row.text}
+			{row.status ? (
+				<>
+					{pad}
+					<Tick status={row.status} />
+				</>
+			) : null}
+		</Text>
+	);
+});
+
+function Tick({status}: {status: LocalStatus}) {
+	const color = status === 'read' ? COLORS.read : status === 'pending' || status === 'sent' ? COLORS.pending : COLORS.tick;
+	return (
+		<Text color={color} bold={status === 'read'}>
+			{statusGlyph(status)}
+		</Text>
+	);
+}
