@@ -1,0 +1,22 @@
+# The hermes-chat image: `hermes-chat ingest` by default (docker-compose.yml), any subcommand works.
+# Build: docker build -t hermes-chat .
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` builds, and the sources are not copied yet.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY migrations ./migrations
+COPY docker/ingester-healthcheck.mjs ./docker/
+USER node
+ENTRYPOINT ["node", "dist/cli/main.js"]
+CMD ["ingest"]
