@@ -89,12 +89,16 @@ function attempt(options: BrokerOptions, protocolVersion: 4 | 5): Promise<Broker
 			clearTimeout(timer);
 			client.removeListener('connect', onConnect);
 			client.removeListener('error', fail);
+			client.removeListener('offline', onOffline);
 			client.end(true);
 			reject(new Error(`MQTT broker ${redact(options.url)}: ${error.message}`));
 		};
 		const onConnect = (connack: {properties?: {sharedSubscriptionAvailable?: boolean}}) => {
 			clearTimeout(timer);
 			client.removeListener('error', fail);
+			// Left in place, the first 'offline' after a successful connect would end the client
+			// for good instead of letting mqtt.js reconnect.
+			client.removeListener('offline', onOffline);
 			setNoDelay();
 			resolve({
 				client,
@@ -106,7 +110,8 @@ function attempt(options: BrokerOptions, protocolVersion: 4 | 5): Promise<Broker
 		client.once('connect', onConnect);
 		client.once('error', fail);
 		// mqtt.js retries silently on ECONNREFUSED; surface the first failure instead.
-		client.once('offline', () => fail(new Error('connection refused or unreachable')));
+		const onOffline = () => fail(new Error('connection refused or unreachable'));
+		client.once('offline', onOffline);
 	});
 }
 
