@@ -166,10 +166,15 @@ export class BrokerLink {
 	#subscribe(client: MqttClient): void {
 		client.subscribe(this.#options.subscriptions, {qos: 1}, (error, granted) => {
 			if (this.#isClosed) return;
+			if (error) {
+				// Usually the connection dropped before SUBACK; the next 'connect' subscribes again.
+				this.#options.logger.warn({err: error.message}, 'mqtt subscribe failed');
+				return;
+			}
 			const refused = (granted ?? []).filter((g) => g.qos !== 0 && g.qos !== 1 && g.qos !== 2);
-			if (error || refused.length > 0) {
-				const what = error?.message ?? `refused ${refused.map((g) => g.topic).join(', ')}`;
-				this.#setState('down', `MQTT subscribe failed: ${what} — check the broker ACL`);
+			if (refused.length > 0) {
+				const topics = refused.map((g) => g.topic).join(', ');
+				this.#setState('down', `MQTT broker refused the subscription to ${topics} — check the broker ACL`);
 				return;
 			}
 			const version = this.#protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1';

@@ -1,0 +1,331 @@
+// The chat client (ChatPort over MQTT + PostgreSQL) end to end, once per target (real Mosquitto +
+// PostgreSQL with our own ingester, and the embedded hub): messages, receipts, history paging,
+// unread counts, the outbox across an ingester outage, de-duplication, typing and presence.
+import {randomUUID} from 'node:crypto';
+import mqtt from 'mqtt';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {createChatClient, type ChatClientOptions} from '../../src/client/chat-client.js';
+import type {ChatEvent, ChatMessage, ChatPort} from '../../src/core/types.js';
+import {listenBroker} from '../../src/hub/broker.js';
+import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
+import {silentLogger} from '../../src/log.js';
+import {openDb} from '../../src/store/db.js';
+import {PAGE_QUERIES} from '../../src/store/history.js';
+import {seedConversation} from '../helpers/seed.js';
+import {forEachTarget, type Target} from '../helpers/targets.js';
+
+type EventOf<T extends ChatEvent['type']> = Extract<ChatEvent, {type: T}>;
+
+/** Records a port's events; `waitFor` resolves with the first recorded or future match. */
+class Recorder {
+	readonly events: ChatEvent[] = [];
+	private waiters: Array<{match: (e: ChatEvent) => boolean; resolve: (e: ChatEvent) => void}> = [];
+
+	constructor(port: ChatPort) {
+		port.subscribe((event) => {
+			this.events.push(event);
+			this.waiters = this.waiters.filter((w) => !(w.match(event) && (w.resolve(event), true)));
+		});
+	}
+
+	waitFor<T extends ChatEvent['type']>(type: T, match: (e: EventOf<T>) => boolean = () => true, timeoutMs = 15_000): Promise<EventOf<T>> {
+		const test = (e: ChatEvent): boolean => e.type === type && match(e as EventOf<T>);
+		const seen = this.events.find(test);
+		if (seen) return Promise.resolve(seen as EventOf<T>);
+		return new Promise((resolve, reject) => {
+			const timer = setTimeout(() => {
+				const recent = this.events.slice(-8).map((e) => JSON.stringify(e).slice(0, 160));
+				reject(new Error(`no ${type} event matched within ${timeoutMs} ms; last events:\n${recent.join('\n')}`));
+			}, timeoutMs);
+			this.waiters.push({match: test, resolve: (e) => (clearTimeout(timer), resolve(e as EventOf<T>))});
+		});
+	}
+
+	/** Every message received (live) with this id, across all `messages-received` events. */
+	received(messageId: string): ChatMessage[] {
+		return this.events.flatMap((e) => (e.type === 'messages-received' ? e.messages.filter((m) => m.messageId === messageId) : []));
+	}
+}
+
+/** Retry `check` until it stops throwing (for state the ingester commits asynchronously). */
+async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		try {
+			return await check();
+		} catch (error) {
+			if (Date.now() > deadline) throw error;
+			await new Promise((resolve) => setTimeout(resolve, 50));
+		}
+	}
+}
+
+async function startClient(target: Target, userId: string, extra: Partial<ChatClientOptions> = {}) {
+	const port = await createChatClient({
+		identity: {userId, name: userId.charAt(0).toUpperCase() + userId.slice(1)},
+		mqttUrl: target.mqttUrl,
+		databaseUrl: target.databaseUrl,
+		topicBase: target.topicBase,
+		logger: silentLogger(),
+		resendAfterMs: 300,
+		...extra,
+	});
+	const recorder = new Recorder(port);
+	await recorder.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'up');
+	await recorder.waitFor('connection-changed', (e) => e.service === 'database' && e.state === 'up');
+	return {port, recorder};
+}
+
+/** Clear the retained presence the clients left behind on the shared broker. */
+async function clearPresence(target: Target, userIds: string[]): Promise<void> {
+	const client = await mqtt.connectAsync(target.mqttUrl, {clientId: `clear-${randomUUID().slice(0, 8)}`});
+	for (const id of userIds) await client.publishAsync(`${target.topicBase}/presence/${id}`, '', {qos: 1, retain: true});
+	await client.endAsync();
+}
+
+forEachTarget('chat client', (target) => {
+	let ingester: Ingester | undefined;
+	const clients: ChatPort[] = [];
+	const users = ['alice', 'bob', 'carol', 'erin', 'frank'];
+	let alice: {port: ChatPort; recorder: Recorder};
+	let bob: {port: ChatPort; recorder: Recorder};
+
+	const startIngest = async () => {
+		ingester = await startIngester({mqttUrl: target.mqttUrl, databaseUrl: target.databaseUrl, topicBase: target.topicBase, logger: target.logger});
+	};
+
+	beforeAll(async () => {
+		if (target.needsIngester) await startIngest();
+		alice = await startClient(target, 'alice');
+		bob = await startClient(target, 'bob');
+		clients.push(alice.port, bob.port);
+	});
+
+	afterAll(async () => {
+		for (const port of clients) await port.close();
+		await ingester?.stop();
+		await clearPresence(target, users);
+	});
+
+	it('delivers a message with pending → sent → received_by_server → delivered → read, all four stored', async () => {
+		await alice.port.sendMessage('bob', 'hello bob');
+		const pending = await alice.recorder.waitFor('message-sent', (e) => e.message.content === 'hello bob');
+		const {messageId} = pending.message;
+		expect(pending.message).toMatchObject({status: 'pending', senderId: 'alice', receiverId: 'bob', conversationId: 'alice:bob'});
+		await alice.recorder.waitFor('message-sent', (e) => e.message.messageId === messageId && e.message.status === 'sent');
+
+		const arrived = await bob.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.messageId === messageId));
+		expect(arrived.messages.find((m) => m.messageId === messageId)).toMatchObject({
+			senderId: 'alice', senderName: 'Alice', content: 'hello bob', conversationId: 'alice:bob',
+		});
+		const hasReceipt = (status: string, userId: string) => (e: EventOf<'receipts-received'>) =>
+			e.receipts.some((r) => r.messageId === messageId && r.status === status && r.userId === userId);
+		await alice.recorder.waitFor('receipts-received', hasReceipt('received_by_server', 'alice'));
+		await alice.recorder.waitFor('receipts-received', hasReceipt('delivered', 'bob'));
+
+		bob.port.markRead(arrived.messages);
+		await alice.recorder.waitFor('receipts-received', hasReceipt('read', 'bob'));
+
+		const rows = await eventually(async () => {
+			const receipts = await alice.port.messageInfo(messageId);
+			expect(receipts.map((r) => `${r.status}:${r.userId}`).sort()).toEqual(
+				['delivered:bob', 'read:bob', 'received_by_server:alice', 'sent:alice'],
+			);
+			return receipts;
+		});
+		expect(rows.every((r) => r.at > 0)).toBe(true);
+		const status = await alice.port.recentStatus(5);
+		expect(status[0]).toMatchObject({message: {messageId, status: 'read'}});
+		expect(status[0]!.receipts).toHaveLength(4);
+	});
+
+	it('counts unread messages in the conversation list and clears them after a read', async () => {
+		await alice.port.sendMessage('bob', 'unread one');
+		await alice.port.sendMessage('bob', 'unread two');
+		const two = await bob.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.content === 'unread two'));
+		const fromAlice = (e: EventOf<'conversations-loaded'>) => e.conversations.find((c) => c.conversationId === 'alice:bob');
+		const loaded = async () => {
+			const before = bob.recorder.events.length;
+			await bob.port.loadConversations();
+			const event = bob.recorder.events.slice(before).find((e) => e.type === 'conversations-loaded');
+			return event as EventOf<'conversations-loaded'>;
+		};
+		const unread = await eventually(async () => {
+			const event = await loaded();
+			expect(fromAlice(event)?.unread).toBe(2);
+			return event;
+		});
+		expect(fromAlice(unread)).toMatchObject({peerId: 'alice', peerName: 'Alice', lastMessage: {senderId: 'alice', content: 'unread two'}});
+		expect(unread.conversations.some((c) => c.conversationId === 'all' && c.peerName === 'everyone')).toBe(true);
+
+		const unreadTwo = two.messages.find((m) => m.content === 'unread two')!;
+		expect(bob.recorder.received(unreadTwo.messageId)).toHaveLength(1);
+		const both = bob.recorder.events
+			.flatMap((e) => (e.type === 'messages-received' ? e.messages : []))
+			.filter((m) => m.content === 'unread one' || m.content === 'unread two');
+		expect(both).toHaveLength(2);
+		bob.port.markRead(both);
+		await eventually(async () => expect(fromAlice(await loaded())?.unread).toBe(0));
+	});
+
+	it('pages history by keyset: latest, older, older until the start, and before a date', async () => {
+		const seed = await seedConversation({databaseUrl: target.databaseUrl, between: ['carol', 'dave'], count: 250, idPrefix: `p-${randomUUID().slice(0, 6)}`});
+		const carol = await startClient(target, 'carol');
+		clients.push(carol.port);
+		const pages: EventOf<'history-loaded'>[] = [];
+		carol.port.subscribe((e) => e.type === 'history-loaded' && pages.push(e));
+
+		await carol.port.loadLatest('carol:dave', 100);
+		await carol.port.loadOlder('carol:dave', pages[0]!.messages[0]!.seq!, 100);
+		await carol.port.loadOlder('carol:dave', pages[1]!.messages[0]!.seq!, 100);
+		const contents = pages.map((p) => p.messages.map((m) => Number(m.content.replace('message ', ''))));
+		const range = (from: number, to: number) => Array.from({length: to - from + 1}, (_, i) => from + i);
+		expect(contents).toEqual([range(151, 250), range(51, 150), range(1, 50)]);
+		expect(pages.map((p) => [p.mode, p.hasMore])).toEqual([['latest', true], ['older', true], ['older', false]]);
+		expect(pages[0]!.messages.at(-1)).toMatchObject({seq: seed.lastSeq, senderId: 'dave', receiverId: 'carol', conversationId: 'carol:dave'});
+
+		await carol.port.loadBefore('carol:dave', new Date(seed.createdAtOf(60)), 10);
+		expect(pages[3]).toMatchObject({mode: 'latest', hasMore: true});
+		expect(pages[3]!.messages.map((m) => m.content)).toEqual(range(50, 59).map((i) => `message ${i}`));
+	});
+
+	it.skipIf(target.name !== 'services')('serves the page queries from the (conversation_id, seq) index', async () => {
+		const db = openDb({databaseUrl: target.databaseUrl, max: 1});
+		try {
+			for (const [sql, params] of [
+				[PAGE_QUERIES.latest, ['carol:dave', 51]],
+				[PAGE_QUERIES.older, ['carol:dave', 100, 51]],
+			] as const) {
+				const {rows} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN ${sql}`, [...params]);
+				expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Index Scan Backward using chat_messages_conversation_seq on chat_messages m/);
+			}
+		} finally {
+			await db.close();
+		}
+	});
+
+	it('shows typing, and presence from online to offline when a client closes', async () => {
+		const erin = await startClient(target, 'erin');
+		await bob.recorder.waitFor('presence-changed', (e) => e.presences.some((p) => p.userId === 'erin' && p.state === 'online'));
+		erin.port.sendTyping('bob', true);
+		const typing = await bob.recorder.waitFor('typing-changed', (e) => e.userId === 'erin');
+		expect(typing).toMatchObject({name: 'Erin', conversationId: 'bob:erin', isTyping: true});
+		erin.port.setPresence('busy', 'in a meeting');
+		await bob.recorder.waitFor('presence-changed', (e) =>
+			e.presences.some((p) => p.userId === 'erin' && p.state === 'busy' && p.statusMessage === 'in a meeting'),
+		);
+		await erin.port.close();
+		await bob.recorder.waitFor('presence-changed', (e) => e.presences.some((p) => p.userId === 'erin' && p.state === 'offline'));
+	});
+
+	it('sends to a user nobody has seen, with a notice saying so', async () => {
+		await alice.port.sendMessage('zed', 'are you there?');
+		const notice = await alice.recorder.waitFor('notice', (e) => e.text.includes('zed'));
+		expect(notice).toEqual({type: 'notice', level: 'info', text: 'nobody called zed has used this server yet — sent anyway; they will see it when they join'});
+		await alice.port.sendMessage('not a/valid id', 'x');
+		await alice.recorder.waitFor('notice', (e) => e.level === 'error' && e.text.startsWith('"not a/valid id" is not a user id'));
+		expect(await alice.port.isKnownUser('bob')).toBe(true);
+	});
+
+	it.skipIf(!target.needsIngester)('confirms a message sent while the ingester is down, stored once; the receiver sees it once', async () => {
+		const frank = await startClient(target, 'frank');
+		clients.push(frank.port);
+		// Count every copy the broker hands to frank's inbox: the outbox resends while unconfirmed.
+		const sniffer = await mqtt.connectAsync(target.mqttUrl, {clientId: `sniff-${randomUUID().slice(0, 8)}`});
+		const copies = new Map<string, number>();
+		sniffer.on('message', (_topic, bytes) => {
+			const id = (JSON.parse(bytes.toString()) as {message_id?: string}).message_id ?? '';
+			copies.set(id, (copies.get(id) ?? 0) + 1);
+		});
+		await sniffer.subscribeAsync(`${target.topicBase}/frank/alice`, {qos: 1});
+		await ingester!.stop();
+		ingester = undefined;
+
+		await alice.port.sendMessage('frank', 'while the ingester sleeps');
+		const sent = await alice.recorder.waitFor('message-sent', (e) => e.message.content === 'while the ingester sleeps' && e.message.status === 'sent');
+		const {messageId} = sent.message;
+		await eventually(async () => expect(copies.get(messageId)).toBeGreaterThanOrEqual(2));
+		const statuses = await alice.port.recentStatus(3);
+		expect(statuses[0]).toMatchObject({message: {messageId}, receipts: []});
+
+		await startIngest();
+		await alice.recorder.waitFor('receipts-received', (e) => e.receipts.some((r) => r.messageId === messageId && r.status === 'received_by_server'));
+		const db = openDb({databaseUrl: target.databaseUrl, max: 1});
+		const {rows} = await db.query<{n: number}>('SELECT count(*)::int AS n FROM chat_messages WHERE message_id = $1', [messageId]);
+		await db.close();
+		expect(rows[0]?.n).toBe(1);
+		await frank.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.messageId === messageId));
+		expect(frank.recorder.received(messageId)).toHaveLength(1);
+		await sniffer.endAsync();
+	});
+
+	it('drops a duplicate publish of a message and an invalid payload without an event', async () => {
+		const raw = await mqtt.connectAsync(target.mqttUrl, {clientId: `raw-${randomUUID().slice(0, 8)}`});
+		const messageId = `dup-${randomUUID()}`;
+		const payload = JSON.stringify({
+			type: 'message', message_id: messageId, sender_id: 'mallory', sender_name: 'Mallory',
+			receiver_id: 'bob', content: 'twice', timestamp: new Date().toISOString(),
+		});
+		await raw.publishAsync(`${target.topicBase}/bob/mallory`, 'not json', {qos: 1});
+		await raw.publishAsync(`${target.topicBase}/bob/mallory`, payload, {qos: 1});
+		await raw.publishAsync(`${target.topicBase}/bob/mallory`, payload, {qos: 1});
+		await raw.publishAsync(`${target.topicBase}/bob/mallory`, JSON.stringify({...JSON.parse(payload), message_id: `${messageId}-end`}), {qos: 1});
+		await bob.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.messageId === `${messageId}-end`));
+		expect(bob.recorder.received(messageId)).toHaveLength(1);
+		await raw.endAsync();
+	});
+});
+
+describe('chat client without services', () => {
+	it('starts with broker and database down, queues the message, and closes', async () => {
+		const port = await createChatClient({
+			identity: {userId: 'lonely', name: 'Lonely'},
+			mqttUrl: 'mqtt://127.0.0.1:1',
+			databaseUrl: 'postgres://postgres@127.0.0.1:1/none',
+			topicBase: `t-${randomUUID().slice(0, 8)}/messages`,
+			logger: silentLogger(),
+		});
+		const recorder = new Recorder(port);
+		await recorder.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'down');
+		await recorder.waitFor('connection-changed', (e) => e.service === 'database' && e.state === 'down');
+		await port.sendMessage('someone', 'hello?');
+		await recorder.waitFor('message-sent', (e) => e.message.status === 'pending');
+		await recorder.waitFor('notice', (e) => e.text.startsWith('not connected to the broker'));
+		await port.loadLatest('lonely:someone', 50);
+		await recorder.waitFor('notice', (e) => e.level === 'error' && e.text.startsWith('could not load history: database unreachable'));
+		expect(await port.recentStatus(5)).toMatchObject([{message: {content: 'hello?', status: 'pending'}, receipts: []}]);
+		await port.close();
+	});
+
+	it('reconnects after a broker restart, re-subscribes, and sends what was queued meanwhile', async () => {
+		const topicBase = `t-${randomUUID().slice(0, 8)}/messages`;
+		let broker = await listenBroker({host: '127.0.0.1', port: 0});
+		const options = {
+			mqttUrl: broker.url,
+			databaseUrl: 'postgres://postgres@127.0.0.1:1/none',
+			topicBase,
+			logger: silentLogger(),
+			reconnectPeriodMs: 100,
+			resendAfterMs: 200,
+		};
+		const gina = await createChatClient({...options, identity: {userId: 'gina', name: 'Gina'}});
+		const hank = await createChatClient({...options, identity: {userId: 'hank', name: 'Hank'}});
+		const g = new Recorder(gina);
+		const h = new Recorder(hank);
+		await g.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'up');
+		await h.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'up');
+
+		await broker.close();
+		await g.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'down');
+		await gina.sendMessage('hank', 'sent while the broker was away');
+		broker = await listenBroker({host: '127.0.0.1', port: broker.port});
+		const upAgain = (r: Recorder) => r.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'up' && r.events.filter((x) => x.type === 'connection-changed' && x.service === 'broker' && x.state === 'up').length >= 2);
+		await Promise.all([upAgain(g), upAgain(h)]);
+		const got = await h.waitFor('messages-received', (e) => e.messages.some((m) => m.content === 'sent while the broker was away'));
+		await g.waitFor('message-sent', (e) => e.message.content === 'sent while the broker was away' && e.message.status === 'sent');
+		expect(h.received(got.messages[0]!.messageId)).toHaveLength(1);
+		await gina.close();
+		await hank.close();
+		await broker.close();
+	});
+});
