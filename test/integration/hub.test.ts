@@ -1,6 +1,6 @@
 // The embedded hub: round trip (stored + receipt), stop → start keeps every message, the
 // background daemon (two concurrent ensureHub → one pid) and `hermes-chat hub status|stop`.
-import {execFile} from 'node:child_process';
+import {execFile, spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
@@ -10,7 +10,7 @@ import {promisify} from 'node:util';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ensureHub, hubStatus, stopHub} from '../../src/hub/daemon.js';
 import {HubRunningError, startHub, type RunningHub} from '../../src/hub/hub.js';
-import {readHubFile} from '../../src/hub/hub-file.js';
+import {readHubFile, writeHubFile} from '../../src/hub/hub-file.js';
 import {connectBroker, type BrokerConnection} from '../../src/live/connect.js';
 import {silentLogger} from '../../src/log.js';
 import {encodePayload, topicFor, type MessagePayload} from '../../src/protocol/index.js';
@@ -167,6 +167,28 @@ describe.skipIf(!existsSync(CLI))('hub daemon and `hermes-chat hub` (built dist/
 		expect(restarted.pid).not.toBe(hub.pid);
 		const ids = await storedIds(restarted.databaseUrl);
 		for (const m of sent) expect(ids.has(m.message_id)).toBe(true);
+	});
+
+	it('replaces a stale hub.json left by a dead hub', async () => {
+		await stopHub(home);
+		const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+		const deadPid = Number(dead.stdout.toString());
+		await writeHubFile(home, {
+			pid: deadPid,
+			state: 'ready',
+			phase: 'ready',
+			mqtt_url: 'mqtt://127.0.0.1:1',
+			database_url: 'postgres://postgres@127.0.0.1:1/postgres',
+			mqtt_port: 1,
+			pg_port: 1,
+			data_dir: home,
+			started_at: new Date(0).toISOString(),
+		});
+		expect((await hubStatus(home)).state).toBe('stopped');
+		const hub = await ensureHub({home, entry: CLI, mqttPort: 0, pgPort: 0});
+		expect(hub.started).toBe(true);
+		expect(hub.pid).not.toBe(deadPid);
+		expect((await hubStatus(home)).state).toBe('running');
 	});
 
 	it('every hub subcommand has --help', async () => {
