@@ -33,7 +33,8 @@ describe('keyToAction with the default key map', () => {
 		expect(keyToAction('k', key({}), inList)).toEqual({type: 'list-moved', by: -1});
 		expect(keyToAction('g', key({}), inList)).toEqual({type: 'list-moved', by: -Infinity});
 		expect(keyToAction('G', key({shift: true}), inList)).toEqual({type: 'list-moved', by: Infinity});
-		expect(keyToAction('\r', key({return: true}), inList)).toEqual({type: 'conversation-opened', conversationId: 'alice:bob'});
+		expect(keyToAction('\r', key({return: true}), inList)).toEqual({type: 'conversation-opened', conversationId: 'alice:carol'});
+		expect(keyToAction('\r', key({return: true}), base)).toEqual({type: 'conversation-opened', conversationId: 'alice:bob'});
 	});
 
 	it('scrolls the thread with PgUp/PgDn and Ctrl+U/Ctrl+D (even from the composer), g/G in the thread', () => {
@@ -62,7 +63,8 @@ describe('keyToAction with the default key map', () => {
 
 	it('jumps to the next conversation with unread messages (n in the list, Ctrl+N anywhere)', () => {
 		expect(nextUnread(base)).toBe('alice:carol');
-		expect(keyToAction('n', key({}), inList)).toEqual({type: 'conversation-opened', conversationId: 'alice:carol'});
+		expect(keyToAction('n', key({}), base)).toEqual({type: 'conversation-opened', conversationId: 'alice:carol'});
+		expect(keyToAction('n', key({}), inList)).toEqual({type: 'conversation-opened', conversationId: 'alice:dave'});
 		const atCarol = fold(base, {type: 'conversation-opened', conversationId: 'alice:carol'});
 		expect(keyToAction('n', key({ctrl: true}), atCarol)).toEqual({type: 'conversation-opened', conversationId: 'alice:dave'});
 	});

@@ -194,7 +194,7 @@ export function keyToAction(input: string, key: KeyPress, state: ChatState, keym
 		case 'move-down':
 			return inList ? {type: 'list-moved', by: 1} : {type: 'message-selection-moved', by: 1};
 		case 'open': {
-			const id = state.selectedConversationId;
+			const id = conversationRows(state).find((r) => r.isSelected)?.conversationId;
 			return inList && id ? {type: 'conversation-opened', conversationId: id} : undefined;
 		}
 		case 'page-up':
@@ -244,7 +244,7 @@ function switcherKey(input: string, key: KeyPress, state: ChatState, query: stri
 /** The next conversation after the selected one (in list order, wrapping) with unread messages. */
 export function nextUnread(state: ChatState): string | undefined {
 	const rows = conversationRows(state);
-	const current = rows.findIndex((r) => r.conversationId === (state.openConversationId ?? state.selectedConversationId));
+	const current = state.openConversationId ? rows.findIndex((r) => r.isOpen) : rows.findIndex((r) => r.isSelected);
 	for (let step = 1; step <= rows.length; step++) {
 		const row = rows[(current + step + rows.length) % rows.length]!;
 		if (row.unread > 0 && row.conversationId !== state.openConversationId) return row.conversationId;

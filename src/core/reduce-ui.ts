@@ -66,8 +66,7 @@ function cycleFocus(state: ChatState, direction: 1 | -1): Pane {
 function moveListSelection(state: ChatState, by: number): ChatState {
 	const rows = conversationRows(state);
 	if (rows.length === 0) return state;
-	const current = rows.findIndex((r) => r.conversationId === state.selectedConversationId);
-	const start = current < 0 ? (by > 0 ? -1 : rows.length) : current;
+	const start = Math.max(0, rows.findIndex((r) => r.isSelected));
 	const index = clamp(Number.isFinite(by) ? start + by : by > 0 ? rows.length - 1 : 0, 0, rows.length - 1);
 	return {...state, selectedConversationId: rows[index]!.conversationId};
 }

@@ -50,7 +50,10 @@ export function conversationRows(state: ChatState): ConversationRow[] {
 		}
 	}
 	const rows = [...ids].map((id) => conversationRow(state, id));
-	return rows.sort((a, b) => b.lastActivityAt - a.lastActivityAt || a.name.localeCompare(b.name));
+	rows.sort((a, b) => b.lastActivityAt - a.lastActivityAt || a.name.localeCompare(b.name));
+	// Until the user moves, the first conversation is the selected one.
+	if (rows[0] && !rows.some((r) => r.isSelected)) rows[0] = {...rows[0], isSelected: true};
+	return rows;
 }
 
 function conversationRow(state: ChatState, conversationId: string): ConversationRow {

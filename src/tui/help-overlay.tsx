@@ -16,7 +16,10 @@ export interface HelpOverlayProps {
 
 /** Keys on the left, commands on the right; Esc or ? closes. */
 export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: HelpOverlayProps) {
-	const half = Math.max(10, Math.floor((width - 4) / 2));
+	const half = Math.max(10, Math.floor((width - 4) * 0.45));
+	// Two lines per command when they fit (borders, title and heading take 4 rows), else one.
+	const isRoomy = COMMAND_HELP.length * 2 <= height - 4;
+	const usageWidth = Math.max(...COMMAND_HELP.map(([usage]) => usage.length));
 	return (
 		<Box width={width} height={height} borderStyle="double" borderColor={COLORS.focus} flexDirection="column" overflow="hidden">
 			<Text bold>Help — Esc or ? closes</Text>
@@ -30,19 +33,25 @@ export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: He
 						</Text>
 					))}
 				</Box>
-				<Box flexDirection="column" width={half}>
+				<Box flexDirection="column" width={width - 4 - half}>
 					<Text underline>Commands</Text>
-					{COMMAND_HELP.map(([usage, what]) => (
-						<Box key={usage} flexDirection="column">
-							<Text color={COLORS.focus} wrap="truncate">
-								{usage}
+					{COMMAND_HELP.map(([usage, what]) =>
+						isRoomy ? (
+							<Box key={usage} flexDirection="column" flexShrink={0}>
+								<Text color={COLORS.focus} wrap="truncate">
+									{usage}
+								</Text>
+								<Text dimColor wrap="truncate">
+									{'  '}
+									{what}
+								</Text>
+							</Box>
+						) : (
+							<Text key={usage} wrap="truncate">
+								<Text color={COLORS.focus}>{usage.padEnd(usageWidth)}</Text> <Text dimColor>{what}</Text>
 							</Text>
-							<Text dimColor wrap="truncate">
-								{'  '}
-								{truncate(what, Math.max(1, half - 2))}
-							</Text>
-						</Box>
-					))}
+						),
+					)}
 				</Box>
 			</Box>
 		</Box>
