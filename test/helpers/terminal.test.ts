@@ -122,6 +122,13 @@ console.log('ready'); setInterval(() => {}, 1000);`);
 		expect((error as Error).message).toContain('program exited (code 0');
 	});
 
+	it('reports the window title set with OSC 0', async () => {
+		const term = runNode(`process.stdout.write('\\x1b]0;my title\\x07titled\\n'); setInterval(() => {}, 1000);`);
+		expect(term.title()).toBe('');
+		await term.waitFor('titled');
+		expect(term.title()).toBe('my title');
+	});
+
 	it('kill ends the program with a signal and records raw output', async () => {
 		const term = runNode(`process.stdout.write('\\x1b[31mred\\x1b[0m\\n'); setInterval(() => {}, 1000);`);
 		await term.waitFor('red');

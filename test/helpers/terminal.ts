@@ -49,6 +49,8 @@ export interface TerminalSession {
 	isAlternateScreen(): boolean;
 	/** Every byte the program wrote so far, unparsed. */
 	output(): string;
+	/** The window title the program set with OSC 0/2 ('' if never set). */
+	title(): string;
 	/** Resolves once the program has exited. */
 	exited: Promise<TerminalExit>;
 	/** Sends `signal` (default SIGTERM) to the program; safe after exit. */
@@ -97,6 +99,7 @@ export function startTerminal(options: TerminalOptions): TerminalSession {
 	const term = new xterm.Terminal({cols, rows, allowProposedApi: true, scrollback: 1000});
 	const child = pty.spawn(command, args, {name: env.TERM ?? 'xterm-256color', cols, rows, cwd, env});
 	let raw = '';
+	let title = '';
 	let hasExited = false;
 	let waiters: Waiter[] = [];
 
@@ -115,6 +118,9 @@ export function startTerminal(options: TerminalOptions): TerminalSession {
 		});
 	};
 
+	term.onTitleChange((next) => {
+		title = next;
+	});
 	term.onData((reply) => {
 		if (!hasExited) child.write(reply);
 	});
@@ -172,6 +178,7 @@ export function startTerminal(options: TerminalOptions): TerminalSession {
 		},
 		isAlternateScreen: () => term.buffer.active.type === 'alternate',
 		output: () => raw,
+		title: () => title,
 		exited,
 		kill(signal = 'SIGTERM') {
 			if (!hasExited) child.kill(signal);
