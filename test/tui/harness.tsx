@@ -26,6 +26,8 @@ export interface Harness {
 	port: FakeChatPort;
 	notifications: Extract<Effect, {kind: 'notify'}>[];
 	frame: () => string;
+	/** Every frame written so far. */
+	frames: () => string[];
 	/** Send raw input (one key or a pasted string each), after pending effects ran. */
 	press: (...keys: string[]) => Promise<void>;
 	/** Type text one character at a time, as a person would. */
@@ -79,6 +81,7 @@ export function renderApp(props: Partial<AppProps> = {}, port = new FakeChatPort
 		port,
 		notifications,
 		frame,
+		frames: () => [...instance.frames],
 		press: async (...keys) => {
 			for (const k of keys) await act(async () => instance.stdin.write(k));
 		},
