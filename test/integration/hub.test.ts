@@ -191,6 +191,40 @@ describe.skipIf(!existsSync(CLI))('hub daemon and `hermes-chat hub` (built dist/
 		expect((await hubStatus(home)).state).toBe('running');
 	});
 
+	it('keeps every confirmed message when the hub is killed with SIGKILL', async () => {
+		const hub = await ensureHub({home, entry: CLI, mqttPort: 0, pgPort: 0});
+		const sent = Array.from({length: 200}, (_, n) => message('erin', 'frank', n));
+		await sendAndAwaitReceipts(hub.mqttUrl, 'erin', sent);
+		const exited = new Promise<void>((resolve) => {
+			const poll = setInterval(() => {
+				try {
+					process.kill(hub.pid, 0);
+				} catch {
+					clearInterval(poll);
+					resolve();
+				}
+			}, 20);
+		});
+		process.kill(hub.pid, 'SIGKILL');
+		await exited;
+		// hub.json and hub.lock are left behind by the dead hub; both are recognised as stale.
+		const restarted = await ensureHub({home, entry: CLI, mqttPort: 0, pgPort: 0});
+		expect(restarted.started).toBe(true);
+		const ids = await storedIds(restarted.databaseUrl);
+		for (const m of sent) expect(ids.has(m.message_id)).toBe(true);
+	});
+
+	it('`hub start` starts it in the background and returns; a second `hub start` finds it', async () => {
+		await run(process.execPath, [CLI, 'hub', 'stop'], {env: env()});
+		const first = await run(process.execPath, [CLI, 'hub', 'start', '--mqtt-port', '0', '--pg-port', '0'], {env: env()});
+		const pid = Number(/hub started \(pid (\d+)\)/.exec(first.stdout)?.[1]);
+		expect(pid).toBeGreaterThan(0);
+		expect(first.stderr).toContain('hermes-chat: hub: ready');
+		const second = await run(process.execPath, [CLI, 'hub', 'start'], {env: env()});
+		expect(second.stdout).toContain(`hub already running (pid ${pid})`);
+		expect((await hubStatus(home)).pid).toBe(pid);
+	});
+
 	it('every hub subcommand has --help', async () => {
 		for (const sub of [[], ['start'], ['status'], ['stop']]) {
 			const help = await run(process.execPath, [CLI, 'hub', ...sub, '--help'], {env: env()});

@@ -30,7 +30,9 @@ export function hubCommand(): Command {
 		.action(async (flags: HubFlags) => runForeground(flags));
 	hub.addCommand(
 		withPortOptions(new Command('start').description('start the hub in the background (no-op when it runs)')).action(
-			async (flags: HubFlags) => runStart(flags),
+			// `hub` has the same options and commander lets a parent take them from after the
+			// subcommand (`hub start --mqtt-port 0`), so merge both levels.
+			async (_flags: HubFlags, command: Command) => runStart(command.optsWithGlobals<HubFlags>()),
 		),
 	);
 	hub.addCommand(
