@@ -1,7 +1,8 @@
 // Escape injection end to end through the real chat core and Ink components: every hostile string of
 // the corpus arrives as message content, display name, status message, typing name and notice, and
 // no frame may contain an escape byte (ESC, BEL, C1) or a row wider than the terminal. First the whole
-// App over a FakeChatPort (events in, keys in), then each pane and overlay on its own.
+// App over a FakeChatPort (events in, keys in), then each pane and overlay on its own, and last the
+// production entry (runTui) in a real pty + terminal emulator, checking the bytes it really writes.
 import {vi} from 'vitest';
 
 // Colours off before chalk (through Ink) is imported: then any escape byte in a frame can only
@@ -31,6 +32,7 @@ import {Switcher} from '../../src/tui/switcher.js';
 import {notificationBytes} from '../../src/tui/notify-effect.js';
 import {ThreadPane} from '../../src/tui/thread-pane.js';
 import {FakeChatPort} from '../helpers/fake-port.js';
+import {startTerminal} from '../helpers/terminal.js';
 import {ESCAPE_BYTES, INJECTION_CORPUS, type InjectionCase} from '../fixtures/injection-corpus.js';
 
 const COLUMNS = 100;
@@ -254,6 +256,58 @@ describe.each(INJECTION_CORPUS.map((c) => [c.name, c] as const))('App with injec
 			expectSafe(app.frames);
 		} finally {
 			app.unmount();
+		}
+	});
+});
+
+/**
+ * Checks the bytes the TUI wrote to the terminal: Ink's own CSI sequences (SGR, cursor, erase,
+ * DEC modes) are fine; no C1 control, no DCS/APC/PM/SOS, and the only OSC strings and BELs are the
+ * TUI's own notifications (OSC 777 with two clean fields, BEL).
+ */
+function expectOnlyOwnEscapes(raw: string): void {
+	expect(raw).not.toMatch(/[\u0080-\u009f]/u);
+	expect(raw).not.toMatch(/\x1b[P_^X]/);
+	const withoutNotifications = raw.replace(/\x1b\]777;notify;[^\u0000-\u001f\u007f-\u009f;]*;[^\u0000-\u001f\u007f-\u009f;]*\x07/gu, '').replace(/\x07/g, '');
+	expect(withoutNotifications).not.toContain('\x1b]');
+	// Every remaining ESC starts a CSI or a 2-byte ESC sequence Ink uses (ESC 7/8 save/restore cursor).
+	for (const match of withoutNotifications.matchAll(/\x1b(.)/g)) expect(['[', '7', '8']).toContain(match[1]);
+}
+
+describe('runTui in a real terminal (pty + xterm) with the whole corpus', () => {
+	it('the byte check accepts Ink output and notifications, and rejects injected sequences', () => {
+		expect(() => expectOnlyOwnEscapes('\x1b[?1049h\x1b[31mred\x1b[39m\x1b[2K\x07\x1b]777;notify;a;b\x07')).not.toThrow();
+		for (const injected of ['\x1b]0;t\x07', '\x1b]52;c;eA==\x07', '\x1bP+q\x1b\\', '\x1b_G\x1b\\', '\x9b2J', '\x1bc', '\x1b]777;notify;a;b;c\x07']) {
+			expect(() => expectOnlyOwnEscapes(`ok${injected}`), JSON.stringify(injected)).toThrow();
+		}
+	});
+
+	it('shows hostile text as visible escapes; title, screen mode and clipboard stay untouched', async () => {
+		const term = startTerminal({
+			command: process.execPath,
+			args: ['--import', 'tsx', 'test/fixtures/hostile-tui.ts'],
+			cols: 120,
+			rows: 36,
+			env: {FORCE_COLOR: '1'},
+		});
+		try {
+			await term.waitFor('HOSTILE-READY', 20_000);
+			expect(term.isAlternateScreen()).toBe(true);
+			expect(term.title()).toBe('');
+			expect(term.screen()).toContain('␛[2J');
+			expect(term.screen()).toContain('<U+009B>');
+			expect(term.output()).toMatch(/\x1b\]777;notify;[^;]*<U\+202E>[^;]*;[^;]*␛\]52,c,eA==[^;]*\x07/u);
+			term.press('enter');
+			await term.waitFor('THREAD-END');
+			expect(term.screen()).toContain('a\ufffdb\ufffdc\ufffd'); // lone surrogates, shown in the thread only
+			expect(term.isAlternateScreen()).toBe(true);
+			expect(term.title()).toBe('');
+			expectOnlyOwnEscapes(term.output());
+			term.press('ctrl-c');
+			expect(await term.exited).toEqual({exitCode: 0});
+			expect(term.isAlternateScreen()).toBe(false);
+		} finally {
+			await term.close();
 		}
 	});
 });
