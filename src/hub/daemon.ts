@@ -1,7 +1,7 @@
 // The hub as a background process that outlives the TUI that started it (like a tmux server).
 // May import hub/ and node: modules only.
 import {spawn} from 'node:child_process';
-import {mkdir, open, readFile} from 'node:fs/promises';
+import {mkdir, open, readFile, rename, stat} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import {setTimeout as delay} from 'node:timers/promises';
 import {hubAnswers, hubLogPath, readHubFile, removeHubFile, type HubRecord} from './hub-file.js';
@@ -65,6 +65,8 @@ export async function ensureHub(options: EnsureHubOptions): Promise<HubEndpoint>
 			if (await hubAnswers(record)) return endpointOf(record, record.pid === child?.pid);
 		} else if (!child) {
 			child = await spawnHub(options);
+			lastPhase = 'starting broker';
+			options.onProgress?.('starting broker');
 		} else if (child.exit !== undefined) {
 			// The loser of a start race exits at once; give the winner a moment to write hub.json.
 			const waitingForWinner = child.exit === EXIT_HUB_RUNNING && Date.now() - (child.exitedAt ?? 0) < 5_000;
@@ -148,6 +150,7 @@ function endpointOf(record: HubRecord, started: boolean): HubEndpoint {
 async function spawnHub(options: EnsureHubOptions): Promise<{pid: number; exit?: number | null; exitedAt?: number}> {
 	const entry = options.entry ?? fileURLToPath(new URL('../cli/main.js', import.meta.url));
 	await mkdir(options.home, {recursive: true});
+	await rotateLog(hubLogPath(options.home));
 	const log = await open(hubLogPath(options.home), 'a');
 	const args = [entry, 'hub', '--foreground'];
 	if (options.mqttPort !== undefined) args.push('--mqtt-port', String(options.mqttPort));
@@ -173,6 +176,14 @@ async function spawnHub(options: EnsureHubOptions): Promise<{pid: number; exit?:
 	} finally {
 		await log.close();
 	}
+}
+
+/** Largest hub.log kept before it is moved to hub.log.1 at the next start, in bytes. */
+const MAX_LOG_BYTES = 10 * 1024 * 1024;
+
+async function rotateLog(path: string): Promise<void> {
+	const size = await stat(path).then((s) => s.size, () => 0);
+	if (size > MAX_LOG_BYTES) await rename(path, `${path}.1`).catch(() => undefined);
 }
 
 async function logTail(home: string, lines = 5): Promise<string> {
