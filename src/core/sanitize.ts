@@ -118,8 +118,17 @@ function codePoints(text: string): number[] {
 	return cps;
 }
 
+/**
+ * Anything the core pass may change: controls, separators, Hangul fillers, format characters,
+ * combining marks (incl. variation selectors) and lone surrogates. Text without any (most chat
+ * messages) is returned as is.
+ */
+const NEEDS_WORK_TEXT = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u115f\u1160\u3164\uffa0\p{Cf}\p{Mn}\p{Me}\p{Cs}]/u;
+const NEEDS_WORK_INLINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u115f\u1160\u3164\uffa0\p{Cf}\p{Mn}\p{Me}\p{Cs}]/u;
+
 /** Core pass shared by both entry points; `lineBreak` is what a line break becomes. */
 function sanitize(text: string, lineBreak: string, tab: string): string {
+	if (!(lineBreak === '\n' ? NEEDS_WORK_TEXT : NEEDS_WORK_INLINE).test(text)) return text;
 	const cps = codePoints(text);
 	let out = '';
 	let marks = 0;

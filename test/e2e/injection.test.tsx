@@ -161,7 +161,7 @@ describe.each(INJECTION_CORPUS.map((c) => [c.name, c] as const))('injection case
 interface AppHarness {
 	frames: string[];
 	press(data: string): void;
-	/** Resolves with the first frame (current or later) satisfying `test`; rejects after 5 s with the last frame. */
+	/** Resolves with the first frame (current or later) satisfying `test`; rejects after 15 s with the last frame. */
 	waitForFrame(test: (frame: string) => boolean, what: string): Promise<string>;
 	unmount(): void;
 }
@@ -191,7 +191,7 @@ function renderApp(port: FakeChatPort, notifications: string[]): AppHarness {
 				const timer = setTimeout(() => {
 					stdout.off('frame', check);
 					reject(new Error(`no frame with ${what}; last frame:\n${instance.lastFrame()}`));
-				}, 5000);
+				}, 15_000);
 				stdout.on('frame', check);
 				check();
 			});
@@ -298,7 +298,7 @@ describe('runTui in a real terminal (pty + xterm) with the whole corpus', () => 
 			expect(term.screen()).toContain('<U+009B>');
 			expect(term.output()).toMatch(/\x1b\]777;notify;[^;]*<U\+202E>[^;]*;[^;]*␛\]52,c,eA==[^;]*\x07/u);
 			term.press('enter');
-			await term.waitFor('THREAD-END');
+			await term.waitFor('THREAD-END', 20_000);
 			expect(term.screen()).toContain('a\ufffdb\ufffdc\ufffd'); // lone surrogates, shown in the thread only
 			expect(term.isAlternateScreen()).toBe(true);
 			expect(term.title()).toBe('');

@@ -35,7 +35,7 @@ export interface TerminalSession {
 	screen(): string;
 	/**
 	 * Resolves with the screen on the first frame where it contains `match` (string) or matches it
-	 * (RegExp). Rejects after `timeoutMs` (default 5000) or when the program exits without a match,
+	 * (RegExp). Rejects after `timeoutMs` (default 10000) or when the program exits without a match,
 	 * with an error carrying the last screen.
 	 */
 	waitFor(match: string | RegExp, timeoutMs?: number): Promise<string>;
@@ -143,7 +143,7 @@ export function startTerminal(options: TerminalOptions): TerminalSession {
 
 	const session: TerminalSession = {
 		screen,
-		waitFor(match, timeoutMs = 5000) {
+		waitFor(match, timeoutMs = 10_000) {
 			return new Promise<string>((resolve, reject) => {
 				const current = screen();
 				if (isMatch(current, match)) return resolve(current);
