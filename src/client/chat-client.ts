@@ -53,6 +53,8 @@ export interface ChatClientOptions {
  *   so the thread stops waiting and may ask again.
  * - `isKnownUser` answers true when the database cannot be asked (benefit of the doubt).
  * - my presence is republished on every connect in the state last set (default `online`).
+ * - when the broker or the database comes back after being `down`, the conversation list is
+ *   reloaded by itself (`conversations-loaded`); reloading the open thread is the caller's call.
  * @throws Error when `identity.userId` is not a valid user id (a programming error: the CLI validates it).
  */
 export async function createChatClient(options: ChatClientOptions): Promise<ChatPort> {
@@ -78,6 +80,7 @@ class ChatClient implements ChatPort {
 	readonly #readSent = new SeenSet();
 	#isBrokerDownNoticed = false;
 	#isClosed = false;
+	readonly #wasDown = {broker: false, database: false};
 
 	constructor(options: ChatClientOptions) {
 		this.me = {userId: options.identity.userId, name: options.identity.name};
@@ -99,7 +102,10 @@ class ChatClient implements ChatPort {
 			databaseUrl: options.databaseUrl,
 			logger: options.logger,
 			probeEveryMs: options.databaseProbeMs,
-			onStateChanged: (state, detail) => this.#hub.emit({type: 'connection-changed', service: 'database', state, detail}),
+			onStateChanged: (state, detail) => {
+				this.#hub.emit({type: 'connection-changed', service: 'database', state, detail});
+				this.#reloadAfterOutage('database', state);
+			},
 			onNotice: (text) => this.#notice('error', text),
 		});
 		this.#knownUsers.add(this.me.userId);
@@ -232,6 +238,7 @@ class ChatClient implements ChatPort {
 			case 'state-changed':
 				if (event.state === 'up') this.#isBrokerDownNoticed = false;
 				this.#hub.emit({type: 'connection-changed', service: 'broker', state: event.state, detail: event.detail});
+				this.#reloadAfterOutage('broker', event.state);
 				return;
 			case 'message-pubacked': {
 				const message = this.#unconfirmed.get(event.messageId);
@@ -272,6 +279,17 @@ class ChatClient implements ChatPort {
 				this.#hub.addPresences([presenceFromPayload(event.payload)]);
 				return;
 		}
+	}
+
+	/**
+	 * After an outage the conversation list is stale (messages arrived that this client never
+	 * saw live, or the list never loaded): reload it when the service is back.
+	 */
+	#reloadAfterOutage(service: 'broker' | 'database', state: string): void {
+		if (state === 'down') this.#wasDown[service] = true;
+		if (state !== 'up' || !this.#wasDown[service] || this.#isClosed) return;
+		this.#wasDown[service] = false;
+		void this.loadConversations();
 	}
 
 	#checkRecipient(to: string): boolean {

@@ -1,7 +1,13 @@
 // The chat client (ChatPort over MQTT + PostgreSQL) end to end, once per target (real Mosquitto +
 // PostgreSQL with our own ingester, and the embedded hub): messages, receipts, history paging,
 // unread counts, the outbox across an ingester outage, de-duplication, typing and presence.
+import {spawn} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
+import {writeFile, rm} from 'node:fs/promises';
+import {createServer, connect as connectTcp, type Server} from 'node:net';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import mqtt from 'mqtt';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {createChatClient, type ChatClientOptions} from '../../src/client/chat-client.js';
@@ -10,7 +16,10 @@ import {listenBroker} from '../../src/hub/broker.js';
 import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
 import {silentLogger} from '../../src/log.js';
 import {openDb} from '../../src/store/db.js';
+import {runMigrations} from '../../src/store/migrate.js';
+import {createTestDatabase, TEST_PG_ADMIN_URL} from '../helpers/db.js';
 import {PAGE_QUERIES} from '../../src/store/history.js';
+import {CONVERSATIONS_QUERY} from '../../src/store/history-people.js';
 import {seedConversation} from '../helpers/seed.js';
 import {forEachTarget, type Target} from '../helpers/targets.js';
 
@@ -189,16 +198,27 @@ forEachTarget('chat client', (target) => {
 		expect(pages[3]!.messages.map((m) => m.content)).toEqual(range(50, 59).map((i) => `message ${i}`));
 	});
 
-	it.skipIf(target.name !== 'services')('serves the page queries from the (conversation_id, seq) index', async () => {
+	it.skipIf(target.name !== 'services')('serves pages and unread counts from the (conversation_id, seq) index with 100,000 rows', async () => {
+		// An older busy conversation with newer traffic elsewhere: where `= $1 ORDER BY seq`
+		// lets the planner walk the seq index instead (see history.ts).
+		const old = await seedConversation({databaseUrl: target.databaseUrl, between: ['ivan', 'judy'], count: 100_000, idPrefix: 'big'});
+		await seedConversation({databaseUrl: target.databaseUrl, between: ['kate', 'leo'], count: 20_000, idPrefix: 'newer'});
 		const db = openDb({databaseUrl: target.databaseUrl, max: 1});
 		try {
+			await db.query('ANALYZE chat_messages');
+			const mid = old.firstSeq + 50_000;
 			for (const [sql, params] of [
-				[PAGE_QUERIES.latest, ['carol:dave', 51]],
-				[PAGE_QUERIES.older, ['carol:dave', 100, 51]],
+				[PAGE_QUERIES.latest, ['ivan:judy', 51]],
+				[PAGE_QUERIES.older, ['ivan:judy', mid, 51]],
+				[PAGE_QUERIES.beforeDate, ['ivan:judy', new Date(old.createdAtOf(50_000)), 51]],
 			] as const) {
 				const {rows} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN ${sql}`, [...params]);
-				expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Index Scan Backward using chat_messages_conversation_seq on chat_messages m/);
+				const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+				expect(plan).toMatch(/Index Scan Backward using chat_messages_conversation_seq on chat_messages m/);
+				expect(plan).not.toMatch(/chat_messages_seq_key/);
 			}
+			const {rows} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN ${CONVERSATIONS_QUERY}`, ['judy', 500]);
+			expect(rows.map((r) => r['QUERY PLAN']).join('\n')).not.toMatch(/chat_messages_seq_key|Seq Scan on chat_messages/);
 		} finally {
 			await db.close();
 		}
@@ -327,5 +347,106 @@ describe('chat client without services', () => {
 		await gina.close();
 		await hank.close();
 		await broker.close();
+	});
+});
+
+/** A TCP forwarder to PostgreSQL that the test can switch on and off (a database "outage"). */
+async function pgProxy(): Promise<{port: number; open(): Promise<void>; close(): Promise<void>}> {
+	const target = new URL(TEST_PG_ADMIN_URL);
+	let server: Server | undefined;
+	const listen = (port: number) =>
+		new Promise<Server>((resolve, reject) => {
+			const s = createServer((socket) => {
+				const upstream = connectTcp(Number(target.port || 5432), target.hostname);
+				socket.pipe(upstream).pipe(socket);
+				socket.on('error', () => upstream.destroy());
+				upstream.on('error', () => socket.destroy());
+			});
+			s.once('error', reject);
+			s.listen(port, '127.0.0.1', () => resolve(s));
+		});
+	const probe = await listen(0);
+	const port = (probe.address() as {port: number}).port;
+	await new Promise((resolve) => probe.close(resolve));
+	return {
+		port,
+		async open() {
+			server = await listen(port);
+		},
+		async close() {
+			const open = server;
+			server = undefined;
+			if (open) await new Promise((resolve) => open.close(resolve));
+		},
+	};
+}
+
+describe('chat client recovery', () => {
+	it('probes a database that was down and reloads the conversation list once it answers', async () => {
+		const database = await createTestDatabase();
+		const proxy = await pgProxy();
+		try {
+			await runMigrations({databaseUrl: database.url, logger: silentLogger()});
+			const url = new URL(database.url);
+			url.port = String(proxy.port);
+			const port = await createChatClient({
+				identity: {userId: 'ola', name: 'Ola'},
+				mqttUrl: 'mqtt://127.0.0.1:1',
+				databaseUrl: url.toString(),
+				topicBase: `t-${randomUUID().slice(0, 8)}/messages`,
+				logger: silentLogger(),
+				databaseProbeMs: 100,
+			});
+			const recorder = new Recorder(port);
+			await recorder.waitFor('connection-changed', (e) => e.service === 'database' && e.state === 'down');
+			await proxy.open();
+			await recorder.waitFor('connection-changed', (e) => e.service === 'database' && e.state === 'up');
+			const loaded = await recorder.waitFor('conversations-loaded');
+			expect(loaded.conversations.map((c) => c.conversationId)).toEqual(['all']);
+			await port.close();
+		} finally {
+			await proxy.close();
+			await database.drop();
+		}
+	});
+
+	it('publishes the Last Will (offline, after the Will Delay) when a client process dies', async () => {
+		const topicBase = `t-${randomUUID().slice(0, 8)}/messages`;
+		const mqttUrl = process.env.TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+		const clientModule = fileURLToPath(new URL('../../src/client/chat-client.ts', import.meta.url));
+		const logModule = fileURLToPath(new URL('../../src/log.ts', import.meta.url));
+		const script = join(tmpdir(), `hermes-will-${randomUUID().slice(0, 8)}.mts`);
+		await writeFile(script, `
+import {createChatClient} from ${JSON.stringify(clientModule)};
+import {silentLogger} from ${JSON.stringify(logModule)};
+await createChatClient({identity: {userId: 'pia', name: 'Pia'}, mqttUrl: ${JSON.stringify(mqttUrl)},
+	databaseUrl: 'postgres://postgres@127.0.0.1:1/none', topicBase: ${JSON.stringify(topicBase)}, logger: silentLogger(), willDelaySeconds: 1});
+`);
+		const observer = await createChatClient({
+			identity: {userId: 'quinn', name: 'Quinn'},
+			mqttUrl,
+			databaseUrl: 'postgres://postgres@127.0.0.1:1/none',
+			topicBase,
+			logger: silentLogger(),
+		});
+		const seen = new Recorder(observer);
+		// node itself (not the tsx CLI, which would leave its own child running when killed).
+		const child = spawn(process.execPath, ['--import', 'tsx', script], {stdio: ['ignore', 'ignore', 'inherit']});
+		try {
+			await seen.waitFor('presence-changed', (e) => e.presences.some((p) => p.userId === 'pia' && p.state === 'online'), 30_000);
+			child.kill('SIGKILL');
+			const killedAt = Date.now();
+			await seen.waitFor('presence-changed', (e) => e.presences.some((p) => p.userId === 'pia' && p.state === 'offline'));
+			// Mosquitto speaks MQTT 5, so the Will waits out its 1 s delay (aedes would send it at once).
+			expect(Date.now() - killedAt).toBeGreaterThanOrEqual(900);
+		} finally {
+			child.kill('SIGKILL');
+			await observer.close();
+			await rm(script, {force: true});
+			const clear = await mqtt.connectAsync(mqttUrl, {clientId: `clear-${randomUUID().slice(0, 8)}`});
+			await clear.publishAsync(`${topicBase}/presence/pia`, '', {qos: 1, retain: true});
+			await clear.publishAsync(`${topicBase}/presence/quinn`, '', {qos: 1, retain: true});
+			await clear.endAsync();
+		}
 	});
 });
