@@ -68,9 +68,12 @@ export async function ensureHub(options: EnsureHubOptions): Promise<HubEndpoint>
 			lastPhase = 'starting broker';
 			options.onProgress?.('starting broker');
 		} else if (child.exit !== undefined) {
-			// The loser of a start race exits at once; give the winner a moment to write hub.json.
-			const waitingForWinner = child.exit === EXIT_HUB_RUNNING && Date.now() - (child.exitedAt ?? 0) < 5_000;
-			if (!waitingForWinner) throw new Error(`the hub exited during start-up (code ${child.exit}): ${await logTail(home)}`);
+			// The loser of a start race exits once the winner holds the port, and the winner writes
+			// hub.json right after that: a short grace covers the gap.
+			const isRaceLoser = child.exit === EXIT_HUB_RUNNING;
+			if (!isRaceLoser || Date.now() - (child.exitedAt ?? 0) > 2_000) {
+				throw new Error(`the hub exited during start-up (code ${child.exit}): ${await logTail(home, isRaceLoser ? 1 : 5)}`);
+			}
 		}
 		if (Date.now() > deadline) {
 			throw new Error(`the hub did not become ready in time; see ${hubLogPath(home)}: ${await logTail(home)}`);

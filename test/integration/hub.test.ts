@@ -3,6 +3,7 @@
 import {execFile, spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
+import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {randomUUID} from 'node:crypto';
@@ -224,6 +225,22 @@ describe.skipIf(!existsSync(CLI))('hub daemon and `hermes-chat hub` (built dist/
 		const second = await run(process.execPath, [CLI, 'hub', 'start'], {env: env()});
 		expect(second.stdout).toContain(`hub already running (pid ${pid})`);
 		expect((await hubStatus(home)).pid).toBe(pid);
+	});
+
+	it('fails with the reason when another program holds the MQTT port', async () => {
+		const squatter = createServer();
+		await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+		const {port} = squatter.address() as {port: number};
+		const otherHome = await mkdtemp(join(tmpdir(), 'hermes-home-'));
+		try {
+			await expect(ensureHub({home: otherHome, entry: CLI, mqttPort: port, pgPort: 0})).rejects.toThrow(
+				`MQTT port 127.0.0.1:${port} is already in use`,
+			);
+			expect(existsSync(join(otherHome, 'pgdata'))).toBe(false);
+		} finally {
+			await new Promise<void>((resolve) => squatter.close(() => resolve()));
+			await rm(otherHome, {recursive: true, force: true});
+		}
 	});
 
 	it('every hub subcommand has --help', async () => {
