@@ -38,6 +38,9 @@ const RECEIPT_RETRY_DELAY_MS = 500;
  *   (250 ms doubling to 5 s), one log line per attempt; nothing is confirmed before COMMIT,
  *   nothing is stored twice. An item Postgres rejects as data (SQLSTATE 22/23) is isolated,
  *   logged and dropped so it cannot block the rest.
+ * - While Postgres is down at most `maxPending` items wait in memory; later ones are shed
+ *   (logged every 1000) and, never confirmed, re-sent by their senders. Mosquitto likewise
+ *   queues at most `max_queued_messages` (default 1000) per subscriber.
  * - PUBACKs are not held until COMMIT (that serialises to ~45 msg/s): a sender re-publishes
  *   until it gets its ✓, which covers an ingester that dies with an uncommitted batch.
  * @throws Error (one line) when migrations fail or the broker is unreachable at start.
@@ -46,6 +49,7 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 	const logger = options.logger;
 	if (options.migrate ?? true) await runMigrations({databaseUrl: options.databaseUrl, logger});
 	const stats = emptyStats();
+	const maxPending = options.maxPending ?? 100_000;
 	const db = openDb({
 		databaseUrl: options.databaseUrl,
 		max: 2,
@@ -87,8 +91,12 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 			clientId: options.clientId,
 			logger,
 			stats,
-			// After the final flush the pool is closed; a straggler is left to its sender's re-send.
-			onItem: (item) => (isClosed ? undefined : batcher.push(item)),
+			onItem: (item) => {
+				// After the final flush the pool is closed; a straggler is left to its sender's re-send.
+				if (isClosed) return;
+				if (batcher.pending < maxPending) return batcher.push(item);
+				if (stats.shed++ % 1_000 === 0) logger.warn({pending: batcher.pending, shed: stats.shed}, 'backlog full; shedding new items until Postgres catches up');
+			},
 		});
 	} catch (error) {
 		await db.close();

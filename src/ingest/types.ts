@@ -23,6 +23,11 @@ export interface IngestOptions {
 	clientId?: string;
 	/** Run migrations before subscribing (default true). */
 	migrate?: boolean;
+	/**
+	 * Most items held while Postgres is unreachable (default 100 000). Past it, new messages
+	 * are shed: not stored, not confirmed, so their senders re-send them later.
+	 */
+	maxPending?: number;
 	logger: Logger;
 }
 
@@ -48,6 +53,8 @@ export interface IngestStats {
 	receiptsDropped: number;
 	/** Presence updates written to chat_users. */
 	presences: number;
+	/** Items shed because `maxPending` items were already waiting (senders re-send them). */
+	shed: number;
 	/** Items dropped because Postgres rejected their data (logged). */
 	poisoned: number;
 	/** Committed batch transactions. */
@@ -85,7 +92,7 @@ export type IngestItem =
 export function emptyStats(): IngestStats {
 	return {
 		received: 0, invalid: 0, ignored: 0, messages: 0, inserted: 0, duplicates: 0,
-		receiptsStored: 0, receiptsRetried: 0, receiptsDropped: 0, presences: 0, poisoned: 0,
+		receiptsStored: 0, receiptsRetried: 0, receiptsDropped: 0, presences: 0, shed: 0, poisoned: 0,
 		batches: 0, writeFailures: 0, confirmationsPublished: 0, pending: 0,
 	};
 }

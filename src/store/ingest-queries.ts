@@ -6,6 +6,7 @@ import type {Db} from './db.js';
 
 // Every statement takes whole columns as arrays (unnest), so a batch costs a fixed number of
 // round trips whatever its size; ON CONFLICT makes each one idempotent because QoS 1 redelivers.
+// Upserts lock rows in key order so two ingesters sharing a subscription cannot deadlock.
 const INSERT_MESSAGES = `
 INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id)
 SELECT message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id
@@ -41,6 +42,7 @@ FROM (
 	FROM chat_messages WHERE message_id = ANY($1::text[]) AND receiver_id <> '${BROADCAST_ID}'
 ) AS p
 GROUP BY user_id, conversation_id
+ORDER BY user_id, conversation_id
 ON CONFLICT (user_id, conversation_id) DO UPDATE SET
 	last_seq = GREATEST(conversation_members.last_seq, EXCLUDED.last_seq),
 	last_message_at = GREATEST(conversation_members.last_message_at, EXCLUDED.last_message_at),
@@ -77,6 +79,7 @@ SELECT r.user_id, m.conversation_id,
 FROM unnest($1::text[], $2::text[]) AS r(message_id, user_id)
 	JOIN chat_messages m ON m.message_id = r.message_id AND m.receiver_id IN (r.user_id, '${BROADCAST_ID}')
 GROUP BY r.user_id, m.conversation_id
+ORDER BY r.user_id, m.conversation_id
 ON CONFLICT (user_id, conversation_id) DO UPDATE SET
 	last_read_seq = GREATEST(conversation_members.last_read_seq, EXCLUDED.last_read_seq)`;
 
@@ -171,8 +174,8 @@ async function writeMessages(client: pg.PoolClient, messages: readonly MessageRo
 	const ids = messages.map((m) => m.messageId);
 	await client.query(INSERT_SENT_STATUSES, [ids, messages.map((m) => m.senderId), messages.map((m) => m.sentAt)]);
 	// ON CONFLICT DO UPDATE may not touch a row twice in one statement: one entry per sender.
-	const senders = new Map(messages.map((m) => [m.senderId, m.senderName]));
-	await client.query(UPSERT_SENDERS, [[...senders.keys()], [...senders.values()]]);
+	const senders = [...new Map(messages.map((m) => [m.senderId, m.senderName]))].sort(([a], [b]) => (a < b ? -1 : 1));
+	await client.query(UPSERT_SENDERS, [senders.map(([id]) => id), senders.map(([, name]) => name)]);
 	await client.query(UPSERT_MEMBERS_FOR_MESSAGES, [ids]);
 	return result.rowCount ?? 0;
 }
@@ -195,7 +198,7 @@ async function writeReceipts(client: pg.PoolClient, receipts: readonly ReceiptRo
 async function writePresences(client: pg.PoolClient, presences: readonly PresenceRow[]): Promise<void> {
 	if (presences.length === 0) return;
 	// The latest update per user wins (one row per key, see UPSERT_SENDERS).
-	const latest = [...new Map(presences.map((p) => [p.userId, p])).values()];
+	const latest = [...new Map(presences.map((p) => [p.userId, p])).values()].sort((a, b) => (a.userId < b.userId ? -1 : 1));
 	await client.query(UPSERT_PRESENCE, [
 		latest.map((p) => p.userId),
 		latest.map((p) => p.name),

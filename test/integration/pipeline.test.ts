@@ -1,6 +1,7 @@
 // The ingestion pipeline's contract, once per target (real Mosquitto + PostgreSQL, embedded hub):
 // stored once, confirmed only after commit, receipts, batching, bad input, crash + re-send, sharing.
 import {randomUUID} from 'node:crypto';
+import {createConnection, createServer, type AddressInfo, type Server, type Socket} from 'node:net';
 import mqtt, {type MqttClient} from 'mqtt';
 import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -103,6 +104,49 @@ function openPool(databaseUrl: string): pg.Pool {
 	const pool = new pg.Pool({connectionString: databaseUrl, max: 2});
 	pool.on('error', () => undefined); // an idle client of a hub that restarts
 	return pool;
+}
+
+/** A TCP proxy in front of Postgres whose connections the test can cut, as if the server died. */
+class CuttableProxy {
+	private readonly sockets = new Set<Socket>();
+	private isOpen = true;
+
+	private constructor(private readonly server: Server, readonly url: string) {}
+
+	static async start(databaseUrl: string): Promise<CuttableProxy> {
+		const upstream = new URL(databaseUrl);
+		let proxy: CuttableProxy | undefined;
+		const server = createServer((client) => {
+			if (!proxy?.isOpen) return void client.destroy();
+			const server = createConnection({host: upstream.hostname, port: Number(upstream.port)});
+			for (const [a, b] of [[client, server], [server, client]] as const) {
+				proxy.sockets.add(a);
+				a.on('error', () => b.destroy());
+				a.on('close', () => (proxy?.sockets.delete(a), b.destroy()));
+				a.pipe(b);
+			}
+		});
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		const url = new URL(databaseUrl);
+		url.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+		proxy = new CuttableProxy(server, url.toString());
+		return proxy;
+	}
+
+	/** Drop every connection and refuse new ones. */
+	cut(): void {
+		this.isOpen = false;
+		for (const socket of this.sockets) socket.destroy();
+	}
+
+	restore(): void {
+		this.isOpen = true;
+	}
+
+	close(): Promise<void> {
+		this.cut();
+		return new Promise((resolve) => this.server.close(() => resolve()));
+	}
 }
 
 const user = (name: string) => `${name}${randomUUID().slice(0, 6)}`;
@@ -314,6 +358,37 @@ forEachTarget('ingestion pipeline', (target) => {
 		expect(stored.every((row) => row.n === 1)).toBe(true);
 		await second?.stop();
 		await alice.close();
+	});
+
+	it('keeps batches while Postgres is unreachable, confirms nothing, then stores each message once when it is back', async () => {
+		const proxy = await CuttableProxy.start(target.databaseUrl);
+		const base = `t-${randomUUID().slice(0, 8)}/messages`;
+		const outage = await startIngester({
+			mqttUrl: target.mqttUrl, databaseUrl: proxy.url, topicBase: base, migrate: false,
+			sharedGroup: `g${randomUUID().slice(0, 8)}`, logger: target.logger,
+		});
+		const alice = await Sender.connect(target, user('alice'), base);
+		const bob = user('bob');
+		const before = alice.message(bob, 'before');
+		await alice.publish(bob, before);
+		expect(await alice.awaitReceipts([String(before.message_id)])).toEqual([]);
+		proxy.cut();
+		const during = Array.from({length: 100}, (_, i) => alice.message(bob, i));
+		await Promise.all(during.map((m) => alice.publish(bob, m)));
+		const failures = () => target.logLines().filter((l) => l.msg === 'batch write failed; retrying' && l.pending !== undefined);
+		const seenFailures = await pollUntil(async () => outage.stats().writeFailures, (n) => n >= 2);
+		expect(seenFailures).toBeGreaterThanOrEqual(2);
+		expect(failures().length).toBeGreaterThanOrEqual(2);
+		expect(during.filter((m) => alice.confirmed.has(String(m.message_id)))).toEqual([]);
+		expect(await countStored(ids(during))).toEqual([]);
+		proxy.restore();
+		expect(await alice.awaitReceipts(ids(during), 15_000)).toEqual([]);
+		const stored = await countStored(ids(during));
+		expect(stored).toHaveLength(100);
+		expect(stored.every((row) => row.n === 1)).toBe(true);
+		await outage.stop();
+		await alice.close();
+		await proxy.close();
 	});
 
 	describe.skipIf(!target.hasSharedSubscriptions)('shared subscription', () => {
