@@ -4,19 +4,13 @@ import {randomUUID} from 'node:crypto';
 import type {Logger} from '../log.js';
 import {ChatLink, type ChatLinkEvent} from '../live/chat-link.js';
 import {SeenSet} from '../live/seen-set.js';
-import {
-	BROADCAST_ID,
-	MAX_CONTENT_LENGTH,
-	MAX_STATUS_MESSAGE_LENGTH,
-	isValidUserId,
-	conversationIdFor,
-	type MessagePayload,
-} from '../protocol/index.js';
+import {BROADCAST_ID, isValidUserId, conversationIdFor} from '../protocol/index.js';
 import {isKnownUser, loadConversations, loadPresences} from '../store/history-people.js';
 import {loadLatestPage, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
 import type {ChatEvent, ChatMessage, ChatPort, Identity, MessageStatusReport, Receipt} from '../core/types.js';
 import {DatabaseLink} from './database-link.js';
 import {EventHub} from './event-hub.js';
+import {messagePayloadFor, refuseMessage, refuseRecipient, refuseStatusMessage} from './outgoing.js';
 import {messageFromPayload, presenceFromPayload, receiptFromPayload} from './to-core.js';
 
 /** Options for {@link createChatClient}. */
@@ -121,26 +115,11 @@ class ChatClient implements ChatPort {
 	}
 
 	async sendMessage(to: string, content: string): Promise<void> {
-		if (this.#isClosed || !this.#checkRecipient(to)) return;
-		if (content.trim() === '') return this.#notice('error', 'nothing to send — type a message first');
-		if (content.length > MAX_CONTENT_LENGTH) {
-			return this.#notice('error', `message is ${content.length} characters; the limit is ${MAX_CONTENT_LENGTH} — split it`);
-		}
-		const payload: MessagePayload = {
-			type: 'message',
-			message_id: randomUUID(),
-			sender_id: this.me.userId,
-			sender_name: this.me.name,
-			receiver_id: to,
-			content,
-			message_type: 'text',
-			timestamp: new Date().toISOString(),
-		};
-		try {
-			this.#link.sendMessage(payload);
-		} catch (error) {
-			return this.#notice('error', `message not sent: ${(error as Error).message} — shorten it`);
-		}
+		if (this.#isClosed) return;
+		const payload = messagePayloadFor(this.me, to, content, randomUUID(), new Date());
+		const refusal = refuseMessage(payload);
+		if (refusal) return this.#notice('error', refusal);
+		this.#link.sendMessage(payload);
 		const message: ChatMessage = {...messageFromPayload(payload), status: 'pending'};
 		this.#unconfirmed.set(message.messageId, message);
 		this.#hub.emit({type: 'message-sent', message});
@@ -152,7 +131,7 @@ class ChatClient implements ChatPort {
 	}
 
 	sendTyping(to: string, isTyping: boolean): void {
-		if (this.#isClosed || !(to === BROADCAST_ID || isValidUserId(to))) return;
+		if (this.#isClosed || refuseRecipient(to)) return;
 		this.#link.sendTyping(to, isTyping);
 	}
 
@@ -195,9 +174,8 @@ class ChatClient implements ChatPort {
 
 	setPresence(state: 'online' | 'away' | 'busy', statusMessage = ''): void {
 		if (this.#isClosed) return;
-		if (statusMessage.length > MAX_STATUS_MESSAGE_LENGTH) {
-			return this.#notice('error', `status message is ${statusMessage.length} characters; the limit is ${MAX_STATUS_MESSAGE_LENGTH}`);
-		}
+		const refusal = refuseStatusMessage(statusMessage);
+		if (refusal) return this.#notice('error', refusal);
 		this.#link.setPresence(state, statusMessage).catch((error: Error) =>
 			this.#options.logger.debug({err: error.message}, 'presence not published'),
 		);
@@ -290,12 +268,6 @@ class ChatClient implements ChatPort {
 		if (state !== 'up' || !this.#wasDown[service] || this.#isClosed) return;
 		this.#wasDown[service] = false;
 		void this.loadConversations();
-	}
-
-	#checkRecipient(to: string): boolean {
-		if (to === BROADCAST_ID || isValidUserId(to)) return true;
-		this.#notice('error', `"${to}" is not a user id — use 1-64 letters, digits, _ . or -`);
-		return false;
 	}
 
 	async #warnIfUnknown(to: string): Promise<void> {
