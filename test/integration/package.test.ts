@@ -1,7 +1,7 @@
 // Packaging: `npm pack` carries only what runs, the tarball installs into an empty folder with
 // an empty npm cache and its bin answers --help/--version; `docker compose` accepts the stack.
 import {execFile, execFileSync} from 'node:child_process';
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -15,6 +15,28 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {nam
 const isBuilt = existsSync(join(ROOT, 'dist/cli/main.js'));
 /** Top-level entries a published tarball may hold. */
 const ALLOWED = new Set(['dist', 'migrations', 'README.md', 'LICENSE', 'package.json']);
+
+/** Installed packages that would need build tools: install scripts or a node-gyp binding. */
+function packagesNeedingBuild(nodeModules: string): string[] {
+	const found: string[] = [];
+	const visit = (dir: string) => {
+		for (const entry of readdirSync(dir)) {
+			if (entry.startsWith('.')) continue;
+			const path = join(dir, entry);
+			if (entry.startsWith('@')) {
+				visit(path);
+				continue;
+			}
+			const manifest = join(path, 'package.json');
+			if (!existsSync(manifest)) continue;
+			const {name, scripts = {}} = JSON.parse(readFileSync(manifest, 'utf8')) as {name: string; scripts?: Record<string, string>};
+			if (scripts.preinstall || scripts.install || scripts.postinstall || existsSync(join(path, 'binding.gyp'))) found.push(name);
+			if (existsSync(join(path, 'node_modules'))) visit(join(path, 'node_modules'));
+		}
+	};
+	visit(nodeModules);
+	return found;
+}
 
 interface PackResult {
 	filename: string;
@@ -63,6 +85,8 @@ describe.skipIf(!isBuilt)('npm pack → install into an empty folder (run `npm r
 		expect(version.stdout.trim()).toBe(pkg.version);
 		const hubHelp = await run(bin, ['hub', 'status', '--help'], {cwd: app, env});
 		expect(hubHelp.stdout).toMatch(/^Usage: hermes-chat hub status/);
+		// Installs on a machine without a compiler: nothing runs install scripts or node-gyp.
+		expect(packagesNeedingBuild(join(app, 'node_modules'))).toEqual([]);
 	}, 300_000);
 });
 
