@@ -66,7 +66,8 @@ async function storedIds(databaseUrl: string): Promise<Set<string>> {
 	}
 }
 
-describe('startHub (in process)', () => {
+// Opening PGlite takes ~4 s idle and several times that on a busy 2-core machine.
+describe('startHub (in process)', {timeout: 120_000}, () => {
 	let dataDir: string;
 	beforeAll(async () => {
 		dataDir = await mkdtemp(join(tmpdir(), 'hermes-hub-'));
@@ -122,7 +123,7 @@ describe('startHub (in process)', () => {
 	});
 });
 
-describe.skipIf(!existsSync(CLI))('hub daemon and `hermes-chat hub` (built dist/)', () => {
+describe.skipIf(!existsSync(CLI))('hub daemon and `hermes-chat hub` (built dist/)', {timeout: 120_000}, () => {
 	let home: string;
 	const env = () => ({...process.env, HERMES_HOME: home, LOG_LEVEL: 'warn'});
 	beforeAll(async () => {
