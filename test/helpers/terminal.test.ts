@@ -129,6 +129,13 @@ console.log('ready'); setInterval(() => {}, 1000);`);
 		expect(term.title()).toBe('my title');
 	});
 
+	it('a command that cannot be executed exits with code 1 instead of throwing', async () => {
+		const term = startTerminal({command: '/nonexistent/hermes-command'});
+		sessions.push(term);
+		expect(await term.exited).toEqual({exitCode: 1});
+		expect(term.screen()).toContain('execvp(3) failed');
+	});
+
 	it('kill ends the program with a signal and records raw output', async () => {
 		const term = runNode(`process.stdout.write('\\x1b[31mred\\x1b[0m\\n'); setInterval(() => {}, 1000);`);
 		await term.waitFor('red');

@@ -88,7 +88,9 @@ const isMatch = (screen: string, match: string | RegExp): boolean =>
  * Starts `command` in a pty of `cols`×`rows` (default 120×36) wired to a headless xterm. Replies the
  * emulator generates (cursor position reports, device attributes) are written back to the
  * program, as a real terminal does.
- * @throws if the command cannot be spawned (e.g. not found).
+ * A command that cannot be executed (not found) does not throw: it exits with code 1 and the
+ * screen shows `execvp(3) failed`. Always `close()` the session (afterEach) so no child outlives
+ * the test.
  */
 export function startTerminal(options: TerminalOptions): TerminalSession {
 	const {command, args = [], cwd = process.cwd(), cols = 120, rows = 36} = options;
