@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {fakeMessage} from '../../test/helpers/fake-port.js';
 import type {ChatAction} from './actions.js';
-import {DEFAULT_KEYMAP, describeKey, keyToAction, nextUnread, parseKeySpec, resolveKeymap, type KeyPress} from './keymap.js';
+import {DEFAULT_KEYMAP, describeKey, keyToAction, nextUnread, parseKeySpec, resolveKeymap, splitKeys, type KeyPress} from './keymap.js';
 import {chatReducer} from './reducer.js';
 import {initialState, type ChatState} from './state.js';
 
@@ -99,5 +99,28 @@ describe('key map overrides', () => {
 		expect(describeKey('ctrl+k')).toBe('Ctrl+K');
 		expect(describeKey('pageup')).toBe('PgUp');
 		expect(describeKey('?')).toBe('?');
+	});
+});
+
+describe('splitKeys', () => {
+	it('turns a coalesced chunk back into key presses', () => {
+		expect(splitKeys('hi\rthere\r', {})).toEqual([
+			{input: 'hi', key: {}},
+			{input: '\r', key: {return: true}},
+			{input: 'there', key: {}},
+			{input: '\r', key: {return: true}},
+		]);
+		expect(splitKeys('ab\u007f\u000b', {})).toEqual([
+			{input: 'ab', key: {}},
+			{input: '', key: {backspace: true}},
+			{input: 'k', key: {ctrl: true}},
+		]);
+	});
+
+	it('leaves single keys, decoded keys and plain text alone', () => {
+		expect(splitKeys('x', {})).toEqual([{input: 'x', key: {}}]);
+		expect(splitKeys('pasted text', {})).toEqual([{input: 'pasted text', key: {}}]);
+		expect(splitKeys('k', {ctrl: true})).toEqual([{input: 'k', key: {ctrl: true}}]);
+		expect(splitKeys('a\nb', {})).toEqual([{input: 'a\nb', key: {}}]);
 	});
 });

@@ -4,7 +4,7 @@ import {Box, useApp, useInput, type Key} from 'ink';
 import {memo, useCallback, useEffect, useMemo, useRef} from 'react';
 import {parseCommand} from '../core/commands.js';
 import type {Effect} from '../core/effects.js';
-import {DEFAULT_KEYMAP, keyToAction, type Keymap} from '../core/keymap.js';
+import {DEFAULT_KEYMAP, keyToAction, splitKeys, type Keymap} from '../core/keymap.js';
 import {calculateLayout, listWindow} from '../core/layout.js';
 import {conversationRows, findMessage, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../core/selectors.js';
 import {initialState, type NotifyPrefs} from '../core/state.js';
@@ -21,6 +21,7 @@ import {StatusView} from './status-view.js';
 import {Switcher} from './switcher.js';
 import {ThreadPane} from './thread-pane.js';
 import {useChat} from './use-chat.js';
+import {useComposer} from './use-composer.js';
 
 /** Props of {@link App}. */
 export interface AppProps {
@@ -65,21 +66,6 @@ export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noo
 		if (state.notify !== firstNotify.current) notifyChangeRef.current?.(state.notify);
 	}, [state.notify]);
 
-	// Set while a Ctrl/Meta chord is handled, so the composer drops the letter ink-text-input inserts.
-	const shortcutRef = useRef(false);
-	const draftRef = useRef('');
-	const isShortcutKey = useCallback(() => shortcutRef.current, []);
-	const keymapRef = useRef(keymap);
-	keymapRef.current = keymap;
-	const onKey = useCallback(
-		(input: string, key: Key) => {
-			shortcutRef.current = key.ctrl || (key.meta && !key.escape);
-			const action = keyToAction(input, key, stateRef.current, keymapRef.current);
-			if (action) dispatch(action);
-		},
-		[dispatch, stateRef],
-	);
-
 	const onSubmit = useCallback(
 		(line: string) => {
 			const parsed = parseCommand(line, stateRef.current);
@@ -92,6 +78,27 @@ export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noo
 		[port, dispatch, stateRef],
 	);
 	const onTyping = useCallback((send: TypingSend) => port.sendTyping(send.to, send.isTyping), [port]);
+	const composer = useComposer({onSubmit, onTyping, now: now ?? Date.now});
+
+	const keymapRef = useRef(keymap);
+	keymapRef.current = keymap;
+	const onKey = useCallback(
+		(chunk: string, flags: Key) => {
+			for (const {input, key} of splitKeys(chunk, flags)) {
+				const current = stateRef.current;
+				const action = keyToAction(input, key, current, keymapRef.current);
+				if (action) {
+					dispatch(action);
+					continue;
+				}
+				if (current.focus === 'composer' && !current.overlay) {
+					const id = current.openConversationId;
+					composer.handleKey(input, key, id ? peerOf(id, current.me.userId) : undefined);
+				}
+			}
+		},
+		[dispatch, stateRef, composer],
+	);
 
 	const layout = useMemo(() => calculateLayout(size.columns, size.rows), [size.columns, size.rows]);
 	const rows = useMemo(() => conversationRows(state), [state.conversations, state.presence, state.typing, state.selectedConversationId, state.openConversationId, state.now, state.me]);
@@ -106,7 +113,6 @@ export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noo
 	);
 	const title = useMemo(() => threadTitle(state), [state.openConversationId, state.presence, state.conversations, state.now]);
 	const typing = typingLine(state, state.openConversationId);
-	const to = state.openConversationId ? peerOf(state.openConversationId, state.me.userId) : undefined;
 	const mainHeight = layout.height - 1;
 
 	return (
@@ -127,16 +133,7 @@ export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noo
 							rowCount={layout.threadRows}
 							isFocused={state.focus === 'thread'}
 						/>
-						<Composer
-							{...(to ? {to} : {})}
-							width={layout.threadWidth}
-							isFocused={state.focus === 'composer'}
-							onSubmit={onSubmit}
-							onTyping={onTyping}
-							isShortcutKey={isShortcutKey}
-							draft={draftRef}
-							{...(now ? {now} : {})}
-						/>
+						<Composer store={composer.store} hasConversation={state.openConversationId !== undefined} width={layout.threadWidth} isFocused={state.focus === 'composer'} />
 					</Box>
 				</Box>
 			)}
@@ -145,8 +142,8 @@ export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noo
 	);
 }
 
-// Rendered first and with a stable handler, so its input listener runs before the
-// composer's (see `shortcutRef`).
+// The one input listener of the app: a stable handler subscribed once, so no key is
+// lost while React re-subscribes (see use-composer.ts).
 const KeyHandler = memo(function KeyHandler({onKey}: {onKey: (input: string, key: Key) => void}) {
 	useInput(onKey);
 	return null;

@@ -1,78 +1,73 @@
-// The composer: one line of ink-text-input; Enter submits, typing indicators are throttled.
-// May import react, ink, ink-text-input, core/ and tui/.
+// The composer: one line with a cursor; edited by the app's key handler (see use-composer).
+// May import react, ink, core/ and tui/.
 import {Box, Text} from 'ink';
-import TextInput from 'ink-text-input';
-import {memo, useCallback, useRef, useState} from 'react';
-import {IDLE_TYPING, typingChanged, typingStopped, type TypingSend} from '../core/typing.js';
+import {memo, useSyncExternalStore} from 'react';
+import {graphemes} from '../core/line-editor.js';
+import {sanitizeInline} from '../core/sanitize.js';
+import {displayWidth} from '../core/text-layout.js';
 import {COLORS} from './theme.js';
+import type {LineStore} from './use-composer.js';
 
 /** Props of {@link Composer}. */
 export interface ComposerProps {
-	/** User id typing indicators go to (the open conversation's peer), if any. */
-	to?: string;
+	store: LineStore;
+	/** Whether a conversation is open (changes the placeholder). */
+	hasConversation: boolean;
 	width: number;
 	isFocused: boolean;
-	/** A line was submitted (not empty). */
-	onSubmit: (line: string) => void;
-	/** Publish a typing indicator (already throttled). */
-	onTyping: (send: TypingSend) => void;
-	/**
-	 * True while the key being handled is a shortcut (Ctrl/Meta chord): ink-text-input
-	 * would insert its letter (it only skips Ctrl+C), so such changes are dropped.
-	 */
-	isShortcutKey: () => boolean;
-	/** Clock for the typing throttle, in ms. */
-	now?: () => number;
-	/** Holds the draft while the composer is hidden behind an overlay. */
-	draft?: {current: string};
 }
 
-/** Bottom-right input line. The value lives here so typing re-renders only this box. */
-export const Composer = memo(function Composer({to, width, isFocused, onSubmit, onTyping, isShortcutKey, now = Date.now, draft}: ComposerProps) {
-	const [value, setValueState] = useState(draft?.current ?? '');
-	const setValue = (next: string): void => {
-		if (draft) draft.current = next;
-		setValueState(next);
-	};
-	const typing = useRef(IDLE_TYPING);
-	const send = (sends: readonly TypingSend[]): void => sends.forEach(onTyping);
-
-	const handleChange = useCallback(
-		(next: string) => {
-			if (isShortcutKey()) return;
-			setValue(next);
-			const result = typingChanged(typing.current, to, next, now());
-			typing.current = result.state;
-			send(result.sends);
-		},
-		// eslint-disable-next-line react-hooks/exhaustive-deps
-		[to, isShortcutKey, onTyping, now],
+/** Bottom-right input box. Re-renders only when its line or focus changes. */
+export const Composer = memo(function Composer({store, hasConversation, width, isFocused}: ComposerProps) {
+	const line = useSyncExternalStore(store.subscribe, store.get);
+	const inner = Math.max(2, width - 4);
+	if (line.value === '') {
+		const placeholder = isFocused ? (hasConversation ? 'message, or /help' : '/open <user>, or /help') : '';
+		return (
+			<Frame width={width} isFocused={isFocused}>
+				{isFocused ? <Text inverse> </Text> : null}
+				<Text dimColor>{placeholder}</Text>
+			</Frame>
+		);
+	}
+	const {before, at, after} = visibleSlice(graphemes(line.value).map(sanitizeInline), line.cursor, inner);
+	return (
+		<Frame width={width} isFocused={isFocused}>
+			<Text wrap="truncate">
+				{before}
+				<Text inverse={isFocused}>{at}</Text>
+				{after}
+			</Text>
+		</Frame>
 	);
+});
 
-	const handleSubmit = useCallback(
-		(line: string) => {
-			if (line.trim() === '') return;
-			setValue('');
-			const result = typingStopped(typing.current);
-			typing.current = result.state;
-			send(result.sends);
-			onSubmit(line);
-		},
-		// eslint-disable-next-line react-hooks/exhaustive-deps
-		[onSubmit, onTyping],
-	);
-
+function Frame({width, isFocused, children}: {width: number; isFocused: boolean; children: React.ReactNode}) {
 	return (
 		<Box width={width} height={3} borderStyle="round" borderColor={isFocused ? COLORS.focus : COLORS.border}>
 			<Text color={isFocused ? COLORS.focus : COLORS.border}>› </Text>
-			<TextInput
-				value={value}
-				onChange={handleChange}
-				onSubmit={handleSubmit}
-				focus={isFocused}
-				showCursor={isFocused}
-				placeholder={isFocused ? (to ? 'message, or /help' : '/open <user>, or /help') : ''}
-			/>
+			{children}
 		</Box>
 	);
-});
+}
+
+/** The part of the line that fits `width` columns with the cursor visible (scrolls horizontally). */
+export function visibleSlice(chars: readonly string[], cursor: number, width: number): {before: string; at: string; after: string} {
+	let start = 0;
+	let used = displayWidth(chars.slice(0, cursor).join('')) + 1;
+	while (used > width && start < cursor) {
+		used -= displayWidth(chars[start]!);
+		start++;
+	}
+	let end = cursor + 1;
+	let total = displayWidth(chars.slice(start, Math.min(end, chars.length)).join('')) + (cursor >= chars.length ? 1 : 0);
+	while (end < chars.length && total + displayWidth(chars[end]!) <= width) {
+		total += displayWidth(chars[end]!);
+		end++;
+	}
+	return {
+		before: chars.slice(start, cursor).join(''),
+		at: chars[cursor] ?? ' ',
+		after: chars.slice(cursor + 1, end).join(''),
+	};
+}

@@ -71,6 +71,9 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 		stdout.write(LEAVE_SCREEN);
 	};
 	stdout.write(ENTER_SCREEN);
+	// Raw mode before the first frame: keys typed while Ink starts are kept for it instead
+	// of being echoed and line-buffered by the terminal (Ink turns raw mode on in an effect).
+	if (stdin.isTTY) stdin.setRawMode(true);
 	const instance = render(
 		<Sized
 			port={options.port}
@@ -80,7 +83,9 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 			onNotifyChange={onNotifyChange}
 			{...(keymapError ? {initialNotice: keymapError} : {})}
 		/>,
-		{stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: MAX_FPS, incrementalRendering: true},
+		// incrementalRendering stays off: in Ink 6.8 it left the first row of a
+		// terminal-high frame stale on the alternate screen (seen under a pty).
+		{stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: MAX_FPS, incrementalRendering: false},
 	);
 
 	let crash: unknown;
@@ -101,6 +106,7 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 		crash ??= error;
 	} finally {
 		instance.cleanup();
+		if (stdin.isTTY) stdin.setRawMode(false);
 		restore();
 		process.off('uncaughtException', onCrash);
 		process.off('unhandledRejection', onCrash);
