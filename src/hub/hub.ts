@@ -60,8 +60,9 @@ export class HubRunningError extends Error {
 
 /**
  * Start the embedded hub. The MQTT port is bound first, then the data directory is locked,
- * so of two hubs started at once exactly one opens the database; the other throws
- * {@link HubRunningError} having touched nothing. Then PGlite opens (~4 s), migrations run,
+ * so of two hubs started at once on one home exactly one opens the database; the other
+ * throws {@link HubRunningError} having touched nothing. A default port (11883, 15432)
+ * that is taken falls back to any free port; an explicit port that is taken is an error. Then PGlite opens (~4 s), migrations run,
  * and the ingester starts on a plain subscription (aedes has no shared subscriptions).
  * Binds `host` only (default 127.0.0.1).
  * @throws HubRunningError when the MQTT port or the data directory is taken;
@@ -86,7 +87,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 	};
 	try {
 		progress('starting broker');
-		const broker = await listenOrExplain(host, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT);
+		// A default port taken by someone else (another user's hub, a test) is not an error:
+		// the data-directory lock below is what keeps one hub per home, so take any free port.
+		const broker = await listenOrExplain(host, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT, options.mqttPort === undefined, log);
 		opened.push(() => broker.close());
 		await mkdir(options.dataDir, {recursive: true});
 		lock = await lockOrExplain(join(options.dataDir, 'hub.lock'));
@@ -95,6 +98,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 			dataDir: options.dataDir,
 			host,
 			port: options.pgPort ?? DEFAULT_HUB_PG_PORT,
+		}).catch((error: NodeJS.ErrnoException) => {
+			if (error.code !== 'EADDRINUSE' || options.pgPort !== undefined) throw error;
+			log.warn({port: DEFAULT_HUB_PG_PORT}, 'hub: default PostgreSQL port taken; using a free port');
+			return openDatabase({dataDir: options.dataDir, host, port: 0});
 		});
 		opened.push(() => database.close());
 		progress('migrating');
@@ -133,10 +140,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 	}
 }
 
-async function listenOrExplain(host: string, port: number): Promise<EmbeddedBroker> {
+async function listenOrExplain(host: string, port: number, isDefault: boolean, log: Logger): Promise<EmbeddedBroker> {
 	try {
 		return await listenBroker({host, port});
 	} catch (error) {
+		if ((error as Error).name === 'PortInUseError' && isDefault) {
+			log.warn({port}, 'hub: default MQTT port taken; using a free port');
+			return listenBroker({host, port: 0});
+		}
 		if ((error as Error).name === 'PortInUseError') {
 			throw new HubRunningError(`MQTT port ${host}:${port} is already in use — a hub (or another broker) runs there`);
 		}

@@ -36,18 +36,37 @@ async function runChat(flags: ChatFlags): Promise<void> {
 	const identity = await resolveIdentity(flags, settings);
 	const home = hermesHome();
 	const logger = createLogger({name: 'tui', destination: join(home, 'logs', `tui-${identity.userId}.log`)});
-	let {mqttUrl, databaseUrl} = config;
+	let {mqttUrl, databaseUrl, topicBase} = config;
 	if (!mqttUrl || !databaseUrl) {
 		const hub = await ensureHub({
 			home,
+			topicBase,
 			onProgress: (step: string) => process.stderr.write(`hermes-chat: embedded hub: ${step}\n`),
 		});
-		({mqttUrl, databaseUrl} = hub);
+		({mqttUrl, databaseUrl, topicBase} = hub);
 	}
-	const port = await createChatClient({identity, mqttUrl, databaseUrl, topicBase: config.topicBase, logger});
+	const port = await createChatClient({
+		identity,
+		mqttUrl: withDefaultUsername(mqttUrl, identity.userId),
+		databaseUrl,
+		topicBase,
+		logger,
+	});
 	try {
 		await runTui({port, keymap: settings.get('keymap'), notifications: settings.get('notifications')});
 	} finally {
 		await port.close();
 	}
+}
+
+/**
+ * The broker URL with the user id as MQTT username when it names none: a broker ACL
+ * (docker/mosquitto/acl) matches `%u` against the topic's publisher level, so the username
+ * must be the chat user id. Brokers without authentication ignore it.
+ */
+export function withDefaultUsername(mqttUrl: string, userId: string): string {
+	const url = new URL(mqttUrl);
+	if (url.username) return mqttUrl;
+	url.username = userId;
+	return url.toString().replace(/\/$/, '');
 }
