@@ -16,7 +16,7 @@ import {
 	type TypingPayload,
 } from '../protocol/index.js';
 import {BrokerLink, type LinkState} from './broker-link.js';
-import {Outbox} from './outbox.js';
+import {Outbox, type OutboxStats} from './outbox.js';
 import {SeenSet} from './seen-set.js';
 
 /** What the link reports: connection states, my publishes acknowledged, and decoded traffic. */
@@ -162,6 +162,11 @@ export class ChatLink {
 		return this.#outbox.pendingIds();
 	}
 
+	/** Outbox publish counts by reason (first, resends after timeout / reconnect / a newer ✓). */
+	outboxStats(): OutboxStats {
+		return this.#outbox.stats();
+	}
+
 	/** How often a queued message has been published (undefined once confirmed). */
 	attemptsOf(messageId: string): number | undefined {
 		return this.#outbox.attemptsOf(messageId);
@@ -230,7 +235,6 @@ export class ChatLink {
 				if (to !== me) return;
 				if (payload.status === 'received_by_server' && payload.user_id === me) {
 					this.#outbox.confirm(payload.message_id);
-					this.#outbox.nudge();
 				}
 				const key = `${payload.message_id}\u0000${payload.status}\u0000${payload.user_id}`;
 				if (this.#seenReceipts.add(key)) this.#options.onEvent({type: 'status-arrived', payload});

@@ -58,6 +58,18 @@ describe('Outbox', () => {
 		expect(outbox.attemptsOf('m1')).toBe(7);
 	});
 
+	it('uses the defaults when options are passed as undefined (regression: NaN delays resent every 1 ms)', async () => {
+		const broker = fakeBroker();
+		const outbox = new Outbox({publish: broker.publish, resendAfterMs: undefined, maxResendAfterMs: undefined});
+		outbox.setConnected(true);
+		outbox.add('m1', 't', Buffer.from('x'));
+		await broker.ackAll();
+		await vi.advanceTimersByTimeAsync(2_999);
+		expect(outbox.stats()).toEqual({first: 1, afterTimeout: 0, afterReconnect: 0, afterNewerConfirmed: 0});
+		await vi.advanceTimersByTimeAsync(1);
+		expect(outbox.stats().afterTimeout).toBe(1);
+	});
+
 	it('stops resending once confirmed', async () => {
 		const broker = fakeBroker();
 		const outbox = new Outbox({publish: broker.publish, resendAfterMs: 100});
@@ -114,20 +126,39 @@ describe('Outbox', () => {
 		expect(broker.publish).toHaveBeenCalledTimes(2);
 	});
 
-	it('nudge republishes overdue messages at once with the delay reset', async () => {
+	it('a confirmed message republishes older waiting ones at once, with the delay reset', async () => {
 		const broker = fakeBroker();
 		const outbox = new Outbox({publish: broker.publish, resendAfterMs: 1_000});
 		outbox.setConnected(true);
-		outbox.add('old', 't', Buffer.from('1'));
+		outbox.add('lost', 't', Buffer.from('1'));
 		await broker.ackAll();
-		await vi.advanceTimersByTimeAsync(1_000); // resent; delay now 2000
+		await vi.advanceTimersByTimeAsync(1_000); // resent; its delay is now 2000
 		await broker.ackAll();
-		await vi.advanceTimersByTimeAsync(1_500);
-		outbox.add('new', 't', Buffer.from('2'));
+		outbox.add('confirmed', 't', Buffer.from('2'));
+		outbox.add('newer', 't', Buffer.from('3'));
 		await broker.ackAll();
-		outbox.nudge();
-		expect(outbox.attemptsOf('old')).toBe(3);
-		expect(outbox.attemptsOf('new')).toBe(1);
+		outbox.confirm('confirmed');
+		expect(outbox.attemptsOf('lost')).toBe(3);
+		expect(outbox.attemptsOf('newer')).toBe(1);
+		await broker.ackAll();
+		await vi.advanceTimersByTimeAsync(999);
+		expect(outbox.attemptsOf('lost')).toBe(3);
+		await vi.advanceTimersByTimeAsync(1);
+		expect(outbox.attemptsOf('lost')).toBe(4);
+	});
+
+	it('resends a lost message once for a run of newer confirmations, not once per confirmation', async () => {
+		const broker = fakeBroker();
+		const outbox = new Outbox({publish: broker.publish});
+		outbox.setConnected(true);
+		for (const id of ['lost', 'b', 'c', 'd']) outbox.add(id, 't', Buffer.from(id));
+		await broker.ackAll();
+		outbox.confirm('b');
+		await broker.ackAll();
+		outbox.confirm('c');
+		outbox.confirm('d');
+		expect(outbox.attemptsOf('lost')).toBe(2);
+		expect(outbox.stats()).toEqual({first: 4, afterTimeout: 0, afterReconnect: 0, afterNewerConfirmed: 1});
 	});
 
 	it('ignores a second add of the same id and publishes nothing after close', async () => {

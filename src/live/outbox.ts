@@ -20,6 +20,18 @@ export interface OutboxOptions {
 	now?: () => number;
 }
 
+/** Publishes made by an {@link Outbox}, by reason. */
+export interface OutboxStats {
+	/** First publish of a message. */
+	first: number;
+	/** Resends because no receipt came within the (growing) delay. */
+	afterTimeout: number;
+	/** Resends because the broker connection came back. */
+	afterReconnect: number;
+	/** Resends because a newer message was confirmed first (see {@link Outbox.confirm}). */
+	afterNewerConfirmed: number;
+}
+
 interface Entry {
 	topic: string;
 	bytes: Buffer;
@@ -32,6 +44,9 @@ interface Entry {
 	delayMs: number;
 	/** When the last publish started, in ms (0 = never published). */
 	publishedAt: number;
+	/** Publish counter values of the first and the latest copy (0 = never published). */
+	firstCopy: number;
+	lastCopy: number;
 }
 
 /**
@@ -48,12 +63,21 @@ export class Outbox {
 		Pick<OutboxOptions, 'onPubacked' | 'onPublishFailed'>;
 	#isConnected = false;
 	#isClosed = false;
+	/** Publishes made so far: orders copies without relying on clock resolution. */
+	#copies = 0;
+	readonly #stats: OutboxStats = {first: 0, afterTimeout: 0, afterReconnect: 0, afterNewerConfirmed: 0};
 	#timer: ReturnType<typeof setTimeout> | undefined;
 	/** When {@link #timer} fires, in ms. */
 	#timerAt = Infinity;
 
 	constructor(options: OutboxOptions) {
-		this.#options = {resendAfterMs: 3_000, maxResendAfterMs: 30_000, now: Date.now, ...options};
+		// `??` per field: a caller passing `resendAfterMs: undefined` must get the default, not NaN timers.
+		this.#options = {
+			...options,
+			resendAfterMs: options.resendAfterMs ?? 3_000,
+			maxResendAfterMs: options.maxResendAfterMs ?? 30_000,
+			now: options.now ?? Date.now,
+		};
 	}
 
 	/** Queue a message (ignored when `messageId` is already queued) and publish it if connected. */
@@ -67,40 +91,43 @@ export class Outbox {
 			isPubacked: false,
 			delayMs: this.#options.resendAfterMs,
 			publishedAt: 0,
+			firstCopy: 0,
+			lastCopy: 0,
 		};
 		this.#entries.set(messageId, entry);
-		if (this.#isConnected) this.#publish(messageId, entry);
+		if (this.#isConnected) this.#publish(messageId, entry, 'first');
 	}
 
 	/**
-	 * The ingester committed `messageId` (`received_by_server`): forget it.
+	 * The ingester committed `messageId` (`received_by_server`): forget it. A waiting message
+	 * whose latest copy went out before this one's first copy was most likely lost (no
+	 * ingester listened, or the broker dropped it from a full queue): it is republished at
+	 * once with the delay reset, instead of waiting out a backoff that may have grown to
+	 * `maxResendAfterMs`. Copies sent after that point are left alone, so a burst of
+	 * confirmations resends each lost message once, not once per confirmation.
 	 * @returns whether it was queued here.
 	 */
 	confirm(messageId: string): boolean {
+		const confirmed = this.#entries.get(messageId);
+		if (!confirmed) return false;
+		this.#entries.delete(messageId);
+		if (!this.#isConnected || confirmed.firstCopy === 0) return true;
+		// Entries are in insertion order; only older ones can have gone out before it.
+		for (const [id, entry] of this.#entries) {
+			if (entry.firstCopy > confirmed.firstCopy) break;
+			if (entry.isInFlight || entry.lastCopy >= confirmed.firstCopy) continue;
+			entry.delayMs = this.#options.resendAfterMs;
+			this.#publish(id, entry, 'afterNewerConfirmed');
+		}
 		// A timer left with nothing due costs one scan when it fires; cheaper than re-arming here.
-		return this.#entries.delete(messageId);
+		return true;
 	}
 
 	/** Report the broker link state; on connect every queued message not in flight is republished. */
 	setConnected(isConnected: boolean): void {
 		this.#isConnected = isConnected;
 		if (isConnected) {
-			for (const [id, entry] of this.#entries) if (!entry.isInFlight) this.#publish(id, entry);
-		}
-		this.#arm();
-	}
-
-	/**
-	 * Evidence that an ingester is back (a `received_by_server` for any message): republish
-	 * at once, with the delay reset, every message that has waited at least `resendAfterMs`.
-	 */
-	nudge(): void {
-		if (!this.#isConnected) return;
-		const due = this.#options.now() - this.#options.resendAfterMs;
-		for (const [id, entry] of this.#entries) {
-			if (entry.isInFlight || entry.publishedAt > due) continue;
-			entry.delayMs = this.#options.resendAfterMs;
-			this.#publish(id, entry);
+			for (const [id, entry] of this.#entries) if (!entry.isInFlight) this.#publish(id, entry, 'afterReconnect');
 		}
 		this.#arm();
 	}
@@ -115,6 +142,11 @@ export class Outbox {
 		return this.#entries.get(messageId)?.attempts;
 	}
 
+	/** Publish counts since start, by reason. */
+	stats(): OutboxStats {
+		return {...this.#stats};
+	}
+
 	/** Stop the resend timer; queued messages are kept but no longer published. */
 	close(): void {
 		this.#isClosed = true;
@@ -122,7 +154,11 @@ export class Outbox {
 		this.#disarm();
 	}
 
-	#publish(messageId: string, entry: Entry): void {
+	#publish(messageId: string, entry: Entry, reason: keyof OutboxStats): void {
+		this.#stats[reason] += 1;
+		this.#copies += 1;
+		entry.firstCopy ||= this.#copies;
+		entry.lastCopy = this.#copies;
 		entry.attempts += 1;
 		entry.isInFlight = true;
 		entry.publishedAt = this.#options.now();
@@ -176,7 +212,7 @@ export class Outbox {
 		for (const [id, entry] of this.#entries) {
 			if (entry.isInFlight || entry.publishedAt + entry.delayMs > now) continue;
 			entry.delayMs = Math.min(entry.delayMs * 2, this.#options.maxResendAfterMs);
-			this.#publish(id, entry);
+			this.#publish(id, entry, 'afterTimeout');
 		}
 		this.#arm();
 	}
