@@ -106,7 +106,8 @@ forEachTarget('chat client', (target) => {
 	beforeAll(async () => {
 		if (target.needsIngester) await startIngest();
 		alice = await startClient(target, 'alice');
-		bob = await startClient(target, 'bob');
+		// Options passed as undefined must mean the defaults (regression: NaN resend timers).
+		bob = await startClient(target, 'bob', {resendAfterMs: undefined, maxResendAfterMs: undefined});
 		clients.push(alice.port, bob.port);
 	});
 
