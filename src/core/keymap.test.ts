@@ -124,3 +124,11 @@ describe('splitKeys', () => {
 		expect(splitKeys('a\nb', {})).toEqual([{input: 'a\nb', key: {}}]);
 	});
 });
+
+describe('info key on a message that is not mine', () => {
+	it('explains in the status bar instead of doing nothing', () => {
+		const withBob = fold(inThread, {type: 'messages-received', messages: [fakeMessage('bob', 'alice', 'theirs', {id: 'theirs', at: 5})]}, {type: 'message-selection-moved', by: -1});
+		expect(withBob.selectedMessageId).toBe('theirs');
+		expect(keyToAction('i', key({}), withBob)).toMatchObject({type: 'notice', level: 'info'});
+	});
+});

@@ -1,6 +1,6 @@
 // Key bindings: key specs ("ctrl+k", "shift+tab", "j") → named actions → UiActions.
 // Pure: imports core/ only (Ink's Key shape is mirrored, not imported).
-import type {UiAction} from './actions.js';
+import type {ChatAction, UiAction} from './actions.js';
 import {calculateLayout} from './layout.js';
 import {conversationRows, infoTarget, switcherMatches} from './selectors.js';
 import type {ChatState} from './state.js';
@@ -169,11 +169,11 @@ function isPrintable(input: string, key: KeyPress): boolean {
 }
 
 /**
- * Map a key press to a UiAction given the state (focus, overlay) and key map.
+ * Map a key press to an action given the state (focus, overlay) and key map.
  * In the composer, printable keys belong to the text input and are not actions.
- * Returns undefined when the key does nothing here.
+ * Returns undefined when the key does nothing here (a `notice` when it cannot apply).
  */
-export function keyToAction(input: string, key: KeyPress, state: ChatState, keymap: Keymap = DEFAULT_KEYMAP): UiAction | undefined {
+export function keyToAction(input: string, key: KeyPress, state: ChatState, keymap: Keymap = DEFAULT_KEYMAP): ChatAction | undefined {
 	const action = actionForKey(input, key, keymap);
 	if (action === 'quit') return {type: 'quit-requested'};
 	const overlay = state.overlay;
@@ -221,7 +221,10 @@ export function keyToAction(input: string, key: KeyPress, state: ChatState, keym
 			return {type: 'overlay-opened', overlay: {kind: 'help'}};
 		case 'info': {
 			const target = infoTarget(state);
-			return target ? {type: 'overlay-opened', overlay: {kind: 'info', messageId: target.messageId}} : undefined;
+			if (target) return {type: 'overlay-opened', overlay: {kind: 'info', messageId: target.messageId}};
+			return state.openConversationId
+				? {type: 'notice', level: 'info', text: 'info is for your own messages — select one with ↑/↓ in the thread'}
+				: undefined;
 		}
 		default:
 			return undefined;

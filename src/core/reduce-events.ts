@@ -111,23 +111,28 @@ export function reduceHistory(state: ChatState, event: Extract<ChatEvent, {type:
 
 /**
  * Pin the "new messages" divider to a message once enough messages are loaded: it goes
- * before the `unreadAtOpen`-th newest message from someone else.
+ * before the `unreadAtOpen`-th newest message from someone else. When the loaded page
+ * holds fewer unread messages than that (more unread than one page), it goes before the
+ * oldest loaded one, so they are all marked read.
  */
 export function resolveDivider(state: ChatState): ChatState {
 	const divider = state.divider;
 	if (!divider || divider.beforeMessageId || divider.unreadAtOpen <= 0) return state;
-	const messages = state.threads[divider.conversationId]?.messages ?? [];
+	const thread = state.threads[divider.conversationId];
+	const messages = thread?.messages ?? [];
 	let count = 0;
+	let oldest: string | undefined;
 	for (let i = messages.length - 1; i >= 0; i--) {
 		const m = messages[i]!;
 		if (m.senderId === state.me.userId) continue;
 		count += 1;
-		if (count === divider.unreadAtOpen) {
-			const resolved: Divider = {...divider, beforeMessageId: m.messageId};
-			return {...state, divider: resolved};
-		}
+		oldest = m.messageId;
+		if (count === divider.unreadAtOpen) break;
 	}
-	return state;
+	const isPinned = count === divider.unreadAtOpen || (thread?.isLoaded === true && oldest !== undefined);
+	if (!isPinned || !oldest) return state;
+	const resolved: Divider = {...divider, beforeMessageId: oldest};
+	return {...state, divider: resolved};
 }
 
 /** Receipts move my messages' ticks forward, never back. */

@@ -198,3 +198,18 @@ describe('chatReducer: scrollback', () => {
 		expect(next.scroll).toBe(6);
 	});
 });
+
+describe('chatReducer: more unread than one page', () => {
+	it('puts the divider above the loaded page and marks the whole page read', () => {
+		const opened = fold(
+			start(),
+			{type: 'conversations-loaded', conversations: [{conversationId: AB, peerId: 'bob', peerName: 'Bob', unread: 1000, lastActivityAt: 5}]},
+			{type: 'conversation-opened', conversationId: AB},
+		);
+		const page = Array.from({length: 3}, (_, i) => fakeMessage('bob', 'alice', `u${i}`, {id: `u${i}`, at: i, seq: 10 + i}));
+		const action: ChatAction = {type: 'history-loaded', conversationId: AB, messages: page, mode: 'latest', hasMore: true};
+		const s = chatReducer(opened, action);
+		expect(s.divider?.beforeMessageId).toBe('u0');
+		expect(planEffects(opened, action, s)).toContainEqual({kind: 'mark-read', messages: page});
+	});
+});

@@ -87,6 +87,7 @@ export function threadOf(state: ChatState, conversationId: string | undefined): 
 
 /** The thread rows of the open conversation that fit the thread pane of the current viewport. */
 export function openThreadWindow(state: ChatState, scroll = state.scroll): ThreadWindow {
+	if (!state.openConversationId) return {rows: [], isAtTop: true, maxScroll: 0};
 	const layout = calculateLayout(state.viewport.columns, state.viewport.rows);
 	const thread = threadOf(state, state.openConversationId);
 	const divider = state.divider?.conversationId === state.openConversationId ? state.divider : undefined;
