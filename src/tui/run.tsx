@@ -41,9 +41,10 @@ export interface RunTuiOptions {
 
 /**
  * Run the chat TUI until `/quit`, the quit key (Ctrl+C), SIGTERM or a crash.
- * Enters the alternate screen buffer and hides the cursor; restores both on every
- * exit path. An uncaught exception or rejection is printed as one line after the
- * terminal is restored, and the returned promise rejects with it.
+ * Enters the alternate screen buffer and hides the cursor; restores both (and cooked
+ * mode) on every exit path. On an uncaught exception or unhandled rejection the app is
+ * unmounted, the terminal restored, and then the returned promise rejects with that
+ * error, for the caller to print as one line (main.ts does).
  * Does not close the port (the caller owns it).
  */
 export async function runTui(options: RunTuiOptions): Promise<void> {
@@ -98,6 +99,8 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 	process.on('unhandledRejection', onCrash);
 	process.on('SIGTERM', onTerm);
 	process.on('SIGHUP', onTerm);
+	// Ctrl+C arrives as a key in raw mode; this is `kill -INT`.
+	process.on('SIGINT', onTerm);
 	// Last resort if the process exits without unmounting (process.exit elsewhere).
 	process.on('exit', restore);
 	try {
@@ -112,13 +115,12 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 		process.off('unhandledRejection', onCrash);
 		process.off('SIGTERM', onTerm);
 		process.off('SIGHUP', onTerm);
+		process.off('SIGINT', onTerm);
 		process.off('exit', restore);
 	}
-	if (crash !== undefined) {
-		const message = crash instanceof Error ? crash.message : String(crash);
-		process.stderr.write(`hermes-chat: crashed — ${message.split('\n')[0]}\n`);
-		throw crash instanceof Error ? crash : new Error(message);
-	}
+	// The terminal is restored by now, so the caller's one-line report (cli/main.ts
+	// errorLine) lands on the normal screen.
+	if (crash !== undefined) throw crash instanceof Error ? crash : new Error(String(crash));
 }
 
 type SizedProps = Omit<Parameters<typeof App>[0], 'size'>;
