@@ -165,21 +165,11 @@ const CLEAN_NOTIFICATION = /^(?:\x07|\x1b\]777;notify;[^\u0000-\u001f\u007f-\u00
  * - Ink 6.8 crashes in useInput (TypeError: reading 'startsWith' of undefined) on a CSI sequence with
  *   a Ctrl modifier it cannot name (`ESC [ 8 m`, `ESC [ 5 L`, `ESC [ 6 n`; also Ctrl+F1 `ESC [ 1 ; 5 P`).
  *   vadimdemedes/ink#901, fixed by ink#902 in Ink 7 only.
- * - The composer (ink-text-input) keeps pasted BEL and C1 characters in its value and renders them
- *   raw (Ink's key parser eats the ESC but not the BEL that ends an OSC). Fix: drop controls from the
- *   value in src/tui/composer.tsx handleChange.
  */
 const PASTE_BUGS: ReadonlyMap<string, string> = new Map([
 	['csi-sgr-hide', 'ink#901 crash'],
 	['csi-scroll-region', 'ink#901 crash'],
 	['query-da-dsr', 'ink#901 crash'],
-	['osc-0-title', 'composer shows BEL'],
-	['osc-52-clipboard', 'composer shows BEL'],
-	['osc-52-query', 'composer shows BEL'],
-	['osc-4-palette', 'composer shows BEL'],
-	['bel', 'composer shows BEL'],
-	['c1-osc-0x9d', 'composer shows C1'],
-	['nested-everything', 'composer shows BEL'],
 ]);
 
 /** Renders the App (test/tui/harness), delivers hostile events from the peer and opens the conversation. */
