@@ -4,6 +4,7 @@
 /** Cell sizes of every part of the screen; all values in terminal columns / rows. */
 export interface Layout {
 	columns: number;
+	/** Terminal rows (the frame uses `height`, one less). */
 	rows: number;
 	/** Outer width of the conversation list box (with its border). */
 	listWidth: number;
@@ -47,7 +48,7 @@ export function calculateLayout(columns: number, rows: number): Layout {
 	const threadBoxRows = mainRows - COMPOSER_ROWS;
 	return {
 		columns: c,
-		rows: r,
+		rows: r + 1,
 		listWidth,
 		listRows: Math.max(1, mainRows - BORDER),
 		threadWidth,
