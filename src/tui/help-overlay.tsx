@@ -17,12 +17,15 @@ export interface HelpOverlayProps {
 /** Keys on the left, commands on the right; Esc or ? closes. */
 export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: HelpOverlayProps) {
 	const half = Math.max(10, Math.floor((width - 4) * 0.45));
-	// Two lines per command when they fit (borders, title and heading take 4 rows), else one.
-	const isRoomy = COMMAND_HELP.length * 2 <= height - 4;
+	// Two lines per command when they fit (borders, title, hint and heading take 5 rows), else one.
+	const isRoomy = COMMAND_HELP.length * 2 <= height - 5;
 	const usageWidth = Math.max(...COMMAND_HELP.map(([usage]) => usage.length));
 	return (
 		<Box width={width} height={height} borderStyle="double" borderColor={COLORS.focus} flexDirection="column" overflow="hidden">
 			<Text bold>Help — Esc or ? closes</Text>
+			<Text dimColor wrap="truncate">
+				Rebind keys in the config file: &quot;keymap&quot;: {'{'}&quot;switcher&quot;: &quot;ctrl+p&quot;{'}'} — actions: {Object.keys(KEY_ACTIONS).join(' ')}
+			</Text>
 			<Box flexDirection="row">
 				<Box flexDirection="column" width={half}>
 					<Text underline>Keys</Text>

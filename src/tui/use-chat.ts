@@ -62,7 +62,11 @@ export function useChat(port: ChatPort, options: UseChatOptions): ChatHandle {
 				port.loadLatest(effect.conversationId, effect.limit).catch(fail('loading history'));
 				return;
 			case 'load-older':
-				port.loadOlder(effect.conversationId, effect.beforeSeq, effect.limit).catch(fail('loading older messages'));
+				port.loadOlder(effect.conversationId, effect.beforeSeq, effect.limit).catch((error: unknown) => {
+					fail('loading older messages')(error);
+					// An empty page ends the pending load, so scrolling up again retries.
+					dispatch({type: 'history-loaded', conversationId: effect.conversationId, messages: [], mode: 'older', hasMore: true});
+				});
 				return;
 			case 'mark-read':
 				port.markRead(effect.messages);

@@ -140,3 +140,24 @@ describe('App thread', () => {
 		await h.waitForText('Bob: line 49');
 	});
 });
+
+describe('App failures', () => {
+	it('shows a failed older page in the status bar and retries on the next scroll', async () => {
+		h = await openBob();
+		const page = Array.from({length: 50}, (_, i) => fakeMessage('bob', 'alice', `line ${i}`, {id: `f${i}`, at: i, seq: 500 + i}));
+		h.port.emit({type: 'history-loaded', conversationId: 'alice:bob', mode: 'latest', hasMore: true, messages: page});
+		await h.waitForText('Bob: line 49');
+		h.port.loadOlder = async () => {
+			throw new Error('database is down');
+		};
+		await h.press(KEYS.pageUp, KEYS.pageUp, KEYS.pageUp);
+		await h.waitForText('loading older messages failed: database is down');
+		await h.waitForText('PgUp for older messages');
+		let retried = 0;
+		h.port.loadOlder = async () => {
+			retried += 1;
+		};
+		await h.press(KEYS.pageUp);
+		expect(retried).toBe(1);
+	});
+});
