@@ -7,6 +7,8 @@ import {describeKey, KEY_ACTIONS, type KeyAction, type Keymap} from '../core/key
 import {truncate} from '../core/text-layout.js';
 import {COLORS} from './theme.js';
 
+const KEY_COLUMNS = 14;
+
 /** Props of {@link HelpOverlay}. */
 export interface HelpOverlayProps {
 	keymap: Keymap;
@@ -16,10 +18,13 @@ export interface HelpOverlayProps {
 
 /** Keys on the left, commands on the right; Esc or ? closes. */
 export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: HelpOverlayProps) {
-	const half = Math.max(10, Math.floor((width - 4) * 0.45));
+	const inner = Math.max(20, width - 2);
+	const half = Math.min(KEY_COLUMNS + 28, Math.floor(inner / 2));
+	const commandsWidth = inner - half;
 	// Two lines per command when they fit (borders, title, hint and heading take 5 rows), else one.
 	const isRoomy = COMMAND_HELP.length * 2 <= height - 5;
 	const usageWidth = Math.max(...COMMAND_HELP.map(([usage]) => usage.length));
+	const hasRoomForWhat = commandsWidth - usageWidth - 1 >= 12;
 	return (
 		<Box width={width} height={height} borderStyle="double" borderColor={COLORS.focus} flexDirection="column" overflow="hidden">
 			<Text bold>Help — Esc or ? closes</Text>
@@ -31,12 +36,12 @@ export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: He
 					<Text underline>Keys</Text>
 					{(Object.keys(KEY_ACTIONS) as KeyAction[]).map((action) => (
 						<Text key={action} wrap="truncate">
-							<Text color={COLORS.focus}>{keymap[action].map(describeKey).join(' ').padEnd(14)}</Text>
-							{truncate(KEY_ACTIONS[action], Math.max(1, half - 15))}
+							<Text color={COLORS.focus}>{keymap[action].map(describeKey).join(' ').padEnd(KEY_COLUMNS)}</Text>
+							{truncate(KEY_ACTIONS[action], Math.max(1, half - KEY_COLUMNS - 1))}
 						</Text>
 					))}
 				</Box>
-				<Box flexDirection="column" width={width - 4 - half}>
+				<Box flexDirection="column" width={commandsWidth}>
 					<Text underline>Commands</Text>
 					{COMMAND_HELP.map(([usage, what]) =>
 						isRoomy ? (
@@ -51,7 +56,8 @@ export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: He
 							</Box>
 						) : (
 							<Text key={usage} wrap="truncate">
-								<Text color={COLORS.focus}>{usage.padEnd(usageWidth)}</Text> <Text dimColor>{what}</Text>
+								<Text color={COLORS.focus}>{hasRoomForWhat ? usage.padEnd(usageWidth) : usage}</Text>
+								{hasRoomForWhat ? <Text dimColor> {what}</Text> : null}
 							</Text>
 						),
 					)}
