@@ -13,11 +13,15 @@ export function furthestStatus(a: LocalStatus, b: LocalStatus): LocalStatus {
 	return localRank(b) > localRank(a) ? b : a;
 }
 
-/** Two copies of one message → one: the stored fields win, the furthest status is kept. */
+/**
+ * Two copies of one message → one: the stored copy (with `seq`) wins over a live one,
+ * a later copy over an earlier one otherwise, and the furthest status is kept.
+ */
 export function mergeMessage(known: ChatMessage, incoming: ChatMessage): ChatMessage {
 	const status = furthestStatus(known.status, incoming.status);
-	const seq = incoming.seq ?? known.seq;
-	const merged: ChatMessage = {...known, ...incoming, status, ...(seq === undefined ? {} : {seq})};
+	const isIncomingStored = incoming.seq !== undefined || known.seq === undefined;
+	const base = isIncomingStored ? {...known, ...incoming} : {...incoming, ...known};
+	const merged: ChatMessage = {...base, status};
 	if (merged.status === known.status && merged.seq === known.seq && merged.createdAt === known.createdAt) {
 		return known;
 	}
@@ -30,35 +34,41 @@ export function compareMessages(a: ChatMessage, b: ChatMessage): number {
 }
 
 /**
- * Merge `incoming` into the ordered list `known`: known ids are merged in place
- * ({@link mergeMessage}), new ones inserted in order. Returns `known` itself when nothing changed.
+ * Merge `incoming` into the ordered list `known`: copies of one message (in either list,
+ * or twice in `incoming`) become one ({@link mergeMessage}), new ones are inserted in
+ * order, and the list is re-sorted if a stored copy moved a message's time. Returns
+ * `known` itself when nothing changed.
  */
 export function mergeMessages(known: readonly ChatMessage[], incoming: readonly ChatMessage[]): readonly ChatMessage[] {
 	if (incoming.length === 0) return known;
-	const byId = new Map<string, number>();
-	known.forEach((m, i) => byId.set(m.messageId, i));
-	let next: ChatMessage[] | undefined;
-	const added: ChatMessage[] = [];
+	const batch = new Map<string, ChatMessage>();
 	for (const message of incoming) {
-		const index = byId.get(message.messageId);
-		if (index === undefined) {
-			byId.set(message.messageId, -1);
+		const seen = batch.get(message.messageId);
+		batch.set(message.messageId, seen ? mergeMessage(seen, message) : message);
+	}
+	const index = new Map<string, number>();
+	known.forEach((m, i) => index.set(m.messageId, i));
+	let next: ChatMessage[] | undefined;
+	let isMoved = false;
+	const added: ChatMessage[] = [];
+	for (const message of batch.values()) {
+		const i = index.get(message.messageId);
+		if (i === undefined) {
 			added.push(message);
 			continue;
 		}
-		if (index < 0) continue;
-		const current = (next ?? known)[index]!;
+		const current = known[i]!;
 		const merged = mergeMessage(current, message);
-		if (merged !== current) {
-			next ??= [...known];
-			next[index] = merged;
-		}
+		if (merged === current) continue;
+		next ??= [...known];
+		next[i] = merged;
+		isMoved ||= merged.createdAt !== current.createdAt;
 	}
-	if (added.length === 0) return next ?? known;
+	if (added.length === 0 && !next) return known;
 	const base = next ?? [...known];
-	const last = base.at(-1);
 	added.sort(compareMessages);
+	const last = base.at(-1);
 	// The common case, live messages newer than everything loaded: append without re-sorting.
-	if (!last || compareMessages(last, added[0]!) <= 0) return base.concat(added);
+	if (!isMoved && (added.length === 0 || !last || compareMessages(last, added[0]!) <= 0)) return base.concat(added);
 	return base.concat(added).sort(compareMessages);
 }

@@ -213,3 +213,17 @@ describe('chatReducer: more unread than one page', () => {
 		expect(planEffects(opened, action, s)).toContainEqual({kind: 'mark-read', messages: page});
 	});
 });
+
+describe('chatReducer: live and stored copies', () => {
+	it('takes the stored time over a later live copy and re-sorts when a time moves', () => {
+		const live = fakeMessage('bob', 'alice', 'late clock', {id: 'c1', at: 50});
+		const stored = {...live, seq: 3, createdAt: Date.UTC(2026, 10, 22, 10, 1)};
+		const other = fakeMessage('bob', 'alice', 'between', {id: 'c2', at: 2, seq: 4});
+		let s = fold(start(), {type: 'messages-received', messages: [live, other]});
+		expect(thread(s).map((m) => m.messageId)).toEqual(['c2', 'c1']);
+		s = fold(s, {type: 'history-loaded', conversationId: AB, messages: [stored, other], mode: 'older', hasMore: false});
+		expect(thread(s).map((m) => m.messageId)).toEqual(['c1', 'c2']);
+		s = fold(s, {type: 'messages-received', messages: [live]});
+		expect(thread(s)[0]).toMatchObject({messageId: 'c1', seq: 3, createdAt: stored.createdAt});
+	});
+});
