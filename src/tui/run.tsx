@@ -46,10 +46,14 @@ export interface RunTuiOptions {
  * unmounted, the terminal restored, and then the returned promise rejects with that
  * error, for the caller to print as one line (main.ts does).
  * Does not close the port (the caller owns it).
+ * @throws Error at once when stdin is not a terminal (nothing is drawn then).
  */
 export async function runTui(options: RunTuiOptions): Promise<void> {
 	const stdout = options.stdout ?? process.stdout;
 	const stdin = options.stdin ?? process.stdin;
+	if (!stdin.isTTY) {
+		throw new Error('the chat needs an interactive terminal (stdin is not a TTY) — run it in a terminal, not through a pipe');
+	}
 	let keymap: Keymap;
 	let keymapError: string | undefined;
 	try {

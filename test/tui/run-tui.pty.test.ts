@@ -1,4 +1,5 @@
 // runTui in a real terminal: alternate screen, restore on every exit path, resize, load.
+import {PassThrough} from 'node:stream';
 import {afterEach, describe, expect, it} from 'vitest';
 import {MAX_FPS} from '../../src/tui/run.js';
 import {runInPty, type PtySession} from './pty-harness.js';
@@ -127,5 +128,19 @@ describe('runTui on screen', () => {
 		}
 		s.pty.write('\u0003');
 		await s.exited;
+	});
+});
+
+describe('runTui without a terminal', () => {
+	it('refuses at once with one clear line and draws nothing', async () => {
+		const {runTui} = await import('../../src/tui/run.js');
+		const {FakeChatPort} = await import('../helpers/fake-port.js');
+		const out = new PassThrough();
+		const written: string[] = [];
+		out.on('data', (chunk: Buffer) => written.push(chunk.toString()));
+		const stdout = out as unknown as NodeJS.WriteStream;
+		const stdin = new PassThrough() as unknown as NodeJS.ReadStream;
+		await expect(runTui({port: new FakeChatPort(), stdout, stdin})).rejects.toThrow(/needs an interactive terminal/);
+		expect(written.join('')).toBe('');
 	});
 });
