@@ -1,6 +1,6 @@
 // chatReducer's handling of ChatEvents (facts reported by the shell).
 // Pure: imports protocol/ and core/ only.
-import {conversationIdFor, peerOf} from '../protocol/index.js';
+import {peerOf} from '../protocol/index.js';
 import {calculateLayout} from './layout.js';
 import {furthestStatus, localRank, mergeMessages} from './merge.js';
 import {TYPING_TTL_MS, type ChatState, type Divider, type Thread} from './state.js';
@@ -204,11 +204,6 @@ export function reduceConversations(state: ChatState, list: Extract<ChatEvent, {
 		conversations[c.conversationId] = isNewer ? {...c, unread} : {...known, peerName: c.peerName, unread};
 	}
 	return {...state, conversations};
-}
-
-/** The conversation id between me and `userId` (or `all`). */
-export function conversationWith(state: ChatState, userId: string): string {
-	return conversationIdFor(state.me.userId, userId);
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

@@ -166,3 +166,13 @@ export function threadTitle(state: ChatState): string {
 	if (row.lastSeen) parts.push(row.lastSeen);
 	return parts.join(' · ');
 }
+
+/** The conversation id between me and `userId` (`all` for broadcasts). */
+export function conversationWith(state: ChatState, userId: string): string {
+	return conversationIdFor(state.me.userId, userId);
+}
+
+/** The user id typing indicators and plain text go to in the open conversation (`all` for broadcasts). */
+export function openPeerId(state: ChatState): string | undefined {
+	return state.openConversationId ? peerOf(state.openConversationId, state.me.userId) : undefined;
+}

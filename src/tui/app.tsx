@@ -7,11 +7,10 @@ import type {Effect} from '../core/effects.js';
 import {DEFAULT_KEYMAP, keyToAction, type Keymap} from '../core/keymap.js';
 import {splitKeys} from '../core/split-keys.js';
 import {calculateLayout, listWindow} from '../core/layout.js';
-import {conversationRows, findMessage, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../core/selectors.js';
+import {conversationRows, findMessage, openPeerId, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../core/selectors.js';
 import {initialState, type NotifyPrefs} from '../core/state.js';
 import type {TypingSend} from '../core/typing.js';
 import type {ChatPort} from '../core/types.js';
-import {peerOf} from '../protocol/index.js';
 import {Composer} from './composer.js';
 import {ConversationList} from './conversation-list.js';
 import {executeCommand} from './execute-command.js';
@@ -92,10 +91,7 @@ export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noo
 					dispatch(action);
 					continue;
 				}
-				if (current.focus === 'composer' && !current.overlay) {
-					const id = current.openConversationId;
-					composer.handleKey(input, key, id ? peerOf(id, current.me.userId) : undefined);
-				}
+				if (current.focus === 'composer' && !current.overlay) composer.handleKey(input, key, openPeerId(current));
 			}
 		},
 		[dispatch, stateRef, composer],

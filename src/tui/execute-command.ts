@@ -1,8 +1,8 @@
 // Carries out a parsed composer command through the ChatPort and the reducer.
 // May import core/ only (no Ink): I/O goes through the port, results through dispatch.
-import {conversationIdFor} from '../protocol/index.js';
 import type {ChatAction} from '../core/actions.js';
 import type {Command} from '../core/commands.js';
+import {conversationWith} from '../core/selectors.js';
 import {HISTORY_PAGE, type ChatState} from '../core/state.js';
 import type {ChatPort} from '../core/types.js';
 
@@ -57,7 +57,7 @@ export async function executeCommand(command: Command, {port, state, dispatch}: 
 					notice(`unknown user "${command.to}" — check the id, or wait until they have been online once`, 'error');
 					return;
 				}
-				dispatch({type: 'conversation-opened', conversationId: conversationIdFor(state.me.userId, command.to)});
+				dispatch({type: 'conversation-opened', conversationId: conversationWith(state, command.to)});
 				return;
 			}
 			case 'presence':

@@ -1,6 +1,8 @@
 // Colours and glyphs of the TUI in one place.
-// May import protocol/ only.
-import type {PresenceState} from '../protocol/index.js';
+// May import core/ only.
+import type {Presence} from '../core/types.js';
+
+type PresenceState = Presence['state'];
 
 /** Ink colour names used by the components. */
 export const COLORS = {
