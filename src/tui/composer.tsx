@@ -45,7 +45,8 @@ export const Composer = memo(function Composer({store, hasConversation, width, i
 function Frame({width, isFocused, children}: {width: number; isFocused: boolean; children: React.ReactNode}) {
 	return (
 		<Box width={width} height={3} borderStyle="round" borderColor={isFocused ? COLORS.focus : COLORS.border}>
-			<Text color={isFocused ? COLORS.focus : COLORS.border}>› </Text>
+			{/* The prompt mark shows the focus without colour too. */}
+			<Text color={isFocused ? COLORS.focus : COLORS.border}>{isFocused ? '› ' : '  '}</Text>
 			{children}
 		</Box>
 	);

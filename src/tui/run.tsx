@@ -5,6 +5,7 @@ import {resolveKeymap, type Keymap} from '../core/keymap.js';
 import type {NotifyMode, NotifyPrefs} from '../core/state.js';
 import type {ChatPort} from '../core/types.js';
 import {App} from './app.js';
+import {filteredStdin} from './filtered-stdin.js';
 import {notificationBytes, type DesktopKind} from './notify-effect.js';
 import {useTerminalSize} from './use-terminal-size.js';
 
@@ -79,6 +80,7 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 	// Raw mode before the first frame: keys typed while Ink starts are kept for it instead
 	// of being echoed and line-buffered by the terminal (Ink turns raw mode on in an effect).
 	if (stdin.isTTY) stdin.setRawMode(true);
+	const input = filteredStdin(stdin);
 	const instance = render(
 		<Sized
 			port={options.port}
@@ -90,7 +92,7 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 		/>,
 		// incrementalRendering stays off: in Ink 6.8 it left the first row of a
 		// terminal-high frame stale on the alternate screen (seen under a pty).
-		{stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: MAX_FPS, incrementalRendering: false},
+		{stdout, stdin: input.stream, exitOnCtrlC: false, patchConsole: true, maxFps: MAX_FPS, incrementalRendering: false},
 	);
 
 	let crash: unknown;
@@ -113,6 +115,7 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 		crash ??= error;
 	} finally {
 		instance.cleanup();
+		input.dispose();
 		if (stdin.isTTY) stdin.setRawMode(false);
 		restore();
 		process.off('uncaughtException', onCrash);

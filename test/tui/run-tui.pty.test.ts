@@ -144,3 +144,17 @@ describe('runTui without a terminal', () => {
 		expect(written.join('')).toBe('');
 	});
 });
+
+describe('runTui input', () => {
+	it('survives pasted escape sequences that crash Ink 6.8 (ink#901) and keeps the text around them', async () => {
+		const s = await startChat();
+		s.pty.write('\t');
+		await s.waitForScreen((rows) => rows.some((r) => r.includes('/open <user>, or /help')), 'composer focused');
+		s.pty.write('abc\u001b[8mdef\u001b[5L\u001b[6n\u001b[1;5Pghi');
+		await s.waitForScreen((rows) => rows.some((r) => r.includes('› abcdefghi')), 'text without the sequences');
+		s.pty.write('\u001b'); // Escape still works: back to the list (the composer loses its › mark)
+		await s.waitForScreen((rows) => rows.some((r) => r.includes('│  abcdefghi')), 'escape handled');
+		s.pty.write('\u0003');
+		expect((await s.exited).exitCode).toBe(0);
+	});
+});
