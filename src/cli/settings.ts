@@ -4,21 +4,17 @@ import {createInterface} from 'node:readline/promises';
 import Conf from 'conf';
 import {isValidUserId} from '../protocol/index.js';
 import type {Identity} from '../core/types.js';
+import type {NotificationSettings} from '../tui/run.js';
 import {AbortError} from './errors.js';
 
 /** What hermes-chat remembers between runs (the config file, JSON). */
 export interface Settings {
 	/** The identity of the last run. */
 	user?: Identity;
-	/** Key map overrides: action name → key spec (see the help overlay for names). */
-	keymap?: Record<string, string>;
-	/** Notification preferences. */
-	notifications?: {
-		/** `bell`, `desktop` (OSC 9/777), `both` or `off` (default `bell`). */
-		mode?: 'bell' | 'desktop' | 'both' | 'off';
-		/** Conversation ids muted individually. */
-		muted?: string[];
-	};
+	/** Key map overrides: action name → key spec(s) (the help overlay lists the actions). */
+	keymap?: Record<string, string | string[]>;
+	/** Notification preferences (written back when `/notify` changes them). */
+	notifications?: NotificationSettings;
 }
 
 /**

@@ -3,9 +3,10 @@
 import {join} from 'node:path';
 import {Command} from 'commander';
 import {createChatClient} from '../../client/chat-client.js';
-import {ensureHub} from '../../hub/daemon.js';
+import {ensureHub, hubStatus} from '../../hub/daemon.js';
 import {createLogger} from '../../log.js';
 import {runTui} from '../../tui/run.js';
+import {showStartScreen} from '../../tui/start-screen.js';
 import {hermesHome, isEmbedded, resolveServiceConfig, type ServiceFlags} from '../config.js';
 import {AbortError} from '../errors.js';
 import {openSettings, resolveIdentity, type IdentityFlags} from '../settings.js';
@@ -38,12 +39,7 @@ async function runChat(flags: ChatFlags): Promise<void> {
 	const logger = createLogger({name: 'tui', destination: join(home, 'logs', `tui-${identity.userId}.log`)});
 	let {mqttUrl, databaseUrl, topicBase} = config;
 	if (!mqttUrl || !databaseUrl) {
-		const hub = await ensureHub({
-			home,
-			topicBase,
-			onProgress: (step: string) => process.stderr.write(`hermes-chat: embedded hub: ${step}\n`),
-		});
-		({mqttUrl, databaseUrl, topicBase} = hub);
+		({mqttUrl, databaseUrl, topicBase} = await startEmbeddedHub(home, topicBase));
 	}
 	const port = await createChatClient({
 		identity,
@@ -53,9 +49,43 @@ async function runChat(flags: ChatFlags): Promise<void> {
 		logger,
 	});
 	try {
-		await runTui({port, keymap: settings.get('keymap'), notifications: settings.get('notifications')});
+		await runTui({
+			port,
+			keymap: settings.get('keymap'),
+			notifications: settings.get('notifications'),
+			onNotificationsChange: (notifications) => settings.set('notifications', notifications),
+		});
 	} finally {
 		await port.close();
+	}
+}
+
+/** Hub start-up steps as the start screen lists them (the hub's own phase names). */
+const HUB_STEPS = [
+	{label: 'starting broker'},
+	{label: 'opening database', hint: 'the first start creates it: a few seconds'},
+	{label: 'migrating'},
+	{label: 'starting ingester'},
+	{label: 'ready'},
+];
+
+/**
+ * Join the embedded hub of `home`, starting it in the background when it is not running;
+ * the start-up is shown on the alternate screen step by step.
+ * @throws Error (one line, with the tail of hub.log) when the hub cannot start.
+ */
+async function startEmbeddedHub(home: string, topicBase: string) {
+	if (!process.stdout.isTTY || (await hubStatus(home)).state === 'running') {
+		return ensureHub({home, topicBase});
+	}
+	const screen = showStartScreen('Starting the embedded hub (aedes + PGlite + ingester)…', HUB_STEPS);
+	try {
+		const hub = await ensureHub({home, topicBase, onProgress: (phase) => screen.update(phase)});
+		screen.close();
+		return hub;
+	} catch (error) {
+		screen.close({restore: true});
+		throw error;
 	}
 }
 
