@@ -50,6 +50,9 @@ ON CONFLICT (user_id, conversation_id) DO UPDATE SET
 
 // delivered/read only for stored messages, and only from their recipient (or anyone for a
 // broadcast). Reports per input row: stored (or already stored), missing, or rejected.
+// A read implies delivered: a recipient that was offline when the message was published
+// first gets it from history, already read, so its `delivered` row takes the read's time
+// (a real `delivered` stored earlier wins through ON CONFLICT).
 const INSERT_RECEIPTS = `
 WITH input AS (
 	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
@@ -60,6 +63,8 @@ WITH input AS (
 ), inserted AS (
 	INSERT INTO message_status (message_id, status, timestamp, user_id)
 	SELECT message_id, status, at, user_id FROM accepted
+	UNION ALL
+	SELECT message_id, 'delivered', at, user_id FROM accepted WHERE status = 'read'
 	ON CONFLICT (message_id, status, user_id) DO NOTHING
 )
 SELECT i.ord::int AS ord,
