@@ -23,6 +23,12 @@ export interface TerminalOptions {
 	rows?: number;
 }
 
+/** Colour and weight of one cell, see {@link TerminalSession.styleOf}. */
+export interface CellStyle {
+	fg: number | 'default';
+	isBold: boolean;
+}
+
 /** How the program ended: `signal` is set (non-zero) when it was killed by one. */
 export interface TerminalExit {
 	exitCode: number;
@@ -45,6 +51,12 @@ export interface TerminalSession {
 	press(key: Key): void;
 	/** Resizes pty and emulator (the program gets SIGWINCH). */
 	resize(cols: number, rows: number): void;
+	/**
+	 * The style of the cell where `text` starts, on the first visible row that contains both
+	 * `rowText` (default: `text`) and `text`; `undefined` when no row does. `fg` is the
+	 * palette index (0–255) or `'default'`; colours are what the program asked for (SGR).
+	 */
+	styleOf(text: string, rowText?: string): CellStyle | undefined;
 	/** Whether the alternate screen buffer is active (e.g. after `ESC [ ? 1049 h`). */
 	isAlternateScreen(): boolean;
 	/** Every byte the program wrote so far, unparsed. */
@@ -177,6 +189,30 @@ export function startTerminal(options: TerminalOptions): TerminalSession {
 		resize(newCols, newRows) {
 			term.resize(newCols, newRows);
 			if (!hasExited) child.resize(newCols, newRows);
+		},
+		styleOf(text, rowText = text) {
+			const buffer = term.buffer.active;
+			for (let y = 0; y < term.rows; y++) {
+				const line = buffer.getLine(buffer.viewportY + y);
+				if (!line) continue;
+				// Map string offsets to cell columns: a wide character fills two cells.
+				let chars = '';
+				const columnAt: number[] = [];
+				for (let x = 0; x < term.cols; x++) {
+					const cell = line.getCell(x);
+					const value = cell?.getChars() ?? '';
+					for (let i = 0; i < value.length; i++) columnAt.push(x);
+					chars += value || (cell?.getWidth() === 0 ? '' : ' ');
+					if (!value && cell?.getWidth() !== 0) columnAt.push(x);
+				}
+				if (!chars.includes(rowText)) continue;
+				const index = chars.indexOf(text);
+				if (index < 0) continue;
+				const cell = line.getCell(columnAt[index] ?? 0);
+				if (!cell) return undefined;
+				return {fg: cell.isFgDefault() ? 'default' : cell.getFgColor(), isBold: cell.isBold() !== 0};
+			}
+			return undefined;
 		},
 		isAlternateScreen: () => term.buffer.active.type === 'alternate',
 		output: () => raw,
