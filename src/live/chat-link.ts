@@ -244,6 +244,15 @@ export class ChatLink {
 				if (isForMe && payload.sender_id !== me) this.#options.onEvent({type: 'typing-arrived', payload});
 				return;
 			case 'presence':
+				// My own `offline` while I am connected: a Last Will of an earlier session (its Will
+				// Delay ran out after this session published `online`), or another client of mine that
+				// quit. Either way this client is online, so it says so again.
+				if (payload.user_id === me && payload.state === 'offline' && this.#presence.state !== 'offline' && this.#link.isConnected) {
+					this.#publishPresence({queueOffline: false}).catch((error: Error) =>
+						this.#options.logger.debug({err: error.message}, 'presence republish failed'),
+					);
+					return;
+				}
 				this.#options.onEvent({type: 'presence-arrived', payload});
 				return;
 		}

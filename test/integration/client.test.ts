@@ -450,4 +450,47 @@ await createChatClient({identity: {userId: 'pia', name: 'Pia'}, mqttUrl: ${JSON.
 			await clear.endAsync();
 		}
 	});
+
+	// Regression: a client restarted within the Will Delay was shown offline for good once the
+	// earlier session's Will (retained `offline`) overwrote the new session's `online`.
+	it('stays online when the Last Will of its previous session fires after a restart', async () => {
+		const topicBase = `t-${randomUUID().slice(0, 8)}/messages`;
+		const mqttUrl = process.env.TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+		const options = {mqttUrl, databaseUrl: 'postgres://postgres@127.0.0.1:1/none', topicBase, logger: silentLogger()};
+		const observer = await createChatClient({...options, identity: {userId: 'quinn', name: 'Quinn'}});
+		const seen = new Recorder(observer);
+		// The first session never says goodbye: its socket is destroyed, so the broker sends its Will.
+		const first = await mqtt.connectAsync(mqttUrl, {
+			clientId: `ria-old-${randomUUID().slice(0, 8)}`,
+			reconnectPeriod: 0,
+			protocolVersion: 5,
+			properties: {sessionExpiryInterval: 1},
+			will: {
+				topic: `${topicBase}/presence/ria`,
+				payload: Buffer.from(JSON.stringify({type: 'presence', user_id: 'ria', user_name: 'Ria', state: 'offline', status_message: '', timestamp: new Date().toISOString()})),
+				qos: 1,
+				retain: true,
+				properties: {willDelayInterval: 1},
+			},
+		});
+		first.stream.destroy();
+		const second = await createChatClient({...options, identity: {userId: 'ria', name: 'Ria'}});
+		try {
+			const ria = (state: string) => (e: ChatEvent) => e.type === 'presence-changed' && e.presences.some((p) => p.userId === 'ria' && p.state === state);
+			await seen.waitFor('presence-changed', ria('offline'), 10_000);
+			// The Will arrived; what counts is that `online` comes back after it.
+			await eventually(async () => {
+				const willAt = seen.events.findIndex(ria('offline'));
+				if (!seen.events.slice(willAt + 1).some(ria('online'))) throw new Error('ria is still shown offline');
+			}, 10_000);
+		} finally {
+			await second.close();
+			await observer.close();
+			first.end(true);
+			const clear = await mqtt.connectAsync(mqttUrl, {clientId: `clear-${randomUUID().slice(0, 8)}`});
+			await clear.publishAsync(`${topicBase}/presence/ria`, '', {qos: 1, retain: true});
+			await clear.publishAsync(`${topicBase}/presence/quinn`, '', {qos: 1, retain: true});
+			await clear.endAsync();
+		}
+	});
 });
