@@ -132,4 +132,14 @@ describe('info key on a message that is not mine', () => {
 		expect(withBob.selectedMessageId).toBe('theirs');
 		expect(keyToAction('i', key({}), withBob)).toMatchObject({type: 'notice', level: 'info'});
 	});
+
+	it('"/" moves focus to the composer from the list and the thread, and is text in the composer', () => {
+		const inList = fold(opened, {type: 'focus-moved', pane: 'list'});
+		expect(keyToAction('/', key({}), inList)).toEqual({type: 'focus-moved', pane: 'composer'});
+		expect(keyToAction('/', key({}), inThread)).toEqual({type: 'focus-moved', pane: 'composer'});
+		// A command typed fast (or pasted) arrives as one chunk.
+		expect(keyToAction('/open bob', key({}), inList)).toEqual({type: 'focus-moved', pane: 'composer'});
+		const inComposer = fold(opened, {type: 'focus-moved', pane: 'composer'});
+		expect(keyToAction('/', key({}), inComposer)).toBeUndefined();
+	});
 });

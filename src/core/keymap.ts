@@ -181,6 +181,9 @@ export function keyToAction(input: string, key: KeyPress, state: ChatState, keym
 	if (overlay) return action === 'back' || action === 'help' || key.return ? {type: 'overlay-closed'} : undefined;
 	const isTextFocus = state.focus === 'composer';
 	if (isTextFocus && isPrintable(input, key)) return undefined;
+	// "/" starts a command from any pane (the irssi/WeeChat habit): without this, typing
+	// "/open bob" in the list fires list keys (o, n…) and the Enter opens the selected chat.
+	if (input.startsWith('/') && isPrintable(input, key)) return {type: 'focus-moved', pane: 'composer'};
 	if (isTextFocus && (action === 'move-up' || action === 'move-down' || action === 'open')) return undefined;
 	const layout = calculateLayout(state.viewport.columns, state.viewport.rows);
 	const inList = state.focus === 'list';

@@ -89,6 +89,8 @@ export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noo
 				const action = keyToAction(input, key, current, keymapRef.current);
 				if (action) {
 					dispatch(action);
+					// The "/" that moved focus to the composer starts the command (a whole chunk when pasted or fast).
+					if (action.type === 'focus-moved' && action.pane === 'composer' && input.startsWith('/')) composer.handleKey(input, key, undefined);
 					continue;
 				}
 				if (current.focus === 'composer' && !current.overlay) composer.handleKey(input, key, openPeerId(current));
