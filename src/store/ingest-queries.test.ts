@@ -69,8 +69,8 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 
 	it('stores delivered with a read that arrives without one, and keeps an earlier real delivered', async () => {
 		const statuses = async (id: string) =>
-			(await db.query('SELECT status, user_id, timestamp FROM message_status WHERE message_id = $1 ORDER BY id', [id])).rows
-				.map((r: {status: string; user_id: string; timestamp: Date}) => `${r.status}/${r.user_id}@${r.timestamp.toISOString().slice(17, 19)}`);
+			(await db.query<{status: string; user_id: string; timestamp: Date}>('SELECT status, user_id, timestamp FROM message_status WHERE message_id = $1 ORDER BY id', [id])).rows
+				.map((r) => `${r.status}/${r.user_id}@${r.timestamp.toISOString().slice(17, 19)}`);
 		await writeIngestBatch(db, {...empty, messages: [message('rd1', 'fay', 'gus'), message('rd2', 'fay', 'gus')]});
 		await writeIngestBatch(db, {...empty, receipts: [{messageId: 'rd1', status: 'read', userId: 'gus', at: '2026-01-01T00:00:07.000Z'}]});
 		expect(await statuses('rd1')).toEqual(expect.arrayContaining(['delivered/gus@07', 'read/gus@07']));
