@@ -33,7 +33,7 @@ module.exports = {
 			name: 'only-tui-imports-ink-and-react',
 			severity: 'error',
 			from: {path: '^src/', pathNot: '^src/tui/'},
-			to: {path: 'node_modules/(ink|ink-text-input|react)/'},
+			to: {path: 'node_modules/(ink|react)/'},
 		},
 		{
 			name: 'network-never-calls-the-ui',
