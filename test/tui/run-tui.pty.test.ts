@@ -2,26 +2,28 @@
 import {PassThrough} from 'node:stream';
 import {afterEach, describe, expect, it} from 'vitest';
 import {MAX_FPS} from '../../src/tui/run.js';
-import {runInPty, type PtySession} from './pty-harness.js';
+import {startTerminal, type TerminalSession} from '../helpers/terminal.js';
 
 const ENTER = '\u001b[?1049h';
 const LEAVE = '\u001b[?1049l';
 const SHOW_CURSOR = '\u001b[?25h';
-let session: PtySession | undefined;
-afterEach(() => {
-	try {
-		session?.pty.kill();
-	} catch {
-		// already gone
-	}
+const FIXTURE = 'test/tui/fixtures/run-fake.tsx';
+let session: TerminalSession | undefined;
+afterEach(async () => {
+	await session?.close();
+	session = undefined;
 });
 
-async function startChat(env: Record<string, string> = {}): Promise<PtySession> {
-	session = runInPty('./fixtures/run-fake.tsx', {env});
-	await session.waitForScreen((rows) => rows.some((r) => r.includes('broker up')), 'first frame');
+/** The fixture chat (runTui over a FakeChatPort) in a 100×30 terminal, after its first frame. */
+async function startChat(env: Record<string, string> = {}): Promise<TerminalSession> {
+	session = startTerminal({command: process.execPath, args: ['--import', 'tsx', FIXTURE], cols: 100, rows: 30, env: {FORCE_COLOR: '1', ...env}});
+	await session.waitFor('broker up', 15_000);
 	expect(session.output()).toContain(ENTER);
 	return session;
 }
+
+/** The screen's rows (right-trimmed). */
+const rowsOf = (s: TerminalSession): string[] => s.screen().split('\n');
 
 /** The terminal was restored: the last alternate-screen switch is "leave" and the cursor is shown after it. */
 function expectRestored(output: string): void {
@@ -32,32 +34,32 @@ function expectRestored(output: string): void {
 describe('runTui restores the terminal', () => {
 	it('on /quit', async () => {
 		const s = await startChat();
-		s.pty.write('\t');
-		await s.waitForScreen((rows) => rows.some((r) => r.includes('/open <user>, or /help')), 'composer focused');
-		s.pty.write('/quit');
-		await s.waitForScreen((rows) => rows.some((r) => r.includes('› /quit')), 'typed /quit');
-		s.pty.write('\r');
+		s.write('\t');
+		await s.waitFor('/open <user>, or /help');
+		s.write('/quit');
+		await s.waitFor('› /quit');
+		s.write('\r');
 		expect((await s.exited).exitCode).toBe(0);
 		expectRestored(s.output());
 	});
 
 	it('on Ctrl+C', async () => {
 		const s = await startChat();
-		s.pty.write('\u0003');
+		s.write('\u0003');
 		expect((await s.exited).exitCode).toBe(0);
 		expectRestored(s.output());
 	});
 
 	it.each(['SIGTERM', 'SIGINT', 'SIGHUP'])('on %s', async (signal) => {
 		const s = await startChat();
-		s.pty.kill(signal);
+		s.kill(signal);
 		expect((await s.exited).exitCode).toBe(0);
 		expectRestored(s.output());
 	});
 
 	it('on an uncaught exception, then prints one line', async () => {
 		const s = await startChat();
-		s.pty.kill('SIGUSR1');
+		s.kill('SIGUSR1');
 		expect((await s.exited).exitCode).toBe(3);
 		const output = s.output();
 		expectRestored(output);
@@ -66,7 +68,7 @@ describe('runTui restores the terminal', () => {
 
 	it('on an unhandled rejection', async () => {
 		const s = await startChat();
-		s.pty.kill('SIGUSR2');
+		s.kill('SIGUSR2');
 		expect((await s.exited).exitCode).toBe(3);
 		expectRestored(s.output());
 		expect(s.output().slice(s.output().lastIndexOf(LEAVE))).toContain('hermes-chat: rejected promise');
@@ -77,13 +79,15 @@ describe('runTui on screen', () => {
 	it('redraws at the new size on resize', async () => {
 		const s = await startChat();
 		const right = (rows: string[]): number => Math.max(...rows.map((r) => r.trimEnd().length));
-		expect(right(s.screen())).toBe(100);
+		expect(right(rowsOf(s))).toBe(100);
 		s.resize(80, 24);
-		const small = await s.waitForScreen((rows) => right(rows) === 80 && rows.some((r) => r.includes('broker up')), 'redraw at 80 columns');
-		expect(small.filter((r) => r.includes('╭')).length).toBeGreaterThan(0);
+		// A box's top-right corner in the last column: the frame was drawn for 80 columns.
+		const small = (await s.waitFor(/^.{79}╮$/m)).split('\n');
+		expect(right(small)).toBe(80);
+		expect(small.some((r) => r.includes('broker up'))).toBe(true);
 		s.resize(120, 30);
-		await s.waitForScreen((rows) => right(rows) === 120, 'redraw at 120 columns');
-		s.pty.write('\u0003');
+		expect(right((await s.waitFor(/^.{119}╮$/m)).split('\n'))).toBe(120);
+		s.write('\u0003');
 		await s.exited;
 	});
 
@@ -93,24 +97,24 @@ describe('runTui on screen', () => {
 	])('keeps typing intact %s', async (label, load) => {
 		const s = await startChat({FIXTURE_LOAD: load});
 		// Carol's conversation fills in the background and sorts first; open Bob by the switcher.
-		s.pty.write('\u000b');
-		await s.waitForScreen((rows) => rows.some((r) => r.includes('Switch to')), 'switcher');
-		s.pty.write('bob');
-		await s.waitForScreen((rows) => rows.some((r) => r.includes('> bob')), 'query typed');
-		s.pty.write('\r');
-		await s.waitForScreen((rows) => rows.some((r) => r.includes('Bob (bob) ·')), 'bob open');
+		s.write('\u000b');
+		await s.waitFor('Switch to');
+		s.write('bob');
+		await s.waitFor('> bob');
+		s.write('\r');
+		await s.waitFor('Bob (bob) ·');
 		const text = 'the quick brown fox jumps over the lazy dog';
 		const bytesBefore = s.output().length;
 		const started = performance.now();
-		for (const ch of text) {
-			s.pty.write(ch);
+		for (const [i, ch] of [...text].entries()) {
+			s.write(ch);
 			// One key per screen update that shows it, as a fast typist sees it.
-			await s.waitForScreen((rows) => rows.some((r) => r.includes(`› ${text.slice(0, text.indexOf(ch) + 1)}`)), `typed ${ch}`);
+			await s.waitFor(`› ${text.slice(0, i + 1)}`, 15_000);
 		}
 		const elapsed = performance.now() - started;
 		const screen = s.screen();
-		expect(screen.some((r) => r.includes(`› ${text}`))).toBe(true);
-		if (load === '1') expect(screen.some((r) => /Carol\s+\(\d+\)/.test(r))).toBe(true);
+		expect(screen).toContain(`› ${text}`);
+		if (load === '1') expect(screen).toMatch(/Carol\s+\(\d+\)/);
 		const perKeyMs = elapsed / text.length;
 		const written = s.output().slice(bytesBefore);
 		// Ink wraps each frame in a synchronized-output block (DEC mode 2026).
@@ -126,7 +130,7 @@ describe('runTui on screen', () => {
 			// Idle: one frame per key, nothing redrawn in between.
 			expect(frames).toBeLessThanOrEqual(text.length + 2);
 		}
-		s.pty.write('\u0003');
+		s.write('\u0003');
 		await s.exited;
 	});
 });
@@ -148,13 +152,13 @@ describe('runTui without a terminal', () => {
 describe('runTui input', () => {
 	it('survives pasted escape sequences that crash Ink 6.8 (ink#901) and keeps the text around them', async () => {
 		const s = await startChat();
-		s.pty.write('\t');
-		await s.waitForScreen((rows) => rows.some((r) => r.includes('/open <user>, or /help')), 'composer focused');
-		s.pty.write('abc\u001b[8mdef\u001b[5L\u001b[6n\u001b[1;5Pghi');
-		await s.waitForScreen((rows) => rows.some((r) => r.includes('› abcdefghi')), 'text without the sequences');
-		s.pty.write('\u001b'); // Escape still works: back to the list (the composer loses its › mark)
-		await s.waitForScreen((rows) => rows.some((r) => r.includes('│  abcdefghi')), 'escape handled');
-		s.pty.write('\u0003');
+		s.write('\t');
+		await s.waitFor('/open <user>, or /help');
+		s.write('abc\u001b[8mdef\u001b[5L\u001b[6n\u001b[1;5Pghi');
+		await s.waitFor('› abcdefghi');
+		s.write('\u001b'); // Escape still works: back to the list (the composer loses its › mark)
+		await s.waitFor('│  abcdefghi');
+		s.write('\u0003');
 		expect((await s.exited).exitCode).toBe(0);
 	});
 });
