@@ -80,6 +80,16 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		expect(rd2.filter((s) => s.startsWith('delivered'))).toEqual(['delivered/gus@03']);
 		expect(rd2).toContain('read/gus@09');
 		expect(rd2).toHaveLength(4);
+		// Both in one batch: the earlier, real delivered wins over the one a read implies.
+		await writeIngestBatch(db, {...empty, messages: [message('rd3', 'fay', 'gus')]});
+		await writeIngestBatch(db, {
+			...empty,
+			receipts: [
+				{messageId: 'rd3', status: 'read', userId: 'gus', at: '2026-01-01T00:00:09.000Z'},
+				{messageId: 'rd3', status: 'delivered', userId: 'gus', at: '2026-01-01T00:00:02.000Z'},
+			],
+		});
+		expect((await statuses('rd3')).slice(2)).toEqual(['delivered/gus@02', 'read/gus@09']);
 	});
 
 	it('upserts presence, the last update per user winning', async () => {

@@ -60,11 +60,15 @@ WITH input AS (
 ), accepted AS (
 	SELECT i.* FROM input i JOIN chat_messages m ON m.message_id = i.message_id
 	WHERE m.receiver_id IN (i.user_id, '${BROADCAST_ID}')
-), inserted AS (
-	INSERT INTO message_status (message_id, status, timestamp, user_id)
+), candidates AS (
 	SELECT message_id, status, at, user_id FROM accepted
 	UNION ALL
 	SELECT message_id, 'delivered', at, user_id FROM accepted WHERE status = 'read'
+), inserted AS (
+	-- The earliest candidate per transition; delivered before read (ids follow the flow).
+	INSERT INTO message_status (message_id, status, timestamp, user_id)
+	SELECT DISTINCT ON (message_id, status, user_id) message_id, status, at, user_id FROM candidates
+	ORDER BY message_id, status, user_id, at
 	ON CONFLICT (message_id, status, user_id) DO NOTHING
 )
 SELECT i.ord::int AS ord,
