@@ -1,0 +1,148 @@
+// End-to-end: the embedded default (issue 3). Two real terminals run `hermes-chat` with a fresh
+// HERMES_HOME and no broker or database configured: the first starts the background hub
+// (start-up screen, then the chat), the second joins it; a message goes fredy → david and
+// comes back read (✓✓ bold cyan); the hub outlives both TUIs; after `hub stop` the next TUI
+// starts a new hub on the same data and the message is still in the history.
+// The steps share one hub, so they run in order and each builds on the one before.
+import {randomUUID} from 'node:crypto';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {readHubFile} from '../../src/hub/hub-file.js';
+import type {TerminalSession} from '../helpers/terminal.js';
+import {hubCli, hubProcessesOf, hubStatusJson, isAlive, startChat, submit, waitUntil} from './embedded-cli.js';
+
+/** xterm palette index of Ink's `cyan` (SGR 36). */
+const CYAN = 6;
+/** The first start creates the PGlite database (initdb): slow on a busy 2-core machine. */
+const HUB_START_MS = 45_000;
+const READY = /broker up[\s\S]*db up/;
+
+describe('embedded default: two TUIs share one background hub', {timeout: 60_000}, () => {
+	let home: string;
+	const sessions: TerminalSession[] = [];
+	let fredy: TerminalSession;
+	let david: TerminalSession;
+	let firstHubPid: number;
+	// Short enough for the list's preview line; no RegExp metacharacters.
+	const text = `hi david ${randomUUID().slice(0, 8)}`;
+
+	const open = (userId: string, name: string): TerminalSession => {
+		const session = startChat(home, userId, name);
+		sessions.push(session);
+		return session;
+	};
+	/** The row of `text` in the thread shows ✓✓ in bold cyan (read). */
+	const isRead = (session: TerminalSession): boolean => {
+		const style = session.styleOf('✓✓', text);
+		return style?.fg === CYAN && style.isBold;
+	};
+
+	beforeAll(async () => {
+		home = await mkdtemp(join(tmpdir(), 'hermes-e2e-home-'));
+	});
+	afterEach(async (context) => {
+		// A failed step leaves its terminals running: show their screens, then close them.
+		if (context.task.result?.state === 'fail') {
+			for (const session of sessions) console.log(`--- screen ---\n${session.screen()}`);
+		}
+	});
+	afterAll(async () => {
+		await Promise.all(sessions.map((session) => session.close()));
+		// Never leave a hub running: stop it cleanly, else kill the pid hub.json names.
+		await hubCli(home, 'stop').catch(() => undefined);
+		const record = await readHubFile(home);
+		if (record && isAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
+		for (const pid of (await hubProcessesOf(home)) ?? []) process.kill(pid, 'SIGKILL');
+		await rm(home, {recursive: true, force: true});
+	}, 60_000);
+
+	it('1. the first TUI shows the start-up steps, then the chat with broker up / db up', async () => {
+		fredy = open('fredy', 'Fredy');
+		// Both waits start before the first frame, so no frame goes unseen.
+		const steps = Promise.all([
+			fredy.waitFor('Starting the embedded hub', HUB_START_MS),
+			fredy.waitFor('› starting broker', HUB_START_MS),
+			fredy.waitFor('› opening database', HUB_START_MS),
+		]);
+		const [startScreen] = await steps;
+		expect(startScreen).toMatch(/starting broker[\s\S]*opening database[\s\S]*migrating[\s\S]*starting ingester/);
+		expect(fredy.isAlternateScreen()).toBe(true);
+		const chat = await fredy.waitFor(READY, HUB_START_MS);
+		expect(chat).toContain('Fredy (fredy)');
+		expect(chat).not.toContain('opening database');
+		const status = await hubStatusJson(home);
+		expect(status.state).toBe('running');
+		expect(status.dataDir).toBe(home);
+		expect(status.mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+		expect(status.databaseUrl).toMatch(/^postgres(ql)?:\/\//);
+		firstHubPid = status.pid!;
+		// A background daemon, not the TUI itself.
+		expect(firstHubPid).toBeGreaterThan(0);
+		expect(isAlive(firstHubPid)).toBe(true);
+	});
+
+	it('2. a second TUI on the same HERMES_HOME joins that hub (one hub pid)', async () => {
+		david = open('david', 'David');
+		const chat = await david.waitFor(READY, 30_000);
+		expect(chat).toContain('David (david)');
+		// It found the hub running: no start-up screen this time.
+		expect(david.output()).not.toContain('Starting the embedded hub');
+		const status = await hubStatusJson(home);
+		expect(status).toMatchObject({state: 'running', pid: firstHubPid});
+		expect((await readHubFile(home))?.pid).toBe(firstHubPid);
+		const hubs = await hubProcessesOf(home);
+		if (hubs) expect(hubs).toEqual([firstHubPid]);
+	});
+
+	it('3. fredy → david: david sees the message; fredy sees ✓✓ read (bold cyan) once david opens it', async () => {
+		await submit(fredy, '/open david');
+		await fredy.waitFor('David (david)');
+		await submit(fredy, text);
+		// Stored by the hub's ingester (✓ or better) on fredy's screen.
+		await fredy.waitFor(new RegExp(`Fredy: ${text}\\s+✓`));
+		// David has not opened it: the message waits in his list as unread.
+		const list = await david.waitFor(text);
+		expect(list).toMatch(/Fredy\s+\(1\)/);
+		expect(isRead(fredy)).toBe(false);
+		await submit(david, '/open fredy');
+		await david.waitFor(new RegExp(`Fredy: ${text}`));
+		await waitUntil(fredy, () => isRead(fredy), '✓✓ in bold cyan on fredy\'s message');
+		expect(fredy.screen()).toMatch(new RegExp(`Fredy: ${text}\\s+✓✓`));
+	});
+
+	it('4. both /quit, leave the alternate screen, and the hub keeps running', async () => {
+		for (const session of [fredy, david]) {
+			await submit(session, '/quit');
+			expect((await session.exited).exitCode).toBe(0);
+			expect(session.isAlternateScreen()).toBe(false);
+		}
+		const status = await hubStatusJson(home);
+		expect(status).toMatchObject({state: 'running', pid: firstHubPid});
+		expect(isAlive(firstHubPid)).toBe(true);
+	});
+
+	it('5. after `hub stop` the next TUI starts a new hub and the message is in the history', async () => {
+		expect(await hubCli(home, 'stop')).toContain(`hub: stopped (pid ${firstHubPid})`);
+		expect(isAlive(firstHubPid)).toBe(false);
+		expect((await hubStatusJson(home)).state).toBe('stopped');
+		expect(await readHubFile(home)).toBeUndefined();
+
+		fredy = open('fredy', 'Fredy');
+		await fredy.waitFor('Starting the embedded hub', HUB_START_MS);
+		await fredy.waitFor(READY, HUB_START_MS);
+		const status = await hubStatusJson(home);
+		expect(status.state).toBe('running');
+		expect(status.pid).not.toBe(firstHubPid);
+		// The conversation list comes from Postgres: david's row previews the message.
+		await fredy.waitFor(text);
+		await submit(fredy, '/open david');
+		await fredy.waitFor(new RegExp(`Fredy: ${text}\\s+✓✓`));
+		// The read receipt was stored too, so the tick is still read.
+		await waitUntil(fredy, () => isRead(fredy), '✓✓ read after the restart');
+		await submit(fredy, '/quit');
+		expect((await fredy.exited).exitCode).toBe(0);
+		expect(fredy.isAlternateScreen()).toBe(false);
+	});
+});
