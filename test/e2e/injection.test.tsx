@@ -1,16 +1,19 @@
 // Escape injection end to end through the real chat core and Ink components: every hostile string of
 // the corpus arrives as message content, display name, status message, typing name and notice, and
-// no frame may contain an escape byte (ESC, BEL, C1) or a row wider than the terminal. First the whole
-// App over a FakeChatPort (events in, keys in), then each pane and overlay on its own, and last the
-// production entry (runTui) in a real pty + terminal emulator, checking the bytes it really writes.
+// no frame may contain an escape byte (ESC, BEL, C1), any other control, a bidi control or an
+// invisible format character, or a row wider than the terminal. First each pane and overlay on its
+// own, then the whole App over a FakeChatPort (events in, keys in; once more with colours on), and
+// last the production entry (runTui) in a real pty + terminal emulator, checking the bytes it writes.
 import {vi} from 'vitest';
 
 // Colours off before chalk (through Ink) is imported: then any escape byte in a frame can only
 // have come from the untrusted text, and nothing has to be stripped (stripping would hide attacks).
+// One App test per case turns chalk on and strips exactly SGR (`ESC [ … m`), nothing else.
 vi.hoisted(() => {
 	process.env.FORCE_COLOR = '0';
 });
 
+import chalk from 'chalk';
 import {Box, Text} from 'ink';
 import {render} from 'ink-testing-library';
 import {describe, expect, it} from 'vitest';
@@ -33,7 +36,7 @@ import {ThreadPane} from '../../src/tui/thread-pane.js';
 import {FakeChatPort} from '../helpers/fake-port.js';
 import {startTerminal} from '../helpers/terminal.js';
 import {KEYS, renderApp, type Harness} from '../tui/harness.js';
-import {ESCAPE_BYTES, INJECTION_CORPUS, type InjectionCase} from '../fixtures/injection-corpus.js';
+import {ESCAPE_BYTES, INJECTION_CORPUS, UNSAFE_ON_SCREEN, type InjectionCase} from '../fixtures/injection-corpus.js';
 
 const COLUMNS = 100;
 const ROWS = 30;
@@ -104,11 +107,12 @@ function allFrames(element: React.ReactElement): string[] {
 	return frames;
 }
 
+/** No frame holds a control, bidi or invisible format character, nor a row wider than `width`. */
 function expectSafe(frames: readonly string[], width = COLUMNS): void {
 	expect(frames.length).toBeGreaterThan(0);
 	for (const frame of frames) {
-		const hit = ESCAPE_BYTES.exec(frame);
-		expect(hit, hit ? `escape byte U+${hit[0].codePointAt(0)!.toString(16)} at ${hit.index}: ${JSON.stringify(frame.slice(Math.max(0, hit.index - 20), hit.index + 20))}` : '').toBeNull();
+		const hit = UNSAFE_ON_SCREEN.exec(frame);
+		expect(hit, hit ? `unsafe character U+${hit[0].codePointAt(0)!.toString(16)} at ${hit.index}: ${JSON.stringify(frame.slice(Math.max(0, hit.index - 20), hit.index + 20))}` : '').toBeNull();
 		for (const line of frame.split('\n')) expect(displayWidth(line)).toBeLessThanOrEqual(width);
 	}
 }
@@ -202,6 +206,22 @@ describe.each(INJECTION_CORPUS.map((c) => [c.name, c] as const))('App with injec
 			for (const effect of app.notifications) expect(notificationBytes(effect, 'osc777')).toMatch(CLEAN_NOTIFICATION);
 		} finally {
 			app.unmount();
+		}
+	});
+
+	it('with colours on, the only escapes in any frame are our own SGR styling', async () => {
+		chalk.level = 1;
+		try {
+			const app = await openHostileConversation(corpus.text);
+			try {
+				const frames = app.frames();
+				expect(frames.some((f) => f.includes('\x1b['))).toBe(true);
+				expectSafe(frames.map((f) => f.replace(/\x1b\[[0-9;]*m/g, '')));
+			} finally {
+				app.unmount();
+			}
+		} finally {
+			chalk.level = 0;
 		}
 	});
 
