@@ -22,11 +22,11 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 	beforeAll(async () => void (db = await createTestDatabase()));
 	afterAll(async () => db?.drop());
 
-	it('applies 001 once when two processes start together, then nothing', async () => {
+	it('applies every migration once when two processes start together, then nothing', async () => {
 		// Two spellings of one database: separate in-process queues, so only the advisory lock serialises them.
 		const other = db.url.replace('127.0.0.1', 'localhost');
 		const results = await Promise.all([runMigrations({databaseUrl: db.url, logger}), runMigrations({databaseUrl: other, logger})]);
-		expect(results.flat()).toEqual(['001_initial']);
+		expect(results.flat()).toEqual(['001_initial', '002_created_at_index']);
 		expect(await runMigrations({databaseUrl: db.url, logger})).toEqual([]);
 		expect(await tables(db.url)).toEqual(SCHEMA);
 	});
@@ -51,9 +51,9 @@ describe('runMigrations on PGlite behind pglite-socket', () => {
 		await lite?.close();
 	});
 
-	it('applies 001 once when run twice at the same time, and the schema is there', async () => {
+	it('applies every migration once when run twice at the same time, and the schema is there', async () => {
 		const results = await Promise.all([runMigrations({databaseUrl: url, logger}), runMigrations({databaseUrl: url, logger})]);
-		expect(results).toEqual([['001_initial'], []]);
+		expect(results).toEqual([['001_initial', '002_created_at_index'], []]);
 		expect(await tables(url)).toEqual(SCHEMA);
 	});
 });
