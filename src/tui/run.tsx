@@ -101,14 +101,18 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 		instance.unmount();
 	};
 	const onTerm = (): void => instance.unmount();
-	process.on('uncaughtException', onCrash);
-	process.on('unhandledRejection', onCrash);
-	process.on('SIGTERM', onTerm);
-	process.on('SIGHUP', onTerm);
-	// Ctrl+C arrives as a key in raw mode; this is `kill -INT`.
-	process.on('SIGINT', onTerm);
-	// Last resort if the process exits without unmounting (process.exit elsewhere).
-	process.on('exit', restore);
+	// One list, so what is registered here is exactly what `finally` removes.
+	const handlers = [
+		['uncaughtException', onCrash],
+		['unhandledRejection', onCrash],
+		['SIGTERM', onTerm],
+		['SIGHUP', onTerm],
+		// Ctrl+C arrives as a key in raw mode; this is `kill -INT`.
+		['SIGINT', onTerm],
+		// Last resort if the process exits without unmounting (process.exit elsewhere).
+		['exit', restore],
+	] as const;
+	for (const [event, handler] of handlers) process.on(event, handler);
 	try {
 		await instance.waitUntilExit();
 	} catch (error) {
@@ -118,12 +122,7 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 		input.dispose();
 		if (stdin.isTTY) stdin.setRawMode(false);
 		restore();
-		process.off('uncaughtException', onCrash);
-		process.off('unhandledRejection', onCrash);
-		process.off('SIGTERM', onTerm);
-		process.off('SIGHUP', onTerm);
-		process.off('SIGINT', onTerm);
-		process.off('exit', restore);
+		for (const [event, handler] of handlers) process.off(event, handler);
 	}
 	// The terminal is restored by now, so the caller's one-line report (cli/main.ts
 	// errorLine) lands on the normal screen.
