@@ -25,6 +25,7 @@ export interface ChatClientOptions {
 	logger: Logger;
 	/** Outbox: first resend delay without a ✓, in ms (default 3000; doubles up to `maxResendAfterMs`, default 30,000). */
 	resendAfterMs?: number;
+	/** Outbox: longest resend delay, in ms (default 30,000). */
 	maxResendAfterMs?: number;
 	/** Database probe interval while it is down, in ms (default 5000). */
 	databaseProbeMs?: number;

@@ -9,7 +9,9 @@ export type Command =
 	| {kind: 'say'; to: string; text: string}
 	| {kind: 'send'; to: string; text: string}
 	| {kind: 'broadcast'; text: string}
+	/** `/history [n]`: how many messages to load (a count, not a page number). */
 	| {kind: 'history'; limit: number}
+	/** `/history --before <date>`: the page stored before that instant. */
 	| {kind: 'history-before'; before: Date}
 	| {kind: 'status'}
 	| {kind: 'typing'; to: string}

@@ -8,7 +8,9 @@ import type {ChatMessage} from './types.js';
 
 /** A request for I/O, planned from one transition. */
 export type Effect =
+	/** `limit` is a count of messages (a page is {@link HISTORY_PAGE}). */
 	| {kind: 'load-latest'; conversationId: string; limit: number}
+	/** Keyset pagination: the `limit` messages with `seq < beforeSeq`. */
 	| {kind: 'load-older'; conversationId: string; beforeSeq: number; limit: number}
 	| {kind: 'mark-read'; messages: readonly ChatMessage[]}
 	/** `title`/`body` are sanitized, single line. */

@@ -26,6 +26,7 @@ export interface ConversationRow {
 	lastSeen: string;
 	isOpen: boolean;
 	isSelected: boolean;
+	/** Last activity in ms since the epoch (0 when none); the list's sort key. */
 	lastActivityAt: number;
 }
 

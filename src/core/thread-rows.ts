@@ -69,7 +69,9 @@ export function messageRowCount(message: ChatMessage, width: number, now: number
 /** Input of {@link visibleThreadRows}. */
 export interface ThreadWindowInput {
 	messages: readonly ChatMessage[];
+	/** My user id (marks my own messages). */
 	me: string;
+	/** Columns and rows of the thread's inside (no border). */
 	width: number;
 	height: number;
 	/** Rows above the bottom (0 = newest visible). */

@@ -61,6 +61,7 @@ export interface ConversationSummary {
 	peerName: string;
 	/** Messages from others after my read marker. */
 	unread: number;
+	/** The newest message (untrusted `content`; `createdAt` in ms), absent when there is none. */
 	lastMessage?: {senderId: string; content: string; createdAt: number};
 	/** Last activity in ms (0 when none). */
 	lastActivityAt: number;

@@ -85,6 +85,10 @@ export interface Ingester {
 /** One unit of work in a batch. */
 export type IngestItem =
 	| {kind: 'message'; row: MessageRow}
+	/**
+	 * `firstSeenAt`: when the ingester first received it, in ms (a receipt that arrives before its
+	 * message is retried until `statusRetryMs` after this); `isFinal`: no more retries.
+	 */
 	| {kind: 'receipt'; row: ReceiptRow; firstSeenAt: number; isFinal?: boolean}
 	| {kind: 'presence'; row: PresenceRow};
 

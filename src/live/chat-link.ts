@@ -44,6 +44,7 @@ export interface ChatLinkOptions {
 	onEvent: (event: ChatLinkEvent) => void;
 	/** Outbox first resend delay in ms (default 3000, doubling to `maxResendAfterMs`, default 30,000). */
 	resendAfterMs?: number;
+	/** Outbox: longest resend delay, in ms (default 30,000). */
 	maxResendAfterMs?: number;
 	/** Last Will delay in s (MQTT 5 only; default 10). */
 	willDelaySeconds?: number;

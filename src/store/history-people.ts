@@ -61,6 +61,7 @@ export interface ConversationRow {
 	peerName: string;
 	/** Others' messages after my read marker, at most {@link UNREAD_COUNT_CAP}. */
 	unread: number;
+	/** The newest message (untrusted `content`; `createdAt` in ms), absent when there is none. */
 	lastMessage?: {senderId: string; content: string; createdAt: number};
 	/** Last activity in ms (0 when none). */
 	lastActivityAt: number;

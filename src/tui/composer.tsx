@@ -13,6 +13,7 @@ export interface ComposerProps {
 	store: LineStore;
 	/** Whether a conversation is open (changes the placeholder). */
 	hasConversation: boolean;
+	/** Outer width in columns (border included; the box is 3 rows high). */
 	width: number;
 	isFocused: boolean;
 }

@@ -12,6 +12,7 @@ const KEY_COLUMNS = 14;
 /** Props of {@link HelpOverlay}. */
 export interface HelpOverlayProps {
 	keymap: Keymap;
+	/** Outer size of the overlay box (border included), in columns and rows. */
 	width: number;
 	height: number;
 }

@@ -13,6 +13,7 @@ export interface InfoViewProps {
 	message?: ChatMessage;
 	/** Stored transitions from `port.messageInfo`; undefined while loading. */
 	receipts?: readonly Receipt[];
+	/** Outer size of the overlay box (border included), in columns and rows. */
 	width: number;
 	height: number;
 }

@@ -13,6 +13,7 @@ export interface StatusBarProps {
 	broker: ServiceState;
 	database: ServiceState;
 	notice?: {level: 'info' | 'error'; text: string};
+	/** Terminal width in columns (the bar is one row). */
 	width: number;
 }
 

@@ -12,6 +12,7 @@ import {COLORS} from './theme.js';
 export interface StatusViewProps {
 	reports?: readonly MessageStatusReport[];
 	now: number;
+	/** Outer size of the overlay box (border included), in columns and rows. */
 	width: number;
 	height: number;
 }

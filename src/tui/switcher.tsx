@@ -9,9 +9,13 @@ import {COLORS, PRESENCE_MARKS} from './theme.js';
 
 /** Props of {@link Switcher}. */
 export interface SwitcherProps {
+	/** What the user typed (untrusted: shown sanitized). */
 	query: string;
+	/** Conversations matching `query`, best first. */
 	matches: readonly ConversationRow[];
+	/** Index of the highlighted match in `matches`. */
 	index: number;
+	/** Outer size of the overlay box (border included), in columns and rows. */
 	width: number;
 	height: number;
 }
