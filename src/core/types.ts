@@ -107,6 +107,7 @@ export interface MessageStatusReport {
  * user): they report a `notice` event and, where a message is involved, keep it queued.
  */
 export interface ChatPort {
+	/** Who this client speaks as: my user id and display name. */
 	readonly me: Identity;
 	/** Register a listener for events; returns the unsubscribe function. */
 	subscribe(listener: (event: ChatEvent) => void): () => void;

@@ -15,6 +15,7 @@ export interface EmbeddedBroker {
 
 /** Thrown by {@link listenBroker} when the port is taken: usually a hub already runs. */
 export class PortInUseError extends Error {
+	/** The TCP port that was taken. */
 	readonly port: number;
 
 	constructor(host: string, port: number) {
