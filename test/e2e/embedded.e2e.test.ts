@@ -5,13 +5,14 @@
 // starts a new hub on the same data and the message is still in the history.
 // The steps share one hub, so they run in order and each builds on the one before.
 import {randomUUID} from 'node:crypto';
+import {existsSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {readHubFile} from '../../src/hub/hub-file.js';
 import type {TerminalSession} from '../helpers/terminal.js';
-import {hubCli, hubProcessesOf, hubStatusJson, isAlive, startChat, submit, waitUntil} from './embedded-cli.js';
+import {CLI, hubCli, hubProcessesOf, hubStatusJson, isAlive, startChat, submit, waitUntil} from './embedded-cli.js';
 
 /** xterm palette index of Ink's `cyan` (SGR 36). */
 const CYAN = 6;
@@ -19,13 +20,24 @@ const CYAN = 6;
 const HUB_START_MS = 45_000;
 const READY = /broker up[\s\S]*db up/;
 
-describe('embedded default: two TUIs share one background hub', {timeout: 60_000}, () => {
+// Typically 25 s idle, 50 s on a loaded 2-core machine; the limits leave room for the latter.
+describe('embedded default: two TUIs share one background hub', {timeout: 90_000}, () => {
 	let home: string;
 	const sessions: TerminalSession[] = [];
 	let fredy: TerminalSession;
 	let david: TerminalSession;
 	let firstHubPid: number;
 	// Short enough for the list's preview line; no RegExp metacharacters.
+	/** Milliseconds each phase took, printed after the run (for the report; nothing asserts them). */
+	const timings: Record<string, number> = {};
+	const timed = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
+		const started = performance.now();
+		try {
+			return await work();
+		} finally {
+			timings[label] = Math.round(performance.now() - started);
+		}
+	};
 	const text = `hi david ${randomUUID().slice(0, 8)}`;
 
 	const open = (userId: string, name: string): TerminalSession => {
@@ -40,6 +52,7 @@ describe('embedded default: two TUIs share one background hub', {timeout: 60_000
 	};
 
 	beforeAll(async () => {
+		if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
 		home = await mkdtemp(join(tmpdir(), 'hermes-e2e-home-'));
 	});
 	afterEach(async (context) => {
@@ -49,6 +62,7 @@ describe('embedded default: two TUIs share one background hub', {timeout: 60_000
 		}
 	});
 	afterAll(async () => {
+		console.log(`embedded e2e timings (ms): ${JSON.stringify(timings)}`);
 		await Promise.all(sessions.map((session) => session.close()));
 		// Never leave a hub running: stop it cleanly, else kill the pid hub.json names.
 		await hubCli(home, 'stop').catch(() => undefined);
@@ -59,8 +73,9 @@ describe('embedded default: two TUIs share one background hub', {timeout: 60_000
 	}, 60_000);
 
 	it('1. the first TUI shows the start-up steps, then the chat with broker up / db up', async () => {
+		const spawned = performance.now();
 		fredy = open('fredy', 'Fredy');
-		// Both waits start before the first frame, so no frame goes unseen.
+		// The waits start before the first frame, so no frame goes unseen.
 		const steps = Promise.all([
 			fredy.waitFor('Starting the embedded hub', HUB_START_MS),
 			fredy.waitFor('› starting broker', HUB_START_MS),
@@ -70,6 +85,7 @@ describe('embedded default: two TUIs share one background hub', {timeout: 60_000
 		expect(startScreen).toMatch(/starting broker[\s\S]*opening database[\s\S]*migrating[\s\S]*starting ingester/);
 		expect(fredy.isAlternateScreen()).toBe(true);
 		const chat = await fredy.waitFor(READY, HUB_START_MS);
+		timings['first start: spawn → chat'] = Math.round(performance.now() - spawned);
 		expect(chat).toContain('Fredy (fredy)');
 		expect(chat).not.toContain('opening database');
 		const status = await hubStatusJson(home);
@@ -84,8 +100,10 @@ describe('embedded default: two TUIs share one background hub', {timeout: 60_000
 	});
 
 	it('2. a second TUI on the same HERMES_HOME joins that hub (one hub pid)', async () => {
-		david = open('david', 'David');
-		const chat = await david.waitFor(READY, 30_000);
+		const chat = await timed('join: spawn → chat', () => {
+			david = open('david', 'David');
+			return david.waitFor(READY, 30_000);
+		});
 		expect(chat).toContain('David (david)');
 		// It found the hub running: no start-up screen this time.
 		expect(david.output()).not.toContain('Starting the embedded hub');
@@ -101,37 +119,41 @@ describe('embedded default: two TUIs share one background hub', {timeout: 60_000
 		await fredy.waitFor('David (david)');
 		await submit(fredy, text);
 		// Stored by the hub's ingester (✓ or better) on fredy's screen.
-		await fredy.waitFor(new RegExp(`Fredy: ${text}\\s+✓`));
+		await timed('send → ✓ on screen', () => fredy.waitFor(new RegExp(`Fredy: ${text}\\s+✓`)));
 		// David has not opened it: the message waits in his list as unread.
-		const list = await david.waitFor(text);
+		const list = await timed('send → in david\'s list', () => david.waitFor(text));
 		expect(list).toMatch(/Fredy\s+\(1\)/);
 		expect(isRead(fredy)).toBe(false);
-		await submit(david, '/open fredy');
-		await david.waitFor(new RegExp(`Fredy: ${text}`));
-		await waitUntil(fredy, () => isRead(fredy), '✓✓ in bold cyan on fredy\'s message');
+		await timed('david opens → read tick', async () => {
+			await submit(david, '/open fredy');
+			await david.waitFor(new RegExp(`Fredy: ${text}`));
+			await waitUntil(fredy, () => isRead(fredy), '✓✓ in bold cyan on fredy\'s message');
+		});
 		expect(fredy.screen()).toMatch(new RegExp(`Fredy: ${text}\\s+✓✓`));
 	});
 
 	it('4. both /quit, leave the alternate screen, and the hub keeps running', async () => {
 		for (const session of [fredy, david]) {
 			await submit(session, '/quit');
-			expect((await session.exited).exitCode).toBe(0);
+			expect((await timed(`/quit → exit (${sessions.indexOf(session)})`, () => session.exited)).exitCode).toBe(0);
 			expect(session.isAlternateScreen()).toBe(false);
 		}
-		const status = await hubStatusJson(home);
-		expect(status).toMatchObject({state: 'running', pid: firstHubPid});
+		expect(await hubCli(home, 'status')).toMatch(new RegExp(`^hub:\\s+running\\npid:\\s+${firstHubPid}\\n`));
+		expect(await hubStatusJson(home)).toMatchObject({state: 'running', pid: firstHubPid});
 		expect(isAlive(firstHubPid)).toBe(true);
 	});
 
 	it('5. after `hub stop` the next TUI starts a new hub and the message is in the history', async () => {
-		expect(await hubCli(home, 'stop')).toContain(`hub: stopped (pid ${firstHubPid})`);
+		expect(await timed('hub stop', () => hubCli(home, 'stop'))).toContain(`hub: stopped (pid ${firstHubPid})`);
 		expect(isAlive(firstHubPid)).toBe(false);
 		expect((await hubStatusJson(home)).state).toBe('stopped');
 		expect(await readHubFile(home)).toBeUndefined();
 
-		fredy = open('fredy', 'Fredy');
-		await fredy.waitFor('Starting the embedded hub', HUB_START_MS);
-		await fredy.waitFor(READY, HUB_START_MS);
+		await timed('restart: spawn → chat', async () => {
+			fredy = open('fredy', 'Fredy');
+			await fredy.waitFor('Starting the embedded hub', HUB_START_MS);
+			await fredy.waitFor(READY, HUB_START_MS);
+		});
 		const status = await hubStatusJson(home);
 		expect(status.state).toBe('running');
 		expect(status.pid).not.toBe(firstHubPid);
