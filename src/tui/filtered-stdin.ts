@@ -35,6 +35,9 @@ export function filteredStdin(source: NodeJS.ReadStream): FilteredStdin {
 	};
 	source.setEncoding('utf8');
 	source.on('data', onData);
+	// A stream paused before (readline's close() pauses stdin after the first-run questions)
+	// stays paused when a 'data' listener is added; without this the chat ignores every key.
+	source.resume();
 	stream.isTTY = source.isTTY;
 	stream.setRawMode = (mode: boolean) => {
 		source.setRawMode(mode);
