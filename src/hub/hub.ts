@@ -1,6 +1,7 @@
 // The embedded hub: aedes broker + PGlite served over the Postgres wire protocol + the ingester, in one process.
 // May import ingest/, store/ (migrations), log and node: modules; aedes/PGlite only through broker.ts and database.ts.
-import {mkdir} from 'node:fs/promises';
+import {mkdir, readFile, writeFile} from 'node:fs/promises';
+import {createServer} from 'node:net';
 import {join} from 'node:path';
 import {startIngester} from '../ingest/ingester.js';
 import type {Logger} from '../log.js';
@@ -87,9 +88,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 	};
 	try {
 		progress('starting broker');
+		// Ports of the last run first: TUIs still running reconnect to the URLs they had, also
+		// when a taken default port made that run fall back to a free one.
+		const last = await readLastPorts(options.dataDir);
 		// A default port taken by someone else (another user's hub, a test) is not an error:
 		// the data-directory lock below is what keeps one hub per home, so take any free port.
-		const broker = await listenOrExplain(host, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT, options.mqttPort === undefined, log);
+		const broker =
+			(options.mqttPort === undefined && last.mqtt ? await listenBroker({host, port: last.mqtt}).catch(() => undefined) : undefined) ??
+			(await listenOrExplain(host, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT, options.mqttPort === undefined, log));
 		opened.push(() => broker.close());
 		await mkdir(options.dataDir, {recursive: true});
 		lock = await lockOrExplain(join(options.dataDir, 'hub.lock'));
@@ -97,7 +103,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		const database: EmbeddedDatabase = await openDatabase({
 			dataDir: options.dataDir,
 			host,
-			port: options.pgPort ?? DEFAULT_HUB_PG_PORT,
+			port: options.pgPort ?? (last.pg && (await isPortFree(host, last.pg)) ? last.pg : DEFAULT_HUB_PG_PORT),
 		}).catch((error: NodeJS.ErrnoException) => {
 			if (error.code !== 'EADDRINUSE' || options.pgPort !== undefined) throw error;
 			log.warn({port: DEFAULT_HUB_PG_PORT}, 'hub: default PostgreSQL port taken; using a free port');
@@ -117,6 +123,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 			logger: log,
 		});
 		opened.push(() => ingester.stop());
+		await writeFile(portsFile(options.dataDir), JSON.stringify({mqtt: broker.port, pg: database.port})).catch(() => undefined);
 		progress('ready');
 		let stopping: Promise<void> | undefined;
 		return {
@@ -164,4 +171,26 @@ async function lockOrExplain(path: string): Promise<FileLock> {
 		}
 		throw error;
 	}
+}
+
+const portsFile = (dataDir: string) => join(dataDir, 'ports.json');
+
+/** The ports the hub of `dataDir` used last (`{dataDir}/ports.json`); empty when unknown. Never throws. */
+async function readLastPorts(dataDir: string): Promise<{mqtt?: number; pg?: number}> {
+	try {
+		const {mqtt, pg} = JSON.parse(await readFile(portsFile(dataDir), 'utf8')) as {mqtt?: unknown; pg?: unknown};
+		const port = (value: unknown) => (Number.isInteger(value) && (value as number) > 0 && (value as number) < 65_536 ? (value as number) : undefined);
+		return {mqtt: port(mqtt), pg: port(pg)};
+	} catch {
+		return {};
+	}
+}
+
+/** Whether `host:port` can be listened on right now (so PGlite is not opened twice for a taken port). */
+function isPortFree(host: string, port: number): Promise<boolean> {
+	return new Promise((resolve) => {
+		const probe = createServer();
+		probe.once('error', () => resolve(false));
+		probe.listen({host, port, exclusive: true}, () => probe.close(() => resolve(true)));
+	});
 }

@@ -10,7 +10,7 @@ import {randomUUID} from 'node:crypto';
 import {promisify} from 'node:util';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ensureHub, hubStatus, stopHub} from '../../src/hub/daemon.js';
-import {HubRunningError, startHub, type RunningHub} from '../../src/hub/hub.js';
+import {DEFAULT_HUB_MQTT_PORT, DEFAULT_HUB_PG_PORT, HubRunningError, startHub, type RunningHub} from '../../src/hub/hub.js';
 import {readHubFile, writeHubFile} from '../../src/hub/hub-file.js';
 import {connectBroker, type BrokerConnection} from '../../src/live/connect.js';
 import {silentLogger} from '../../src/log.js';
@@ -66,6 +66,16 @@ async function storedIds(databaseUrl: string): Promise<Set<string>> {
 	}
 }
 
+/** Hold `port` on 127.0.0.1 (if someone else already does, it stays taken all the same). */
+async function squat(port: number): Promise<() => Promise<void>> {
+	const server = createServer();
+	const isListening = await new Promise<boolean>((resolve) => {
+		server.once('error', () => resolve(false));
+		server.listen({host: '127.0.0.1', port, exclusive: true}, () => resolve(true));
+	});
+	return () => (isListening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve());
+}
+
 // Opening PGlite takes ~4 s idle and several times that on a busy 2-core machine.
 describe('startHub (in process)', {timeout: 120_000}, () => {
 	let dataDir: string;
@@ -100,6 +110,26 @@ describe('startHub (in process)', {timeout: 120_000}, () => {
 			expect(counts.map((c) => Number(c.rows[0]!.n))).toEqual(Array(8).fill(burst.length));
 		} finally {
 			await hub.stop();
+		}
+	});
+
+	// Regression: a hub that fell back to free ports came back on other ones after a restart,
+	// and the TUIs still running kept knocking on the old URLs.
+	it('falls back to free ports when the defaults are taken, and reuses them after a restart', async () => {
+		const squatters = await Promise.all([DEFAULT_HUB_MQTT_PORT, DEFAULT_HUB_PG_PORT].map(squat));
+		const home = await mkdtemp(join(tmpdir(), 'hermes-ports-'));
+		try {
+			let hub = await startHub({dataDir: home, logger: silentLogger()});
+			const first = [hub.mqttPort, hub.pgPort];
+			expect(first).not.toContain(DEFAULT_HUB_MQTT_PORT);
+			expect(first).not.toContain(DEFAULT_HUB_PG_PORT);
+			await hub.stop();
+			hub = await startHub({dataDir: home, logger: silentLogger()});
+			await hub.stop();
+			expect([hub.mqttPort, hub.pgPort]).toEqual(first);
+		} finally {
+			await Promise.all(squatters.map((close) => close()));
+			await rm(home, {recursive: true, force: true});
 		}
 	});
 
