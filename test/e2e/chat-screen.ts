@@ -173,17 +173,30 @@ export async function submit(session: TerminalSession, line: string): Promise<vo
 	session.press('enter');
 }
 
+/** How long an open took, in ms from the Enter key. */
+export interface OpenTiming {
+	/** Until the first complete frame without the switcher (the conversation is open, maybe still loading). */
+	closedMs: number;
+	/** Until the screen matched what the caller waited for (e.g. the newest message). */
+	shownMs: number;
+}
+
 /**
  * Open a conversation with the quick switcher: Ctrl+K, type `query`, wait for `expectRow`
- * among the matches, Enter. Returns the ms from Enter until the screen matched `shown`.
+ * among the matches, Enter, then wait until the screen matches `shown`.
+ * @throws TerminalWaitError (with the last screen) when a step does not show in time.
  */
-export async function switchTo(session: TerminalSession, query: string, expectRow: string, shown: string | RegExp, timeoutMs = 15_000): Promise<number> {
+export async function switchTo(session: TerminalSession, query: string, expectRow: string, shown: string | RegExp, timeoutMs = 15_000): Promise<OpenTiming> {
 	session.press('ctrl-k');
 	await session.waitFor('Switch to');
 	session.write(query);
 	await session.waitFor(screenWhere(`switcher shows "${expectRow}" for "${query}"`, (s) => s.includes(`> ${query}`) && s.includes(expectRow)));
 	const started = performance.now();
+	const since = () => performance.now() - started;
 	session.press('enter');
-	await session.waitFor(shown, timeoutMs);
-	return performance.now() - started;
+	const [closedMs, shownMs] = await Promise.all([
+		session.waitFor(screenWhere('switcher closed', (s) => !s.includes('Switch to') && composerOf(s) !== undefined), timeoutMs).then(since),
+		session.waitFor(shown, timeoutMs).then(since),
+	]);
+	return {closedMs, shownMs};
 }
