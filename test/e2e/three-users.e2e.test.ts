@@ -126,6 +126,7 @@ describe.skipIf(Boolean(problem) && !mustRun)(problem && !mustRun ? `${title} (s
 		expect(unreadOf(listEntry(screen, 'Tim'))).toBe(0);
 		expect(ann.styleOf('(2)', 'Ben')?.isBold).toBe(true);
 		expect(ann.styleOf('(3)', 'Cat')?.isBold).toBe(true);
+		expect(ann.styleOf('Ben', '(2)')?.isBold).toBe(true);
 		expect(ann.styleOf('Tim', '▸Tim')?.isBold).toBe(false);
 		expect(threadTitle(screen)).toMatch(/^Tim \(tim\)/);
 		const {rows} = await db.query<{sender_id: string; content: string}>(STORED_FROM, [['ben', 'cat']]);
