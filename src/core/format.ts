@@ -1,6 +1,6 @@
 // Human-readable times and statuses for the screen and `/status`.
 // Pure: imports core/ only. Times are local wall-clock (the process TZ).
-import type {LocalStatus} from './types.js';
+import {UNREAD_COUNT_CAP, type LocalStatus} from './types.js';
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
@@ -48,4 +48,9 @@ export function statusWords(status: LocalStatus): string {
 		case 'read':
 			return 'read';
 	}
+}
+
+/** An unread count for display: `1000+` once it reaches {@link UNREAD_COUNT_CAP} (counts stop there). */
+export function formatUnread(count: number): string {
+	return count >= UNREAD_COUNT_CAP ? `${UNREAD_COUNT_CAP}+` : String(count);
 }

@@ -52,6 +52,12 @@ export interface Presence {
 	at: number;
 }
 
+/**
+ * Unread counts loaded from Postgres stop at this many (counting must not scan a
+ * 100,000-message backlog); a count at the cap is shown as `1000+`.
+ */
+export const UNREAD_COUNT_CAP = 1_000;
+
 /** One row of the conversation list as loaded from Postgres. */
 export interface ConversationSummary {
 	/** protocol conversationIdFor(...) */
@@ -59,7 +65,7 @@ export interface ConversationSummary {
 	/** The other user (or `all`). */
 	peerId: string;
 	peerName: string;
-	/** Messages from others after my read marker. */
+	/** Messages from others after my read marker, at most {@link UNREAD_COUNT_CAP}. */
 	unread: number;
 	/** The newest message (untrusted `content`; `createdAt` in ms), absent when there is none. */
 	lastMessage?: {senderId: string; content: string; createdAt: number};

@@ -6,6 +6,7 @@ import {join} from 'node:path';
 import {startIngester} from '../ingest/ingester.js';
 import type {Logger} from '../log.js';
 import {DEFAULT_TOPIC_BASE} from '../protocol/index.js';
+import {keepStatisticsFresh} from '../store/maintenance.js';
 import {runMigrations} from '../store/migrate.js';
 import {listenBroker, type EmbeddedBroker} from './broker.js';
 import {openDatabase, type EmbeddedDatabase} from './database.js';
@@ -113,6 +114,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		progress('migrating');
 		const applied = await runMigrations({databaseUrl: database.url, logger: log});
 		if (applied.length) log.info({applied}, 'hub: migrations applied');
+		// PGlite has no autovacuum: without statistics every page of a long conversation is a sort.
+		opened.push(await keepStatisticsFresh(database.url, log));
 		progress('starting ingester');
 		const ingester = await startIngester({
 			mqttUrl: broker.url,

@@ -1,10 +1,10 @@
 // Read queries about people and conversations: the conversation list with unread counts,
-// known users, stored presence. May import pg (via db.ts) and protocol/ only.
+// known users, stored presence. May import pg (via db.ts), protocol/ and core/types.
+import {UNREAD_COUNT_CAP} from '../core/types.js';
 import {BROADCAST_ID, PRESENCE_STATES, type PresenceState} from '../protocol/index.js';
 import type {Db} from './db.js';
 
-/** Unread counts stop at this many (a count must not scan a 100,000-message backlog). */
-export const UNREAD_COUNT_CAP = 1_000;
+export {UNREAD_COUNT_CAP};
 
 /** Display name of the broadcast conversation's "peer". */
 export const BROADCAST_PEER_NAME = 'everyone';

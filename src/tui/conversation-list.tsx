@@ -2,6 +2,7 @@
 // May import react, ink, core/ and tui/.
 import {Box, Text} from 'ink';
 import {memo} from 'react';
+import {formatUnread} from '../core/format.js';
 import type {ConversationRow} from '../core/selectors.js';
 import {displayWidth, truncate} from '../core/text-layout.js';
 import {COLORS, PRESENCE_MARKS} from './theme.js';
@@ -32,7 +33,7 @@ export const ConversationList = memo(function ConversationList({rows, width, hei
 
 const Entry = memo(function Entry({row, width, isFocused}: {row: ConversationRow; width: number; isFocused: boolean}) {
 	const presence = PRESENCE_MARKS[row.presence];
-	const right = `${row.unread > 0 ? `(${row.unread}) ` : ''}${row.time}`;
+	const right = `${row.unread > 0 ? `(${formatUnread(row.unread)}) ` : ''}${row.time}`;
 	const nameWidth = Math.max(1, width - 2 - displayWidth(right) - 1);
 	const name = truncate(row.name, nameWidth);
 	const gap = ' '.repeat(Math.max(1, width - 2 - displayWidth(name) - displayWidth(right)));

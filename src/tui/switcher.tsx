@@ -2,6 +2,7 @@
 // May import react, ink, core/ and tui/.
 import {Box, Text} from 'ink';
 import {memo} from 'react';
+import {formatUnread} from '../core/format.js';
 import type {ConversationRow} from '../core/selectors.js';
 import {sanitizeInline} from '../core/sanitize.js';
 import {truncate} from '../core/text-layout.js';
@@ -41,7 +42,7 @@ export const Switcher = memo(function Switcher({query, matches, index, width, he
 					<Text key={row.conversationId} inverse={isChosen} wrap="truncate">
 						<Text color={mark.color}>{mark.mark}</Text>
 						{' '}
-						{truncate(`${row.name} (${row.peerId})${row.unread > 0 ? ` · ${row.unread} unread` : ''}`, inner)}
+						{truncate(`${row.name} (${row.peerId})${row.unread > 0 ? ` · ${formatUnread(row.unread)} unread` : ''}`, inner)}
 					</Text>
 				);
 			})}

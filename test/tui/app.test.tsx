@@ -27,6 +27,14 @@ async function openBob(): Promise<Harness> {
 }
 
 describe('App panes', () => {
+	it('shows an unread count that reached the cap as 1000+ (counts stop there), in the list and the switcher', async () => {
+		h = renderApp();
+		h.port.emit({type: 'conversations-loaded', conversations: [{...conversations.conversations[1]!, unread: 1000}]});
+		expect(await h.waitForText('Carol')).toMatch(/Carol\s+\(1000\+\) 10:01/);
+		await h.press(KEYS.ctrl('k'));
+		expect(await h.waitForText('unread')).toContain('Carol (carol) · 1000+ unread');
+	});
+
 	it('shows the list with presence, unread, preview and time; the status bar shows me and the services', async () => {
 		h = renderApp();
 		expect(h.port.callsOf('loadConversations')).toHaveLength(1);
