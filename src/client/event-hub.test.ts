@@ -48,4 +48,27 @@ describe('EventHub', () => {
 		hub.emit({type: 'notice', level: 'info', text: 'after'});
 		expect(events).toHaveLength(2);
 	});
+
+	// Regression: retained presence arrives right after connecting, often before the TUI
+	// subscribes; the list then showed online people as offline ("last seen").
+	it('tells a new listener the latest presence of everyone seen so far', () => {
+		const hub = new EventHub(silentLogger());
+		hub.addPresences([
+			{userId: 'bob', name: 'Bob', state: 'online', statusMessage: '', at: 2},
+			{userId: 'cat', name: 'Cat', state: 'away', statusMessage: 'lunch', at: 1},
+		]);
+		hub.addPresences([{userId: 'bob', name: 'Bob', state: 'offline', statusMessage: '', at: 1}]);
+		hub.flush();
+		const seen: ChatEvent[] = [];
+		hub.subscribe((event) => seen.push(event));
+		expect(seen).toEqual([
+			{
+				type: 'presence-changed',
+				presences: [
+					{userId: 'bob', name: 'Bob', state: 'online', statusMessage: '', at: 2},
+					{userId: 'cat', name: 'Cat', state: 'away', statusMessage: 'lunch', at: 1},
+				],
+			},
+		]);
+	});
 });

@@ -9,12 +9,15 @@ type ConnectionEvent = Extract<ChatEvent, {type: 'connection-changed'}>;
  * Delivers events to every listener. Messages, receipts and presences that arrive in the
  * same turn of the event loop go out as ONE event each (a burst is one array); everything
  * else goes out at once, after any batch still pending, so order is kept. A new listener is
- * first told the current broker and database states.
+ * first told the current broker and database states and everyone's latest presence (retained
+ * presence arrives once, right after connecting, possibly before the TUI subscribes).
  */
 export class EventHub {
 	readonly #listeners = new Set<(event: ChatEvent) => void>();
 	readonly #logger: Logger;
 	readonly #connections = new Map<string, ConnectionEvent>();
+	/** Latest presence per user, replayed to new listeners. */
+	readonly #latestPresence = new Map<string, Presence>();
 	#messages: ChatMessage[] = [];
 	#receipts: Receipt[] = [];
 	#presences: Presence[] = [];
@@ -28,6 +31,7 @@ export class EventHub {
 	subscribe(listener: (event: ChatEvent) => void): () => void {
 		this.#listeners.add(listener);
 		for (const event of this.#connections.values()) this.#deliver(listener, event);
+		if (this.#latestPresence.size > 0) this.#deliver(listener, {type: 'presence-changed', presences: [...this.#latestPresence.values()]});
 		return () => this.#listeners.delete(listener);
 	}
 
@@ -61,6 +65,10 @@ export class EventHub {
 		const messages = this.#messages.splice(0);
 		const receipts = this.#receipts.splice(0);
 		const presences = this.#presences.splice(0);
+		for (const presence of presences) {
+			const known = this.#latestPresence.get(presence.userId);
+			if (!known || known.at <= presence.at) this.#latestPresence.set(presence.userId, presence);
+		}
 		const out: ChatEvent[] = [];
 		if (messages.length > 0) out.push({type: 'messages-received', messages});
 		if (receipts.length > 0) out.push({type: 'receipts-received', receipts});
