@@ -22,6 +22,11 @@ export function buildProgram(): Command {
 		.helpOption('-h, --help', 'show help for a command')
 		.showSuggestionAfterError();
 	program.addCommand(chatCommand(), {isDefault: true});
+	program.addHelpText(
+		'after',
+		'\nWith no command, `chat` runs: `hermes-chat --user fredy` (see `hermes-chat chat --help` for its options).\n' +
+			'With no --mqtt-url/--database-url (or MQTT_URL/DATABASE_URL), it starts or joins the embedded hub.',
+	);
 	program.addCommand(ingestCommand());
 	program.addCommand(migrateCommand());
 	program.addCommand(hubCommand());
