@@ -38,6 +38,18 @@ describe('startTerminal', () => {
 		expect(term.screen().split('\n')).toHaveLength(20);
 	});
 
+	// Regression: under CI=true Ink draws only its last frame, so every e2e screen was empty in CI.
+	it('runs the program as in a person\'s terminal: CI variables are removed', async () => {
+		process.env.CI = 'true';
+		try {
+			const session = runNode('console.log("CI=" + process.env.CI + " CIA=" + process.env.CONTINUOUS_INTEGRATION)');
+			await session.exited;
+			expect(session.screen()).toContain('CI=undefined CIA=undefined');
+		} finally {
+			delete process.env.CI;
+		}
+	});
+
 	it('passes env overrides and removes variables set to undefined', async () => {
 		process.env.HERMES_TERMINAL_TEST_REMOVE = 'x';
 		const term = runNode(`console.log('A=' + process.env.A + ' R=' + process.env.HERMES_TERMINAL_TEST_REMOVE)`, {env: {A: '1', HERMES_TERMINAL_TEST_REMOVE: undefined}});

@@ -14,7 +14,10 @@ export interface TerminalOptions {
 	/** Executable, e.g. `process.execPath`. */
 	command: string;
 	args?: string[];
-	/** Merged over `process.env`; a value of `undefined` removes the variable. `TERM` defaults to xterm-256color. */
+	/**
+	 * Merged over `process.env`; a value of `undefined` removes the variable. `TERM` defaults to
+	 * xterm-256color, and `CI`/`CONTINUOUS_INTEGRATION` are removed unless given here.
+	 */
 	env?: Record<string, string | undefined>;
 	cwd?: string;
 	/** Columns, default 120. */
@@ -107,7 +110,10 @@ const isMatch = (screen: string, match: string | RegExp): boolean =>
 export function startTerminal(options: TerminalOptions): TerminalSession {
 	const {command, args = [], cwd = process.cwd(), cols = 120, rows = 36} = options;
 	const env: Record<string, string> = {};
-	for (const [key, value] of Object.entries({...process.env, TERM: 'xterm-256color', ...options.env})) {
+	// A person's terminal, not a CI log: with CI set, Ink (is-in-ci) draws only the last frame
+	// at exit, and every screen read here would be empty. CI runs set CI=true.
+	const person = {TERM: 'xterm-256color', CI: undefined, CONTINUOUS_INTEGRATION: undefined};
+	for (const [key, value] of Object.entries({...process.env, ...person, ...options.env})) {
 		if (value !== undefined) env[key] = value;
 	}
 	const term = new xterm.Terminal({cols, rows, allowProposedApi: true, scrollback: 1000});
