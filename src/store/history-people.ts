@@ -1,6 +1,6 @@
 // Read queries about people and conversations: the conversation list with unread counts,
 // known users, stored presence. May import pg (via db.ts), protocol/ and core/types.
-import {UNREAD_COUNT_CAP} from '../core/types.js';
+import {UNREAD_COUNT_CAP, type ConversationSummary, type Presence} from '../core/types.js';
 import {BROADCAST_ID, PRESENCE_STATES, type PresenceState} from '../protocol/index.js';
 import type {Db} from './db.js';
 
@@ -52,30 +52,14 @@ const IS_KNOWN_USER = 'SELECT EXISTS (SELECT 1 FROM chat_users WHERE user_id = $
 const PRESENCES_OF = `SELECT user_id, display_name, presence, status_message, last_seen_at
 FROM chat_users WHERE user_id = ANY($1::text[])`;
 
-/** One row of a user's conversation list (assignable to core ConversationSummary). */
-export interface ConversationRow {
-	conversationId: string;
-	/** The other user, or `all`. */
-	peerId: string;
-	/** Their display name; {@link BROADCAST_PEER_NAME} for `all`; the id when never seen. */
-	peerName: string;
-	/** Others' messages after my read marker, at most {@link UNREAD_COUNT_CAP}. */
-	unread: number;
-	/** The newest message (untrusted `content`; `createdAt` in ms), absent when there is none. */
-	lastMessage?: {senderId: string; content: string; createdAt: number};
-	/** Last activity in ms (0 when none). */
-	lastActivityAt: number;
-}
+/**
+ * One row of a user's conversation list: peerName is {@link BROADCAST_PEER_NAME} for `all` and
+ * the id for someone never seen; unread stops at {@link UNREAD_COUNT_CAP}.
+ */
+export type ConversationRow = ConversationSummary;
 
-/** A user's stored presence (assignable to core Presence). */
-export interface StoredPresence {
-	userId: string;
-	name: string;
-	state: PresenceState;
-	statusMessage: string;
-	/** `last_seen_at`, ms. */
-	at: number;
-}
+/** A user's stored presence; `at` is `last_seen_at` in ms. */
+export type StoredPresence = Presence;
 
 interface ConversationDbRow {
 	conversation_id: string;

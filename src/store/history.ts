@@ -1,5 +1,6 @@
 // Read queries for the chat client: history pages (keyset on seq), my recent messages and
-// their receipts. May import pg (via db.ts) and protocol/ only. The ingester writes; this reads.
+// their receipts. May import pg (via db.ts), protocol/ and core/types. The ingester writes; this reads.
+import type {ChatMessage, Receipt} from '../core/types.js';
 import {STATUS_FLOW, type DeliveryStatus} from '../protocol/index.js';
 import type {Db} from './db.js';
 
@@ -47,32 +48,14 @@ WHERE message_id = ANY($1::text[]) ORDER BY timestamp, id`;
 /** The page statements by name, for EXPLAIN checks (tests, benchmarks). */
 export const PAGE_QUERIES = {latest: LATEST_PAGE, older: OLDER_PAGE, beforeDate: PAGE_BEFORE_DATE} as const;
 
-/** One stored message (assignable to core ChatMessage). Times in ms since the epoch. */
-export interface StoredMessage {
-	messageId: string;
-	seq: number;
-	senderId: string;
-	senderName: string;
-	/** User id, or `all`. */
-	receiverId: string;
-	conversationId: string;
-	/** Untrusted text. */
-	content: string;
-	/** Server storage time (`chat_messages.created_at`), ms. */
-	createdAt: number;
-	/** The furthest `message_status` row for it (`sent` when it has none). */
-	status: DeliveryStatus;
-}
+/**
+ * One stored message: a core ChatMessage with its `seq`, `createdAt` the server storage time
+ * (`chat_messages.created_at`, ms) and `status` the furthest `message_status` row (`sent` when none).
+ */
+export type StoredMessage = Omit<ChatMessage, 'seq' | 'status'> & {seq: number; status: DeliveryStatus};
 
-/** One `message_status` row (assignable to core Receipt). */
-export interface StoredReceipt {
-	messageId: string;
-	status: DeliveryStatus;
-	/** Who the transition is about: the sender for sent/received_by_server, the reader otherwise. */
-	userId: string;
-	/** ms since the epoch. */
-	at: number;
-}
+/** One `message_status` row; `userId` is the sender for sent/received_by_server, the reader otherwise. */
+export type StoredReceipt = Receipt;
 
 /** A page of history, oldest first. */
 export interface HistoryPage {
