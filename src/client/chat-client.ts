@@ -33,6 +33,11 @@ export interface ChatClientOptions {
 	reconnectPeriodMs?: number;
 	/** Last Will delay in s (MQTT 5; default 10). */
 	willDelaySeconds?: number;
+	/**
+	 * File that keeps my unconfirmed messages across runs (e.g. `$HERMES_HOME/outbox/<user>.json`):
+	 * what an earlier run could not get confirmed is sent again, same message ids, at start.
+	 */
+	outboxFile?: string;
 }
 
 /**
@@ -48,6 +53,9 @@ export interface ChatClientOptions {
  *   so the thread stops waiting and may ask again.
  * - `isKnownUser` answers true when the database cannot be asked (benefit of the doubt).
  * - my presence is republished on every connect in the state last set (default `online`).
+ * - with `outboxFile`, messages an earlier run left unconfirmed are queued again at start
+ *   (`message-sent`, status `pending`, plus an info notice); a new listener is told every
+ *   message still waiting for its ✓.
  * - when the broker or the database comes back after being `down`, the conversation list is
  *   reloaded by itself (`conversations-loaded`); reloading the open thread is the caller's call.
  * @throws Error when `identity.userId` is not a valid user id (a programming error: the CLI validates it).
@@ -91,6 +99,7 @@ class ChatClient implements ChatPort {
 			maxResendAfterMs: options.maxResendAfterMs,
 			reconnectPeriodMs: options.reconnectPeriodMs,
 			willDelaySeconds: options.willDelaySeconds,
+			...(options.outboxFile ? {outboxFile: options.outboxFile} : {}),
 			onEvent: (event) => this.#onLinkEvent(event),
 		});
 		this.#database = new DatabaseLink({
@@ -109,10 +118,26 @@ class ChatClient implements ChatPort {
 	start(): void {
 		this.#link.start();
 		this.#database.start();
+		void this.#restorePending();
 	}
 
 	subscribe(listener: (event: ChatEvent) => void): () => void {
-		return this.#hub.subscribe(listener);
+		const unsubscribe = this.#hub.subscribe(listener);
+		// Messages still waiting for their ✓ (e.g. restored from the outbox file before this listener came).
+		for (const message of this.#unconfirmed.values()) listener({type: 'message-sent', message});
+		return unsubscribe;
+	}
+
+	async #restorePending(): Promise<void> {
+		const restored = await this.#link.restorePending();
+		if (this.#isClosed || restored.length === 0) return;
+		for (const payload of restored) {
+			const message: ChatMessage = {...messageFromPayload(payload), status: 'pending'};
+			this.#unconfirmed.set(message.messageId, message);
+			this.#hub.emit({type: 'message-sent', message});
+		}
+		const count = restored.length === 1 ? '1 message' : `${restored.length} messages`;
+		this.#notice('info', `${count} from your last session not yet stored by the server — sending again`);
 	}
 
 	async sendMessage(to: string, content: string): Promise<void> {

@@ -17,6 +17,7 @@ import {
 } from '../protocol/index.js';
 import {BrokerLink, type LinkState} from './broker-link.js';
 import {Outbox, type OutboxStats} from './outbox.js';
+import {OutboxFile, readOutboxFile} from './outbox-file.js';
 import {SeenSet} from './seen-set.js';
 
 /** What the link reports: connection states, my publishes acknowledged, and decoded traffic. */
@@ -50,6 +51,12 @@ export interface ChatLinkOptions {
 	willDelaySeconds?: number;
 	/** Delay between reconnect attempts in ms (default 1000). */
 	reconnectPeriodMs?: number;
+	/**
+	 * File that keeps unconfirmed messages across runs (JSON; see {@link OutboxFile}); without
+	 * it the outbox lives in memory only. One file per user: two clients of one user on one
+	 * machine would overwrite each other's list.
+	 */
+	outboxFile?: string;
 }
 
 /**
@@ -61,6 +68,7 @@ export class ChatLink {
 	readonly #options: ChatLinkOptions;
 	readonly #link: BrokerLink;
 	readonly #outbox: Outbox;
+	readonly #file: OutboxFile | undefined;
 	readonly #seenMessages = new SeenSet();
 	readonly #seenReceipts = new SeenSet();
 	#presence: {state: PresenceState; statusMessage: string} = {state: 'online', statusMessage: ''};
@@ -92,7 +100,10 @@ export class ChatLink {
 			onReady: () => this.#onReady(),
 			onPublish: (topic, payload) => this.#onPublish(topic, payload),
 		});
+		const file = options.outboxFile ? new OutboxFile(options.outboxFile, options.logger) : undefined;
+		this.#file = file;
 		this.#outbox = new Outbox({
+			onChange: file && (() => file.save(this.#outbox.pending().map(({messageId, topic, bytes}) => ({messageId, topic, payload: bytes.toString('utf8')})))),
 			publish: (topic, bytes) => this.#link.publish(topic, bytes, {qos: 1}),
 			resendAfterMs: options.resendAfterMs,
 			maxResendAfterMs: options.maxResendAfterMs,
@@ -121,6 +132,28 @@ export class ChatLink {
 		this.#outbox.add(payload.message_id, topicFor(this.#options.base, payload.receiver_id, payload.sender_id), bytes);
 		// Mine too: my broadcast comes back to me on `{base}/all/{me}`.
 		this.#seenMessages.add(payload.message_id);
+	}
+
+	/**
+	 * Queue again the messages an earlier run left unconfirmed in {@link ChatLinkOptions.outboxFile}
+	 * (same message ids, so the ingester stores each once). Entries that are not my valid
+	 * messages are logged and dropped. Never throws.
+	 * @returns the payloads queued, oldest first.
+	 */
+	async restorePending(): Promise<MessagePayload[]> {
+		const {outboxFile, logger, userId} = this.#options;
+		if (!outboxFile) return [];
+		const restored: MessagePayload[] = [];
+		for (const entry of await readOutboxFile(outboxFile, logger)) {
+			const decoded = decodePayload(this.#options.base, entry.topic, Buffer.from(entry.payload, 'utf8'));
+			if (!decoded.ok || decoded.payload.type !== 'message' || decoded.payload.sender_id !== userId) {
+				logger.warn({messageId: entry.messageId, err: decoded.ok ? 'not my message' : decoded.error}, 'outbox entry dropped');
+				continue;
+			}
+			this.sendMessage(decoded.payload);
+			restored.push(decoded.payload);
+		}
+		return restored;
 	}
 
 	/** Publish a typing hint (QoS 0); dropped while disconnected. */
@@ -185,6 +218,7 @@ export class ChatLink {
 			await Promise.race([published, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
 		}
 		await this.#link.close(timeoutMs);
+		await this.#file?.flush();
 	}
 
 	#onReady(): void {

@@ -16,6 +16,8 @@ export interface OutboxOptions {
 	onPubacked?: (messageId: string) => void;
 	/** Called when a publish attempt fails; the message stays queued. */
 	onPublishFailed?: (messageId: string, error: Error) => void;
+	/** Called after a message was queued or confirmed (the pending list changed). */
+	onChange?: () => void;
 	/** Clock in ms (default Date.now). */
 	now?: () => number;
 }
@@ -59,8 +61,8 @@ interface Entry {
  */
 export class Outbox {
 	readonly #entries = new Map<string, Entry>();
-	readonly #options: Required<Omit<OutboxOptions, 'onPubacked' | 'onPublishFailed'>> &
-		Pick<OutboxOptions, 'onPubacked' | 'onPublishFailed'>;
+	readonly #options: Required<Omit<OutboxOptions, 'onPubacked' | 'onPublishFailed' | 'onChange'>> &
+		Pick<OutboxOptions, 'onPubacked' | 'onPublishFailed' | 'onChange'>;
 	#isConnected = false;
 	#isClosed = false;
 	/** Publishes made so far: orders copies without relying on clock resolution. */
@@ -95,6 +97,7 @@ export class Outbox {
 			lastCopy: 0,
 		};
 		this.#entries.set(messageId, entry);
+		this.#options.onChange?.();
 		if (this.#isConnected) this.#publish(messageId, entry, 'first');
 	}
 
@@ -111,6 +114,7 @@ export class Outbox {
 		const confirmed = this.#entries.get(messageId);
 		if (!confirmed) return false;
 		this.#entries.delete(messageId);
+		this.#options.onChange?.();
 		if (!this.#isConnected || confirmed.firstCopy === 0) return true;
 		// Entries are in insertion order; only older ones can have gone out before it.
 		for (const [id, entry] of this.#entries) {
@@ -130,6 +134,11 @@ export class Outbox {
 			for (const [id, entry] of this.#entries) if (!entry.isInFlight) this.#publish(id, entry, 'afterReconnect');
 		}
 		this.#arm();
+	}
+
+	/** The messages still waiting for their receipt, oldest first (for persisting them). */
+	pending(): Array<{messageId: string; topic: string; bytes: Buffer}> {
+		return [...this.#entries].map(([messageId, {topic, bytes}]) => ({messageId, topic, bytes}));
 	}
 
 	/** Ids of the messages still waiting for their receipt, oldest first. */

@@ -47,6 +47,7 @@ async function runChat(flags: ChatFlags): Promise<void> {
 		databaseUrl,
 		topicBase,
 		logger,
+		outboxFile: join(home, 'outbox', `${identity.userId}.json`),
 	});
 	try {
 		await runTui({

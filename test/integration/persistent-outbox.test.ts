@@ -1,0 +1,73 @@
+// A message typed while the broker is unreachable survives closing the client: the next run
+// sends it again (same message id) and the ingester stores it once. Runs on both targets.
+import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {afterAll, beforeAll, expect, it} from 'vitest';
+import {createChatClient} from '../../src/client/chat-client.js';
+import type {ChatEvent, ChatPort} from '../../src/core/types.js';
+import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
+import {silentLogger} from '../../src/log.js';
+import {openDb} from '../../src/store/db.js';
+import {forEachTarget} from '../helpers/targets.js';
+
+/** Resolves with the first event (already seen or future) that matches. */
+function recorder(port: ChatPort) {
+	const events: ChatEvent[] = [];
+	const waiters: Array<{match: (e: ChatEvent) => boolean; resolve: (e: ChatEvent) => void}> = [];
+	port.subscribe((event) => {
+		events.push(event);
+		for (const w of waiters.splice(0)) (w.match(event) ? w.resolve(event) : waiters.push(w));
+	});
+	return (match: (e: ChatEvent) => boolean) =>
+		new Promise<ChatEvent>((resolve) => {
+			const seen = events.find(match);
+			if (seen) resolve(seen);
+			else waiters.push({match, resolve});
+		});
+}
+
+forEachTarget('persistent outbox', (target) => {
+	let ingester: Ingester | undefined;
+	let home: string;
+	beforeAll(async () => {
+		home = await mkdtemp(join(tmpdir(), 'hermes-outbox-'));
+		if (target.needsIngester) {
+			ingester = await startIngester({mqttUrl: target.mqttUrl, databaseUrl: target.databaseUrl, topicBase: target.topicBase, logger: target.logger});
+		}
+	});
+	afterAll(async () => {
+		await ingester?.stop();
+		await rm(home, {recursive: true, force: true});
+	});
+
+	it('keeps a message sent while the broker is unreachable, and the next run gets it stored once', async () => {
+		const outboxFile = join(home, 'outbox', 'olga.json');
+		const common = {identity: {userId: 'olga', name: 'Olga'}, topicBase: target.topicBase, logger: silentLogger(), outboxFile, resendAfterMs: 300};
+		const offline = await createChatClient({...common, mqttUrl: 'mqtt://127.0.0.1:1', databaseUrl: target.databaseUrl});
+		await offline.sendMessage('all', 'written on the train');
+		await offline.close();
+		const kept = JSON.parse(await readFile(outboxFile, 'utf8')) as Array<{messageId: string}>;
+		expect(kept).toHaveLength(1);
+		const [{messageId}] = kept as [{messageId: string}];
+
+		const online = await createChatClient({...common, mqttUrl: target.mqttUrl, databaseUrl: target.databaseUrl});
+		const next = recorder(online);
+		try {
+			const shown = await next((e) => e.type === 'message-sent' && e.message.messageId === messageId);
+			expect(shown).toMatchObject({message: {content: 'written on the train', status: 'pending'}});
+			await next((e) => e.type === 'notice' && /1 message from your last session/.test(e.text));
+			await next((e) => e.type === 'receipts-received' && e.receipts.some((r) => r.messageId === messageId && r.status === 'received_by_server'));
+		} finally {
+			await online.close();
+		}
+		expect(JSON.parse(await readFile(outboxFile, 'utf8'))).toEqual([]);
+		const db = openDb({databaseUrl: target.databaseUrl, max: 1});
+		try {
+			const {rows} = await db.query<{n: number}>('SELECT count(*)::int AS n FROM chat_messages WHERE message_id = $1', [messageId]);
+			expect(rows[0]?.n).toBe(1);
+		} finally {
+			await db.close();
+		}
+	});
+});
