@@ -43,13 +43,14 @@ function StartView({title, steps, current}: {title: string; steps: readonly Star
 
 /**
  * Show `title` and a checklist of `steps` on the alternate screen until closed. While it
- * is shown, Ctrl+C (SIGINT) restores the terminal and exits with code 130, since nothing
- * else owns the terminal yet.
+ * is shown, Ctrl+C (SIGINT) restores the terminal, prints the line `cancelLine()` returns (if
+ * any) to stderr and exits with code 130, since nothing else owns the terminal yet.
  */
 export function showStartScreen(
 	title: string,
 	steps: readonly StartStep[],
 	stdout: NodeJS.WriteStream = process.stdout,
+	cancelLine?: () => string | undefined,
 ): StartScreen {
 	stdout.write(ENTER_SCREEN);
 	let current = 0;
@@ -58,6 +59,8 @@ export function showStartScreen(
 	const onSigint = () => {
 		instance.unmount();
 		stdout.write(LEAVE_SCREEN);
+		const line = cancelLine?.();
+		if (line) process.stderr.write(`${line}\n`);
 		process.exit(130);
 	};
 	process.once('SIGINT', onSigint);

@@ -79,9 +79,22 @@ async function startEmbeddedHub(home: string, topicBase: string) {
 	if (!process.stdout.isTTY || (await hubStatus(home)).state === 'running') {
 		return ensureHub({home, topicBase});
 	}
-	const screen = showStartScreen('Starting the embedded hub (aedes + PGlite + ingester)…', HUB_STEPS);
+	// ensureHub reports its first step once the hub process exists.
+	let isHubSpawned = false;
+	const screen = showStartScreen('Starting the embedded hub (aedes + PGlite + ingester)…', HUB_STEPS, process.stdout, () =>
+		isHubSpawned
+			? 'hermes-chat: cancelled — the hub goes on starting in the background (`hermes-chat hub stop` stops it)'
+			: 'hermes-chat: cancelled before the hub started',
+	);
 	try {
-		const hub = await ensureHub({home, topicBase, onProgress: (phase) => screen.update(phase)});
+		const hub = await ensureHub({
+			home,
+			topicBase,
+			onProgress: (phase) => {
+				isHubSpawned = true;
+				screen.update(phase);
+			},
+		});
 		screen.close();
 		return hub;
 	} catch (error) {
