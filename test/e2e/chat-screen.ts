@@ -1,32 +1,20 @@
 // E2E helper: start the built hermes-chat in a real terminal and read its panes off the screen.
 // Used by three-users.e2e.test.ts; wraps test/helpers/terminal.ts (not modified).
-import {randomUUID} from 'node:crypto';
 import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
-import mqtt from 'mqtt';
 import {isPostgresReachable, TEST_PG_ADMIN_URL} from '../helpers/db.js';
+import {isBrokerReachable, TEST_MQTT_URL} from '../helpers/targets.js';
 import {startTerminal, type TerminalSession} from '../helpers/terminal.js';
 
 /** The built CLI (`npm run build`; `npm test` builds first). */
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-/** Broker the suite runs against (env `TEST_MQTT_URL`), as test/helpers/targets.ts. */
-export const TEST_MQTT_URL = process.env.TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+/** Broker the suite runs against (env `TEST_MQTT_URL`). */
+export {TEST_MQTT_URL};
 /** Terminal size of every chat, as the screens in the brief. */
 export const COLUMNS = 110;
 export const ROWS = 30;
 /** Presence marks of the list rows (theme.ts): online, away, busy, offline. */
 export const PRESENCE = {online: '●', away: '◐', busy: '⊘', offline: '○'} as const;
-
-async function isBrokerReachable(url: string): Promise<boolean> {
-	const client = mqtt.connect(url, {connectTimeout: 2_000, reconnectPeriod: 0, clientId: `probe-${randomUUID().slice(0, 8)}`});
-	const isUp = await new Promise<boolean>((resolve) => {
-		client.once('connect', () => resolve(true));
-		client.once('error', () => resolve(false));
-		client.once('close', () => resolve(false));
-	});
-	client.end(true);
-	return isUp;
-}
 
 /** Why the suite cannot run here (services down, CLI not built), or undefined when it can. */
 export async function suiteProblem(): Promise<string | undefined> {

@@ -64,7 +64,8 @@ function capturingLogger(lines: LogLine[]): Logger {
 	return pino({level: process.env.LOG_LEVEL ?? 'info'}, sink);
 }
 
-async function isBrokerReachable(url: string): Promise<boolean> {
+/** Whether an MQTT broker answers a CONNECT at `url` within 2 s. */
+export async function isBrokerReachable(url: string): Promise<boolean> {
 	const client = mqtt.connect(url, {connectTimeout: 2_000, reconnectPeriod: 0, clientId: `probe-${randomUUID().slice(0, 8)}`});
 	const ok = await new Promise<boolean>((resolve) => {
 		client.once('connect', () => resolve(true));
