@@ -38,6 +38,8 @@ export interface RunTuiOptions {
 	onNotificationsChange?: (settings: NotificationSettings) => void;
 	stdout?: NodeJS.WriteStream;
 	stdin?: NodeJS.ReadStream;
+	/** Clock in ms since the epoch (default Date.now): what "today" is for times in the list and thread. */
+	now?: () => number;
 }
 
 /**
@@ -89,6 +91,7 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 			onNotify={(effect) => stdout.write(notificationBytes(effect, settings.desktop))}
 			onNotifyChange={onNotifyChange}
 			{...(keymapError ? {initialNotice: keymapError} : {})}
+			{...(options.now ? {now: options.now} : {})}
 		/>,
 		// incrementalRendering stays off: in Ink 6.8 it left the first row of a
 		// terminal-high frame stale on the alternate screen (seen under a pty).
