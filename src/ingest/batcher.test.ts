@@ -86,4 +86,21 @@ describe('Batcher', () => {
 		await vi.advanceTimersByTimeAsync(10_000);
 		expect(calls).toHaveLength(1);
 	});
+
+	it('flush resolves when an item is re-queued by the write in flight after abandon() (issue 11 regression)', async () => {
+		const {calls, write} = controlledWrite();
+		const batcher = new Batcher<number>({maxSize: 1, lingerMs: 10, write});
+		batcher.push(1);
+		const flushed = batcher.flush();
+		let isFlushed = false;
+		void flushed.then(() => (isFlushed = true));
+		expect(batcher.abandon()).toBe(1);
+		// What the ingester's writer does for a receipt whose message is not stored yet.
+		batcher.push(2);
+		calls[0]!.resolve();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(isFlushed).toBe(true);
+		expect(batcher.pending).toBe(0);
+		expect(calls.map((c) => c.items)).toEqual([[1]]);
+	});
 });

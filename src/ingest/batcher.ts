@@ -40,8 +40,11 @@ export class Batcher<T> {
 		return this.queue.length + this.inFlight;
 	}
 
-	/** Queue one item. */
+	/** Queue one item. Ignored after {@link Batcher.abandon} (nothing would ever write it). */
 	push(item: T): void {
+		// A receipt re-queued by the write in flight after abandon() used to sit here for good,
+		// and flush() never resolved (issue 11).
+		if (this.isAbandoned) return;
 		this.queue.push(item);
 		if (this.writing) return;
 		if (this.queue.length >= this.options.maxSize) this.kick();
@@ -81,7 +84,7 @@ export class Batcher<T> {
 			this.writing = undefined;
 			this.inFlight = 0;
 			// Whatever queued up during the write has waited long enough: write it now.
-			if (this.queue.length > 0) return this.kick();
+			if (this.queue.length > 0 && !this.isAbandoned) return this.kick();
 			for (const resolve of this.idleWaiters.splice(0)) resolve();
 		});
 	}
