@@ -5,10 +5,11 @@ import {runMigrations} from '../store/migrate.js';
 import {Batcher} from './batcher.js';
 import {Confirmer} from './confirmer.js';
 import {subscribeToChat, type ChatSubscription} from './subscription.js';
+import {probeHealth} from './health.js';
 import {emptyStats, type IngestItem, type IngestOptions, type Ingester} from './types.js';
 import {createBatchWriter} from './writer.js';
 
-export type {IngestOptions, Ingester, IngestStats} from './types.js';
+export type {IngestHealth, IngestOptions, Ingester, IngestStats} from './types.js';
 
 /** Delay before a receipt whose message is not stored yet is tried again, in ms. */
 const RECEIPT_RETRY_DELAY_MS = 500;
@@ -52,7 +53,9 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 	const maxPending = options.maxPending ?? 100_000;
 	const db = openDb({
 		databaseUrl: options.databaseUrl,
-		max: 2,
+		// Two for batch writes (one in flight plus isolation), one so /healthz is not queued behind them.
+		max: 3,
+		sessionTimeouts: options.sessionTimeouts,
 		applicationName: 'hermes-chat ingest',
 		onError: (error) => logger.warn({err: error.message}, 'idle database connection failed'),
 	});
@@ -64,7 +67,7 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 	const batcher: Batcher<IngestItem> = new Batcher<IngestItem>({
 		maxSize: options.batchSize ?? 500,
 		lingerMs: options.lingerMs ?? 10,
-		write: createBatchWriter({
+		write: timed(options.onBatchCommitted, createBatchWriter({
 			db,
 			confirmer,
 			logger,
@@ -79,7 +82,7 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 				}, delayMs);
 				retryTimers.set(timer, item);
 			},
-		}),
+		})),
 		onRetry: (error, attempt, delayMs) =>
 			logger.warn({err: (error as Error).message, attempt, retryInMs: delayMs, pending: batcher.pending}, 'batch write failed; retrying'),
 	});
@@ -112,13 +115,17 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 			await live.close();
 			await db.close();
 		})());
+	const pending = () => batcher.pending + retryTimers.size;
 	return {
 		isShared: live.isShared,
-		stats: () => ({...stats, pending: batcher.pending + retryTimers.size}),
+		stats: () => ({...stats, pending: pending()}),
+		health: (timeoutMs = 2_000) =>
+			probeHealth({db, isBrokerConnected: live.isConnected(), isDraining: isStopping, pending: pending(), maxPending, timeoutMs}),
 		stop() {
 			stopping ??= (async () => {
 				isStopping = true;
-				await live.unsubscribe();
+				const isDrained = await live.drain(options.drainBarrierMs ?? 5_000);
+				logger.info({isDrained, pending: pending()}, 'unsubscribed; committing what was received');
 				// Receipts waiting for their message get one last try, then are dropped.
 				for (const [timer, item] of retryTimers) {
 					clearTimeout(timer);
@@ -140,5 +147,18 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 			await batcher.flush();
 			await close();
 		},
+	};
+}
+
+/** Wrap a batch write so each committed batch is reported with its duration (ms). */
+function timed<T>(
+	onCommitted: IngestOptions['onBatchCommitted'],
+	write: (items: T[]) => Promise<void>,
+): (items: T[]) => Promise<void> {
+	if (!onCommitted) return write;
+	return async (items) => {
+		const startedAt = performance.now();
+		await write(items);
+		onCommitted(items.length, performance.now() - startedAt);
 	};
 }

@@ -3,7 +3,7 @@
 import {randomUUID} from 'node:crypto';
 import {connectBroker, type BrokerConnection} from '../live/connect.js';
 import type {Logger} from '../log.js';
-import {SERVER_ID, conversationIdFor, decodePayload, ingestSubscription} from '../protocol/index.js';
+import {SERVER_ID, conversationIdFor, decodePayload, encodePayload, ingestSubscription, topicFor} from '../protocol/index.js';
 import type {IngestItem, IngestStats} from './types.js';
 import type {PublishQos1} from './confirmer.js';
 
@@ -25,8 +25,18 @@ export interface ChatSubscription {
 	isShared: boolean;
 	/** Publish at QoS 1 on this connection (for receipts). */
 	publish: PublishQos1;
-	/** Stop receiving (UNSUBSCRIBE); never throws. */
-	unsubscribe(): Promise<void>;
+	/** Whether the broker connection is up right now. */
+	isConnected(): boolean;
+	/**
+	 * Stop taking new publishes and wait until the broker has handed over every publish it had
+	 * already routed to this client. UNSUBSCRIBE alone is not enough: Mosquitto keeps the
+	 * publishes queued for this session (beyond its in-flight window) and sends them after the
+	 * UNSUBACK. So, after UNSUBACK, a barrier publish goes to a topic only this client
+	 * subscribes to; the broker queues it behind the rest, and when it comes back nothing is
+	 * left. Resolves after `timeoutMs` at the latest (broker gone); never throws.
+	 * @returns whether the barrier came back (false: timed out or not connected).
+	 */
+	drain(timeoutMs: number): Promise<boolean>;
 	/** Close the connection, waiting at most `timeoutMs` for a clean DISCONNECT. */
 	close(timeoutMs?: number): Promise<void>;
 }
@@ -54,7 +64,9 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 	const filter = ingestSubscription(topicBase, isShared ? options.sharedGroup : undefined);
 	client.on('error', (error) => logger.warn({err: error.message}, 'broker error'));
 	client.on('offline', () => logger.warn('broker connection lost; reconnecting'));
+	const barrier = drainBarrier(topicBase, client.options.clientId ?? 'hermes-ingest');
 	client.on('message', (topic, bytes) => {
+		if (topic === barrier.topic && barrier.isMine(bytes)) return;
 		stats.received++;
 		try {
 			const item = toItem(topicBase, topic, bytes, logger, stats);
@@ -79,9 +91,22 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 		publish: async (topic, payload) => {
 			await client.publishAsync(topic, payload, {qos: 1});
 		},
-		async unsubscribe() {
-			if (!client.connected) return;
-			await client.unsubscribeAsync(filter).catch((error: Error) => logger.warn({err: error.message}, 'unsubscribe failed'));
+		isConnected: () => client.connected,
+		async drain(timeoutMs) {
+			if (!client.connected) return false;
+			let timer: NodeJS.Timeout | undefined;
+			const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+			const barrierBack = (async () => {
+				await client.unsubscribeAsync(filter);
+				await client.subscribeAsync(barrier.topic, {qos: 1});
+				const back = barrier.wait();
+				await client.publishAsync(barrier.topic, barrier.payload, {qos: 1});
+				await back;
+				return true;
+			})().catch((error: Error) => (logger.warn({err: error.message}, 'drain: broker did not answer'), false));
+			const isDrained = await Promise.race([barrierBack, timeout]);
+			clearTimeout(timer);
+			return isDrained;
 		},
 		async close(timeoutMs = 2_000) {
 			let timer: NodeJS.Timeout | undefined;
@@ -91,6 +116,29 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 			]);
 			clearTimeout(timer);
 		},
+	};
+}
+
+/**
+ * The drain barrier: a `received_by_server` receipt on `{base}/{id}/server`, where `id` is this
+ * client's id made a valid user id. Other ingesters ignore it (it comes from `server`), and no
+ * chat user subscribes there unless one is named like the ingester's MQTT client id.
+ */
+function drainBarrier(topicBase: string, clientId: string) {
+	const userId = clientId.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64);
+	const messageId = `drain-${randomUUID()}`;
+	const topic = topicFor(topicBase, userId, SERVER_ID);
+	const payload = encodePayload({type: 'status', status: 'received_by_server', user_id: userId, message_id: messageId, timestamp: new Date().toISOString()});
+	let onBack: (() => void) | undefined;
+	return {
+		topic,
+		payload,
+		isMine(bytes: Buffer): boolean {
+			if (!bytes.equals(payload)) return false;
+			onBack?.();
+			return true;
+		},
+		wait: () => new Promise<void>((resolve) => (onBack = resolve)),
 	};
 }
 

@@ -1,6 +1,7 @@
 // Shapes shared by the ingester's parts: options, the handle, counters and queued items.
 // Pure types; imports store/ and log types only.
 import type {Logger} from '../log.js';
+import type {SessionTimeouts} from '../store/db.js';
 import type {MessageRow, PresenceRow, ReceiptRow} from '../store/ingest-queries.js';
 
 /** Options for startIngester. */
@@ -28,7 +29,33 @@ export interface IngestOptions {
 	 * are shed: not stored, not confirmed, so their senders re-send them later.
 	 */
 	maxPending?: number;
+	/**
+	 * Server-side statement, lock and idle-in-transaction timeouts plus TCP keepalive for the
+	 * ingester's PostgreSQL sessions (store/db.ts `DEFAULT_SESSION_TIMEOUTS` for
+	 * `hermes-chat ingest`). Default: none, which is what PGlite (the embedded hub) needs.
+	 */
+	sessionTimeouts?: SessionTimeouts;
+	/** How long `stop()` waits for the broker to hand over what it had routed here, in ms (default 5000). */
+	drainBarrierMs?: number;
+	/** Told after each committed batch: its size in items and how long the write took, in ms. */
+	onBatchCommitted?(items: number, durationMs: number): void;
 	logger: Logger;
+}
+
+/** What {@link Ingester.health} reports (served as JSON on `/healthz`). */
+export interface IngestHealth {
+	/** Broker connected, database answered, not shedding, not stopping. */
+	isHealthy: boolean;
+	isBrokerConnected: boolean;
+	isDatabaseReachable: boolean;
+	/** The database's error when it did not answer (one line). */
+	databaseError?: string;
+	/** `stop()` or `abort()` has begun: no new publishes are taken. */
+	isDraining: boolean;
+	/** Items received and not committed yet (queued, being written, or waiting to retry). */
+	pending: number;
+	/** The backlog limit; at it, new items are shed. */
+	maxPending: number;
 }
 
 /** Counters since start (monotonic, except `pending`). */
@@ -69,7 +96,12 @@ export interface IngestStats {
 
 /** A running ingester. */
 export interface Ingester {
-	/** Unsubscribe, write what is queued, wait for the last receipts, close MQTT and the pool. */
+	/**
+	 * Drain: unsubscribe (the broker gives new publishes to the other members of the shared
+	 * subscription), take what the broker had already routed here (drain barrier), commit all
+	 * of it, publish its ✓ receipts and wait for their PUBACKs (≤ 5 s), then disconnect and close
+	 * the pool. Idempotent. Pair it with a deadline that calls {@link Ingester.abort}.
+	 */
 	stop(): Promise<void>;
 	/**
 	 * Stop now without writing what is queued (e.g. a second Ctrl-C while Postgres is down):
@@ -78,6 +110,11 @@ export interface Ingester {
 	abort(): Promise<void>;
 	/** A snapshot of the counters. */
 	stats(): IngestStats;
+	/**
+	 * Probe the broker connection (state) and the database (`SELECT 1`, at most `timeoutMs`,
+	 * default 2000). Never throws.
+	 */
+	health(timeoutMs?: number): Promise<IngestHealth>;
 	/** Whether the broker granted an MQTT 5 shared subscription (false on aedes / 3.1.1). */
 	readonly isShared: boolean;
 }

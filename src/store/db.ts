@@ -14,7 +14,41 @@ export interface DbOptions {
 	onError?: (error: Error) => void;
 	/** How long to wait for a connection, in ms (default 5000). */
 	connectionTimeoutMs?: number;
+	/**
+	 * Server-side limits for every session of the pool (default: none). Give them on real
+	 * PostgreSQL only: PGlite is one backend shared by all its connections, and a FATAL
+	 * idle-in-transaction timeout there would end it for everybody.
+	 */
+	sessionTimeouts?: SessionTimeouts;
 }
+
+/**
+ * Per-session limits that keep one stalled or partitioned client from holding locks for long
+ * (PostgreSQL `statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`, and
+ * TCP keepalive on both ends). All in ms; 0 turns one off.
+ */
+export interface SessionTimeouts {
+	/** Longest statement (SQLSTATE 57014 when exceeded). */
+	statementMs: number;
+	/** Longest wait for a lock, e.g. a unique-index entry another transaction holds (55P03). */
+	lockMs: number;
+	/** A session idle inside a transaction this long is terminated by the server (25P03), releasing its locks. */
+	idleInTransactionMs: number;
+	/**
+	 * Idle time before TCP keepalive probes start, on the client socket and the server's
+	 * (`tcp_keepalives_idle`; 3 probes 5 s apart, and `tcp_user_timeout` for unacknowledged data),
+	 * so a dead peer is noticed in seconds instead of the kernel's ~2 h.
+	 */
+	keepAliveMs: number;
+}
+
+/** What `hermes-chat ingest` uses: a frozen ingester delays the others by seconds. */
+export const DEFAULT_SESSION_TIMEOUTS: SessionTimeouts = {
+	statementMs: 15_000,
+	lockMs: 5_000,
+	idleInTransactionMs: 10_000,
+	keepAliveMs: 10_000,
+};
 
 /** A pool plus the two ways in: one statement, or one transaction. */
 export interface Db {
@@ -47,6 +81,7 @@ export function openDb(options: DbOptions): Db {
 		max: options.max ?? 4,
 		application_name: options.applicationName ?? 'hermes-chat',
 		connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+		...(options.sessionTimeouts ? sessionConfig(options.sessionTimeouts) : {}),
 	});
 	// An idle client's error is emitted on the pool; unhandled it would crash the process.
 	pool.on('error', (error) => options.onError?.(error));
@@ -73,5 +108,27 @@ export function openDb(options: DbOptions): Db {
 			closed = true;
 			await pool.end();
 		},
+	};
+}
+
+/** pg connection settings for {@link SessionTimeouts} (sent in the startup packet). */
+function sessionConfig(timeouts: SessionTimeouts): pg.PoolConfig {
+	const keepAliveSeconds = Math.max(1, Math.round(timeouts.keepAliveMs / 1_000));
+	const server = timeouts.keepAliveMs > 0
+		? [
+			`-c tcp_keepalives_idle=${keepAliveSeconds}`,
+			'-c tcp_keepalives_interval=5',
+			'-c tcp_keepalives_count=3',
+			`-c tcp_user_timeout=${timeouts.keepAliveMs + 15_000}`,
+		]
+		: [];
+	return {
+		// 0 is "off" for PostgreSQL; pg omits a falsy value, which leaves the server's default (off).
+		statement_timeout: timeouts.statementMs,
+		lock_timeout: timeouts.lockMs,
+		idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+		keepAlive: timeouts.keepAliveMs > 0,
+		keepAliveInitialDelayMillis: timeouts.keepAliveMs,
+		...(server.length ? {options: server.join(' ')} : {}),
 	};
 }
