@@ -9,6 +9,7 @@ import {probeHealth} from './health.js';
 import {emptyStats, type IngestItem, type IngestOptions, type Ingester} from './types.js';
 import {createBatchWriter} from './writer.js';
 
+export {DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts} from '../store/db.js';
 export type {IngestHealth, IngestOptions, Ingester, IngestStats} from './types.js';
 
 /** Delay before a receipt whose message is not stored yet is tried again, in ms. */

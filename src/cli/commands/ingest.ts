@@ -1,9 +1,11 @@
 // `hermes-chat ingest`: the server-side ingester as a long-running process (JSON logs on stderr).
 // Composition root: may import ingest/, live/ (redact), log and cli/.
-import {Command, InvalidArgumentError} from 'commander';
-import {startIngester, type Ingester} from '../../ingest/ingester.js';
+import {Command, InvalidArgumentError, Option} from 'commander';
+import {createIngestMetrics} from '../../ingest/health-metrics.js';
+import {startHealthServer, type HealthServer} from '../../ingest/health-server.js';
+import {DEFAULT_SESSION_TIMEOUTS, startIngester, type Ingester} from '../../ingest/ingester.js';
 import {redact} from '../../live/connect.js';
-import {createLogger} from '../../log.js';
+import {createLogger, type Logger} from '../../log.js';
 import {resolveServiceConfig} from '../config.js';
 import {AbortError} from '../errors.js';
 
@@ -15,14 +17,26 @@ interface IngestFlags {
 	lingerMs: number;
 	sharedGroup: string;
 	migrate: boolean;
+	drainTimeoutMs: number;
+	healthPort?: number;
+	healthHost: string;
+	statementTimeoutMs: number;
+	lockTimeoutMs: number;
+	idleInTransactionTimeoutMs: number;
 }
+
+/** The signals that start a drain; a second one (or the deadline) aborts it. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
  * The `ingest` command: subscribe to all chat traffic, store it in PostgreSQL in batches and
  * confirm each message (✓) after COMMIT. Runs migrations first unless `--no-migrate`.
- * Stops cleanly on SIGINT/SIGTERM (writes what is queued); a second signal abandons it.
+ * On SIGINT/SIGTERM it drains (Ingester.stop: unsubscribe, commit and confirm what it has,
+ * disconnect); a second signal, or `--drain-timeout-ms` passing, abandons what is left.
+ * Optionally serves `/healthz` and `/metrics` (`--health-port`).
  */
 export function ingestCommand(): Command {
+	const timeouts = DEFAULT_SESSION_TIMEOUTS;
 	return new Command('ingest')
 		.description('store all chat traffic in PostgreSQL and confirm each message to its sender')
 		.option('--mqtt-url <url>', 'MQTT broker (env MQTT_URL, or MQTT_BROKER_HOST/MQTT_BROKER_PORT)')
@@ -32,7 +46,17 @@ export function ingestCommand(): Command {
 		.option('--linger-ms <ms>', 'how long a batch waits for more messages', nonNegativeInt, 10)
 		.option('--shared-group <name>', 'MQTT 5 shared subscription group (ingesters in one group split the load)', 'hermes-ingest')
 		.option('--no-migrate', 'do not run database migrations at start')
-		.addHelpText('after', '\nLogs JSON lines to stderr (LOG_LEVEL=debug for more). Ctrl-C writes what is queued, then exits.')
+		.addOption(envOption('--drain-timeout-ms <ms>', 'on SIGTERM/SIGINT, abandon the drain after this long', 'INGEST_DRAIN_TIMEOUT_MS', positiveInt, 30_000))
+		.addOption(envOption('--health-port <port>', 'serve /healthz and /metrics on this port (default: off)', 'INGEST_HEALTH_PORT', port))
+		.addOption(envOption('--health-host <host>', 'interface for /healthz and /metrics', 'INGEST_HEALTH_HOST', String, '127.0.0.1'))
+		.addOption(envOption('--statement-timeout-ms <ms>', 'PostgreSQL statement_timeout (0: off)', 'INGEST_STATEMENT_TIMEOUT_MS', nonNegativeInt, timeouts.statementMs))
+		.addOption(envOption('--lock-timeout-ms <ms>', 'PostgreSQL lock_timeout (0: off)', 'INGEST_LOCK_TIMEOUT_MS', nonNegativeInt, timeouts.lockMs))
+		.addOption(envOption('--idle-in-transaction-timeout-ms <ms>', 'PostgreSQL idle_in_transaction_session_timeout (0: off)', 'INGEST_IDLE_IN_TRANSACTION_TIMEOUT_MS', nonNegativeInt, timeouts.idleInTransactionMs))
+		.addHelpText(
+			'after',
+			'\nLogs JSON lines to stderr (LOG_LEVEL=debug for more). SIGTERM or Ctrl-C drains: stops taking messages,\n' +
+				'commits and confirms what it has, then exits; a second signal (or the drain timeout) abandons the rest.',
+		)
 		.action(async (flags: IngestFlags) => runIngest(flags));
 }
 
@@ -45,6 +69,7 @@ async function runIngest(flags: IngestFlags): Promise<void> {
 		throw new AbortError('no database configured', 'pass --database-url postgres://user@host:5432/db or set DATABASE_URL');
 	}
 	const logger = createLogger({name: 'ingest'});
+	const metrics = createIngestMetrics();
 	let ingester: Ingester;
 	try {
 		ingester = await startIngester({
@@ -55,31 +80,72 @@ async function runIngest(flags: IngestFlags): Promise<void> {
 			lingerMs: flags.lingerMs,
 			sharedGroup: flags.sharedGroup,
 			migrate: flags.migrate,
+			sessionTimeouts: {
+				...DEFAULT_SESSION_TIMEOUTS,
+				statementMs: flags.statementTimeoutMs,
+				lockMs: flags.lockTimeoutMs,
+				idleInTransactionMs: flags.idleInTransactionTimeoutMs,
+			},
+			onBatchCommitted: metrics.observeBatch,
 			logger,
 		});
 	} catch (error) {
 		throw explainStartFailure(error as Error & {code?: string}, config.mqttUrl, config.databaseUrl);
 	}
-	logger.info({topicBase: config.topicBase, isShared: ingester.isShared}, 'ingester running');
+	metrics.bind(ingester.stats);
+	let health: HealthServer | undefined;
+	if (flags.healthPort !== undefined) {
+		try {
+			health = await startHealthServer({ingester, metrics, host: flags.healthHost, port: flags.healthPort, logger});
+		} catch (error) {
+			await ingester.abort();
+			throw new AbortError(
+				`cannot serve /healthz on ${flags.healthHost}:${flags.healthPort}: ${(error as Error).message}`,
+				'pick another --health-port (env INGEST_HEALTH_PORT)',
+			);
+		}
+	}
+	logger.info({topicBase: config.topicBase, isShared: ingester.isShared, health: health?.url}, 'ingester running');
+	await untilStopped(ingester, flags.drainTimeoutMs, logger);
+	await health?.close();
+}
+
+/**
+ * Resolve once the ingester has drained after the first SIGINT/SIGTERM, or been aborted by a
+ * second one or by the deadline (`drainTimeoutMs`).
+ */
+async function untilStopped(ingester: Ingester, drainTimeoutMs: number, logger: Logger): Promise<void> {
+	// Signal listeners installed by dependencies when they were imported would change what a
+	// signal means here: `when-exit` (conf → atomically, loaded for the chat command) re-raises
+	// the first SIGTERM, which read as the second, "abort now" signal (issue 11). The ingester
+	// writes no conf file, so their clean-up has nothing to do in this process.
+	for (const signal of STOP_SIGNALS) {
+		const foreign = process.listeners(signal);
+		for (const listener of foreign) process.removeListener(signal, listener);
+		if (foreign.length) logger.debug({signal, removed: foreign.length}, 'removed signal listeners installed by dependencies');
+	}
 	let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+	let deadline: NodeJS.Timeout | undefined;
 	await new Promise<void>((resolve) => {
 		let signals = 0;
+		const abort = (reason: string) => {
+			logger.warn({reason}, 'abandoning the drain');
+			void ingester.abort().then(resolve, resolve);
+		};
 		onSignal = (signal: NodeJS.Signals) => {
 			signals++;
-			if (signals === 1) {
-				logger.info({signal}, 'stopping: writing what is queued (signal again to abandon it)');
-				void ingester.stop().then(resolve, resolve);
-			} else {
-				void ingester.abort().then(resolve, resolve);
-			}
+			if (signals > 1) return abort(`second ${signal}`);
+			logger.info({signal, drainTimeoutMs}, 'draining: no new messages; committing and confirming what was received (signal again to abandon it)');
+			deadline = setTimeout(() => abort(`drain took longer than ${drainTimeoutMs} ms`), drainTimeoutMs);
+			void ingester.stop().then(resolve, (error: Error) => {
+				logger.warn({err: error.message}, 'drain failed');
+				abort('drain failed');
+			});
 		};
-		process.on('SIGINT', onSignal);
-		process.on('SIGTERM', onSignal);
+		for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 	});
-	if (onSignal) {
-		process.removeListener('SIGINT', onSignal);
-		process.removeListener('SIGTERM', onSignal);
-	}
+	clearTimeout(deadline);
+	for (const signal of STOP_SIGNALS) process.removeListener(signal, onSignal!);
 }
 
 function explainStartFailure(error: Error & {code?: string}, mqttUrl: string, databaseUrl: string): AbortError {
@@ -103,4 +169,16 @@ function nonNegativeInt(value: string): number {
 	const n = Number(value);
 	if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
 	return n;
+}
+
+function port(value: string): number {
+	const n = Number(value);
+	if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('must be a TCP port, 0–65535');
+	return n;
+}
+
+/** An option that falls back to an environment variable (flags win). */
+function envOption<T>(flags: string, description: string, env: string, parse: (value: string) => T, fallback?: T): Option {
+	const option = new Option(flags, description).env(env).argParser(parse);
+	return fallback === undefined ? option : option.default(fallback);
 }
