@@ -4,11 +4,12 @@ import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import type {Logger} from '../log.js';
 import type {IngestMetrics} from './health-metrics.js';
-import type {Ingester} from './types.js';
+import type {IngestHealth} from './types.js';
 
 /** Options for {@link startHealthServer}. */
 export interface HealthServerOptions {
-	ingester: Pick<Ingester, 'health'>;
+	/** The health to serve: {@link Ingester.health}, or {@link STARTING_HEALTH} until it runs. */
+	health(): Promise<IngestHealth>;
 	metrics: IngestMetrics;
 	/** Interface to bind (default `127.0.0.1`: local only; `0.0.0.0` for a scraper on another host). */
 	host?: string;
@@ -16,6 +17,17 @@ export interface HealthServerOptions {
 	port: number;
 	logger: Logger;
 }
+
+/** What `/healthz` says before the ingester has connected and migrated (503). */
+export const STARTING_HEALTH: IngestHealth = {
+	isHealthy: false,
+	isStarting: true,
+	isBrokerConnected: false,
+	isDatabaseReachable: false,
+	isDraining: false,
+	pending: 0,
+	maxPending: 0,
+};
 
 /** A listening health server. */
 export interface HealthServer {
@@ -26,19 +38,19 @@ export interface HealthServer {
 }
 
 /**
- * Serve `GET /healthz` (JSON {@link Ingester.health}: 200 when healthy, 503 when the broker or
- * the database is unreachable, the backlog is full or the ingester is stopping) and
+ * Serve `GET /healthz` (JSON IngestHealth: 200 when healthy, 503 when the broker or
+ * the database is unreachable, the backlog is full, the ingester is starting or stopping) and
  * `GET /metrics` (Prometheus text format 0.0.4). Anything else: 404.
  * @throws Error (`EADDRINUSE`, `EACCES` …) when the port cannot be bound.
  */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
-	const {ingester, metrics, logger} = options;
+	const {metrics, logger} = options;
 	const server: Server = createServer((request, response) => {
 		const path = (request.url ?? '/').split('?')[0];
 		const answer = async () => {
 			if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, 'text/plain', 'GET only\n');
 			if (path === '/healthz') {
-				const health = await ingester.health();
+				const health = await options.health();
 				return reply(health.isHealthy ? 200 : 503, 'application/json', `${JSON.stringify(health)}\n`);
 			}
 			if (path === '/metrics') return reply(200, metrics.registry.contentType, await metrics.registry.metrics());

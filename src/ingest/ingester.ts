@@ -57,7 +57,8 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 		// Two for batch writes (one in flight plus isolation), one so /healthz is not queued behind them.
 		max: 3,
 		sessionTimeouts: options.sessionTimeouts,
-		applicationName: 'hermes-chat ingest',
+		// The pid tells an operator (and the frozen-ingester test) whose session holds a lock.
+		applicationName: `hermes-chat ingest ${process.pid}`,
 		onError: (error) => logger.warn({err: error.message}, 'idle database connection failed'),
 	});
 	let subscription: ChatSubscription | undefined;

@@ -46,6 +46,8 @@ export interface IngestOptions {
 export interface IngestHealth {
 	/** Broker connected, database answered, not shedding, not stopping. */
 	isHealthy: boolean;
+	/** Only before the ingester has started (connect, migrations). */
+	isStarting?: true;
 	isBrokerConnected: boolean;
 	isDatabaseReachable: boolean;
 	/** The database's error when it did not answer (one line). */

@@ -2,7 +2,7 @@
 // Composition root: may import ingest/, live/ (redact), log and cli/.
 import {Command, InvalidArgumentError, Option} from 'commander';
 import {createIngestMetrics} from '../../ingest/health-metrics.js';
-import {startHealthServer, type HealthServer} from '../../ingest/health-server.js';
+import {STARTING_HEALTH, startHealthServer, type HealthServer} from '../../ingest/health-server.js';
 import {DEFAULT_SESSION_TIMEOUTS, startIngester, type Ingester} from '../../ingest/ingester.js';
 import {redact} from '../../live/connect.js';
 import {createLogger, type Logger} from '../../log.js';
@@ -69,8 +69,27 @@ async function runIngest(flags: IngestFlags): Promise<void> {
 		throw new AbortError('no database configured', 'pass --database-url postgres://user@host:5432/db or set DATABASE_URL');
 	}
 	const logger = createLogger({name: 'ingest'});
+	// Until the ingester runs, a signal just ends the process (nothing has been received yet).
+	removeForeignSignalListeners(logger);
 	const metrics = createIngestMetrics();
-	let ingester: Ingester;
+	let ingester: Ingester | undefined;
+	// Bound before connecting anything: a taken port fails at once, and /healthz says 503
+	// ("starting") while the broker, the database and the migrations are being set up.
+	let health: HealthServer | undefined;
+	if (flags.healthPort !== undefined) {
+		health = await startHealthServer({
+			health: () => ingester?.health() ?? Promise.resolve(STARTING_HEALTH),
+			metrics,
+			host: flags.healthHost,
+			port: flags.healthPort,
+			logger,
+		}).catch((error: Error) => {
+			throw new AbortError(
+				`cannot serve /healthz on ${flags.healthHost}:${flags.healthPort}: ${error.message}`,
+				'pick another --health-port (env INGEST_HEALTH_PORT)',
+			);
+		});
+	}
 	try {
 		ingester = await startIngester({
 			mqttUrl: config.mqttUrl,
@@ -90,24 +109,27 @@ async function runIngest(flags: IngestFlags): Promise<void> {
 			logger,
 		});
 	} catch (error) {
+		await health?.close();
 		throw explainStartFailure(error as Error & {code?: string}, config.mqttUrl, config.databaseUrl);
 	}
 	metrics.bind(ingester.stats);
-	let health: HealthServer | undefined;
-	if (flags.healthPort !== undefined) {
-		try {
-			health = await startHealthServer({ingester, metrics, host: flags.healthHost, port: flags.healthPort, logger});
-		} catch (error) {
-			await ingester.abort();
-			throw new AbortError(
-				`cannot serve /healthz on ${flags.healthHost}:${flags.healthPort}: ${(error as Error).message}`,
-				'pick another --health-port (env INGEST_HEALTH_PORT)',
-			);
-		}
-	}
 	logger.info({topicBase: config.topicBase, isShared: ingester.isShared, health: health?.url}, 'ingester running');
 	await untilStopped(ingester, flags.drainTimeoutMs, logger);
 	await health?.close();
+}
+
+/**
+ * Remove SIGINT/SIGTERM listeners that dependencies installed when they were imported: they
+ * would change what a signal means here. `when-exit` (conf → atomically, loaded for the chat
+ * command) re-raises the first SIGTERM, which read as the second, "abort now" signal (issue 11).
+ * The ingester writes no conf file, so their clean-up has nothing to do in this process.
+ */
+function removeForeignSignalListeners(logger: Logger): void {
+	for (const signal of STOP_SIGNALS) {
+		const foreign = process.listeners(signal);
+		for (const listener of foreign) process.removeListener(signal, listener);
+		if (foreign.length) logger.debug({signal, removed: foreign.length}, 'removed signal listeners installed by dependencies');
+	}
 }
 
 /**
@@ -115,15 +137,6 @@ async function runIngest(flags: IngestFlags): Promise<void> {
  * second one or by the deadline (`drainTimeoutMs`).
  */
 async function untilStopped(ingester: Ingester, drainTimeoutMs: number, logger: Logger): Promise<void> {
-	// Signal listeners installed by dependencies when they were imported would change what a
-	// signal means here: `when-exit` (conf → atomically, loaded for the chat command) re-raises
-	// the first SIGTERM, which read as the second, "abort now" signal (issue 11). The ingester
-	// writes no conf file, so their clean-up has nothing to do in this process.
-	for (const signal of STOP_SIGNALS) {
-		const foreign = process.listeners(signal);
-		for (const listener of foreign) process.removeListener(signal, listener);
-		if (foreign.length) logger.debug({signal, removed: foreign.length}, 'removed signal listeners installed by dependencies');
-	}
 	let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
 	let deadline: NodeJS.Timeout | undefined;
 	await new Promise<void>((resolve) => {
