@@ -91,16 +91,24 @@ export function openDb(options: DbOptions): Db {
 		query: (text, values) => pool.query(text, values as unknown[] | undefined),
 		async withTransaction(work) {
 			const client = await pool.connect();
+			// A checked-out client has no 'error' listener of the pool's: a FATAL that arrives
+			// between two statements (e.g. idle_in_transaction_session_timeout ended the session
+			// of a frozen process) would be an uncaught 'error' event and end the process.
+			let broken: Error | undefined;
+			const onError = (error: Error) => (broken ??= error);
+			client.on('error', onError);
 			try {
 				await client.query('BEGIN');
 				const result = await work(client);
 				await client.query('COMMIT');
 				return result;
 			} catch (error) {
-				await client.query('ROLLBACK').catch(() => undefined);
+				await client.query('ROLLBACK').catch((rollbackError: Error) => (broken ??= rollbackError));
 				throw error;
 			} finally {
-				client.release();
+				client.removeListener('error', onError);
+				// release(error) discards the connection instead of pooling a dead one.
+				client.release(broken);
 			}
 		},
 		async close() {
