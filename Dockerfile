@@ -18,5 +18,9 @@ COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
 COPY docker/ingester-healthcheck.mjs ./docker/
 USER node
+# `docker stop` sends SIGTERM: `hermes-chat ingest` drains (INGEST_DRAIN_TIMEOUT_MS, default 30 s);
+# give it `--time 40` (compose: stop_grace_period) so the drain is not cut short by SIGKILL.
+STOPSIGNAL SIGTERM
+EXPOSE 9464
 ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["ingest"]

@@ -1,38 +1,16 @@
-// Health check of the ingester container (docker-compose.yml): PostgreSQL answers and holds the
-// applied migrations (the ingester applies them on start), and the MQTT broker accepts TCP.
-// Exit 0 = healthy, 1 = not. Reads DATABASE_URL and MQTT_BROKER_HOST / MQTT_BROKER_PORT.
-import {connect} from 'node:net';
-import pg from 'pg';
-
-const TIMEOUT_MS = 3_000;
-
-async function databaseReady() {
-	const client = new pg.Client({connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: TIMEOUT_MS});
-	await client.connect();
-	try {
-		const {rows} = await client.query('SELECT count(*)::int AS n FROM pgmigrations');
-		if (rows[0].n < 1) throw new Error('no migration applied yet');
-	} finally {
-		await client.end();
-	}
-}
-
-function brokerReachable() {
-	return new Promise((resolve, reject) => {
-		const socket = connect({host: process.env.MQTT_BROKER_HOST ?? 'mosquitto', port: Number(process.env.MQTT_BROKER_PORT ?? 1883)});
-		socket.setTimeout(TIMEOUT_MS, () => socket.destroy(new Error('broker timeout')));
-		socket.once('connect', () => {
-			socket.destroy();
-			resolve();
-		});
-		socket.once('error', reject);
-	});
-}
-
-try {
-	await Promise.all([databaseReady(), brokerReachable()]);
-	process.exit(0);
-} catch (error) {
-	process.stderr.write(`unhealthy: ${error.message}\n`);
+// Health check of the ingester container (docker-compose.yml, Dockerfile): asks the ingester's own
+// /healthz (broker connected, PostgreSQL answering, backlog below its limit, not draining).
+// Exit 0 = healthy, 1 = not. Reads INGEST_HEALTH_PORT (the ingester serves nothing without it).
+const port = process.env.INGEST_HEALTH_PORT;
+if (!port) {
+	process.stderr.write('unhealthy: INGEST_HEALTH_PORT is not set, so the ingester serves no /healthz\n');
 	process.exit(1);
 }
+try {
+	const response = await fetch(`http://127.0.0.1:${port}/healthz`, {signal: AbortSignal.timeout(3_000)});
+	if (response.ok) process.exit(0);
+	process.stderr.write(`unhealthy: ${response.status} ${await response.text()}`);
+} catch (error) {
+	process.stderr.write(`unhealthy: ${error.message}\n`);
+}
+process.exit(1);
