@@ -4,6 +4,7 @@
 import {randomUUID} from 'node:crypto';
 import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {CuttableProxy} from '../helpers/cuttable-proxy.js';
 import {createTestDatabase, isPostgresReachable, type TestDatabase} from '../helpers/db.js';
 import {spawnIngest, type IngestProcess} from '../helpers/ingest-process.js';
 import {Sender, type Json} from '../helpers/sender.js';
@@ -88,4 +89,34 @@ describe.skipIf(!isAvailable)('hermes-chat ingest drains on SIGTERM', () => {
 		second.child.kill('SIGTERM');
 		expect(await second.exited).toEqual({code: 0, signal: null});
 	}, 180_000);
+
+	it('abandons a drain that cannot finish (PostgreSQL cut off) at the deadline, or at a second signal', async () => {
+		const proxy = await CuttableProxy.start(database.url);
+		try {
+			const env = {MQTT_URL: TEST_MQTT_URL, DATABASE_URL: proxy.url, MQTT_TOPIC: topicBase};
+			const group = ['--shared-group', `g${randomUUID().slice(0, 8)}`, '--no-migrate'];
+			const byDeadline = spawnIngest([...group, '--drain-timeout-ms', '1500'], env);
+			const bySignal = spawnIngest(group, env);
+			processes.push(byDeadline, bySignal);
+			await Promise.all([byDeadline, bySignal].map((p) => p.waitForLog((line) => line.msg === 'ingester running', 60_000)));
+			proxy.cut();
+			const alice = await Sender.connect({mqttUrl: TEST_MQTT_URL, topicBase}, `alice${randomUUID().slice(0, 6)}`);
+			for (let i = 0; i < 20; i++) await alice.publish('bob', alice.message('bob', i));
+			await Promise.all([byDeadline, bySignal].map((p) => p.waitForLog((line) => line.msg === 'batch write failed; retrying')));
+			byDeadline.child.kill('SIGTERM');
+			bySignal.child.kill('SIGTERM');
+			await bySignal.waitForLog((line) => line.msg.startsWith('draining'));
+			bySignal.child.kill('SIGTERM');
+			expect(await byDeadline.exited).toEqual({code: 0, signal: null});
+			expect(await bySignal.exited).toEqual({code: 0, signal: null});
+			expect(byDeadline.lines.find((line) => line.msg === 'abandoning the drain')?.reason).toBe('drain took longer than 1500 ms');
+			expect(bySignal.lines.find((line) => line.msg === 'abandoning the drain')?.reason).toBe('second SIGTERM');
+			for (const p of [byDeadline, bySignal]) {
+				expect(p.lines.find((line) => line.msg.startsWith('ingester aborted'))?.abandoned).toBeGreaterThan(0);
+			}
+			await alice.close();
+		} finally {
+			await proxy.close();
+		}
+	}, 120_000);
 });
