@@ -47,7 +47,7 @@ export function ingestCommand(): Command {
 		.option('--shared-group <name>', 'MQTT 5 shared subscription group (ingesters in one group split the load)', 'hermes-ingest')
 		.option('--no-migrate', 'do not run database migrations at start')
 		.addOption(envOption('--drain-timeout-ms <ms>', 'on SIGTERM/SIGINT, abandon the drain after this long', 'INGEST_DRAIN_TIMEOUT_MS', positiveInt, 30_000))
-		.addOption(envOption('--health-port <port>', 'serve /healthz and /metrics on this port (default: off)', 'INGEST_HEALTH_PORT', port))
+		.addOption(envOption('--health-port <port>', 'serve /healthz and /metrics on this port (0: any free one; default: off)', 'INGEST_HEALTH_PORT', port))
 		.addOption(envOption('--health-host <host>', 'interface for /healthz and /metrics', 'INGEST_HEALTH_HOST', String, '127.0.0.1'))
 		.addOption(envOption('--statement-timeout-ms <ms>', 'PostgreSQL statement_timeout (0: off)', 'INGEST_STATEMENT_TIMEOUT_MS', nonNegativeInt, timeouts.statementMs))
 		.addOption(envOption('--lock-timeout-ms <ms>', 'PostgreSQL lock_timeout (0: off)', 'INGEST_LOCK_TIMEOUT_MS', nonNegativeInt, timeouts.lockMs))
