@@ -130,8 +130,10 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 		stop() {
 			stopping ??= (async () => {
 				isStopping = true;
+				const receivedBefore = stats.received;
 				const isDrained = await live.drain(options.drainBarrierMs ?? 5_000);
-				logger.info({isDrained, pending: pending()}, 'unsubscribed; committing what was received');
+				// receivedWhileDraining: what the broker still handed over after the UNSUBSCRIBE.
+				logger.info({isDrained, receivedWhileDraining: stats.received - receivedBefore, pending: pending()}, 'unsubscribed; committing what was received');
 				// Receipts waiting for their message get one last try, then are dropped.
 				for (const [timer, item] of retryTimers) {
 					clearTimeout(timer);
