@@ -29,11 +29,13 @@ export interface ChatSubscription {
 	isConnected(): boolean;
 	/**
 	 * Stop taking new publishes and wait until the broker has handed over every publish it had
-	 * already routed to this client. UNSUBSCRIBE alone is not enough: Mosquitto keeps the
-	 * publishes queued for this session (beyond its in-flight window) and sends them after the
-	 * UNSUBACK. So, after UNSUBACK, a barrier publish goes to a topic only this client
-	 * subscribes to; the broker queues it behind the rest, and when it comes back nothing is
-	 * left. Resolves after `timeoutMs` at the latest (broker gone); never throws.
+	 * already routed to this client. UNSUBSCRIBE alone gives no such point: publishes the broker
+	 * had already assigned to this session (in flight, or queued beyond its in-flight window)
+	 * may still arrive after it (6 of 20,000 in test/integration/ingest-drain.test.ts by hand),
+	 * and the session's queue is dropped at DISCONNECT. So, after UNSUBACK, a barrier publish
+	 * goes to a topic only this client subscribes to; the broker queues it behind the rest, and
+	 * when it comes back nothing is left. Resolves after `timeoutMs` at the latest (broker
+	 * gone); never throws.
 	 * @returns whether the barrier came back (false: timed out or not connected).
 	 */
 	drain(timeoutMs: number): Promise<boolean>;
