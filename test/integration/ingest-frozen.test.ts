@@ -95,16 +95,18 @@ describe.skipIf(!isAvailable)('a frozen ingester among three', () => {
 
 		// Every message published up to 2 s into the freeze — those the frozen one held included,
 		// re-sent by alice to the others — is stored and confirmed while it is still stopped.
-		const wanted = () => published.filter((p) => p.at < frozenAt + 2_000).map((p) => String(p.message.message_id));
+		// No deadline of its own: without the timeouts this never happens, and the test times out.
 		await delay(2_000);
-		const missing = await alice.awaitReceipts(wanted(), 25_000);
+		const wanted = published.filter((p) => p.at < frozenAt + 2_000).map((p) => String(p.message.message_id));
+		let missing = wanted;
+		while (missing.length > 0) missing = await alice.awaitReceipts(wanted, 5_000);
 		const caughtUpMs = Math.round(performance.now() - frozenAt);
 		const storedWhileFrozen = (await storedRows()) - storedAtFreeze;
 		const state = (await pool.query("SELECT state FROM pg_stat_activity WHERE application_name = $1", [`hermes-chat ingest ${frozen.pid}`])).rows;
 		console.info(`frozen ingester: ${storedWhileFrozen} rows stored while it was stopped; everything published ` +
 			`before freeze + 2 s confirmed ${caughtUpMs} ms after the freeze; its sessions now: ${JSON.stringify(state)}`);
-		expect(missing).toEqual([]);
 		expect(storedWhileFrozen).toBeGreaterThan(0);
+		expect(await holdsRows()).toBe(false);
 		// Its transaction was ended by the server (idle_in_transaction_session_timeout), not by a thaw.
 		expect(state.filter((row) => row.state === 'idle in transaction')).toEqual([]);
 
@@ -124,5 +126,5 @@ describe.skipIf(!isAvailable)('a frozen ingester among three', () => {
 		await alice.close();
 		for (const ingest of processes) ingest.child.kill('SIGTERM');
 		for (const ingest of processes) expect(await ingest.exited).toEqual({code: 0, signal: null});
-	}, 180_000);
+	}, 300_000);
 });
