@@ -265,6 +265,14 @@ class ChatClient implements ChatPort {
 				if (event.payload.status === 'received_by_server') this.#unconfirmed.delete(event.payload.message_id);
 				this.#hub.addReceipt(receiptFromPayload(event.payload));
 				return;
+			case 'message-rejected': {
+				const message = this.#unconfirmed.get(event.messageId);
+				this.#unconfirmed.delete(event.messageId);
+				if (message) this.#hub.emit({type: 'message-sent', message: {...message, status: 'rejected', rejectedReason: event.reason}});
+				const to = message ? ` to ${message.receiverId}` : '';
+				this.#notice('error', `✗ message${to} refused by the server: ${event.reason} — it was not sent; edit it and send again`);
+				return;
+			}
 			case 'typing-arrived': {
 				const {payload} = event;
 				this.#hub.emit({

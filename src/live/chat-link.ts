@@ -27,8 +27,10 @@ export type ChatLinkEvent =
 	| {type: 'message-pubacked'; messageId: string}
 	/** A message from someone else, to me or to `all`; each message_id at most once. */
 	| {type: 'message-arrived'; payload: MessagePayload}
-	/** A receipt addressed to me; each (message_id, status, user_id) at most once. */
-	| {type: 'status-arrived'; payload: StatusPayload}
+	/** A delivery receipt addressed to me; each (message_id, status, user_id) at most once. */
+	| {type: 'status-arrived'; payload: StatusPayload & {status: 'received_by_server' | 'delivered' | 'read'}}
+	/** The server will never store my message (it left the outbox); `reason` is one untrusted line. */
+	| {type: 'message-rejected'; messageId: string; reason: string}
 	| {type: 'typing-arrived'; payload: TypingPayload}
 	| {type: 'presence-arrived'; payload: PresencePayload};
 
@@ -268,11 +270,20 @@ export class ChatLink {
 				return;
 			case 'status': {
 				if (to !== me) return;
+				const key = `${payload.message_id}\u0000${payload.status}\u0000${payload.user_id}`;
+				if (payload.status === 'rejected') {
+					// Only about my messages, and only from the server (decodePayload checked the route).
+					if (payload.user_id !== me) return;
+					this.#outbox.reject(payload.message_id);
+					if (this.#seenReceipts.add(key)) {
+						this.#options.onEvent({type: 'message-rejected', messageId: payload.message_id, reason: payload.reason ?? 'refused by the server'});
+					}
+					return;
+				}
 				if (payload.status === 'received_by_server' && payload.user_id === me) {
 					this.#outbox.confirm(payload.message_id);
 				}
-				const key = `${payload.message_id}\u0000${payload.status}\u0000${payload.user_id}`;
-				if (this.#seenReceipts.add(key)) this.#options.onEvent({type: 'status-arrived', payload});
+				if (this.#seenReceipts.add(key)) this.#options.onEvent({type: 'status-arrived', payload: {...payload, status: payload.status}});
 				return;
 			}
 			case 'typing':

@@ -127,6 +127,18 @@ export class Outbox {
 		return true;
 	}
 
+	/**
+	 * The server will never store `messageId` (a `rejected` receipt): forget it without
+	 * resending anything else (unlike {@link Outbox.confirm}, this says nothing about the
+	 * messages sent before it).
+	 * @returns whether it was queued here.
+	 */
+	reject(messageId: string): boolean {
+		if (!this.#entries.delete(messageId)) return false;
+		this.#options.onChange?.();
+		return true;
+	}
+
 	/** Report the broker link state; on connect every queued message not in flight is republished. */
 	setConnected(isConnected: boolean): void {
 		this.#isConnected = isConnected;
