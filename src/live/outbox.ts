@@ -18,7 +18,11 @@ export interface OutboxOptions {
 	onPublishFailed?: (messageId: string, error: Error) => void;
 	/** Called after a message was queued or confirmed (the pending list changed). */
 	onChange?: () => void;
-	/** Clock in ms (default Date.now). */
+	/**
+	 * Monotonic clock in ms (default `performance.now`). Never a wall clock: Date.now steps
+	 * back with NTP or a manual change, and a clock stepped back 1 h stalled every resend
+	 * for that hour (issue 11).
+	 */
 	now?: () => number;
 }
 
@@ -78,7 +82,7 @@ export class Outbox {
 			...options,
 			resendAfterMs: options.resendAfterMs ?? 3_000,
 			maxResendAfterMs: options.maxResendAfterMs ?? 30_000,
-			now: options.now ?? Date.now,
+			now: options.now ?? (() => performance.now()),
 		};
 	}
 
