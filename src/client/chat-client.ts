@@ -34,10 +34,11 @@ export interface ChatClientOptions {
 	/** Last Will delay in s (MQTT 5; default 10). */
 	willDelaySeconds?: number;
 	/**
-	 * File that keeps my unconfirmed messages across runs (e.g. `$HERMES_HOME/outbox/<user>.json`):
-	 * what an earlier run could not get confirmed is sent again, same message ids, at start.
+	 * Folder that keeps my unconfirmed messages across runs (e.g. `$HERMES_HOME/outbox/<user>`,
+	 * one locked file per running client; see live/outbox-store.ts): what clients of mine that
+	 * are gone could not get confirmed is sent again, same message ids, at start.
 	 */
-	outboxFile?: string;
+	outboxDir?: string;
 }
 
 /**
@@ -53,9 +54,13 @@ export interface ChatClientOptions {
  *   so the thread stops waiting and may ask again.
  * - `isKnownUser` answers true when the database cannot be asked (benefit of the doubt).
  * - my presence is republished on every connect in the state last set (default `online`).
- * - with `outboxFile`, messages an earlier run left unconfirmed are queued again at start
+ * - with `outboxDir`, messages an earlier run left unconfirmed are queued again at start
  *   (`message-sent`, status `pending`, plus an info notice); a new listener is told every
- *   message still waiting for its ✓.
+ *   message still waiting for its ✓, and a standing outbox write problem.
+ * - `sendMessage` writes the outbox file (fsync) before `message-sent`; when the file cannot
+ *   be written, `outbox-problem-changed` carries a one-line warning until a write succeeds.
+ * - a message the server refuses for good (`rejected` receipt) is re-emitted as `message-sent`
+ *   with status `rejected` and its reason, plus an error notice.
  * - when the broker or the database comes back after being `down`, the conversation list is
  *   reloaded by itself (`conversations-loaded`); reloading the open thread is the caller's call.
  * @throws Error when `identity.userId` is not a valid user id (a programming error: the CLI validates it).
@@ -82,6 +87,8 @@ class ChatClient implements ChatPort {
 	readonly #presenceSeenLive = new Set<string>();
 	readonly #readSent = new SeenSet();
 	#isBrokerDownNoticed = false;
+	/** The outbox file's current write problem (one line), for listeners that come later. */
+	#outboxProblem: string | undefined;
 	#isClosed = false;
 	readonly #wasDown = {broker: false, database: false};
 
@@ -99,7 +106,7 @@ class ChatClient implements ChatPort {
 			maxResendAfterMs: options.maxResendAfterMs,
 			reconnectPeriodMs: options.reconnectPeriodMs,
 			willDelaySeconds: options.willDelaySeconds,
-			...(options.outboxFile ? {outboxFile: options.outboxFile} : {}),
+			...(options.outboxDir ? {outboxDir: options.outboxDir} : {}),
 			onEvent: (event) => this.#onLinkEvent(event),
 		});
 		this.#database = new DatabaseLink({
@@ -125,6 +132,7 @@ class ChatClient implements ChatPort {
 		const unsubscribe = this.#hub.subscribe(listener);
 		// Messages still waiting for their ✓ (e.g. restored from the outbox file before this listener came).
 		for (const message of this.#unconfirmed.values()) listener({type: 'message-sent', message});
+		if (this.#outboxProblem) listener({type: 'outbox-problem-changed', problem: this.#outboxProblem});
 		return unsubscribe;
 	}
 
@@ -264,6 +272,10 @@ class ChatClient implements ChatPort {
 			case 'status-arrived':
 				if (event.payload.status === 'received_by_server') this.#unconfirmed.delete(event.payload.message_id);
 				this.#hub.addReceipt(receiptFromPayload(event.payload));
+				return;
+			case 'outbox-problem-changed':
+				this.#outboxProblem = event.problem;
+				this.#hub.emit(event);
 				return;
 			case 'message-rejected': {
 				const message = this.#unconfirmed.get(event.messageId);

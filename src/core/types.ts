@@ -103,6 +103,8 @@ export type ChatEvent =
 	| {type: 'presence-changed'; presences: Presence[]}
 	| {type: 'conversations-loaded'; conversations: ConversationSummary[]}
 	| {type: 'notice'; level: 'info' | 'error'; text: string}
+	/** The outbox file cannot be written (`problem`: one line for the status bar), or can again (no `problem`). */
+	| {type: 'outbox-problem-changed'; problem?: string}
 	| {type: 'clock-ticked'; now: number};
 
 /** Status of one message of mine, for `/status`. */

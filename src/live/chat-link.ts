@@ -17,7 +17,8 @@ import {
 } from '../protocol/index.js';
 import {BrokerLink, type LinkState} from './broker-link.js';
 import {Outbox, type OutboxStats} from './outbox.js';
-import {OutboxFile, readOutboxFile} from './outbox-file.js';
+import type {PersistedMessage} from './outbox-file.js';
+import {openOutboxStore, type OutboxStore} from './outbox-store.js';
 import {SeenSet} from './seen-set.js';
 
 /** What the link reports: connection states, my publishes acknowledged, and decoded traffic. */
@@ -29,6 +30,8 @@ export type ChatLinkEvent =
 	| {type: 'message-arrived'; payload: MessagePayload}
 	/** A delivery receipt addressed to me; each (message_id, status, user_id) at most once. */
 	| {type: 'status-arrived'; payload: StatusPayload & {status: 'received_by_server' | 'delivered' | 'read'}}
+	/** The outbox file cannot be written (`problem`, one line), or can again (`problem` undefined). */
+	| {type: 'outbox-problem-changed'; problem?: string}
 	/** The server will never store my message (it left the outbox); `reason` is one untrusted line. */
 	| {type: 'message-rejected'; messageId: string; reason: string}
 	| {type: 'typing-arrived'; payload: TypingPayload}
@@ -54,11 +57,13 @@ export interface ChatLinkOptions {
 	/** Delay between reconnect attempts in ms (default 1000). */
 	reconnectPeriodMs?: number;
 	/**
-	 * File that keeps unconfirmed messages across runs (JSON; see {@link OutboxFile}); without
-	 * it the outbox lives in memory only. One file per user: two clients of one user on one
-	 * machine would overwrite each other's list.
+	 * Folder that keeps unconfirmed messages across runs, e.g. `$HERMES_HOME/outbox/<user>`:
+	 * one locked file per running client (see {@link openOutboxStore}), so two clients of one
+	 * user never overwrite each other's list; files of clients that are gone are adopted at
+	 * start, and so is `<outboxDir>.json` (the single file of earlier versions). Without it
+	 * the outbox lives in memory only.
 	 */
-	outboxFile?: string;
+	outboxDir?: string;
 }
 
 /**
@@ -70,7 +75,9 @@ export class ChatLink {
 	readonly #options: ChatLinkOptions;
 	readonly #link: BrokerLink;
 	readonly #outbox: Outbox;
-	readonly #file: OutboxFile | undefined;
+	readonly #store: OutboxStore | undefined;
+	#isClosing = false;
+	#restoring: Promise<unknown> = Promise.resolve();
 	readonly #seenMessages = new SeenSet();
 	readonly #seenReceipts = new SeenSet();
 	#presence: {state: PresenceState; statusMessage: string} = {state: 'online', statusMessage: ''};
@@ -102,10 +109,18 @@ export class ChatLink {
 			onReady: () => this.#onReady(),
 			onPublish: (topic, payload) => this.#onPublish(topic, payload),
 		});
-		const file = options.outboxFile ? new OutboxFile(options.outboxFile, options.logger) : undefined;
-		this.#file = file;
+		const store = options.outboxDir
+			? openOutboxStore({
+					dir: options.outboxDir,
+					legacyFile: `${options.outboxDir}.json`,
+					logger: options.logger,
+					onProblem: (problem) => options.onEvent({type: 'outbox-problem-changed', ...(problem ? {problem} : {})}),
+				})
+			: undefined;
+		this.#store = store;
 		this.#outbox = new Outbox({
-			onChange: file && (() => file.save(this.#outbox.pending().map(({messageId, topic, bytes}) => ({messageId, topic, payload: bytes.toString('utf8')})))),
+			// Removals (✓, rejected) are written on the next turn; additions at once (sendMessage).
+			onChange: store && (() => store.file.save(this.#persisted())),
 			publish: (topic, bytes) => this.#link.publish(topic, bytes, {qos: 1}),
 			resendAfterMs: options.resendAfterMs,
 			maxResendAfterMs: options.maxResendAfterMs,
@@ -126,35 +141,62 @@ export class ChatLink {
 	}
 
 	/**
-	 * Queue my message in the outbox and publish it (QoS 1) to `{base}/{receiver}/{me}`.
+	 * Queue my message in the outbox, write the outbox file durably (fsync) and publish it
+	 * (QoS 1) to `{base}/{receiver}/{me}`. When it returns, the message is on disk unless an
+	 * `outbox-problem-changed` event said the file cannot be written.
 	 * @throws Error when the payload is invalid or too large (check before calling).
 	 */
 	sendMessage(payload: MessagePayload): void {
+		this.#queue(payload);
+		this.#store?.file.flush();
+	}
+
+	#queue(payload: MessagePayload): void {
 		const bytes = encodePayload(payload);
 		this.#outbox.add(payload.message_id, topicFor(this.#options.base, payload.receiver_id, payload.sender_id), bytes);
 		// Mine too: my broadcast comes back to me on `{base}/all/{me}`.
 		this.#seenMessages.add(payload.message_id);
 	}
 
+	#persisted(): PersistedMessage[] {
+		return this.#outbox.pending().map(({messageId, topic, bytes}) => ({messageId, topic, payload: bytes.toString('utf8')}));
+	}
+
 	/**
-	 * Queue again the messages an earlier run left unconfirmed in {@link ChatLinkOptions.outboxFile}
-	 * (same message ids, so the ingester stores each once). Entries that are not my valid
-	 * messages are logged and dropped. Never throws.
+	 * Queue again the messages that clients of mine which are gone left unconfirmed in
+	 * {@link ChatLinkOptions.outboxDir} (same message ids, so the ingester stores each once);
+	 * their files are deleted once the messages are in this client's file. Entries that are
+	 * not my valid messages (e.g. text the protocol now refuses) are logged and dropped.
+	 * Never throws.
 	 * @returns the payloads queued, oldest first.
 	 */
-	async restorePending(): Promise<MessagePayload[]> {
-		const {outboxFile, logger, userId} = this.#options;
-		if (!outboxFile) return [];
+	restorePending(): Promise<MessagePayload[]> {
+		const restoring = this.#restore();
+		this.#restoring = restoring.catch(() => undefined);
+		return restoring;
+	}
+
+	async #restore(): Promise<MessagePayload[]> {
+		const {logger, userId} = this.#options;
+		if (!this.#store || this.#isClosing) return [];
+		const adoption = await this.#store.adoptOrphans();
+		// Closed meanwhile: leave the files for the next client (our own file is final already).
+		if (this.#isClosing) {
+			await adoption.settle(false);
+			return [];
+		}
 		const restored: MessagePayload[] = [];
-		for (const entry of await readOutboxFile(outboxFile, logger)) {
+		for (const entry of adoption.messages) {
 			const decoded = decodePayload(this.#options.base, entry.topic, Buffer.from(entry.payload, 'utf8'));
 			if (!decoded.ok || decoded.payload.type !== 'message' || decoded.payload.sender_id !== userId) {
 				logger.warn({messageId: entry.messageId, err: decoded.ok ? 'not my message' : decoded.error}, 'outbox entry dropped');
 				continue;
 			}
-			this.sendMessage(decoded.payload);
+			if (this.#outbox.attemptsOf(entry.messageId) !== undefined) continue;
+			this.#queue(decoded.payload);
 			restored.push(decoded.payload);
 		}
+		await adoption.settle(this.#store.file.saveNow(this.#persisted()));
 		return restored;
 	}
 
@@ -213,6 +255,9 @@ export class ChatLink {
 	 * Messages still in the outbox are not sent after this.
 	 */
 	async close(timeoutMs = 2_000): Promise<void> {
+		this.#isClosing = true;
+		// An adoption in progress finishes first, so it never writes into a closed store.
+		await this.#restoring;
 		this.#outbox.close();
 		if (this.#link.isConnected) {
 			this.#presence = {state: 'offline', statusMessage: ''};
@@ -220,7 +265,7 @@ export class ChatLink {
 			await Promise.race([published, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
 		}
 		await this.#link.close(timeoutMs);
-		await this.#file?.flush();
+		await this.#store?.close(this.#outbox.pendingIds().length === 0);
 	}
 
 	#onReady(): void {
