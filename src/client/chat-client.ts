@@ -4,9 +4,10 @@ import {randomUUID} from 'node:crypto';
 import type {Logger} from '../log.js';
 import {ChatLink, type ChatLinkEvent} from '../live/chat-link.js';
 import {SeenSet} from '../live/seen-set.js';
-import {BROADCAST_ID, isValidUserId, conversationIdFor} from '../protocol/index.js';
+import {BROADCAST_ID, isValidUserId, conversationIdFor, type MessagePayload} from '../protocol/index.js';
 import {isKnownUser, loadConversations, loadPresences} from '../store/history-people.js';
 import {loadLatestPage, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
+import {wasDeliveredTo} from '../store/seen-queries.js';
 import type {ChatEvent, ChatMessage, ChatPort, Identity, MessageStatusReport, Receipt} from '../core/types.js';
 import {DatabaseLink} from './database-link.js';
 import {EventHub} from './event-hub.js';
@@ -261,12 +262,8 @@ class ChatClient implements ChatPort {
 				return;
 			}
 			case 'message-arrived': {
-				const {payload} = event;
-				this.#knownUsers.add(payload.sender_id);
-				this.#hub.addMessage(messageFromPayload(payload));
-				this.#link.sendStatus(payload.sender_id, payload.message_id, 'delivered').catch((error: Error) =>
-					this.#options.logger.debug({err: error.message}, 'delivered receipt not sent'),
-				);
+				if (event.isPossibleRepeat) return void this.#reportUnlessDelivered(event.payload);
+				this.#reportArrival(event.payload);
 				return;
 			}
 			case 'status-arrived':
@@ -303,6 +300,25 @@ class ChatClient implements ChatPort {
 				this.#hub.addPresences([presenceFromPayload(event.payload)]);
 				return;
 		}
+	}
+
+	#reportArrival(payload: MessagePayload): void {
+		this.#knownUsers.add(payload.sender_id);
+		this.#hub.addMessage(messageFromPayload(payload));
+		this.#link.sendStatus(payload.sender_id, payload.message_id, 'delivered').catch((error: Error) =>
+			this.#options.logger.debug({err: error.message}, 'delivered receipt not sent'),
+		);
+	}
+
+	/**
+	 * A redelivery older than what the link remembers of its sender: my stored `delivered`
+	 * receipt says whether I reported it already. With the database unreachable it is
+	 * reported (the thread merges copies of one message id).
+	 */
+	async #reportUnlessDelivered(payload: MessagePayload): Promise<void> {
+		const seen = await this.#database.run('check a late redelivery', (db) => wasDeliveredTo(db, payload.sender_id, payload.message_id, this.me.userId));
+		if (seen === true || this.#isClosed) return;
+		this.#reportArrival(payload);
 	}
 
 	/**

@@ -19,6 +19,7 @@ import {BrokerLink, type LinkState} from './broker-link.js';
 import {Outbox, type OutboxStats} from './outbox.js';
 import type {PersistedMessage} from './outbox-file.js';
 import {openOutboxStore, type OutboxStore} from './outbox-store.js';
+import {MessageDedupe} from './message-dedupe.js';
 import {SeenSet} from './seen-set.js';
 
 /** What the link reports: connection states, my publishes acknowledged, and decoded traffic. */
@@ -26,8 +27,12 @@ export type ChatLinkEvent =
 	| {type: 'state-changed'; state: LinkState; detail: string}
 	/** The broker PUBACKed my message (first time only). */
 	| {type: 'message-pubacked'; messageId: string}
-	/** A message from someone else, to me or to `all`; each message_id at most once. */
-	| {type: 'message-arrived'; payload: MessagePayload}
+	/**
+	 * A message from someone else, to me or to `all`; each (sender, message_id) at most once,
+	 * except that one redelivered after its sender's {@link MessageDedupe} window forgot it
+	 * comes with `isPossibleRepeat` (the caller asks the store whether it was reported).
+	 */
+	| {type: 'message-arrived'; payload: MessagePayload; isPossibleRepeat?: boolean}
 	/** A delivery receipt addressed to me; each (message_id, status, user_id) at most once. */
 	| {type: 'status-arrived'; payload: StatusPayload & {status: 'received_by_server' | 'delivered' | 'read'}}
 	/** The outbox file cannot be written (`problem`, one line), or can again (`problem` undefined). */
@@ -78,7 +83,7 @@ export class ChatLink {
 	readonly #store: OutboxStore | undefined;
 	#isClosing = false;
 	#restoring: Promise<unknown> = Promise.resolve();
-	readonly #seenMessages = new SeenSet();
+	readonly #seenMessages = new MessageDedupe();
 	readonly #seenReceipts = new SeenSet();
 	#presence: {state: PresenceState; statusMessage: string} = {state: 'online', statusMessage: ''};
 
@@ -154,8 +159,6 @@ export class ChatLink {
 	#queue(payload: MessagePayload): void {
 		const bytes = encodePayload(payload);
 		this.#outbox.add(payload.message_id, topicFor(this.#options.base, payload.receiver_id, payload.sender_id), bytes);
-		// Mine too: my broadcast comes back to me on `{base}/all/{me}`.
-		this.#seenMessages.add(payload.message_id);
 	}
 
 	#persisted(): PersistedMessage[] {
@@ -310,9 +313,14 @@ export class ChatLink {
 		const isForMe = to === me || to === BROADCAST_ID;
 		switch (payload.type) {
 			case 'message':
-				if (!isForMe || payload.sender_id === me || !this.#seenMessages.add(payload.message_id)) return;
-				this.#options.onEvent({type: 'message-arrived', payload});
+			{
+				// Mine come back too (my broadcasts on `{base}/all/{me}`): never reported.
+				if (!isForMe || payload.sender_id === me) return;
+				const verdict = this.#seenMessages.check(payload.sender_id, payload.message_id, Date.parse(payload.timestamp));
+				if (verdict === 'repeat') return;
+				this.#options.onEvent({type: 'message-arrived', payload, ...(verdict === 'unknown' ? {isPossibleRepeat: true} : {})});
 				return;
+			}
 			case 'status': {
 				if (to !== me) return;
 				const key = `${payload.message_id}\u0000${payload.status}\u0000${payload.user_id}`;

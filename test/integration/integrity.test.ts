@@ -158,6 +158,38 @@ forEachTarget('integrity of ids and of the outbox', (target) => {
 		}
 	});
 
+	it('a redelivery after 1,000 newer messages of its sender is checked against the store, not reported twice', async () => {
+		const dora = await createChatClient({identity: {userId: 'dora', name: 'Dora'}, mqttUrl: target.mqttUrl, databaseUrl: target.databaseUrl, topicBase: target.topicBase, logger: silentLogger()});
+		const reported = new Map<string, number>();
+		const next = recorder(dora);
+		dora.subscribe((e) => {
+			if (e.type === 'messages-received') for (const m of e.messages) reported.set(m.messageId, (reported.get(m.messageId) ?? 0) + 1);
+		});
+		const eli = await Sender.connect(target, 'eli');
+		try {
+			await next((e) => e.type === 'connection-changed' && e.service === 'broker' && e.state === 'up');
+			const early = (n: string): Json => ({...eli.message('dora', n), timestamp: '2026-01-01T00:00:00.000Z'});
+			const late = early('late');
+			const neverSeen = early('never-seen');
+			await eli.publish('dora', late);
+			// dora's `delivered` receipt for it is stored: her durable memory of having reported it.
+			await pollUntil(async () => (await rows("SELECT 1 FROM message_status WHERE message_id = $1 AND status = 'delivered' AND user_id = 'dora'", [late.message_id])).length, (n) => n === 1);
+			const newer = Array.from({length: 1_001}, (_, n): Json => ({...eli.message('dora', n), timestamp: new Date(Date.parse('2026-01-02T00:00:00Z') + n).toISOString()}));
+			await Promise.all(newer.map((m) => eli.publish('dora', m)));
+			await pollUntil(async () => newer.filter((m) => reported.has(String(m.message_id))).length, (n) => n === newer.length);
+			// The late redelivery, then a message just as old that dora never saw (it must still show).
+			await eli.publish('dora', late);
+			await eli.publish('dora', neverSeen);
+			await pollUntil(async () => reported.get(String(neverSeen.message_id)) ?? 0, (n) => n === 1);
+			expect(reported.get(String(neverSeen.message_id))).toBe(1);
+			expect(reported.get(String(late.message_id))).toBe(1);
+			expect([...reported.values()].every((n) => n === 1)).toBe(true);
+		} finally {
+			await eli.close();
+			await dora.close();
+		}
+	});
+
 	it('an outbox that cannot be written is a standing warning until a write succeeds', async () => {
 		const blocked = join(home, 'blocked');
 		await writeFile(blocked, 'a file where the outbox folder should be');
