@@ -29,7 +29,11 @@ export interface BatchWriterOptions {
  * A transient failure (connection lost, deadlock) is thrown so the Batcher retries the whole
  * batch. A data error (SQLSTATE class 22/23, e.g. a timestamp Postgres cannot store) is
  * isolated by splitting the batch in halves until the offending item is found; that item is
- * logged and dropped (never confirmed) so it cannot block the items behind it.
+ * logged and dropped (never confirmed) so it cannot block the items behind it; a message's
+ * sender gets a `rejected` receipt with the reason, so it stops re-sending it forever.
+ * `rejection` items (messages that failed validation) are answered after COMMIT: `rejected`,
+ * or `received_by_server` again when that sender's message with that id is stored already.
+ * Ids another sender also stored (squatting; both are kept, migration 003) are logged.
  */
 export function createBatchWriter(options: BatchWriterOptions): (items: IngestItem[]) => Promise<void> {
 	const now = options.now ?? Date.now;
