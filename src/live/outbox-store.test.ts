@@ -71,4 +71,20 @@ describe('openOutboxStore', () => {
 		expect((await stat(dir)).mode & 0o777).toBe(0o700);
 		await store.close(true);
 	});
+
+	it('locks its file once a folder that was unusable at start can be written, so nobody adopts a live client', async () => {
+		await mkdir(join(home, 'outbox'), {recursive: true});
+		await writeFile(dir, 'a file where the folder should be');
+		const problems: Array<string | undefined> = [];
+		const blocked = openOutboxStore({dir, logger, onProblem: (p) => problems.push(p)});
+		expect(problems).toHaveLength(1);
+		await rm(dir);
+		expect(blocked.file.saveNow([m('b1')])).toBe(true);
+		expect(problems).toEqual([problems[0], undefined]);
+		const other = openOutboxStore({dir, logger});
+		expect((await other.adoptOrphans()).messages).toEqual([]);
+		expect(await readOutboxFile(blocked.file.path, logger)).toEqual([m('b1')]);
+		await other.close(true);
+		await blocked.close(false);
+	});
 });

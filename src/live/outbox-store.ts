@@ -57,21 +57,29 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
 	const {dir, logger} = options;
 	const staleMs = options.staleMs ?? 10_000;
 	const path = join(dir, `${process.pid}-${randomBytes(4).toString('hex')}.json`);
-	const file = new OutboxFile(path, logger, options.onProblem);
 	const lockOptions = {realpath: false, stale: staleMs, update: Math.floor(staleMs / 2)};
 	let release: (() => void) | undefined;
-	try {
-		mkdirSync(dir, {recursive: true, mode: 0o700});
-		// Locked before it exists, so a client scanning the folder never adopts a live file.
-		release = lockfile.lockSync(path, {
-			...lockOptions,
-			// A client frozen past `staleMs` may have been adopted by another: both then send the
-			// same message ids, which the ingester stores once. Nothing to stop here.
-			onCompromised: (error) => logger.warn({path, err: error.message}, 'outbox lock lost; another client may resend these messages too'),
-		});
-	} catch (error) {
-		logger.warn({path, err: (error as Error).message}, 'outbox folder not usable');
-	}
+	const lock = (): void => {
+		if (release) return;
+		try {
+			mkdirSync(dir, {recursive: true, mode: 0o700});
+			// Locked before it exists, so a client scanning the folder never adopts a live file.
+			release = lockfile.lockSync(path, {
+				...lockOptions,
+				// A client frozen past `staleMs` may have been adopted by another: both then send the
+				// same message ids, which the ingester stores once. Nothing to stop here.
+				onCompromised: (error) => logger.warn({path, err: error.message}, 'outbox lock lost; another client may resend these messages too'),
+			});
+		} catch (error) {
+			logger.warn({path, err: (error as Error).message}, 'outbox folder not usable');
+		}
+	};
+	// A folder that was unusable at start is locked as soon as a write succeeds there.
+	const file = new OutboxFile(path, logger, (problem) => {
+		if (problem === undefined) lock();
+		options.onProblem?.(problem);
+	});
+	lock();
 	file.saveNow([]);
 
 	return {
