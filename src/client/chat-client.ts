@@ -4,9 +4,10 @@ import {randomUUID} from 'node:crypto';
 import type {Logger} from '../log.js';
 import {ChatLink, type ChatLinkEvent} from '../live/chat-link.js';
 import {SeenSet} from '../live/seen-set.js';
-import {BROADCAST_ID, isValidUserId, conversationIdFor} from '../protocol/index.js';
+import {BROADCAST_ID, isValidUserId, conversationIdFor, type MessagePayload} from '../protocol/index.js';
 import {isKnownUser, loadConversations, loadPresences} from '../store/history-people.js';
 import {loadLatestPage, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
+import {wasDeliveredTo} from '../store/seen-queries.js';
 import type {ChatEvent, ChatMessage, ChatPort, Identity, MessageStatusReport, Receipt} from '../core/types.js';
 import {DatabaseLink} from './database-link.js';
 import {EventHub} from './event-hub.js';
@@ -34,10 +35,11 @@ export interface ChatClientOptions {
 	/** Last Will delay in s (MQTT 5; default 10). */
 	willDelaySeconds?: number;
 	/**
-	 * File that keeps my unconfirmed messages across runs (e.g. `$HERMES_HOME/outbox/<user>.json`):
-	 * what an earlier run could not get confirmed is sent again, same message ids, at start.
+	 * Folder that keeps my unconfirmed messages across runs (e.g. `$HERMES_HOME/outbox/<user>`,
+	 * one locked file per running client; see live/outbox-store.ts): what clients of mine that
+	 * are gone could not get confirmed is sent again, same message ids, at start.
 	 */
-	outboxFile?: string;
+	outboxDir?: string;
 }
 
 /**
@@ -53,9 +55,13 @@ export interface ChatClientOptions {
  *   so the thread stops waiting and may ask again.
  * - `isKnownUser` answers true when the database cannot be asked (benefit of the doubt).
  * - my presence is republished on every connect in the state last set (default `online`).
- * - with `outboxFile`, messages an earlier run left unconfirmed are queued again at start
+ * - with `outboxDir`, messages an earlier run left unconfirmed are queued again at start
  *   (`message-sent`, status `pending`, plus an info notice); a new listener is told every
- *   message still waiting for its ✓.
+ *   message still waiting for its ✓, and a standing outbox write problem.
+ * - `sendMessage` writes the outbox file (fsync) before `message-sent`; when the file cannot
+ *   be written, `outbox-problem-changed` carries a one-line warning until a write succeeds.
+ * - a message the server refuses for good (`rejected` receipt) is re-emitted as `message-sent`
+ *   with status `rejected` and its reason, plus an error notice.
  * - when the broker or the database comes back after being `down`, the conversation list is
  *   reloaded by itself (`conversations-loaded`); reloading the open thread is the caller's call.
  * @throws Error when `identity.userId` is not a valid user id (a programming error: the CLI validates it).
@@ -82,6 +88,8 @@ class ChatClient implements ChatPort {
 	readonly #presenceSeenLive = new Set<string>();
 	readonly #readSent = new SeenSet();
 	#isBrokerDownNoticed = false;
+	/** The outbox file's current write problem (one line), for listeners that come later. */
+	#outboxProblem: string | undefined;
 	#isClosed = false;
 	readonly #wasDown = {broker: false, database: false};
 
@@ -99,7 +107,7 @@ class ChatClient implements ChatPort {
 			maxResendAfterMs: options.maxResendAfterMs,
 			reconnectPeriodMs: options.reconnectPeriodMs,
 			willDelaySeconds: options.willDelaySeconds,
-			...(options.outboxFile ? {outboxFile: options.outboxFile} : {}),
+			...(options.outboxDir ? {outboxDir: options.outboxDir} : {}),
 			onEvent: (event) => this.#onLinkEvent(event),
 		});
 		this.#database = new DatabaseLink({
@@ -125,6 +133,7 @@ class ChatClient implements ChatPort {
 		const unsubscribe = this.#hub.subscribe(listener);
 		// Messages still waiting for their ✓ (e.g. restored from the outbox file before this listener came).
 		for (const message of this.#unconfirmed.values()) listener({type: 'message-sent', message});
+		if (this.#outboxProblem) listener({type: 'outbox-problem-changed', problem: this.#outboxProblem});
 		return unsubscribe;
 	}
 
@@ -253,18 +262,26 @@ class ChatClient implements ChatPort {
 				return;
 			}
 			case 'message-arrived': {
-				const {payload} = event;
-				this.#knownUsers.add(payload.sender_id);
-				this.#hub.addMessage(messageFromPayload(payload));
-				this.#link.sendStatus(payload.sender_id, payload.message_id, 'delivered').catch((error: Error) =>
-					this.#options.logger.debug({err: error.message}, 'delivered receipt not sent'),
-				);
+				if (event.isPossibleRepeat) return void this.#reportUnlessDelivered(event.payload);
+				this.#reportArrival(event.payload);
 				return;
 			}
 			case 'status-arrived':
 				if (event.payload.status === 'received_by_server') this.#unconfirmed.delete(event.payload.message_id);
 				this.#hub.addReceipt(receiptFromPayload(event.payload));
 				return;
+			case 'outbox-problem-changed':
+				this.#outboxProblem = event.problem;
+				this.#hub.emit(event);
+				return;
+			case 'message-rejected': {
+				const message = this.#unconfirmed.get(event.messageId);
+				this.#unconfirmed.delete(event.messageId);
+				if (message) this.#hub.emit({type: 'message-sent', message: {...message, status: 'rejected', rejectedReason: event.reason}});
+				const to = message ? ` to ${message.receiverId}` : '';
+				this.#notice('error', `✗ message${to} refused by the server: ${event.reason} — it was not sent; edit it and send again`);
+				return;
+			}
 			case 'typing-arrived': {
 				const {payload} = event;
 				this.#hub.emit({
@@ -283,6 +300,25 @@ class ChatClient implements ChatPort {
 				this.#hub.addPresences([presenceFromPayload(event.payload)]);
 				return;
 		}
+	}
+
+	#reportArrival(payload: MessagePayload): void {
+		this.#knownUsers.add(payload.sender_id);
+		this.#hub.addMessage(messageFromPayload(payload));
+		this.#link.sendStatus(payload.sender_id, payload.message_id, 'delivered').catch((error: Error) =>
+			this.#options.logger.debug({err: error.message}, 'delivered receipt not sent'),
+		);
+	}
+
+	/**
+	 * A redelivery older than what the link remembers of its sender: my stored `delivered`
+	 * receipt says whether I reported it already. With the database unreachable it is
+	 * reported (the thread merges copies of one message id).
+	 */
+	async #reportUnlessDelivered(payload: MessagePayload): Promise<void> {
+		const seen = await this.#database.run('check a late redelivery', (db) => wasDeliveredTo(db, payload.sender_id, payload.message_id, this.me.userId));
+		if (seen === true || this.#isClosed) return;
+		this.#reportArrival(payload);
 	}
 
 	/**

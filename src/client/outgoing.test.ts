@@ -29,6 +29,13 @@ describe('outgoing checks', () => {
 		expect(refuseMessage(payload('no such', 'hi'))).toMatch(/is not a user id/);
 	});
 
+	it('refuses text the server cannot store, as the schema does (NUL, lone surrogates)', () => {
+		expect(refuseMessage(payload('bob', 'a\u0000b'))).toBe('message not sent: it contains a NUL character (U+0000), which PostgreSQL cannot store — remove that character');
+		expect(refuseMessage(payload('bob', 'half an emoji \ud83d'))).toMatch(/^message not sent: it contains a lone UTF-16 surrogate/);
+		expect(refuseMessage(messagePayloadFor({...me, name: 'A\u0000'}, 'bob', 'hi', 'm-1', at))).toMatch(/NUL/);
+		expect(refuseStatusMessage('lunch\u0000')).toMatch(/^status message not set: it contains a NUL/);
+	});
+
 	it('limits presence status messages to 200 characters', () => {
 		expect(refuseStatusMessage('x'.repeat(200))).toBeUndefined();
 		expect(refuseStatusMessage('x'.repeat(201))).toBe('status message is 201 characters; the limit is 200 — shorten it');

@@ -6,6 +6,7 @@ import {
 	MAX_PAYLOAD_BYTES,
 	MAX_STATUS_MESSAGE_LENGTH,
 	encodePayload,
+	unstorableTextReason,
 	isValidUserId,
 	type MessagePayload,
 } from '../protocol/index.js';
@@ -33,7 +34,7 @@ export function messagePayloadFor(me: Identity, to: string, content: string, mes
 
 /**
  * Why `payload` cannot be sent (one line with what to do), or undefined when it can:
- * a bad recipient, blank content, more than MAX_CONTENT_LENGTH characters, or an encoded
+ * a bad recipient, blank content, text PostgreSQL cannot store (NUL, a lone surrogate), more than MAX_CONTENT_LENGTH characters, or an encoded
  * size over MAX_PAYLOAD_BYTES (possible with many characters JSON escapes as `\uXXXX`).
  */
 export function refuseMessage(payload: MessagePayload): string | undefined {
@@ -41,6 +42,9 @@ export function refuseMessage(payload: MessagePayload): string | undefined {
 	if (badRecipient) return badRecipient;
 	const {content} = payload;
 	if (content.trim() === '') return 'nothing to send — type a message first';
+	// The same check as the schema (protocol unstorableTextReason): refused here, not after sending.
+	const unstorable = unstorableTextReason(content) ?? unstorableTextReason(payload.sender_name);
+	if (unstorable) return `message not sent: it ${unstorable} — remove that character`;
 	if (content.length > MAX_CONTENT_LENGTH) {
 		return `message is ${content.length} characters; the limit is ${MAX_CONTENT_LENGTH} — split it`;
 	}
@@ -54,6 +58,8 @@ export function refuseMessage(payload: MessagePayload): string | undefined {
 
 /** Why a presence status message is refused, or undefined. */
 export function refuseStatusMessage(statusMessage: string): string | undefined {
+	const unstorable = unstorableTextReason(statusMessage);
+	if (unstorable) return `status message not set: it ${unstorable} — remove that character`;
 	if (statusMessage.length <= MAX_STATUS_MESSAGE_LENGTH) return undefined;
 	return `status message is ${statusMessage.length} characters; the limit is ${MAX_STATUS_MESSAGE_LENGTH} — shorten it`;
 }

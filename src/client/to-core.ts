@@ -20,8 +20,8 @@ export function messageFromPayload(payload: MessagePayload): ChatMessage {
 	};
 }
 
-/** A receipt (`at` = the payload timestamp, in ms). */
-export function receiptFromPayload(payload: StatusPayload): Receipt {
+/** A receipt (`at` = the payload timestamp, in ms); a `rejected` one is not a receipt (see ChatMessage.rejectedReason). */
+export function receiptFromPayload(payload: StatusPayload & {status: Receipt['status']}): Receipt {
 	return {messageId: payload.message_id, status: payload.status, userId: payload.user_id, at: Date.parse(payload.timestamp)};
 }
 

@@ -19,7 +19,7 @@ export function formatTimestamp(at: number): string {
 	return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-/** The tick glyph of a message status: clock while pending, ✓ stored, ✓✓ delivered/read. */
+/** The tick glyph of a message status: clock while pending, ✓ stored, ✓✓ delivered/read, ✗ rejected. */
 export function statusGlyph(status: LocalStatus): string {
 	switch (status) {
 		case 'pending':
@@ -31,6 +31,8 @@ export function statusGlyph(status: LocalStatus): string {
 		case 'delivered':
 		case 'read':
 			return '✓✓';
+		case 'rejected':
+			return '✗';
 	}
 }
 
@@ -47,6 +49,8 @@ export function statusWords(status: LocalStatus): string {
 			return 'delivered';
 		case 'read':
 			return 'read';
+		case 'rejected':
+			return 'refused by the server, not sent';
 	}
 }
 

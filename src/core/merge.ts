@@ -1,10 +1,14 @@
 // Message merging rules: dedupe by messageId, order by time, statuses never go backwards.
 // Pure: imports protocol/ and core/ only.
-import {statusRank} from '../protocol/index.js';
+import {STATUS_FLOW, statusRank} from '../protocol/index.js';
 import type {ChatMessage, LocalStatus} from './types.js';
 
-/** Rank of a local status: pending (-1) < sent < received_by_server < delivered < read. */
+/**
+ * Rank of a local status: pending (-1) < sent < received_by_server < delivered < read;
+ * `rejected` is final (the server never stores the message, so nothing can follow it).
+ */
 export function localRank(status: LocalStatus): number {
+	if (status === 'rejected') return STATUS_FLOW.length;
 	return status === 'pending' ? -1 : statusRank(status);
 }
 

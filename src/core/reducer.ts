@@ -31,6 +31,10 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 					: state.notice;
 			return {...state, [key]: action.state, notice};
 		}
+		case 'outbox-problem-changed': {
+			const {outboxProblem: _resolved, ...rest} = state;
+			return action.problem ? {...state, outboxProblem: action.problem} : rest;
+		}
 		case 'messages-received':
 			return reduceLiveMessages(state, action.messages);
 		case 'message-sent':

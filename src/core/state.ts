@@ -86,6 +86,8 @@ export interface ChatState {
 	overlay?: Overlay;
 	/** The last notice or error, shown in the status bar. */
 	notice?: {level: 'info' | 'error'; text: string};
+	/** A standing warning: the outbox file cannot be written (shown until a write succeeds). */
+	outboxProblem?: string;
 	notify: NotifyPrefs;
 	/** Terminal size in cells; page sizes and wrapping depend on it. */
 	viewport: {columns: number; rows: number};

@@ -10,8 +10,11 @@ export interface Identity {
 	name: string;
 }
 
-/** Local delivery state of one of my messages: `pending` until the broker PUBACKs it. */
-export type LocalStatus = 'pending' | DeliveryStatus;
+/**
+ * Local delivery state of one of my messages: `pending` until the broker PUBACKs it;
+ * `rejected` (final) when the server said it will never store it (`rejectedReason` says why).
+ */
+export type LocalStatus = 'pending' | DeliveryStatus | 'rejected';
 
 /** One chat message as the client knows it. */
 export interface ChatMessage {
@@ -30,6 +33,8 @@ export interface ChatMessage {
 	createdAt: number;
 	/** For my own messages: the furthest state reached (never goes backwards). */
 	status: LocalStatus;
+	/** With status `rejected`: the server's one-line reason (untrusted text: sanitize it). */
+	rejectedReason?: string;
 }
 
 /** One stored status transition (a `message_status` row, or a live receipt). */
@@ -98,6 +103,8 @@ export type ChatEvent =
 	| {type: 'presence-changed'; presences: Presence[]}
 	| {type: 'conversations-loaded'; conversations: ConversationSummary[]}
 	| {type: 'notice'; level: 'info' | 'error'; text: string}
+	/** The outbox file cannot be written (`problem`: one line for the status bar), or can again (no `problem`). */
+	| {type: 'outbox-problem-changed'; problem?: string}
 	| {type: 'clock-ticked'; now: number};
 
 /** Status of one message of mine, for `/status`. */

@@ -3,7 +3,8 @@
 import {randomUUID} from 'node:crypto';
 import {connectBroker, type BrokerConnection} from '../live/connect.js';
 import type {Logger} from '../log.js';
-import {SERVER_ID, conversationIdFor, decodePayload, encodePayload, ingestSubscription, topicFor} from '../protocol/index.js';
+import {SERVER_ID, conversationIdFor, decodePayload, encodePayload, ingestSubscription, rejectionTarget, topicFor} from '../protocol/index.js';
+import {oneLineReason} from './confirmer.js';
 import type {IngestItem, IngestStats} from './types.js';
 import type {PublishQos1} from './confirmer.js';
 
@@ -149,7 +150,9 @@ function toItem(base: string, topic: string, bytes: Buffer, logger: Logger, stat
 	if (!decoded.ok) {
 		stats.invalid++;
 		logger.warn({topic, reason: decoded.error}, 'dropped invalid publish');
-		return undefined;
+		// A message its sender would otherwise re-send forever: tell the sender why (rejected receipt).
+		const target = rejectionTarget(base, topic, bytes);
+		return target && {kind: 'rejection', row: {...target, reason: oneLineReason(decoded.error)}};
 	}
 	const {payload, from} = decoded;
 	if (from === SERVER_ID || payload.type === 'typing') {
@@ -173,11 +176,11 @@ function toItem(base: string, topic: string, bytes: Buffer, logger: Logger, stat
 				},
 			};
 		case 'status':
-			if (payload.status === 'received_by_server') return undefined; // only ever from server
+			if (payload.status === 'received_by_server' || payload.status === 'rejected') return undefined; // only ever from server
 			return {
 				kind: 'receipt',
 				firstSeenAt: Date.now(),
-				row: {messageId: payload.message_id, status: payload.status, userId: payload.user_id, at: payload.timestamp},
+				row: {messageId: payload.message_id, senderId: decoded.to, status: payload.status, userId: payload.user_id, at: payload.timestamp},
 			};
 		case 'presence':
 			return {

@@ -2,7 +2,7 @@
 // Pure types; imports store/ and log types only.
 import type {Logger} from '../log.js';
 import type {SessionTimeouts} from '../store/db.js';
-import type {MessageRow, PresenceRow, ReceiptRow} from '../store/ingest-queries.js';
+import type {MessageRow, PresenceRow, ReceiptRow, RejectionRow} from '../store/ingest-queries.js';
 
 /** Options for startIngester. */
 export interface IngestOptions {
@@ -84,8 +84,12 @@ export interface IngestStats {
 	presences: number;
 	/** Items shed because `maxPending` items were already waiting (senders re-send them). */
 	shed: number;
-	/** Items dropped because Postgres rejected their data (logged). */
+	/** Items dropped because Postgres rejected their data (logged; a message's sender gets `rejected`). */
 	poisoned: number;
+	/** `rejected` receipts published (invalid or unstorable messages, see docs/protocol.md). */
+	rejectionsPublished: number;
+	/** Stored messages whose id another sender had stored too (squatting attempts; logged). */
+	idClashes: number;
 	/** Committed batch transactions. */
 	batches: number;
 	/** Failed batch attempts (each retried with backoff). */
@@ -129,13 +133,16 @@ export type IngestItem =
 	 * message is retried until `statusRetryMs` after this); `isFinal`: no more retries.
 	 */
 	| {kind: 'receipt'; row: ReceiptRow; firstSeenAt: number; isFinal?: boolean}
-	| {kind: 'presence'; row: PresenceRow};
+	| {kind: 'presence'; row: PresenceRow}
+	/** A message the server will never store: its sender gets a `rejected` receipt after the batch commits. */
+	| {kind: 'rejection'; row: RejectionRow};
 
 /** A fresh, zeroed {@link IngestStats}. */
 export function emptyStats(): IngestStats {
 	return {
 		received: 0, invalid: 0, ignored: 0, messages: 0, inserted: 0, duplicates: 0,
 		receiptsStored: 0, receiptsRetried: 0, receiptsDropped: 0, presences: 0, shed: 0, poisoned: 0,
+		rejectionsPublished: 0, idClashes: 0,
 		batches: 0, writeFailures: 0, confirmationsPublished: 0, pending: 0,
 	};
 }

@@ -2,7 +2,7 @@
 // Imports store/ (writes), protocol/ and ingest/ parts; never pg or mqtt directly.
 import type {Logger} from '../log.js';
 import type {Db} from '../store/db.js';
-import {writeIngestBatch, type IngestBatch, type MessageRow} from '../store/ingest-queries.js';
+import {writeIngestBatch, type IngestBatch, type MessageRow, type RejectionRow} from '../store/ingest-queries.js';
 import type {Confirmer} from './confirmer.js';
 import type {IngestItem, IngestStats} from './types.js';
 
@@ -29,7 +29,11 @@ export interface BatchWriterOptions {
  * A transient failure (connection lost, deadlock) is thrown so the Batcher retries the whole
  * batch. A data error (SQLSTATE class 22/23, e.g. a timestamp Postgres cannot store) is
  * isolated by splitting the batch in halves until the offending item is found; that item is
- * logged and dropped (never confirmed) so it cannot block the items behind it.
+ * logged and dropped (never confirmed) so it cannot block the items behind it; a message's
+ * sender gets a `rejected` receipt with the reason, so it stops re-sending it forever.
+ * `rejection` items (messages that failed validation) are answered after COMMIT: `rejected`,
+ * or `received_by_server` again when that sender's message with that id is stored already.
+ * Ids another sender also stored (squatting; both are kept, migration 003) are logged.
  */
 export function createBatchWriter(options: BatchWriterOptions): (items: IngestItem[]) => Promise<void> {
 	const now = options.now ?? Date.now;
@@ -42,7 +46,13 @@ export function createBatchWriter(options: BatchWriterOptions): (items: IngestIt
 		stats.inserted += result.inserted;
 		stats.duplicates += batch.messages.length - result.inserted;
 		stats.presences += batch.presences.length;
-		options.confirmer.confirm(batch.messages);
+		options.confirmer.confirm([...batch.messages, ...result.rejections.stored]);
+		options.confirmer.reject(result.rejections.refused);
+		for (const clash of result.idClashes) {
+			stats.idClashes++;
+			// Both are stored (ids are unique per sender, migration 003); neither stands in for the other.
+			logger.warn(clash, 'message id also used by another sender; stored as a separate message');
+		}
 		const receipts = items.filter((item) => item.kind === 'receipt');
 		result.receiptOutcomes.forEach((outcome, i) => {
 			const item = receipts[i];
@@ -67,14 +77,23 @@ export function createBatchWriter(options: BatchWriterOptions): (items: IngestIt
 		} catch (error) {
 			if (!isDataError(error)) throw error;
 			if (items.length === 1) {
+				const item = items[0]!;
 				stats.poisoned++;
-				logger.warn({item: describe(items[0]!), err: (error as Error).message}, 'dropped an item Postgres rejects');
+				logger.warn({item: describe(item), err: (error as Error).message}, 'dropped an item Postgres rejects');
+				// Its sender would re-send it forever: say it will never be stored. (Before the
+				// transaction it is checked not to be stored already, as every rejection is.)
+				if (item.kind === 'message') await rejectUnstorable(item.row, error as Error);
 				return;
 			}
 			const half = Math.ceil(items.length / 2);
 			await isolate(items.slice(0, half));
 			await isolate(items.slice(half));
 		}
+	}
+
+	async function rejectUnstorable(row: MessageRow, error: Error): Promise<void> {
+		const rejection = {messageId: row.messageId, senderId: row.senderId, reason: `the server cannot store it: ${error.message}`};
+		await commit([{kind: 'rejection', row: rejection}]);
 	}
 
 	return async (items) => {
@@ -91,12 +110,14 @@ function toBatch(items: readonly IngestItem[]): IngestBatch {
 	const messages: MessageRow[] = [];
 	const receipts: IngestBatch['receipts'][number][] = [];
 	const presences: IngestBatch['presences'][number][] = [];
+	const rejections: RejectionRow[] = [];
 	for (const item of items) {
 		if (item.kind === 'message') messages.push(item.row);
 		else if (item.kind === 'receipt') receipts.push(item.row);
+		else if (item.kind === 'rejection') rejections.push(item.row);
 		else presences.push(item.row);
 	}
-	return {messages, receipts, presences};
+	return {messages, receipts, presences, rejections};
 }
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation). */
@@ -108,5 +129,6 @@ function isDataError(error: unknown): boolean {
 function describe(item: IngestItem): Record<string, string> {
 	if (item.kind === 'message') return {kind: item.kind, messageId: item.row.messageId, senderId: item.row.senderId};
 	if (item.kind === 'receipt') return {kind: item.kind, messageId: item.row.messageId, userId: item.row.userId};
+	if (item.kind === 'rejection') return {kind: item.kind, messageId: item.row.messageId, senderId: item.row.senderId};
 	return {kind: item.kind, userId: item.row.userId};
 }

@@ -17,7 +17,9 @@ import {
 } from '../protocol/index.js';
 import {BrokerLink, type LinkState} from './broker-link.js';
 import {Outbox, type OutboxStats} from './outbox.js';
-import {OutboxFile, readOutboxFile} from './outbox-file.js';
+import type {PersistedMessage} from './outbox-file.js';
+import {openOutboxStore, type OutboxStore} from './outbox-store.js';
+import {MessageDedupe} from './message-dedupe.js';
 import {SeenSet} from './seen-set.js';
 
 /** What the link reports: connection states, my publishes acknowledged, and decoded traffic. */
@@ -25,10 +27,18 @@ export type ChatLinkEvent =
 	| {type: 'state-changed'; state: LinkState; detail: string}
 	/** The broker PUBACKed my message (first time only). */
 	| {type: 'message-pubacked'; messageId: string}
-	/** A message from someone else, to me or to `all`; each message_id at most once. */
-	| {type: 'message-arrived'; payload: MessagePayload}
-	/** A receipt addressed to me; each (message_id, status, user_id) at most once. */
-	| {type: 'status-arrived'; payload: StatusPayload}
+	/**
+	 * A message from someone else, to me or to `all`; each (sender, message_id) at most once,
+	 * except that one redelivered after its sender's {@link MessageDedupe} window forgot it
+	 * comes with `isPossibleRepeat` (the caller asks the store whether it was reported).
+	 */
+	| {type: 'message-arrived'; payload: MessagePayload; isPossibleRepeat?: boolean}
+	/** A delivery receipt addressed to me; each (message_id, status, user_id) at most once. */
+	| {type: 'status-arrived'; payload: StatusPayload & {status: 'received_by_server' | 'delivered' | 'read'}}
+	/** The outbox file cannot be written (`problem`, one line), or can again (`problem` undefined). */
+	| {type: 'outbox-problem-changed'; problem?: string}
+	/** The server will never store my message (it left the outbox); `reason` is one untrusted line. */
+	| {type: 'message-rejected'; messageId: string; reason: string}
 	| {type: 'typing-arrived'; payload: TypingPayload}
 	| {type: 'presence-arrived'; payload: PresencePayload};
 
@@ -52,11 +62,13 @@ export interface ChatLinkOptions {
 	/** Delay between reconnect attempts in ms (default 1000). */
 	reconnectPeriodMs?: number;
 	/**
-	 * File that keeps unconfirmed messages across runs (JSON; see {@link OutboxFile}); without
-	 * it the outbox lives in memory only. One file per user: two clients of one user on one
-	 * machine would overwrite each other's list.
+	 * Folder that keeps unconfirmed messages across runs, e.g. `$HERMES_HOME/outbox/<user>`:
+	 * one locked file per running client (see {@link openOutboxStore}), so two clients of one
+	 * user never overwrite each other's list; files of clients that are gone are adopted at
+	 * start, and so is `<outboxDir>.json` (the single file of earlier versions). Without it
+	 * the outbox lives in memory only.
 	 */
-	outboxFile?: string;
+	outboxDir?: string;
 }
 
 /**
@@ -68,8 +80,10 @@ export class ChatLink {
 	readonly #options: ChatLinkOptions;
 	readonly #link: BrokerLink;
 	readonly #outbox: Outbox;
-	readonly #file: OutboxFile | undefined;
-	readonly #seenMessages = new SeenSet();
+	readonly #store: OutboxStore | undefined;
+	#isClosing = false;
+	#restoring: Promise<unknown> = Promise.resolve();
+	readonly #seenMessages = new MessageDedupe();
 	readonly #seenReceipts = new SeenSet();
 	#presence: {state: PresenceState; statusMessage: string} = {state: 'online', statusMessage: ''};
 
@@ -100,10 +114,18 @@ export class ChatLink {
 			onReady: () => this.#onReady(),
 			onPublish: (topic, payload) => this.#onPublish(topic, payload),
 		});
-		const file = options.outboxFile ? new OutboxFile(options.outboxFile, options.logger) : undefined;
-		this.#file = file;
+		const store = options.outboxDir
+			? openOutboxStore({
+					dir: options.outboxDir,
+					legacyFile: `${options.outboxDir}.json`,
+					logger: options.logger,
+					onProblem: (problem) => options.onEvent({type: 'outbox-problem-changed', ...(problem ? {problem} : {})}),
+				})
+			: undefined;
+		this.#store = store;
 		this.#outbox = new Outbox({
-			onChange: file && (() => file.save(this.#outbox.pending().map(({messageId, topic, bytes}) => ({messageId, topic, payload: bytes.toString('utf8')})))),
+			// Removals (✓, rejected) are written on the next turn; additions at once (sendMessage).
+			onChange: store && (() => store.file.save(this.#persisted())),
 			publish: (topic, bytes) => this.#link.publish(topic, bytes, {qos: 1}),
 			resendAfterMs: options.resendAfterMs,
 			maxResendAfterMs: options.maxResendAfterMs,
@@ -124,35 +146,60 @@ export class ChatLink {
 	}
 
 	/**
-	 * Queue my message in the outbox and publish it (QoS 1) to `{base}/{receiver}/{me}`.
+	 * Queue my message in the outbox, write the outbox file durably (fsync) and publish it
+	 * (QoS 1) to `{base}/{receiver}/{me}`. When it returns, the message is on disk unless an
+	 * `outbox-problem-changed` event said the file cannot be written.
 	 * @throws Error when the payload is invalid or too large (check before calling).
 	 */
 	sendMessage(payload: MessagePayload): void {
+		this.#queue(payload);
+		this.#store?.file.flush();
+	}
+
+	#queue(payload: MessagePayload): void {
 		const bytes = encodePayload(payload);
 		this.#outbox.add(payload.message_id, topicFor(this.#options.base, payload.receiver_id, payload.sender_id), bytes);
-		// Mine too: my broadcast comes back to me on `{base}/all/{me}`.
-		this.#seenMessages.add(payload.message_id);
+	}
+
+	#persisted(): PersistedMessage[] {
+		return this.#outbox.pending().map(({messageId, topic, bytes}) => ({messageId, topic, payload: bytes.toString('utf8')}));
 	}
 
 	/**
-	 * Queue again the messages an earlier run left unconfirmed in {@link ChatLinkOptions.outboxFile}
-	 * (same message ids, so the ingester stores each once). Entries that are not my valid
-	 * messages are logged and dropped. Never throws.
+	 * Queue again the messages that clients of mine which are gone left unconfirmed in
+	 * {@link ChatLinkOptions.outboxDir} (same message ids, so the ingester stores each once);
+	 * their files are deleted once the messages are in this client's file. Entries that are
+	 * not my valid messages (e.g. text the protocol now refuses) are logged and dropped.
+	 * Never throws.
 	 * @returns the payloads queued, oldest first.
 	 */
-	async restorePending(): Promise<MessagePayload[]> {
-		const {outboxFile, logger, userId} = this.#options;
-		if (!outboxFile) return [];
+	restorePending(): Promise<MessagePayload[]> {
+		const restoring = this.#restore();
+		this.#restoring = restoring.catch(() => undefined);
+		return restoring;
+	}
+
+	async #restore(): Promise<MessagePayload[]> {
+		const {logger, userId} = this.#options;
+		if (!this.#store || this.#isClosing) return [];
+		const adoption = await this.#store.adoptOrphans();
+		// Closed meanwhile: leave the files for the next client (our own file is final already).
+		if (this.#isClosing) {
+			await adoption.settle(false);
+			return [];
+		}
 		const restored: MessagePayload[] = [];
-		for (const entry of await readOutboxFile(outboxFile, logger)) {
+		for (const entry of adoption.messages) {
 			const decoded = decodePayload(this.#options.base, entry.topic, Buffer.from(entry.payload, 'utf8'));
 			if (!decoded.ok || decoded.payload.type !== 'message' || decoded.payload.sender_id !== userId) {
 				logger.warn({messageId: entry.messageId, err: decoded.ok ? 'not my message' : decoded.error}, 'outbox entry dropped');
 				continue;
 			}
-			this.sendMessage(decoded.payload);
+			if (this.#outbox.attemptsOf(entry.messageId) !== undefined) continue;
+			this.#queue(decoded.payload);
 			restored.push(decoded.payload);
 		}
+		await adoption.settle(this.#store.file.saveNow(this.#persisted()));
 		return restored;
 	}
 
@@ -211,6 +258,9 @@ export class ChatLink {
 	 * Messages still in the outbox are not sent after this.
 	 */
 	async close(timeoutMs = 2_000): Promise<void> {
+		this.#isClosing = true;
+		// An adoption in progress finishes first, so it never writes into a closed store.
+		await this.#restoring;
 		this.#outbox.close();
 		if (this.#link.isConnected) {
 			this.#presence = {state: 'offline', statusMessage: ''};
@@ -218,7 +268,7 @@ export class ChatLink {
 			await Promise.race([published, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
 		}
 		await this.#link.close(timeoutMs);
-		await this.#file?.flush();
+		await this.#store?.close(this.#outbox.pendingIds().length === 0);
 	}
 
 	#onReady(): void {
@@ -263,16 +313,30 @@ export class ChatLink {
 		const isForMe = to === me || to === BROADCAST_ID;
 		switch (payload.type) {
 			case 'message':
-				if (!isForMe || payload.sender_id === me || !this.#seenMessages.add(payload.message_id)) return;
-				this.#options.onEvent({type: 'message-arrived', payload});
+			{
+				// Mine come back too (my broadcasts on `{base}/all/{me}`): never reported.
+				if (!isForMe || payload.sender_id === me) return;
+				const verdict = this.#seenMessages.check(payload.sender_id, payload.message_id, Date.parse(payload.timestamp));
+				if (verdict === 'repeat') return;
+				this.#options.onEvent({type: 'message-arrived', payload, ...(verdict === 'unknown' ? {isPossibleRepeat: true} : {})});
 				return;
+			}
 			case 'status': {
 				if (to !== me) return;
+				const key = `${payload.message_id}\u0000${payload.status}\u0000${payload.user_id}`;
+				if (payload.status === 'rejected') {
+					// Only about my messages, and only from the server (decodePayload checked the route).
+					if (payload.user_id !== me) return;
+					this.#outbox.reject(payload.message_id);
+					if (this.#seenReceipts.add(key)) {
+						this.#options.onEvent({type: 'message-rejected', messageId: payload.message_id, reason: payload.reason ?? 'refused by the server'});
+					}
+					return;
+				}
 				if (payload.status === 'received_by_server' && payload.user_id === me) {
 					this.#outbox.confirm(payload.message_id);
 				}
-				const key = `${payload.message_id}\u0000${payload.status}\u0000${payload.user_id}`;
-				if (this.#seenReceipts.add(key)) this.#options.onEvent({type: 'status-arrived', payload});
+				if (this.#seenReceipts.add(key)) this.#options.onEvent({type: 'status-arrived', payload: {...payload, status: payload.status}});
 				return;
 			}
 			case 'typing':

@@ -1,6 +1,7 @@
-// Keeps the outbox's unconfirmed messages in a file, so they survive the process that sent them.
-// May import node:fs/path and log only.
-import {mkdir, readFile, rename, writeFile} from 'node:fs/promises';
+// Keeps the outbox's unconfirmed messages in a file, durably, so they survive the process that
+// sent them and a crash of the machine. May import node:fs/path and log only.
+import {closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync} from 'node:fs';
+import {readFile} from 'node:fs/promises';
 import {dirname} from 'node:path';
 import type {Logger} from '../log.js';
 
@@ -37,48 +38,105 @@ export async function readOutboxFile(path: string, logger: Logger): Promise<Pers
 }
 
 /**
- * Writes the current list of unconfirmed messages to `path` (JSON, via a temporary file and
- * rename, so a crash leaves the old or the new list, never half of one). Saves made while a
- * write runs are coalesced into one more write of the latest list.
+ * Replace `path` with `messages` (JSON) durably: write a temporary file, fsync it, rename it
+ * over `path`, fsync the folder (0700, created when missing). A crash leaves the old or the
+ * new list, never half of one, and once this returns the new list survives a power loss.
+ * @throws the file system's error (ENOSPC, EACCES, EROFS, ENOTDIR…).
+ */
+export function writeOutboxFileSync(path: string, messages: readonly PersistedMessage[]): void {
+	const folder = dirname(path);
+	mkdirSync(folder, {recursive: true, mode: 0o700});
+	const temporary = `${path}.${process.pid}.tmp`;
+	const fd = openSync(temporary, 'w', 0o600);
+	try {
+		writeSync(fd, JSON.stringify(messages));
+		fsyncSync(fd);
+	} finally {
+		closeSync(fd);
+	}
+	renameSync(temporary, path);
+	const folderFd = openSync(folder, 'r');
+	try {
+		fsyncSync(folderFd);
+	} finally {
+		closeSync(folderFd);
+	}
+}
+
+/**
+ * One outbox file, written synchronously: {@link OutboxFile.saveNow} before a new message is
+ * shown as queued (so "◷" means "on disk"), {@link OutboxFile.save} for removals (a burst of
+ * ✓ becomes one write on the next turn of the event loop; a stale entry only means one more
+ * resend of an id the ingester stores once). Synchronous, so two writes never race.
+ * A failed write is reported once through `onProblem(text)`, and `onProblem(undefined)`
+ * follows the next write that succeeds.
  */
 export class OutboxFile {
 	readonly #path: string;
 	readonly #logger: Logger;
-	#latest: PersistedMessage[] | undefined;
-	#writing: Promise<void> | undefined;
+	readonly #onProblem: (problem: string | undefined) => void;
+	#latest: readonly PersistedMessage[] | undefined;
+	#timer: ReturnType<typeof setTimeout> | undefined;
+	#problem: string | undefined;
 
-	constructor(path: string, logger: Logger) {
+	constructor(path: string, logger: Logger, onProblem: (problem: string | undefined) => void = () => undefined) {
 		this.#path = path;
 		this.#logger = logger;
+		this.#onProblem = onProblem;
 	}
 
-	/** Schedule writing `messages` (the whole current list); returns at once, never throws. */
-	save(messages: PersistedMessage[]): void {
-		this.#latest = messages;
-		this.#writing ??= this.#drain();
+	/** The file's path. */
+	get path(): string {
+		return this.#path;
 	}
 
-	/** Resolves once everything saved so far is on disk. */
-	async flush(): Promise<void> {
-		while (this.#writing) await this.#writing;
+	/** The current write problem (one line), or undefined when the last write succeeded. */
+	get problem(): string | undefined {
+		return this.#problem;
 	}
 
-	async #drain(): Promise<void> {
+	/**
+	 * Write `messages` (the whole current list) now and durably. Never throws.
+	 * @returns whether it is on disk.
+	 */
+	saveNow(messages: readonly PersistedMessage[]): boolean {
+		this.#cancel();
 		try {
-			while (this.#latest) {
-				const messages = this.#latest;
-				this.#latest = undefined;
-				const temporary = `${this.#path}.${process.pid}.tmp`;
-				try {
-					await mkdir(dirname(this.#path), {recursive: true});
-					await writeFile(temporary, JSON.stringify(messages));
-					await rename(temporary, this.#path);
-				} catch (error) {
-					this.#logger.warn({path: this.#path, err: (error as Error).message}, 'outbox file not written');
-				}
+			writeOutboxFileSync(this.#path, messages);
+		} catch (error) {
+			const {code, message} = error as NodeJS.ErrnoException;
+			const problem = `outbox not saved (${code ?? message}) — unsent messages are lost if this client stops; free disk space or fix ${dirname(this.#path)}`;
+			if (problem !== this.#problem) {
+				this.#logger.warn({path: this.#path, err: message}, 'outbox file not written');
+				this.#problem = problem;
+				this.#onProblem(problem);
 			}
-		} finally {
-			this.#writing = undefined;
+			return false;
 		}
+		if (this.#problem !== undefined) {
+			this.#logger.info({path: this.#path}, 'outbox file written again');
+			this.#problem = undefined;
+			this.#onProblem(undefined);
+		}
+		return true;
+	}
+
+	/** Write `messages` on the next turn of the event loop, coalescing calls made until then. */
+	save(messages: readonly PersistedMessage[]): void {
+		this.#latest = messages;
+		this.#timer ??= setTimeout(() => this.flush(), 0);
+	}
+
+	/** Write what {@link OutboxFile.save} still holds, now. */
+	flush(): void {
+		const latest = this.#latest;
+		this.#cancel();
+		if (latest) this.saveNow(latest);
+	}
+
+	#cancel(): void {
+		if (this.#timer) clearTimeout(this.#timer);
+		this.#timer = undefined;
+		this.#latest = undefined;
 	}
 }

@@ -173,4 +173,38 @@ describe('Outbox', () => {
 		await vi.advanceTimersByTimeAsync(10_000);
 		expect(broker.publish).toHaveBeenCalledTimes(1);
 	});
+
+	it('keeps resending on time when the wall clock steps back an hour (monotonic clock, issue 11)', async () => {
+		const broker = fakeBroker();
+		const outbox = new Outbox({publish: broker.publish});
+		outbox.setConnected(true);
+		outbox.add('m1', 't', Buffer.from('x'));
+		await broker.ackAll();
+		const monotonicStart = performance.now();
+		// The wall clock jumps back 1 h (NTP step, manual change); the monotonic clock does not.
+		vi.setSystemTime(Date.now() - 3_600_000);
+		expect(performance.now()).toBeGreaterThanOrEqual(monotonicStart);
+		await vi.advanceTimersByTimeAsync(3_000);
+		expect(broker.publish).toHaveBeenCalledTimes(2);
+		await broker.ackAll();
+		await vi.advanceTimersByTimeAsync(6_000);
+		expect(broker.publish).toHaveBeenCalledTimes(3);
+	});
+
+	it('forgets a rejected message for good, without resending the others (rejected receipt)', async () => {
+		const broker = fakeBroker();
+		const changes: string[][] = [];
+		const outbox = new Outbox({publish: broker.publish, onChange: () => changes.push(outbox.pendingIds())});
+		outbox.setConnected(true);
+		outbox.add('m1', 't', Buffer.from('x'));
+		outbox.add('m2', 't', Buffer.from('\u0000'));
+		await broker.ackAll();
+		expect(outbox.reject('m2')).toBe(true);
+		expect(outbox.reject('m2')).toBe(false);
+		expect(changes.at(-1)).toEqual(['m1']);
+		expect(broker.publish).toHaveBeenCalledTimes(2);
+		await vi.advanceTimersByTimeAsync(3_000);
+		expect(broker.publish.mock.calls.map(([topic]) => topic)).toHaveLength(3);
+		expect(outbox.attemptsOf('m2')).toBeUndefined();
+	});
 });

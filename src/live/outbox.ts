@@ -18,7 +18,11 @@ export interface OutboxOptions {
 	onPublishFailed?: (messageId: string, error: Error) => void;
 	/** Called after a message was queued or confirmed (the pending list changed). */
 	onChange?: () => void;
-	/** Clock in ms (default Date.now). */
+	/**
+	 * Monotonic clock in ms (default `performance.now`). Never a wall clock: Date.now steps
+	 * back with NTP or a manual change, and a clock stepped back 1 h stalled every resend
+	 * for that hour (issue 11).
+	 */
 	now?: () => number;
 }
 
@@ -78,7 +82,7 @@ export class Outbox {
 			...options,
 			resendAfterMs: options.resendAfterMs ?? 3_000,
 			maxResendAfterMs: options.maxResendAfterMs ?? 30_000,
-			now: options.now ?? Date.now,
+			now: options.now ?? (() => performance.now()),
 		};
 	}
 
@@ -124,6 +128,18 @@ export class Outbox {
 			this.#publish(id, entry, 'afterNewerConfirmed');
 		}
 		// A timer left with nothing due costs one scan when it fires; cheaper than re-arming here.
+		return true;
+	}
+
+	/**
+	 * The server will never store `messageId` (a `rejected` receipt): forget it without
+	 * resending anything else (unlike {@link Outbox.confirm}, this says nothing about the
+	 * messages sent before it).
+	 * @returns whether it was queued here.
+	 */
+	reject(messageId: string): boolean {
+		if (!this.#entries.delete(messageId)) return false;
+		this.#options.onChange?.();
 		return true;
 	}
 

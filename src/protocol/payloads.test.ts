@@ -4,7 +4,9 @@ import {
 	chatPayload,
 	decodePayload,
 	encodePayload,
+	rejectionTarget,
 	statusRank,
+	unstorableTextReason,
 	type ChatPayload,
 } from './payloads.js';
 import {
@@ -105,6 +107,19 @@ describe('decodePayload', () => {
 		['a forged receipt', 'chat/messages/fredy/mallory', bytes({type: 'status', message_id: 'm1', status: 'read', user_id: 'david', timestamp: at}), /status by david/],
 		['presence off its topic', 'chat/messages/david/fredy', bytes({type: 'presence', user_id: 'fredy', user_name: 'F', state: 'online', timestamp: at}), /presence must be/],
 		['a reserved sender id', 'chat/messages/david/server', bytes({...message, sender_id: 'server'}), /invalid sender_id/],
+		// Text PostgreSQL cannot store exactly as sent is refused up front (issue 11).
+		['content with NUL', 'chat/messages/david/fredy', bytes({...message, content: 'a\u0000b'}), /invalid content: contains a NUL/],
+		['content with a lone surrogate', 'chat/messages/david/fredy', Buffer.from(JSON.stringify({...message, content: 'x'}).replace('"x"', '"\\ud800x"')), /invalid content: contains a lone UTF-16 surrogate/],
+		['content with a lone low surrogate', 'chat/messages/david/fredy', Buffer.from(JSON.stringify({...message, content: 'x'}).replace('"x"', '"x\\udc00"')), /lone UTF-16 surrogate/],
+		['blank content', 'chat/messages/david/fredy', bytes({...message, content: ' \n\t '}), /invalid content: must not be blank/],
+		['a name with NUL', 'chat/messages/david/fredy', bytes({...message, sender_name: 'Fre\u0000dy'}), /invalid sender_name: contains a NUL/],
+		['a status message with NUL', 'chat/messages/presence/fredy', bytes({type: 'presence', user_id: 'fredy', user_name: 'F', state: 'away', status_message: '\u0000', timestamp: at}), /invalid status_message: contains a NUL/],
+		['a typing name with NUL', 'chat/messages/david/fredy', bytes({type: 'typing', sender_id: 'fredy', sender_name: '\u0000', receiver_id: 'david', is_typing: true, timestamp: at}), /invalid sender_name/],
+		['year 0000', 'chat/messages/david/fredy', bytes({...message, timestamp: '0000-01-01T00:00:00Z'}), /invalid timestamp: year 0000/],
+		['a 16-hour zone offset', 'chat/messages/david/fredy', bytes({...message, timestamp: '2026-01-01T00:00:00+16:00'}), /invalid timestamp: a zone offset/],
+		['a rejection without reason', 'chat/messages/fredy/server', bytes({type: 'status', message_id: 'm1', status: 'rejected', user_id: 'fredy', timestamp: at}), /invalid reason/],
+		['a reason on a read receipt', 'chat/messages/fredy/david', bytes({type: 'status', message_id: 'm1', status: 'read', user_id: 'david', timestamp: at, reason: 'x'}), /invalid reason/],
+		['a forged rejection', 'chat/messages/fredy/david', bytes({type: 'status', message_id: 'm1', status: 'rejected', user_id: 'fredy', timestamp: at, reason: 'x'}), /rejected may only come from server/],
 	])('rejects %s with a one-line reason', (_name, topic, payload, reason) => {
 		const decoded = decodePayload(base, topic, payload);
 		expect(decoded.ok).toBe(false);
@@ -114,10 +129,58 @@ describe('decodePayload', () => {
 		}
 	});
 
+	it('accepts what PostgreSQL stores: astral characters, offsets under 16 h, year 0001', () => {
+		for (const variant of [
+			{content: 'emoji 😀 and 𝄞 (surrogate pairs)'},
+			{timestamp: '2026-01-01T00:00:00+15:59'},
+			{timestamp: '0001-01-01T00:00:00Z'},
+			{sender_name: 'Zoë 李'},
+		]) expect(decodePayload(base, 'chat/messages/david/fredy', bytes({...message, ...variant})).ok).toBe(true);
+	});
+
+	it('decodes a rejected receipt from the server, with its reason (protocol 1.1)', () => {
+		const rejected = {type: 'status', message_id: 'm1', status: 'rejected', user_id: 'fredy', timestamp: at, reason: 'contains a NUL character'};
+		expect(decodePayload(base, 'chat/messages/fredy/server', bytes(rejected))).toEqual({ok: true, payload: rejected, to: 'fredy', from: 'server'});
+	});
+
 	it('rejects an oversized payload before parsing it', () => {
 		const big = Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x20);
 		const decoded = decodePayload(base, 'chat/messages/david/fredy', big);
 		expect(decoded).toEqual({ok: false, error: `payload of ${MAX_PAYLOAD_BYTES + 1} bytes exceeds ${MAX_PAYLOAD_BYTES}`});
+	});
+});
+
+describe('rejectionTarget', () => {
+	it('names the publisher and the id of a refused message', () => {
+		const nul = bytes({...message, content: 'a\u0000b'});
+		expect(rejectionTarget(base, 'chat/messages/david/fredy', nul)).toEqual({senderId: 'fredy', messageId: message.message_id});
+		// The topic names the publisher (a broker ACL enforces it), not the payload's claim.
+		expect(rejectionTarget(base, 'chat/messages/david/mallory', nul)).toEqual({senderId: 'mallory', messageId: message.message_id});
+	});
+
+	it.each([
+		['a non-message', bytes({type: 'typing', message_id: 'm1'})],
+		['a bad message id', bytes({...message, message_id: 'a b'})],
+		['no message id', bytes({type: 'message'})],
+		['JSON that is not an object', bytes('message')],
+		['malformed JSON', Buffer.from('{"type":"message"')],
+		['an oversized payload', Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x20)],
+	])('names nobody for %s', (_name, payload) => {
+		expect(rejectionTarget(base, 'chat/messages/david/fredy', payload)).toBeUndefined();
+	});
+
+	it('names nobody for a publisher that is not a user', () => {
+		expect(rejectionTarget(base, 'chat/messages/david/server', bytes(message))).toBeUndefined();
+		expect(rejectionTarget(base, 'chat/messages/david', bytes(message))).toBeUndefined();
+	});
+});
+
+describe('unstorableTextReason', () => {
+	it('is the one check the client and the schema share', () => {
+		expect(unstorableTextReason('plain text, 😀')).toBeUndefined();
+		expect(unstorableTextReason('\u0000')).toMatch(/NUL/);
+		expect(unstorableTextReason('\ud83d')).toMatch(/surrogate/);
+		expect(unstorableTextReason('\ude00\ud83d')).toMatch(/surrogate/);
 	});
 });
 

@@ -8,7 +8,7 @@ import type {Db} from './db.js';
 // user_id) unique index per row of a page.
 const MESSAGE_COLUMNS = `m.message_id, m.seq, m.sender_id, m.sender_name, m.receiver_id, m.conversation_id,
 	m.content, m.created_at,
-	(SELECT s.status FROM message_status s WHERE s.message_id = m.message_id
+	(SELECT s.status FROM message_status s WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id
 		ORDER BY array_position(ARRAY['${STATUS_FLOW.join("','")}']::text[], s.status::text) DESC LIMIT 1) AS status`;
 
 // Pages are backward scans of chat_messages_conversation_seq (conversation_id, seq), newest

@@ -56,9 +56,9 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 			...empty,
 			messages: [message('r1', 'dan', 'eve')],
 			receipts: [
-				{messageId: 'r1', status: 'read', userId: 'eve', at},
-				{messageId: 'r-later', status: 'delivered', userId: 'eve', at},
-				{messageId: 'r1', status: 'read', userId: 'mallory', at},
+				{messageId: 'r1', senderId: 'dan', status: 'read', userId: 'eve', at},
+				{messageId: 'r-later', senderId: 'dan', status: 'delivered', userId: 'eve', at},
+				{messageId: 'r1', senderId: 'dan', status: 'read', userId: 'mallory', at},
 			],
 		});
 		expect(result.receiptOutcomes).toEqual(['stored', 'missing', 'rejected']);
@@ -72,10 +72,10 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 			(await db.query<{status: string; user_id: string; timestamp: Date}>('SELECT status, user_id, timestamp FROM message_status WHERE message_id = $1 ORDER BY id', [id])).rows
 				.map((r) => `${r.status}/${r.user_id}@${r.timestamp.toISOString().slice(17, 19)}`);
 		await writeIngestBatch(db, {...empty, messages: [message('rd1', 'fay', 'gus'), message('rd2', 'fay', 'gus')]});
-		await writeIngestBatch(db, {...empty, receipts: [{messageId: 'rd1', status: 'read', userId: 'gus', at: '2026-01-01T00:00:07.000Z'}]});
+		await writeIngestBatch(db, {...empty, receipts: [{messageId: 'rd1', senderId: 'fay', status: 'read', userId: 'gus', at: '2026-01-01T00:00:07.000Z'}]});
 		expect(await statuses('rd1')).toEqual(expect.arrayContaining(['delivered/gus@07', 'read/gus@07']));
-		await writeIngestBatch(db, {...empty, receipts: [{messageId: 'rd2', status: 'delivered', userId: 'gus', at: '2026-01-01T00:00:03.000Z'}]});
-		await writeIngestBatch(db, {...empty, receipts: [{messageId: 'rd2', status: 'read', userId: 'gus', at: '2026-01-01T00:00:09.000Z'}]});
+		await writeIngestBatch(db, {...empty, receipts: [{messageId: 'rd2', senderId: 'fay', status: 'delivered', userId: 'gus', at: '2026-01-01T00:00:03.000Z'}]});
+		await writeIngestBatch(db, {...empty, receipts: [{messageId: 'rd2', senderId: 'fay', status: 'read', userId: 'gus', at: '2026-01-01T00:00:09.000Z'}]});
 		const rd2 = await statuses('rd2');
 		expect(rd2.filter((s) => s.startsWith('delivered'))).toEqual(['delivered/gus@03']);
 		expect(rd2).toContain('read/gus@09');
@@ -85,11 +85,49 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		await writeIngestBatch(db, {
 			...empty,
 			receipts: [
-				{messageId: 'rd3', status: 'read', userId: 'gus', at: '2026-01-01T00:00:09.000Z'},
-				{messageId: 'rd3', status: 'delivered', userId: 'gus', at: '2026-01-01T00:00:02.000Z'},
+				{messageId: 'rd3', senderId: 'fay', status: 'read', userId: 'gus', at: '2026-01-01T00:00:09.000Z'},
+				{messageId: 'rd3', senderId: 'fay', status: 'delivered', userId: 'gus', at: '2026-01-01T00:00:02.000Z'},
 			],
 		});
 		expect((await statuses('rd3')).slice(2)).toEqual(['delivered/gus@02', 'read/gus@09']);
+	});
+
+	it('scopes a message id to its sender: a squatter neither blocks nor stands in for the victim (issue 11)', async () => {
+		// The squatter (bob, alice's recipient) stores his message under alice's id first.
+		const squat = await writeIngestBatch(db, {...empty, messages: [message('sq1', 'bob', 'alice')]});
+		expect(squat).toMatchObject({inserted: 1, idClashes: []});
+		const victim = await writeIngestBatch(db, {...empty, messages: [message('sq1', 'alice', 'bob')]});
+		expect(victim.inserted).toBe(1);
+		expect(victim.idClashes).toEqual([{messageId: 'sq1', senderId: 'alice', otherSenderId: 'bob'}]);
+		const rows = await db.query("SELECT sender_id, content FROM chat_messages WHERE message_id = 'sq1' ORDER BY sender_id");
+		expect(rows.rows).toEqual([{sender_id: 'alice', content: 'text sq1'}, {sender_id: 'bob', content: 'text sq1'}]);
+		// Receipts reach the message of the sender whose topic they came on, from its recipient only.
+		const at = '2026-01-01T00:00:05.000Z';
+		const receipts = await writeIngestBatch(db, {...empty, receipts: [
+			{messageId: 'sq1', senderId: 'alice', status: 'read', userId: 'bob', at},
+			{messageId: 'sq1', senderId: 'bob', status: 'read', userId: 'bob', at},
+		]});
+		expect(receipts.receiptOutcomes).toEqual(['stored', 'rejected']);
+		const statuses = await db.query("SELECT sender_id, status, user_id FROM message_status WHERE message_id = 'sq1' ORDER BY sender_id, id");
+		expect(statuses.rows.map((r) => `${r.sender_id}:${r.status}/${r.user_id}`)).toEqual([
+			'alice:sent/alice', 'alice:received_by_server/alice', 'alice:delivered/bob', 'alice:read/bob',
+			'bob:sent/bob', 'bob:received_by_server/bob',
+		]);
+	});
+
+	it('splits rejections into stored (confirm again) and refused (reject), writing nothing for them', async () => {
+		await writeIngestBatch(db, {...empty, messages: [message('rj1', 'ivy', 'jon')]});
+		const reason = 'contains a NUL character';
+		const result = await writeIngestBatch(db, {...empty, rejections: [
+			{messageId: 'rj1', senderId: 'ivy', reason},
+			{messageId: 'rj1', senderId: 'jon', reason},
+			{messageId: 'rj2', senderId: 'ivy', reason},
+		]});
+		expect(result.rejections).toEqual({
+			stored: [{messageId: 'rj1', senderId: 'ivy', reason}],
+			refused: [{messageId: 'rj1', senderId: 'jon', reason}, {messageId: 'rj2', senderId: 'ivy', reason}],
+		});
+		expect((await db.query("SELECT 1 FROM chat_messages WHERE message_id IN ('rj1', 'rj2')")).rowCount).toBe(1);
 	});
 
 	it('upserts presence, the last update per user winning', async () => {

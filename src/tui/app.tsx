@@ -136,7 +136,7 @@ export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noo
 					</Box>
 				</Box>
 			)}
-			<StatusBar me={state.me} broker={state.broker} database={state.database} {...(state.notice ? {notice: state.notice} : {})} width={layout.columns} />
+			<StatusBar me={state.me} broker={state.broker} database={state.database} {...(state.notice ? {notice: state.notice} : {})} {...(state.outboxProblem ? {warning: state.outboxProblem} : {})} width={layout.columns} />
 		</Box>
 	);
 }

@@ -38,6 +38,11 @@ export const InfoView = memo(function InfoView({message, receipts, width, height
 					{truncate(`“${sanitizeInline(message.content)}” to ${sanitizeInline(message.receiverId)} — ${statusWords(message.status)}`, inner)}
 				</Text>
 			) : null}
+			{message?.rejectedReason ? (
+				<Text color={COLORS.error} wrap="truncate">
+					{truncate(`✗ why: ${sanitizeInline(message.rejectedReason)}`, inner)}
+				</Text>
+			) : null}
 			{receipts === undefined ? (
 				<Text dimColor>loading…</Text>
 			) : (

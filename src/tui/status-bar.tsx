@@ -13,6 +13,8 @@ export interface StatusBarProps {
 	broker: ServiceState;
 	database: ServiceState;
 	notice?: {level: 'info' | 'error'; text: string};
+	/** A standing warning (the outbox cannot be written): shown before any notice until it is gone. */
+	warning?: string;
 	/** Terminal width in columns (the bar is one row). */
 	width: number;
 }
@@ -20,9 +22,10 @@ export interface StatusBarProps {
 const STATE_COLORS: Record<ServiceState, string> = {up: 'green', connecting: 'yellow', down: 'red'};
 
 /** One line at the bottom. Names and notices are untrusted and sanitized here. */
-export const StatusBar = memo(function StatusBar({me, broker, database, notice, width}: StatusBarProps) {
+export const StatusBar = memo(function StatusBar({me, broker, database, notice: lastNotice, warning, width}: StatusBarProps) {
 	const who = truncate(`${sanitizeInline(me.name)} (${sanitizeInline(me.userId)})`, 30);
 	const fixed = `${who} │ broker ${broker} │ db ${database} │ `;
+	const notice = warning ? {level: 'error' as const, text: `⚠ ${warning}`} : lastNotice;
 	const rest = notice ? truncate(sanitizeInline(notice.text), Math.max(1, width - fixed.length - 1)) : '? help';
 	return (
 		<Box width={width} height={1}>

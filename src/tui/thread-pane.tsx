@@ -91,7 +91,8 @@ const Row = memo(function Row({row, width}: {row: ThreadRow; width: number}) {
 });
 
 function Tick({status}: {status: LocalStatus}) {
-	const color = status === 'read' ? COLORS.read : status === 'pending' || status === 'sent' ? COLORS.pending : COLORS.tick;
+	const color =
+		status === 'rejected' ? COLORS.error : status === 'read' ? COLORS.read : status === 'pending' || status === 'sent' ? COLORS.pending : COLORS.tick;
 	return (
 		<Text color={color} bold={status === 'read'}>
 			{statusGlyph(status)}

@@ -1,6 +1,6 @@
 // A message typed while the broker is unreachable survives closing the client: the next run
 // sends it again (same message id) and the ingester stores it once. Runs on both targets.
-import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, expect, it} from 'vitest';
@@ -42,12 +42,15 @@ forEachTarget('persistent outbox', (target) => {
 	});
 
 	it('keeps a message sent while the broker is unreachable, and the next run gets it stored once', async () => {
-		const outboxFile = join(home, 'outbox', 'olga.json');
-		const common = {identity: {userId: 'olga', name: 'Olga'}, topicBase: target.topicBase, logger: silentLogger(), outboxFile, resendAfterMs: 300};
+		const outboxDir = join(home, 'outbox', 'olga');
+		const common = {identity: {userId: 'olga', name: 'Olga'}, topicBase: target.topicBase, logger: silentLogger(), outboxDir, resendAfterMs: 300};
+		// One file per client in the user's folder; a closed client with messages left keeps its file.
+		const outboxFiles = async () => (await readdir(outboxDir)).filter((name) => name.endsWith('.json'));
+		const readAll = async () => (await Promise.all((await outboxFiles()).map(async (name) => JSON.parse(await readFile(join(outboxDir, name), 'utf8')) as Array<{messageId: string}>))).flat();
 		const offline = await createChatClient({...common, mqttUrl: 'mqtt://127.0.0.1:1', databaseUrl: target.databaseUrl});
 		await offline.sendMessage('all', 'written on the train');
 		await offline.close();
-		const kept = JSON.parse(await readFile(outboxFile, 'utf8')) as Array<{messageId: string}>;
+		const kept = await readAll();
 		expect(kept).toHaveLength(1);
 		const [{messageId}] = kept as [{messageId: string}];
 
@@ -61,7 +64,8 @@ forEachTarget('persistent outbox', (target) => {
 		} finally {
 			await online.close();
 		}
-		expect(JSON.parse(await readFile(outboxFile, 'utf8'))).toEqual([]);
+		// The adopted file is gone, and the new client's own file is removed when it closes empty.
+		expect(await outboxFiles()).toEqual([]);
 		const db = openDb({databaseUrl: target.databaseUrl, max: 1});
 		try {
 			const {rows} = await db.query<{n: number}>('SELECT count(*)::int AS n FROM chat_messages WHERE message_id = $1', [messageId]);

@@ -47,7 +47,7 @@ async function runChat(flags: ChatFlags): Promise<void> {
 		databaseUrl,
 		topicBase,
 		logger,
-		outboxFile: join(home, 'outbox', `${identity.userId}.json`),
+		outboxDir: join(home, 'outbox', identity.userId),
 	});
 	try {
 		await runTui({
