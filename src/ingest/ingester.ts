@@ -23,7 +23,7 @@ const RECEIPT_RETRY_DELAY_MS = 500;
  *   publishes from `server` are ignored.
  * - `message`s are batched: a batch is written when it reaches `batchSize` items or
  *   `lingerMs` after its first item; the next batch accumulates while one is written.
- *   One transaction per batch: chat_messages (ON CONFLICT (message_id) DO NOTHING, so a
+ *   One transaction per batch: chat_messages (ON CONFLICT (message_id, sender_id) DO NOTHING, so a
  *   re-sent message is stored once), `sent` (sender's timestamp) and `received_by_server`
  *   (now) status rows, senders in chat_users, conversation_members for both participants
  *   of a direct message and the sender of a broadcast (a sender's message advances the
