@@ -9,6 +9,7 @@ import {runTui} from '../../tui/run.js';
 import {showStartScreen} from '../../tui/start-screen.js';
 import {hermesHome, isEmbedded, resolveServiceConfig, type ServiceFlags} from '../config.js';
 import {AbortError} from '../errors.js';
+import {examples} from '../help.js';
 import {openSettings, resolveIdentity, type IdentityFlags} from '../settings.js';
 
 type ChatFlags = ServiceFlags & IdentityFlags;
@@ -22,10 +23,36 @@ export function chatCommand(): Command {
 		.option('--mqtt-url <url>', 'MQTT broker, mqtt://[user:pass@]host:port (env MQTT_URL, MQTT_BROKER_HOST)')
 		.option('--database-url <url>', 'PostgreSQL, postgres://user:pass@host:port/db (env DATABASE_URL, POSTGRES_*)')
 		.option('--topic <base>', 'base topic (env MQTT_TOPIC)', undefined)
+		.addHelpText(
+			'after',
+			'\nNeeds a terminal: with stdin or stdout not a TTY it refuses in one line before connecting.\n' +
+				'NO_COLOR=1 turns colours off (read ✓✓ stays bold, delivered ✓✓ plain).\n' +
+				examples([
+					'hermes-chat --user fredy --name Fredy                 # embedded hub (started if needed)',
+					'hermes-chat                                            # the identity you chose last',
+					'MQTT_URL=mqtt://localhost:1883 DATABASE_URL=postgres://hermes:hermes@localhost/hermes hermes-chat --user alice',
+					'NO_COLOR=1 hermes-chat --user david',
+				]),
+		)
 		.action(async (flags: ChatFlags) => runChat(flags));
 }
 
+/**
+ * The chat draws a full screen and reads keys, so it refuses, before any connection, hub start,
+ * identity prompt or presence, when stdin or stdout is not a terminal (a pipe, a file, cron).
+ * @throws AbortError naming the stream that is not a TTY.
+ */
+export function refuseWithoutTerminal(streams: {stdin: {isTTY?: boolean}; stdout: {isTTY?: boolean}} = process): void {
+	const notTty = [streams.stdin.isTTY ? undefined : 'stdin', streams.stdout.isTTY ? undefined : 'stdout'].filter(Boolean);
+	if (notTty.length === 0) return;
+	throw new AbortError(
+		`the chat needs an interactive terminal (${notTty.join(' and ')} ${notTty.length > 1 ? 'are' : 'is'} not a TTY)`,
+		'run it in a terminal, not through a pipe or redirect (`hermes-chat hub status` works anywhere)',
+	);
+}
+
 async function runChat(flags: ChatFlags): Promise<void> {
+	refuseWithoutTerminal();
 	const config = resolveServiceConfig(flags);
 	if (!isEmbedded(config) && (!config.mqttUrl || !config.databaseUrl)) {
 		throw new AbortError(

@@ -6,6 +6,7 @@ import {redact} from '../../live/connect.js';
 import {createLogger} from '../../log.js';
 import {resolveServiceConfig} from '../config.js';
 import {AbortError} from '../errors.js';
+import {examples} from '../help.js';
 
 interface IngestFlags {
 	mqttUrl?: string;
@@ -32,7 +33,15 @@ export function ingestCommand(): Command {
 		.option('--linger-ms <ms>', 'how long a batch waits for more messages', nonNegativeInt, 10)
 		.option('--shared-group <name>', 'MQTT 5 shared subscription group (ingesters in one group split the load)', 'hermes-ingest')
 		.option('--no-migrate', 'do not run database migrations at start')
-		.addHelpText('after', '\nLogs JSON lines to stderr (LOG_LEVEL=debug for more). Ctrl-C writes what is queued, then exits.')
+		.addHelpText(
+			'after',
+			'\nLogs JSON lines to stderr (LOG_LEVEL=debug for more). Ctrl-C writes what is queued, then exits.\n' +
+				examples([
+					'hermes-chat ingest --mqtt-url mqtt://127.0.0.1:1883 --database-url postgres://postgres@127.0.0.1:5432/chat',
+					'MQTT_URL=mqtt://ingest:secret@broker:1883 DATABASE_URL=postgres://hermes:hermes@db/hermes hermes-chat ingest',
+					'hermes-chat ingest --batch-size 1000 --linger-ms 20 --no-migrate',
+				]),
+		)
 		.action(async (flags: IngestFlags) => runIngest(flags));
 }
 
