@@ -10,7 +10,8 @@ import {showStartScreen} from '../../tui/start-screen.js';
 import {hermesHome, isEmbedded, resolveServiceConfig, type ServiceFlags} from '../config.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
-import {openSettings, resolveIdentity, type IdentityFlags} from '../settings.js';
+import {resolveIdentity, type IdentityFlags} from '../identity.js';
+import {DraftSaver, openSettings} from '../settings.js';
 
 type ChatFlags = ServiceFlags & IdentityFlags;
 
@@ -18,8 +19,8 @@ type ChatFlags = ServiceFlags & IdentityFlags;
 export function chatCommand(): Command {
 	return new Command('chat')
 		.description('open the full-screen chat (default; starts the embedded hub when nothing is configured)')
-		.option('-u, --user <id>', 'your user id (env CHAT_USER_ID; remembered)')
-		.option('-n, --name <name>', 'your display name (env CHAT_USER_NAME; remembered)')
+		.option('-u, --user <id>', 'your user id (env CHAT_USER_ID; a bare start uses the one this OS account chose last)')
+		.option('-n, --name <name>', 'your display name (env CHAT_USER_NAME; saved for that user id only)')
 		.option('--mqtt-url <url>', 'MQTT broker, mqtt://[user:pass@]host:port (env MQTT_URL, MQTT_BROKER_HOST)')
 		.option('--database-url <url>', 'PostgreSQL, postgres://user:pass@host:port/db (env DATABASE_URL, POSTGRES_*)')
 		.option('--topic <base>', 'base topic (env MQTT_TOPIC)', undefined)
@@ -62,6 +63,7 @@ async function runChat(flags: ChatFlags): Promise<void> {
 	}
 	const settings = openSettings();
 	const identity = await resolveIdentity(flags, settings);
+	const mine = settings.user(identity.userId);
 	const home = hermesHome();
 	const logger = createLogger({name: 'tui', destination: join(home, 'logs', `tui-${identity.userId}.log`)});
 	let {mqttUrl, databaseUrl, topicBase} = config;
@@ -76,14 +78,18 @@ async function runChat(flags: ChatFlags): Promise<void> {
 		logger,
 		outboxFile: join(home, 'outbox', `${identity.userId}.json`),
 	});
+	const drafts = new DraftSaver(mine);
 	try {
 		await runTui({
 			port,
-			keymap: settings.get('keymap'),
-			notifications: settings.get('notifications'),
-			onNotificationsChange: (notifications) => settings.set('notifications', notifications),
+			keymap: settings.keymapFor(identity.userId),
+			notifications: settings.notificationsFor(identity.userId),
+			onNotificationsChange: (notifications) => mine.set('notifications', notifications),
+			drafts: mine.get('drafts'),
+			onDraftsChange: (changed) => drafts.save(changed),
 		});
 	} finally {
+		drafts.flush();
 		await port.close();
 	}
 }
