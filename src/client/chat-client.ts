@@ -5,6 +5,7 @@ import type {Logger} from '../log.js';
 import {ChatLink, type ChatLinkEvent} from '../live/chat-link.js';
 import {SeenSet} from '../live/seen-set.js';
 import {BROADCAST_ID, isValidUserId, conversationIdFor} from '../protocol/index.js';
+import {loadHeadSeq, loadMissedMessages, loadReceiptsOnMine} from '../store/catch-up.js';
 import {isKnownUser, loadConversations, loadPresences} from '../store/history-people.js';
 import {loadLatestPage, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
 import type {ChatEvent, ChatMessage, ChatPort, Identity, MessageStatusReport, Receipt} from '../core/types.js';
@@ -34,6 +35,12 @@ export interface ChatClientOptions {
 	/** Last Will delay in s (MQTT 5; default 10). */
 	willDelaySeconds?: number;
 	/**
+	 * After an outage the catch-up from PostgreSQL runs once when the services are back and once
+	 * more this many ms later (default 2000), for a message published just before this client
+	 * re-subscribed whose COMMIT the first pass did not see yet.
+	 */
+	catchUpSettleMs?: number;
+	/**
 	 * File that keeps my unconfirmed messages across runs (e.g. `$HERMES_HOME/outbox/<user>.json`):
 	 * what an earlier run could not get confirmed is sent again, same message ids, at start.
 	 */
@@ -56,8 +63,14 @@ export interface ChatClientOptions {
  * - with `outboxFile`, messages an earlier run left unconfirmed are queued again at start
  *   (`message-sent`, status `pending`, plus an info notice); a new listener is told every
  *   message still waiting for its ✓.
- * - when the broker or the database comes back after being `down`, the conversation list is
- *   reloaded by itself (`conversations-loaded`); reloading the open thread is the caller's call.
+ * - when the broker or the database comes back after being `down`, the client catches up from
+ *   PostgreSQL: messages to me stored while I was away (since this client started) that I
+ *   never receipted arrive as `messages-received` (with `seq`) and get their `delivered`
+ *   receipt, the delivered/read receipts of my messages stored meanwhile arrive as
+ *   `receipts-received`, then the conversation list is reloaded (`conversations-loaded`).
+ *   Marking caught-up messages read is the caller's call, as for live ones (the TUI does it
+ *   for the open conversation). The broker coming back also probes the database at once
+ *   (an embedded hub restarts both).
  * @throws Error when `identity.userId` is not a valid user id (a programming error: the CLI validates it).
  */
 export async function createChatClient(options: ChatClientOptions): Promise<ChatPort> {
@@ -84,6 +97,9 @@ class ChatClient implements ChatPort {
 	#isBrokerDownNoticed = false;
 	#isClosed = false;
 	readonly #wasDown = {broker: false, database: false};
+	/** The newest seq stored when the database first answered: catch-up reads only after it. */
+	#catchUpFrom: number | undefined;
+	#catchUpTimer: ReturnType<typeof setTimeout> | undefined;
 
 	constructor(options: ChatClientOptions) {
 		this.me = {userId: options.identity.userId, name: options.identity.name};
@@ -108,6 +124,7 @@ class ChatClient implements ChatPort {
 			probeEveryMs: options.databaseProbeMs,
 			onStateChanged: (state, detail) => {
 				this.#hub.emit({type: 'connection-changed', service: 'database', state, detail});
+				if (state === 'up' && this.#catchUpFrom === undefined) void this.#startCatchUpMark();
 				this.#reloadAfterOutage('database', state);
 			},
 			onNotice: (text) => this.#notice('error', text),
@@ -232,6 +249,7 @@ class ChatClient implements ChatPort {
 	async close(): Promise<void> {
 		if (this.#isClosed) return;
 		this.#isClosed = true;
+		if (this.#catchUpTimer) clearTimeout(this.#catchUpTimer);
 		this.#hub.flush();
 		await this.#link.close();
 		await this.#database.close();
@@ -256,9 +274,7 @@ class ChatClient implements ChatPort {
 				const {payload} = event;
 				this.#knownUsers.add(payload.sender_id);
 				this.#hub.addMessage(messageFromPayload(payload));
-				this.#link.sendStatus(payload.sender_id, payload.message_id, 'delivered').catch((error: Error) =>
-					this.#options.logger.debug({err: error.message}, 'delivered receipt not sent'),
-				);
+				this.#sendDelivered(payload.sender_id, payload.message_id);
 				return;
 			}
 			case 'status-arrived':
@@ -286,14 +302,61 @@ class ChatClient implements ChatPort {
 	}
 
 	/**
-	 * After an outage the conversation list is stale (messages arrived that this client never
-	 * saw live, or the list never loaded): reload it when the service is back.
+	 * After an outage this client missed what was published meanwhile (a clean MQTT session
+	 * keeps nothing for it, and an embedded hub restart loses every session): catch up from
+	 * PostgreSQL when the service is back, again after `catchUpSettleMs`, and reload the list.
 	 */
 	#reloadAfterOutage(service: 'broker' | 'database', state: string): void {
 		if (state === 'down') this.#wasDown[service] = true;
 		if (state !== 'up' || !this.#wasDown[service] || this.#isClosed) return;
 		this.#wasDown[service] = false;
-		void this.loadConversations();
+		// The database's own `up` runs this again; until then there is nothing to read.
+		if (service === 'broker' && !this.#database.isUp) this.#database.probeNow();
+		void this.#catchUp().then(() => this.loadConversations());
+		if (this.#catchUpTimer) clearTimeout(this.#catchUpTimer);
+		this.#catchUpTimer = setTimeout(() => {
+			this.#catchUpTimer = undefined;
+			void this.#catchUp();
+		}, this.#options.catchUpSettleMs ?? 2_000);
+		this.#catchUpTimer.unref?.();
+	}
+
+	async #startCatchUpMark(): Promise<void> {
+		const head = await this.#database.run('read the newest message', loadHeadSeq, {isQuiet: true});
+		if (head !== undefined) this.#catchUpFrom ??= head;
+	}
+
+	/**
+	 * Messages to me stored since the catch-up mark (the newest seq when the database first
+	 * answered) that I never receipted, as if they arrived live (each id once: the link's
+	 * de-duplication covers both ways in), and the receipts of my messages stored meanwhile.
+	 * Quiet: a database still down is retried when it comes back (its `up` runs this again).
+	 */
+	async #catchUp(): Promise<void> {
+		const from = this.#catchUpFrom;
+		if (this.#isClosed || from === undefined || !this.#database.isUp) return;
+		const me = this.me.userId;
+		const missed = await this.#database.run('catch up on messages', (db) => loadMissedMessages(db, me, from), {isQuiet: true});
+		if (this.#isClosed) return;
+		for (const message of missed ?? []) {
+			// Seen live but not receipted in PostgreSQL yet: the receipt may have been lost with
+			// the connection; sending it again is harmless (stored once).
+			if (this.#link.noteMessage(message.messageId)) {
+				this.#knownUsers.add(message.senderId);
+				this.#hub.addMessage(message);
+			}
+			this.#sendDelivered(message.senderId, message.messageId);
+		}
+		const receipts = await this.#database.run('catch up on receipts', (db) => loadReceiptsOnMine(db, me, from), {isQuiet: true});
+		if (this.#isClosed) return;
+		for (const receipt of receipts ?? []) this.#hub.addReceipt(receipt);
+		if (missed?.length) this.#options.logger.info({count: missed.length, from}, 'caught up on messages stored while away');
+	}
+
+	#sendDelivered(senderId: string, messageId: string): void {
+		this.#link.sendStatus(senderId, messageId, 'delivered').catch((error: Error) =>
+			this.#options.logger.debug({err: error.message, messageId}, 'delivered receipt not sent'),
+		);
 	}
 
 	async #warnIfUnknown(to: string): Promise<void> {

@@ -191,6 +191,15 @@ export class ChatLink {
 		return this.#publishPresence({queueOffline: true});
 	}
 
+	/**
+	 * Record a message that reached this client another way (the catch-up from PostgreSQL after
+	 * an outage), so a late live copy of it is dropped like any duplicate.
+	 * @returns false when it was already seen (live or caught up before).
+	 */
+	noteMessage(messageId: string): boolean {
+		return this.#seenMessages.add(messageId);
+	}
+
 	/** Ids of my messages still waiting for `received_by_server`, oldest first. */
 	pendingMessageIds(): string[] {
 		return this.#outbox.pendingIds();
