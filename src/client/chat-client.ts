@@ -5,7 +5,7 @@ import type {Logger} from '../log.js';
 import {ChatLink, type ChatLinkEvent} from '../live/chat-link.js';
 import {SeenSet} from '../live/seen-set.js';
 import {BROADCAST_ID, isValidUserId, conversationIdFor} from '../protocol/index.js';
-import {loadHeadSeq, loadMissedMessages, loadReceiptsOnMine} from '../store/catch-up.js';
+import {loadHeadSeq, loadReceiptsOnMine, loadUnreceiptedMessages} from '../store/catch-up.js';
 import {isKnownUser, loadConversations, loadPresences} from '../store/history-people.js';
 import {loadLatestPage, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
 import type {ChatEvent, ChatMessage, ChatPort, Identity, MessageStatusReport, Receipt} from '../core/types.js';
@@ -13,6 +13,9 @@ import {DatabaseLink} from './database-link.js';
 import {EventHub} from './event-hub.js';
 import {messagePayloadFor, refuseMessage, refuseRecipient, refuseStatusMessage} from './outgoing.js';
 import {messageFromPayload, presenceFromPayload, receiptFromPayload} from './to-core.js';
+
+/** Most catch-up passes after one outage (the first, the settle pass, then doubling delays). */
+export const CATCH_UP_PASSES = 6;
 
 /** Options for {@link createChatClient}. */
 export interface ChatClientOptions {
@@ -35,9 +38,11 @@ export interface ChatClientOptions {
 	/** Last Will delay in s (MQTT 5; default 10). */
 	willDelaySeconds?: number;
 	/**
-	 * After an outage the catch-up from PostgreSQL runs once when the services are back and once
-	 * more this many ms later (default 2000), for a message published just before this client
-	 * re-subscribed whose COMMIT the first pass did not see yet.
+	 * After an outage the catch-up from PostgreSQL runs when the services are back, once more
+	 * this many ms later (default 2000; a message published just before this client
+	 * re-subscribed may not have been committed for the first pass), and again at doubling
+	 * delays while a pass still had something to do (receipts lost while a restarting hub's
+	 * ingester was not subscribed yet), at most {@link CATCH_UP_PASSES} passes.
 	 */
 	catchUpSettleMs?: number;
 	/**
@@ -64,10 +69,11 @@ export interface ChatClientOptions {
  *   (`message-sent`, status `pending`, plus an info notice); a new listener is told every
  *   message still waiting for its ✓.
  * - when the broker or the database comes back after being `down`, the client catches up from
- *   PostgreSQL: messages to me stored while I was away (since this client started) that I
- *   never receipted arrive as `messages-received` (with `seq`) and get their `delivered`
- *   receipt, the delivered/read receipts of my messages stored meanwhile arrive as
- *   `receipts-received`, then the conversation list is reloaded (`conversations-loaded`).
+ *   PostgreSQL: messages to me stored while I was away (since this client started) arrive as
+ *   `messages-received` (with `seq`) and get their `delivered` receipt; receipts of mine that
+ *   PostgreSQL lacks (lost with the connection) are published again; the delivered/read
+ *   receipts of my messages stored meanwhile arrive as `receipts-received`; then the
+ *   conversation list is reloaded (`conversations-loaded`).
  *   Marking caught-up messages read is the caller's call, as for live ones (the TUI does it
  *   for the open conversation). The broker coming back also probes the database at once
  *   (an embedded hub restarts both).
@@ -313,11 +319,20 @@ class ChatClient implements ChatPort {
 		// The database's own `up` runs this again; until then there is nothing to read.
 		if (service === 'broker' && !this.#database.isUp) this.#database.probeNow();
 		void this.#catchUp().then(() => this.loadConversations());
+		this.#scheduleCatchUp(this.#options.catchUpSettleMs ?? 2_000, CATCH_UP_PASSES - 1);
+	}
+
+	/** The next catch-up pass in `delayMs`; later ones (doubling) only while a pass had work. */
+	#scheduleCatchUp(delayMs: number, passesLeft: number): void {
 		if (this.#catchUpTimer) clearTimeout(this.#catchUpTimer);
+		this.#catchUpTimer = undefined;
+		if (passesLeft <= 0 || this.#isClosed) return;
 		this.#catchUpTimer = setTimeout(() => {
 			this.#catchUpTimer = undefined;
-			void this.#catchUp();
-		}, this.#options.catchUpSettleMs ?? 2_000);
+			void this.#catchUp().then((hadWork) => {
+				if (hadWork) this.#scheduleCatchUp(delayMs * 2, passesLeft - 1);
+			});
+		}, delayMs);
 		this.#catchUpTimer.unref?.();
 	}
 
@@ -327,30 +342,44 @@ class ChatClient implements ChatPort {
 	}
 
 	/**
-	 * Messages to me stored since the catch-up mark (the newest seq when the database first
-	 * answered) that I never receipted, as if they arrived live (each id once: the link's
-	 * de-duplication covers both ways in), and the receipts of my messages stored meanwhile.
+	 * One catch-up pass over what was stored since the catch-up mark (the newest seq when the
+	 * database first answered): messages to me that I never saw arrive as if live (each id
+	 * once: the link's de-duplication covers both ways in) and get `delivered`; a `delivered` or
+	 * `read` of mine that PostgreSQL lacks is published again (a receipt published while a
+	 * restarting hub's ingester was not subscribed yet is lost; stored once however often it
+	 * comes); the receipts of my messages stored meanwhile are reported.
 	 * Quiet: a database still down is retried when it comes back (its `up` runs this again).
+	 * @returns whether the pass found anything to do (so another pass is worth it).
 	 */
-	async #catchUp(): Promise<void> {
+	async #catchUp(): Promise<boolean> {
 		const from = this.#catchUpFrom;
-		if (this.#isClosed || from === undefined || !this.#database.isUp) return;
+		if (this.#isClosed || from === undefined || !this.#database.isUp) return false;
 		const me = this.me.userId;
-		const missed = await this.#database.run('catch up on messages', (db) => loadMissedMessages(db, me, from), {isQuiet: true});
-		if (this.#isClosed) return;
-		for (const message of missed ?? []) {
-			// Seen live but not receipted in PostgreSQL yet: the receipt may have been lost with
-			// the connection; sending it again is harmless (stored once).
+		const unreceipted = await this.#database.run('catch up on messages', (db) => loadUnreceiptedMessages(db, me, from), {isQuiet: true});
+		if (this.#isClosed || unreceipted === undefined) return false;
+		let work = 0;
+		let fresh = 0;
+		for (const {message, isDeliveredStored} of unreceipted) {
 			if (this.#link.noteMessage(message.messageId)) {
 				this.#knownUsers.add(message.senderId);
 				this.#hub.addMessage(message);
+				fresh += 1;
+			} else if (!isDeliveredStored) {
+				work += 1;
 			}
-			this.#sendDelivered(message.senderId, message.messageId);
+			if (!isDeliveredStored) this.#sendDelivered(message.senderId, message.messageId);
+			if (this.#readSent.has(message.messageId)) {
+				work += 1;
+				this.#link.sendStatus(message.senderId, message.messageId, 'read').catch((error: Error) =>
+					this.#options.logger.debug({err: error.message, messageId: message.messageId}, 'read receipt not sent again'),
+				);
+			}
 		}
 		const receipts = await this.#database.run('catch up on receipts', (db) => loadReceiptsOnMine(db, me, from), {isQuiet: true});
-		if (this.#isClosed) return;
+		if (this.#isClosed) return false;
 		for (const receipt of receipts ?? []) this.#hub.addReceipt(receipt);
-		if (missed?.length) this.#options.logger.info({count: missed.length, from}, 'caught up on messages stored while away');
+		if (fresh + work > 0) this.#options.logger.info({fresh, resent: work, from}, 'caught up from PostgreSQL after an outage');
+		return fresh + work > 0;
 	}
 
 	#sendDelivered(senderId: string, messageId: string): void {

@@ -1,5 +1,5 @@
 // Catch-up reads for a client whose broker connection was down: the messages to me stored
-// meanwhile that I never receipted, and the receipts on my messages stored meanwhile.
+// meanwhile that lack my receipts, and the receipts on my messages stored meanwhile.
 // May import pg (via db.ts), protocol/ and core/types. The ingester writes; this reads.
 import type {ChatMessage, Receipt} from '../core/types.js';
 import {BROADCAST_ID, STATUS_FLOW, type DeliveryStatus} from '../protocol/index.js';
@@ -10,15 +10,17 @@ const HEAD_SEQ = 'SELECT coalesce(max(seq), 0)::text AS head FROM chat_messages'
 
 // A range scan of the unique seq index from the client's start (so it reads only what was
 // stored while this client ran), filtered to messages for me or everyone, from others, that I
-// have no delivered/read row for (one probe of message_status's unique index each). Messages
-// I got live and receipted drop out here; one whose receipt is still on its way comes back and
-// is de-duplicated by message id in the client.
+// have no `read` row for (one probe of message_status's unique index each), with whether my
+// `delivered` row is there. Messages I got live and read drop out; one whose receipt is still
+// on its way comes back and is de-duplicated by message id in the client.
 const MISSED_MESSAGES = `SELECT m.message_id, m.seq::text AS seq, m.sender_id, m.sender_name, m.receiver_id,
-	m.conversation_id, m.content, m.created_at
+	m.conversation_id, m.content, m.created_at,
+	EXISTS (SELECT 1 FROM message_status s
+		WHERE s.message_id = m.message_id AND s.user_id = $1 AND s.status = 'delivered') AS has_delivered
 FROM chat_messages m
 WHERE m.seq > $2 AND m.receiver_id IN ($1, '${BROADCAST_ID}') AND m.sender_id <> $1
 	AND NOT EXISTS (SELECT 1 FROM message_status s
-		WHERE s.message_id = m.message_id AND s.user_id = $1 AND s.status IN ('delivered', 'read'))
+		WHERE s.message_id = m.message_id AND s.user_id = $1 AND s.status = 'read')
 ORDER BY m.seq LIMIT $3`;
 
 // My messages since the start (chat_messages_sender_seq), with their delivered/read rows.
@@ -39,13 +41,20 @@ export async function loadHeadSeq(db: Db): Promise<number> {
 	return Number(rows[0]?.head ?? 0);
 }
 
+/** A message to me without my `read` row, and whether my `delivered` row is stored. */
+export interface UnreceiptedMessage {
+	/** `status` is `sent` (someone else's message); `seq`/`createdAt` are the stored ones. */
+	message: ChatMessage;
+	isDeliveredStored: boolean;
+}
+
 /**
- * Messages to `userId` (direct or broadcast, not their own) stored after `afterSeq` that
- * `userId` has not receipted as delivered or read, oldest first, at most `limit` (1…1000).
- * `status` is `sent` (it is someone else's message) and `seq`/`createdAt` are the stored ones.
+ * Messages to `userId` (direct or broadcast, not their own) stored after `afterSeq` that have no
+ * `read` row of `userId` (so possibly missed, or receipted in a publish that was lost), oldest
+ * first, at most `limit` (1…1000).
  * @throws the driver's error.
  */
-export async function loadMissedMessages(db: Db, userId: string, afterSeq: number, limit = 500): Promise<ChatMessage[]> {
+export async function loadUnreceiptedMessages(db: Db, userId: string, afterSeq: number, limit = 500): Promise<UnreceiptedMessage[]> {
 	const {rows} = await db.query<{
 		message_id: string;
 		seq: string;
@@ -55,17 +64,21 @@ export async function loadMissedMessages(db: Db, userId: string, afterSeq: numbe
 		conversation_id: string;
 		content: string;
 		created_at: Date;
+		has_delivered: boolean;
 	}>(MISSED_MESSAGES, [userId, afterSeq, clamp(limit)]);
 	return rows.map((row) => ({
-		messageId: row.message_id,
-		seq: Number(row.seq),
-		senderId: row.sender_id,
-		senderName: row.sender_name,
-		receiverId: row.receiver_id,
-		conversationId: row.conversation_id,
-		content: row.content,
-		createdAt: row.created_at.getTime(),
-		status: 'sent',
+		message: {
+			messageId: row.message_id,
+			seq: Number(row.seq),
+			senderId: row.sender_id,
+			senderName: row.sender_name,
+			receiverId: row.receiver_id,
+			conversationId: row.conversation_id,
+			content: row.content,
+			createdAt: row.created_at.getTime(),
+			status: 'sent',
+		},
+		isDeliveredStored: row.has_delivered,
 	}));
 }
 
