@@ -42,7 +42,7 @@ describe('resolveIdentity', () => {
 		expect(await resolveIdentity({user: 'fredy'}, store(), {}, never)).toEqual({userId: 'fredy', name: 'Fredy K.'});
 	});
 
-	it('gives each OS account sharing one HOME the identity it chose last', async () => {
+	it('gives each OS account sharing one HOME the identity it chose last (no terminal to ask on)', async () => {
 		await resolveIdentity({user: 'fredy', name: 'Fredy'}, store('fredy-os'), {}, never);
 		await resolveIdentity({user: 'david', name: 'David'}, store('david-os'), {}, never);
 		expect(await resolveIdentity({}, store('fredy-os'), {}, never, false)).toEqual({userId: 'fredy', name: 'Fredy'});
@@ -59,6 +59,21 @@ describe('resolveIdentity', () => {
 		expect(await resolveIdentity({}, store('c'), {}, ask, true)).toEqual({userId: 'fredy', name: 'fredy'});
 		expect(ask.questions).toEqual(['Who are you? david, fredy — or a new user id: ']);
 		expect(store('c').lastUser()).toBe('fredy');
+	});
+
+	// Regression (issue 7): a bare start logged in as whoever ran last, silently.
+	it('with several identities, a bare start asks; Enter takes this account’s last explicit choice', async () => {
+		await resolveIdentity({user: 'fredy', name: 'Fredy'}, store(), {}, never);
+		await resolveIdentity({user: 'david', name: 'David'}, store(), {}, never);
+		const enter = answers('');
+		expect(await resolveIdentity({}, store(), {}, enter, true)).toEqual({userId: 'david', name: 'David'});
+		expect(enter.questions).toEqual(['Who are you? david, fredy — or a new user id [david]: ']);
+		const fredy = answers('fredy');
+		expect(await resolveIdentity({}, store(), {}, fredy, true)).toEqual({userId: 'fredy', name: 'Fredy'});
+		expect(store().lastUser()).toBe('fredy');
+		const newcomer = answers('erin', 'Erin');
+		expect(await resolveIdentity({}, store(), {}, newcomer, true)).toEqual({userId: 'erin', name: 'Erin'});
+		expect(newcomer.questions).toEqual(['Who are you? david, fredy — or a new user id [fredy]: ', 'Display name [erin]: ']);
 	});
 
 	it('uses the only identity there is without asking', async () => {

@@ -18,11 +18,12 @@ export type Ask = (question: string) => Promise<string>;
 /**
  * Who am I. The user id is, first found:
  * 1. `--user`, else `CHAT_USER_ID` — an explicit choice, remembered as this OS account's last;
- * 2. the id this OS account last chose explicitly (so two people sharing a HOME under two
- *    accounts each get their own);
- * 3. the only identity with settings here;
- * 4. asked on the terminal: with several identities here the question lists them, with none it
- *    is the first-run question; the answer is remembered as this account's choice.
+ * 2. with one identity set up here (or none yet but a remembered choice): that one;
+ * 3. with several: asked on the terminal, listing them, Enter taking the one this OS account
+ *    last chose explicitly — never silently somebody else's (without a terminal: the last
+ *    choice, else refused);
+ * 4. with none: the first-run question (id, then display name).
+ * The answer to a question is remembered as this account's choice.
  * The display name is `--name`, else `CHAT_USER_NAME`, else the one saved in that user's own
  * file, else asked (first run), else the id; it is saved in that user's file only, so naming
  * fredy never renames anyone else.
@@ -37,27 +38,31 @@ export async function resolveIdentity(
 	isInteractive = process.stdin.isTTY === true,
 ): Promise<Identity> {
 	const explicit = nonEmpty(flags.user) ?? nonEmpty(env.CHAT_USER_ID);
-	let userId = explicit ?? store.lastUser();
 	let name = nonEmpty(flags.name) ?? nonEmpty(env.CHAT_USER_NAME);
 	let isChosen = explicit !== undefined;
+	let userId = explicit;
 	if (userId === undefined) {
 		const known = store.knownUserIds().filter(isValidUserId);
-		if (known.length === 1) {
+		const last = store.lastUser();
+		if (known.length > 1 && isInteractive) {
+			const answer = (await ask(`Who are you? ${known.join(', ')} — or a new user id${last ? ` [${last}]` : ''}: `)).trim();
+			userId = answer || last || '';
+			isChosen = true;
+		} else if (known.length > 1 || (known.length === 0 && last !== undefined)) {
+			userId = last;
+		} else if (known.length === 1) {
 			userId = known[0]!;
-		} else {
+		}
+		if (userId === undefined) {
 			if (!isInteractive) {
 				const hint = known.length > 1 ? `pass --user with one of ${known.join(', ')}` : 'pass --user <id> or set CHAT_USER_ID';
 				throw new AbortError(known.length > 1 ? 'several identities are set up here' : 'no user id given', hint);
 			}
-			const question =
-				known.length > 1
-					? `Who are you? ${known.join(', ')} — or a new user id: `
-					: 'Pick a user id (letters, digits, _ . -): ';
-			userId = (await ask(question)).trim();
+			userId = (await ask('Pick a user id (letters, digits, _ . -): ')).trim();
 			isChosen = true;
-			if (!known.includes(userId) && name === undefined && isValidUserId(userId)) {
-				name = nonEmpty(await ask(`Display name [${userId}]: `));
-			}
+		}
+		if (isChosen && !known.includes(userId) && name === undefined && isValidUserId(userId)) {
+			name = nonEmpty(await ask(`Display name [${userId}]: `));
 		}
 	}
 	if (!isValidUserId(userId)) {

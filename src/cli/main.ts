@@ -28,7 +28,7 @@ export function buildProgram(): Command {
 		'\nWith no command, `chat` runs: `hermes-chat --user fredy` (see `hermes-chat chat --help` for its options).\n' +
 			'With no --mqtt-url/--database-url (or MQTT_URL/DATABASE_URL), it starts or joins the embedded hub.\n' +
 			examples([
-				'hermes-chat                                  # chat as the identity you chose last (asked on the first run)',
+				'hermes-chat                                  # chat (asks who you are on the first run, or when several ids are set up)',
 				'hermes-chat --user fredy --name Fredy        # chat as fredy on the embedded hub',
 				'hermes-chat hub status                       # is the embedded hub running? (exit 3 if not)',
 				'hermes-chat ingest --database-url postgres://hermes@db/hermes --mqtt-url mqtt://broker:1883',

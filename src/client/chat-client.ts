@@ -14,7 +14,7 @@ import {EventHub} from './event-hub.js';
 import {messagePayloadFor, refuseMessage, refuseRecipient, refuseStatusMessage} from './outgoing.js';
 import {messageFromPayload, presenceFromPayload, receiptFromPayload} from './to-core.js';
 
-/** Most catch-up passes after one outage (the first, the settle pass, then doubling delays). */
+/** Catch-up passes after one outage (the first at once, then at doubling delays). */
 export const CATCH_UP_PASSES = 6;
 
 /** Options for {@link createChatClient}. */
@@ -38,11 +38,12 @@ export interface ChatClientOptions {
 	/** Last Will delay in s (MQTT 5; default 10). */
 	willDelaySeconds?: number;
 	/**
-	 * After an outage the catch-up from PostgreSQL runs when the services are back, once more
-	 * this many ms later (default 2000; a message published just before this client
-	 * re-subscribed may not have been committed for the first pass), and again at doubling
-	 * delays while a pass still had something to do (receipts lost while a restarting hub's
-	 * ingester was not subscribed yet), at most {@link CATCH_UP_PASSES} passes.
+	 * After an outage the catch-up from PostgreSQL runs when the services are back, again this
+	 * many ms later (default 2000), and then at doubling delays, {@link CATCH_UP_PASSES} passes
+	 * in all (2, 6, 14, 30, 62 s after with the default). Why more than one: a message published
+	 * just before this client re-subscribed may be committed after the first pass, and a
+	 * restarting hub accepts MQTT clients seconds before its ingester subscribes, so receipts
+	 * and resends published in between are stored only once they are published again.
 	 */
 	catchUpSettleMs?: number;
 	/**
@@ -322,16 +323,14 @@ class ChatClient implements ChatPort {
 		this.#scheduleCatchUp(this.#options.catchUpSettleMs ?? 2_000, CATCH_UP_PASSES - 1);
 	}
 
-	/** The next catch-up pass in `delayMs`; later ones (doubling) only while a pass had work. */
+	/** The next catch-up pass in `delayMs`, then `passesLeft - 1` more at doubling delays. */
 	#scheduleCatchUp(delayMs: number, passesLeft: number): void {
 		if (this.#catchUpTimer) clearTimeout(this.#catchUpTimer);
 		this.#catchUpTimer = undefined;
 		if (passesLeft <= 0 || this.#isClosed) return;
 		this.#catchUpTimer = setTimeout(() => {
 			this.#catchUpTimer = undefined;
-			void this.#catchUp().then((hadWork) => {
-				if (hadWork) this.#scheduleCatchUp(delayMs * 2, passesLeft - 1);
-			});
+			void this.#catchUp().then(() => this.#scheduleCatchUp(delayMs * 2, passesLeft - 1));
 		}, delayMs);
 		this.#catchUpTimer.unref?.();
 	}
@@ -349,7 +348,7 @@ class ChatClient implements ChatPort {
 	 * restarting hub's ingester was not subscribed yet is lost; stored once however often it
 	 * comes); the receipts of my messages stored meanwhile are reported.
 	 * Quiet: a database still down is retried when it comes back (its `up` runs this again).
-	 * @returns whether the pass found anything to do (so another pass is worth it).
+	 * @returns whether the pass found anything to do.
 	 */
 	async #catchUp(): Promise<boolean> {
 		const from = this.#catchUpFrom;

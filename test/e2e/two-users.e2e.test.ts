@@ -43,7 +43,7 @@ async function quit(session: TerminalSession): Promise<void> {
 	expect((await session.exited).exitCode).toBe(0);
 }
 
-it('fredy and david keep their own names and notification settings; a bare start is the last explicit choice', async () => {
+it('fredy and david keep their own names and notification settings; a bare start asks, Enter taking the last explicit choice', async () => {
 	const fredy = chat('--user', 'fredy', '--name', 'Fredy');
 	await fredy.waitFor('Fredy (fredy)', 20_000);
 	await submit(fredy, '/notify off global');
@@ -62,10 +62,12 @@ it('fredy and david keep their own names and notification settings; a bare start
 	expect(userFile('fredy')).toMatchObject({name: 'Fredy', notifications: {mode: 'off'}});
 	expect(userFile('david')).toEqual({name: 'David'});
 
-	// A bare start: the identity this OS account chose explicitly last (fredy), no question.
+	// A bare start with two identities here asks instead of silently taking the last one;
+	// Enter takes the one this OS account chose explicitly last (fredy).
 	const bare = chat();
+	await bare.waitFor('Who are you? david, fredy — or a new user id [fredy]:', 20_000);
+	bare.press('enter');
 	await bare.waitFor('Fredy (fredy)', 20_000);
 	expect(bare.output()).not.toContain('Pick a user id');
-	expect(bare.output()).not.toContain('Who are you?');
 	await quit(bare);
 });

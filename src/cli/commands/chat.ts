@@ -19,7 +19,7 @@ type ChatFlags = ServiceFlags & IdentityFlags;
 export function chatCommand(): Command {
 	return new Command('chat')
 		.description('open the full-screen chat (default; starts the embedded hub when nothing is configured)')
-		.option('-u, --user <id>', 'your user id (env CHAT_USER_ID; a bare start uses the one this OS account chose last)')
+		.option('-u, --user <id>', 'your user id (env CHAT_USER_ID; without it: the only one set up, else asked)')
 		.option('-n, --name <name>', 'your display name (env CHAT_USER_NAME; saved for that user id only)')
 		.option('--mqtt-url <url>', 'MQTT broker, mqtt://[user:pass@]host:port (env MQTT_URL, MQTT_BROKER_HOST)')
 		.option('--database-url <url>', 'PostgreSQL, postgres://user:pass@host:port/db (env DATABASE_URL, POSTGRES_*)')
@@ -30,7 +30,7 @@ export function chatCommand(): Command {
 				'NO_COLOR=1 turns colours off (read ✓✓ stays bold, delivered ✓✓ plain).\n' +
 				examples([
 					'hermes-chat --user fredy --name Fredy                 # embedded hub (started if needed)',
-					'hermes-chat                                            # the identity you chose last',
+					'hermes-chat                                            # asks who you are when several ids are set up',
 					'MQTT_URL=mqtt://localhost:1883 DATABASE_URL=postgres://hermes:hermes@localhost/hermes hermes-chat --user alice',
 					'NO_COLOR=1 hermes-chat --user david',
 				]),
