@@ -64,16 +64,24 @@ describe('embedded hub restart: a message sent while it was stopped completes to
 		await fredy.waitFor(new RegExp(`Fredy: ${text}`));
 		expect(fredy.screen()).not.toMatch(new RegExp(`Fredy: ${text}\\s+✓`));
 
+		// Milliseconds per phase, printed for the report (nothing asserts them: machine speed varies).
+		const timings: Record<string, number> = {};
+		let started = performance.now();
 		expect(await hubCli(home, 'start')).toMatch(/^hub started \(pid \d+\)/);
+		timings['hub start (CLI returns)'] = Math.round(performance.now() - started);
+		started = performance.now();
 		expect((await hubStatusJson(home)).pid).not.toBe(firstPid);
 
 		// David's open thread shows it by itself (no reopening), fredy's tick completes to read.
 		await david.waitFor(new RegExp(`Fredy: ${text}`), 60_000);
+		timings['ready → in david’s open thread'] = Math.round(performance.now() - started);
 		const isRead = (): boolean => {
 			const style = fredy.styleOf('✓✓', text);
 			return style?.fg === CYAN && style.isBold;
 		};
 		await waitUntil(fredy, isRead, '✓✓ in bold cyan on fredy’s message after the restart', 60_000);
+		timings['ready → ✓✓ read on fredy’s screen'] = Math.round(performance.now() - started);
+		console.log(`hub restart e2e timings (ms): ${JSON.stringify(timings)}`);
 		await fredy.waitFor(READY, 30_000);
 		await david.waitFor(READY, 30_000);
 
