@@ -8,6 +8,7 @@ import {hubCommand} from './commands/hub.js';
 import {ingestCommand} from './commands/ingest.js';
 import {migrateCommand} from './commands/migrate.js';
 import {errorLine} from './errors.js';
+import {examples} from './help.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
 	version: string;
@@ -25,7 +26,14 @@ export function buildProgram(): Command {
 	program.addHelpText(
 		'after',
 		'\nWith no command, `chat` runs: `hermes-chat --user fredy` (see `hermes-chat chat --help` for its options).\n' +
-			'With no --mqtt-url/--database-url (or MQTT_URL/DATABASE_URL), it starts or joins the embedded hub.',
+			'With no --mqtt-url/--database-url (or MQTT_URL/DATABASE_URL), it starts or joins the embedded hub.\n' +
+			examples([
+				'hermes-chat                                  # chat (asks who you are on the first run, or when several ids are set up)',
+				'hermes-chat --user fredy --name Fredy        # chat as fredy on the embedded hub',
+				'hermes-chat hub status                       # is the embedded hub running? (exit 3 if not)',
+				'hermes-chat ingest --database-url postgres://hermes@db/hermes --mqtt-url mqtt://broker:1883',
+				'hermes-chat chat --help                      # every option of the chat',
+			]),
 	);
 	program.addCommand(ingestCommand());
 	program.addCommand(migrateCommand());

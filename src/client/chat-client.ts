@@ -5,6 +5,7 @@ import type {Logger} from '../log.js';
 import {ChatLink, type ChatLinkEvent} from '../live/chat-link.js';
 import {SeenSet} from '../live/seen-set.js';
 import {BROADCAST_ID, isValidUserId, conversationIdFor, type MessagePayload} from '../protocol/index.js';
+import {loadHeadSeq, loadReceiptsOnMine, loadUnreceiptedMessages} from '../store/catch-up.js';
 import {isKnownUser, loadConversations, loadPresences} from '../store/history-people.js';
 import {loadLatestPage, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
 import {wasDeliveredTo} from '../store/seen-queries.js';
@@ -13,6 +14,9 @@ import {DatabaseLink} from './database-link.js';
 import {EventHub} from './event-hub.js';
 import {messagePayloadFor, refuseMessage, refuseRecipient, refuseStatusMessage} from './outgoing.js';
 import {messageFromPayload, presenceFromPayload, receiptFromPayload} from './to-core.js';
+
+/** Catch-up passes after one outage (the first at once, then at doubling delays). */
+export const CATCH_UP_PASSES = 6;
 
 /** Options for {@link createChatClient}. */
 export interface ChatClientOptions {
@@ -34,6 +38,15 @@ export interface ChatClientOptions {
 	reconnectPeriodMs?: number;
 	/** Last Will delay in s (MQTT 5; default 10). */
 	willDelaySeconds?: number;
+	/**
+	 * After an outage the catch-up from PostgreSQL runs when the services are back, again this
+	 * many ms later (default 2000), and then at doubling delays, {@link CATCH_UP_PASSES} passes
+	 * in all (2, 6, 14, 30, 62 s after with the default). Why more than one: a message published
+	 * just before this client re-subscribed may be committed after the first pass, and a
+	 * restarting hub accepts MQTT clients seconds before its ingester subscribes, so receipts
+	 * and resends published in between are stored only once they are published again.
+	 */
+	catchUpSettleMs?: number;
 	/**
 	 * Folder that keeps my unconfirmed messages across runs (e.g. `$HERMES_HOME/outbox/<user>`,
 	 * one locked file per running client; see live/outbox-store.ts): what clients of mine that
@@ -62,8 +75,15 @@ export interface ChatClientOptions {
  *   be written, `outbox-problem-changed` carries a one-line warning until a write succeeds.
  * - a message the server refuses for good (`rejected` receipt) is re-emitted as `message-sent`
  *   with status `rejected` and its reason, plus an error notice.
- * - when the broker or the database comes back after being `down`, the conversation list is
- *   reloaded by itself (`conversations-loaded`); reloading the open thread is the caller's call.
+ * - when the broker or the database comes back after being `down`, the client catches up from
+ *   PostgreSQL: messages to me stored while I was away (since this client started) arrive as
+ *   `messages-received` (with `seq`) and get their `delivered` receipt; receipts of mine that
+ *   PostgreSQL lacks (lost with the connection) are published again; the delivered/read
+ *   receipts of my messages stored meanwhile arrive as `receipts-received`; then the
+ *   conversation list is reloaded (`conversations-loaded`).
+ *   Marking caught-up messages read is the caller's call, as for live ones (the TUI does it
+ *   for the open conversation). The broker coming back also probes the database at once
+ *   (an embedded hub restarts both).
  * @throws Error when `identity.userId` is not a valid user id (a programming error: the CLI validates it).
  */
 export async function createChatClient(options: ChatClientOptions): Promise<ChatPort> {
@@ -92,6 +112,9 @@ class ChatClient implements ChatPort {
 	#outboxProblem: string | undefined;
 	#isClosed = false;
 	readonly #wasDown = {broker: false, database: false};
+	/** The newest seq stored when the database first answered: catch-up reads only after it. */
+	#catchUpFrom: number | undefined;
+	#catchUpTimer: ReturnType<typeof setTimeout> | undefined;
 
 	constructor(options: ChatClientOptions) {
 		this.me = {userId: options.identity.userId, name: options.identity.name};
@@ -116,6 +139,7 @@ class ChatClient implements ChatPort {
 			probeEveryMs: options.databaseProbeMs,
 			onStateChanged: (state, detail) => {
 				this.#hub.emit({type: 'connection-changed', service: 'database', state, detail});
+				if (state === 'up' && this.#catchUpFrom === undefined) void this.#startCatchUpMark();
 				this.#reloadAfterOutage('database', state);
 			},
 			onNotice: (text) => this.#notice('error', text),
@@ -241,6 +265,7 @@ class ChatClient implements ChatPort {
 	async close(): Promise<void> {
 		if (this.#isClosed) return;
 		this.#isClosed = true;
+		if (this.#catchUpTimer) clearTimeout(this.#catchUpTimer);
 		this.#hub.flush();
 		await this.#link.close();
 		await this.#database.close();
@@ -305,9 +330,7 @@ class ChatClient implements ChatPort {
 	#reportArrival(payload: MessagePayload): void {
 		this.#knownUsers.add(payload.sender_id);
 		this.#hub.addMessage(messageFromPayload(payload));
-		this.#link.sendStatus(payload.sender_id, payload.message_id, 'delivered').catch((error: Error) =>
-			this.#options.logger.debug({err: error.message}, 'delivered receipt not sent'),
-		);
+		this.#sendDelivered(payload.sender_id, payload.message_id);
 	}
 
 	/**
@@ -322,14 +345,84 @@ class ChatClient implements ChatPort {
 	}
 
 	/**
-	 * After an outage the conversation list is stale (messages arrived that this client never
-	 * saw live, or the list never loaded): reload it when the service is back.
+	 * After an outage this client missed what was published meanwhile (a clean MQTT session
+	 * keeps nothing for it, and an embedded hub restart loses every session): catch up from
+	 * PostgreSQL when the service is back, again after `catchUpSettleMs`, and reload the list.
 	 */
 	#reloadAfterOutage(service: 'broker' | 'database', state: string): void {
 		if (state === 'down') this.#wasDown[service] = true;
 		if (state !== 'up' || !this.#wasDown[service] || this.#isClosed) return;
 		this.#wasDown[service] = false;
-		void this.loadConversations();
+		// The database's own `up` runs this again; until then there is nothing to read.
+		if (service === 'broker' && !this.#database.isUp) this.#database.probeNow();
+		void this.#catchUp().then(() => this.loadConversations());
+		this.#scheduleCatchUp(this.#options.catchUpSettleMs ?? 2_000, CATCH_UP_PASSES - 1);
+	}
+
+	/** The next catch-up pass in `delayMs`, then `passesLeft - 1` more at doubling delays. */
+	#scheduleCatchUp(delayMs: number, passesLeft: number): void {
+		if (this.#catchUpTimer) clearTimeout(this.#catchUpTimer);
+		this.#catchUpTimer = undefined;
+		if (passesLeft <= 0 || this.#isClosed) return;
+		this.#catchUpTimer = setTimeout(() => {
+			this.#catchUpTimer = undefined;
+			void this.#catchUp().then(() => this.#scheduleCatchUp(delayMs * 2, passesLeft - 1));
+		}, delayMs);
+		this.#catchUpTimer.unref?.();
+	}
+
+	async #startCatchUpMark(): Promise<void> {
+		const head = await this.#database.run('read the newest message', loadHeadSeq, {isQuiet: true});
+		if (head !== undefined) this.#catchUpFrom ??= head;
+	}
+
+	/**
+	 * One catch-up pass over what was stored since the catch-up mark (the newest seq when the
+	 * database first answered): messages to me that I never saw arrive as if live (each id
+	 * once: the link's de-duplication covers both ways in) and get `delivered`; a `delivered` or
+	 * `read` of mine that PostgreSQL lacks is published again (a receipt published while a
+	 * restarting hub's ingester was not subscribed yet is lost; stored once however often it
+	 * comes); the receipts of my messages stored meanwhile are reported.
+	 * Quiet: a database still down is retried when it comes back (its `up` runs this again).
+	 * @returns whether the pass found anything to do.
+	 */
+	async #catchUp(): Promise<boolean> {
+		const from = this.#catchUpFrom;
+		if (this.#isClosed || from === undefined || !this.#database.isUp) return false;
+		const me = this.me.userId;
+		const unreceipted = await this.#database.run('catch up on messages', (db) => loadUnreceiptedMessages(db, me, from), {isQuiet: true});
+		if (this.#isClosed || unreceipted === undefined) return false;
+		let work = 0;
+		let fresh = 0;
+		for (const {message, isDeliveredStored} of unreceipted) {
+			// A message too old for the dedupe memory was reported already if my delivered is stored.
+			const verdict = this.#link.noteMessage(message.senderId, message.messageId, message.createdAt);
+			if (verdict === 'new' || (verdict === 'unknown' && !isDeliveredStored)) {
+				this.#knownUsers.add(message.senderId);
+				this.#hub.addMessage(message);
+				fresh += 1;
+			} else if (!isDeliveredStored) {
+				work += 1;
+			}
+			if (!isDeliveredStored) this.#sendDelivered(message.senderId, message.messageId);
+			if (this.#readSent.has(message.messageId)) {
+				work += 1;
+				this.#link.sendStatus(message.senderId, message.messageId, 'read').catch((error: Error) =>
+					this.#options.logger.debug({err: error.message, messageId: message.messageId}, 'read receipt not sent again'),
+				);
+			}
+		}
+		const receipts = await this.#database.run('catch up on receipts', (db) => loadReceiptsOnMine(db, me, from), {isQuiet: true});
+		if (this.#isClosed) return false;
+		for (const receipt of receipts ?? []) this.#hub.addReceipt(receipt);
+		if (fresh + work > 0) this.#options.logger.info({fresh, resent: work, from}, 'caught up from PostgreSQL after an outage');
+		return fresh + work > 0;
+	}
+
+	#sendDelivered(senderId: string, messageId: string): void {
+		this.#link.sendStatus(senderId, messageId, 'delivered').catch((error: Error) =>
+			this.#options.logger.debug({err: error.message, messageId}, 'delivered receipt not sent'),
+		);
 	}
 
 	async #warnIfUnknown(to: string): Promise<void> {

@@ -40,6 +40,9 @@ describe('DatabaseLink', () => {
 		await expect(link.run('load history', (db) => db.query('SELECT 1'))).resolves.toBeUndefined();
 		expect(notices).toHaveLength(1);
 		expect(notices[0]).toMatch(/^could not load history: database unreachable \(.*ECONNREFUSED.*\) — retrying in the background$/);
+		// Background work (the catch-up) fails quietly: retried when the database is back.
+		await expect(link.run('catch up', (db) => db.query('SELECT 1'), {isQuiet: true})).resolves.toBeUndefined();
+		expect(notices).toHaveLength(1);
 		await link.close();
 	});
 });

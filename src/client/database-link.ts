@@ -77,9 +77,12 @@ export class DatabaseLink {
 
 	/**
 	 * Run `work` against the database.
-	 * @returns its result, or `undefined` when it failed (a notice was reported).
+	 * @param options.isQuiet no notice on failure (background work that is retried by itself,
+	 *   e.g. a catch-up that runs again when the database is back); the failure is still logged
+	 *   and still moves the state to `down` when the database is unreachable.
+	 * @returns its result, or `undefined` when it failed (a notice was reported unless quiet).
 	 */
-	async run<T>(what: string, work: (db: Db) => Promise<T>): Promise<T | undefined> {
+	async run<T>(what: string, work: (db: Db) => Promise<T>, options: {isQuiet?: boolean} = {}): Promise<T | undefined> {
 		if (this.#isClosed) return undefined;
 		const task = work(this.#db);
 		this.#busy.add(task);
@@ -91,11 +94,19 @@ export class DatabaseLink {
 			if (isUnreachable(error)) this.#markDown(error as Error);
 			else this.#markUp();
 			this.#options.logger.warn({err: (error as Error).message, what}, 'database request failed');
-			this.#options.onNotice(describeFailure(what, error));
+			if (!options.isQuiet) this.#options.onNotice(describeFailure(what, error));
 			return undefined;
 		} finally {
 			this.#busy.delete(task);
 		}
+	}
+
+	/**
+	 * Probe now instead of at the next interval, when there is reason to think the database is
+	 * back (e.g. the broker of the same embedded hub just came back). A no-op while `up`.
+	 */
+	probeNow(): void {
+		if (this.#state !== 'up') void this.#probe();
 	}
 
 	/** Wait for running requests, stop probing and close the pool. */

@@ -11,6 +11,22 @@ export interface EmbeddedBroker {
 	url: string;
 	/** Disconnect every client and close the listener. Never throws. */
 	close(): Promise<void>;
+	/** Answer the CONNECTs held by {@link ListenBrokerOptions.admitOnlyFirst} (idempotent). */
+	admitAll(): void;
+}
+
+/** Options of {@link listenBroker}. */
+export interface ListenBrokerOptions {
+	host: string;
+	/** TCP port; 0 picks a free one. */
+	port: number;
+	/**
+	 * Until {@link EmbeddedBroker.admitAll}, only clients whose id this accepts get their CONNACK;
+	 * the others wait for it (mqtt.js gives up after its connect timeout and tries again). A
+	 * restarting hub binds its port first, so TUIs reconnect at once: without this they publish
+	 * receipts and resends before the ingester subscribed, and those are never stored.
+	 */
+	admitOnlyFirst?: (clientId: string) => boolean;
 }
 
 /** Thrown by {@link listenBroker} when the port is taken: usually a hub already runs. */
@@ -31,11 +47,17 @@ export class PortInUseError extends Error {
  * Every connection gets TCP_NODELAY: without it a QoS 1 round trip waits on Nagle plus
  * delayed ACK (~44 ms instead of ~0.5 ms, measured on aedes).
  * aedes has no MQTT 5 and no shared subscriptions; clients fall back to 3.1.1.
- * @param port TCP port; 0 picks a free one.
  * @throws PortInUseError on EADDRINUSE; the listen error otherwise.
  */
-export async function listenBroker(options: {host: string; port: number}): Promise<EmbeddedBroker> {
-	const broker = await Aedes.createBroker();
+export async function listenBroker(options: ListenBrokerOptions): Promise<EmbeddedBroker> {
+	let admitAll: () => void = () => undefined;
+	const isOpen = options.admitOnlyFirst ? new Promise<void>((resolve) => (admitAll = resolve)) : Promise.resolve();
+	const broker = await Aedes.createBroker({
+		authenticate: (client, _username, _password, done) => {
+			if (options.admitOnlyFirst?.(client.id) !== false) return done(null, true);
+			void isOpen.then(() => done(null, true));
+		},
+	});
 	const sockets = new Set<Socket>();
 	const server = createServer((socket) => {
 		socket.setNoDelay(true);
@@ -57,6 +79,7 @@ export async function listenBroker(options: {host: string; port: number}): Promi
 	return {
 		port,
 		url: `mqtt://${options.host}:${port}`,
+		admitAll: () => admitAll(),
 		close() {
 			closing ??= (async () => {
 				const closed = new Promise<void>((resolve) => server.close(() => resolve()));

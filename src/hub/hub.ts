@@ -94,9 +94,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		const last = await readLastPorts(options.dataDir);
 		// A default port taken by someone else (another user's hub, a test) is not an error:
 		// the data-directory lock below is what keeps one hub per home, so take any free port.
+		const ingesterId = `hermes-hub-ingest-${process.pid}`;
+		// Only the ingester is answered before `ready`: see ListenBrokerOptions.admitOnlyFirst.
+		const admitOnlyFirst = (clientId: string) => clientId === ingesterId;
 		const broker =
-			(options.mqttPort === undefined && last.mqtt ? await listenBroker({host, port: last.mqtt}).catch(() => undefined) : undefined) ??
-			(await listenOrExplain(host, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT, options.mqttPort === undefined, log));
+			(options.mqttPort === undefined && last.mqtt
+				? await listenBroker({host, port: last.mqtt, admitOnlyFirst}).catch(() => undefined)
+				: undefined) ??
+			(await listenOrExplain(host, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT, options.mqttPort === undefined, log, admitOnlyFirst));
 		opened.push(() => broker.close());
 		await mkdir(options.dataDir, {recursive: true});
 		lock = await lockOrExplain(join(options.dataDir, 'hub.lock'));
@@ -122,11 +127,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 			databaseUrl: database.url,
 			topicBase,
 			migrate: false,
-			clientId: `hermes-hub-ingest-${process.pid}`,
+			clientId: ingesterId,
 			logger: log,
 		});
 		opened.push(() => ingester.stop());
 		await writeFile(portsFile(options.dataDir), JSON.stringify({mqtt: broker.port, pg: database.port})).catch(() => undefined);
+		broker.admitAll();
 		progress('ready');
 		let stopping: Promise<void> | undefined;
 		return {
@@ -150,13 +156,19 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 	}
 }
 
-async function listenOrExplain(host: string, port: number, isDefault: boolean, log: Logger): Promise<EmbeddedBroker> {
+async function listenOrExplain(
+	host: string,
+	port: number,
+	isDefault: boolean,
+	log: Logger,
+	admitOnlyFirst: (clientId: string) => boolean,
+): Promise<EmbeddedBroker> {
 	try {
-		return await listenBroker({host, port});
+		return await listenBroker({host, port, admitOnlyFirst});
 	} catch (error) {
 		if ((error as Error).name === 'PortInUseError' && isDefault) {
 			log.warn({port}, 'hub: default MQTT port taken; using a free port');
-			return listenBroker({host, port: 0});
+			return listenBroker({host, port: 0, admitOnlyFirst});
 		}
 		if ((error as Error).name === 'PortInUseError') {
 			throw new HubRunningError(`MQTT port ${host}:${port} is already in use — a hub (or another broker) runs there`);

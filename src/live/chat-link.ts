@@ -19,7 +19,7 @@ import {BrokerLink, type LinkState} from './broker-link.js';
 import {Outbox, type OutboxStats} from './outbox.js';
 import type {PersistedMessage} from './outbox-file.js';
 import {openOutboxStore, type OutboxStore} from './outbox-store.js';
-import {MessageDedupe} from './message-dedupe.js';
+import {MessageDedupe, type DedupeVerdict} from './message-dedupe.js';
 import {SeenSet} from './seen-set.js';
 
 /** What the link reports: connection states, my publishes acknowledged, and decoded traffic. */
@@ -236,6 +236,16 @@ export class ChatLink {
 	setPresence(state: PresenceState, statusMessage = ''): Promise<void> {
 		this.#presence = {state, statusMessage};
 		return this.#publishPresence({queueOffline: true});
+	}
+
+	/**
+	 * Record a message that reached this client another way (the catch-up from PostgreSQL after
+	 * an outage), so a late live copy of it is dropped like any duplicate.
+	 * @param sentAt the message's send time in ms (as for live deliveries).
+	 * @returns the dedupe verdict: `new` (report it), `repeat` (seen), `unknown` (too old to remember).
+	 */
+	noteMessage(senderId: string, messageId: string, sentAt: number): DedupeVerdict {
+		return this.#seenMessages.check(senderId, messageId, sentAt);
 	}
 
 	/** Ids of my messages still waiting for `received_by_server`, oldest first. */

@@ -40,6 +40,10 @@ export interface RunTuiOptions {
 	stdin?: NodeJS.ReadStream;
 	/** Clock in ms since the epoch (default Date.now): what "today" is for times in the list and thread. */
 	now?: () => number;
+	/** Unsent composer text per conversation id, from the last run. */
+	drafts?: Record<string, string>;
+	/** Persist drafts when they change. */
+	onDraftsChange?: (drafts: Record<string, string>) => void;
 }
 
 /**

@@ -2,6 +2,7 @@
 // May import react, ink and tui/run.tsx's screen constants.
 import {Box, render, Text} from 'ink';
 import {ENTER_SCREEN, LEAVE_SCREEN} from './run.js';
+import {themeColor} from './theme.js';
 
 /** One step of the start-up, as the hub reports it (e.g. `opening database`). */
 export interface StartStep {
@@ -28,7 +29,7 @@ function StartView({title, steps, current}: {title: string; steps: readonly Star
 			<Box flexDirection="column" marginTop={1}>
 				{steps.map((step, index) => (
 					<Text key={step.label} dimColor={index > current}>
-						{index < current ? <Text color="green">✓</Text> : index === current ? <Text color="cyan">›</Text> : ' '}{' '}
+						{index < current ? <Text color={themeColor('green')}>✓</Text> : index === current ? <Text color={themeColor('cyan')}>›</Text> : ' '}{' '}
 						{step.label}
 						{index === current && step.hint ? <Text dimColor>{`  (${step.hint})`}</Text> : null}
 					</Text>

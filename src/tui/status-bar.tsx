@@ -5,7 +5,7 @@ import {memo} from 'react';
 import {sanitizeInline} from '../core/sanitize.js';
 import {truncate} from '../core/text-layout.js';
 import type {Identity, ServiceState} from '../core/types.js';
-import {COLORS} from './theme.js';
+import {COLORS, themeColor} from './theme.js';
 
 /** Props of {@link StatusBar}. */
 export interface StatusBarProps {
@@ -19,7 +19,11 @@ export interface StatusBarProps {
 	width: number;
 }
 
-const STATE_COLORS: Record<ServiceState, string> = {up: 'green', connecting: 'yellow', down: 'red'};
+const STATE_COLORS: Record<ServiceState, string | undefined> = {
+	up: themeColor('green'),
+	connecting: themeColor('yellow'),
+	down: themeColor('red'),
+};
 
 /** One line at the bottom. Names and notices are untrusted and sanitized here. */
 export const StatusBar = memo(function StatusBar({me, broker, database, notice: lastNotice, warning, width}: StatusBarProps) {

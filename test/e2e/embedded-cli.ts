@@ -63,9 +63,13 @@ export async function hubCli(home: string, ...args: string[]): Promise<string> {
 	return stdout;
 }
 
-/** `hermes-chat hub status --json`, parsed. */
+/** `hermes-chat hub status --json`, parsed (it exits 3 when the hub is not running; the JSON says why). */
 export async function hubStatusJson(home: string): Promise<HubStatusJson> {
-	return JSON.parse(await hubCli(home, 'status', '--json')) as HubStatusJson;
+	const stdout = await hubCli(home, 'status', '--json').catch((error: {code?: number; stdout?: string}) => {
+		if (error.code === 3 && error.stdout) return error.stdout;
+		throw error;
+	});
+	return JSON.parse(stdout) as HubStatusJson;
 }
 
 /** Whether a process with `pid` exists (signal 0). */

@@ -193,7 +193,12 @@ describe.skipIf(!existsSync(CLI))('hub daemon and `hermes-chat hub` (built dist/
 		expect(stopped.stdout).toBe(`hub: stopped (pid ${hub.pid})\n`);
 		expect(await readHubFile(home)).toBeUndefined();
 		expect((await hubStatus(home)).state).toBe('stopped');
-		const after = await run(process.execPath, [CLI, 'hub', 'status'], {env: env()});
+		// Not running: exit status 3 (LSB `status`), the text still says so.
+		const after = await run(process.execPath, [CLI, 'hub', 'status'], {env: env()}).then(
+			() => expect.unreachable('`hub status` must exit non-zero when the hub is not running'),
+			(error: {code?: number; stdout?: string}) => error,
+		);
+		expect(after.code).toBe(3);
 		expect(after.stdout).toContain('hub:        not running');
 
 		const restarted = await ensureHub({home, entry: CLI, mqttPort: 0, pgPort: 0});

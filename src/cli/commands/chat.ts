@@ -9,7 +9,9 @@ import {runTui} from '../../tui/run.js';
 import {showStartScreen} from '../../tui/start-screen.js';
 import {hermesHome, isEmbedded, resolveServiceConfig, type ServiceFlags} from '../config.js';
 import {AbortError} from '../errors.js';
-import {openSettings, resolveIdentity, type IdentityFlags} from '../settings.js';
+import {examples} from '../help.js';
+import {resolveIdentity, type IdentityFlags} from '../identity.js';
+import {DraftSaver, openSettings} from '../settings.js';
 
 type ChatFlags = ServiceFlags & IdentityFlags;
 
@@ -17,15 +19,41 @@ type ChatFlags = ServiceFlags & IdentityFlags;
 export function chatCommand(): Command {
 	return new Command('chat')
 		.description('open the full-screen chat (default; starts the embedded hub when nothing is configured)')
-		.option('-u, --user <id>', 'your user id (env CHAT_USER_ID; remembered)')
-		.option('-n, --name <name>', 'your display name (env CHAT_USER_NAME; remembered)')
+		.option('-u, --user <id>', 'your user id (env CHAT_USER_ID; without it: the only one set up, else asked)')
+		.option('-n, --name <name>', 'your display name (env CHAT_USER_NAME; saved for that user id only)')
 		.option('--mqtt-url <url>', 'MQTT broker, mqtt://[user:pass@]host:port (env MQTT_URL, MQTT_BROKER_HOST)')
 		.option('--database-url <url>', 'PostgreSQL, postgres://user:pass@host:port/db (env DATABASE_URL, POSTGRES_*)')
 		.option('--topic <base>', 'base topic (env MQTT_TOPIC)', undefined)
+		.addHelpText(
+			'after',
+			'\nNeeds a terminal: with stdin or stdout not a TTY it refuses in one line before connecting.\n' +
+				'NO_COLOR=1 turns colours off (read ✓✓ stays bold, delivered ✓✓ plain).\n' +
+				examples([
+					'hermes-chat --user fredy --name Fredy                 # embedded hub (started if needed)',
+					'hermes-chat                                            # asks who you are when several ids are set up',
+					'MQTT_URL=mqtt://localhost:1883 DATABASE_URL=postgres://hermes:hermes@localhost/hermes hermes-chat --user alice',
+					'NO_COLOR=1 hermes-chat --user david',
+				]),
+		)
 		.action(async (flags: ChatFlags) => runChat(flags));
 }
 
+/**
+ * The chat draws a full screen and reads keys, so it refuses, before any connection, hub start,
+ * identity prompt or presence, when stdin or stdout is not a terminal (a pipe, a file, cron).
+ * @throws AbortError naming the stream that is not a TTY.
+ */
+export function refuseWithoutTerminal(streams: {stdin: {isTTY?: boolean}; stdout: {isTTY?: boolean}} = process): void {
+	const notTty = [streams.stdin.isTTY ? undefined : 'stdin', streams.stdout.isTTY ? undefined : 'stdout'].filter(Boolean);
+	if (notTty.length === 0) return;
+	throw new AbortError(
+		`the chat needs an interactive terminal (${notTty.join(' and ')} ${notTty.length > 1 ? 'are' : 'is'} not a TTY)`,
+		'run it in a terminal, not through a pipe or redirect (`hermes-chat hub status` works anywhere)',
+	);
+}
+
 async function runChat(flags: ChatFlags): Promise<void> {
+	refuseWithoutTerminal();
 	const config = resolveServiceConfig(flags);
 	if (!isEmbedded(config) && (!config.mqttUrl || !config.databaseUrl)) {
 		throw new AbortError(
@@ -35,6 +63,7 @@ async function runChat(flags: ChatFlags): Promise<void> {
 	}
 	const settings = openSettings();
 	const identity = await resolveIdentity(flags, settings);
+	const mine = settings.user(identity.userId);
 	const home = hermesHome();
 	const logger = createLogger({name: 'tui', destination: join(home, 'logs', `tui-${identity.userId}.log`)});
 	let {mqttUrl, databaseUrl, topicBase} = config;
@@ -49,14 +78,18 @@ async function runChat(flags: ChatFlags): Promise<void> {
 		logger,
 		outboxDir: join(home, 'outbox', identity.userId),
 	});
+	const drafts = new DraftSaver(mine);
 	try {
 		await runTui({
 			port,
-			keymap: settings.get('keymap'),
-			notifications: settings.get('notifications'),
-			onNotificationsChange: (notifications) => settings.set('notifications', notifications),
+			keymap: settings.keymapFor(identity.userId),
+			notifications: settings.notificationsFor(identity.userId),
+			onNotificationsChange: (notifications) => mine.set('notifications', notifications),
+			drafts: mine.get('drafts'),
+			onDraftsChange: (changed) => drafts.save(changed),
 		});
 	} finally {
+		drafts.flush();
 		await port.close();
 	}
 }

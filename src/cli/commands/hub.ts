@@ -7,6 +7,7 @@ import {DEFAULT_HUB_MQTT_PORT, DEFAULT_HUB_PG_PORT, HubRunningError} from '../..
 import {createLogger} from '../../log.js';
 import {hermesHome, resolveServiceConfig} from '../config.js';
 import {AbortError, errorLine} from '../errors.js';
+import {examples} from '../help.js';
 
 interface HubFlags {
 	mqttPort?: number;
@@ -26,10 +27,16 @@ export function hubCommand(): Command {
 			.description('run the embedded hub (MQTT broker + PostgreSQL + ingester) in the foreground')
 			.option('--foreground', 'run in this process (the default; used by `hub start`)'),
 	)
-		.addHelpText('after', `\nData, hub.json and hub.log live in HERMES_HOME (now: ${hermesHome()}).`)
+		.addHelpText(
+			'after',
+			`\nData, hub.json and hub.log live in HERMES_HOME (now: ${hermesHome()}).\n` +
+				examples(['hermes-chat hub', 'hermes-chat hub --mqtt-port 1884 --pg-port 5433', 'LOG_LEVEL=debug hermes-chat hub']),
+		)
 		.action(async (flags: HubFlags) => runForeground(flags));
 	hub.addCommand(
-		withPortOptions(new Command('start').description('start the hub in the background (no-op when it runs)')).action(
+		withPortOptions(new Command('start').description('start the hub in the background (no-op when it runs)'))
+			.addHelpText('after', examples(['hermes-chat hub start', 'hermes-chat hub start --mqtt-port 0 --pg-port 0   # any free ports']))
+			.action(
 			// `hub` has the same options and commander lets a parent take them from after the
 			// subcommand (`hub start --mqtt-port 0`), so merge both levels.
 			async (_flags: HubFlags, command: Command) => runStart(command.optsWithGlobals<HubFlags>()),
@@ -39,11 +46,17 @@ export function hubCommand(): Command {
 		new Command('status')
 			.description('show whether the hub runs, its pid, MQTT and PostgreSQL URLs and data directory')
 			.option('--json', 'print the status as JSON')
+			.addHelpText(
+				'after',
+				`\nExit status: 0 when the hub is running, ${EXIT_NOT_RUNNING} when it is not (stopped or still starting), as LSB \`status\` does.\n` +
+					examples(['hermes-chat hub status', 'hermes-chat hub status --json', 'hermes-chat hub status >/dev/null || hermes-chat hub start']),
+			)
 			.action(async (flags: {json?: boolean}) => runStatus(flags)),
 	);
 	hub.addCommand(
 		new Command('stop')
 			.description('stop the background hub cleanly (pending messages are written first)')
+			.addHelpText('after', examples(['hermes-chat hub stop', 'HERMES_HOME=/tmp/try hermes-chat hub stop']))
 			.action(async () => runStop()),
 	);
 	return hub;
@@ -103,9 +116,14 @@ async function runStart(flags: HubFlags): Promise<void> {
 	}
 }
 
+/** Exit status of `hub status` when the hub is not running (LSB init-script `status`: 3, "not running"). */
+export const EXIT_NOT_RUNNING = 3;
+
 async function runStatus(flags: {json?: boolean}): Promise<void> {
 	const status = await hubStatus(hermesHome());
 	process.stdout.write(flags.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
+	// Scripts ask `hub status && …`; the text (or JSON) says which state it is.
+	if (status.state !== 'running') process.exitCode = EXIT_NOT_RUNNING;
 }
 
 /** The human-readable `hub status` text (one `key: value` per line). */

@@ -8,6 +8,7 @@ import {redact} from '../../live/connect.js';
 import {createLogger, type Logger} from '../../log.js';
 import {resolveServiceConfig} from '../config.js';
 import {AbortError} from '../errors.js';
+import {examples} from '../help.js';
 
 interface IngestFlags {
 	mqttUrl?: string;
@@ -55,7 +56,12 @@ export function ingestCommand(): Command {
 		.addHelpText(
 			'after',
 			'\nLogs JSON lines to stderr (LOG_LEVEL=debug for more). SIGTERM or Ctrl-C drains: stops taking messages,\n' +
-				'commits and confirms what it has, then exits; a second signal (or the drain timeout) abandons the rest.',
+				'commits and confirms what it has, then exits; a second signal (or the drain timeout) abandons the rest.\n' +
+				examples([
+					'hermes-chat ingest --mqtt-url mqtt://127.0.0.1:1883 --database-url postgres://postgres@127.0.0.1:5432/chat',
+					'MQTT_URL=mqtt://ingest:secret@broker:1883 DATABASE_URL=postgres://hermes:hermes@db/hermes hermes-chat ingest',
+					'hermes-chat ingest --batch-size 1000 --linger-ms 20 --no-migrate',
+				]),
 		)
 		.action(async (flags: IngestFlags) => runIngest(flags));
 }

@@ -6,6 +6,7 @@ import {createLogger} from '../../log.js';
 import {runMigrations} from '../../store/migrate.js';
 import {resolveServiceConfig} from '../config.js';
 import {AbortError} from '../errors.js';
+import {examples} from '../help.js';
 
 /**
  * The `migrate` command: apply pending migrations (forward-only, one transaction, safe to run
@@ -15,6 +16,13 @@ export function migrateCommand(): Command {
 	return new Command('migrate')
 		.description('apply pending database migrations and print which were applied')
 		.option('--database-url <url>', 'PostgreSQL (env DATABASE_URL, or POSTGRES_HOST/POSTGRES_PORT/POSTGRES_DB/…)')
+		.addHelpText(
+			'after',
+			examples([
+				'hermes-chat migrate --database-url postgres://postgres@127.0.0.1:5432/chat',
+				'POSTGRES_HOST=db POSTGRES_USER=hermes POSTGRES_PASSWORD=hermes POSTGRES_DB=hermes hermes-chat migrate',
+			]),
+		)
 		.action(async (flags: {databaseUrl?: string}) => runMigrate(flags));
 }
 

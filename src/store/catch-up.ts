@@ -1,0 +1,106 @@
+// Catch-up reads for a client whose broker connection was down: the messages to me stored
+// meanwhile that lack my receipts, and the receipts on my messages stored meanwhile.
+// May import pg (via db.ts), protocol/ and core/types. The ingester writes; this reads.
+import type {ChatMessage, Receipt} from '../core/types.js';
+import {BROADCAST_ID, STATUS_FLOW, type DeliveryStatus} from '../protocol/index.js';
+import type {Db} from './db.js';
+
+/** The newest seq stored (0 for an empty table): where a client's catch-up starts. */
+const HEAD_SEQ = 'SELECT coalesce(max(seq), 0)::text AS head FROM chat_messages';
+
+// A range scan of the unique seq index from the client's start (so it reads only what was
+// stored while this client ran), filtered to messages for me or everyone, from others, that I
+// have no `read` row for (one probe of message_status's unique index each), with whether my
+// `delivered` row is there. Messages I got live and read drop out; one whose receipt is still
+// on its way comes back and is de-duplicated by message id in the client.
+const MISSED_MESSAGES = `SELECT m.message_id, m.seq::text AS seq, m.sender_id, m.sender_name, m.receiver_id,
+	m.conversation_id, m.content, m.created_at,
+	EXISTS (SELECT 1 FROM message_status s
+		WHERE s.message_id = m.message_id AND s.user_id = $1 AND s.status = 'delivered') AS has_delivered
+FROM chat_messages m
+WHERE m.seq > $2 AND m.receiver_id IN ($1, '${BROADCAST_ID}') AND m.sender_id <> $1
+	AND NOT EXISTS (SELECT 1 FROM message_status s
+		WHERE s.message_id = m.message_id AND s.user_id = $1 AND s.status = 'read')
+ORDER BY m.seq LIMIT $3`;
+
+// My messages since the start (chat_messages_sender_seq), with their delivered/read rows.
+const RECEIPTS_ON_MINE = `SELECT s.message_id, s.status, s.user_id, s.timestamp
+FROM chat_messages m JOIN message_status s ON s.message_id = m.message_id
+WHERE m.sender_id = $1 AND m.seq > $2 AND s.status IN ('delivered', 'read')
+ORDER BY s.timestamp, s.id LIMIT $3`;
+
+/** The catch-up statements by name, for EXPLAIN checks. */
+export const CATCH_UP_QUERIES = {head: HEAD_SEQ, missed: MISSED_MESSAGES, receipts: RECEIPTS_ON_MINE} as const;
+
+/**
+ * The newest `chat_messages.seq` (0 when empty).
+ * @throws the driver's error.
+ */
+export async function loadHeadSeq(db: Db): Promise<number> {
+	const {rows} = await db.query<{head: string}>(HEAD_SEQ);
+	return Number(rows[0]?.head ?? 0);
+}
+
+/** A message to me without my `read` row, and whether my `delivered` row is stored. */
+export interface UnreceiptedMessage {
+	/** `status` is `sent` (someone else's message); `seq`/`createdAt` are the stored ones. */
+	message: ChatMessage;
+	isDeliveredStored: boolean;
+}
+
+/**
+ * Messages to `userId` (direct or broadcast, not their own) stored after `afterSeq` that have no
+ * `read` row of `userId` (so possibly missed, or receipted in a publish that was lost), oldest
+ * first, at most `limit` (1…1000).
+ * @throws the driver's error.
+ */
+export async function loadUnreceiptedMessages(db: Db, userId: string, afterSeq: number, limit = 500): Promise<UnreceiptedMessage[]> {
+	const {rows} = await db.query<{
+		message_id: string;
+		seq: string;
+		sender_id: string;
+		sender_name: string;
+		receiver_id: string;
+		conversation_id: string;
+		content: string;
+		created_at: Date;
+		has_delivered: boolean;
+	}>(MISSED_MESSAGES, [userId, afterSeq, clamp(limit)]);
+	return rows.map((row) => ({
+		message: {
+			messageId: row.message_id,
+			seq: Number(row.seq),
+			senderId: row.sender_id,
+			senderName: row.sender_name,
+			receiverId: row.receiver_id,
+			conversationId: row.conversation_id,
+			content: row.content,
+			createdAt: row.created_at.getTime(),
+			status: 'sent',
+		},
+		isDeliveredStored: row.has_delivered,
+	}));
+}
+
+/**
+ * The delivered/read rows of `userId`'s messages stored after `afterSeq`, oldest first, at
+ * most `limit` (1…5000).
+ * @throws the driver's error.
+ */
+export async function loadReceiptsOnMine(db: Db, userId: string, afterSeq: number, limit = 2_000): Promise<Receipt[]> {
+	const {rows} = await db.query<{message_id: string; status: string; user_id: string; timestamp: Date}>(RECEIPTS_ON_MINE, [
+		userId,
+		afterSeq,
+		Math.min(5_000, Math.max(1, Math.floor(limit))),
+	]);
+	return rows.map((row) => ({
+		messageId: row.message_id,
+		status: (STATUS_FLOW as readonly string[]).includes(row.status) ? (row.status as DeliveryStatus) : 'delivered',
+		userId: row.user_id,
+		at: row.timestamp.getTime(),
+	}));
+}
+
+function clamp(limit: number): number {
+	return Math.min(1_000, Math.max(1, Math.floor(limit) || 1));
+}
