@@ -1,7 +1,13 @@
 // The embedded MQTT broker: aedes (MQTT 3.1.1, in-memory) on a TCP port bound to one host.
-// May import aedes and node:net only.
+// May import aedes, node: modules and hub/ (pure framing).
 import {createServer, type Server, type Socket} from 'node:net';
+import {Duplex} from 'node:stream';
 import {Aedes} from 'aedes';
+import type {Logger} from '../log.js';
+import {DEFAULT_MAX_MQTT_PACKET_BYTES, MqttPacketGuard} from './mqtt-framing.js';
+
+/** Time a client has to send CONNECT after connecting, in ms (aedes' default is 30 000). */
+export const DEFAULT_MQTT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** A listening aedes broker. */
 export interface EmbeddedBroker {
@@ -9,6 +15,12 @@ export interface EmbeddedBroker {
 	port: number;
 	/** `mqtt://host:port`. */
 	url: string;
+	/**
+	 * Start draining: refuse new connections and PUBLISH from every client but `clientId`
+	 * (the hub's ingester, whose receipts must still go out); a refused client is disconnected
+	 * and its sender resends later (QoS 1, end-to-end resend until confirmed).
+	 */
+	refusePublishesExcept(clientId: string): void;
 	/** Disconnect every client and close the listener. Never throws. */
 	close(): Promise<void>;
 }
@@ -34,14 +46,28 @@ export class PortInUseError extends Error {
  * @param port TCP port; 0 picks a free one.
  * @throws PortInUseError on EADDRINUSE; the listen error otherwise.
  */
-export async function listenBroker(options: {host: string; port: number}): Promise<EmbeddedBroker> {
-	const broker = await Aedes.createBroker();
+export async function listenBroker(options: {
+	host: string;
+	port: number;
+	logger?: Logger;
+	/** Largest packet accepted, in bytes (default {@link DEFAULT_MAX_MQTT_PACKET_BYTES}); a larger one closes the connection. */
+	maxPacketBytes?: number;
+	/** Time to send CONNECT, in ms (default {@link DEFAULT_MQTT_CONNECT_TIMEOUT_MS}). */
+	connectTimeoutMs?: number;
+}): Promise<EmbeddedBroker> {
+	let drainingFor: string | undefined;
+	const broker = await Aedes.createBroker({
+		connectTimeout: options.connectTimeoutMs ?? DEFAULT_MQTT_CONNECT_TIMEOUT_MS,
+		preConnect: (_client, _packet, callback) => callback(null, drainingFor === undefined),
+		authorizePublish: (client, _packet, callback) =>
+			callback(drainingFor === undefined || client?.id === drainingFor ? null : new Error('the hub is stopping')),
+	});
 	const sockets = new Set<Socket>();
 	const server = createServer((socket) => {
 		socket.setNoDelay(true);
 		sockets.add(socket);
 		socket.once('close', () => sockets.delete(socket));
-		broker.handle(socket);
+		broker.handle(guarded(socket, options.maxPacketBytes ?? DEFAULT_MAX_MQTT_PACKET_BYTES, options.logger));
 	});
 	try {
 		await listen(server, options.host, options.port);
@@ -57,6 +83,9 @@ export async function listenBroker(options: {host: string; port: number}): Promi
 	return {
 		port,
 		url: `mqtt://${options.host}:${port}`,
+		refusePublishesExcept(clientId) {
+			drainingFor = clientId;
+		},
 		close() {
 			closing ??= (async () => {
 				const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -68,6 +97,37 @@ export async function listenBroker(options: {host: string; port: number}): Promi
 			return closing;
 		},
 	};
+}
+
+/**
+ * `socket` as a stream whose every byte has passed {@link MqttPacketGuard}: a packet larger
+ * than `maxPacketBytes` closes the connection as soon as its fixed header arrives, so aedes
+ * (which buffers whole packets) never holds more than one packet under the limit.
+ */
+function guarded(socket: Socket, maxPacketBytes: number, log?: Logger): Duplex {
+	const guard = new MqttPacketGuard(maxPacketBytes);
+	const stream = new Duplex({
+		read: () => socket.resume(),
+		write: (chunk: Buffer, _encoding, callback) => socket.write(chunk, callback),
+		final: (callback) => socket.end(callback),
+		destroy: (error, callback) => {
+			socket.destroy();
+			callback(error);
+		},
+	});
+	socket.on('data', (chunk: Buffer) => {
+		const refusal = guard.push(chunk);
+		if (refusal) {
+			log?.warn({peer: `${socket.remoteAddress}:${socket.remotePort}`}, `hub: MQTT connection closed: ${refusal}`);
+			socket.destroy();
+			return;
+		}
+		if (!stream.push(chunk)) socket.pause();
+	});
+	socket.on('end', () => stream.push(null));
+	socket.on('close', () => stream.destroy());
+	socket.on('error', () => stream.destroy());
+	return stream;
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

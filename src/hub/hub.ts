@@ -10,6 +10,7 @@ import {keepStatisticsFresh} from '../store/maintenance.js';
 import {runMigrations} from '../store/migrate.js';
 import {listenBroker, type EmbeddedBroker} from './broker.js';
 import {openDatabase, type EmbeddedDatabase} from './database.js';
+import type {PgFrontLimits} from './pg-front.js';
 import {acquireLock, LockHeldError, type FileLock} from './lock.js';
 
 /** Default MQTT port of the hub: not 1883, so it never collides with a local Mosquitto. */
@@ -34,6 +35,10 @@ export interface HubOptions {
 	pgPort?: number;
 	/** Base topic the ingester subscribes under (default `chat/messages`). */
 	topicBase?: string;
+	/** Connection policy of the database port (defaults: {@link DEFAULT_PG_FRONT_LIMITS}). */
+	pgLimits?: PgFrontLimits;
+	/** Largest MQTT packet accepted, in bytes (default {@link DEFAULT_MAX_MQTT_PACKET_BYTES}, as our Mosquitto). */
+	maxMqttPacketBytes?: number;
 	logger: Logger;
 	/** Called as each phase begins; opening the database takes ~4 s. */
 	onProgress?: (phase: HubPhase) => void;
@@ -48,8 +53,13 @@ export interface RunningHub {
 	mqttPort: number;
 	pgPort: number;
 	topicBase: string;
-	/** Stop the ingester (flushing its batch), the broker, the database server, then close PGlite. */
+	/**
+	 * Drain and stop: refuse new MQTT publishes, let the ingester write and confirm what it
+	 * received, then close the ingester, the database server and PGlite, and the broker.
+	 */
 	stop(): Promise<void>;
+	/** Give up draining: drop the ingester's unwritten batch (senders resend), close the rest. Never throws. */
+	abort(): Promise<void>;
 }
 
 /** Thrown by {@link startHub} when a hub already runs (its port or its data directory is taken). */
@@ -74,6 +84,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 	const host = options.host ?? '127.0.0.1';
 	const topicBase = options.topicBase ?? DEFAULT_TOPIC_BASE;
 	const log = options.logger;
+	const brokerOptions = {host, logger: log, maxPacketBytes: options.maxMqttPacketBytes};
 	const progress = (phase: HubPhase) => {
 		log.info({phase}, `hub: ${phase}`);
 		options.onProgress?.(phase);
@@ -81,12 +92,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 	// Closed newest first; the data-directory lock goes last, once PGlite has closed its files.
 	const opened: Array<() => Promise<void>> = [];
 	let lock: FileLock | undefined;
-	const unwind = async () => {
-		for (const close of [...opened].reverse()) {
-			await close().catch((error: Error) => log.warn({err: error.message}, 'hub: error while stopping'));
-		}
-		await lock?.release();
-	};
+	let unwinding: Promise<void> | undefined;
+	const unwind = () =>
+		(unwinding ??= (async () => {
+			for (const close of [...opened].reverse()) {
+				await close().catch((error: Error) => log.warn({err: error.message}, 'hub: error while stopping'));
+			}
+			await lock?.release();
+		})());
 	try {
 		progress('starting broker');
 		// Ports of the last run first: TUIs still running reconnect to the URLs they had, also
@@ -95,20 +108,22 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		// A default port taken by someone else (another user's hub, a test) is not an error:
 		// the data-directory lock below is what keeps one hub per home, so take any free port.
 		const broker =
-			(options.mqttPort === undefined && last.mqtt ? await listenBroker({host, port: last.mqtt}).catch(() => undefined) : undefined) ??
-			(await listenOrExplain(host, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT, options.mqttPort === undefined, log));
+			(options.mqttPort === undefined && last.mqtt ? await listenBroker({...brokerOptions, port: last.mqtt}).catch(() => undefined) : undefined) ??
+			(await listenOrExplain(brokerOptions, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT, options.mqttPort === undefined, log));
 		opened.push(() => broker.close());
-		await mkdir(options.dataDir, {recursive: true});
+		await mkdir(options.dataDir, {recursive: true, mode: 0o700});
 		lock = await lockOrExplain(join(options.dataDir, 'hub.lock'));
 		progress('opening database');
 		const database: EmbeddedDatabase = await openDatabase({
 			dataDir: options.dataDir,
 			host,
+			logger: log,
+			limits: options.pgLimits,
 			port: options.pgPort ?? (last.pg && (await isPortFree(host, last.pg)) ? last.pg : DEFAULT_HUB_PG_PORT),
 		}).catch((error: NodeJS.ErrnoException) => {
 			if (error.code !== 'EADDRINUSE' || options.pgPort !== undefined) throw error;
 			log.warn({port: DEFAULT_HUB_PG_PORT}, 'hub: default PostgreSQL port taken; using a free port');
-			return openDatabase({dataDir: options.dataDir, host, port: 0});
+			return openDatabase({dataDir: options.dataDir, host, port: 0, logger: log, limits: options.pgLimits});
 		});
 		opened.push(() => database.close());
 		progress('migrating');
@@ -117,18 +132,21 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		// PGlite has no autovacuum: without statistics every page of a long conversation is a sort.
 		opened.push(await keepStatisticsFresh(database.url, log));
 		progress('starting ingester');
+		const ingesterId = `hermes-hub-ingest-${process.pid}`;
 		const ingester = await startIngester({
 			mqttUrl: broker.url,
 			databaseUrl: database.url,
 			topicBase,
 			migrate: false,
-			clientId: `hermes-hub-ingest-${process.pid}`,
+			clientId: ingesterId,
 			logger: log,
 		});
-		opened.push(() => ingester.stop());
+		let isAborting = false;
+		opened.push(() => (isAborting ? ingester.abort() : ingester.stop()));
 		await writeFile(portsFile(options.dataDir), JSON.stringify({mqtt: broker.port, pg: database.port})).catch(() => undefined);
 		progress('ready');
 		let stopping: Promise<void> | undefined;
+		let aborting: Promise<void> | undefined;
 		return {
 			mqttUrl: broker.url,
 			databaseUrl: database.url,
@@ -137,11 +155,25 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 			topicBase,
 			stop() {
 				stopping ??= (async () => {
-					log.info('hub: stopping');
+					// Drain: no new publishes (clients resend later), the ingester commits and confirms
+					// what it has through the still open broker, then everything closes.
+					log.info('hub: draining (no new publishes; writing and confirming what was received)');
+					broker.refusePublishesExcept(ingesterId);
 					await unwind();
 					log.info('hub: stopped');
 				})();
 				return stopping;
+			},
+			abort() {
+				aborting ??= (async () => {
+					log.warn('hub: aborting the drain; unconfirmed messages will be resent by their senders');
+					isAborting = true;
+					broker.refusePublishesExcept(ingesterId);
+					// A drain under way waits on the ingester's stop: abandoning its batch ends that wait.
+					if (stopping) await ingester.abort().catch(() => undefined);
+					await unwind();
+				})();
+				return aborting;
 			},
 		};
 	} catch (error) {
@@ -150,13 +182,19 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 	}
 }
 
-async function listenOrExplain(host: string, port: number, isDefault: boolean, log: Logger): Promise<EmbeddedBroker> {
+async function listenOrExplain(
+	options: Omit<Parameters<typeof listenBroker>[0], 'port'>,
+	port: number,
+	isDefault: boolean,
+	log: Logger,
+): Promise<EmbeddedBroker> {
+	const {host} = options;
 	try {
-		return await listenBroker({host, port});
+		return await listenBroker({...options, port});
 	} catch (error) {
 		if ((error as Error).name === 'PortInUseError' && isDefault) {
 			log.warn({port}, 'hub: default MQTT port taken; using a free port');
-			return listenBroker({host, port: 0});
+			return listenBroker({...options, port: 0});
 		}
 		if ((error as Error).name === 'PortInUseError') {
 			throw new HubRunningError(`MQTT port ${host}:${port} is already in use — a hub (or another broker) runs there`);
