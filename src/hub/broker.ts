@@ -2,7 +2,7 @@
 // May import aedes, node: modules and hub/ (pure framing).
 import {createServer, type Server, type Socket} from 'node:net';
 import {Duplex} from 'node:stream';
-import {Aedes} from 'aedes';
+import {Aedes, type Client, type PublishPacket, type PubrelPacket} from 'aedes';
 import type {Logger} from '../log.js';
 import {DEFAULT_MAX_MQTT_PACKET_BYTES, MqttPacketGuard} from './mqtt-framing.js';
 
@@ -21,6 +21,12 @@ export interface EmbeddedBroker {
 	 * and its sender resends later (QoS 1, end-to-end resend until confirmed).
 	 */
 	refusePublishesExcept(clientId: string): void;
+	/**
+	 * Publish `payload` on `topic` at QoS 1 from the broker itself and resolve once client
+	 * `clientId` has PUBACKed it — a barrier: MQTT delivers in order, so that client has
+	 * then received everything the broker accepted before. Resolves `false` after `timeoutMs` (ms).
+	 */
+	deliveredTo(clientId: string, topic: string, payload: Buffer, timeoutMs: number): Promise<boolean>;
 	/** Disconnect every client and close the listener. Never throws. */
 	close(): Promise<void>;
 }
@@ -85,6 +91,22 @@ export async function listenBroker(options: {
 		url: `mqtt://${options.host}:${port}`,
 		refusePublishesExcept(clientId) {
 			drainingFor = clientId;
+		},
+		deliveredTo(clientId, topic, payload, timeoutMs) {
+			return new Promise<boolean>((resolve) => {
+				// aedes emits 'ack' with no packet when it no longer holds the one acknowledged.
+				const onAck = (packet: PublishPacket | PubrelPacket | undefined, client: Client | undefined) => {
+					if (client?.id === clientId && packet && 'topic' in packet && packet.topic === topic) done(true);
+				};
+				const timer = setTimeout(() => done(false), timeoutMs);
+				const done = (isDelivered: boolean) => {
+					clearTimeout(timer);
+					broker.removeListener('ack', onAck);
+					resolve(isDelivered);
+				};
+				broker.on('ack', onAck);
+				broker.publish({cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false}, (error) => error && done(false));
+			});
 		},
 		close() {
 			closing ??= (async () => {

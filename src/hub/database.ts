@@ -61,8 +61,9 @@ export async function openDatabase(options: {
 	await rm(socketPath, {force: true});
 	const db = await PGlite.create(pgdata);
 	const limits = {...DEFAULT_PG_FRONT_LIMITS, ...options.limits};
-	// One more than the front lets through, so the front's FATAL 53300 is what a client sees.
-	const server = new PGLiteSocketServer({db, path: socketPath, maxConnections: limits.maxConnections + 1});
+	// Twice what the front lets through (connections being torn down still count there for a
+	// tick), so the front's FATAL 53300 is what a client sees, never pglite-socket's plain text.
+	const server = new PGLiteSocketServer({db, path: socketPath, maxConnections: limits.maxConnections * 2});
 	let front: Awaited<ReturnType<typeof listenPgFront>> | undefined;
 	try {
 		await server.start();

@@ -5,7 +5,7 @@ import {createServer} from 'node:net';
 import {join} from 'node:path';
 import {startIngester} from '../ingest/ingester.js';
 import type {Logger} from '../log.js';
-import {DEFAULT_TOPIC_BASE} from '../protocol/index.js';
+import {DEFAULT_TOPIC_BASE, encodePayload, topicFor} from '../protocol/index.js';
 import {keepStatisticsFresh} from '../store/maintenance.js';
 import {runMigrations} from '../store/migrate.js';
 import {listenBroker, type EmbeddedBroker} from './broker.js';
@@ -159,6 +159,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 					// what it has through the still open broker, then everything closes.
 					log.info('hub: draining (no new publishes; writing and confirming what was received)');
 					broker.refusePublishesExcept(ingesterId);
+					// Everything acknowledged before this point reaches the ingester before it unsubscribes.
+					const barrier = drainBarrier(topicBase);
+					if (!(await broker.deliveredTo(ingesterId, barrier.topic, barrier.payload, DRAIN_BARRIER_TIMEOUT_MS))) {
+						log.warn('hub: the ingester did not confirm the drain barrier; stopping it anyway');
+					}
 					await unwind();
 					log.info('hub: stopped');
 				})();
@@ -169,8 +174,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 					log.warn('hub: aborting the drain; unconfirmed messages will be resent by their senders');
 					isAborting = true;
 					broker.refusePublishesExcept(ingesterId);
-					// A drain under way waits on the ingester's stop: abandoning its batch ends that wait.
-					if (stopping) await ingester.abort().catch(() => undefined);
+					// The drain may wait on a statement queued behind another client's transaction:
+					// closing the database (every connection, then PGlite) ends that wait; the
+					// ingester's batch is abandoned, so its write failing loses nothing confirmed.
+					const abandoned = ingester.abort().catch(() => undefined);
+					await database.close().catch((error: Error) => log.warn({err: error.message}, 'hub: error while closing the database'));
+					await abandoned;
 					await unwind();
 				})();
 				return aborting;
@@ -180,6 +189,27 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		await unwind();
 		throw error;
 	}
+}
+
+/** How long the drain waits for the ingester to acknowledge its barrier, in ms. */
+const DRAIN_BARRIER_TIMEOUT_MS = 10_000;
+/** The user id the drain barrier is addressed from and to: no client reacts to it. */
+const DRAIN_BARRIER_USER = 'hermes-hub-drain';
+
+/**
+ * A `typing` notification (valid, so never logged as a refusal; ignored by the ingester) that
+ * the hub sends down the ingester's subscription as the last message before it stops.
+ */
+function drainBarrier(topicBase: string): {topic: string; payload: Buffer} {
+	const payload = encodePayload({
+		type: 'typing',
+		sender_id: DRAIN_BARRIER_USER,
+		sender_name: 'hub',
+		receiver_id: DRAIN_BARRIER_USER,
+		is_typing: false,
+		timestamp: new Date().toISOString(),
+	});
+	return {topic: topicFor(topicBase, DRAIN_BARRIER_USER, DRAIN_BARRIER_USER), payload};
 }
 
 async function listenOrExplain(

@@ -1,6 +1,7 @@
 // Issue 11, outcome 1 (hub part): on SIGTERM the hub stops taking publishes, lets its ingester
 // commit and confirm what it received, then closes — with the real CLI, whose dependencies
 // (conf → atomically → when-exit) install signal handlers of their own.
+import {spawn} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
 import {existsSync} from 'node:fs';
 import {mkdtemp, readFile, rm} from 'node:fs/promises';
@@ -9,6 +10,7 @@ import {join} from 'node:path';
 import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ensureHub, stopHub} from '../../src/hub/daemon.js';
+import {hubAnswers, readHubFile, type HubRecord} from '../../src/hub/hub-file.js';
 import {isProcessAlive} from '../../src/hub/lock.js';
 import {connectBroker} from '../../src/live/connect.js';
 import {encodePayload, topicFor, type MessagePayload} from '../../src/protocol/index.js';
@@ -65,5 +67,80 @@ describe.skipIf(!existsSync(CLI))('the hub drains on SIGTERM (built dist/)', {ti
 		const stored = await client.query<{n: string}>('SELECT count(*) AS n FROM chat_messages WHERE sender_id = $1', [sender]);
 		await client.end();
 		expect(stored.rows).toEqual([{n: String(messages.length)}]);
+		await stopHub(home);
+	});
+
+	/** Wait until hub.json names `pid`, ready and answering. @throws when the process exits first. */
+	async function readyRecord(pid: number, hasExited: () => boolean): Promise<HubRecord> {
+		for (;;) {
+			if (hasExited()) throw new Error(`the hub (pid ${pid}) exited during start-up`);
+			const record = await readHubFile(home);
+			if (record?.pid === pid && (await hubAnswers(record))) return record;
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+	}
+
+	/**
+	 * Run `hub` in the foreground with `args`, hold a transaction that stays busy (so the
+	 * idle-in-transaction limit never ends it) after one message is acknowledged: the drain
+	 * cannot finish. `interrupt` then ends it; resolve with the exit code and stderr.
+	 */
+	async function blockedDrain(args: string[], interrupt: (pid: number, stderr: () => string) => Promise<void>) {
+		const child = spawn(process.execPath, [CLI, 'hub', '--mqtt-port', '0', '--pg-port', '0', ...args], {
+			env: {...process.env, HERMES_HOME: home},
+			stdio: ['ignore', 'ignore', 'pipe'],
+		});
+		let stderr = '';
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+		const record = await readyRecord(child.pid!, () => child.exitCode !== null).catch((error: Error) => {
+			throw new Error(`${error.message}: ${stderr}`);
+		});
+		const holder = new pg.Client({connectionString: record.database_url});
+		holder.on('error', () => undefined);
+		await holder.connect();
+		await holder.query('BEGIN');
+		await holder.query('LOCK TABLE chat_messages IN ACCESS EXCLUSIVE MODE');
+		const busy = (async () => {
+			for (;;) await holder.query('SELECT 1');
+		})().catch(() => undefined);
+		const broker = await connectBroker({url: record.mqtt_url!, clientId: `oscar-${randomUUID().slice(0, 8)}`});
+		const m: MessagePayload = {
+			type: 'message',
+			message_id: `oscar-${randomUUID()}`,
+			sender_id: 'oscar',
+			sender_name: 'Oscar',
+			receiver_id: 'all',
+			content: 'stuck behind a lock',
+			message_type: 'text',
+			timestamp: new Date().toISOString(),
+		};
+		await broker.client.publishAsync(topicFor(BASE, 'all', 'oscar'), encodePayload(m), {qos: 1});
+		await broker.client.endAsync(true);
+		await interrupt(child.pid!, () => stderr);
+		const code = await exited;
+		await busy;
+		await holder.end().catch(() => undefined);
+		return {code, stderr};
+	}
+
+	it('aborts a drain that cannot finish at the --drain-timeout deadline, and exits 1', async () => {
+		const {code, stderr} = await blockedDrain(['--drain-timeout', '1'], async (pid) => {
+			process.kill(pid, 'SIGTERM');
+		});
+		expect(stderr).toContain('the drain took longer than 1000 ms');
+		expect(stderr).toContain('"hub: stopped"');
+		expect(code).toBe(1);
+	});
+
+	it('aborts the drain on a second signal, and exits 1', async () => {
+		const {code, stderr} = await blockedDrain([], async (pid, output) => {
+			process.kill(pid, 'SIGTERM');
+			while (!output().includes('hub: draining')) await new Promise((resolve) => setTimeout(resolve, 50));
+			process.kill(pid, 'SIGINT');
+		});
+		expect(stderr).toContain('a second signal (SIGINT)');
+		expect(stderr).toContain('"hub: stopped"');
+		expect(code).toBe(1);
 	});
 });
