@@ -2,7 +2,7 @@
 // May import aedes, node: modules and hub/ (pure framing).
 import {createServer, type Server, type Socket} from 'node:net';
 import {Duplex} from 'node:stream';
-import {Aedes, type Client, type PublishPacket, type PubrelPacket} from 'aedes';
+import {Aedes} from 'aedes';
 import type {Logger} from '../log.js';
 import {DEFAULT_MAX_MQTT_PACKET_BYTES, MqttPacketGuard} from './mqtt-framing.js';
 
@@ -22,11 +22,13 @@ export interface EmbeddedBroker {
 	 */
 	refusePublishesExcept(clientId: string): void;
 	/**
-	 * Publish `payload` on `topic` at QoS 1 from the broker itself and resolve once client
-	 * `clientId` has PUBACKed it — a barrier: MQTT delivers in order, so that client has
-	 * then received everything the broker accepted before. Resolves `false` after `timeoutMs` (ms).
+	 * Publish `payload` on `topic` at QoS 1 from the broker itself and resolve `true` once it
+	 * has been written to every matching subscriber's connection — a barrier: a subscriber
+	 * receives in order, so it gets everything the broker accepted before this first.
+	 * Resolves `false` after `timeoutMs` (ms). (aedes keeps no packet for a clean session, so
+	 * the subscriber's PUBACK cannot be matched to it.)
 	 */
-	deliveredTo(clientId: string, topic: string, payload: Buffer, timeoutMs: number): Promise<boolean>;
+	publishBarrier(topic: string, payload: Buffer, timeoutMs: number): Promise<boolean>;
 	/** Disconnect every client and close the listener. Never throws. */
 	close(): Promise<void>;
 }
@@ -92,20 +94,13 @@ export async function listenBroker(options: {
 		refusePublishesExcept(clientId) {
 			drainingFor = clientId;
 		},
-		deliveredTo(clientId, topic, payload, timeoutMs) {
+		publishBarrier(topic, payload, timeoutMs) {
 			return new Promise<boolean>((resolve) => {
-				// aedes emits 'ack' with no packet when it no longer holds the one acknowledged.
-				const onAck = (packet: PublishPacket | PubrelPacket | undefined, client: Client | undefined) => {
-					if (client?.id === clientId && packet && 'topic' in packet && packet.topic === topic) done(true);
-				};
-				const timer = setTimeout(() => done(false), timeoutMs);
-				const done = (isDelivered: boolean) => {
+				const timer = setTimeout(() => resolve(false), timeoutMs);
+				broker.publish({cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false}, (error) => {
 					clearTimeout(timer);
-					broker.removeListener('ack', onAck);
-					resolve(isDelivered);
-				};
-				broker.on('ack', onAck);
-				broker.publish({cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false}, (error) => error && done(false));
+					resolve(!error);
+				});
 			});
 		},
 		close() {
@@ -113,7 +108,7 @@ export async function listenBroker(options: {
 				const closed = new Promise<void>((resolve) => server.close(() => resolve()));
 				await new Promise<void>((resolve) => broker.close(() => resolve()));
 				// aedes ends its clients; a half-open socket must not keep server.close() waiting.
-				for (const socket of sockets) socket.destroy();
+				for (const socket of sockets) closeGently(socket);
 				await closed;
 			})();
 			return closing;
@@ -133,11 +128,12 @@ function guarded(socket: Socket, maxPacketBytes: number, log?: Logger): Duplex {
 		write: (chunk: Buffer, _encoding, callback) => socket.write(chunk, callback),
 		final: (callback) => socket.end(callback),
 		destroy: (error, callback) => {
-			socket.destroy();
+			closeGently(socket);
 			callback(error);
 		},
 	});
 	socket.on('data', (chunk: Buffer) => {
+		if (stream.destroyed) return;
 		const refusal = guard.push(chunk);
 		if (refusal) {
 			log?.warn({peer: `${socket.remoteAddress}:${socket.remotePort}`}, `hub: MQTT connection closed: ${refusal}`);
@@ -150,6 +146,21 @@ function guarded(socket: Socket, maxPacketBytes: number, log?: Logger): Duplex {
 	socket.on('close', () => stream.destroy());
 	socket.on('error', () => stream.destroy());
 	return stream;
+}
+
+/** Time a closing connection gets to flush what was written to it and to see the peer's FIN, in ms. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * End `socket` (FIN once what was written has been sent), go on reading, destroy it after
+ * {@link CLOSE_GRACE_MS}. Destroying at once, with the client's PUBACKs unread, makes the
+ * kernel send RST, and the client can lose the receipts still in its receive buffer.
+ */
+function closeGently(socket: Socket): void {
+	if (socket.destroyed) return;
+	socket.end();
+	socket.resume();
+	setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

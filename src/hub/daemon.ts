@@ -210,7 +210,7 @@ function endpointOf(record: HubRecord, started: boolean): HubEndpoint {
 
 async function spawnHub(options: EnsureHubOptions): Promise<{pid: number; exit?: number | null; exitedAt?: number}> {
 	const entry = options.entry ?? fileURLToPath(new URL('../cli/main.js', import.meta.url));
-	await mkdir(options.home, {recursive: true});
+	await mkdir(options.home, {recursive: true, mode: 0o700});
 	await rotateLog(hubLogPath(options.home));
 	const log = await open(hubLogPath(options.home), 'a');
 	const args = [entry, 'hub', '--foreground'];

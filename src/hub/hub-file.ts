@@ -58,7 +58,7 @@ export async function readHubFile(home: string): Promise<HubRecord | undefined> 
  * @throws fs errors (e.g. the folder is not writable).
  */
 export async function writeHubFile(home: string, record: HubRecord): Promise<void> {
-	await mkdir(home, {recursive: true});
+	await mkdir(home, {recursive: true, mode: 0o700});
 	const temporary = `${hubFilePath(home)}.${process.pid}.tmp`;
 	await writeFile(temporary, `${JSON.stringify(record, null, '\t')}\n`);
 	await rename(temporary, hubFilePath(home));

@@ -159,10 +159,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 					// what it has through the still open broker, then everything closes.
 					log.info('hub: draining (no new publishes; writing and confirming what was received)');
 					broker.refusePublishesExcept(ingesterId);
-					// Everything acknowledged before this point reaches the ingester before it unsubscribes.
+					// Everything acknowledged before this point is on its way to the ingester before it
+					// unsubscribes: its UNSUBACK then arrives after all of it, in order.
 					const barrier = drainBarrier(topicBase);
-					if (!(await broker.deliveredTo(ingesterId, barrier.topic, barrier.payload, DRAIN_BARRIER_TIMEOUT_MS))) {
-						log.warn('hub: the ingester did not confirm the drain barrier; stopping it anyway');
+					if (!(await broker.publishBarrier(barrier.topic, barrier.payload, DRAIN_BARRIER_TIMEOUT_MS))) {
+						log.warn('hub: the drain barrier was not delivered in time; stopping the ingester anyway');
 					}
 					await unwind();
 					log.info('hub: stopped');
@@ -191,7 +192,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 	}
 }
 
-/** How long the drain waits for the ingester to acknowledge its barrier, in ms. */
+/** How long the drain waits for its barrier to be written to the ingester, in ms. */
 const DRAIN_BARRIER_TIMEOUT_MS = 10_000;
 /** The user id the drain barrier is addressed from and to: no client reacts to it. */
 const DRAIN_BARRIER_USER = 'hermes-hub-drain';
