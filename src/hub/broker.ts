@@ -1,7 +1,13 @@
 // The embedded MQTT broker: aedes (MQTT 3.1.1, in-memory) on a TCP port bound to one host.
-// May import aedes and node:net only.
+// May import aedes, node: modules and hub/ (pure framing).
 import {createServer, type Server, type Socket} from 'node:net';
+import {Duplex} from 'node:stream';
 import {Aedes} from 'aedes';
+import type {Logger} from '../log.js';
+import {DEFAULT_MAX_MQTT_PACKET_BYTES, MqttPacketGuard} from './mqtt-framing.js';
+
+/** Time a client has to send CONNECT after connecting, in ms (aedes' default is 30 000). */
+export const DEFAULT_MQTT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** A listening aedes broker. */
 export interface EmbeddedBroker {
@@ -9,6 +15,20 @@ export interface EmbeddedBroker {
 	port: number;
 	/** `mqtt://host:port`. */
 	url: string;
+	/**
+	 * Start draining: refuse new connections and PUBLISH from every client but `clientId`
+	 * (the hub's ingester, whose receipts must still go out); a refused client is disconnected
+	 * and its sender resends later (QoS 1, end-to-end resend until confirmed).
+	 */
+	refusePublishesExcept(clientId: string): void;
+	/**
+	 * Publish `payload` on `topic` at QoS 1 from the broker itself and resolve `true` once it
+	 * has been written to every matching subscriber's connection — a barrier: a subscriber
+	 * receives in order, so it gets everything the broker accepted before this first.
+	 * Resolves `false` after `timeoutMs` (ms). (aedes keeps no packet for a clean session, so
+	 * the subscriber's PUBACK cannot be matched to it.)
+	 */
+	publishBarrier(topic: string, payload: Buffer, timeoutMs: number): Promise<boolean>;
 	/** Disconnect every client and close the listener. Never throws. */
 	close(): Promise<void>;
 	/** Answer the CONNECTs held by {@link ListenBrokerOptions.admitOnlyFirst} (idempotent). */
@@ -27,6 +47,11 @@ export interface ListenBrokerOptions {
 	 * receipts and resends before the ingester subscribed, and those are never stored.
 	 */
 	admitOnlyFirst?: (clientId: string) => boolean;
+	logger?: Logger;
+	/** Largest packet accepted, in bytes (default {@link DEFAULT_MAX_MQTT_PACKET_BYTES}); a larger one closes the connection. */
+	maxPacketBytes?: number;
+	/** Time to send CONNECT, in ms (default {@link DEFAULT_MQTT_CONNECT_TIMEOUT_MS}). */
+	connectTimeoutMs?: number;
 }
 
 /** Thrown by {@link listenBroker} when the port is taken: usually a hub already runs. */
@@ -52,18 +77,23 @@ export class PortInUseError extends Error {
 export async function listenBroker(options: ListenBrokerOptions): Promise<EmbeddedBroker> {
 	let admitAll: () => void = () => undefined;
 	const isOpen = options.admitOnlyFirst ? new Promise<void>((resolve) => (admitAll = resolve)) : Promise.resolve();
+	let drainingFor: string | undefined;
 	const broker = await Aedes.createBroker({
+		connectTimeout: options.connectTimeoutMs ?? DEFAULT_MQTT_CONNECT_TIMEOUT_MS,
+		preConnect: (_client, _packet, callback) => callback(null, drainingFor === undefined),
 		authenticate: (client, _username, _password, done) => {
 			if (options.admitOnlyFirst?.(client.id) !== false) return done(null, true);
 			void isOpen.then(() => done(null, true));
 		},
+		authorizePublish: (client, _packet, callback) =>
+			callback(drainingFor === undefined || client?.id === drainingFor ? null : new Error('the hub is stopping')),
 	});
 	const sockets = new Set<Socket>();
 	const server = createServer((socket) => {
 		socket.setNoDelay(true);
 		sockets.add(socket);
 		socket.once('close', () => sockets.delete(socket));
-		broker.handle(socket);
+		broker.handle(guarded(socket, options.maxPacketBytes ?? DEFAULT_MAX_MQTT_PACKET_BYTES, options.logger));
 	});
 	try {
 		await listen(server, options.host, options.port);
@@ -80,17 +110,76 @@ export async function listenBroker(options: ListenBrokerOptions): Promise<Embedd
 		port,
 		url: `mqtt://${options.host}:${port}`,
 		admitAll: () => admitAll(),
+		refusePublishesExcept(clientId) {
+			drainingFor = clientId;
+		},
+		publishBarrier(topic, payload, timeoutMs) {
+			return new Promise<boolean>((resolve) => {
+				const timer = setTimeout(() => resolve(false), timeoutMs);
+				broker.publish({cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false}, (error) => {
+					clearTimeout(timer);
+					resolve(!error);
+				});
+			});
+		},
 		close() {
 			closing ??= (async () => {
 				const closed = new Promise<void>((resolve) => server.close(() => resolve()));
 				await new Promise<void>((resolve) => broker.close(() => resolve()));
 				// aedes ends its clients; a half-open socket must not keep server.close() waiting.
-				for (const socket of sockets) socket.destroy();
+				for (const socket of sockets) closeGently(socket);
 				await closed;
 			})();
 			return closing;
 		},
 	};
+}
+
+/**
+ * `socket` as a stream whose every byte has passed {@link MqttPacketGuard}: a packet larger
+ * than `maxPacketBytes` closes the connection as soon as its fixed header arrives, so aedes
+ * (which buffers whole packets) never holds more than one packet under the limit.
+ */
+function guarded(socket: Socket, maxPacketBytes: number, log?: Logger): Duplex {
+	const guard = new MqttPacketGuard(maxPacketBytes);
+	const stream = new Duplex({
+		read: () => socket.resume(),
+		write: (chunk: Buffer, _encoding, callback) => socket.write(chunk, callback),
+		final: (callback) => socket.end(callback),
+		destroy: (error, callback) => {
+			closeGently(socket);
+			callback(error);
+		},
+	});
+	socket.on('data', (chunk: Buffer) => {
+		if (stream.destroyed) return;
+		const refusal = guard.push(chunk);
+		if (refusal) {
+			log?.warn({peer: `${socket.remoteAddress}:${socket.remotePort}`}, `hub: MQTT connection closed: ${refusal}`);
+			socket.destroy();
+			return;
+		}
+		if (!stream.push(chunk)) socket.pause();
+	});
+	socket.on('end', () => stream.push(null));
+	socket.on('close', () => stream.destroy());
+	socket.on('error', () => stream.destroy());
+	return stream;
+}
+
+/** Time a closing connection gets to flush what was written to it and to see the peer's FIN, in ms. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * End `socket` (FIN once what was written has been sent), go on reading, destroy it after
+ * {@link CLOSE_GRACE_MS}. Destroying at once, with the client's PUBACKs unread, makes the
+ * kernel send RST, and the client can lose the receipts still in its receive buffer.
+ */
+function closeGently(socket: Socket): void {
+	if (socket.destroyed) return;
+	socket.end();
+	socket.resume();
+	setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

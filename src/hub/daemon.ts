@@ -6,10 +6,15 @@ import {fileURLToPath} from 'node:url';
 import {setTimeout as delay} from 'node:timers/promises';
 import {hubAnswers, hubLogPath, readHubFile, removeHubFile, type HubRecord} from './hub-file.js';
 import type {HubPhase} from './hub.js';
-import {isProcessAlive} from './lock.js';
+import {isProcessAlive, readPid} from './lock.js';
+import {readFile as readProcFile} from 'node:fs/promises';
+import {join} from 'node:path';
 
 /** Exit code of `hermes-chat hub` when a hub already runs (port or data directory taken). */
 export const EXIT_HUB_RUNNING = 3;
+
+/** Probes in a row a ready hub may leave unanswered before {@link ensureHub} gives up on it. */
+const MAX_SILENT_PROBES = 3;
 
 /** How often the hub file is polled while waiting, in ms. */
 const POLL_MS = 100;
@@ -55,6 +60,7 @@ export async function ensureHub(options: EnsureHubOptions): Promise<HubEndpoint>
 	const deadline = Date.now() + (options.timeoutMs ?? 90_000);
 	let child: {pid: number; exit?: number | null; exitedAt?: number} | undefined;
 	let lastPhase: string | undefined;
+	let silentProbes = 0;
 	for (;;) {
 		const record = await readHubFile(home);
 		if (record && isProcessAlive(record.pid)) {
@@ -63,6 +69,10 @@ export async function ensureHub(options: EnsureHubOptions): Promise<HubEndpoint>
 				options.onProgress?.(record.phase as HubPhase);
 			}
 			if (await hubAnswers(record)) return endpointOf(record, record.pid === child?.pid);
+			// A ready hub that stays silent is wedged (or draining): waiting would not help.
+			if (record.state === 'ready' && ++silentProbes >= MAX_SILENT_PROBES) {
+				throw new Error(`the hub (pid ${record.pid}) runs but does not answer on its ports; stop it with \`hermes-chat hub stop\``);
+			}
 		} else if (!child) {
 			child = await spawnHub(options);
 			lastPhase = 'starting broker';
@@ -84,8 +94,12 @@ export async function ensureHub(options: EnsureHubOptions): Promise<HubEndpoint>
 
 /** What {@link hubStatus} reports. */
 export interface HubStatus {
-	/** `running`: ready and answering; `starting`: still starting; `stopped`: no live hub. */
-	state: 'running' | 'starting' | 'stopped';
+	/**
+	 * `running`: ready and answering; `starting`: still starting; `unresponsive`: a live hub
+	 * holds the data directory but does not answer on its ports (wedged, or draining);
+	 * `stopped`: no live hub.
+	 */
+	state: 'running' | 'starting' | 'unresponsive' | 'stopped';
 	pid?: number;
 	mqttUrl?: string;
 	databaseUrl?: string;
@@ -97,15 +111,22 @@ export interface HubStatus {
 	logFile: string;
 }
 
-/** Report whether the hub of `home` runs, and where. Never throws for a missing or stale hub.json. */
+/**
+ * Report whether the hub of `home` runs, and where. A hub that holds the data-directory lock
+ * but does not answer is reported `unresponsive` with its pid, never `stopped`: `hub start`
+ * would refuse, and `hub stop` can end it. Never throws for a missing or stale hub.json.
+ */
 export async function hubStatus(home: string): Promise<HubStatus> {
 	const record = await readHubFile(home);
 	const common = {dataDir: home, logFile: hubLogPath(home)};
-	if (!record || !isProcessAlive(record.pid)) return {state: 'stopped', ...common};
+	const holder = await lockHolder(home);
+	if (!record || !isProcessAlive(record.pid) || (record.state === 'ready' && holder !== record.pid)) {
+		// No usable hub.json, but a live hub may still hold the data directory.
+		return holder === undefined ? {state: 'stopped', ...common} : {state: 'unresponsive', pid: holder, ...common};
+	}
 	const answers = await hubAnswers(record);
-	if (record.state === 'ready' && !answers) return {state: 'stopped', ...common};
 	return {
-		state: answers ? 'running' : 'starting',
+		state: answers ? 'running' : record.state === 'ready' ? 'unresponsive' : 'starting',
 		pid: record.pid,
 		mqttUrl: record.mqtt_url,
 		databaseUrl: record.database_url,
@@ -115,29 +136,66 @@ export async function hubStatus(home: string): Promise<HubStatus> {
 	};
 }
 
+/** How long `hub stop` waits for the drain before SIGKILL, in ms: the hub's own drain deadline (30 s) plus a margin. */
+export const DEFAULT_STOP_TIMEOUT_MS = 40_000;
+
+/** What {@link stopHub} did. */
+export interface StoppedHub {
+	pid: number;
+	/** Whether SIGKILL was needed (the hub did not exit within the timeout after SIGTERM). */
+	isKilled: boolean;
+}
+
 /**
- * Stop the hub of `home`: SIGTERM, wait for the process to exit (it flushes the ingester and
- * closes PGlite), remove hub.json. A stale hub.json (dead pid) is just removed.
- * @returns the pid that was stopped, or `undefined` when no hub was running.
- * @throws Error when the hub has not exited within `timeoutMs` (default 30 000 ms).
+ * Stop the hub of `home`: SIGTERM (it drains: stops taking publishes, writes and confirms
+ * what it received, closes PGlite), wait for the process to exit; if it has not within
+ * `timeoutMs`, SIGKILL it (a wedged hub: the data is safe, PGlite recovers from its WAL).
+ * The hub is the process named by hub.json or, when that file is stale or gone, the live
+ * holder of `hub.lock` — never a process that is neither. hub.json is removed at the end.
+ * @returns what was stopped, or `undefined` when no hub was running.
+ * @throws Error when even SIGKILL did not end it within 5 s.
  */
-export async function stopHub(home: string, timeoutMs = 30_000): Promise<number | undefined> {
+export async function stopHub(home: string, timeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<StoppedHub | undefined> {
 	const record = await readHubFile(home);
-	if (!record) return undefined;
-	// A ready record whose ports are dead may name a reused pid: never signal a stranger.
-	const isOurs = isProcessAlive(record.pid) && (record.state === 'starting' || (await hubAnswers(record)));
-	if (!isOurs) {
-		await removeHubFile(home, record.pid);
+	const holder = await lockHolder(home);
+	// A pid is ours if it holds the lock, or if hub.json names it while it is starting or answering.
+	const pid =
+		record && isProcessAlive(record.pid) && (record.pid === holder || record.state === 'starting' || (await hubAnswers(record)))
+			? record.pid
+			: holder;
+	if (pid === undefined) {
+		if (record) await removeHubFile(home, record.pid);
 		return undefined;
 	}
-	process.kill(record.pid, 'SIGTERM');
+	process.kill(pid, 'SIGTERM');
+	let isKilled = false;
+	if (!(await exited(pid, timeoutMs))) {
+		isKilled = true;
+		process.kill(pid, 'SIGKILL');
+		if (!(await exited(pid, 5_000))) throw new Error(`hub (pid ${pid}) did not exit even after SIGKILL`);
+	}
+	await removeHubFile(home, pid);
+	return {pid, isKilled};
+}
+
+async function exited(pid: number, timeoutMs: number): Promise<boolean> {
 	const deadline = Date.now() + timeoutMs;
-	while (isProcessAlive(record.pid)) {
-		if (Date.now() > deadline) throw new Error(`hub (pid ${record.pid}) did not stop within ${timeoutMs} ms`);
+	while (isProcessAlive(pid)) {
+		if (Date.now() > deadline) return false;
 		await delay(50);
 	}
-	await removeHubFile(home, record.pid);
-	return record.pid;
+	return true;
+}
+
+/**
+ * The live process holding `{home}/hub.lock`, if it is a hub: on Linux its command line
+ * must contain `hub` (a pid reused by another program after a crash is not a hub).
+ */
+async function lockHolder(home: string): Promise<number | undefined> {
+	const pid = await readPid(join(home, 'hub.lock'));
+	if (pid === undefined || !isProcessAlive(pid)) return undefined;
+	const commandLine = await readProcFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+	return commandLine === undefined || commandLine.split('\0').includes('hub') ? pid : undefined;
 }
 
 function endpointOf(record: HubRecord, started: boolean): HubEndpoint {
@@ -152,7 +210,7 @@ function endpointOf(record: HubRecord, started: boolean): HubEndpoint {
 
 async function spawnHub(options: EnsureHubOptions): Promise<{pid: number; exit?: number | null; exitedAt?: number}> {
 	const entry = options.entry ?? fileURLToPath(new URL('../cli/main.js', import.meta.url));
-	await mkdir(options.home, {recursive: true});
+	await mkdir(options.home, {recursive: true, mode: 0o700});
 	await rotateLog(hubLogPath(options.home));
 	const log = await open(hubLogPath(options.home), 'a');
 	const args = [entry, 'hub', '--foreground'];

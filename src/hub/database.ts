@@ -1,12 +1,27 @@
-// The embedded database: PGlite (Postgres in WASM) on disk, served over the Postgres wire
-// protocol by pglite-socket. May import @electric-sql/pglite(-socket) and node: modules only.
-import {mkdir} from 'node:fs/promises';
+// The embedded database: PGlite (Postgres in WASM) on disk, served by pglite-socket on a private
+// Unix socket behind the validating front (pg-front.ts). May import @electric-sql/pglite(-socket), hub/ and node:.
+import {chmod, mkdir, mkdtemp, readdir, rm, stat} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {PGlite} from '@electric-sql/pglite';
 import {PGLiteSocketServer} from '@electric-sql/pglite-socket';
+import type {Logger} from '../log.js';
+import {DEFAULT_PG_FRONT_LIMITS, listenPgFront, type PgFrontLimits} from './pg-front.js';
 
-/** Connections pglite-socket multiplexes by default here: a pg Pool of 4 per process, a few processes. */
-export const DEFAULT_MAX_CONNECTIONS = 32;
+/** Connections served at most; a pg Pool of 4 per process, a few processes. */
+export const DEFAULT_MAX_CONNECTIONS = DEFAULT_PG_FRONT_LIMITS.maxConnections;
+/** Mode of the cluster folder: owner only, as PostgreSQL itself requires. */
+export const DATA_DIR_MODE = 0o700;
+/** Longest Unix socket path that fits `sun_path` on Linux and macOS, in bytes. */
+const MAX_SOCKET_PATH = 100;
+
+/** Thrown by {@link openDatabase} when `pgdata` holds files but is not a PostgreSQL cluster. */
+export class DataDirectoryError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'DataDirectoryError';
+	}
+}
 
 /** A PGlite database listening for `pg` clients. */
 export interface EmbeddedDatabase {
@@ -22,35 +37,45 @@ export interface EmbeddedDatabase {
 
 /**
  * Open (or create) the cluster in `{dataDir}/pgdata` — this takes ~4 s — and serve it on
- * `host:port`. `maxConnections` must be above 1: pglite-socket's default of 1 resets
- * every connection past the first, so a `pg` Pool of 4 would fail. Queries of all
- * connections run one at a time, and an open transaction holds the others back until it ends.
+ * `host:port` through the validating front: PostgreSQL framing with lengths checked before
+ * anything is buffered, handshake / idle / idle-in-transaction timeouts (see {@link PgFrontLimits}).
+ * pglite-socket itself listens on a Unix socket only the owner can reach. Queries of all
+ * connections run one at a time; an open transaction holds the others back until it ends.
+ * `pgdata` is created (and kept) with mode 0700.
  * @param port TCP port; 0 picks a free one.
- * @throws the PGlite error when the data directory cannot be opened, or the listen error
+ * @throws DataDirectoryError when `pgdata` is not empty but has no `PG_VERSION` (PGlite would
+ *   initialise over it); the PGlite error when it cannot be opened; the listen error
  *   (EADDRINUSE) — PGlite is closed again in that case.
  */
 export async function openDatabase(options: {
 	dataDir: string;
 	host: string;
 	port: number;
-	maxConnections?: number;
+	logger: Logger;
+	limits?: PgFrontLimits;
 }): Promise<EmbeddedDatabase> {
 	const pgdata = join(options.dataDir, 'pgdata');
-	await mkdir(pgdata, {recursive: true});
+	await prepareDataDirectory(pgdata);
+	const socketDir = await privateSocketDir(options.dataDir);
+	const socketPath = join(socketDir.path, '.s.PGSQL.hub');
+	await rm(socketPath, {force: true});
 	const db = await PGlite.create(pgdata);
-	const server = new PGLiteSocketServer({
-		db,
-		host: options.host,
-		port: options.port,
-		maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-	});
+	const limits = {...DEFAULT_PG_FRONT_LIMITS, ...options.limits};
+	// Twice what the front lets through (connections being torn down still count there for a
+	// tick), so the front's FATAL 53300 is what a client sees, never pglite-socket's plain text.
+	const server = new PGLiteSocketServer({db, path: socketPath, maxConnections: limits.maxConnections * 2});
+	let front: Awaited<ReturnType<typeof listenPgFront>> | undefined;
 	try {
 		await server.start();
+		await chmod(socketPath, 0o600);
+		front = await listenPgFront({host: options.host, port: options.port, upstreamPath: socketPath, limits, logger: options.logger});
 	} catch (error) {
+		await server.stop();
 		await db.close();
+		await socketDir.remove();
 		throw error;
 	}
-	const port = Number(server.getServerConn().split(':').pop());
+	const port = front.port;
 	let closing: Promise<void> | undefined;
 	return {
 		port,
@@ -58,10 +83,36 @@ export async function openDatabase(options: {
 		pgdata,
 		close() {
 			closing ??= (async () => {
+				await front.close();
 				await server.stop();
 				await db.close();
+				await socketDir.remove();
 			})();
 			return closing;
 		},
 	};
+}
+
+/**
+ * Create `pgdata` (0700) or check an existing one: it must be 0700 (fixed if not) and, when it
+ * holds anything, hold `PG_VERSION` — PGlite runs initdb over a folder without it, wiping it.
+ * @throws DataDirectoryError for a folder with files and no PG_VERSION.
+ */
+export async function prepareDataDirectory(pgdata: string): Promise<void> {
+	await mkdir(pgdata, {recursive: true, mode: DATA_DIR_MODE});
+	const entries = await readdir(pgdata);
+	if (entries.length > 0 && !entries.includes('PG_VERSION')) {
+		throw new DataDirectoryError(
+			`${pgdata} holds ${entries.length} entries but no PG_VERSION: not a usable database, so the hub will not initialise over it; ` +
+				'move it aside (or restore PG_VERSION) to start',
+		);
+	}
+	if (((await stat(pgdata)).mode & 0o777) !== DATA_DIR_MODE) await chmod(pgdata, DATA_DIR_MODE);
+}
+
+/** A folder for pglite-socket's Unix socket: the data directory, or a private temp dir when its path is too long. */
+async function privateSocketDir(dataDir: string): Promise<{path: string; remove(): Promise<void>}> {
+	if (join(dataDir, '.s.PGSQL.hub').length <= MAX_SOCKET_PATH) return {path: dataDir, remove: async () => undefined};
+	const path = await mkdtemp(join(tmpdir(), 'hermes-hub-'));
+	return {path, remove: () => rm(path, {recursive: true, force: true})};
 }

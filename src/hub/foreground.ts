@@ -1,47 +1,72 @@
-// Runs the hub as a process of its own: publishes `{home}/hub.json`, stops cleanly on SIGINT/SIGTERM.
+// Runs the hub as a process of its own: publishes `{home}/hub.json`, drains on SIGINT/SIGTERM.
 // May import hub/ and log only.
 import type {Logger} from '../log.js';
 import {removeHubFile, writeHubFile, type HubRecord} from './hub-file.js';
-import {startHub, type HubPhase, type RunningHub} from './hub.js';
+import {startHub, type HubOptions, type HubPhase, type RunningHub} from './hub.js';
+
+/** Default time the hub drains after the first SIGINT/SIGTERM before it aborts, in ms. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /** Options for {@link runHubForeground}. */
-export interface ForegroundOptions {
+export interface ForegroundOptions extends Pick<HubOptions, 'mqttPort' | 'pgPort' | 'topicBase' | 'pgLimits' | 'maxMqttPacketBytes'> {
 	/** The hermes home: data (`{home}/pgdata`), `hub.json`, `hub.lock`. */
 	home: string;
-	mqttPort?: number;
-	pgPort?: number;
-	topicBase?: string;
 	logger: Logger;
+	/** How long the drain may take before it is aborted, in ms (default {@link DEFAULT_DRAIN_TIMEOUT_MS}). */
+	drainTimeoutMs?: number;
 	/** Called as each start-up phase begins. */
 	onProgress?: (phase: HubPhase) => void;
 	/** Called once the hub is ready, with what it serves. */
 	onReady?: (hub: RunningHub) => void;
 }
 
+/** How the hub ended: drained cleanly, or aborted by a second signal or the drain deadline. */
+export type HubEnd = 'drained' | 'aborted';
+
 /**
- * Start the hub in this process and keep it until SIGINT or SIGTERM, then stop it cleanly
- * (ingester flushed, PGlite closed) and remove `hub.json`. `hub.json` is written with
- * `state: "starting"` once the MQTT port and the data directory are ours, and with
- * `state: "ready"` plus the URLs and ports once everything listens.
- * @returns when the hub has stopped after a signal.
+ * Start the hub in this process and keep it until SIGINT or SIGTERM, then drain it
+ * (see {@link RunningHub.stop}) and remove `hub.json`. A second signal, or the drain
+ * deadline, aborts the drain ({@link RunningHub.abort}); a third signal kills the process.
+ * The hub owns SIGINT/SIGTERM while it runs: listeners a dependency installed are removed
+ * first — `when-exit` (conf → atomically) re-raises the signal, which would end the drain.
+ * `hub.json` is written with `state: "starting"` once the MQTT port and the data directory
+ * are ours, and with `state: "ready"` plus the URLs and ports once everything listens.
+ * @returns how the hub ended, after a signal.
  * @throws HubRunningError (from startHub) when a hub already runs; other start-up errors.
  */
-export async function runHubForeground(options: ForegroundOptions): Promise<void> {
+export async function runHubForeground(options: ForegroundOptions): Promise<HubEnd> {
 	const {home, logger} = options;
 	const startedAt = new Date().toISOString();
 	const base: HubRecord = {pid: process.pid, state: 'starting', phase: 'starting broker', data_dir: home, started_at: startedAt};
 	let hasFile = false;
 	let pendingWrite = Promise.resolve();
-	let stopRequested: (() => void) | undefined;
-	const stopSignal = new Promise<string>((resolve) => {
-		const onSignal = (signal: string) => resolve(signal);
-		process.once('SIGINT', onSignal);
-		process.once('SIGTERM', onSignal);
-		stopRequested = () => {
-			process.removeListener('SIGINT', onSignal);
-			process.removeListener('SIGTERM', onSignal);
-		};
-	});
+	const signals: string[] = [];
+	let onSignalCount: (() => void) | undefined;
+	const onSignal = (signal: string) => {
+		signals.push(signal);
+		// The third signal: leave it to the default action (the process ends at once).
+		if (signals.length >= 2) for (const name of STOP_SIGNALS) process.removeListener(name, onSignal);
+		onSignalCount?.();
+	};
+	for (const name of STOP_SIGNALS) {
+		process.removeAllListeners(name);
+		process.on(name, onSignal);
+	}
+	const releaseSignals = () => {
+		for (const name of STOP_SIGNALS) process.removeListener(name, onSignal);
+	};
+	const signalNumber = (n: number) =>
+		new Promise<void>((resolve) => {
+			const check = () => signals.length >= n && resolve();
+			const previous = onSignalCount;
+			onSignalCount = () => {
+				previous?.();
+				check();
+			};
+			check();
+		});
 	let hub: RunningHub;
 	try {
 		hub = await startHub({
@@ -49,6 +74,8 @@ export async function runHubForeground(options: ForegroundOptions): Promise<void
 			mqttPort: options.mqttPort,
 			pgPort: options.pgPort,
 			topicBase: options.topicBase,
+			pgLimits: options.pgLimits,
+			maxMqttPacketBytes: options.maxMqttPacketBytes,
 			logger,
 			onProgress(phase) {
 				options.onProgress?.(phase);
@@ -59,29 +86,43 @@ export async function runHubForeground(options: ForegroundOptions): Promise<void
 			},
 		});
 	} catch (error) {
-		stopRequested?.();
+		releaseSignals();
 		await pendingWrite.catch(() => undefined);
 		if (hasFile) await removeHubFile(home, process.pid);
 		throw error;
 	}
-	await pendingWrite;
-	await writeHubFile(home, {
-		...base,
-		state: 'ready',
-		phase: 'ready',
-		mqtt_url: hub.mqttUrl,
-		database_url: hub.databaseUrl,
-		mqtt_port: hub.mqttPort,
-		pg_port: hub.pgPort,
-		topic_base: hub.topicBase,
-	});
-	options.onReady?.(hub);
-	const signal = await stopSignal;
-	stopRequested?.();
-	logger.info({signal}, 'hub: signal received');
 	try {
-		await hub.stop();
+		await pendingWrite;
+		await writeHubFile(home, {
+			...base,
+			state: 'ready',
+			phase: 'ready',
+			mqtt_url: hub.mqttUrl,
+			database_url: hub.databaseUrl,
+			mqtt_port: hub.mqttPort,
+			pg_port: hub.pgPort,
+			topic_base: hub.topicBase,
+		});
+		options.onReady?.(hub);
+		await signalNumber(1);
+		logger.info({signal: signals[0]}, 'hub: signal received');
+		const drainMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+		let deadline: NodeJS.Timeout | undefined;
+		const expired = new Promise<string>((resolve) => {
+			deadline = setTimeout(() => resolve(`the drain took longer than ${drainMs} ms`), drainMs);
+		});
+		const end = await Promise.race([
+			hub.stop().then(() => 'drained' as const),
+			signalNumber(2).then(() => `a second signal (${signals[1]})`),
+			expired,
+		]);
+		clearTimeout(deadline);
+		if (end === 'drained') return 'drained';
+		logger.warn({reason: end}, 'hub: drain aborted');
+		await hub.abort();
+		return 'aborted';
 	} finally {
+		releaseSignals();
 		await removeHubFile(home, process.pid);
 	}
 }

@@ -3,7 +3,7 @@ import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {hubAnswers, hubFilePath, portAnswers, readHubFile, removeHubFile, writeHubFile, type HubRecord} from './hub-file.js';
+import {hubAnswers, hubFilePath, portAnswers, portReplies, readHubFile, removeHubFile, writeHubFile, type HubRecord} from './hub-file.js';
 
 const record: HubRecord = {
 	pid: 4242,
@@ -59,5 +59,20 @@ describe('portAnswers / hubAnswers', () => {
 		expect(await hubAnswers({...record, state: 'starting', mqtt_port: port, pg_port: port})).toBe(false);
 		await new Promise<void>((resolve) => server.close(() => resolve()));
 		expect(await portAnswers(port)).toBe(false);
+		expect(await portReplies(port, Buffer.from('x'))).toBe(false);
+	});
+
+	// Regression: a wedged hub's kernel still accepts TCP, so `hub status` said "running" or
+	// "not running" by guesswork; only a reply proves the process is alive.
+	it('does not count a port that accepts but never replies', async () => {
+		const held: Array<import('node:net').Socket> = [];
+		const silent = createServer((socket) => held.push(socket));
+		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+		const {port} = silent.address() as {port: number};
+		expect(await portAnswers(port)).toBe(true);
+		expect(await portReplies(port, Buffer.from('x'), '127.0.0.1', 300)).toBe(false);
+		expect(await hubAnswers({...record, mqtt_port: port, pg_port: port}, 300)).toBe(false);
+		for (const socket of held) socket.destroy();
+		await new Promise<void>((resolve) => silent.close(() => resolve()));
 	});
 });

@@ -58,7 +58,7 @@ export async function readHubFile(home: string): Promise<HubRecord | undefined> 
  * @throws fs errors (e.g. the folder is not writable).
  */
 export async function writeHubFile(home: string, record: HubRecord): Promise<void> {
-	await mkdir(home, {recursive: true});
+	await mkdir(home, {recursive: true, mode: 0o700});
 	const temporary = `${hubFilePath(home)}.${process.pid}.tmp`;
 	await writeFile(temporary, `${JSON.stringify(record, null, '\t')}\n`);
 	await rename(temporary, hubFilePath(home));
@@ -87,9 +87,49 @@ export function portAnswers(port: number, host = '127.0.0.1', timeoutMs = 1_000)
 	});
 }
 
-/** Whether a ready record's MQTT and Postgres ports both answer. */
-export async function hubAnswers(record: HubRecord): Promise<boolean> {
+/** Time a hub has to answer a probe, in ms: a wedged process still accepts TCP (the kernel does), but never replies. */
+export const PROBE_TIMEOUT_MS = 3_000;
+
+/** MQTT 3.1.1 CONNECT, clean session, keep-alive 0, client id `hermes-probe` (§3.1). */
+const MQTT_CONNECT_PROBE = Buffer.from([0x10, 24, 0, 4, ...Buffer.from('MQTT'), 4, 0x02, 0, 0, 0, 12, ...Buffer.from('hermes-probe')]);
+/** MQTT DISCONNECT (§3.14). */
+const MQTT_DISCONNECT = Buffer.from([0xe0, 0]);
+/** PostgreSQL SSLRequest: length 8, code 80877103; a server answers one byte ('N' or 'S'). */
+const PG_SSL_REQUEST_PROBE = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
+
+/**
+ * Whether the process behind `host:port` replies to `probe` within `timeoutMs`: any byte back,
+ * or the peer closing the connection, proves its event loop runs. Never throws.
+ */
+export function portReplies(port: number, probe: Uint8Array, host = '127.0.0.1', timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
+	return new Promise((resolve) => {
+		const socket = connect({port, host});
+		let isDone = false;
+		const done = (replied: boolean) => {
+			if (isDone) return;
+			isDone = true;
+			clearTimeout(timer);
+			if (replied && probe === MQTT_CONNECT_PROBE) socket.end(MQTT_DISCONNECT);
+			else socket.destroy();
+			resolve(replied);
+		};
+		const timer = setTimeout(() => done(false), timeoutMs);
+		socket.once('connect', () => socket.write(probe));
+		socket.once('data', () => done(true));
+		socket.once('end', () => done(true));
+		socket.once('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNRESET' || error.code === 'EPIPE'));
+	});
+}
+
+/**
+ * Whether a ready record's MQTT port answers a CONNECT and its Postgres port an SSLRequest,
+ * each within {@link PROBE_TIMEOUT_MS}. A port that accepts but stays silent does not count.
+ */
+export async function hubAnswers(record: HubRecord, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
 	if (record.state !== 'ready' || record.mqtt_port === undefined || record.pg_port === undefined) return false;
-	const [mqtt, pg] = await Promise.all([portAnswers(record.mqtt_port), portAnswers(record.pg_port)]);
+	const [mqtt, pg] = await Promise.all([
+		portReplies(record.mqtt_port, MQTT_CONNECT_PROBE, '127.0.0.1', timeoutMs),
+		portReplies(record.pg_port, PG_SSL_REQUEST_PROBE, '127.0.0.1', timeoutMs),
+	]);
 	return mqtt && pg;
 }

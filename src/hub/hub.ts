@@ -5,11 +5,12 @@ import {createServer} from 'node:net';
 import {join} from 'node:path';
 import {startIngester} from '../ingest/ingester.js';
 import type {Logger} from '../log.js';
-import {DEFAULT_TOPIC_BASE} from '../protocol/index.js';
+import {DEFAULT_TOPIC_BASE, encodePayload, topicFor} from '../protocol/index.js';
 import {keepStatisticsFresh} from '../store/maintenance.js';
 import {runMigrations} from '../store/migrate.js';
 import {listenBroker, type EmbeddedBroker} from './broker.js';
 import {openDatabase, type EmbeddedDatabase} from './database.js';
+import type {PgFrontLimits} from './pg-front.js';
 import {acquireLock, LockHeldError, type FileLock} from './lock.js';
 
 /** Default MQTT port of the hub: not 1883, so it never collides with a local Mosquitto. */
@@ -34,6 +35,10 @@ export interface HubOptions {
 	pgPort?: number;
 	/** Base topic the ingester subscribes under (default `chat/messages`). */
 	topicBase?: string;
+	/** Connection policy of the database port (defaults: {@link DEFAULT_PG_FRONT_LIMITS}). */
+	pgLimits?: PgFrontLimits;
+	/** Largest MQTT packet accepted, in bytes (default {@link DEFAULT_MAX_MQTT_PACKET_BYTES}, as our Mosquitto). */
+	maxMqttPacketBytes?: number;
 	logger: Logger;
 	/** Called as each phase begins; opening the database takes ~4 s. */
 	onProgress?: (phase: HubPhase) => void;
@@ -48,8 +53,13 @@ export interface RunningHub {
 	mqttPort: number;
 	pgPort: number;
 	topicBase: string;
-	/** Stop the ingester (flushing its batch), the broker, the database server, then close PGlite. */
+	/**
+	 * Drain and stop: refuse new MQTT publishes, let the ingester write and confirm what it
+	 * received, then close the ingester, the database server and PGlite, and the broker.
+	 */
 	stop(): Promise<void>;
+	/** Give up draining: drop the ingester's unwritten batch (senders resend), close the rest. Never throws. */
+	abort(): Promise<void>;
 }
 
 /** Thrown by {@link startHub} when a hub already runs (its port or its data directory is taken). */
@@ -74,6 +84,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 	const host = options.host ?? '127.0.0.1';
 	const topicBase = options.topicBase ?? DEFAULT_TOPIC_BASE;
 	const log = options.logger;
+	const brokerOptions = {host, logger: log, maxPacketBytes: options.maxMqttPacketBytes};
 	const progress = (phase: HubPhase) => {
 		log.info({phase}, `hub: ${phase}`);
 		options.onProgress?.(phase);
@@ -81,12 +92,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 	// Closed newest first; the data-directory lock goes last, once PGlite has closed its files.
 	const opened: Array<() => Promise<void>> = [];
 	let lock: FileLock | undefined;
-	const unwind = async () => {
-		for (const close of [...opened].reverse()) {
-			await close().catch((error: Error) => log.warn({err: error.message}, 'hub: error while stopping'));
-		}
-		await lock?.release();
-	};
+	let unwinding: Promise<void> | undefined;
+	const unwind = () =>
+		(unwinding ??= (async () => {
+			for (const close of [...opened].reverse()) {
+				await close().catch((error: Error) => log.warn({err: error.message}, 'hub: error while stopping'));
+			}
+			await lock?.release();
+		})());
 	try {
 		progress('starting broker');
 		// Ports of the last run first: TUIs still running reconnect to the URLs they had, also
@@ -98,22 +111,22 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		// Only the ingester is answered before `ready`: see ListenBrokerOptions.admitOnlyFirst.
 		const admitOnlyFirst = (clientId: string) => clientId === ingesterId;
 		const broker =
-			(options.mqttPort === undefined && last.mqtt
-				? await listenBroker({host, port: last.mqtt, admitOnlyFirst}).catch(() => undefined)
-				: undefined) ??
-			(await listenOrExplain(host, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT, options.mqttPort === undefined, log, admitOnlyFirst));
+			(options.mqttPort === undefined && last.mqtt ? await listenBroker({...brokerOptions, port: last.mqtt, admitOnlyFirst}).catch(() => undefined) : undefined) ??
+			(await listenOrExplain({...brokerOptions, admitOnlyFirst}, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT, options.mqttPort === undefined, log));
 		opened.push(() => broker.close());
-		await mkdir(options.dataDir, {recursive: true});
+		await mkdir(options.dataDir, {recursive: true, mode: 0o700});
 		lock = await lockOrExplain(join(options.dataDir, 'hub.lock'));
 		progress('opening database');
 		const database: EmbeddedDatabase = await openDatabase({
 			dataDir: options.dataDir,
 			host,
+			logger: log,
+			limits: options.pgLimits,
 			port: options.pgPort ?? (last.pg && (await isPortFree(host, last.pg)) ? last.pg : DEFAULT_HUB_PG_PORT),
 		}).catch((error: NodeJS.ErrnoException) => {
 			if (error.code !== 'EADDRINUSE' || options.pgPort !== undefined) throw error;
 			log.warn({port: DEFAULT_HUB_PG_PORT}, 'hub: default PostgreSQL port taken; using a free port');
-			return openDatabase({dataDir: options.dataDir, host, port: 0});
+			return openDatabase({dataDir: options.dataDir, host, port: 0, logger: log, limits: options.pgLimits});
 		});
 		opened.push(() => database.close());
 		progress('migrating');
@@ -130,11 +143,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 			clientId: ingesterId,
 			logger: log,
 		});
-		opened.push(() => ingester.stop());
+		let isAborting = false;
+		opened.push(() => (isAborting ? ingester.abort() : ingester.stop()));
 		await writeFile(portsFile(options.dataDir), JSON.stringify({mqtt: broker.port, pg: database.port})).catch(() => undefined);
 		broker.admitAll();
 		progress('ready');
 		let stopping: Promise<void> | undefined;
+		let aborting: Promise<void> | undefined;
 		return {
 			mqttUrl: broker.url,
 			databaseUrl: database.url,
@@ -143,11 +158,35 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 			topicBase,
 			stop() {
 				stopping ??= (async () => {
-					log.info('hub: stopping');
+					// Drain: no new publishes (clients resend later), the ingester commits and confirms
+					// what it has through the still open broker, then everything closes.
+					log.info('hub: draining (no new publishes; writing and confirming what was received)');
+					broker.refusePublishesExcept(ingesterId);
+					// Everything acknowledged before this point is on its way to the ingester before it
+					// unsubscribes: its UNSUBACK then arrives after all of it, in order.
+					const barrier = drainBarrier(topicBase);
+					if (!(await broker.publishBarrier(barrier.topic, barrier.payload, DRAIN_BARRIER_TIMEOUT_MS))) {
+						log.warn('hub: the drain barrier was not delivered in time; stopping the ingester anyway');
+					}
 					await unwind();
 					log.info('hub: stopped');
 				})();
 				return stopping;
+			},
+			abort() {
+				aborting ??= (async () => {
+					log.warn('hub: aborting the drain; unconfirmed messages will be resent by their senders');
+					isAborting = true;
+					broker.refusePublishesExcept(ingesterId);
+					// The drain may wait on a statement queued behind another client's transaction:
+					// closing the database (every connection, then PGlite) ends that wait; the
+					// ingester's batch is abandoned, so its write failing loses nothing confirmed.
+					const abandoned = ingester.abort().catch(() => undefined);
+					await database.close().catch((error: Error) => log.warn({err: error.message}, 'hub: error while closing the database'));
+					await abandoned;
+					await unwind();
+				})();
+				return aborting;
 			},
 		};
 	} catch (error) {
@@ -156,19 +195,40 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 	}
 }
 
+/** How long the drain waits for its barrier to be written to the ingester, in ms. */
+const DRAIN_BARRIER_TIMEOUT_MS = 10_000;
+/** The user id the drain barrier is addressed from and to: no client reacts to it. */
+const DRAIN_BARRIER_USER = 'hermes-hub-drain';
+
+/**
+ * A `typing` notification (valid, so never logged as a refusal; ignored by the ingester) that
+ * the hub sends down the ingester's subscription as the last message before it stops.
+ */
+function drainBarrier(topicBase: string): {topic: string; payload: Buffer} {
+	const payload = encodePayload({
+		type: 'typing',
+		sender_id: DRAIN_BARRIER_USER,
+		sender_name: 'hub',
+		receiver_id: DRAIN_BARRIER_USER,
+		is_typing: false,
+		timestamp: new Date().toISOString(),
+	});
+	return {topic: topicFor(topicBase, DRAIN_BARRIER_USER, DRAIN_BARRIER_USER), payload};
+}
+
 async function listenOrExplain(
-	host: string,
+	options: Omit<Parameters<typeof listenBroker>[0], 'port'>,
 	port: number,
 	isDefault: boolean,
 	log: Logger,
-	admitOnlyFirst: (clientId: string) => boolean,
 ): Promise<EmbeddedBroker> {
+	const {host} = options;
 	try {
-		return await listenBroker({host, port, admitOnlyFirst});
+		return await listenBroker({...options, port});
 	} catch (error) {
 		if ((error as Error).name === 'PortInUseError' && isDefault) {
 			log.warn({port}, 'hub: default MQTT port taken; using a free port');
-			return listenBroker({host, port: 0, admitOnlyFirst});
+			return listenBroker({...options, port: 0});
 		}
 		if ((error as Error).name === 'PortInUseError') {
 			throw new HubRunningError(`MQTT port ${host}:${port} is already in use — a hub (or another broker) runs there`);

@@ -64,7 +64,8 @@ export function isProcessAlive(pid: number): boolean {
 	}
 }
 
-async function readPid(path: string): Promise<number | undefined> {
+/** The pid written in the lock file at `path`, or `undefined` when it is missing or unreadable. Never throws. */
+export async function readPid(path: string): Promise<number | undefined> {
 	try {
 		const pid = Number.parseInt(await readFile(path, 'utf8'), 10);
 		return Number.isInteger(pid) && pid > 0 ? pid : undefined;

@@ -10,6 +10,7 @@ import {AbortError, errorLine} from '../errors.js';
 import {examples} from '../help.js';
 
 interface HubFlags {
+	drainTimeout?: number;
 	mqttPort?: number;
 	pgPort?: number;
 	topic?: string;
@@ -25,7 +26,8 @@ export function hubCommand(): Command {
 	const hub = withPortOptions(
 		new Command('hub')
 			.description('run the embedded hub (MQTT broker + PostgreSQL + ingester) in the foreground')
-			.option('--foreground', 'run in this process (the default; used by `hub start`)'),
+			.option('--foreground', 'run in this process (the default; used by `hub start`)')
+			.option('--drain-timeout <seconds>', 'on SIGTERM/SIGINT, abort the drain after this long (default 30)', parseSeconds),
 	)
 		.addHelpText(
 			'after',
@@ -69,6 +71,12 @@ function withPortOptions(command: Command): Command {
 		.option('--topic <base>', 'base topic the ingester serves (env MQTT_TOPIC)');
 }
 
+function parseSeconds(value: string): number {
+	const seconds = Number(value);
+	if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError('not a positive number of seconds');
+	return seconds;
+}
+
 function parsePort(value: string): number {
 	const port = Number(value);
 	if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError('not a port (0–65535)');
@@ -79,8 +87,9 @@ async function runForeground(flags: HubFlags): Promise<void> {
 	const home = hermesHome();
 	const logger = createLogger({name: 'hub'});
 	try {
-		await runHubForeground({
+		const end = await runHubForeground({
 			home,
+			drainTimeoutMs: flags.drainTimeout === undefined ? undefined : flags.drainTimeout * 1_000,
 			mqttPort: flags.mqttPort,
 			pgPort: flags.pgPort,
 			topicBase: resolveServiceConfig({topic: flags.topic}).topicBase,
@@ -88,6 +97,7 @@ async function runForeground(flags: HubFlags): Promise<void> {
 			onReady: (running) =>
 				logger.info({mqttUrl: running.mqttUrl, databaseUrl: running.databaseUrl, home}, 'hub: ready'),
 		});
+		if (end === 'aborted') process.exitCode = 1;
 	} catch (error) {
 		if (error instanceof HubRunningError) {
 			// A distinct exit code tells `ensureHub` that it lost a start race to another hub.
@@ -126,9 +136,16 @@ async function runStatus(flags: {json?: boolean}): Promise<void> {
 	if (status.state !== 'running') process.exitCode = EXIT_NOT_RUNNING;
 }
 
+const STATE_LINES: Record<HubStatus['state'], string> = {
+	running: 'running',
+	starting: 'starting',
+	unresponsive: 'not answering (wedged or stopping) — `hermes-chat hub stop` ends it',
+	stopped: 'not running',
+};
+
 /** The human-readable `hub status` text (one `key: value` per line). */
 export function formatStatus(status: HubStatus): string {
-	const lines = [`hub:        ${status.state === 'running' ? 'running' : status.state === 'starting' ? 'starting' : 'not running'}`];
+	const lines = [`hub:        ${STATE_LINES[status.state]}`];
 	if (status.pid !== undefined) lines.push(`pid:        ${status.pid}`);
 	if (status.mqttUrl) lines.push(`MQTT:       ${status.mqttUrl}`);
 	if (status.databaseUrl) lines.push(`PostgreSQL: ${status.databaseUrl}   (psql '${status.databaseUrl}')`);
@@ -140,8 +157,10 @@ export function formatStatus(status: HubStatus): string {
 
 async function runStop(): Promise<void> {
 	const home = hermesHome();
-	const pid = await stopHub(home).catch((error: Error) => {
-		throw new AbortError(error.message, `look at ${home}/hub.log; kill it with \`kill <pid>\` if it hangs`);
+	const stopped = await stopHub(home).catch((error: Error) => {
+		throw new AbortError(error.message, `look at ${home}/hub.log`);
 	});
-	process.stdout.write(pid === undefined ? 'hub: not running\n' : `hub: stopped (pid ${pid})\n`);
+	if (stopped === undefined) process.stdout.write('hub: not running\n');
+	else if (stopped.isKilled) process.stdout.write(`hub: killed (pid ${stopped.pid}): it did not stop after SIGTERM; see ${home}/hub.log\n`);
+	else process.stdout.write(`hub: stopped (pid ${stopped.pid})\n`);
 }
