@@ -178,7 +178,7 @@ export class IngesterProcess extends Child {
 	/** Start `node dist/cli/main.js ingest` and wait for its `ingester running` line. */
 	static async start(options: IngesterOptions, label = 'ingester'): Promise<IngesterProcess> {
 		const args = [CLI, 'ingest', '--mqtt-url', options.mqttUrl, '--database-url', options.databaseUrl, '--topic', options.topicBase, ...(options.flags ?? [])];
-		const env = {...process.env, LOG_LEVEL: 'info'};
+		const env: NodeJS.ProcessEnv = {...process.env, LOG_LEVEL: 'info'};
 		for (const name of ['MQTT_URL', 'DATABASE_URL', 'MQTT_TOPIC']) delete env[name];
 		const child = spawn(process.execPath, args, {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']});
 		const ingester = new IngesterProcess(`${label} (pid ${child.pid})`, child);
