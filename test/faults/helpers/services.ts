@@ -66,6 +66,11 @@ export class PrivateMosquitto {
 			'autosave_interval 1',
 			'max_queued_messages 100000',
 			'max_inflight_messages 100',
+			`log_dest file ${dir}/mosquitto.log`,
+			'log_type error',
+			'log_type warning',
+			'log_type notice',
+			'log_type information',
 			'',
 		].join('\n'));
 		// mosquitto drops root privileges to `mosquitto`, which must own the persistence directory.
