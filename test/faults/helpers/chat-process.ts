@@ -3,7 +3,8 @@
 // Run as `node --import tsx test/faults/helpers/chat-process.ts '<ChatProcessConfig JSON>'`.
 import {createInterface} from 'node:readline';
 import {createChatClient} from '../../../src/client/chat-client.js';
-import {createLogger} from '../../../src/log.js';
+import {readOutboxFile} from '../../../src/live/outbox-file.js';
+import {createLogger, silentLogger} from '../../../src/log.js';
 
 /** The first argument: who this process is and where it connects. */
 export interface ChatProcessConfig {
@@ -21,7 +22,8 @@ export interface ChatProcessConfig {
 /**
  * Commands, one JSON object per stdin line:
  * - `send`: send `count` messages to `to`, contents `${prefix}-${i}` (i from `from`, default 0).
- * - `send-and-crash`: the same, then SIGKILL itself in the same tick (nothing async gets to run).
+ * - `send-and-crash`: the same, and SIGKILL itself in the very tick the last of them is reported
+ *   queued (`message-sent`, i.e. shown to the user with ◷): nothing asynchronous gets to run.
  * - `close`: ChatPort.close() (clean quit: outbox file flushed), then exit 0.
  */
 export type ChatProcessCommand =
@@ -29,12 +31,13 @@ export type ChatProcessCommand =
 	| {cmd: 'close'};
 
 /**
- * Reports, one JSON object per stdout line: `ready`; `sent` (message-sent: id, content, status);
+ * Reports, one JSON object per stdout line: `ready` (once the messages an earlier run left in the
+ * outbox file — `restored` of them — are queued again); `sent` (message-sent: id, content, status);
  * `acked` (my ✓ received_by_server); `arrived` (a message from someone else, every time the
  * client reports it, so a duplicate shows twice); `notice` (level, text); `closed`.
  */
 export type ChatProcessReport =
-	| {ev: 'ready'}
+	| {ev: 'ready'; restored: number}
 	| {ev: 'sent'; id: string; content: string; status: string}
 	| {ev: 'acked'; id: string}
 	| {ev: 'arrived'; id: string; from: string; content: string}
@@ -45,6 +48,8 @@ const report = (line: ChatProcessReport) => process.stdout.write(`${JSON.stringi
 
 async function main(): Promise<void> {
 	const config = JSON.parse(process.argv[2] ?? '{}') as ChatProcessConfig;
+	// What the client will restore at start: `ready` waits for that many `message-sent`.
+	const restored = config.outboxFile ? (await readOutboxFile(config.outboxFile, silentLogger())).length : 0;
 	const client = await createChatClient({
 		identity: {userId: config.userId, name: `User ${config.userId}`},
 		mqttUrl: config.mqttUrl,
@@ -58,10 +63,15 @@ async function main(): Promise<void> {
 		...(config.outboxFile ? {outboxFile: config.outboxFile} : {}),
 	});
 	const me = config.userId;
+	let sentCount = 0;
+	let crashAt = Infinity;
 	client.subscribe((event) => {
 		switch (event.type) {
 			case 'message-sent':
-				return report({ev: 'sent', id: event.message.messageId, content: event.message.content, status: event.message.status});
+				// stdout is a pipe, written synchronously on Linux: the parent gets this line even if we die next.
+				report({ev: 'sent', id: event.message.messageId, content: event.message.content, status: event.message.status});
+				if (++sentCount >= crashAt) process.kill(process.pid, 'SIGKILL');
+				return;
 			case 'receipts-received':
 				for (const r of event.receipts) if (r.status === 'received_by_server' && r.userId === me) report({ev: 'acked', id: r.messageId});
 				return;
@@ -74,7 +84,11 @@ async function main(): Promise<void> {
 				return;
 		}
 	});
-	report({ev: 'ready'});
+	await new Promise<void>((resolve) => {
+		const check = () => (sentCount >= restored ? resolve() : setTimeout(check, 20));
+		check();
+	});
+	report({ev: 'ready', restored});
 	for await (const line of createInterface({input: process.stdin})) {
 		if (!line.trim()) continue;
 		const command = JSON.parse(line) as ChatProcessCommand;
@@ -84,9 +98,9 @@ async function main(): Promise<void> {
 			process.exit(0);
 		}
 		const from = command.from ?? 0;
+		if (command.cmd === 'send-and-crash') crashAt = sentCount + command.count;
 		const sends: Array<Promise<void>> = [];
 		for (let i = from; i < from + command.count; i++) sends.push(client.sendMessage(command.to, `${command.prefix}-${i}`));
-		if (command.cmd === 'send-and-crash') process.kill(process.pid, 'SIGKILL');
 		await Promise.all(sends);
 	}
 }

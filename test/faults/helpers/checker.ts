@@ -88,13 +88,20 @@ export async function readStored(databaseUrl: string): Promise<StoredMessage[]> 
 
 /**
  * Print the scenario's figures as one line (and append them as JSON to `$FAULTS_REPORT` when
- * set, for the table in the closing note), then fail on any loss, duplicate or unexpected row.
+ * set, for the table in the closing note).
  * @param ms how long the scenario took, in ms (reported only, never asserted).
+ * @returns the printed line.
  */
-export function report(scenario: string, outcome: Outcome, ms: number): void {
+export function printOutcome(scenario: string, outcome: Outcome, ms: number): string {
 	const line = `${scenario}: published ${outcome.published}, acked ${outcome.acked}, stored ${outcome.stored} — ` +
 		`lost ${outcome.lost}, duplicated ${outcome.duplicated}, unexpected ${outcome.unexpected}, recovered ${outcome.recovered} (${(ms / 1000).toFixed(1)} s)`;
 	console.log(`[faults] ${line}`);
 	if (process.env.FAULTS_REPORT) appendFileSync(process.env.FAULTS_REPORT, `${JSON.stringify({scenario, ...outcome, ms})}\n`);
+	return line;
+}
+
+/** {@link printOutcome}, then fail on any loss, duplicate or unexpected row. */
+export function report(scenario: string, outcome: Outcome, ms: number): void {
+	const line = printOutcome(scenario, outcome, ms);
 	expect({lost: outcome.lost, duplicated: outcome.duplicated, unexpected: outcome.unexpected}, line).toEqual({lost: 0, duplicated: 0, unexpected: 0});
 }

@@ -87,6 +87,8 @@ export class ChatProcess extends Child {
 	readonly arrived = new Map<string, number>();
 	readonly notices: Array<{level: string; text: string}> = [];
 	isReady = false;
+	/** How many messages of an earlier run this one queued again at start. */
+	restored = 0;
 
 	private constructor(name: string, child: ChildProcess, readonly userId: string) {
 		super(name, child);
@@ -97,7 +99,7 @@ export class ChatProcess extends Child {
 			} catch {
 				return;
 			}
-			if (report.ev === 'ready') this.isReady = true;
+			if (report.ev === 'ready') (this.isReady = true), (this.restored = report.restored);
 			else if (report.ev === 'sent') this.sent.set(report.id, report.content);
 			else if (report.ev === 'acked') this.acked.add(report.id);
 			else if (report.ev === 'arrived') this.arrived.set(report.id, (this.arrived.get(report.id) ?? 0) + 1);
