@@ -33,7 +33,7 @@ export type ChatProcessCommand =
 /**
  * Reports, one JSON object per stdout line: `ready` (once the messages an earlier run left in the
  * outbox file — `restored` of them — are queued again); `sent` (message-sent: id, content, status);
- * `acked` (my ✓ received_by_server); `arrived` (a message from someone else, every time the
+ * `acked` (my ✓ received_by_server); `connection` (broker/database state); `arrived` (a message from someone else, every time the
  * client reports it, so a duplicate shows twice); `notice` (level, text); `closed`.
  */
 export type ChatProcessReport =
@@ -42,6 +42,7 @@ export type ChatProcessReport =
 	| {ev: 'acked'; id: string}
 	| {ev: 'arrived'; id: string; from: string; content: string}
 	| {ev: 'notice'; level: string; text: string}
+	| {ev: 'connection'; service: string; state: string}
 	| {ev: 'closed'};
 
 const report = (line: ChatProcessReport) => process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
 				return;
 			case 'notice':
 				return report({ev: 'notice', level: event.level, text: event.text});
+			case 'connection-changed':
+				return report({ev: 'connection', service: event.service, state: event.state});
 			default:
 				return;
 		}

@@ -87,6 +87,8 @@ export class ChatProcess extends Child {
 	readonly arrived = new Map<string, number>();
 	readonly notices: Array<{level: string; text: string}> = [];
 	isReady = false;
+	/** Latest state per service (`broker`, `database`): `connecting`, `up`, `down`. */
+	readonly connection = new Map<string, string>();
 	/** How many messages of an earlier run this one queued again at start. */
 	restored = 0;
 
@@ -103,6 +105,7 @@ export class ChatProcess extends Child {
 			else if (report.ev === 'sent') this.sent.set(report.id, report.content);
 			else if (report.ev === 'acked') this.acked.add(report.id);
 			else if (report.ev === 'arrived') this.arrived.set(report.id, (this.arrived.get(report.id) ?? 0) + 1);
+			else if (report.ev === 'connection') this.connection.set(report.service, report.state);
 			else if (report.ev === 'notice') this.notices.push({level: report.level, text: report.text});
 			this.wake();
 		});
