@@ -192,3 +192,42 @@ export class IngesterProcess extends Child {
 		return ingester;
 	}
 }
+
+/** `hermes-chat hub` (foreground) as a child process on fixed ports, with its own HERMES_HOME. */
+export class HubProcess extends Child {
+	isReady = false;
+	readonly logLines: Array<Record<string, unknown>> = [];
+	mqttUrl = '';
+	databaseUrl = '';
+
+	private constructor(name: string, child: ChildProcess) {
+		super(name, child);
+		child.stdout!.resume();
+	}
+
+	protected override onStderr(line: string): void {
+		try {
+			const entry = JSON.parse(line) as Record<string, unknown>;
+			this.logLines.push(entry);
+			if (entry.msg === 'hub: ready') {
+				this.isReady = true;
+				this.mqttUrl = String(entry.mqttUrl);
+				this.databaseUrl = String(entry.databaseUrl);
+			}
+		} catch {
+			// not a log line (a crash trace): kept in stderrTail
+		}
+	}
+
+	/** Start `node dist/cli/main.js hub` in `home` and wait for its `hub: ready` line. */
+	static async start(options: {home: string; mqttPort: number; pgPort: number; topicBase: string}): Promise<HubProcess> {
+		const args = [CLI, 'hub', '--mqtt-port', String(options.mqttPort), '--pg-port', String(options.pgPort), '--topic', options.topicBase];
+		const env: NodeJS.ProcessEnv = {...process.env, HERMES_HOME: options.home, LOG_LEVEL: 'info'};
+		for (const name of ['MQTT_URL', 'DATABASE_URL', 'MQTT_TOPIC']) delete env[name];
+		const child = spawn(process.execPath, args, {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']});
+		const hub = new HubProcess(`hub (pid ${child.pid})`, child);
+		await hub.waitFor('hub: ready', () => hub.isReady || !hub.isRunning);
+		if (!hub.isReady) throw new Error(`${hub.name} exited at start:\n${hub.stderrTail.join('\n')}`);
+		return hub;
+	}
+}
