@@ -55,6 +55,7 @@ describe.skipIf(shouldSkip(problem))(`delivery faults${problem ? ` (skipped: ${p
 		const services = await setUp();
 		track(await IngesterProcess.start(services));
 		const bob = track(await ChatProcess.start({...services, userId: 'bob'}));
+		await bob.waitFor('broker up', () => bob.connection.get('broker') === 'up');
 		const alice = await rawSender(services, 'alice');
 		const messages = Array.from({length: 300}, (_, i) => alice.message('bob', i, {content: `dup-${i}`}));
 		const copies = messages.flatMap((m) => [m, m, m]);
