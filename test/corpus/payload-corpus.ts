@@ -1,0 +1,177 @@
+// The bad-input corpus for the wire protocol (docs/protocol.md): hostile publishes on every topic
+// kind, each invalid by construction. Deterministic: hand-written mutations plus fast-check
+// byte mutations under a fixed seed. Pure (no I/O).
+import fc from 'fast-check';
+
+/** One hostile publish: where, what bytes, and why it is invalid. */
+export interface BadPublish {
+	name: string;
+	topic: string;
+	bytes: Buffer;
+}
+
+/** The user every hostile publish comes from (never a row of the database). */
+export const MALLORY = 'mallory';
+const TS = '2026-11-22T10:00:00.000Z';
+
+type Json = Record<string, unknown>;
+
+/** The valid payload of each kind, published by mallory, with the topic it belongs on. */
+function templates(base: string): Array<{kind: string; topic: string; payload: Json}> {
+	return [
+		{
+			kind: 'message',
+			topic: `${base}/bob/${MALLORY}`,
+			payload: {type: 'message', message_id: 'm-corpus-1', sender_id: MALLORY, sender_name: 'Mallory', receiver_id: 'bob', content: 'hi', message_type: 'text', timestamp: TS},
+		},
+		{
+			kind: 'broadcast',
+			topic: `${base}/all/${MALLORY}`,
+			payload: {type: 'message', message_id: 'm-corpus-2', sender_id: MALLORY, sender_name: 'Mallory', receiver_id: 'all', content: 'hi all', message_type: 'text', timestamp: TS},
+		},
+		{kind: 'status', topic: `${base}/bob/${MALLORY}`, payload: {type: 'status', message_id: 'm-corpus-3', status: 'read', user_id: MALLORY, timestamp: TS}},
+		{
+			kind: 'typing',
+			topic: `${base}/bob/${MALLORY}`,
+			payload: {type: 'typing', sender_id: MALLORY, sender_name: 'Mallory', receiver_id: 'bob', is_typing: true, timestamp: TS},
+		},
+		{
+			kind: 'presence',
+			topic: `${base}/presence/${MALLORY}`,
+			payload: {type: 'presence', user_id: MALLORY, user_name: 'Mallory', state: 'away', status_message: 'lunch', timestamp: TS},
+		},
+		{kind: 'server receipt', topic: `${base}/${MALLORY}/server`, payload: {type: 'status', message_id: 'm-corpus-4', status: 'received_by_server', user_id: MALLORY, timestamp: TS}},
+	];
+}
+
+const WRONG_TYPES: Array<[string, unknown]> = [
+	['number', 42],
+	['null', null],
+	['array', ['x']],
+	['object', {x: 1}],
+	['boolean', false],
+];
+
+const OPTIONAL_FIELDS = new Set(['message_type', 'status_message']);
+
+function nested(depth: number): string {
+	return `${'['.repeat(depth)}${']'.repeat(depth)}`;
+}
+
+/** Mutations of one valid payload that make it invalid, each with a name. */
+function mutations(payload: Json): Array<[string, string | Buffer]> {
+	const json = JSON.stringify(payload);
+	const out: Array<[string, string | Buffer]> = [];
+	// malformed / truncated
+	for (const cut of [1, 2, Math.floor(json.length / 2), json.length - 1]) out.push([`truncated at ${cut}`, json.slice(0, cut)]);
+	out.push(['trailing garbage', `${json}}`], ['two objects', `${json}${json}`], ['single quotes', json.replaceAll('"', "'")]);
+	// not an object
+	for (const [what, value] of [['null', null], ['array', [payload]], ['string', json], ['number', 7], ['true', true]] as const) out.push([`top-level ${what}`, JSON.stringify(value)]);
+	out.push(['empty', ''], ['whitespace', '   ']);
+	// wrong-typed and missing fields (type too)
+	for (const field of Object.keys(payload)) {
+		const {[field]: _dropped, ...rest} = payload;
+		// message_type and status_message have defaults: leaving them out is valid.
+		if (!OPTIONAL_FIELDS.has(field)) out.push([`missing ${field}`, JSON.stringify(rest)]);
+		for (const [what, value] of WRONG_TYPES) {
+			if (typeof value === typeof payload[field] && value !== null) continue;
+			out.push([`${field} as ${what}`, JSON.stringify({...payload, [field]: value})]);
+		}
+	}
+	out.push(['unknown type', JSON.stringify({...payload, type: 'sticker'})]);
+	// unknown fields
+	out.push(['unknown field', JSON.stringify({...payload, admin: true})], ['__proto__ field', `${json.slice(0, -1)},"__proto__":{"admin":true}}`]);
+	// oversized: over 16,384 bytes (but far below any broker's packet limit)
+	out.push(['16,385 bytes', JSON.stringify({...payload, pad: 'x'.repeat(16_385 - json.length - 9)})]);
+	out.push(['20,000 bytes', JSON.stringify({...payload, pad: 'x'.repeat(20_000)})]);
+	// not UTF-8
+	for (const [what, bad] of [['0xff', [0xff]], ['overlong', [0xc0, 0xaf]], ['lone surrogate', [0xed, 0xa0, 0x80]], ['cut sequence', [0xe2, 0x82]]] as const) {
+		const at = json.indexOf('"timestamp"');
+		out.push([`non-UTF-8 ${what}`, Buffer.concat([Buffer.from(json.slice(0, at)), Buffer.from(bad), Buffer.from(json.slice(at))])]);
+	}
+	out.push(['UTF-16 BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')])]);
+	// deep nesting
+	for (const depth of [64, 1_000, 8_000]) out.push([`nested ${depth} deep`, JSON.stringify({...payload, extra: 0}).replace('0}', `${nested(depth)}}`)]);
+	out.push(['nested object 5,000 deep', `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`]);
+	// huge numbers
+	out.push(['timestamp 1e309', json.replace(`"${TS}"`, '1e309')], ['timestamp 2^64', json.replace(`"${TS}"`, '18446744073709551616')]);
+	out.push(['timestamp year 275760+', JSON.stringify({...payload, timestamp: '+275761-01-01T00:00:00.000Z'})], ['timestamp without zone', JSON.stringify({...payload, timestamp: '2026-11-22T10:00:00'})]);
+	return out;
+}
+
+/** Invalid field values and spoofed authors, per kind (the names say why each is refused). */
+function refusals(base: string): BadPublish[] {
+	const cases: Array<[string, string, Json]> = [];
+	const message = templates(base)[0]!;
+	const m = message.payload;
+	const add = (name: string, topic: string, payload: Json) => cases.push([name, topic, payload]);
+	add('message: spoofed sender_id', message.topic, {...m, sender_id: 'alice'});
+	add('message: receiver_id not the topic recipient', message.topic, {...m, receiver_id: 'carol'});
+	add('message: empty content', message.topic, {...m, content: ''});
+	add('message: 4,001 characters', message.topic, {...m, content: 'x'.repeat(4_001)});
+	add('message: empty message_id', message.topic, {...m, message_id: ''});
+	add('message: 256-character message_id', message.topic, {...m, message_id: 'a'.repeat(256)});
+	add('message: message_id with a space', message.topic, {...m, message_id: 'a b'});
+	add('message: message_id with SQL', message.topic, {...m, message_id: "x');DROP TABLE chat_messages;--"});
+	add('message: blank sender_name', message.topic, {...m, sender_name: '   '});
+	add('message: 101-character sender_name', message.topic, {...m, sender_name: 'n'.repeat(101)});
+	add('message: message_type image', message.topic, {...m, message_type: 'image'});
+	add('message: timestamp not a date', message.topic, {...m, timestamp: 'yesterday'});
+	add('message: to a reserved id', `${base}/server/${MALLORY}`, {...m, receiver_id: 'server'});
+	add('message: sender id with a slash', `${base}/bob/${MALLORY}`, {...m, sender_id: 'mal/lory'});
+	add('message: from user "presence"', `${base}/bob/presence`, {...m, sender_id: 'presence'});
+	add('status: spoofed user_id', `${base}/bob/${MALLORY}`, {type: 'status', message_id: 'm-x', status: 'read', user_id: 'bob', timestamp: TS});
+	add('status: status sent', `${base}/bob/${MALLORY}`, {type: 'status', message_id: 'm-x', status: 'sent', user_id: MALLORY, timestamp: TS});
+	add('presence: spoofed user_id', `${base}/presence/${MALLORY}`, {type: 'presence', user_id: 'alice', user_name: 'Alice', state: 'offline', status_message: '', timestamp: TS});
+	add('presence: unknown state', `${base}/presence/${MALLORY}`, {type: 'presence', user_id: MALLORY, user_name: 'M', state: 'invisible', status_message: '', timestamp: TS});
+	add('presence: 201-character status', `${base}/presence/${MALLORY}`, {type: 'presence', user_id: MALLORY, user_name: 'M', state: 'away', status_message: 's'.repeat(201), timestamp: TS});
+	add('presence: a message on the presence topic', `${base}/presence/${MALLORY}`, m);
+	add('typing: spoofed sender_id', `${base}/bob/${MALLORY}`, {type: 'typing', sender_id: 'alice', sender_name: 'A', receiver_id: 'bob', is_typing: true, timestamp: TS});
+	add('topic: two levels', `${base}/bob`, m);
+	add('topic: four levels', `${base}/bob/${MALLORY}/x`, m);
+	add('topic: empty recipient', `${base}//${MALLORY}`, m);
+	add('topic: 65-character recipient', `${base}/${'b'.repeat(65)}/${MALLORY}`, {...m, receiver_id: 'b'.repeat(65)});
+	return cases.map(([name, topic, payload]) => ({name, topic, bytes: Buffer.from(JSON.stringify(payload))}));
+}
+
+/**
+ * Random byte mutations (flip, insert, delete) of each valid template, fast-check seed `seed`.
+ * Some mutations may still be valid JSON of the protocol; `isRefused` (the decoder) keeps only
+ * the invalid ones, so the corpus stays "invalid by construction".
+ */
+function randomMutations(base: string, seed: number, perTemplate: number, isRefused: (topic: string, bytes: Buffer) => boolean): BadPublish[] {
+	const out: BadPublish[] = [];
+	const edit = fc.tuple(fc.constantFrom('flip', 'insert', 'delete'), fc.nat(), fc.integer({min: 0, max: 255}));
+	for (const [index, template] of templates(base).entries()) {
+		const json = Buffer.from(JSON.stringify(template.payload));
+		const edits = fc.sample(fc.array(edit, {minLength: 1, maxLength: 4}), {seed: seed + index, numRuns: perTemplate * 2});
+		for (const [n, list] of edits.entries()) {
+			let bytes = Buffer.from(json);
+			for (const [op, at, value] of list) {
+				const i = at % Math.max(bytes.length, 1);
+				if (op === 'flip') bytes[i] = (bytes[i] ?? 0) ^ (value || 1);
+				else if (op === 'insert') bytes = Buffer.concat([bytes.subarray(0, i), Buffer.from([value]), bytes.subarray(i)]);
+				else bytes = Buffer.concat([bytes.subarray(0, i), bytes.subarray(i + 1)]);
+			}
+			if (isRefused(template.topic, bytes) && out.filter((c) => c.name.startsWith(`${template.kind}: random`)).length < perTemplate) {
+				out.push({name: `${template.kind}: random mutation ${n}`, topic: template.topic, bytes});
+			}
+		}
+	}
+	return out;
+}
+
+/**
+ * The whole corpus for topic base `base`: every template × every mutation, the hand-written
+ * refusals, and `perTemplate` random mutations per template (seed 2026).
+ * @param isRefused the oracle for random mutations only (see {@link randomMutations}).
+ */
+export function payloadCorpus(base: string, isRefused: (topic: string, bytes: Buffer) => boolean, perTemplate = 10): BadPublish[] {
+	const cases: BadPublish[] = [];
+	for (const template of templates(base)) {
+		for (const [name, bytes] of mutations(template.payload)) {
+			cases.push({name: `${template.kind}: ${name}`, topic: template.topic, bytes: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)});
+		}
+	}
+	return [...cases, ...refusals(base), ...randomMutations(base, 2026, perTemplate, isRefused)];
+}
