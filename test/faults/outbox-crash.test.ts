@@ -73,7 +73,7 @@ describe.skipIf(shouldSkip(problem))(`client outbox faults${problem ? ` (skipped
 	// Fails on today's main (issue 11, outcome 6, "integrity" engineer): the outbox file is written
 	// asynchronously with no fsync, after the message is already shown as queued (◷), so a crash in
 	// that tick loses it. Flip to `it` when the durable outbox write lands.
-	it.fails('a crash in the very tick 50 messages are shown queued loses none of them', async () => {
+	it('a crash in the very tick 50 messages are shown queued loses none of them', async () => {
 		const started = Date.now();
 		const {home, services} = await setUp();
 		const outboxFile = join(home, 'outbox', 'alice.json');
@@ -88,7 +88,7 @@ describe.skipIf(shouldSkip(problem))(`client outbox faults${problem ? ` (skipped
 	// Fails on today's main (issue 11, outcome 6, "integrity" engineer): two clients of one user
 	// share `outbox/<user>.json` and the last writer wins, so the other's unconfirmed messages are
 	// gone after both quit. Flip to `it` when each client keeps its own outbox.
-	it.fails('two clients of one user, both quitting with messages unconfirmed: the next run sends all of them', async () => {
+	it('two clients of one user, both quitting with messages unconfirmed: the next run sends all of them', async () => {
 		const started = Date.now();
 		const {home, services} = await setUp();
 		const outboxFile = join(home, 'outbox', 'alice.json');
@@ -106,7 +106,7 @@ describe.skipIf(shouldSkip(problem))(`client outbox faults${problem ? ` (skipped
 	// (ENOSPC) are only logged; the user is never told, believes the messages safe, and a crash loses
 	// them. The contract checked: every message is stored after the crash, or the client showed an
 	// error notice about the outbox before it. Flip to `it` when the full-disk warning lands.
-	it.fails('a full disk under the outbox: a crash loses nothing the user was not warned about', async () => {
+	it('a full disk under the outbox: a crash loses nothing the user was not warned about', async () => {
 		const started = Date.now();
 		const {home, services} = await setUp();
 		const disk = join(home, 'disk');
