@@ -2,11 +2,10 @@
 // Pure: imports protocol/ and core/ only.
 import {peerOf} from '../protocol/index.js';
 import type {UiAction} from './actions.js';
-import {calculateLayout} from './layout.js';
-import {resolveDivider} from './reduce-events.js';
-import {conversationRows, openThreadWindow, switcherMatches, threadOf} from './selectors.js';
+import {landOnDivider, resolveDivider} from './reduce-events.js';
+import {conversationRows, openThreadLayout, openThreadWindow, switcherMatches, threadOf} from './selectors.js';
 import {PANES, type ChatState, type Pane} from './state.js';
-import {messageRowCount} from './thread-rows.js';
+import {threadRowCount} from './thread-rows.js';
 
 /** Apply one UI action. Total: an action that does not apply returns the state unchanged. */
 export function reduceUi(state: ChatState, action: UiAction): ChatState {
@@ -90,10 +89,13 @@ function openConversation(state: ChatState, conversationId: string, name?: strin
 		// Reopening the conversation keeps its divider unless new unread arrived meanwhile.
 		divider:
 			unreadAtOpen > 0 || state.divider?.conversationId !== conversationId
-				? {conversationId, unreadAtOpen}
+				? {conversationId, unreadAtOpen, hasLanded: false}
 				: state.divider,
 	};
-	return resolveDivider(next);
+	// Land on the first unread now if the loaded messages place it, and again on the latest page.
+	const resolved = resolveDivider(next);
+	const landed = landOnDivider(resolved);
+	return landed === resolved ? resolved : {...landed, divider: resolved.divider};
 }
 
 function scrollThread(state: ChatState, by: number): ChatState {
@@ -102,6 +104,11 @@ function scrollThread(state: ChatState, by: number): ChatState {
 	const window = openThreadWindow(state, target);
 	const scroll = Math.min(target, window.maxScroll);
 	const thread = threadOf(state, state.openConversationId);
+	if (by < 0 && scroll === 0 && thread.gapAfterMessageId !== undefined) {
+		// Down to the bottom of a page from `/history --before`: back to the present.
+		if (thread.isLoadingLatest) return scroll === state.scroll ? state : {...state, scroll};
+		return {...state, scroll, threads: {...state.threads, [state.openConversationId]: {...thread, isLoadingLatest: true}}};
+	}
 	const canLoadOlder = window.isAtTop && thread.hasMore && !thread.isLoadingOlder && thread.messages[0]?.seq !== undefined;
 	if (!canLoadOlder) return scroll === state.scroll ? state : {...state, scroll};
 	return {
@@ -119,13 +126,12 @@ function moveMessageSelection(state: ChatState, by: number): ChatState {
 	const index = clamp(Number.isFinite(by) ? start + by : by > 0 ? messages.length - 1 : 0, 0, messages.length - 1);
 	const selected = messages[index]!;
 	// Scroll just enough to keep the selected message on screen.
-	const layout = calculateLayout(state.viewport.columns, state.viewport.rows);
-	let below = 0;
-	for (let i = messages.length - 1; i > index; i--) below += messageRowCount(messages[i]!, layout.threadInnerWidth, state.now);
-	const own = messageRowCount(selected, layout.threadInnerWidth, state.now);
+	const layout = openThreadLayout(state)!;
+	const below = threadRowCount(layout, index + 1);
+	const own = threadRowCount(layout, index) - below;
 	let scroll = state.scroll;
 	if (scroll > below) scroll = below;
-	if (below + own > scroll + layout.threadRows) scroll = below + own - layout.threadRows;
+	if (below + own > scroll + layout.height) scroll = below + own - layout.height;
 	return {...state, selectedMessageId: selected.messageId, scroll: Math.max(0, scroll)};
 }
 

@@ -1,11 +1,11 @@
 // View selectors: ChatState → the rows each pane renders. Untrusted text is sanitized here.
 // Pure: imports protocol/ and core/ only.
 import {BROADCAST_ID, conversationIdFor, peerOf, type PresenceState} from '../protocol/index.js';
-import {formatTime} from './format.js';
+import {formatListTime, formatTime} from './format.js';
 import {calculateLayout} from './layout.js';
 import {sanitizeInline} from './sanitize.js';
 import type {ChatState, Thread} from './state.js';
-import {visibleThreadRows, type ThreadWindow} from './thread-rows.js';
+import {visibleThreadRows, type ThreadLayoutInput, type ThreadWindow} from './thread-rows.js';
 import type {ChatMessage} from './types.js';
 
 /** One entry of the conversation list. Text fields are sanitized. */
@@ -72,9 +72,9 @@ function conversationRow(state: ChatState, conversationId: string): Conversation
 		statusMessage: sanitizeInline(presence?.statusMessage ?? ''),
 		unread: summary?.unread ?? 0,
 		preview: last ? sanitizeInline(last.content) : '',
-		time: last ? formatTime(last.createdAt, state.now) : '',
+		time: last ? formatListTime(last.createdAt, state.now, state.timeZone) : '',
 		isTyping: typists !== undefined && Object.keys(typists).length > 0,
-		lastSeen: presenceState === 'offline' && presence && presence.at > 0 ? `last seen ${formatTime(presence.at, state.now)}` : '',
+		lastSeen: presenceState === 'offline' && presence && presence.at > 0 ? `last seen ${formatTime(presence.at, state.now, state.timeZone)}` : '',
 		isOpen: state.openConversationId === conversationId,
 		isSelected: state.selectedConversationId === conversationId,
 		lastActivityAt: summary?.lastActivityAt ?? 0,
@@ -86,24 +86,35 @@ export function threadOf(state: ChatState, conversationId: string | undefined): 
 	return (conversationId && state.threads[conversationId]) || EMPTY_THREAD;
 }
 
-/** The thread rows of the open conversation that fit the thread pane of the current viewport. */
-export function openThreadWindow(state: ChatState, scroll = state.scroll): ThreadWindow {
-	if (!state.openConversationId) return {rows: [], isAtTop: true, maxScroll: 0};
+/**
+ * How the open conversation lays out in the thread pane of the current viewport (messages,
+ * width, clock, zone, divider, gap, selection); undefined when nothing is open.
+ */
+export function openThreadLayout(state: ChatState): (ThreadLayoutInput & {height: number}) | undefined {
+	if (!state.openConversationId) return undefined;
 	const layout = calculateLayout(state.viewport.columns, state.viewport.rows);
 	const thread = threadOf(state, state.openConversationId);
 	const divider = state.divider?.conversationId === state.openConversationId ? state.divider : undefined;
-	return visibleThreadRows({
+	return {
 		messages: thread.messages,
 		me: state.me.userId,
 		width: layout.threadInnerWidth,
 		height: layout.threadRows,
-		scroll,
 		now: state.now,
+		timeZone: state.timeZone,
 		hasMore: thread.hasMore,
 		isLoadingOlder: thread.isLoadingOlder,
 		...(divider?.beforeMessageId ? {dividerBeforeId: divider.beforeMessageId} : {}),
+		...(thread.gapAfterMessageId ? {gapAfterId: thread.gapAfterMessageId} : {}),
 		...(state.selectedMessageId ? {selectedMessageId: state.selectedMessageId} : {}),
-	});
+	};
+}
+
+/** The thread rows of the open conversation that fit the thread pane of the current viewport. */
+export function openThreadWindow(state: ChatState, scroll = state.scroll): ThreadWindow {
+	const input = openThreadLayout(state);
+	if (!input) return {rows: [], isAtTop: true, maxScroll: 0};
+	return visibleThreadRows({...input, scroll});
 }
 
 /** "alice is typing…" / "alice and bob are typing…" for a conversation, or ''. Sanitized. */

@@ -88,10 +88,15 @@ export type ChatEvent =
 			type: 'history-loaded';
 			conversationId: string;
 			messages: ChatMessage[];
-			/** `latest` replaces the thread, `older` prepends a page. */
-			mode: 'latest' | 'older';
+			/**
+			 * `latest` replaces the thread, `older` prepends a page, `before` replaces it with the
+			 * page before a date (`/history --before`).
+			 */
+			mode: 'latest' | 'older' | 'before';
 			/** Whether Postgres holds older messages than the first one given. */
 			hasMore: boolean;
+			/** `before` only: whether Postgres holds newer messages than the last one given (a gap). */
+			hasNewer?: boolean;
 	  }
 	| {type: 'receipts-received'; receipts: Receipt[]}
 	| {type: 'typing-changed'; userId: string; name: string; conversationId: string; isTyping: boolean; at: number}
@@ -127,7 +132,7 @@ export interface ChatPort {
 	loadLatest(conversationId: string, limit: number): Promise<void>;
 	/** Load `limit` messages before `beforeSeq` (keyset); emits `history-loaded` (older). */
 	loadOlder(conversationId: string, beforeSeq: number, limit: number): Promise<void>;
-	/** Load the `limit` messages before a date (`/history --before`); emits `history-loaded` (latest). */
+	/** Load the `limit` messages before a date (`/history --before`); emits `history-loaded` (before, with `hasNewer`). */
 	loadBefore(conversationId: string, before: Date, limit: number): Promise<void>;
 	/** Reload the conversation list (with unread counts); emits `conversations-loaded`. */
 	loadConversations(): Promise<void>;

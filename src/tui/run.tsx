@@ -40,6 +40,8 @@ export interface RunTuiOptions {
 	stdin?: NodeJS.ReadStream;
 	/** Clock in ms since the epoch (default Date.now): what "today" is for times in the list and thread. */
 	now?: () => number;
+	/** IANA time zone for every time and day on screen (default the process's: `TZ`, else the system's). */
+	timeZone?: string;
 }
 
 /**
@@ -92,6 +94,7 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 			onNotifyChange={onNotifyChange}
 			{...(keymapError ? {initialNotice: keymapError} : {})}
 			{...(options.now ? {now: options.now} : {})}
+			{...(options.timeZone ? {timeZone: options.timeZone} : {})}
 		/>,
 		// incrementalRendering stays off: in Ink 6.8 it left the first row of a
 		// terminal-high frame stale on the alternate screen (seen under a pty).

@@ -156,8 +156,8 @@ describe.each(INJECTION_CORPUS.map((c) => [c.name, c] as const))('injection case
 	it('message info and /status views', () => {
 		const mine = message('m-out', ME.userId, ME.name, PEER, corpus.text);
 		const receipts = [{messageId: 'm-out', status: 'read' as const, userId: corpus.text, at: NOW}];
-		expectSafe(allFrames(<InfoView message={mine} receipts={receipts} width={80} height={10} />), 80);
-		expectSafe(allFrames(<StatusView reports={[{message: mine, receipts}]} now={NOW} width={80} height={10} />), 80);
+		expectSafe(allFrames(<InfoView message={mine} receipts={receipts} timeZone="UTC" width={80} height={10} />), 80);
+		expectSafe(allFrames(<StatusView reports={[{message: mine, receipts}]} now={NOW} timeZone="UTC" width={80} height={10} />), 80);
 	});
 });
 
