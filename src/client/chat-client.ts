@@ -183,7 +183,7 @@ class ChatClient implements ChatPort {
 
 	async loadBefore(conversationId: string, before: Date, limit: number): Promise<void> {
 		const page = await this.#database.run('load history', (db) => loadPageBefore(db, conversationId, before, limit));
-		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'latest', ...page});
+		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'before', ...page});
 	}
 
 	async loadConversations(): Promise<void> {
@@ -255,7 +255,7 @@ class ChatClient implements ChatPort {
 			case 'message-arrived': {
 				const {payload} = event;
 				this.#knownUsers.add(payload.sender_id);
-				this.#hub.addMessage(messageFromPayload(payload));
+				this.#hub.addMessage(messageFromPayload(payload, Date.now()));
 				this.#link.sendStatus(payload.sender_id, payload.message_id, 'delivered').catch((error: Error) =>
 					this.#options.logger.debug({err: error.message}, 'delivered receipt not sent'),
 				);

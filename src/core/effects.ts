@@ -27,7 +27,7 @@ export function notifyModeFor(state: ChatState, conversationId: string): NotifyM
 /**
  * The effects of `prev` → `next` under `action`:
  * opening a conversation loads its latest page; a scroll to the top loads an older page
- * (keyset on `seq`); incoming messages in the open conversation are marked read, and
+ * (keyset on `seq`); scrolling down past the gap of a `/history --before` page loads the latest; incoming messages in the open conversation are marked read, and
  * those elsewhere notify (never my own, one notification per burst and conversation);
  * messages after the divider are marked read once it is placed.
  */
@@ -42,6 +42,10 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 		const before = thread?.messages[0]?.seq;
 		if (thread?.isLoadingOlder && !prev.threads[open]?.isLoadingOlder && before !== undefined) {
 			effects.push({kind: 'load-older', conversationId: open, beforeSeq: before, limit: HISTORY_PAGE});
+		}
+		// Past the gap after `/history --before` (End, PgDn at the bottom): back to the present.
+		if (thread?.isLoadingLatest && !prev.threads[open]?.isLoadingLatest) {
+			effects.push({kind: 'load-latest', conversationId: open, limit: HISTORY_PAGE});
 		}
 	}
 	const dividerId = next.divider?.beforeMessageId;
