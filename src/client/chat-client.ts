@@ -5,9 +5,9 @@ import type {Logger} from '../log.js';
 import {ChatLink, type ChatLinkEvent} from '../live/chat-link.js';
 import {SeenSet} from '../live/seen-set.js';
 import {BROADCAST_ID, isValidUserId, conversationIdFor} from '../protocol/index.js';
-import {isKnownUser, loadConversations, loadPresences} from '../store/history-people.js';
+import {isKnownUser, loadConversations, loadPresences, searchUsers} from '../store/history-people.js';
 import {loadLatestPage, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
-import type {ChatEvent, ChatMessage, ChatPort, Identity, MessageStatusReport, Receipt} from '../core/types.js';
+import type {ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt} from '../core/types.js';
 import {DatabaseLink} from './database-link.js';
 import {EventHub} from './event-hub.js';
 import {messagePayloadFor, refuseMessage, refuseRecipient, refuseStatusMessage} from './outgoing.js';
@@ -220,6 +220,12 @@ class ChatClient implements ChatPort {
 
 	async messageInfo(messageId: string): Promise<Receipt[]> {
 		return (await this.#database.run('load message info', (db) => loadReceipts(db, [messageId]))) ?? [];
+	}
+
+	async searchUsers(query: string, limit: number): Promise<KnownUser[]> {
+		const users = await this.#database.run('search people', (db) => searchUsers(db, query, limit));
+		for (const u of users ?? []) this.#knownUsers.add(u.userId);
+		return users ?? [];
 	}
 
 	async isKnownUser(userId: string): Promise<boolean> {

@@ -16,8 +16,13 @@ export type Effect =
 	/** `title`/`body` are sanitized, single line. */
 	| {kind: 'notify'; conversationId: string; mode: Exclude<NotifyMode, 'off'>; title: string; body: string}
 	| {kind: 'load-info'; messageId: string}
+	/** The switcher's query, to find people the server knows beyond the list. */
+	| {kind: 'search-users'; query: string; limit: number}
 	| {kind: 'load-status'}
 	| {kind: 'quit'};
+
+/** People asked of the server per switcher search. */
+export const SWITCHER_SEARCH_LIMIT = 50;
 
 /** The notification mode in force for a conversation (its override, else the global mode). */
 export function notifyModeFor(state: ChatState, conversationId: string): NotifyMode {
@@ -71,6 +76,10 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 	if (action.type === 'overlay-opened') {
 		if (action.overlay.kind === 'info') effects.push({kind: 'load-info', messageId: action.overlay.messageId});
 		if (action.overlay.kind === 'status') effects.push({kind: 'load-status'});
+		if (action.overlay.kind === 'switcher') effects.push({kind: 'search-users', query: action.overlay.query, limit: SWITCHER_SEARCH_LIMIT});
+	}
+	if (action.type === 'switcher-query-changed' && next.overlay?.kind === 'switcher') {
+		effects.push({kind: 'search-users', query: next.overlay.query.trim(), limit: SWITCHER_SEARCH_LIMIT});
 	}
 	if (next.isQuitting && !prev.isQuitting) effects.push({kind: 'quit'});
 	return effects;

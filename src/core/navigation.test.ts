@@ -5,7 +5,7 @@ import {fakeMessage} from '../../test/helpers/fake-port.js';
 import type {ChatAction} from './actions.js';
 import {planEffects} from './effects.js';
 import {chatReducer} from './reducer.js';
-import {openThreadWindow} from './selectors.js';
+import {openThreadWindow, switcherMatches} from './selectors.js';
 import {initialState, type ChatState} from './state.js';
 import type {ChatMessage} from './types.js';
 
@@ -104,5 +104,24 @@ describe('after /history --before, the present is one key away', () => {
 		expect(s.threads[AB]?.gapAfterMessageId).toBeUndefined();
 		const moved = chatReducer(s, {type: 'thread-scrolled', by: -Infinity});
 		expect(planEffects(s, {type: 'thread-scrolled', by: -Infinity}, moved)).toEqual([]);
+	});
+});
+
+describe('the switcher finds anyone the server knows', () => {
+	it('lists people found by the search after the conversations, matched by name or id, and asks the server as the query changes', () => {
+		const listed = fold(start(), {type: 'conversations-loaded', conversations: [{conversationId: AB, peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: 1}]});
+		const open: ChatAction = {type: 'overlay-opened', overlay: {kind: 'switcher', query: '', index: 0}};
+		const opened = chatReducer(listed, open);
+		expect(planEffects(listed, open, opened)).toContainEqual({kind: 'search-users', query: '', limit: 50});
+		const typed: ChatAction = {type: 'switcher-query-changed', query: 'qu'};
+		const searching = chatReducer(opened, typed);
+		expect(planEffects(opened, typed, searching)).toContainEqual({kind: 'search-users', query: 'qu', limit: 50});
+		const found = chatReducer(searching, {type: 'users-found', query: 'qu', users: [{userId: 'zoe', name: 'Zoe Quinn'}, {userId: 'alice', name: 'Alice'}, {userId: 'bob', name: 'Bob'}]});
+		// Not me, and bob only once (his conversation first).
+		expect(switcherMatches(found, '').map((r) => r.peerId)).toEqual(['bob', 'zoe']);
+		expect(switcherMatches(found, 'quin').map((r) => [r.peerId, r.name])).toEqual([['zoe', 'Zoe Quinn']]);
+		expect(switcherMatches(found, 'zo').map((r) => r.conversationId)).toEqual(['alice:zoe']);
+		const chosen = chatReducer(found, {type: 'conversation-opened', conversationId: 'alice:zoe'});
+		expect(chosen.conversations['alice:zoe']?.peerName).toBe('Zoe Quinn');
 	});
 });

@@ -6,6 +6,7 @@ import {landOnDivider, resolveDivider} from './reduce-events.js';
 import {conversationRows, openThreadLayout, openThreadWindow, switcherMatches, threadOf} from './selectors.js';
 import {PANES, type ChatState, type Pane} from './state.js';
 import {threadRowCount} from './thread-rows.js';
+import type {KnownUser} from './types.js';
 
 /** Apply one UI action. Total: an action that does not apply returns the state unchanged. */
 export function reduceUi(state: ChatState, action: UiAction): ChatState {
@@ -38,6 +39,8 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 			return state.overlay?.kind === 'info' && state.overlay.messageId === action.messageId
 				? {...state, overlay: {...state.overlay, receipts: action.receipts}}
 				: state;
+		case 'users-found':
+			return foundUsers(state, action.users);
 		case 'status-loaded':
 			return state.overlay?.kind === 'status' ? {...state, overlay: {kind: 'status', reports: action.reports}} : state;
 		case 'notify-configured':
@@ -76,7 +79,7 @@ function openConversation(state: ChatState, conversationId: string, name?: strin
 	const unreadAtOpen = known?.unread ?? 0;
 	const summary = known
 		? {...known, unread: 0}
-		: {conversationId, peerId, peerName: name ?? state.presence[peerId]?.name ?? peerId, unread: 0, lastActivityAt: 0};
+		: {conversationId, peerId, peerName: name ?? state.presence[peerId]?.name ?? state.knownUsers[peerId] ?? peerId, unread: 0, lastActivityAt: 0};
 	const next: ChatState = {
 		...state,
 		conversations: {...state.conversations, [conversationId]: summary},
@@ -133,6 +136,15 @@ function moveMessageSelection(state: ChatState, by: number): ChatState {
 	if (scroll > below) scroll = below;
 	if (below + own > scroll + layout.height) scroll = below + own - layout.height;
 	return {...state, selectedMessageId: selected.messageId, scroll: Math.max(0, scroll)};
+}
+
+/** Remember the people a switcher search found (their names, for the switcher and the list). */
+function foundUsers(state: ChatState, users: readonly KnownUser[]): ChatState {
+	const fresh = users.filter((u) => state.knownUsers[u.userId] !== u.name);
+	if (fresh.length === 0) return state;
+	const knownUsers = {...state.knownUsers};
+	for (const u of fresh) knownUsers[u.userId] = u.name;
+	return {...state, knownUsers};
 }
 
 function clamp(value: number, min: number, max: number): number {

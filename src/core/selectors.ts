@@ -36,7 +36,7 @@ const EMPTY_THREAD: Thread = {messages: [], hasMore: false, isLoadingOlder: fals
 export function peerName(state: ChatState, conversationId: string): string {
 	const peerId = peerOf(conversationId, state.me.userId);
 	if (peerId === BROADCAST_ID) return 'everyone';
-	return state.presence[peerId]?.name ?? state.conversations[conversationId]?.peerName ?? peerId;
+	return state.presence[peerId]?.name ?? state.conversations[conversationId]?.peerName ?? state.knownUsers[peerId] ?? peerId;
 }
 
 /**
@@ -129,10 +129,20 @@ export function typingLine(state: ChatState, conversationId: string | undefined)
 	return `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are typing…`;
 }
 
-/** Conversations whose name or user id contains `query` (case-insensitive); prefix matches first. */
+/**
+ * Conversations and people the server knows (found by the switcher's search, `knownUsers`)
+ * whose name or user id contains `query` (case-insensitive); prefix matches first, then the
+ * list's order (conversations before people without one). Empty query: the list, then the rest.
+ */
 export function switcherMatches(state: ChatState, query: string): ConversationRow[] {
 	const q = query.trim().toLowerCase();
-	const rows = conversationRows(state);
+	const listed = conversationRows(state);
+	const ids = new Set(listed.map((r) => r.peerId));
+	const people = Object.keys(state.knownUsers)
+		.filter((userId) => userId !== state.me.userId && !ids.has(userId))
+		.map((userId) => conversationRow(state, conversationIdFor(state.me.userId, userId)))
+		.sort((a, b) => a.name.localeCompare(b.name));
+	const rows = [...listed, ...people];
 	if (q === '') return rows;
 	const score = (row: ConversationRow): number => {
 		const name = row.name.toLowerCase();

@@ -83,6 +83,8 @@ export interface ChatState {
 	messageIndex: Readonly<Record<string, string>>;
 	/** User id → last known presence. */
 	presence: Readonly<Record<string, Presence>>;
+	/** User id → display name of people the server knows (`chat_users`), as found by the switcher. */
+	knownUsers: Readonly<Record<string, string>>;
 	/** Conversation id → user id → typist. */
 	typing: Readonly<Record<string, Readonly<Record<string, Typist>>>>;
 	openConversationId?: string;
@@ -131,6 +133,7 @@ export function initialState(me: Identity, options: InitialStateOptions = {}): C
 		threads: {},
 		messageIndex: {},
 		presence: {},
+		knownUsers: {},
 		typing: {},
 		focus: 'list',
 		scroll: 0,

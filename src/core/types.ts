@@ -73,6 +73,13 @@ export interface ConversationSummary {
 	lastActivityAt: number;
 }
 
+/** Someone the server knows (a `chat_users` row): found by the quick switcher. */
+export interface KnownUser {
+	userId: string;
+	/** Display name (untrusted: sanitize before display). */
+	name: string;
+}
+
 /** Connection state of one backing service, for the status bar. */
 export type ServiceState = 'connecting' | 'up' | 'down';
 
@@ -142,6 +149,12 @@ export interface ChatPort {
 	recentStatus(limit: number): Promise<MessageStatusReport[]>;
 	/** Every stored status transition of one message (for message info). */
 	messageInfo(messageId: string): Promise<Receipt[]>;
+	/**
+	 * People the server knows whose id or name contains `query` (case-insensitive; '' = the most
+	 * recently seen), prefix matches first, at most `limit`. Resolves `[]` when the database
+	 * cannot be asked (a notice says why); never rejects for that.
+	 */
+	searchUsers(query: string, limit: number): Promise<KnownUser[]>;
 	/** Whether a user id has ever been seen by the server (for "unknown user" errors). */
 	isKnownUser(userId: string): Promise<boolean>;
 	/** Publish offline presence, flush, and close the broker and database connections. */
