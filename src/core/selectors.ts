@@ -71,7 +71,8 @@ function conversationRow(state: ChatState, conversationId: string): Conversation
 		presence: presenceState,
 		statusMessage: sanitizeInline(presence?.statusMessage ?? ''),
 		unread: summary?.unread ?? 0,
-		preview: last ? sanitizeInline(last.content) : '',
+		// A line break in the preview reads as a space, not as a control picture.
+		preview: last ? sanitizeInline(last.content.replace(/\r?\n/g, ' ')) : '',
 		time: last ? formatListTime(last.createdAt, state.now, state.timeZone) : '',
 		isTyping: typists !== undefined && Object.keys(typists).length > 0,
 		lastSeen: presenceState === 'offline' && presence && presence.at > 0 ? `last seen ${formatTime(presence.at, state.now, state.timeZone)}` : '',

@@ -92,6 +92,9 @@ describe('wrapping', () => {
 		expect(rows.length).toBeGreaterThan(1);
 		const indent = displayWidth('09:00 Bob: ');
 		for (const row of rows) if (row.kind === 'message') expect(row.indent).toBe(indent);
+		// No row starts with the space it was broken at (wrap-ansi leaves it there when a row is full).
+		const narrow = wrapMessage(msg('x', day(30, 9), 'hello world this is a test of wrapping'), 9, 'UTC').lines;
+		expect(narrow).toEqual(['hello ', 'world ', 'this is', 'a test', 'of wra', 'pping']);
 	});
 
 	it('loses no word at 40 columns (regression: "erin bulk message number 149" lost words at 40–42)', () => {

@@ -79,9 +79,11 @@ export function wrapMessage(message: ChatMessage, width: number, timeZone: strin
 	if (isStacked) sender = truncate(name, Math.max(1, Math.min(SENDER_COLUMNS, width - displayWidth(`${time} : `) - TICK_COLUMNS)));
 	const indent = isStacked ? STACKED_INDENT : displayWidth(`${time} ${sender}: `);
 	const contentWidth = Math.max(1, width - indent - (isStacked ? 0 : TICK_COLUMNS));
+	// A soft break can leave the space it broke at in front of the next row: drop that one
+	// space so wrapped rows line up under the text (indentation at a line's start is kept).
 	const lines = sanitizeText(message.content)
 		.split('\n')
-		.flatMap((line) => (line === '' ? [''] : wrapText(line, contentWidth)));
+		.flatMap((line) => (line === '' ? [''] : wrapText(line, contentWidth).map((row, i) => (i > 0 && row.startsWith(' ') ? row.slice(1) : row))));
 	const wrapped: WrappedMessage = {time, sender, indent, isStacked, lines, day: dayKey(message.createdAt, timeZone)};
 	wrapCache.set(message, {width, timeZone, wrapped});
 	return wrapped;
