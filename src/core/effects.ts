@@ -49,7 +49,7 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 			effects.push({kind: 'load-older', conversationId: open, beforeSeq: before, limit: HISTORY_PAGE});
 		}
 		// Past the gap after `/history --before` (End, PgDn at the bottom): back to the present.
-		if (thread?.isLoadingLatest && !prev.threads[open]?.isLoadingLatest) {
+		if (thread?.isLoadingLatest && action.type === 'thread-scrolled' && action.by < 0) {
 			effects.push({kind: 'load-latest', conversationId: open, limit: HISTORY_PAGE});
 		}
 	}

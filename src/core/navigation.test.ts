@@ -91,8 +91,10 @@ describe('after /history --before, the present is one key away', () => {
 		const s = opened();
 		const moved = chatReducer(s, key);
 		expect(planEffects(s, key, moved)).toContainEqual({kind: 'load-latest', conversationId: AB, limit: 50});
-		// A second press while it loads asks nothing more.
-		expect(planEffects(moved, key, chatReducer(moved, key))).not.toContainEqual(expect.objectContaining({kind: 'load-latest'}));
+		// A second press asks again (the first load may have been lost to a database outage).
+		expect(planEffects(moved, key, chatReducer(moved, key))).toContainEqual({kind: 'load-latest', conversationId: AB, limit: 50});
+		// Scrolling up in the page asks nothing.
+		expect(planEffects(s, {type: 'thread-scrolled', by: 5}, chatReducer(s, {type: 'thread-scrolled', by: 5}))).not.toContainEqual(expect.objectContaining({kind: 'load-latest'}));
 		const present = chatReducer(moved, latest([fromBob(8, {seq: 8, at: 8}), fromBob(9, {seq: 9, at: 9})]));
 		expect(ids(present)).toEqual(['b8', 'b9']);
 		expect(present.threads[AB]?.gapAfterMessageId).toBeUndefined();

@@ -117,7 +117,9 @@ export function reduceHistory(state: ChatState, event: Extract<ChatEvent, {type:
 		hasMore,
 		isLoadingOlder: mode === 'older' ? false : thread.isLoadingOlder,
 		isLoaded: thread.isLoaded || mode === 'latest',
+		// An older page keeps the gap (and a pending return to the present) of the page it extends.
 		...(mode === 'older' && thread.gapAfterMessageId ? {gapAfterMessageId: thread.gapAfterMessageId} : {}),
+		...(mode === 'older' && thread.isLoadingLatest ? {isLoadingLatest: true} : {}),
 		...(gapAfter ? {gapAfterMessageId: gapAfter} : {}),
 	};
 	let next: ChatState = {...state, threads: {...state.threads, [conversationId]: nextThread}, messageIndex};

@@ -108,8 +108,9 @@ function scrollThread(state: ChatState, by: number): ChatState {
 	const scroll = Math.min(target, window.maxScroll);
 	const thread = threadOf(state, state.openConversationId);
 	if (by < 0 && scroll === 0 && thread.gapAfterMessageId !== undefined) {
-		// Down to the bottom of a page from `/history --before`: back to the present.
-		if (thread.isLoadingLatest) return scroll === state.scroll ? state : {...state, scroll};
+		// Down to the bottom of a page from `/history --before`: back to the present (every
+		// press asks again, so a load lost to a database outage is retried by pressing again).
+		if (thread.isLoadingLatest) return {...state, scroll};
 		return {...state, scroll, threads: {...state.threads, [state.openConversationId]: {...thread, isLoadingLatest: true}}};
 	}
 	const canLoadOlder = window.isAtTop && thread.hasMore && !thread.isLoadingOlder && thread.messages[0]?.seq !== undefined;
