@@ -6,10 +6,10 @@ import {ChatLink, type ChatLinkEvent} from '../live/chat-link.js';
 import {SeenSet} from '../live/seen-set.js';
 import {BROADCAST_ID, isValidUserId, conversationIdFor, type MessagePayload} from '../protocol/index.js';
 import {loadHeadSeq, loadReceiptsOnMine, loadUnreceiptedMessages} from '../store/catch-up.js';
-import {isKnownUser, loadConversations, loadPresences} from '../store/history-people.js';
+import {isKnownUser, loadConversations, loadPresences, searchUsers} from '../store/history-people.js';
 import {loadLatestPage, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
 import {wasDeliveredTo} from '../store/seen-queries.js';
-import type {ChatEvent, ChatMessage, ChatPort, Identity, MessageStatusReport, Receipt} from '../core/types.js';
+import type {ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt} from '../core/types.js';
 import {DatabaseLink} from './database-link.js';
 import {EventHub} from './event-hub.js';
 import {messagePayloadFor, refuseMessage, refuseRecipient, refuseStatusMessage} from './outgoing.js';
@@ -216,7 +216,7 @@ class ChatClient implements ChatPort {
 
 	async loadBefore(conversationId: string, before: Date, limit: number): Promise<void> {
 		const page = await this.#database.run('load history', (db) => loadPageBefore(db, conversationId, before, limit));
-		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'latest', ...page});
+		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'before', ...page});
 	}
 
 	async loadConversations(): Promise<void> {
@@ -253,6 +253,12 @@ class ChatClient implements ChatPort {
 
 	async messageInfo(messageId: string): Promise<Receipt[]> {
 		return (await this.#database.run('load message info', (db) => loadReceipts(db, [messageId]))) ?? [];
+	}
+
+	async searchUsers(query: string, limit: number): Promise<KnownUser[]> {
+		const users = await this.#database.run('search people', (db) => searchUsers(db, query, limit));
+		for (const u of users ?? []) this.#knownUsers.add(u.userId);
+		return users ?? [];
 	}
 
 	async isKnownUser(userId: string): Promise<boolean> {
@@ -329,7 +335,7 @@ class ChatClient implements ChatPort {
 
 	#reportArrival(payload: MessagePayload): void {
 		this.#knownUsers.add(payload.sender_id);
-		this.#hub.addMessage(messageFromPayload(payload));
+		this.#hub.addMessage(messageFromPayload(payload, Date.now()));
 		this.#sendDelivered(payload.sender_id, payload.message_id);
 	}
 

@@ -4,10 +4,13 @@ import {conversationIdFor, type MessagePayload, type PresencePayload, type Statu
 import type {ChatMessage, Presence, Receipt} from '../core/types.js';
 
 /**
- * A message as it arrived over MQTT: not stored yet, so no `seq`, and `createdAt` is the
- * sender's clock (the payload timestamp). `status` is `sent`: the broker had it.
+ * A message as it arrived over MQTT: not stored yet, so no `seq`. `createdAt` is `receivedAt`
+ * (ms, this client's clock) when given, else the payload timestamp (the sender's clock, for my
+ * own messages). A peer's clock is never trusted for order or display: a payload stamped 2099
+ * would otherwise pin its sender to the top of the list. The stored copy (history pages)
+ * later replaces it with the server's commit time and `seq`. `status` is `sent`: the broker had it.
  */
-export function messageFromPayload(payload: MessagePayload): ChatMessage {
+export function messageFromPayload(payload: MessagePayload, receivedAt?: number): ChatMessage {
 	return {
 		messageId: payload.message_id,
 		senderId: payload.sender_id,
@@ -15,7 +18,7 @@ export function messageFromPayload(payload: MessagePayload): ChatMessage {
 		receiverId: payload.receiver_id,
 		conversationId: conversationIdFor(payload.sender_id, payload.receiver_id),
 		content: payload.content,
-		createdAt: Date.parse(payload.timestamp),
+		createdAt: receivedAt ?? Date.parse(payload.timestamp),
 		status: 'sent',
 	};
 }

@@ -1,7 +1,7 @@
 // UI actions: what the keyboard, the composer and the shell's I/O replies ask of the chat state.
 // Pure types: imports core/ only.
 import type {NotifyMode, Overlay, Pane} from './state.js';
-import type {ChatEvent, MessageStatusReport, Receipt} from './types.js';
+import type {ChatEvent, KnownUser, MessageStatusReport, Receipt} from './types.js';
 
 /**
  * An action from the user interface (kebab-case, as in ink-ui's state hooks). Alongside
@@ -22,6 +22,8 @@ export type UiAction =
 	| {type: 'switcher-moved'; by: number}
 	| {type: 'info-loaded'; messageId: string; receipts: readonly Receipt[]}
 	| {type: 'status-loaded'; reports: readonly MessageStatusReport[]}
+	/** The server's answer to a switcher search (people in `chat_users`). */
+	| {type: 'users-found'; query: string; users: readonly KnownUser[]}
 	/** Set the global mode, or one conversation's when `conversationId` is given. */
 	| {type: 'notify-configured'; mode: NotifyMode; conversationId?: string}
 	| {type: 'terminal-resized'; columns: number; rows: number}

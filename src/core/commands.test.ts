@@ -5,7 +5,7 @@ import {chatReducer} from './reducer.js';
 import {initialState} from './state.js';
 
 const me = {userId: 'alice', name: 'Alice'};
-const none = initialState(me);
+const none = initialState(me, {timeZone: 'UTC'});
 const open = chatReducer(chatReducer(none, {type: 'conversation-opened', conversationId: 'alice:bob'}), {
 	type: 'message-sent',
 	message: fakeMessage('alice', 'bob', 'mine', {id: 'm1'}),
@@ -39,13 +39,18 @@ describe('parseCommand', () => {
 		expect(ok('/quit')).toEqual({kind: 'quit'});
 	});
 
-	it('parses /history --before with a local date', () => {
-		process.env.TZ = 'UTC';
+	it('parses /history --before with a date on the wall clock of the time zone shown', () => {
 		const cmd = ok('/history --before 2026-11-01');
 		expect(cmd).toEqual({kind: 'history-before', before: new Date(Date.UTC(2026, 10, 1))});
 		expect(ok('/history --before 2026-11-01T09:30')).toEqual({kind: 'history-before', before: new Date(Date.UTC(2026, 10, 1, 9, 30))});
 		expect(error('/history --before yesterday')).toMatch(/not a date/);
 		expect(error('/history --before 2026-02-30')).toMatch(/not a date/);
+		const chatham = {...open, timeZone: 'Pacific/Chatham'};
+		// 1 Nov 2026 00:00 in Chatham (+13:45, daylight saving) is 31 Oct 10:15 UTC.
+		expect(ok('/history --before 2026-11-01', chatham)).toEqual({kind: 'history-before', before: new Date(Date.UTC(2026, 9, 31, 10, 15))});
+		expect(ok('/history --before 2026-07-01T12:00', {...open, timeZone: 'Etc/GMT+12'})).toEqual({kind: 'history-before', before: new Date(Date.UTC(2026, 6, 2, 0, 0))});
+		// An explicit offset wins over the zone.
+		expect(ok('/history --before 2026-11-01T00:00:00Z', chatham)).toEqual({kind: 'history-before', before: new Date(Date.UTC(2026, 10, 1))});
 	});
 
 	it('parses /open, presence, /info and /notify', () => {

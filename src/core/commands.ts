@@ -1,6 +1,7 @@
 // Composer commands: a typed line → a typed Command or a one-line error.
 // Pure: imports protocol/ and core/ only.
 import {BROADCAST_ID, isValidUserId, MAX_CONTENT_LENGTH, MAX_STATUS_MESSAGE_LENGTH} from '../protocol/index.js';
+import {instantOf} from './format.js';
 import {infoTarget} from './selectors.js';
 import type {ChatState, NotifyMode} from './state.js';
 
@@ -113,7 +114,7 @@ function parseHistory(args: readonly string[], state: ChatState): ParsedCommand 
 	if (!state.openConversationId) return {ok: false, error: 'no conversation open — open one first with /open <user>'};
 	if (args[0] === '--before') {
 		const raw = args.slice(1).join(' ');
-		const before = parseDate(raw);
+		const before = parseDate(raw, state.timeZone);
 		if (!before) return {ok: false, error: `"${raw}" is not a date — use /history --before YYYY-MM-DD[THH:MM]`};
 		return {ok: true, command: {kind: 'history-before', before}};
 	}
@@ -134,13 +135,17 @@ function parseNotify(args: readonly string[], state: ChatState): ParsedCommand {
 	return {ok: true, command: {kind: 'notify', mode: parsed, scope: isGlobal ? 'global' : 'conversation'}};
 }
 
-/** Dates as typed: ISO (`2026-11-22`, `2026-11-22T10:00`, with zone) or `YYYY-MM-DD HH:MM`, local time. */
-function parseDate(raw: string): Date | undefined {
+/**
+ * Dates as typed: ISO (`2026-11-22`, `2026-11-22T10:00`, with zone) or `YYYY-MM-DD HH:MM`,
+ * the latter read on the wall clock of `timeZone` (the zone times are shown in).
+ */
+function parseDate(raw: string, timeZone: string): Date | undefined {
 	const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(raw.trim());
 	if (m) {
-		const [, y, mo, d, h = '0', mi = '0', s = '0'] = m;
-		const date = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-		return date.getMonth() === Number(mo) - 1 ? date : undefined;
+		const [year, month, day, hour, minute, second] = m.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+		const check = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+		if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined;
+		return new Date(instantOf({year, month, day, hour, minute, second}, timeZone));
 	}
 	const date = new Date(raw);
 	return raw.trim() !== '' && !Number.isNaN(date.getTime()) && /\d{4}/.test(raw) ? date : undefined;

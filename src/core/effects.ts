@@ -16,8 +16,13 @@ export type Effect =
 	/** `title`/`body` are sanitized, single line. */
 	| {kind: 'notify'; conversationId: string; mode: Exclude<NotifyMode, 'off'>; title: string; body: string}
 	| {kind: 'load-info'; messageId: string}
+	/** The switcher's query, to find people the server knows beyond the list. */
+	| {kind: 'search-users'; query: string; limit: number}
 	| {kind: 'load-status'}
 	| {kind: 'quit'};
+
+/** People asked of the server per switcher search. */
+export const SWITCHER_SEARCH_LIMIT = 50;
 
 /** The notification mode in force for a conversation (its override, else the global mode). */
 export function notifyModeFor(state: ChatState, conversationId: string): NotifyMode {
@@ -27,7 +32,7 @@ export function notifyModeFor(state: ChatState, conversationId: string): NotifyM
 /**
  * The effects of `prev` → `next` under `action`:
  * opening a conversation loads its latest page; a scroll to the top loads an older page
- * (keyset on `seq`); incoming messages in the open conversation are marked read, and
+ * (keyset on `seq`); scrolling down past the gap of a `/history --before` page loads the latest; incoming messages in the open conversation are marked read, and
  * those elsewhere notify (never my own, one notification per burst and conversation);
  * messages after the divider are marked read once it is placed.
  */
@@ -42,6 +47,10 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 		const before = thread?.messages[0]?.seq;
 		if (thread?.isLoadingOlder && !prev.threads[open]?.isLoadingOlder && before !== undefined) {
 			effects.push({kind: 'load-older', conversationId: open, beforeSeq: before, limit: HISTORY_PAGE});
+		}
+		// Past the gap after `/history --before` (End, PgDn at the bottom): back to the present.
+		if (thread?.isLoadingLatest && action.type === 'thread-scrolled' && action.by < 0) {
+			effects.push({kind: 'load-latest', conversationId: open, limit: HISTORY_PAGE});
 		}
 	}
 	const dividerId = next.divider?.beforeMessageId;
@@ -67,6 +76,10 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 	if (action.type === 'overlay-opened') {
 		if (action.overlay.kind === 'info') effects.push({kind: 'load-info', messageId: action.overlay.messageId});
 		if (action.overlay.kind === 'status') effects.push({kind: 'load-status'});
+		if (action.overlay.kind === 'switcher') effects.push({kind: 'search-users', query: action.overlay.query, limit: SWITCHER_SEARCH_LIMIT});
+	}
+	if (action.type === 'switcher-query-changed' && next.overlay?.kind === 'switcher') {
+		effects.push({kind: 'search-users', query: next.overlay.query.trim(), limit: SWITCHER_SEARCH_LIMIT});
 	}
 	if (next.isQuitting && !prev.isQuitting) effects.push({kind: 'quit'});
 	return effects;

@@ -1,4 +1,4 @@
-// Message merging rules: dedupe by messageId, order by time, statuses never go backwards.
+// Message merging rules: dedupe by messageId, the server's order (seq), statuses never go backwards.
 // Pure: imports protocol/ and core/ only.
 import {STATUS_FLOW, statusRank} from '../protocol/index.js';
 import type {ChatMessage, LocalStatus} from './types.js';
@@ -32,15 +32,23 @@ export function mergeMessage(known: ChatMessage, incoming: ChatMessage): ChatMes
 	return merged;
 }
 
-/** Sort order of a thread: by creation time, then storage order, then id. */
+/**
+ * Sort order of a thread: the server's order. Stored messages (with `seq`) by `seq`, whatever
+ * their timestamps or arrival order; then messages not stored yet (live copies, my unconfirmed
+ * ones) by `createdAt` (this client's clock for those), then id. A total order, so sorting is stable
+ * whatever order the copies arrive in.
+ */
 export function compareMessages(a: ChatMessage, b: ChatMessage): number {
-	return a.createdAt - b.createdAt || (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER) || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
+	if (a.seq !== undefined && b.seq !== undefined) return a.seq - b.seq;
+	if (a.seq !== undefined) return -1;
+	if (b.seq !== undefined) return 1;
+	return a.createdAt - b.createdAt || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
 }
 
 /**
  * Merge `incoming` into the ordered list `known`: copies of one message (in either list,
  * or twice in `incoming`) become one ({@link mergeMessage}), new ones are inserted in
- * order, and the list is re-sorted if a stored copy moved a message's time. Returns
+ * order, and the list is re-sorted if a stored copy gave a message its `seq` or time. Returns
  * `known` itself when nothing changed.
  */
 export function mergeMessages(known: readonly ChatMessage[], incoming: readonly ChatMessage[]): readonly ChatMessage[] {
@@ -66,7 +74,7 @@ export function mergeMessages(known: readonly ChatMessage[], incoming: readonly 
 		if (merged === current) continue;
 		next ??= [...known];
 		next[i] = merged;
-		isMoved ||= merged.createdAt !== current.createdAt;
+		isMoved ||= merged.seq !== current.seq || merged.createdAt !== current.createdAt;
 	}
 	if (added.length === 0 && !next) return known;
 	const base = next ?? [...known];

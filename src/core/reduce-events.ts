@@ -1,10 +1,10 @@
 // chatReducer's handling of ChatEvents (facts reported by the shell).
 // Pure: imports protocol/ and core/ only.
 import {peerOf} from '../protocol/index.js';
-import {calculateLayout} from './layout.js';
 import {furthestStatus, localRank, mergeMessages} from './merge.js';
 import {TYPING_TTL_MS, type ChatState, type Divider, type Thread} from './state.js';
-import {messageRowCount} from './thread-rows.js';
+import {openThreadLayout} from './selectors.js';
+import {scrollToMessage, threadRowCount} from './thread-rows.js';
 import type {ChatEvent, ChatMessage, ConversationSummary, Receipt} from './types.js';
 
 const NEW_THREAD: Thread = {messages: [], hasMore: true, isLoadingOlder: false, isLoaded: false};
@@ -20,8 +20,6 @@ export function reduceLiveMessages(state: ChatState, messages: readonly ChatMess
 	const conversations = {...next.conversations};
 	const messageIndex = {...next.messageIndex};
 	let typing = next.typing;
-	let scroll = next.scroll;
-	const width = calculateLayout(next.viewport.columns, next.viewport.rows).threadInnerWidth;
 	for (const [conversationId, list] of byConversation) {
 		const thread = threads[conversationId] ?? NEW_THREAD;
 		threads[conversationId] = {...thread, messages: mergeMessages(thread.messages, list)};
@@ -29,10 +27,6 @@ export function reduceLiveMessages(state: ChatState, messages: readonly ChatMess
 		const isOpen = next.openConversationId === conversationId;
 		const fromOthers = list.filter((m) => m.senderId !== next.me.userId);
 		conversations[conversationId] = withActivity(next, conversations[conversationId], conversationId, list, isOpen ? 0 : fromOthers.length);
-		if (isOpen && scroll > 0) {
-			// Keep the rows the reader is looking at in place while new ones arrive below.
-			scroll += list.reduce((rows, m) => rows + messageRowCount(m, width, next.now), 0);
-		}
 		const typists = typing[conversationId];
 		if (typists && fromOthers.some((m) => typists[m.senderId])) {
 			const remaining = {...typists};
@@ -40,8 +34,25 @@ export function reduceLiveMessages(state: ChatState, messages: readonly ChatMess
 			typing = {...typing, [conversationId]: remaining};
 		}
 	}
-	next = {...next, threads, conversations, messageIndex, typing, scroll};
+	next = {...next, threads, conversations, messageIndex, typing};
+	const open = next.openConversationId;
+	if (open && next.scroll > 0 && byConversation.has(open)) next = {...next, scroll: next.scroll + addedRows(state, next, byConversation.get(open)!)};
 	return next;
+}
+
+/**
+ * Rows that `added` (new messages of the open conversation) put below the reader's position:
+ * the rows from the first of them to the newest, after minus before. Keeps the rows the reader
+ * is looking at in place while new ones arrive (day separators and the gap marker included).
+ */
+function addedRows(before: ChatState, after: ChatState, added: readonly ChatMessage[]): number {
+	const was = openThreadLayout(before);
+	const is = openThreadLayout(after);
+	if (!was || !is) return 0;
+	const ids = new Set(added.map((m) => m.messageId));
+	const first = is.messages.findIndex((m) => ids.has(m.messageId));
+	if (first < 0) return 0;
+	return Math.max(0, threadRowCount(is, first) - threadRowCount(was, first));
 }
 
 function mergeKnown(state: ChatState, known: readonly ChatMessage[]): ChatState {
@@ -78,35 +89,61 @@ function withActivity(
 	};
 }
 
-/** A page of history: `latest` replaces the thread (keeping unstored live copies), `older` prepends. */
+/**
+ * A page of history. `latest` replaces the thread (keeping unstored live copies not older than
+ * the page) and returns to the present; `before` (`/history --before`) replaces it too, and
+ * when newer stored messages exist it marks a gap after the page; `older` prepends.
+ * Opening a conversation with unread messages lands on the "new messages" divider.
+ */
 export function reduceHistory(state: ChatState, event: Extract<ChatEvent, {type: 'history-loaded'}>): ChatState {
 	const {conversationId, messages, mode, hasMore} = event;
 	const thread = state.threads[conversationId] ?? NEW_THREAD;
 	let merged: readonly ChatMessage[];
-	if (mode === 'latest') {
-		const newestLoaded = messages.reduce((max, m) => Math.max(max, m.createdAt), 0);
-		const loadedIds = new Set(messages.map((m) => m.messageId));
-		const kept = thread.messages.filter((m) => loadedIds.has(m.messageId) || (m.seq === undefined && m.createdAt >= newestLoaded));
-		merged = mergeMessages(kept, messages);
-	} else {
+	if (mode === 'older') {
 		merged = mergeMessages(thread.messages, messages);
+	} else {
+		// An unstored copy missing from the page is in flight (keep it), unless it is older than
+		// the whole page (then it was stored and scrolled out of the page).
+		const oldestLoaded = messages[0]?.createdAt ?? 0;
+		const loadedIds = new Set(messages.map((m) => m.messageId));
+		const kept = thread.messages.filter((m) => loadedIds.has(m.messageId) || (m.seq === undefined && (mode === 'before' || m.createdAt >= oldestLoaded)));
+		merged = mergeMessages(kept, messages);
 	}
 	const messageIndex = {...state.messageIndex};
 	for (const m of messages) messageIndex[m.messageId] = conversationId;
+	const gapAfter = mode === 'before' && event.hasNewer ? messages.at(-1)?.messageId : undefined;
 	const nextThread: Thread = {
 		messages: merged,
 		hasMore,
 		isLoadingOlder: mode === 'older' ? false : thread.isLoadingOlder,
 		isLoaded: thread.isLoaded || mode === 'latest',
+		// An older page keeps the gap (and a pending return to the present) of the page it extends.
+		...(mode === 'older' && thread.gapAfterMessageId ? {gapAfterMessageId: thread.gapAfterMessageId} : {}),
+		...(mode === 'older' && thread.isLoadingLatest ? {isLoadingLatest: true} : {}),
+		...(gapAfter ? {gapAfterMessageId: gapAfter} : {}),
 	};
 	let next: ChatState = {...state, threads: {...state.threads, [conversationId]: nextThread}, messageIndex};
 	const newest = merged.at(-1);
 	const summary = next.conversations[conversationId];
-	if (newest && (!summary || newest.createdAt > summary.lastActivityAt)) {
+	if (mode === 'latest' && newest && (!summary || newest.createdAt > summary.lastActivityAt)) {
 		next = {...next, conversations: {...next.conversations, [conversationId]: withActivity(next, summary, conversationId, [newest], 0)}};
 	}
-	if (mode === 'latest' && state.openConversationId === conversationId) next = {...next, scroll: 0};
-	return resolveDivider(next);
+	if (state.openConversationId !== conversationId || mode === 'older') return resolveDivider(next);
+	next = resolveDivider({...next, scroll: 0});
+	// `before`: the page ends where the date is; show its newest rows, not a divider.
+	return mode === 'latest' ? landOnDivider(next) : next;
+}
+
+/**
+ * The first `latest` page after opening a conversation with unread messages lands on the
+ * "new messages" divider (at the top of the pane when the unread ones do not all fit), once.
+ */
+export function landOnDivider(state: ChatState): ChatState {
+	const divider = state.divider;
+	if (!divider?.beforeMessageId || divider.hasLanded || divider.conversationId !== state.openConversationId) return state;
+	const layout = openThreadLayout(state);
+	if (!layout) return state;
+	return {...state, scroll: scrollToMessage(layout, divider.beforeMessageId), divider: {...divider, hasLanded: true}};
 }
 
 /**

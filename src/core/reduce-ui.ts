@@ -2,11 +2,11 @@
 // Pure: imports protocol/ and core/ only.
 import {peerOf} from '../protocol/index.js';
 import type {UiAction} from './actions.js';
-import {calculateLayout} from './layout.js';
-import {resolveDivider} from './reduce-events.js';
-import {conversationRows, openThreadWindow, switcherMatches, threadOf} from './selectors.js';
+import {landOnDivider, resolveDivider} from './reduce-events.js';
+import {conversationRows, openThreadLayout, openThreadWindow, switcherMatches, threadOf} from './selectors.js';
 import {PANES, type ChatState, type Pane} from './state.js';
-import {messageRowCount} from './thread-rows.js';
+import {threadRowCount} from './thread-rows.js';
+import type {KnownUser} from './types.js';
 
 /** Apply one UI action. Total: an action that does not apply returns the state unchanged. */
 export function reduceUi(state: ChatState, action: UiAction): ChatState {
@@ -39,6 +39,8 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 			return state.overlay?.kind === 'info' && state.overlay.messageId === action.messageId
 				? {...state, overlay: {...state.overlay, receipts: action.receipts}}
 				: state;
+		case 'users-found':
+			return foundUsers(state, action.users);
 		case 'status-loaded':
 			return state.overlay?.kind === 'status' ? {...state, overlay: {kind: 'status', reports: action.reports}} : state;
 		case 'notify-configured':
@@ -77,7 +79,7 @@ function openConversation(state: ChatState, conversationId: string, name?: strin
 	const unreadAtOpen = known?.unread ?? 0;
 	const summary = known
 		? {...known, unread: 0}
-		: {conversationId, peerId, peerName: name ?? state.presence[peerId]?.name ?? peerId, unread: 0, lastActivityAt: 0};
+		: {conversationId, peerId, peerName: name ?? state.presence[peerId]?.name ?? state.knownUsers[peerId] ?? peerId, unread: 0, lastActivityAt: 0};
 	const next: ChatState = {
 		...state,
 		conversations: {...state.conversations, [conversationId]: summary},
@@ -90,10 +92,13 @@ function openConversation(state: ChatState, conversationId: string, name?: strin
 		// Reopening the conversation keeps its divider unless new unread arrived meanwhile.
 		divider:
 			unreadAtOpen > 0 || state.divider?.conversationId !== conversationId
-				? {conversationId, unreadAtOpen}
+				? {conversationId, unreadAtOpen, hasLanded: false}
 				: state.divider,
 	};
-	return resolveDivider(next);
+	// Land on the first unread now if the loaded messages place it, and again on the latest page.
+	const resolved = resolveDivider(next);
+	const landed = landOnDivider(resolved);
+	return landed === resolved ? resolved : {...landed, divider: resolved.divider};
 }
 
 function scrollThread(state: ChatState, by: number): ChatState {
@@ -102,6 +107,12 @@ function scrollThread(state: ChatState, by: number): ChatState {
 	const window = openThreadWindow(state, target);
 	const scroll = Math.min(target, window.maxScroll);
 	const thread = threadOf(state, state.openConversationId);
+	if (by < 0 && scroll === 0 && thread.gapAfterMessageId !== undefined) {
+		// Down to the bottom of a page from `/history --before`: back to the present (every
+		// press asks again, so a load lost to a database outage is retried by pressing again).
+		if (thread.isLoadingLatest) return {...state, scroll};
+		return {...state, scroll, threads: {...state.threads, [state.openConversationId]: {...thread, isLoadingLatest: true}}};
+	}
 	const canLoadOlder = window.isAtTop && thread.hasMore && !thread.isLoadingOlder && thread.messages[0]?.seq !== undefined;
 	if (!canLoadOlder) return scroll === state.scroll ? state : {...state, scroll};
 	return {
@@ -119,14 +130,22 @@ function moveMessageSelection(state: ChatState, by: number): ChatState {
 	const index = clamp(Number.isFinite(by) ? start + by : by > 0 ? messages.length - 1 : 0, 0, messages.length - 1);
 	const selected = messages[index]!;
 	// Scroll just enough to keep the selected message on screen.
-	const layout = calculateLayout(state.viewport.columns, state.viewport.rows);
-	let below = 0;
-	for (let i = messages.length - 1; i > index; i--) below += messageRowCount(messages[i]!, layout.threadInnerWidth, state.now);
-	const own = messageRowCount(selected, layout.threadInnerWidth, state.now);
+	const layout = openThreadLayout(state)!;
+	const below = threadRowCount(layout, index + 1);
+	const own = threadRowCount(layout, index) - below;
 	let scroll = state.scroll;
 	if (scroll > below) scroll = below;
-	if (below + own > scroll + layout.threadRows) scroll = below + own - layout.threadRows;
+	if (below + own > scroll + layout.height) scroll = below + own - layout.height;
 	return {...state, selectedMessageId: selected.messageId, scroll: Math.max(0, scroll)};
+}
+
+/** Remember the people a switcher search found (their names, for the switcher and the list). */
+function foundUsers(state: ChatState, users: readonly KnownUser[]): ChatState {
+	const fresh = users.filter((u) => state.knownUsers[u.userId] !== u.name);
+	if (fresh.length === 0) return state;
+	const knownUsers = {...state.knownUsers};
+	for (const u of fresh) knownUsers[u.userId] = u.name;
+	return {...state, knownUsers};
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -6,12 +6,11 @@ import {chatReducer} from './reducer.js';
 import {initialState, TYPING_TTL_MS, type ChatState} from './state.js';
 import type {ChatMessage} from './types.js';
 
-process.env.TZ = 'UTC';
 const me = {userId: 'alice', name: 'Alice'};
 const AB = 'alice:bob';
 const AC = 'alice:carol';
 const fold = (state: ChatState, ...actions: ChatAction[]): ChatState => actions.reduce(chatReducer, state);
-const start = (): ChatState => initialState(me, {viewport: {columns: 100, rows: 30}});
+const start = (): ChatState => initialState(me, {viewport: {columns: 100, rows: 30}, timeZone: 'UTC'});
 const thread = (s: ChatState, id = AB): ChatMessage[] => [...(s.threads[id]?.messages ?? [])];
 
 describe('chatReducer: messages', () => {
@@ -102,7 +101,7 @@ describe('chatReducer: unread and divider', () => {
 			fakeMessage('bob', 'alice', 'new 2', {id: 'p5', at: 5, seq: 5}),
 		];
 		const opened = fold(start(), loaded, {type: 'conversation-opened', conversationId: AB});
-		expect(opened.divider).toEqual({conversationId: AB, unreadAtOpen: 2});
+		expect(opened.divider).toMatchObject({conversationId: AB, unreadAtOpen: 2});
 		const action: ChatAction = {type: 'history-loaded', conversationId: AB, messages: page, mode: 'latest', hasMore: false};
 		const s = chatReducer(opened, action);
 		expect(s.divider?.beforeMessageId).toBe('p3');
@@ -116,7 +115,7 @@ describe('chatReducer: unread and divider', () => {
 		s = fold(s, {type: 'messages-received', messages: [fakeMessage('bob', 'alice', 'c', {id: 'q3', at: 2})]});
 		expect(s.divider?.beforeMessageId).toBe('q1');
 		s = fold(s, {type: 'conversation-opened', conversationId: AC}, {type: 'conversation-opened', conversationId: AB});
-		expect(s.divider).toEqual({conversationId: AB, unreadAtOpen: 0});
+		expect(s.divider).toMatchObject({conversationId: AB, unreadAtOpen: 0});
 	});
 
 	it('plans load-latest on open and mark-read for live messages in the open conversation only', () => {

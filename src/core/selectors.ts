@@ -1,11 +1,11 @@
 // View selectors: ChatState → the rows each pane renders. Untrusted text is sanitized here.
 // Pure: imports protocol/ and core/ only.
 import {BROADCAST_ID, conversationIdFor, peerOf, type PresenceState} from '../protocol/index.js';
-import {formatTime} from './format.js';
+import {formatListTime, formatTime} from './format.js';
 import {calculateLayout} from './layout.js';
 import {sanitizeInline} from './sanitize.js';
 import type {ChatState, Thread} from './state.js';
-import {visibleThreadRows, type ThreadWindow} from './thread-rows.js';
+import {visibleThreadRows, type ThreadLayoutInput, type ThreadWindow} from './thread-rows.js';
 import type {ChatMessage} from './types.js';
 
 /** One entry of the conversation list. Text fields are sanitized. */
@@ -36,7 +36,7 @@ const EMPTY_THREAD: Thread = {messages: [], hasMore: false, isLoadingOlder: fals
 export function peerName(state: ChatState, conversationId: string): string {
 	const peerId = peerOf(conversationId, state.me.userId);
 	if (peerId === BROADCAST_ID) return 'everyone';
-	return state.presence[peerId]?.name ?? state.conversations[conversationId]?.peerName ?? peerId;
+	return state.presence[peerId]?.name ?? state.conversations[conversationId]?.peerName ?? state.knownUsers[peerId] ?? peerId;
 }
 
 /**
@@ -71,10 +71,11 @@ function conversationRow(state: ChatState, conversationId: string): Conversation
 		presence: presenceState,
 		statusMessage: sanitizeInline(presence?.statusMessage ?? ''),
 		unread: summary?.unread ?? 0,
-		preview: last ? sanitizeInline(last.content) : '',
-		time: last ? formatTime(last.createdAt, state.now) : '',
+		// A line break in the preview reads as a space, not as a control picture.
+		preview: last ? sanitizeInline(last.content.replace(/\r?\n/g, ' ')) : '',
+		time: last ? formatListTime(last.createdAt, state.now, state.timeZone) : '',
 		isTyping: typists !== undefined && Object.keys(typists).length > 0,
-		lastSeen: presenceState === 'offline' && presence && presence.at > 0 ? `last seen ${formatTime(presence.at, state.now)}` : '',
+		lastSeen: presenceState === 'offline' && presence && presence.at > 0 ? `last seen ${formatTime(presence.at, state.now, state.timeZone)}` : '',
 		isOpen: state.openConversationId === conversationId,
 		isSelected: state.selectedConversationId === conversationId,
 		lastActivityAt: summary?.lastActivityAt ?? 0,
@@ -86,24 +87,35 @@ export function threadOf(state: ChatState, conversationId: string | undefined): 
 	return (conversationId && state.threads[conversationId]) || EMPTY_THREAD;
 }
 
-/** The thread rows of the open conversation that fit the thread pane of the current viewport. */
-export function openThreadWindow(state: ChatState, scroll = state.scroll): ThreadWindow {
-	if (!state.openConversationId) return {rows: [], isAtTop: true, maxScroll: 0};
+/**
+ * How the open conversation lays out in the thread pane of the current viewport (messages,
+ * width, clock, zone, divider, gap, selection); undefined when nothing is open.
+ */
+export function openThreadLayout(state: ChatState): (ThreadLayoutInput & {height: number}) | undefined {
+	if (!state.openConversationId) return undefined;
 	const layout = calculateLayout(state.viewport.columns, state.viewport.rows);
 	const thread = threadOf(state, state.openConversationId);
 	const divider = state.divider?.conversationId === state.openConversationId ? state.divider : undefined;
-	return visibleThreadRows({
+	return {
 		messages: thread.messages,
 		me: state.me.userId,
 		width: layout.threadInnerWidth,
 		height: layout.threadRows,
-		scroll,
 		now: state.now,
+		timeZone: state.timeZone,
 		hasMore: thread.hasMore,
 		isLoadingOlder: thread.isLoadingOlder,
 		...(divider?.beforeMessageId ? {dividerBeforeId: divider.beforeMessageId} : {}),
+		...(thread.gapAfterMessageId ? {gapAfterId: thread.gapAfterMessageId} : {}),
 		...(state.selectedMessageId ? {selectedMessageId: state.selectedMessageId} : {}),
-	});
+	};
+}
+
+/** The thread rows of the open conversation that fit the thread pane of the current viewport. */
+export function openThreadWindow(state: ChatState, scroll = state.scroll): ThreadWindow {
+	const input = openThreadLayout(state);
+	if (!input) return {rows: [], isAtTop: true, maxScroll: 0};
+	return visibleThreadRows({...input, scroll});
 }
 
 /** "alice is typing…" / "alice and bob are typing…" for a conversation, or ''. Sanitized. */
@@ -118,10 +130,20 @@ export function typingLine(state: ChatState, conversationId: string | undefined)
 	return `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are typing…`;
 }
 
-/** Conversations whose name or user id contains `query` (case-insensitive); prefix matches first. */
+/**
+ * Conversations and people the server knows (found by the switcher's search, `knownUsers`)
+ * whose name or user id contains `query` (case-insensitive); prefix matches first, then the
+ * list's order (conversations before people without one). Empty query: the list, then the rest.
+ */
 export function switcherMatches(state: ChatState, query: string): ConversationRow[] {
 	const q = query.trim().toLowerCase();
-	const rows = conversationRows(state);
+	const listed = conversationRows(state);
+	const ids = new Set(listed.map((r) => r.peerId));
+	const people = Object.keys(state.knownUsers)
+		.filter((userId) => userId !== state.me.userId && !ids.has(userId))
+		.map((userId) => conversationRow(state, conversationIdFor(state.me.userId, userId)))
+		.sort((a, b) => a.name.localeCompare(b.name));
+	const rows = [...listed, ...people];
 	if (q === '') return rows;
 	const score = (row: ConversationRow): number => {
 		const name = row.name.toLowerCase();

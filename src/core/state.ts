@@ -9,6 +9,7 @@ import type {
 	Receipt,
 	ServiceState,
 } from './types.js';
+import {systemTimeZone} from './format.js';
 
 /** A pane that can hold the keyboard focus, in Tab order. */
 export type Pane = 'list' | 'thread' | 'composer';
@@ -34,6 +35,14 @@ export interface Thread {
 	isLoadingOlder: boolean;
 	/** Whether a `latest` page has been loaded since start. */
 	isLoaded: boolean;
+	/**
+	 * Set after `/history --before` when newer stored messages are not loaded: the last
+	 * message of that page, after which the thread shows a gap marker (live messages that
+	 * arrive meanwhile go below it). Cleared by the next `latest` page.
+	 */
+	gapAfterMessageId?: string;
+	/** The reader moved past the gap (End, PgDn at the bottom): a `latest` page was asked for. */
+	isLoadingLatest?: boolean;
 }
 
 /** Where the "new messages" divider sits in the open conversation. */
@@ -43,6 +52,8 @@ export interface Divider {
 	unreadAtOpen: number;
 	/** The first unread message; undefined until resolved against loaded messages. */
 	beforeMessageId?: string;
+	/** Whether the thread has been scrolled to the divider once (opening lands on it, reloads do not). */
+	hasLanded?: boolean;
 }
 
 /** Someone typing in a conversation. */
@@ -72,6 +83,8 @@ export interface ChatState {
 	messageIndex: Readonly<Record<string, string>>;
 	/** User id → last known presence. */
 	presence: Readonly<Record<string, Presence>>;
+	/** User id → display name of people the server knows (`chat_users`), as found by the switcher. */
+	knownUsers: Readonly<Record<string, string>>;
 	/** Conversation id → user id → typist. */
 	typing: Readonly<Record<string, Readonly<Record<string, Typist>>>>;
 	openConversationId?: string;
@@ -93,6 +106,8 @@ export interface ChatState {
 	viewport: {columns: number; rows: number};
 	/** Latest clock tick, in ms (0 before the first). */
 	now: number;
+	/** IANA time zone every time and day on screen is shown in (e.g. `Europe/Berlin`). */
+	timeZone: string;
 	/** `/quit` or the quit key was used: the shell unmounts. */
 	isQuitting: boolean;
 }
@@ -106,6 +121,8 @@ export const HISTORY_PAGE = 50;
 export interface InitialStateOptions {
 	notify?: Partial<NotifyPrefs>;
 	viewport?: {columns: number; rows: number};
+	/** IANA time zone for times on screen; default the process's ({@link systemTimeZone}). */
+	timeZone?: string;
 }
 
 /** The state before any event: services connecting, nothing loaded, focus on the list. */
@@ -118,12 +135,14 @@ export function initialState(me: Identity, options: InitialStateOptions = {}): C
 		threads: {},
 		messageIndex: {},
 		presence: {},
+		knownUsers: {},
 		typing: {},
 		focus: 'list',
 		scroll: 0,
 		notify: {mode: options.notify?.mode ?? 'bell', perConversation: options.notify?.perConversation ?? {}},
 		viewport: options.viewport ?? {columns: 80, rows: 24},
 		now: 0,
+		timeZone: options.timeZone ?? systemTimeZone(),
 		isQuitting: false,
 	};
 }

@@ -1,6 +1,6 @@
-// Thread rendering as data: messages → wrapped terminal rows, only as many as fit.
-// Pure: imports core/ (sanitize, text-layout) only.
-import {formatTime} from './format.js';
+// Thread rendering as data: messages → day separators and wrapped terminal rows, only as many as fit.
+// Pure: imports core/ (format, sanitize, text-layout) only.
+import {dayKey, formatClock, formatDayLabel} from './format.js';
 import {sanitizeInline, sanitizeText} from './sanitize.js';
 import {displayWidth, truncate, wrapText} from './text-layout.js';
 import type {ChatMessage, LocalStatus} from './types.js';
@@ -13,57 +13,86 @@ export type ThreadRow =
 			messageId: string;
 			/** First row of a message: carries time, sender and status. */
 			isFirst: boolean;
+			/** `HH:MM` in the viewer's time zone (the day is on the separator above). */
 			time: string;
 			sender: string;
-			/** Columns to indent continuation rows (width of `time sender: `). */
+			/** Columns to indent continuation rows: the width of `time sender: `, or 2 when stacked. */
 			indent: number;
 			isMine: boolean;
 			isSelected: boolean;
+			/** Row text; '' on the first row of a stacked message (its text starts on the next row). */
 			text: string;
 			/** My messages only, on the first row. */
 			status?: LocalStatus;
 	  }
+	/** A calendar-day separator before the first message of each day: `Today`, `Mon 23 Nov`. */
+	| {kind: 'day'; key: string; label: string}
 	| {kind: 'divider'; key: string}
+	/** Newer messages exist that are not loaded (after `/history --before`); End returns. */
+	| {kind: 'gap'; key: string}
 	| {kind: 'start'; key: string; isLoading: boolean; hasMore: boolean};
 
 /** Widest sender name shown before a message, in columns. */
 export const SENDER_COLUMNS = 14;
 /** Columns reserved at the end of a first row for the ticks (` ✓✓`). */
 export const TICK_COLUMNS = 3;
+/** Indent of a stacked message's text rows (when `time sender: ` is too wide to align under). */
+export const STACKED_INDENT = 2;
+
+/** How one message lays out at a width: the first-row prefix parts and the text rows. */
+export interface WrappedMessage {
+	time: string;
+	sender: string;
+	indent: number;
+	/**
+	 * Whether `time sender:` stands alone on the first row and the text follows on rows
+	 * indented {@link STACKED_INDENT}: when the prefix would take more than half the width.
+	 */
+	isStacked: boolean;
+	/** The sanitized text wrapped into rows; a newline in the content always starts a row. */
+	lines: string[];
+	/** `YYYY-MM-DD` of the message in the time zone it was laid out for. */
+	day: string;
+}
 
 interface WrapCacheEntry {
 	width: number;
-	now: number;
-	rows: {time: string; sender: string; indent: number; lines: string[]};
+	timeZone: string;
+	wrapped: WrappedMessage;
 }
-// Wrapping is the costly part; messages are immutable, so cache per object and width.
+// Wrapping is the costly part; messages are immutable, so cache per object, width and zone.
 const wrapCache = new WeakMap<ChatMessage, WrapCacheEntry>();
 
-/** The sanitized, wrapped lines of one message at `width` columns (time relative to `now`). */
-export function wrapMessage(message: ChatMessage, width: number, now: number): WrapCacheEntry['rows'] {
-	const nowDay = dayOf(now);
+/**
+ * The sanitized, wrapped rows of one message at `width` columns, its time `HH:MM` in
+ * `timeZone` (IANA name). No row is wider than `width` once rendered as the thread pane does
+ * (prefix or indent, text, and {@link TICK_COLUMNS} on a first row), and no word is lost.
+ */
+export function wrapMessage(message: ChatMessage, width: number, timeZone: string): WrappedMessage {
 	const cached = wrapCache.get(message);
-	if (cached && cached.width === width && dayOf(cached.now) === nowDay) return cached.rows;
-	const time = formatTime(message.createdAt, now);
-	const sender = truncate(sanitizeInline(message.senderName), SENDER_COLUMNS);
-	let indent = displayWidth(`${time} ${sender}: `);
-	if (indent > width / 2) indent = 2;
-	const contentWidth = Math.max(1, width - indent - TICK_COLUMNS);
+	if (cached && cached.width === width && cached.timeZone === timeZone) return cached.wrapped;
+	const time = formatClock(message.createdAt, timeZone);
+	const name = sanitizeInline(message.senderName);
+	let sender = truncate(name, SENDER_COLUMNS);
+	const isStacked = displayWidth(`${time} ${sender}: `) > width / 2;
+	// Stacked, the header row must still fit the ticks: shorten the name rather than lose them.
+	if (isStacked) sender = truncate(name, Math.max(1, Math.min(SENDER_COLUMNS, width - displayWidth(`${time} : `) - TICK_COLUMNS)));
+	const indent = isStacked ? STACKED_INDENT : displayWidth(`${time} ${sender}: `);
+	const contentWidth = Math.max(1, width - indent - (isStacked ? 0 : TICK_COLUMNS));
+	// A soft break can leave the space it broke at in front of the next row: drop that one
+	// space so wrapped rows line up under the text (indentation at a line's start is kept).
 	const lines = sanitizeText(message.content)
 		.split('\n')
-		.flatMap((line) => (line === '' ? [''] : wrapText(line, contentWidth)));
-	const rows = {time, sender, indent, lines};
-	wrapCache.set(message, {width, now, rows});
-	return rows;
+		.flatMap((line) => (line === '' ? [''] : wrapText(line, contentWidth).map((row, i) => (i > 0 && row.startsWith(' ') ? row.slice(1) : row))));
+	const wrapped: WrappedMessage = {time, sender, indent, isStacked, lines, day: dayKey(message.createdAt, timeZone)};
+	wrapCache.set(message, {width, timeZone, wrapped});
+	return wrapped;
 }
 
-function dayOf(ms: number): string {
-	return ms === 0 ? '' : new Date(ms).toDateString();
-}
-
-/** Rows a message takes at `width` columns (first row included). */
-export function messageRowCount(message: ChatMessage, width: number, now: number): number {
-	return wrapMessage(message, width, now).lines.length;
+/** Rows a message takes at `width` columns (first row included; not its day separator). */
+export function messageRowCount(message: ChatMessage, width: number, timeZone: string): number {
+	const wrapped = wrapMessage(message, width, timeZone);
+	return wrapped.lines.length + (wrapped.isStacked ? 1 : 0);
 }
 
 /** Input of {@link visibleThreadRows}. */
@@ -76,11 +105,16 @@ export interface ThreadWindowInput {
 	height: number;
 	/** Rows above the bottom (0 = newest visible). */
 	scroll: number;
+	/** The clock in ms ("Today" is the calendar day of `now`; 0 = no tick yet). */
 	now: number;
+	/** IANA time zone the times and days are shown in. */
+	timeZone: string;
 	hasMore: boolean;
 	isLoadingOlder: boolean;
 	/** Message before which the "new messages" divider goes. */
 	dividerBeforeId?: string;
+	/** Message after which the "newer messages not loaded" gap marker goes. */
+	gapAfterId?: string;
 	selectedMessageId?: string;
 }
 
@@ -100,19 +134,12 @@ export interface ThreadWindow {
  * so a long history costs only what is on screen.
  */
 export function visibleThreadRows(input: ThreadWindowInput): ThreadWindow {
-	const {messages, width, height, now} = input;
+	const {messages, height} = input;
 	const scroll = Math.max(0, input.scroll);
 	const needed = scroll + height;
 	const collected: ThreadRow[] = [];
 	let i = messages.length - 1;
-	for (; i >= 0 && collected.length < needed; i--) {
-		const message = messages[i]!;
-		const rows = messageRows(message, input);
-		collected.unshift(...rows);
-		if (message.messageId === input.dividerBeforeId) {
-			collected.unshift({kind: 'divider', key: `divider-${message.messageId}`});
-		}
-	}
+	for (; i >= 0 && collected.length < needed; i--) collected.unshift(...rowsOfMessage(input, i));
 	const isExhausted = i < 0;
 	if (isExhausted) {
 		collected.unshift({kind: 'start', key: 'start', isLoading: input.isLoadingOlder, hasMore: input.hasMore});
@@ -125,21 +152,54 @@ export function visibleThreadRows(input: ThreadWindowInput): ThreadWindow {
 	return {rows, isAtTop: isExhausted && end - height <= 0, maxScroll};
 }
 
-function messageRows(message: ChatMessage, input: ThreadWindowInput): ThreadRow[] {
-	const {time, sender, indent, lines} = wrapMessage(message, input.width, input.now);
+/** What {@link threadRowCount} and {@link scrollToMessage} need: the window input without its size and position. */
+export type ThreadLayoutInput = Omit<ThreadWindowInput, 'scroll' | 'height'>;
+
+/**
+ * Rows the messages from `fromIndex` to the newest take, separators, divider and gap included
+ * (the "start" row is not counted). Costs only the messages counted.
+ */
+export function threadRowCount(input: ThreadLayoutInput, fromIndex: number): number {
+	let rows = 0;
+	for (let i = input.messages.length - 1; i >= Math.max(0, fromIndex); i--) rows += rowsOfMessage(input, i).length;
+	return rows;
+}
+
+/**
+ * The scroll value (rows above the bottom) that puts the first row belonging to message
+ * `messageId` (its day separator or divider included) at the top of a window of `height`
+ * rows, or 0 when everything from there fits. 0 when the message is not loaded.
+ */
+export function scrollToMessage(input: ThreadLayoutInput & {height: number}, messageId: string): number {
+	const index = input.messages.findIndex((m) => m.messageId === messageId);
+	if (index < 0) return 0;
+	return Math.max(0, threadRowCount(input, index) - input.height);
+}
+
+/** The rows of message `index`: its day separator and divider when due, its text rows, a gap after. */
+function rowsOfMessage(input: ThreadLayoutInput, index: number): ThreadRow[] {
+	const message = input.messages[index]!;
+	const wrapped = wrapMessage(message, input.width, input.timeZone);
+	const rows: ThreadRow[] = [];
+	const previous = input.messages[index - 1];
+	if (!previous || wrapMessage(previous, input.width, input.timeZone).day !== wrapped.day) {
+		rows.push({kind: 'day', key: `day-${message.messageId}`, label: formatDayLabel(message.createdAt, input.now, input.timeZone)});
+	}
+	if (message.messageId === input.dividerBeforeId) rows.push({kind: 'divider', key: `divider-${message.messageId}`});
 	const isMine = message.senderId === input.me;
-	const isSelected = message.messageId === input.selectedMessageId;
-	return lines.map((text, index) => ({
+	const base = {
 		kind: 'message' as const,
-		key: `${message.messageId}-${index}`,
 		messageId: message.messageId,
-		isFirst: index === 0,
-		time,
-		sender,
-		indent,
+		time: wrapped.time,
+		sender: wrapped.sender,
+		indent: wrapped.indent,
 		isMine,
-		isSelected,
-		text,
-		...(isMine && index === 0 ? {status: message.status} : {}),
-	}));
+		isSelected: message.messageId === input.selectedMessageId,
+	};
+	const texts = wrapped.isStacked ? ['', ...wrapped.lines] : wrapped.lines;
+	texts.forEach((text, n) => {
+		rows.push({...base, key: `${message.messageId}-${n}`, isFirst: n === 0, text, ...(isMine && n === 0 ? {status: message.status} : {})});
+	});
+	if (message.messageId === input.gapAfterId) rows.push({kind: 'gap', key: `gap-${message.messageId}`});
+	return rows;
 }

@@ -78,6 +78,13 @@ export interface ConversationSummary {
 	lastActivityAt: number;
 }
 
+/** Someone the server knows (a `chat_users` row): found by the quick switcher. */
+export interface KnownUser {
+	userId: string;
+	/** Display name (untrusted: sanitize before display). */
+	name: string;
+}
+
 /** Connection state of one backing service, for the status bar. */
 export type ServiceState = 'connecting' | 'up' | 'down';
 
@@ -93,10 +100,15 @@ export type ChatEvent =
 			type: 'history-loaded';
 			conversationId: string;
 			messages: ChatMessage[];
-			/** `latest` replaces the thread, `older` prepends a page. */
-			mode: 'latest' | 'older';
+			/**
+			 * `latest` replaces the thread, `older` prepends a page, `before` replaces it with the
+			 * page before a date (`/history --before`).
+			 */
+			mode: 'latest' | 'older' | 'before';
 			/** Whether Postgres holds older messages than the first one given. */
 			hasMore: boolean;
+			/** `before` only: whether Postgres holds newer messages than the last one given (a gap). */
+			hasNewer?: boolean;
 	  }
 	| {type: 'receipts-received'; receipts: Receipt[]}
 	| {type: 'typing-changed'; userId: string; name: string; conversationId: string; isTyping: boolean; at: number}
@@ -134,7 +146,7 @@ export interface ChatPort {
 	loadLatest(conversationId: string, limit: number): Promise<void>;
 	/** Load `limit` messages before `beforeSeq` (keyset); emits `history-loaded` (older). */
 	loadOlder(conversationId: string, beforeSeq: number, limit: number): Promise<void>;
-	/** Load the `limit` messages before a date (`/history --before`); emits `history-loaded` (latest). */
+	/** Load the `limit` messages before a date (`/history --before`); emits `history-loaded` (before, with `hasNewer`). */
 	loadBefore(conversationId: string, before: Date, limit: number): Promise<void>;
 	/** Reload the conversation list (with unread counts); emits `conversations-loaded`. */
 	loadConversations(): Promise<void>;
@@ -144,6 +156,12 @@ export interface ChatPort {
 	recentStatus(limit: number): Promise<MessageStatusReport[]>;
 	/** Every stored status transition of one message (for message info). */
 	messageInfo(messageId: string): Promise<Receipt[]>;
+	/**
+	 * People the server knows whose id or name contains `query` (case-insensitive; '' = the most
+	 * recently seen), prefix matches first, at most `limit`. Resolves `[]` when the database
+	 * cannot be asked (a notice says why); never rejects for that.
+	 */
+	searchUsers(query: string, limit: number): Promise<KnownUser[]>;
 	/** Whether a user id has ever been seen by the server (for "unknown user" errors). */
 	isKnownUser(userId: string): Promise<boolean>;
 	/** Publish offline presence, flush, and close the broker and database connections. */

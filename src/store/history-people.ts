@@ -1,6 +1,6 @@
 // Read queries about people and conversations: the conversation list with unread counts,
 // known users, stored presence. May import pg (via db.ts), protocol/ and core/types.
-import {UNREAD_COUNT_CAP, type ConversationSummary, type Presence} from '../core/types.js';
+import {UNREAD_COUNT_CAP, type ConversationSummary, type KnownUser, type Presence} from '../core/types.js';
 import {BROADCAST_ID, PRESENCE_STATES, type PresenceState} from '../protocol/index.js';
 import type {Db} from './db.js';
 
@@ -46,6 +46,13 @@ LIMIT $2`;
 
 /** The conversation list statement (`$1` user id, `$2` limit), for EXPLAIN checks. */
 export const CONVERSATIONS_QUERY = CONVERSATIONS_OF;
+
+// People by part of their id or name (LIKE metacharacters escaped by the caller): prefix matches
+// first, then the most recently seen. chat_users is one row per person, so a scan is cheap here.
+const SEARCH_USERS = `SELECT user_id, display_name FROM chat_users
+WHERE user_id ILIKE $1 OR display_name ILIKE $1
+ORDER BY (user_id ILIKE $2 OR display_name ILIKE $2) DESC, last_seen_at DESC, user_id
+LIMIT $3`;
 
 const IS_KNOWN_USER = 'SELECT EXISTS (SELECT 1 FROM chat_users WHERE user_id = $1) AS known';
 
@@ -97,6 +104,19 @@ export async function loadConversations(db: Db, userId: string, limit = 500): Pr
 			: {}),
 		lastActivityAt: row.last_activity_at?.getTime() ?? 0,
 	}));
+}
+
+/**
+ * People the server knows (`chat_users`) whose id or display name contains `query`
+ * (case-insensitive, taken literally: `%` and `_` match themselves), prefix matches first, then
+ * the most recently seen; '' lists the most recently seen. At most `limit` (1…500).
+ * @throws the driver's error.
+ */
+export async function searchUsers(db: Db, query: string, limit: number): Promise<KnownUser[]> {
+	const literal = query.trim().replace(/[\\%_]/g, (c) => `\\${c}`);
+	const size = Math.min(500, Math.max(1, Math.floor(limit) || 1));
+	const {rows} = await db.query<{user_id: string; display_name: string}>(SEARCH_USERS, [`%${literal}%`, `${literal}%`, size]);
+	return rows.map((row) => ({userId: row.user_id, name: row.display_name}));
 }
 
 /**

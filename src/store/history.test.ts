@@ -43,16 +43,18 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		const page = await loadPageBefore(db, 'ivan:judy', dateOf(50_000), 50);
 		expect(numbers(page)).toEqual(range(49_950, 49_999));
 		expect(page.hasMore).toBe(true);
+		// Newer messages exist after the page: the thread shows a gap until End returns to the present.
+		expect(page.hasNewer).toBe(true);
 		const older = await loadOlderPage(db, 'ivan:judy', page.messages[0]!.seq, 50);
 		expect(numbers(older)).toEqual(range(49_900, 49_949));
 	});
 
 	it('is empty before the first message, and the latest page after the last one', async () => {
-		expect(await loadPageBefore(db, 'ivan:judy', dateOf(1), 10)).toEqual({messages: [], hasMore: false});
+		expect(await loadPageBefore(db, 'ivan:judy', dateOf(1), 10)).toEqual({messages: [], hasMore: false, hasNewer: true});
 		const first = await loadPageBefore(db, 'ivan:judy', dateOf(3), 10);
-		expect([numbers(first), first.hasMore]).toEqual([[1, 2], false]);
+		expect([numbers(first), first.hasMore, first.hasNewer]).toEqual([[1, 2], false, true]);
 		const future = await loadPageBefore(db, 'ivan:judy', new Date(big.createdAtOf(100_000) + 60_000), 10);
-		expect(future).toEqual(await loadLatestPage(db, 'ivan:judy', 10));
-		expect(await loadPageBefore(db, 'nobody:there', new Date(), 10)).toEqual({messages: [], hasMore: false});
+		expect(future).toEqual({...(await loadLatestPage(db, 'ivan:judy', 10)), hasNewer: false});
+		expect(await loadPageBefore(db, 'nobody:there', new Date(), 10)).toEqual({messages: [], hasMore: false, hasNewer: false});
 	});
 });

@@ -39,6 +39,11 @@ WHERE b.conversation_id = $1 AND b.created_at < $2 ORDER BY b.created_at DESC, b
 const PAGE_BEFORE_DATE = `SELECT ${MESSAGE_COLUMNS} FROM chat_messages m
 WHERE ${IN_CONVERSATION} AND m.seq <= (${LAST_SEQ_BEFORE_DATE}) ${NEWEST_FIRST} LIMIT $3`;
 
+// Whether the conversation has messages after a page (the gap `/history --before` leaves): one
+// forward probe of chat_messages_conversation_seq.
+const HAS_NEWER = `SELECT EXISTS (SELECT 1 FROM chat_messages m
+WHERE ${IN_CONVERSATION} AND m.seq > $2) AS newer`;
+
 const RECENT_SENT_BY = `SELECT ${MESSAGE_COLUMNS} FROM chat_messages m
 WHERE m.sender_id = $1 ORDER BY m.seq DESC LIMIT $2`;
 
@@ -62,6 +67,8 @@ export interface HistoryPage {
 	messages: StoredMessage[];
 	/** Whether older messages exist before `messages[0]`. */
 	hasMore: boolean;
+	/** Pages before a date only: whether newer messages exist after the page's last one. */
+	hasNewer?: boolean;
 }
 
 /** One of my messages with every status row it has, for `/status`. */
@@ -107,11 +114,16 @@ export async function loadOlderPage(db: Db, conversationId: string, beforeSeq: n
 }
 
 /**
- * The `limit` messages stored before `before` (for `/history --before`).
+ * The `limit` messages stored before `before` (for `/history --before`), and `hasNewer`:
+ * whether messages were stored after them (the thread then shows a gap until End).
  * @throws the driver's error.
  */
 export async function loadPageBefore(db: Db, conversationId: string, before: Date, limit: number): Promise<HistoryPage> {
-	return page(db, PAGE_BEFORE_DATE, [conversationId, before], limit);
+	const loaded = await page(db, PAGE_BEFORE_DATE, [conversationId, before], limit);
+	const last = loaded.messages.at(-1);
+	// No message before the date: the whole conversation is newer than the (empty) page.
+	const {rows} = await db.query<{newer: boolean}>(HAS_NEWER, [conversationId, last?.seq ?? 0]);
+	return {...loaded, hasNewer: rows[0]?.newer === true};
 }
 
 /**

@@ -38,6 +38,8 @@ export interface AppProps {
 	initialNotice?: string;
 	/** Clock in ms (default Date.now). */
 	now?: () => number;
+	/** IANA time zone for times and days on screen (default the process's). */
+	timeZone?: string;
 	/** `clock-ticked` interval in ms; 0 = none (tests emit ticks). */
 	tickMs?: number;
 }
@@ -45,10 +47,10 @@ export interface AppProps {
 const noop = (): void => {};
 
 /** The whole screen: list | thread + composer, status bar; overlays replace the panes. */
-export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noop, onNotifyChange, initialNotice, now, tickMs}: AppProps) {
+export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noop, onNotifyChange, initialNotice, now, timeZone, tickMs}: AppProps) {
 	const {exit} = useApp();
 	const initial = useMemo(() => {
-		const state = initialState(port.me, {viewport: size, ...(notify ? {notify} : {})});
+		const state = initialState(port.me, {viewport: size, ...(notify ? {notify} : {}), ...(timeZone ? {timeZone} : {})});
 		return initialNotice ? {...state, notice: {level: 'error' as const, text: initialNotice}} : state;
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, []);
@@ -157,9 +159,9 @@ function Overlay({state, keymap, width, height}: {state: ReturnType<typeof initi
 			return <Switcher query={overlay.query} matches={switcherMatches(state, overlay.query)} index={overlay.index} width={width} height={height} />;
 		case 'info': {
 			const message = findMessage(state, overlay.messageId);
-			return <InfoView {...(message ? {message} : {})} {...(overlay.receipts ? {receipts: overlay.receipts} : {})} width={width} height={height} />;
+			return <InfoView {...(message ? {message} : {})} {...(overlay.receipts ? {receipts: overlay.receipts} : {})} timeZone={state.timeZone} width={width} height={height} />;
 		}
 		case 'status':
-			return <StatusView {...(overlay.reports ? {reports: overlay.reports} : {})} now={state.now} width={width} height={height} />;
+			return <StatusView {...(overlay.reports ? {reports: overlay.reports} : {})} now={state.now} timeZone={state.timeZone} width={width} height={height} />;
 	}
 }

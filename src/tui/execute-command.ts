@@ -2,6 +2,7 @@
 // May import core/ only (no Ink): I/O goes through the port, results through dispatch.
 import type {ChatAction} from '../core/actions.js';
 import type {Command} from '../core/commands.js';
+import {formatTimestamp} from '../core/format.js';
 import {conversationWith} from '../core/selectors.js';
 import {HISTORY_PAGE, type ChatState} from '../core/state.js';
 import type {ChatPort} from '../core/types.js';
@@ -43,7 +44,7 @@ export async function executeCommand(command: Command, {port, state, dispatch}: 
 				return;
 			case 'history-before':
 				if (state.openConversationId) await port.loadBefore(state.openConversationId, command.before, HISTORY_PAGE);
-				notice(`messages before ${command.before.toLocaleString()}`);
+				notice(`messages before ${formatTimestamp(command.before.getTime(), state.timeZone).slice(0, 16)} — End returns to now`);
 				return;
 			case 'status':
 				dispatch({type: 'overlay-opened', overlay: {kind: 'status'}});

@@ -13,13 +13,15 @@ export interface InfoViewProps {
 	message?: ChatMessage;
 	/** Stored transitions from `port.messageInfo`; undefined while loading. */
 	receipts?: readonly Receipt[];
+	/** IANA time zone the times are shown in. */
+	timeZone: string;
 	/** Outer size of the overlay box (border included), in columns and rows. */
 	width: number;
 	height: number;
 }
 
 /** One row per recipient: delivered and read times; plus when the server stored it. */
-export const InfoView = memo(function InfoView({message, receipts, width, height}: InfoViewProps) {
+export const InfoView = memo(function InfoView({message, receipts, timeZone, width, height}: InfoViewProps) {
 	const inner = Math.max(1, width - 4);
 	const stored = receipts?.find((r) => r.status === 'received_by_server');
 	const recipients = new Map<string, {delivered?: number; read?: number}>();
@@ -29,7 +31,7 @@ export const InfoView = memo(function InfoView({message, receipts, width, height
 		entry[r.status] = Math.min(entry[r.status] ?? Number.POSITIVE_INFINITY, r.at);
 		recipients.set(r.userId, entry);
 	}
-	const time = (at?: number): string => (at === undefined ? '—' : formatTimestamp(at));
+	const time = (at?: number): string => (at === undefined ? '—' : formatTimestamp(at, timeZone));
 	return (
 		<Box width={width} height={height} borderStyle="double" borderColor={COLORS.focus} flexDirection="column" overflow="hidden">
 			<Text bold>Message info — Esc closes</Text>

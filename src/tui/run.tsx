@@ -44,6 +44,8 @@ export interface RunTuiOptions {
 	drafts?: Record<string, string>;
 	/** Persist drafts when they change. */
 	onDraftsChange?: (drafts: Record<string, string>) => void;
+	/** IANA time zone for every time and day on screen (default the process's: `TZ`, else the system's). */
+	timeZone?: string;
 }
 
 /**
@@ -96,6 +98,7 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 			onNotifyChange={onNotifyChange}
 			{...(keymapError ? {initialNotice: keymapError} : {})}
 			{...(options.now ? {now: options.now} : {})}
+			{...(options.timeZone ? {timeZone: options.timeZone} : {})}
 		/>,
 		// incrementalRendering stays off: in Ink 6.8 it left the first row of a
 		// terminal-high frame stale on the alternate screen (seen under a pty).

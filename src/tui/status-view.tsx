@@ -11,14 +11,17 @@ import {COLORS} from './theme.js';
 /** Props of {@link StatusView}. */
 export interface StatusViewProps {
 	reports?: readonly MessageStatusReport[];
+	/** The clock in ms (times today show without their date). */
 	now: number;
+	/** IANA time zone the times are shown in. */
+	timeZone: string;
 	/** Outer size of the overlay box (border included), in columns and rows. */
 	width: number;
 	height: number;
 }
 
 /** Newest first: time, recipient, text, state in words. */
-export const StatusView = memo(function StatusView({reports, now, width, height}: StatusViewProps) {
+export const StatusView = memo(function StatusView({reports, now, timeZone, width, height}: StatusViewProps) {
 	const inner = Math.max(1, width - 4);
 	return (
 		<Box width={width} height={height} borderStyle="double" borderColor={COLORS.focus} flexDirection="column" overflow="hidden">
@@ -28,7 +31,7 @@ export const StatusView = memo(function StatusView({reports, now, width, height}
 			{reports?.map(({message}) => (
 				<Text key={message.messageId} wrap="truncate">
 					{truncate(
-						`${formatTime(message.createdAt, now)} to ${sanitizeInline(message.receiverId)}: ${statusWords(message.status)} — ${sanitizeInline(message.content)}`,
+						`${formatTime(message.createdAt, now, timeZone)} to ${sanitizeInline(message.receiverId)}: ${statusWords(message.status)} — ${sanitizeInline(message.content)}`,
 						inner,
 					)}
 				</Text>

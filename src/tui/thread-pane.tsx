@@ -44,13 +44,32 @@ export const ThreadPane = memo(function ThreadPane({title, rows, typing, width, 
 	);
 });
 
+/** `── label ──` centred in `width` columns (the label is cut first when the pane is narrow). */
+function ruler(label: string, width: number, fill = '─'): string {
+	const text = ` ${truncate(label, Math.max(1, width - 4))} `;
+	const side = Math.max(0, Math.floor((width - displayWidth(text)) / 2));
+	return fill.repeat(side) + text + fill.repeat(Math.max(0, width - side - displayWidth(text)));
+}
+
 const Row = memo(function Row({row, width}: {row: ThreadRow; width: number}) {
 	if (row.kind === 'divider') {
-		const label = ' new messages ';
-		const side = Math.max(0, Math.floor((width - label.length) / 2));
 		return (
 			<Text color={COLORS.divider} wrap="truncate">
-				{'─'.repeat(side) + label + '─'.repeat(Math.max(0, width - side - label.length))}
+				{ruler('new messages', width)}
+			</Text>
+		);
+	}
+	if (row.kind === 'day') {
+		return (
+			<Text dimColor bold wrap="truncate">
+				{ruler(row.label, width)}
+			</Text>
+		);
+	}
+	if (row.kind === 'gap') {
+		return (
+			<Text color={COLORS.divider} wrap="truncate">
+				{ruler('newer messages not shown — End returns to now', width, '┄')}
 			</Text>
 		);
 	}

@@ -80,6 +80,12 @@ export function useChat(port: ChatPort, options: UseChatOptions): ChatHandle {
 					.then((receipts) => dispatch({type: 'info-loaded', messageId: effect.messageId, receipts}))
 					.catch(fail('message info'));
 				return;
+			case 'search-users':
+				port
+					.searchUsers(effect.query, effect.limit)
+					.then((users) => dispatch({type: 'users-found', query: effect.query, users}))
+					.catch(fail('searching people'));
+				return;
 			case 'load-status':
 				port
 					.recentStatus(10)

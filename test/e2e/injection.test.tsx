@@ -37,6 +37,7 @@ import {FakeChatPort} from '../helpers/fake-port.js';
 import {startTerminal} from '../helpers/terminal.js';
 import {KEYS, renderApp, type Harness} from '../tui/harness.js';
 import {ESCAPE_BYTES, INJECTION_CORPUS, UNSAFE_ON_SCREEN, type InjectionCase} from '../fixtures/injection-corpus.js';
+import {composerOf, screenWhere} from './chat-screen.js';
 
 const COLUMNS = 100;
 const ROWS = 30;
@@ -156,8 +157,8 @@ describe.each(INJECTION_CORPUS.map((c) => [c.name, c] as const))('injection case
 	it('message info and /status views', () => {
 		const mine = message('m-out', ME.userId, ME.name, PEER, corpus.text);
 		const receipts = [{messageId: 'm-out', status: 'read' as const, userId: corpus.text, at: NOW}];
-		expectSafe(allFrames(<InfoView message={mine} receipts={receipts} width={80} height={10} />), 80);
-		expectSafe(allFrames(<StatusView reports={[{message: mine, receipts}]} now={NOW} width={80} height={10} />), 80);
+		expectSafe(allFrames(<InfoView message={mine} receipts={receipts} timeZone="UTC" width={80} height={10} />), 80);
+		expectSafe(allFrames(<StatusView reports={[{message: mine, receipts}]} now={NOW} timeZone="UTC" width={80} height={10} />), 80);
 	});
 });
 
@@ -193,7 +194,14 @@ async function openHostileConversation(text: string): Promise<Harness> {
 	await app.press(KEYS.enter);
 	await app.waitFor((f) => !f.includes('no conversation open'), 'the conversation open');
 	port.emit({type: 'history-loaded', conversationId: CONVERSATION, messages: [incoming], mode: 'latest', hasMore: false});
+	// Opening lands on the first unread message, at its start; a tall one ends below. To its end as a
+	// user would: Esc to the list, Tab to the thread, End; then Tab back to the composer.
+	await app.waitFor((f) => f.includes('new messages'), 'the conversation open on its first unread');
+	await app.press(KEYS.escape);
+	await app.press(KEYS.tab);
+	await app.press(KEYS.end);
 	await app.waitFor((f) => f.includes('THREAD-END'), 'the hostile message in the thread');
+	await app.press(KEYS.tab);
 	return app;
 }
 
@@ -277,8 +285,16 @@ describe('runTui in a real terminal (pty + xterm) with the whole corpus', () => 
 			expect(term.screen()).toContain('<U+009B>');
 			expect(term.output()).toMatch(/\x1b\]777;notify;[^;]*<U\+202E>[^;]*;[^;]*␛\]52,c,eA==[^;]*\x07/u);
 			term.press('enter');
-			await term.waitFor('THREAD-END', 20_000);
-			expect(term.screen()).toContain('a\ufffdb\ufffdc\ufffd'); // lone surrogates, shown in the thread only
+			// Opening lands on the first unread message (the corpus is taller than the screen). To the
+			// newest as a user would: Esc to the list (wait: Esc then a key at once reads as Alt+key),
+			// Tab to the thread, End.
+			await term.waitFor('new messages', 20_000);
+			term.press('escape');
+			await term.waitFor(screenWhere('composer unfocused', (screen) => composerOf(screen)?.isFocused === false), 20_000);
+			term.press('tab');
+			term.press('end');
+			await term.waitFor('a\ufffdb\ufffdc\ufffd', 20_000); // lone surrogates, shown in the thread only
+			expect(term.screen()).toContain('THREAD-END');
 			expect(term.isAlternateScreen()).toBe(true);
 			expect(term.title()).toBe('');
 			expectOnlyOwnEscapes(term.output());

@@ -15,9 +15,10 @@ import {openDb, type Db} from '../../src/store/db.js';
 import {loadLatestPage} from '../../src/store/history.js';
 import {createTestDatabase, type TestDatabase} from '../helpers/db.js';
 import {seedConversation, type SeedResult} from '../helpers/seed.js';
+import {Sender} from '../helpers/sender.js';
 import type {TerminalSession} from '../helpers/terminal.js';
 import {
-	composerOf, escapeToList, listEntry, PRESENCE, screenWhere, seededNumbers, startChat, submit, suiteProblem, switchTo, TEST_MQTT_URL,
+	composerOf, escapeToList, listEntry, panesOf, PRESENCE, screenWhere, seededNumbers, startChat, submit, suiteProblem, switchTo, TEST_MQTT_URL,
 	threadTitle, unreadOf, type ChatOptions,
 } from './chat-screen.js';
 
@@ -244,5 +245,32 @@ describe.skipIf(Boolean(problem) && !mustRun)(problem && !mustRun ? `${title} (s
 		expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
 		timings.reopen10Ms = ten.shownMs;
 		timings.reopen100kMs = hundredK.shownMs;
+	});
+
+	it('/history --before jumps to a date with a gap marker below; PgDn from there returns to the present', async () => {
+		// ann is on the newest page of the 100,000 seeded messages with Zoe.
+		await submit(ann, `/history --before ${new Date(big.createdAtOf(50_000)).toISOString()}`);
+		const past = await ann.waitFor(screenWhere('the page before the date, then the gap', (s) => seededNumbers(s).at(-1) === 49_999 && s.includes('newer messages not shown')), 15_000);
+		const numbers = seededNumbers(past);
+		expect(numbers).toEqual(numbers.map((_, i) => 49_999 - numbers.length + 1 + i));
+		ann.press('pagedown');
+		await ann.waitFor(screenWhere('back on the newest page, no gap', (s) => seededNumbers(s).at(-1) === 100_000 && !s.includes('newer messages not shown')), 15_000);
+	});
+
+	it('opening a conversation with more unread messages than fit lands on the "new messages" divider', async () => {
+		const sender = await Sender.connect({mqttUrl: TEST_MQTT_URL, topicBase}, 'ben');
+		try {
+			const burst = Array.from({length: 40}, (_, i) => sender.message('ann', i + 1, {sender_name: 'Ben', content: `burst ${i + 1}`}));
+			await sender.resendUntilConfirmed('ann', burst);
+		} finally {
+			await sender.close();
+		}
+		await ann.waitFor(screenWhere('Ben (40)', (s) => unreadOf(listEntry(s, 'Ben')) === 40), 15_000);
+		const screen = (await switchTo(ann, 'ben', 'Ben (ben)', 'new messages'), ann.screen());
+		const thread = panesOf(screen).thread;
+		const divider = thread.findIndex((row) => row.includes('new messages'));
+		expect(thread[divider + 1]?.trimEnd()).toMatch(/\d\d:\d\d Ben: burst 1$/);
+		// The newest is below, out of view (the list's preview shows it, not the thread).
+		expect(thread.join('\n')).not.toContain('burst 40');
 	});
 });

@@ -1,7 +1,7 @@
 // A ChatPort for component tests: records every request and lets the test emit events.
 // May import core/ and protocol/ only.
 import {conversationIdFor} from '../../src/protocol/index.js';
-import type {ChatEvent, ChatMessage, ChatPort, Identity, MessageStatusReport, Receipt} from '../../src/core/types.js';
+import type {ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt} from '../../src/core/types.js';
 
 /** One recorded request: the ChatPort method name and its arguments. */
 export interface PortCall {
@@ -21,6 +21,8 @@ export class FakeChatPort implements ChatPort {
 	status: MessageStatusReport[] = [];
 	/** User ids `isKnownUser` says yes to (`undefined` = everyone). */
 	knownUsers?: Set<string>;
+	/** The server's people (`chat_users`), searched by `searchUsers`. */
+	users: KnownUser[] = [];
 	private readonly listeners = new Set<(event: ChatEvent) => void>();
 	private sent = 0;
 
@@ -98,6 +100,12 @@ export class FakeChatPort implements ChatPort {
 	async messageInfo(messageId: string): Promise<Receipt[]> {
 		this.record('messageInfo', messageId);
 		return this.info.get(messageId) ?? [];
+	}
+
+	async searchUsers(query: string, limit: number): Promise<KnownUser[]> {
+		this.record('searchUsers', query, limit);
+		const q = query.toLowerCase();
+		return this.users.filter((u) => u.userId.toLowerCase().includes(q) || u.name.toLowerCase().includes(q)).slice(0, limit);
 	}
 
 	async isKnownUser(userId: string): Promise<boolean> {

@@ -1,12 +1,13 @@
-import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import chalk from 'chalk';
+import {afterEach, describe, expect, it} from 'vitest';
 import {fakeMessage} from '../helpers/fake-port.js';
 import {KEYS, renderApp, type Harness} from './harness.js';
 
-beforeAll(() => {
-	process.env.TZ = 'UTC';
-});
 let h: Harness | undefined;
-afterEach(() => h?.unmount());
+afterEach(() => {
+	h?.unmount();
+	chalk.level = 0;
+});
 
 const conversations = {
 	type: 'conversations-loaded' as const,
@@ -76,10 +77,16 @@ describe('App thread', () => {
 		h.port.emit({type: 'receipts-received', receipts: []});
 		receipt('received_by_server');
 		await h.waitFor((f) => /hello bob\s+✓(?!✓)/.test(f), 'stored tick');
+		// ✓✓ is drawn for delivered and for read: only the colour tells them apart (grey, then bold cyan).
+		chalk.level = 1;
+		const tickOf = (frame: string): string | undefined => /hello bob\s*((?:\u001b\[[0-9;]*m)*✓✓)/.exec(frame.split('\n').find((l) => l.includes('hello bob')) ?? '')?.[1];
 		receipt('delivered');
-		await h.waitFor((f) => /hello bob\s+✓✓/.test(f), 'delivered ticks');
+		const delivered = tickOf(await h.waitFor((f) => tickOf(f) !== undefined, 'delivered ticks'));
+		expect(delivered).toContain('\u001b[90m');
+		expect(delivered).not.toContain('\u001b[36m');
 		receipt('read');
-		await h.waitFor((f) => /hello bob\s+✓✓/.test(f), 'read ticks');
+		const read = tickOf(await h.waitFor((f) => tickOf(f)?.includes('\u001b[36m') === true, 'read ticks in cyan'));
+		expect(read).toContain('\u001b[1m');
 	});
 
 	it('marks incoming messages in the open conversation read and notifies for others', async () => {

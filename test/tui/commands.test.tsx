@@ -1,11 +1,8 @@
 // Composer commands and typing indicators, driven through the real components.
-import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {afterEach, describe, expect, it} from 'vitest';
 import {fakeMessage} from '../helpers/fake-port.js';
 import {KEYS, renderApp, type Harness} from './harness.js';
 
-beforeAll(() => {
-	process.env.TZ = 'UTC';
-});
 let h: Harness;
 afterEach(() => h?.unmount());
 

@@ -44,12 +44,12 @@ export interface Harness {
 // returns, so the next key meets the current handlers, as it does at human typing speed.
 (globalThis as {IS_REACT_ACT_ENVIRONMENT?: boolean}).IS_REACT_ACT_ENVIRONMENT = true;
 
-/** Render the app at `columns` × `rows` (default 100 × 30) with no clock timer. */
+/** Render the app at `columns` × `rows` (default 100 × 30) with no clock timer, times in UTC unless `timeZone` is given. */
 export function renderApp(props: Partial<AppProps> = {}, port = new FakeChatPort()): Harness {
 	const notifications: Harness['notifications'] = [];
 	let instance!: ReturnType<typeof render>;
 	act(() => {
-		instance = render(<App port={port} size={{columns: 100, rows: 30}} tickMs={0} onNotify={(e) => notifications.push(e)} {...props} />);
+		instance = render(<App port={port} size={{columns: 100, rows: 30}} tickMs={0} timeZone="UTC" onNotify={(e) => notifications.push(e)} {...props} />);
 	});
 	const emit = port.emit.bind(port);
 	port.emit = (...events) => act(() => emit(...events));

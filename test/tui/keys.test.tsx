@@ -1,12 +1,9 @@
 // Every key the help overlay lists is pressed here and its effect checked on screen or on the port.
-import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {afterEach, describe, expect, it} from 'vitest';
 import {DEFAULT_KEYMAP, KEY_ACTIONS, type KeyAction} from '../../src/core/keymap.js';
 import {fakeMessage} from '../helpers/fake-port.js';
 import {KEYS, renderApp, type Harness} from './harness.js';
 
-beforeAll(() => {
-	process.env.TZ = 'UTC';
-});
 let h: Harness;
 afterEach(() => h?.unmount());
 

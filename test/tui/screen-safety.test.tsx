@@ -2,14 +2,11 @@
 // columns aligned, and receipt ticks get their colours. (The hostile-text corpus, with colours
 // on and off, is test/e2e/injection.test.tsx over test/fixtures/injection-corpus.ts.)
 import chalk from 'chalk';
-import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {afterEach, describe, expect, it} from 'vitest';
 import {displayWidth} from '../../src/core/text-layout.js';
 import {fakeMessage} from '../helpers/fake-port.js';
 import {KEYS, renderApp, type Harness} from './harness.js';
 
-beforeAll(() => {
-	process.env.TZ = 'UTC';
-});
 let h: Harness;
 afterEach(() => {
 	h?.unmount();
