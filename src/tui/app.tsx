@@ -1,17 +1,22 @@
 // The TUI root: lays out the panes for a fixed size and wires keys, composer and overlays.
 // Main file of src/tui; the only importer of ink/react with its siblings. May import core/.
-import {Box, useApp, useInput, type Key} from 'ink';
-import {memo, useCallback, useEffect, useMemo, useRef} from 'react';
-import {parseCommand} from '../core/commands.js';
+import {Box, Text, useApp, useInput, type Key} from 'ink';
+import {memo, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore} from 'react';
+import {parseCommand, type Command} from '../core/commands.js';
+import {knownPeople} from '../core/completion.js';
 import type {Effect} from '../core/effects.js';
-import {DEFAULT_KEYMAP, keyToAction, type Keymap} from '../core/keymap.js';
+import {DEFAULT_KEYMAP, isPassedOnFromOverlay, isTextInput, keyToAction, type Keymap} from '../core/keymap.js';
+import {mouseToAction} from '../core/mouse.js';
 import {splitKeys} from '../core/split-keys.js';
-import {calculateLayout, listWindow} from '../core/layout.js';
+import {calculateLayout, listWindow, MAX_COMPOSER_LINES} from '../core/layout.js';
 import {conversationRows, findMessage, openPeerId, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../core/selectors.js';
+import {sanitizeInline} from '../core/sanitize.js';
 import {initialState, type NotifyPrefs} from '../core/state.js';
 import type {TypingSend} from '../core/typing.js';
 import type {ChatPort} from '../core/types.js';
-import {Composer} from './composer.js';
+import {Composer, draftLines} from './composer.js';
+import type {EditorOutcome} from './external-editor.js';
+import type {TerminalEvent} from './filtered-stdin.js';
 import {ConversationList} from './conversation-list.js';
 import {executeCommand} from './execute-command.js';
 import {HelpOverlay} from './help-overlay.js';
@@ -21,7 +26,7 @@ import {StatusView} from './status-view.js';
 import {Switcher} from './switcher.js';
 import {ThreadPane} from './thread-pane.js';
 import {useChat} from './use-chat.js';
-import {useComposer} from './use-composer.js';
+import {useComposer, type ComposerContext, type SubmitResult} from './use-composer.js';
 
 /** Props of {@link App}. */
 export interface AppProps {
@@ -34,8 +39,16 @@ export interface AppProps {
 	onNotify?: (effect: Extract<Effect, {kind: 'notify'}>) => void;
 	/** Called when notification preferences change (`/notify`), to persist them. */
 	onNotifyChange?: (prefs: NotifyPrefs) => void;
-	/** A notice to show at start (e.g. a bad key map in the config file). */
+	/** A notice shown on its own line until dismissed with Esc (e.g. a bad key map entry in the config file). */
 	initialNotice?: string;
+	/** Unsent drafts to start with, by conversation id. */
+	drafts?: Record<string, string>;
+	/** The drafts changed (debounced {@link DRAFTS_DEBOUNCE_MS}): conversation id → unsent text. */
+	onDraftsChange?: (drafts: Record<string, string>) => void;
+	/** Subscribe to pastes and mouse events from the terminal (see filtered-stdin). */
+	terminalEvents?: (listener: (event: TerminalEvent) => void) => () => void;
+	/** Ctrl+X Ctrl+E and `/editor`: edit a draft in the external editor (blocks until it exits). */
+	onEditor?: (draft: string) => EditorOutcome;
 	/** Clock in ms (default Date.now). */
 	now?: () => number;
 	/** `clock-ticked` interval in ms; 0 = none (tests emit ticks). */
@@ -43,15 +56,21 @@ export interface AppProps {
 }
 
 const noop = (): void => {};
+/** How long drafts wait after the last edit before `onDraftsChange`, in ms. */
+export const DRAFTS_DEBOUNCE_MS = 500;
 
 /** The whole screen: list | thread + composer, status bar; overlays replace the panes. */
-export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noop, onNotifyChange, initialNotice, now, tickMs}: AppProps) {
+export function App(props: AppProps) {
+	const {port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noop, onNotifyChange, initialNotice, now, tickMs, terminalEvents, onEditor} = props;
 	const {exit} = useApp();
-	const initial = useMemo(() => {
-		const state = initialState(port.me, {viewport: size, ...(notify ? {notify} : {})});
-		return initialNotice ? {...state, notice: {level: 'error' as const, text: initialNotice}} : state;
+	const initial = useMemo(
+		() => initialState(port.me, {viewport: size, ...(notify ? {notify} : {})}),
 		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, []);
+		[],
+	);
+	const [stickyNotice, setStickyNotice] = useState(initialNotice);
+	const stickyRef = useRef(stickyNotice);
+	stickyRef.current = stickyNotice;
 	const {state, dispatch, stateRef} = useChat(port, {initial, onNotify, onQuit: exit, ...(now ? {now} : {}), ...(tickMs === undefined ? {} : {tickMs})});
 
 	useEffect(() => {
@@ -66,40 +85,123 @@ export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noo
 		if (state.notify !== firstNotify.current) notifyChangeRef.current?.(state.notify);
 	}, [state.notify]);
 
+	// The text last refused as too long: Enter on it again sends it split (the offer in the notice).
+	const splitOffer = useRef<string | undefined>(undefined);
+	const editorRef = useRef<(draft: string) => void>(noop);
 	const onSubmit = useCallback(
-		(line: string) => {
-			const parsed = parseCommand(line, stateRef.current);
-			if (!parsed.ok) {
-				dispatch({type: 'notice', level: 'error', text: parsed.error});
-				return;
+		(text: string): SubmitResult => {
+			const parsed = parseCommand(text, stateRef.current);
+			const run = (command: Command) => executeCommand(command, {port, state: stateRef.current, dispatch, openEditor: (draft) => editorRef.current(draft)});
+			if (parsed.ok) {
+				splitOffer.current = undefined;
+				return run(parsed.command);
 			}
-			void executeCommand(parsed.command, {port, state: stateRef.current, dispatch});
+			if (parsed.parts && splitOffer.current === text) {
+				splitOffer.current = undefined;
+				const parts = parsed.parts;
+				return (async () => {
+					for (const part of parts) if (!(await run(part))) return false;
+					return true;
+				})();
+			}
+			splitOffer.current = parsed.parts ? text : undefined;
+			dispatch({type: 'notice', level: 'error', text: parsed.error});
+			return false;
 		},
 		[port, dispatch, stateRef],
 	);
 	const onTyping = useCallback((send: TypingSend) => port.sendTyping(send.to, send.isTyping), [port]);
-	const composer = useComposer({onSubmit, onTyping, now: now ?? Date.now});
+	const onChoices = useCallback((choices: readonly string[]) => dispatch({type: 'notice', level: 'info', text: choices.join('  ')}), [dispatch]);
+	const draftsTimer = useRef<NodeJS.Timeout | undefined>(undefined);
+	const draftsChangeRef = useRef(props.onDraftsChange);
+	draftsChangeRef.current = props.onDraftsChange;
+	const onDraftsChange = useCallback((drafts: Record<string, string>) => {
+		clearTimeout(draftsTimer.current);
+		draftsTimer.current = setTimeout(() => draftsChangeRef.current?.(drafts), DRAFTS_DEBOUNCE_MS);
+	}, []);
+	useEffect(() => () => clearTimeout(draftsTimer.current), []);
+	const composer = useComposer({
+		onSubmit,
+		onTyping,
+		onChoices,
+		onDraftsChange,
+		onEditor: (draft) => editorRef.current(draft),
+		...(props.drafts ? {drafts: props.drafts} : {}),
+		now: now ?? Date.now,
+	});
+	const contextFor = useCallback(
+		(current: typeof state): ComposerContext => ({
+			conversationId: current.openConversationId,
+			to: openPeerId(current),
+			people: () => knownPeople(stateRef.current),
+		}),
+		[stateRef],
+	);
+	editorRef.current = (draft: string) => {
+		if (!onEditor) {
+			dispatch({type: 'notice', level: 'error', text: 'no external editor here — set $VISUAL or $EDITOR and run the chat in a terminal'});
+			return;
+		}
+		const outcome = onEditor(draft);
+		// A notice either way: the new status line also makes Ink draw the whole frame again.
+		if ('reason' in outcome) {
+			dispatch({type: 'notice', level: 'info', text: outcome.reason});
+			return;
+		}
+		dispatch({type: 'notice', level: 'info', text: 'message from the editor'});
+		composer.submitText(outcome.text, contextFor(stateRef.current));
+	};
+	useEffect(() => composer.switchTo(state.openConversationId), [composer, state.openConversationId]);
+	const composerLines = useSyncExternalStore(composer.store.subscribe, () => draftLines(composer.store.get(), MAX_COMPOSER_LINES));
+
+	useEffect(
+		() =>
+			terminalEvents?.((event) => {
+				const current = stateRef.current;
+				if (event.kind === 'mouse') {
+					const action = mouseToAction(event.event, current);
+					if (action) dispatch(action);
+					return;
+				}
+				// A paste is text for the composer, whatever had the focus (never a key, never a send).
+				if (current.overlay) dispatch({type: 'overlay-closed'});
+				if (current.focus !== 'composer') dispatch({type: 'focus-moved', pane: 'composer'});
+				composer.insert(event.text, contextFor(stateRef.current));
+			}),
+		[terminalEvents, dispatch, stateRef, composer, contextFor],
+	);
 
 	const keymapRef = useRef(keymap);
 	keymapRef.current = keymap;
 	const onKey = useCallback(
 		(chunk: string, flags: Key) => {
 			for (const {input, key} of splitKeys(chunk, flags)) {
-				const current = stateRef.current;
+				if (stickyRef.current !== undefined && key.escape) {
+					setStickyNotice(undefined);
+					continue;
+				}
+				let current = stateRef.current;
+				if (isPassedOnFromOverlay(input, key, current, keymapRef.current)) {
+					// The overlay closes and the key does its usual job; typing goes to the composer.
+					dispatch({type: 'overlay-closed'});
+					if (isTextInput(input, key) && stateRef.current.focus !== 'composer') dispatch({type: 'focus-moved', pane: 'composer'});
+					current = stateRef.current;
+				}
 				const action = keyToAction(input, key, current, keymapRef.current);
 				if (action) {
 					dispatch(action);
 					// The "/" that moved focus to the composer starts the command (a whole chunk when pasted or fast).
-					if (action.type === 'focus-moved' && action.pane === 'composer' && input.startsWith('/')) composer.handleKey(input, key, undefined);
+					if (action.type === 'focus-moved' && action.pane === 'composer' && input.startsWith('/')) composer.handleKey(input, key, contextFor(stateRef.current));
 					continue;
 				}
-				if (current.focus === 'composer' && !current.overlay) composer.handleKey(input, key, openPeerId(current));
+				if (current.focus === 'composer' && !current.overlay) composer.handleKey(input, key, contextFor(current));
 			}
 		},
-		[dispatch, stateRef, composer],
+		[dispatch, stateRef, composer, contextFor],
 	);
 
-	const layout = useMemo(() => calculateLayout(size.columns, size.rows), [size.columns, size.rows]);
+	const stickyRows = stickyNotice === undefined ? 0 : 1;
+	const layout = useMemo(() => calculateLayout(size.columns, size.rows - stickyRows, composerLines), [size.columns, size.rows, stickyRows, composerLines]);
 	const rows = useMemo(() => conversationRows(state), [state.conversations, state.presence, state.typing, state.selectedConversationId, state.openConversationId, state.now, state.me]);
 	const selectedIndex = rows.findIndex((r) => r.isSelected);
 	const window = listWindow(rows.length, selectedIndex, layout.listRows);
@@ -132,9 +234,20 @@ export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noo
 							rowCount={layout.threadRows}
 							isFocused={state.focus === 'thread'}
 						/>
-						<Composer store={composer.store} hasConversation={state.openConversationId !== undefined} width={layout.threadWidth} isFocused={state.focus === 'composer'} />
+						<Composer
+							store={composer.store}
+							hasConversation={state.openConversationId !== undefined}
+							width={layout.threadWidth}
+							lines={layout.composerRows - 2}
+							isFocused={state.focus === 'composer'}
+						/>
 					</Box>
 				</Box>
+			)}
+			{stickyNotice === undefined ? null : (
+				<Text color="red" wrap="truncate">
+					{sanitizeInline(stickyNotice)}
+				</Text>
 			)}
 			<StatusBar me={state.me} broker={state.broker} database={state.database} {...(state.notice ? {notice: state.notice} : {})} width={layout.columns} />
 		</Box>
