@@ -21,11 +21,11 @@ describe('mouseToAction', () => {
 		expect(mouseToAction({action: 'press', x: 3, y: 1}, state)).toBeUndefined();
 	});
 
-	it('scrolls the thread with the wheel, moves the list selection over the list', () => {
+	it('scrolls the thread with the wheel, wherever the pointer is', () => {
 		const x = layout.listWidth + 5;
 		expect(mouseToAction({action: 'wheel-up', x, y: 5}, state)).toEqual({type: 'thread-scrolled', by: WHEEL_ROWS});
 		expect(mouseToAction({action: 'wheel-down', x, y: 5}, state)).toEqual({type: 'thread-scrolled', by: -WHEEL_ROWS});
-		expect(mouseToAction({action: 'wheel-down', x: 2, y: 5}, state)).toEqual({type: 'list-moved', by: 1});
+		expect(mouseToAction({action: 'wheel-down', x: 2, y: 5}, state)).toEqual({type: 'thread-scrolled', by: -WHEEL_ROWS});
 	});
 
 	it('focuses the thread or the composer on a click there; overlays take no mouse input', () => {

@@ -10,8 +10,8 @@ import type {ChatState} from './state.js';
 export const WHEEL_ROWS = 3;
 
 /**
- * The action for a mouse event on the chat screen, or undefined. The wheel over the list
- * moves the selection, elsewhere scrolls the thread; a left click on a conversation in the
+ * The action for a mouse event on the chat screen, or undefined. The wheel scrolls the
+ * thread wherever the pointer is (the list fits the screen or follows the selection); a left click on a conversation in the
  * list opens it, on the thread or composer moves the focus there. Overlays take no mouse
  * input. Positions are 1-based cells as SGR reports them; the list box starts at row 1
  * with its border, so entry `i` of the visible window spans rows 2 + i·2 … 3 + i·2.
@@ -22,10 +22,7 @@ export function mouseToAction(event: MouseEvent, state: ChatState): ChatAction |
 	const isInList = event.x <= layout.listWidth;
 	const isOnScreen = event.y <= layout.height - 1;
 	if (!isOnScreen) return undefined;
-	if (event.action !== 'press') {
-		const by = event.action === 'wheel-up' ? -1 : 1;
-		return isInList ? {type: 'list-moved', by} : {type: 'thread-scrolled', by: -by * WHEEL_ROWS};
-	}
+	if (event.action !== 'press') return {type: 'thread-scrolled', by: event.action === 'wheel-up' ? WHEEL_ROWS : -WHEEL_ROWS};
 	if (!isInList) {
 		return {type: 'focus-moved', pane: event.y > layout.threadBoxRows ? 'composer' : 'thread'};
 	}

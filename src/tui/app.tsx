@@ -91,7 +91,9 @@ export function App(props: AppProps) {
 	const onSubmit = useCallback(
 		(text: string): SubmitResult => {
 			const parsed = parseCommand(text, stateRef.current);
-			const run = (command: Command) => executeCommand(command, {port, state: stateRef.current, dispatch, openEditor: (draft) => editorRef.current(draft)});
+			// The editor runs after this submit has emptied the composer, so a cancel can give the text back.
+			const openEditor = (draft: string): void => void setImmediate(() => editorRef.current(draft));
+			const run = (command: Command) => executeCommand(command, {port, state: stateRef.current, dispatch, openEditor});
 			if (parsed.ok) {
 				splitOffer.current = undefined;
 				return run(parsed.command);
@@ -146,6 +148,8 @@ export function App(props: AppProps) {
 		// A notice either way: the new status line also makes Ink draw the whole frame again.
 		if ('reason' in outcome) {
 			dispatch({type: 'notice', level: 'info', text: outcome.reason});
+			// `/editor text` emptied the composer when it was run: the draft comes back there.
+			if (composer.store.get().value === '') composer.insert(draft, contextFor(stateRef.current));
 			return;
 		}
 		dispatch({type: 'notice', level: 'info', text: 'message from the editor'});
