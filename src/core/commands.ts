@@ -172,7 +172,8 @@ function withText(text: string, make: (text: string) => Command): ParsedCommand 
 		const parts = splitMessage(text, MAX_CONTENT_LENGTH).map(make);
 		return {
 			ok: false,
-			error: `message is ${text.length} characters; the limit is ${MAX_CONTENT_LENGTH} — Enter again sends it as ${parts.length} messages split between words, or edit it`,
+			// The offer comes first: the status bar truncates the end of a long notice.
+			error: `Enter again sends ${parts.length} messages, split between words (${text.length} > ${MAX_CONTENT_LENGTH} characters), or edit it`,
 			parts,
 		};
 	}

@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest';
 import {fakeMessage} from '../../test/helpers/fake-port.js';
 import type {ChatAction} from './actions.js';
-import {DEFAULT_KEYMAP, describeKey, isPassedOnFromOverlay, isTextInput, keyToAction, nextUnread, parseKeySpec, resolveKeymap, type KeyPress} from './keymap.js';
+import {describeKey} from './key-help.js';
+import {DEFAULT_KEYMAP, isPassedOnFromOverlay, isTextInput, keyToAction, nextUnread, parseKeySpec, resolveKeymap, type KeyPress} from './keymap.js';
 import {splitKeys} from './split-keys.js';
 import {chatReducer} from './reducer.js';
 import {initialState, type ChatState} from './state.js';

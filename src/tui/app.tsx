@@ -191,6 +191,11 @@ export function App(props: AppProps) {
 					if (isTextInput(input, key) && stateRef.current.focus !== 'composer') dispatch({type: 'focus-moved', pane: 'composer'});
 					current = stateRef.current;
 				}
+				// Tab completes in a composer with text (as in WeeChat and shells); empty, it moves the focus.
+				if (current.focus === 'composer' && !current.overlay && key.tab && !key.shift && composer.store.get().value !== '') {
+					composer.handleKey(input, key, contextFor(current));
+					continue;
+				}
 				const action = keyToAction(input, key, current, keymapRef.current);
 				if (action) {
 					dispatch(action);

@@ -1,5 +1,6 @@
 // Every key the help overlay lists is pressed here and its effect checked on screen or on the port.
 import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {COMPOSER_KEYS} from '../../src/core/key-help.js';
 import {DEFAULT_KEYMAP, KEY_ACTIONS, type KeyAction} from '../../src/core/keymap.js';
 import {fakeMessage} from '../helpers/fake-port.js';
 import {KEYS, renderApp, type Harness} from './harness.js';
@@ -167,12 +168,14 @@ describe('overlay keys', () => {
 		await start();
 		await key('?');
 		const frame = await h.waitForText('Help — Esc or ? closes');
+		if (process.env.SHOW_HELP) console.log(frame);
 		for (const action of Object.keys(KEY_ACTIONS) as KeyAction[]) {
 			expect(frame).toContain(KEY_ACTIONS[action].slice(0, 20));
 		}
 		for (const label of ['Tab', 'Shift+Tab', '↑ k', '↓ j', 'Enter', 'PgUp', 'PgDn', 'Shift+↑', 'Shift+↓', 'g Home', 'G End', 'Esc', 'Ctrl+K', 'Ctrl+N n', '?', 'i', 'Ctrl+C']) {
 			expect(frame).toContain(label);
 		}
+		for (const [keys] of COMPOSER_KEYS) expect(frame).toContain(keys);
 		for (const command of ['/send', '/broadcast', '/history [n]', '/history --before', '/status', '/typing', '/open', '/away', '/busy', '/online', '/info', '/notify', '/help', '/quit']) {
 			expect(frame).toContain(command);
 		}
