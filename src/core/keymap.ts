@@ -147,7 +147,7 @@ export function resolveKeymap(overrides: Readonly<Record<string, unknown>> = {})
 	const errors: string[] = [];
 	for (const [action, specs] of Object.entries(overrides)) {
 		if (!(action in KEY_ACTIONS)) {
-			errors.push(`unknown key action "${action}" (one of: ${Object.keys(KEY_ACTIONS).join(', ')})`);
+			errors.push(`unknown key action "${action}"`);
 			continue;
 		}
 		const list: unknown[] = Array.isArray(specs) ? specs : [specs];

@@ -11,6 +11,7 @@ import {splitKeys} from '../core/split-keys.js';
 import {calculateLayout, listWindow, MAX_COMPOSER_LINES} from '../core/layout.js';
 import {conversationRows, findMessage, openPeerId, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../core/selectors.js';
 import {sanitizeInline} from '../core/sanitize.js';
+import {displayWidth} from '../core/text-layout.js';
 import {initialState, type NotifyPrefs} from '../core/state.js';
 import type {TypingSend} from '../core/typing.js';
 import type {ChatPort} from '../core/types.js';
@@ -180,7 +181,8 @@ export function App(props: AppProps) {
 	const onKey = useCallback(
 		(chunk: string, flags: Key) => {
 			for (const {input, key} of splitKeys(chunk, flags)) {
-				if (stickyRef.current !== undefined && key.escape) {
+				// Esc dismisses the sticky notice first, unless it is closing an overlay.
+				if (stickyRef.current !== undefined && key.escape && !stateRef.current.overlay) {
 					setStickyNotice(undefined);
 					continue;
 				}
@@ -209,7 +211,9 @@ export function App(props: AppProps) {
 		[dispatch, stateRef, composer, contextFor],
 	);
 
-	const stickyRows = stickyNotice === undefined ? 0 : 1;
+	// The sticky notice wraps onto up to three rows above the status bar.
+	const stickyText = stickyNotice === undefined ? undefined : sanitizeInline(stickyNotice);
+	const stickyRows = stickyText === undefined ? 0 : Math.min(3, Math.ceil(displayWidth(stickyText) / Math.max(1, size.columns)));
 	const layout = useMemo(() => calculateLayout(size.columns, size.rows - stickyRows, composerLines), [size.columns, size.rows, stickyRows, composerLines]);
 	const rows = useMemo(() => conversationRows(state), [state.conversations, state.presence, state.typing, state.selectedConversationId, state.openConversationId, state.now, state.me]);
 	const selectedIndex = rows.findIndex((r) => r.isSelected);
@@ -226,7 +230,7 @@ export function App(props: AppProps) {
 	const mainHeight = layout.height - 1;
 
 	return (
-		<Box flexDirection="column" width={layout.columns} height={layout.height}>
+		<Box flexDirection="column" width={layout.columns} height={layout.height + stickyRows}>
 			<KeyHandler onKey={onKey} />
 			{state.overlay ? (
 				<Overlay state={state} keymap={keymap} width={layout.columns} height={mainHeight} />
@@ -253,10 +257,10 @@ export function App(props: AppProps) {
 					</Box>
 				</Box>
 			)}
-			{stickyNotice === undefined ? null : (
-				<Text color="red" wrap="truncate">
-					{sanitizeInline(stickyNotice)}
-				</Text>
+			{stickyText === undefined ? null : (
+				<Box height={stickyRows} width={layout.columns} overflow="hidden">
+					<Text color="red">{stickyText}</Text>
+				</Box>
 			)}
 			<StatusBar me={state.me} broker={state.broker} database={state.database} {...(state.notice ? {notice: state.notice} : {})} width={layout.columns} />
 		</Box>

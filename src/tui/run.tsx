@@ -73,7 +73,8 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 		throw new Error('the chat needs an interactive terminal (stdin is not a TTY) — run it in a terminal, not through a pipe');
 	}
 	const {keymap, errors: keymapErrors} = resolveKeymap(options.keymap ?? {});
-	const keymapError = keymapErrors.length > 0 ? `config keymap: skipped ${keymapErrors.join('; ')} — the rest is in use (Esc dismisses)` : undefined;
+	// What to do comes first: a long notice is cut at the terminal's width.
+	const keymapError = keymapErrors.length > 0 ? `config keymap (Esc hides this; the rest is in use) skipped: ${keymapErrors.join('; ')}` : undefined;
 	const settings = options.notifications ?? {};
 	const perConversation: Record<string, NotifyMode> = {...settings.perConversation};
 	for (const id of settings.muted ?? []) perConversation[id] = 'off';
