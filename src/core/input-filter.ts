@@ -68,7 +68,7 @@ export function createInputFilter(): InputFilter {
 		const segments: InputSegment[] = [];
 		let out = '';
 		const emit = (segment: InputSegment): void => {
-			if (out) segments.push({kind: 'keys', text: out});
+			if (out) segments.push({kind: 'keys', text: stripNonKeyCsi(out)});
 			out = '';
 			segments.push(segment);
 		};
@@ -135,7 +135,7 @@ export function createInputFilter(): InputFilter {
 				else out = out.slice(1);
 			}
 		}
-		if (out) segments.push({kind: 'keys', text: out});
+		if (out) segments.push({kind: 'keys', text: stripNonKeyCsi(out)});
 		return segments.filter((s) => s.kind !== 'keys' || s.text !== '');
 	};
 	const push = (chunk: string): string =>
@@ -176,4 +176,20 @@ function mouseEvent(button: number, x: number, y: number, isPress: boolean): Mou
 function partialSuffix(s: string, marker: string): number {
 	for (let n = Math.min(marker.length - 1, s.length); n > 0; n--) if (s.endsWith(marker.slice(0, n))) return n;
 	return 0;
+}
+
+const ANY_CSI = /\u001b\[([\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e])/g;
+
+/**
+ * A last guard: what passes an ESC on and then drops a sequence (ESC ESC, an ESC before a
+ * broken CSI) can leave that ESC next to text that reads as a new CSI ("ESC" + "[a"). Remove
+ * non-key CSI until none is left (each pass shortens the text, so this ends).
+ */
+function stripNonKeyCsi(text: string): string {
+	let current = text;
+	for (;;) {
+		const next = current.replace(ANY_CSI, (all, body: string) => (LETTER_KEY.test(body) || TILDE_KEY.test(body) ? all : ''));
+		if (next === current) return current;
+		current = next;
+	}
 }
