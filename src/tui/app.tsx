@@ -4,6 +4,7 @@ import {Box, Text, useApp, useInput, type Key} from 'ink';
 import {memo, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore} from 'react';
 import {parseCommand, type Command} from '../core/commands.js';
 import {knownPeople} from '../core/completion.js';
+import {cleanText} from '../core/line-editor.js';
 import type {Effect} from '../core/effects.js';
 import {DEFAULT_KEYMAP, isPassedOnFromOverlay, isTextInput, keyToAction, type Keymap} from '../core/keymap.js';
 import {mouseToAction} from '../core/mouse.js';
@@ -118,11 +119,23 @@ export function App(props: AppProps) {
 	const draftsTimer = useRef<NodeJS.Timeout | undefined>(undefined);
 	const draftsChangeRef = useRef(props.onDraftsChange);
 	draftsChangeRef.current = props.onDraftsChange;
-	const onDraftsChange = useCallback((drafts: Record<string, string>) => {
+	const pendingDrafts = useRef<Record<string, string> | undefined>(undefined);
+	const flushDrafts = useCallback(() => {
 		clearTimeout(draftsTimer.current);
-		draftsTimer.current = setTimeout(() => draftsChangeRef.current?.(drafts), DRAFTS_DEBOUNCE_MS);
+		const drafts = pendingDrafts.current;
+		pendingDrafts.current = undefined;
+		if (drafts) draftsChangeRef.current?.(drafts);
 	}, []);
-	useEffect(() => () => clearTimeout(draftsTimer.current), []);
+	const onDraftsChange = useCallback(
+		(drafts: Record<string, string>) => {
+			pendingDrafts.current = drafts;
+			clearTimeout(draftsTimer.current);
+			draftsTimer.current = setTimeout(flushDrafts, DRAFTS_DEBOUNCE_MS);
+		},
+		[flushDrafts],
+	);
+	// Quitting within the debounce still reports the last drafts: nothing typed is lost.
+	useEffect(() => flushDrafts, [flushDrafts]);
 	const composer = useComposer({
 		onSubmit,
 		onTyping,
@@ -166,6 +179,10 @@ export function App(props: AppProps) {
 				if (event.kind === 'mouse') {
 					const action = mouseToAction(event.event, current);
 					if (action) dispatch(action);
+					return;
+				}
+				if (current.overlay?.kind === 'switcher') {
+					dispatch({type: 'switcher-query-changed', query: current.overlay.query + cleanText(event.text, false).trim()});
 					return;
 				}
 				// A paste is text for the composer, whatever had the focus (never a key, never a send).

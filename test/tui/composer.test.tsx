@@ -216,6 +216,27 @@ describe('paste, drafts, overlays, notices', () => {
 		expect(reported).toEqual({'alice:carol': 'for carol', 'alice:bob': 'for bob'});
 	});
 
+	it('reports the drafts on quit even within the debounce', async () => {
+		const reports: Record<string, string>[] = [];
+		h = renderApp({onDraftsChange: (drafts) => reports.push(drafts)});
+		h.port.emit(conversations);
+		await h.waitForText('Carol');
+		await h.press(KEYS.enter);
+		await h.type('unsent');
+		h.unmount();
+		expect(reports.at(-1)).toEqual({'alice:bob': 'unsent'});
+	});
+
+	it('a paste into the quick switcher searches for it', async () => {
+		const channel = pasteChannel();
+		await openBob({terminalEvents: channel.terminalEvents});
+		await h.press(KEYS.ctrl('k'));
+		await h.waitForText('Switch to');
+		await channel.paste('car\n');
+		expect(await h.waitForText('> car')).toContain('Carol (carol)');
+		expect(h.port.callsOf('sendMessage')).toEqual([]);
+	});
+
 	it('typing while the help is open closes it and the text goes to the composer', async () => {
 		await openBob();
 		await h.press(KEYS.escape, '?');
