@@ -1,26 +1,19 @@
 // The TUI root: lays out the panes for a fixed size and wires keys, composer and overlays.
 // Main file of src/tui; the only importer of ink/react with its siblings. May import core/.
 import {Box, Text, useApp, useInput, type Key} from 'ink';
-import {memo, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore} from 'react';
-import {parseCommand, type Command} from '../core/commands.js';
-import {knownPeople} from '../core/completion.js';
-import {cleanText} from '../core/line-editor.js';
+import {memo, useEffect, useMemo, useRef} from 'react';
 import type {Effect} from '../core/effects.js';
-import {DEFAULT_KEYMAP, isPassedOnFromOverlay, isTextInput, keyToAction, type Keymap} from '../core/keymap.js';
-import {mouseToAction} from '../core/mouse.js';
-import {splitKeys} from '../core/split-keys.js';
-import {calculateLayout, listWindow, MAX_COMPOSER_LINES} from '../core/layout.js';
-import {conversationRows, findMessage, openPeerId, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../core/selectors.js';
+import {DEFAULT_KEYMAP, type Keymap} from '../core/keymap.js';
+import {calculateLayout, listWindow} from '../core/layout.js';
+import {conversationRows, findMessage, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../core/selectors.js';
 import {sanitizeInline} from '../core/sanitize.js';
 import {displayWidth} from '../core/text-layout.js';
 import {initialState, type NotifyPrefs} from '../core/state.js';
-import type {TypingSend} from '../core/typing.js';
 import type {ChatPort} from '../core/types.js';
-import {Composer, draftLines} from './composer.js';
+import {Composer} from './composer.js';
 import type {EditorOutcome} from './external-editor.js';
 import type {TerminalEvent} from './filtered-stdin.js';
 import {ConversationList} from './conversation-list.js';
-import {executeCommand} from './execute-command.js';
 import {HelpOverlay} from './help-overlay.js';
 import {InfoView} from './info-view.js';
 import {StatusBar} from './status-bar.js';
@@ -28,7 +21,7 @@ import {StatusView} from './status-view.js';
 import {Switcher} from './switcher.js';
 import {ThreadPane} from './thread-pane.js';
 import {useChat} from './use-chat.js';
-import {useComposer, type ComposerContext, type SubmitResult} from './use-composer.js';
+import {useChatInput} from './use-chat-input.js';
 
 /** Props of {@link App}. */
 export interface AppProps {
@@ -45,7 +38,7 @@ export interface AppProps {
 	initialNotice?: string;
 	/** Unsent drafts to start with, by conversation id. */
 	drafts?: Record<string, string>;
-	/** The drafts changed (debounced {@link DRAFTS_DEBOUNCE_MS}): conversation id → unsent text. */
+	/** The drafts changed (debounced, see use-drafts-report): conversation id → unsent text. */
 	onDraftsChange?: (drafts: Record<string, string>) => void;
 	/** Subscribe to pastes and mouse events from the terminal (see filtered-stdin). */
 	terminalEvents?: (listener: (event: TerminalEvent) => void) => () => void;
@@ -58,8 +51,6 @@ export interface AppProps {
 }
 
 const noop = (): void => {};
-/** How long drafts wait after the last edit before `onDraftsChange`, in ms. */
-export const DRAFTS_DEBOUNCE_MS = 500;
 
 /** The whole screen: list | thread + composer, status bar; overlays replace the panes. */
 export function App(props: AppProps) {
@@ -70,9 +61,6 @@ export function App(props: AppProps) {
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 		[],
 	);
-	const [stickyNotice, setStickyNotice] = useState(initialNotice);
-	const stickyRef = useRef(stickyNotice);
-	stickyRef.current = stickyNotice;
 	const {state, dispatch, stateRef} = useChat(port, {initial, onNotify, onQuit: exit, ...(now ? {now} : {}), ...(tickMs === undefined ? {} : {tickMs})});
 
 	useEffect(() => {
@@ -87,146 +75,19 @@ export function App(props: AppProps) {
 		if (state.notify !== firstNotify.current) notifyChangeRef.current?.(state.notify);
 	}, [state.notify]);
 
-	// The text last refused as too long: Enter on it again sends it split (the offer in the notice).
-	const splitOffer = useRef<string | undefined>(undefined);
-	const editorRef = useRef<(draft: string) => void>(noop);
-	const onSubmit = useCallback(
-		(text: string): SubmitResult => {
-			const parsed = parseCommand(text, stateRef.current);
-			// The editor runs after this submit has emptied the composer, so a cancel can give the text back.
-			const openEditor = (draft: string): void => void setImmediate(() => editorRef.current(draft));
-			const run = (command: Command) => executeCommand(command, {port, state: stateRef.current, dispatch, openEditor});
-			if (parsed.ok) {
-				splitOffer.current = undefined;
-				return run(parsed.command);
-			}
-			if (parsed.parts && splitOffer.current === text) {
-				splitOffer.current = undefined;
-				const parts = parsed.parts;
-				return (async () => {
-					for (const part of parts) if (!(await run(part))) return false;
-					return true;
-				})();
-			}
-			splitOffer.current = parsed.parts ? text : undefined;
-			dispatch({type: 'notice', level: 'error', text: parsed.error});
-			return false;
-		},
-		[port, dispatch, stateRef],
-	);
-	const onTyping = useCallback((send: TypingSend) => port.sendTyping(send.to, send.isTyping), [port]);
-	const onChoices = useCallback((choices: readonly string[]) => dispatch({type: 'notice', level: 'info', text: choices.join('  ')}), [dispatch]);
-	const draftsTimer = useRef<NodeJS.Timeout | undefined>(undefined);
-	const draftsChangeRef = useRef(props.onDraftsChange);
-	draftsChangeRef.current = props.onDraftsChange;
-	const pendingDrafts = useRef<Record<string, string> | undefined>(undefined);
-	const flushDrafts = useCallback(() => {
-		clearTimeout(draftsTimer.current);
-		const drafts = pendingDrafts.current;
-		pendingDrafts.current = undefined;
-		if (drafts) draftsChangeRef.current?.(drafts);
-	}, []);
-	const onDraftsChange = useCallback(
-		(drafts: Record<string, string>) => {
-			pendingDrafts.current = drafts;
-			clearTimeout(draftsTimer.current);
-			draftsTimer.current = setTimeout(flushDrafts, DRAFTS_DEBOUNCE_MS);
-		},
-		[flushDrafts],
-	);
-	// Quitting within the debounce still reports the last drafts: nothing typed is lost.
-	useEffect(() => flushDrafts, [flushDrafts]);
-	const composer = useComposer({
-		onSubmit,
-		onTyping,
-		onChoices,
-		onDraftsChange,
-		onEditor: (draft) => editorRef.current(draft),
-		...(props.drafts ? {drafts: props.drafts} : {}),
+	const {composer, composerLines, onKey, stickyNotice} = useChatInput({
+		port,
+		dispatch,
+		stateRef,
+		openConversationId: state.openConversationId,
+		keymap,
 		now: now ?? Date.now,
+		...(initialNotice === undefined ? {} : {initialNotice}),
+		...(props.drafts ? {drafts: props.drafts} : {}),
+		...(props.onDraftsChange ? {onDraftsChange: props.onDraftsChange} : {}),
+		...(terminalEvents ? {terminalEvents} : {}),
+		...(onEditor ? {onEditor} : {}),
 	});
-	const contextFor = useCallback(
-		(current: typeof state): ComposerContext => ({
-			conversationId: current.openConversationId,
-			to: openPeerId(current),
-			people: () => knownPeople(stateRef.current),
-		}),
-		[stateRef],
-	);
-	editorRef.current = (draft: string) => {
-		if (!onEditor) {
-			dispatch({type: 'notice', level: 'error', text: 'no external editor here — set $VISUAL or $EDITOR and run the chat in a terminal'});
-			return;
-		}
-		const outcome = onEditor(draft);
-		// A notice either way: the new status line also makes Ink draw the whole frame again.
-		if ('reason' in outcome) {
-			dispatch({type: 'notice', level: 'info', text: outcome.reason});
-			// `/editor text` emptied the composer when it was run: the draft comes back there.
-			if (composer.store.get().value === '') composer.insert(draft, contextFor(stateRef.current));
-			return;
-		}
-		dispatch({type: 'notice', level: 'info', text: 'message from the editor'});
-		composer.submitText(outcome.text, contextFor(stateRef.current));
-	};
-	useEffect(() => composer.switchTo(state.openConversationId), [composer, state.openConversationId]);
-	const composerLines = useSyncExternalStore(composer.store.subscribe, () => draftLines(composer.store.get(), MAX_COMPOSER_LINES));
-
-	useEffect(
-		() =>
-			terminalEvents?.((event) => {
-				const current = stateRef.current;
-				if (event.kind === 'mouse') {
-					const action = mouseToAction(event.event, current);
-					if (action) dispatch(action);
-					return;
-				}
-				if (current.overlay?.kind === 'switcher') {
-					dispatch({type: 'switcher-query-changed', query: current.overlay.query + cleanText(event.text, false).trim()});
-					return;
-				}
-				// A paste is text for the composer, whatever had the focus (never a key, never a send).
-				if (current.overlay) dispatch({type: 'overlay-closed'});
-				if (current.focus !== 'composer') dispatch({type: 'focus-moved', pane: 'composer'});
-				composer.insert(event.text, contextFor(stateRef.current));
-			}),
-		[terminalEvents, dispatch, stateRef, composer, contextFor],
-	);
-
-	const keymapRef = useRef(keymap);
-	keymapRef.current = keymap;
-	const onKey = useCallback(
-		(chunk: string, flags: Key) => {
-			for (const {input, key} of splitKeys(chunk, flags)) {
-				// Esc dismisses the sticky notice first, unless it is closing an overlay.
-				if (stickyRef.current !== undefined && key.escape && !stateRef.current.overlay) {
-					setStickyNotice(undefined);
-					continue;
-				}
-				let current = stateRef.current;
-				if (isPassedOnFromOverlay(input, key, current, keymapRef.current)) {
-					// The overlay closes and the key does its usual job; typing goes to the composer.
-					dispatch({type: 'overlay-closed'});
-					if (isTextInput(input, key) && stateRef.current.focus !== 'composer') dispatch({type: 'focus-moved', pane: 'composer'});
-					current = stateRef.current;
-				}
-				// Tab completes in a composer with text (as in WeeChat and shells); empty, it moves the focus.
-				if (current.focus === 'composer' && !current.overlay && key.tab && !key.shift && composer.store.get().value !== '') {
-					composer.handleKey(input, key, contextFor(current));
-					continue;
-				}
-				const action = keyToAction(input, key, current, keymapRef.current);
-				if (action) {
-					dispatch(action);
-					// The "/" that moved focus to the composer starts the command (a whole chunk when pasted or fast).
-					if (action.type === 'focus-moved' && action.pane === 'composer' && input.startsWith('/')) composer.handleKey(input, key, contextFor(stateRef.current));
-					continue;
-				}
-				if (current.focus === 'composer' && !current.overlay) composer.handleKey(input, key, contextFor(current));
-			}
-		},
-		[dispatch, stateRef, composer, contextFor],
-	);
 
 	// The sticky notice wraps onto up to three rows above the status bar.
 	const stickyText = stickyNotice === undefined ? undefined : sanitizeInline(stickyNotice);
