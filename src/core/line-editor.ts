@@ -50,7 +50,7 @@ export function insertText(line: EditorLine, text: string): EditorLine {
 	return {value: [...chars.slice(0, cursor), ...inserted, ...chars.slice(cursor)].join(''), cursor: cursor + inserted.length};
 }
 
-/** Where the cursor is: line index, column (graphemes) and the line's start index. */
+/** Where the cursor is: its line (0-based), its column in graphemes, and how many lines there are. */
 export function cursorPosition(line: EditorLine): {row: number; column: number; rowCount: number} {
 	const chars = graphemes(line.value);
 	const cursor = clamp(line.cursor, chars.length);
@@ -60,11 +60,12 @@ export function cursorPosition(line: EditorLine): {row: number; column: number; 
 }
 
 /**
- * Apply one key press: printable input is inserted at the cursor; Alt+Enter (meta+return)
- * and Ctrl+J (a lone LF) insert a newline; Enter submits and clears. ←/→ move by character,
+ * Apply one key press: printable input is inserted at the cursor; Alt+Enter or Shift+Enter
+ * (return with meta or shift) and Ctrl+J (a lone LF) insert a newline; Enter submits and clears. ←/→ move by character,
  * Alt+B/Alt+F by word, Home/End (Ctrl+A/Ctrl+E) to the start/end of the current line, ↑/↓
  * between lines. Backspace/Delete erase back, Ctrl+W and Alt+Backspace erase a word back,
- * Alt+D a word forward, Ctrl+U to the start of the line, Ctrl+K to its end (as in readline).
+ * Alt+D a word forward, Ctrl+U to the start of the line, Ctrl+K to its end (as in readline;
+ * Ctrl+K reaches the editor only when the switcher is bound elsewhere).
  * Other keys (Tab, PgUp, other chords) change nothing.
  */
 export function editLine(line: EditorLine, input: string, key: KeyPress): EditResult {
