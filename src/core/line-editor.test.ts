@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {cleanText, cursorPosition, EMPTY_LINE, editLine, insertText, type EditorLine} from './line-editor.js';
+import fc from 'fast-check';
+import {cleanText, cursorPosition, EMPTY_LINE, editLine, graphemes, insertText, type EditorLine} from './line-editor.js';
 import type {KeyPress} from './keymap.js';
 
 const press = (line: EditorLine, input: string, key: KeyPress = {}): EditorLine => editLine(line, input, key).line;
@@ -103,5 +104,38 @@ describe('word moves (readline)', () => {
 		expect(press(line, 'w', {ctrl: true}).value).toBe('hello big  ');
 		expect(press(line, '', {backspace: true, meta: true}).value).toBe('hello big  ');
 		expect(press({value: 'hello big', cursor: 0}, 'd', {meta: true})).toEqual({value: ' big', cursor: 0});
+	});
+});
+
+describe('the grapheme cache', () => {
+	const fresh = (s: string): string[] => Array.from(new Intl.Segmenter(undefined, {granularity: 'grapheme'}).segment(s), (g) => g.segment);
+	const piece = fc.constantFrom('a', 'b', ' ', 'e', '\u0301', '👍', '🏽', '\u200d', '👩', '🇫', '🇷', '漢', '\n', 'x\u0301y');
+	const op = fc.oneof(
+		fc.array(piece, {minLength: 1, maxLength: 3}).map((p) => ({input: p.join(''), key: {}})),
+		fc.constantFrom<{input: string; key: KeyPress}>(
+			{input: '', key: {backspace: true}},
+			{input: '', key: {leftArrow: true}},
+			{input: '', key: {rightArrow: true}},
+			{input: '', key: {upArrow: true}},
+			{input: '', key: {home: true}},
+			{input: 'w', key: {ctrl: true}},
+			{input: 'b', key: {meta: true}},
+			{input: 'd', key: {meta: true}},
+			{input: '', key: {return: true, meta: true}},
+		),
+	);
+
+	it('always equals a fresh segmentation of the text, whatever was typed or erased', () => {
+		fc.assert(
+			fc.property(fc.array(op, {maxLength: 30}), fc.array(piece, {maxLength: 6}), (ops, pasted) => {
+				let line = insertText(EMPTY_LINE, pasted.join(''));
+				for (const {input, key} of ops) {
+					line = editLine(line, input, key).line;
+					expect(graphemes(line.value)).toEqual(fresh(line.value));
+					expect(line.cursor).toBeLessThanOrEqual(fresh(line.value).length);
+				}
+			}),
+			{numRuns: 500},
+		);
 	});
 });
