@@ -1,7 +1,7 @@
 // Composer key cost: µs per key for insert and ↑/↓ on drafts of 100–4000 characters, and Tab
 // completion against 1000 people. Run: npx tsx bench/composer-keys.ts (prints; no results file).
-import {editLine, insertText, EMPTY_LINE} from '../src/core/line-editor.ts';
-import {completeInput} from '../src/core/completion.ts';
+import {editLine, insertText, EMPTY_LINE} from '../src/core/line-editor.js';
+import {completeInput} from '../src/core/completion.js';
 const sizes = [100, 1000, 4000];
 for (const n of sizes) {
 	const text = Array.from({length: n / 10}, (_, i) => `word${i % 100}`.padEnd(9, 'x') + (i % 8 === 7 ? '\n' : ' ')).join('').slice(0, n);
