@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import {describe, expect, it} from 'vitest';
 import {fakeMessage} from '../../test/helpers/fake-port.js';
-import {parseCommand} from './commands.js';
+import {MAX_CONTENT_LENGTH} from '../protocol/index.js';
+import {parseCommand, splitMessage} from './commands.js';
 import {chatReducer} from './reducer.js';
 import {initialState} from './state.js';
 
@@ -74,7 +76,33 @@ describe('parseCommand', () => {
 		expect(error('/history 5', none)).toMatch(/no conversation open/);
 		expect(error('/notify loud')).toMatch(/usage: \/notify/);
 		expect(error('/info', none)).toMatch(/no message of mine/);
-		expect(error(`/send bob ${'x'.repeat(4001)}`)).toMatch(/limit is 4000/);
+		expect(error(`/send bob ${'x'.repeat(4001)}`)).toMatch(/^Enter again sends 2 messages.*\(4001 > 4000 characters\)/);
 		for (const e of [error('/frobnicate'), error('/send bob')]) expect(e).not.toContain('\n');
+	});
+});
+
+describe('messages over the limit', () => {
+	it('are refused with an offer: the parts, split between words, each within the limit', () => {
+		const words = Array.from({length: 2_000}, (_, i) => `w${i}`).join(' ');
+		const parsed = parseCommand(words, open);
+		expect(parsed.ok).toBe(false);
+		if (parsed.ok) return;
+		expect(parsed.error).toBe('Enter again sends 3 messages, split between words (10889 > 4000 characters), or edit it');
+		const texts = (parsed.parts ?? []).map((c) => (c.kind === 'say' ? c.text : ''));
+		expect(texts).toHaveLength(3);
+		for (const t of texts) expect(t.length).toBeLessThanOrEqual(MAX_CONTENT_LENGTH);
+		expect(texts.join(' ')).toBe(words);
+	});
+
+	it('splitMessage loses no word at any limit, cuts an over-long word between code points', () => {
+		fc.assert(
+			fc.property(fc.array(fc.array(fc.constantFrom('a', 'b', '🙂'), {minLength: 1, maxLength: 12}).map((cs) => cs.join('')), {minLength: 1, maxLength: 40}), fc.integer({min: 4, max: 60}), (words, limit) => {
+				const text = words.join(' ');
+				const parts = splitMessage(text, limit);
+				for (const p of parts) expect(p.length).toBeLessThanOrEqual(limit);
+				expect(parts.join('').replace(/\s/g, '')).toBe(text.replace(/\s/g, ''));
+				for (const p of parts) expect(p).not.toMatch(/^[\udc00-\udfff]|[\ud800-\udbff]$/);
+			}),
+		);
 	});
 });

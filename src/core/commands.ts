@@ -21,10 +21,16 @@ export type Command =
 	| {kind: 'info'; messageId: string}
 	| {kind: 'notify'; mode: NotifyMode; scope: 'conversation' | 'global'}
 	| {kind: 'help'}
+	/** `/editor [text]`: write a message in $VISUAL/$EDITOR, starting from `text`. */
+	| {kind: 'editor'; text: string}
 	| {kind: 'quit'};
 
 /** Result of {@link parseCommand}. */
-export type ParsedCommand = {ok: true; command: Command} | {ok: false; error: string};
+/**
+ * Result of {@link parseCommand}. A refusal may carry `parts`: the same text split at word
+ * boundaries into messages within the limit, for the composer to offer instead.
+ */
+export type ParsedCommand = {ok: true; command: Command} | {ok: false; error: string; parts?: readonly Command[]};
 
 /** Every command with its usage, for `/help` and the help overlay. */
 export const COMMAND_HELP: readonly (readonly [string, string])[] = [
@@ -40,6 +46,7 @@ export const COMMAND_HELP: readonly (readonly [string, string])[] = [
 	['/online', 'presence: online'],
 	['/info', 'message info'],
 	['/notify on|off|bell|desktop [global]', 'alerts here (or all)'],
+	['/editor [text]', 'write in $EDITOR'],
 	['/help', 'keys and commands'],
 	['/quit', 'leave'],
 ];
@@ -102,6 +109,8 @@ export function parseCommand(line: string, state: ChatState): ParsedCommand {
 			return parseNotify(args, state);
 		case 'help':
 			return {ok: true, command: {kind: 'help'}};
+		case 'editor':
+			return {ok: true, command: {kind: 'editor', text: tail}};
 		case 'quit':
 		case 'exit':
 			return {ok: true, command: {kind: 'quit'}};
@@ -164,8 +173,41 @@ function checkUser(id: string, isBroadcastAllowed: boolean): string | undefined 
 
 function withText(text: string, make: (text: string) => Command): ParsedCommand {
 	if (text.trim() === '') return {ok: false, error: 'nothing to send'};
-	if (text.length > MAX_CONTENT_LENGTH) return {ok: false, error: `message is ${text.length} characters; the limit is ${MAX_CONTENT_LENGTH}`};
+	if (text.length > MAX_CONTENT_LENGTH) {
+		const parts = splitMessage(text, MAX_CONTENT_LENGTH).map(make);
+		return {
+			ok: false,
+			// The offer comes first: the status bar truncates the end of a long notice.
+			error: `Enter again sends ${parts.length} messages, split between words (${text.length} > ${MAX_CONTENT_LENGTH} characters), or edit it`,
+			parts,
+		};
+	}
 	return {ok: true, command: make(text)};
+}
+
+/**
+ * Split `text` into pieces of at most `limit` UTF-16 code units (the unit of
+ * MAX_CONTENT_LENGTH), cutting after the last space or newline that fits; a word longer
+ * than `limit` is cut between code points. Joined with the whitespace they were split at,
+ * the pieces give back the text: nothing is lost. Whitespace-only pieces are dropped.
+ */
+export function splitMessage(text: string, limit: number): string[] {
+	const parts: string[] = [];
+	let rest = text;
+	while (rest.length > limit) {
+		let cut = Math.max(rest.lastIndexOf(' ', limit), rest.lastIndexOf('\n', limit));
+		let skip = 1;
+		if (cut <= 0) {
+			cut = limit;
+			// Never split a surrogate pair.
+			if (/[\ud800-\udbff]/.test(rest[cut - 1]!)) cut--;
+			skip = 0;
+		}
+		parts.push(rest.slice(0, cut));
+		rest = rest.slice(cut + skip);
+	}
+	parts.push(rest);
+	return parts.filter((p) => p.trim() !== '');
 }
 
 function usage(form: string): ParsedCommand {

@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest';
 import {fakeMessage} from '../../test/helpers/fake-port.js';
 import type {ChatAction} from './actions.js';
-import {DEFAULT_KEYMAP, describeKey, keyToAction, nextUnread, parseKeySpec, resolveKeymap, type KeyPress} from './keymap.js';
+import {describeKey} from './key-help.js';
+import {DEFAULT_KEYMAP, isPassedOnFromOverlay, isTextInput, keyToAction, nextUnread, parseKeySpec, resolveKeymap, type KeyPress} from './keymap.js';
 import {splitKeys} from './split-keys.js';
 import {chatReducer} from './reducer.js';
 import {initialState, type ChatState} from './state.js';
@@ -38,12 +39,12 @@ describe('keyToAction with the default key map', () => {
 		expect(keyToAction('\r', key({return: true}), base)).toEqual({type: 'conversation-opened', conversationId: 'alice:bob'});
 	});
 
-	it('scrolls the thread with PgUp/PgDn and Ctrl+U/Ctrl+D (even from the composer), g/G in the thread', () => {
+	it('scrolls the thread with PgUp/PgDn and Shift+↑/Shift+↓ (even from the composer), g/G in the thread', () => {
 		const page = keyToAction('', key({pageUp: true}), opened);
 		expect(page).toEqual({type: 'thread-scrolled', by: 20});
 		expect(keyToAction('', key({pageDown: true}), opened)).toEqual({type: 'thread-scrolled', by: -20});
-		expect(keyToAction('u', key({ctrl: true}), opened)).toEqual({type: 'thread-scrolled', by: 10});
-		expect(keyToAction('d', key({ctrl: true}), opened)).toEqual({type: 'thread-scrolled', by: -10});
+		expect(keyToAction('', key({upArrow: true, shift: true}), opened)).toEqual({type: 'thread-scrolled', by: 10});
+		expect(keyToAction('', key({downArrow: true, shift: true}), opened)).toEqual({type: 'thread-scrolled', by: -10});
 		expect(keyToAction('g', key({}), inThread)).toEqual({type: 'thread-scrolled', by: Infinity});
 		expect(keyToAction('G', key({shift: true}), inThread)).toEqual({type: 'thread-scrolled', by: -Infinity});
 		expect(keyToAction('k', key({}), inThread)).toEqual({type: 'message-selection-moved', by: -1});
@@ -78,20 +79,54 @@ describe('keyToAction with the default key map', () => {
 		expect(keyToAction('\r', key({return: true}), sw)).toEqual({type: 'conversation-opened', conversationId: 'alice:dave'});
 		expect(keyToAction('', key({escape: true, meta: true}), sw)).toEqual({type: 'overlay-closed'});
 	});
+
+	it('closes help/info/status on any key and passes on all but the closing keys (no key is eaten)', () => {
+		const help = fold(opened, {type: 'overlay-opened', overlay: {kind: 'help'}});
+		expect(keyToAction('x', key({}), help)).toEqual({type: 'overlay-closed'});
+		for (const [input, k] of [['', {escape: true, meta: true}], ['?', {}], ['\r', {return: true}], ['c', {ctrl: true}]] as const) {
+			expect(isPassedOnFromOverlay(input, key(k), help), JSON.stringify(k)).toBe(false);
+		}
+		for (const [input, k] of [['x', {}], ['', {pageUp: true}], ['k', {ctrl: true}], ['', {upArrow: true}]] as const) {
+			expect(isPassedOnFromOverlay(input, key(k), help), input + JSON.stringify(k)).toBe(true);
+		}
+		const sw = fold(base, {type: 'overlay-opened', overlay: {kind: 'switcher', query: '', index: 0}});
+		expect(isPassedOnFromOverlay('x', key({}), sw)).toBe(false);
+		expect(isTextInput('x', key({}))).toBe(true);
+		expect(isTextInput('', key({pageUp: true}))).toBe(false);
+	});
 });
 
 describe('key map overrides', () => {
 	it('rebinds an action from the config file', () => {
-		const keymap = resolveKeymap({switcher: 'ctrl+p', 'next-unread': ['ctrl+j']});
+		const {keymap, errors} = resolveKeymap({switcher: 'ctrl+p', 'next-unread': ['ctrl+j']});
+		expect(errors).toEqual([]);
 		expect(keyToAction('p', key({ctrl: true}), opened, keymap)).toMatchObject({type: 'overlay-opened'});
 		expect(keyToAction('k', key({ctrl: true}), opened, keymap)).toBeUndefined();
 		expect(keymap.quit).toEqual(DEFAULT_KEYMAP.quit);
 	});
 
-	it('rejects unknown actions and keys with one line', () => {
-		expect(() => resolveKeymap({fly: 'x'})).toThrow(/unknown key action "fly"/);
-		expect(() => resolveKeymap({help: 'hyper+x'})).toThrow(/unknown modifier "hyper"/);
-		expect(() => resolveKeymap({help: 'banana'})).toThrow(/unknown key "banana"/);
+	it('skips a bad entry with one line each and keeps the rest of the key map', () => {
+		const {keymap, errors} = resolveKeymap({fly: 'x', help: 'hyper+x', info: ['banana', 'I'], switcher: 'ctrl+p', quit: 42});
+		expect(errors).toHaveLength(4);
+		expect(errors[0]).toMatch(/unknown key action "fly"/);
+		expect(errors[1]).toMatch(/"help": unknown modifier "hyper"/);
+		expect(errors[2]).toMatch(/"info": unknown key "banana"/);
+		expect(errors[3]).toMatch(/"quit": 42 is not a key/);
+		expect(errors.every((e) => !e.includes('\n'))).toBe(true);
+		// The good parts are applied: the switcher rebinding, the good key of a mixed list.
+		expect(keymap.switcher).toEqual(['ctrl+p']);
+		expect(keymap.info).toEqual(['I']);
+		// Entries with nothing good keep their defaults.
+		expect(keymap.help).toEqual(DEFAULT_KEYMAP.help);
+		expect(keymap.quit).toEqual(DEFAULT_KEYMAP.quit);
+	});
+
+	it('tells Shift+↑ (half page) from ↑, and keeps Ctrl+U/Ctrl+D for the composer', () => {
+		expect(keyToAction('', key({upArrow: true, shift: true}), inThread)).toMatchObject({type: 'thread-scrolled'});
+		expect(keyToAction('', key({upArrow: true}), inThread)).toEqual({type: 'message-selection-moved', by: -1});
+		const inComposer = fold(opened, {type: 'focus-moved', pane: 'composer'});
+		expect(keyToAction('u', key({ctrl: true}), inComposer)).toBeUndefined();
+		expect(keyToAction('d', key({ctrl: true}), inComposer)).toBeUndefined();
 	});
 
 	it('parses and describes specs', () => {

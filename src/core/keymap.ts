@@ -60,8 +60,9 @@ export const DEFAULT_KEYMAP: Keymap = {
 	open: ['enter'],
 	'page-up': ['pageup'],
 	'page-down': ['pagedown'],
-	'half-page-up': ['ctrl+u'],
-	'half-page-down': ['ctrl+d'],
+	// Not Ctrl+U/Ctrl+D: in the composer those edit the line, as in readline.
+	'half-page-up': ['shift+up'],
+	'half-page-down': ['shift+down'],
 	top: ['g', 'home'],
 	bottom: ['G', 'end'],
 	back: ['escape'],
@@ -123,27 +124,51 @@ function matches(spec: KeySpec, input: string, key: KeyPress): boolean {
 	// Ink reports Escape with meta set (an ESC prefix), so meta is not compared for it.
 	const meta = spec.flag === 'escape' ? spec.meta : Boolean(key.meta);
 	if (Boolean(key.ctrl) !== spec.ctrl || meta !== spec.meta) return false;
-	if (spec.flag) return Boolean(key[spec.flag]) && (spec.flag !== 'tab' || Boolean(key.shift) === spec.shift);
+	// Named keys compare Shift too (Shift+↑ is not ↑); Enter is left alone, as Shift+Enter is a newline in the composer.
+	if (spec.flag) return Boolean(key[spec.flag]) && (spec.flag === 'return' || Boolean(key.shift) === spec.shift);
 	// A printable character already carries its shift state (G vs g).
 	return input === spec.char;
 }
 
+/** Result of {@link resolveKeymap}: the key map in use, and one line per entry skipped. */
+export interface ResolvedKeymap {
+	keymap: Keymap;
+	errors: string[];
+}
+
 /**
- * Merge user overrides (`{action: keySpec | keySpec[]}`, from the config file) over the defaults.
- * @throws Error with a one-line message naming the bad action or key.
+ * Merge user overrides (`{action: keySpec | keySpec[]}`, from the config file) over the
+ * defaults. A bad entry (unknown action, a key spec that does not parse, a value that is not
+ * a string or list of strings) is skipped with a one-line reason; a list keeps its good
+ * keys; everything else is applied. Never throws.
  */
-export function resolveKeymap(overrides: Readonly<Record<string, string | readonly string[]>> = {}): Keymap {
+export function resolveKeymap(overrides: Readonly<Record<string, unknown>> = {}): ResolvedKeymap {
 	const keymap: Record<string, readonly string[]> = {...DEFAULT_KEYMAP};
+	const errors: string[] = [];
 	for (const [action, specs] of Object.entries(overrides)) {
 		if (!(action in KEY_ACTIONS)) {
-			throw new Error(`unknown key action "${action}" (one of: ${Object.keys(KEY_ACTIONS).join(', ')})`);
+			errors.push(`unknown key action "${action}"`);
+			continue;
 		}
-		const list = typeof specs === 'string' ? [specs] : [...specs];
-		for (const spec of list) parseKeySpec(spec);
-		keymap[action] = list;
+		const list: unknown[] = Array.isArray(specs) ? specs : [specs];
+		const good: string[] = [];
+		for (const spec of list) {
+			if (typeof spec !== 'string') {
+				errors.push(`"${action}": ${JSON.stringify(spec)} is not a key (use e.g. "ctrl+k")`);
+				continue;
+			}
+			try {
+				parseKeySpec(spec);
+				good.push(spec);
+			} catch (error) {
+				errors.push(`"${action}": ${(error as Error).message}`);
+			}
+		}
+		if (good.length > 0) keymap[action] = good;
 	}
-	return keymap as Keymap;
+	return {keymap: keymap as Keymap, errors};
 }
+
 
 const specCache = new Map<string, KeySpec>();
 function cachedSpec(spec: string): KeySpec {
@@ -169,7 +194,24 @@ function isPrintable(input: string, key: KeyPress): boolean {
 }
 
 /**
+ * Whether a key that closes a help/info/status overlay also does its usual job after it
+ * (as in gomuks and WeeChat, a key is never swallowed): everything but Esc, ? and Enter,
+ * the keys that mean "close". Printable text then goes to the composer.
+ */
+export function isPassedOnFromOverlay(input: string, key: KeyPress, state: ChatState, keymap: Keymap = DEFAULT_KEYMAP): boolean {
+	if (!state.overlay || state.overlay.kind === 'switcher') return false;
+	const action = actionForKey(input, key, keymap);
+	return !(action === 'back' || action === 'help' || key.return || key.escape || action === 'quit');
+}
+
+/** Whether a key press is text for the composer (no Ctrl/Alt chord, not a named key). */
+export function isTextInput(input: string, key: KeyPress): boolean {
+	return isPrintable(input, key) && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow && !key.pageUp && !key.pageDown && !key.backspace && !key.delete;
+}
+
+/**
  * Map a key press to an action given the state (focus, overlay) and key map.
+ * A help/info/status overlay closes on any key (see {@link isPassedOnFromOverlay}).
  * In the composer, printable keys belong to the text input and are not actions.
  * Returns undefined when the key does nothing here (a `notice` when it cannot apply).
  */
@@ -178,7 +220,7 @@ export function keyToAction(input: string, key: KeyPress, state: ChatState, keym
 	if (action === 'quit') return {type: 'quit-requested'};
 	const overlay = state.overlay;
 	if (overlay?.kind === 'switcher') return switcherKey(input, key, state, overlay.query, overlay.index, action);
-	if (overlay) return action === 'back' || action === 'help' || key.return ? {type: 'overlay-closed'} : undefined;
+	if (overlay) return {type: 'overlay-closed'};
 	const isTextFocus = state.focus === 'composer';
 	if (isTextFocus && isPrintable(input, key)) return undefined;
 	// "/" starts a command from any pane (the irssi/WeeChat habit): without this, typing
@@ -257,14 +299,3 @@ export function nextUnread(state: ChatState): string | undefined {
 	}
 	return undefined;
 }
-
-/** Human-readable key names for the help overlay: `ctrl+k` → `Ctrl+K`, `up` → `↑`. */
-export function describeKey(spec: string): string {
-	const pretty: Record<string, string> = {up: '↑', down: '↓', left: '←', right: '→', pageup: 'PgUp', pagedown: 'PgDn', enter: 'Enter', return: 'Enter', escape: 'Esc', esc: 'Esc', tab: 'Tab', home: 'Home', end: 'End', backspace: 'Backspace', delete: 'Delete'};
-	if (spec.length === 1) return spec;
-	return spec
-		.split('+')
-		.map((part, i, all) => (i < all.length - 1 ? part[0]!.toUpperCase() + part.slice(1) : (pretty[part.toLowerCase()] ?? (part.length === 1 ? part.toUpperCase() : part))))
-		.join('+');
-}
-

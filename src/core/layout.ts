@@ -27,7 +27,10 @@ export interface Layout {
 /** Rows each conversation takes in the list (name line + preview line). */
 export const LIST_ENTRY_ROWS = 2;
 const STATUS_ROWS = 1;
-const COMPOSER_ROWS = 3;
+/** Composer box rows around its text lines (the border). */
+const COMPOSER_CHROME_ROWS = 2;
+/** The composer grows with a multi-line draft up to this many text lines, then scrolls. */
+export const MAX_COMPOSER_LINES = 5;
 const BORDER = 2;
 /** Header (peer name) and typing line inside the thread box. */
 const THREAD_CHROME_ROWS = 2;
@@ -35,9 +38,10 @@ const THREAD_CHROME_ROWS = 2;
 /**
  * Split a terminal of `columns` × `rows` cells into list, thread, composer and status bar.
  * The frame uses `rows - 1` rows (see `height`). Never returns a size below 1, so a tiny
- * terminal still renders (clipped).
+ * terminal still renders (clipped). `composerLines` (1 … {@link MAX_COMPOSER_LINES}) is the
+ * height of the draft: the composer grows by taking rows from the thread.
  */
-export function calculateLayout(columns: number, rows: number): Layout {
+export function calculateLayout(columns: number, rows: number, composerLines = 1): Layout {
 	const c = Math.max(20, Math.floor(columns));
 	// One spare row: when a frame is as tall as the terminal, Ink 6 clears the whole
 	// screen on every render (ink.js onRender, lastOutputHeight >= rows), which flickers.
@@ -45,7 +49,8 @@ export function calculateLayout(columns: number, rows: number): Layout {
 	const listWidth = Math.min(36, Math.max(16, Math.floor(c * 0.3)));
 	const mainRows = r - STATUS_ROWS;
 	const threadWidth = c - listWidth;
-	const threadBoxRows = mainRows - COMPOSER_ROWS;
+	const composerRows = COMPOSER_CHROME_ROWS + Math.min(MAX_COMPOSER_LINES, Math.max(1, Math.floor(composerLines)));
+	const threadBoxRows = mainRows - composerRows;
 	return {
 		columns: c,
 		rows: r + 1,
@@ -55,7 +60,7 @@ export function calculateLayout(columns: number, rows: number): Layout {
 		threadInnerWidth: Math.max(1, threadWidth - BORDER),
 		threadRows: Math.max(1, threadBoxRows - BORDER - THREAD_CHROME_ROWS),
 		threadBoxRows,
-		composerRows: COMPOSER_ROWS,
+		composerRows,
 		height: r,
 	};
 }

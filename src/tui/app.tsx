@@ -1,19 +1,19 @@
 // The TUI root: lays out the panes for a fixed size and wires keys, composer and overlays.
 // Main file of src/tui; the only importer of ink/react with its siblings. May import core/.
-import {Box, useApp, useInput, type Key} from 'ink';
-import {memo, useCallback, useEffect, useMemo, useRef} from 'react';
-import {parseCommand} from '../core/commands.js';
+import {Box, Text, useApp, useInput, type Key} from 'ink';
+import {memo, useEffect, useMemo, useRef} from 'react';
 import type {Effect} from '../core/effects.js';
-import {DEFAULT_KEYMAP, keyToAction, type Keymap} from '../core/keymap.js';
-import {splitKeys} from '../core/split-keys.js';
+import {DEFAULT_KEYMAP, type Keymap} from '../core/keymap.js';
 import {calculateLayout, listWindow} from '../core/layout.js';
-import {conversationRows, findMessage, openPeerId, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../core/selectors.js';
+import {conversationRows, findMessage, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../core/selectors.js';
+import {sanitizeInline} from '../core/sanitize.js';
+import {displayWidth} from '../core/text-layout.js';
 import {initialState, type NotifyPrefs} from '../core/state.js';
-import type {TypingSend} from '../core/typing.js';
 import type {ChatPort} from '../core/types.js';
 import {Composer} from './composer.js';
+import type {EditorOutcome} from './external-editor.js';
+import type {TerminalEvent} from './filtered-stdin.js';
 import {ConversationList} from './conversation-list.js';
-import {executeCommand} from './execute-command.js';
 import {HelpOverlay} from './help-overlay.js';
 import {InfoView} from './info-view.js';
 import {StatusBar} from './status-bar.js';
@@ -21,7 +21,7 @@ import {StatusView} from './status-view.js';
 import {Switcher} from './switcher.js';
 import {ThreadPane} from './thread-pane.js';
 import {useChat} from './use-chat.js';
-import {useComposer} from './use-composer.js';
+import {useChatInput} from './use-chat-input.js';
 
 /** Props of {@link App}. */
 export interface AppProps {
@@ -34,8 +34,16 @@ export interface AppProps {
 	onNotify?: (effect: Extract<Effect, {kind: 'notify'}>) => void;
 	/** Called when notification preferences change (`/notify`), to persist them. */
 	onNotifyChange?: (prefs: NotifyPrefs) => void;
-	/** A notice to show at start (e.g. a bad key map in the config file). */
+	/** A notice shown on its own line until dismissed with Esc (e.g. a bad key map entry in the config file). */
 	initialNotice?: string;
+	/** Unsent drafts to start with, by conversation id. */
+	drafts?: Record<string, string>;
+	/** The drafts changed (debounced, see use-drafts-report): conversation id → unsent text. */
+	onDraftsChange?: (drafts: Record<string, string>) => void;
+	/** Subscribe to pastes and mouse events from the terminal (see filtered-stdin). */
+	terminalEvents?: (listener: (event: TerminalEvent) => void) => () => void;
+	/** Ctrl+X Ctrl+E and `/editor`: edit a draft in the external editor (blocks until it exits). */
+	onEditor?: (draft: string) => EditorOutcome;
 	/** Clock in ms (default Date.now). */
 	now?: () => number;
 	/** IANA time zone for times and days on screen (default the process's). */
@@ -47,13 +55,14 @@ export interface AppProps {
 const noop = (): void => {};
 
 /** The whole screen: list | thread + composer, status bar; overlays replace the panes. */
-export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noop, onNotifyChange, initialNotice, now, timeZone, tickMs}: AppProps) {
+export function App(props: AppProps) {
+	const {port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noop, onNotifyChange, initialNotice, now, timeZone, tickMs, terminalEvents, onEditor} = props;
 	const {exit} = useApp();
-	const initial = useMemo(() => {
-		const state = initialState(port.me, {viewport: size, ...(notify ? {notify} : {}), ...(timeZone ? {timeZone} : {})});
-		return initialNotice ? {...state, notice: {level: 'error' as const, text: initialNotice}} : state;
+	const initial = useMemo(
+		() => initialState(port.me, {viewport: size, ...(notify ? {notify} : {}), ...(timeZone ? {timeZone} : {})}),
 		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, []);
+		[],
+	);
 	const {state, dispatch, stateRef} = useChat(port, {initial, onNotify, onQuit: exit, ...(now ? {now} : {}), ...(tickMs === undefined ? {} : {tickMs})});
 
 	useEffect(() => {
@@ -68,40 +77,24 @@ export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noo
 		if (state.notify !== firstNotify.current) notifyChangeRef.current?.(state.notify);
 	}, [state.notify]);
 
-	const onSubmit = useCallback(
-		(line: string) => {
-			const parsed = parseCommand(line, stateRef.current);
-			if (!parsed.ok) {
-				dispatch({type: 'notice', level: 'error', text: parsed.error});
-				return;
-			}
-			void executeCommand(parsed.command, {port, state: stateRef.current, dispatch});
-		},
-		[port, dispatch, stateRef],
-	);
-	const onTyping = useCallback((send: TypingSend) => port.sendTyping(send.to, send.isTyping), [port]);
-	const composer = useComposer({onSubmit, onTyping, now: now ?? Date.now});
+	const {composer, composerLines, onKey, stickyNotice} = useChatInput({
+		port,
+		dispatch,
+		stateRef,
+		openConversationId: state.openConversationId,
+		keymap,
+		now: now ?? Date.now,
+		...(initialNotice === undefined ? {} : {initialNotice}),
+		...(props.drafts ? {drafts: props.drafts} : {}),
+		...(props.onDraftsChange ? {onDraftsChange: props.onDraftsChange} : {}),
+		...(terminalEvents ? {terminalEvents} : {}),
+		...(onEditor ? {onEditor} : {}),
+	});
 
-	const keymapRef = useRef(keymap);
-	keymapRef.current = keymap;
-	const onKey = useCallback(
-		(chunk: string, flags: Key) => {
-			for (const {input, key} of splitKeys(chunk, flags)) {
-				const current = stateRef.current;
-				const action = keyToAction(input, key, current, keymapRef.current);
-				if (action) {
-					dispatch(action);
-					// The "/" that moved focus to the composer starts the command (a whole chunk when pasted or fast).
-					if (action.type === 'focus-moved' && action.pane === 'composer' && input.startsWith('/')) composer.handleKey(input, key, undefined);
-					continue;
-				}
-				if (current.focus === 'composer' && !current.overlay) composer.handleKey(input, key, openPeerId(current));
-			}
-		},
-		[dispatch, stateRef, composer],
-	);
-
-	const layout = useMemo(() => calculateLayout(size.columns, size.rows), [size.columns, size.rows]);
+	// The sticky notice wraps onto up to three rows above the status bar.
+	const stickyText = stickyNotice === undefined ? undefined : sanitizeInline(stickyNotice);
+	const stickyRows = stickyText === undefined ? 0 : Math.min(3, Math.ceil(displayWidth(stickyText) / Math.max(1, size.columns)));
+	const layout = useMemo(() => calculateLayout(size.columns, size.rows - stickyRows, composerLines), [size.columns, size.rows, stickyRows, composerLines]);
 	const rows = useMemo(() => conversationRows(state), [state.conversations, state.presence, state.typing, state.selectedConversationId, state.openConversationId, state.now, state.me]);
 	const selectedIndex = rows.findIndex((r) => r.isSelected);
 	const window = listWindow(rows.length, selectedIndex, layout.listRows);
@@ -117,7 +110,7 @@ export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noo
 	const mainHeight = layout.height - 1;
 
 	return (
-		<Box flexDirection="column" width={layout.columns} height={layout.height}>
+		<Box flexDirection="column" width={layout.columns} height={layout.height + stickyRows}>
 			<KeyHandler onKey={onKey} />
 			{state.overlay ? (
 				<Overlay state={state} keymap={keymap} width={layout.columns} height={mainHeight} />
@@ -134,8 +127,19 @@ export function App({port, size, keymap = DEFAULT_KEYMAP, notify, onNotify = noo
 							rowCount={layout.threadRows}
 							isFocused={state.focus === 'thread'}
 						/>
-						<Composer store={composer.store} hasConversation={state.openConversationId !== undefined} width={layout.threadWidth} isFocused={state.focus === 'composer'} />
+						<Composer
+							store={composer.store}
+							hasConversation={state.openConversationId !== undefined}
+							width={layout.threadWidth}
+							lines={layout.composerRows - 2}
+							isFocused={state.focus === 'composer'}
+						/>
 					</Box>
+				</Box>
+			)}
+			{stickyText === undefined ? null : (
+				<Box height={stickyRows} width={layout.columns} overflow="hidden">
+					<Text color="red">{stickyText}</Text>
 				</Box>
 			)}
 			<StatusBar me={state.me} broker={state.broker} database={state.database} {...(state.notice ? {notice: state.notice} : {})} {...(state.outboxProblem ? {warning: state.outboxProblem} : {})} width={layout.columns} />

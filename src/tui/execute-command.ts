@@ -12,76 +12,86 @@ export interface CommandContext {
 	port: ChatPort;
 	state: ChatState;
 	dispatch: (action: ChatAction) => void;
+	/** `/editor`: open the external editor on this text (absent: the command says it cannot). */
+	openEditor?: (text: string) => void;
 }
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
  * Run one command. Never throws: failures become an error notice.
- * @returns a promise that settles when the port requests are done.
+ * @returns a promise that settles when the port requests are done: true when the command
+ *   was carried out, false when it was refused (unknown user, the port failed), so the
+ *   composer can give the text back.
  */
-export async function executeCommand(command: Command, {port, state, dispatch}: CommandContext): Promise<void> {
+export async function executeCommand(command: Command, {port, state, dispatch, openEditor}: CommandContext): Promise<boolean> {
 	const notice = (text: string, level: 'info' | 'error' = 'info'): void => dispatch({type: 'notice', level, text});
 	try {
 		switch (command.kind) {
 			case 'say':
 				await port.sendMessage(command.to, command.text);
-				return;
+				return true;
 			case 'send': {
 				if (command.to !== 'all' && !(await port.isKnownUser(command.to))) {
 					notice(`unknown user "${command.to}" — check the id, or wait until they have been online once`, 'error');
-					return;
+					return false;
 				}
 				await port.sendMessage(command.to, command.text);
 				notice(`sent to ${command.to}`);
-				return;
+				return true;
 			}
 			case 'broadcast':
 				await port.sendMessage('all', command.text);
-				return;
+				return true;
 			case 'history':
 				if (state.openConversationId) await port.loadLatest(state.openConversationId, command.limit);
-				return;
+				return true;
 			case 'history-before':
 				if (state.openConversationId) await port.loadBefore(state.openConversationId, command.before, HISTORY_PAGE);
 				notice(`messages before ${formatTimestamp(command.before.getTime(), state.timeZone).slice(0, 16)} — End returns to now`);
-				return;
+				return true;
 			case 'status':
 				dispatch({type: 'overlay-opened', overlay: {kind: 'status'}});
-				return;
+				return true;
 			case 'typing':
 				port.sendTyping(command.to, true);
 				notice(`told ${command.to} you are typing`);
-				return;
+				return true;
 			case 'open': {
 				if (command.to !== 'all' && command.to !== state.me.userId && !(await port.isKnownUser(command.to))) {
 					notice(`unknown user "${command.to}" — check the id, or wait until they have been online once`, 'error');
-					return;
+					return false;
 				}
 				dispatch({type: 'conversation-opened', conversationId: conversationWith(state, command.to)});
-				return;
+				return true;
 			}
 			case 'presence':
 				port.setPresence(command.state, command.message || undefined);
 				notice(`you are ${command.state}${command.message ? `: ${command.message}` : ''}`);
-				return;
+				return true;
 			case 'info':
 				dispatch({type: 'overlay-opened', overlay: {kind: 'info', messageId: command.messageId}});
-				return;
+				return true;
 			case 'notify': {
 				const conversationId = command.scope === 'conversation' ? state.openConversationId : undefined;
 				dispatch({type: 'notify-configured', mode: command.mode, ...(conversationId ? {conversationId} : {})});
 				notice(`notifications ${command.mode}${conversationId ? ' for this conversation' : ' everywhere'}`);
-				return;
+				return true;
 			}
 			case 'help':
 				dispatch({type: 'overlay-opened', overlay: {kind: 'help'}});
-				return;
+				return true;
+			case 'editor':
+				if (openEditor) openEditor(command.text);
+				else notice('no external editor here — set $VISUAL or $EDITOR and run the chat in a terminal', 'error');
+				return openEditor !== undefined;
 			case 'quit':
 				dispatch({type: 'quit-requested'});
-				return;
+				return true;
 		}
 	} catch (error) {
 		notice(`${command.kind} failed: ${errorText(error)}`, 'error');
+		return false;
 	}
+	return true;
 }

@@ -3,11 +3,15 @@
 import {Box, Text} from 'ink';
 import {memo} from 'react';
 import {COMMAND_HELP} from '../core/commands.js';
-import {describeKey, KEY_ACTIONS, type KeyAction, type Keymap} from '../core/keymap.js';
+import {COMPOSER_KEYS, describeKey} from '../core/key-help.js';
+import {KEY_ACTIONS, type KeyAction, type Keymap} from '../core/keymap.js';
 import {truncate} from '../core/text-layout.js';
 import {COLORS} from './theme.js';
 
 const KEY_COLUMNS = 14;
+const COMPOSER_KEY_COLUMNS = 14;
+/** Inner width from which the composer keys get a third column (else they follow the commands). */
+const THREE_COLUMNS = 96;
 
 /** Props of {@link HelpOverlay}. */
 export interface HelpOverlayProps {
@@ -17,13 +21,40 @@ export interface HelpOverlayProps {
 	height: number;
 }
 
-/** Keys on the left, commands on the right; Esc or ? closes. */
+/** Keys on the left, commands in the middle, composer keys on the right (or below the commands); Esc or ? closes. */
 export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: HelpOverlayProps) {
 	const inner = Math.max(20, width - 2);
-	const half = Math.min(KEY_COLUMNS + 28, Math.floor(inner / 2));
-	const commandsWidth = inner - half;
+	const isThreeColumns = inner >= THREE_COLUMNS;
+	const half = Math.min(KEY_COLUMNS + 28, isThreeColumns ? KEY_COLUMNS + 26 : Math.floor(inner / 2));
+	const composerWidth = isThreeColumns ? Math.min(COMPOSER_KEY_COLUMNS + 30, Math.floor((inner - half) / 2)) : 0;
+	const commandsWidth = inner - half - composerWidth;
 	// Two lines per command when they fit (borders, title, hint and heading take 5 rows), else one.
-	const isRoomy = COMMAND_HELP.length * 2 <= height - 5;
+	const composerRows = isThreeColumns ? 0 : COMPOSER_KEYS.length + 1;
+	const isRoomy = COMMAND_HELP.length * 2 + composerRows <= height - 5;
+	// In its own column the composer keys take two lines each when they fit, like the commands.
+	const isComposerRoomy = isThreeColumns && COMPOSER_KEYS.length * 2 <= height - 5;
+	const composerKeys = (
+		<Box flexDirection="column" width={isThreeColumns ? composerWidth : commandsWidth} flexShrink={0}>
+			<Text underline>In the composer</Text>
+			{COMPOSER_KEYS.map(([keys, what]) =>
+				isComposerRoomy ? (
+					<Box key={keys} flexDirection="column" flexShrink={0}>
+						<Text color={COLORS.focus} wrap="truncate">
+							{keys}
+						</Text>
+						<Text dimColor wrap="truncate">
+							{'  '}
+							{what}
+						</Text>
+					</Box>
+				) : (
+					<Text key={keys} wrap="truncate">
+						<Text color={COLORS.focus}>{keys.padEnd(COMPOSER_KEY_COLUMNS)}</Text> <Text dimColor>{what}</Text>
+					</Text>
+				),
+			)}
+		</Box>
+	);
 	const usageWidth = Math.max(...COMMAND_HELP.map(([usage]) => usage.length));
 	const hasRoomForWhat = commandsWidth - usageWidth - 1 >= 12;
 	return (
@@ -62,7 +93,9 @@ export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: He
 							</Text>
 						),
 					)}
+					{isThreeColumns ? null : composerKeys}
 				</Box>
+				{isThreeColumns ? composerKeys : null}
 			</Box>
 		</Box>
 	);

@@ -5,6 +5,7 @@ import {resolveKeymap, type Keymap} from '../core/keymap.js';
 import type {NotifyMode, NotifyPrefs} from '../core/state.js';
 import type {ChatPort} from '../core/types.js';
 import {App} from './app.js';
+import {editExternally} from './external-editor.js';
 import {filteredStdin} from './filtered-stdin.js';
 import {notificationBytes, type DesktopKind} from './notify-effect.js';
 import {useTerminalSize} from './use-terminal-size.js';
@@ -13,6 +14,14 @@ import {useTerminalSize} from './use-terminal-size.js';
 export const ENTER_SCREEN = '\x1b[?1049h\x1b[?25l';
 /** Cursor shown, back to the main screen buffer. */
 export const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
+/**
+ * Input modes on: bracketed paste (DEC 2004: a paste arrives between markers, so its line
+ * breaks are not Enter presses) and mouse reports (X10 clicks and wheel 1000, in the SGR
+ * encoding 1006). Terminals without them ignore these; Shift+drag still selects text.
+ */
+export const INPUT_MODES_ON = '\x1b[?2004h\x1b[?1000h\x1b[?1006h';
+/** Input modes off again (every exit path, and while the external editor runs). */
+export const INPUT_MODES_OFF = '\x1b[?1006l\x1b[?1000l\x1b[?2004l';
 /** Frames per second cap: a burst of background messages costs at most this many redraws. */
 export const MAX_FPS = 20;
 
@@ -40,10 +49,12 @@ export interface RunTuiOptions {
 	stdin?: NodeJS.ReadStream;
 	/** Clock in ms since the epoch (default Date.now): what "today" is for times in the list and thread. */
 	now?: () => number;
-	/** Unsent composer text per conversation id, from the last run. */
+	/** Unsent drafts to start with, by conversation id. */
 	drafts?: Record<string, string>;
-	/** Persist drafts when they change. */
+	/** The drafts changed (debounced): conversation id → unsent text, empty drafts left out. */
 	onDraftsChange?: (drafts: Record<string, string>) => void;
+	/** Environment for $VISUAL/$EDITOR (default process.env). */
+	env?: NodeJS.ProcessEnv;
 	/** IANA time zone for every time and day on screen (default the process's: `TZ`, else the system's). */
 	timeZone?: string;
 }
@@ -63,14 +74,9 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 	if (!stdin.isTTY) {
 		throw new Error('the chat needs an interactive terminal (stdin is not a TTY) — run it in a terminal, not through a pipe');
 	}
-	let keymap: Keymap;
-	let keymapError: string | undefined;
-	try {
-		keymap = resolveKeymap(options.keymap ?? {});
-	} catch (error) {
-		keymap = resolveKeymap({});
-		keymapError = `config keymap ignored: ${(error as Error).message}`;
-	}
+	const {keymap, errors: keymapErrors} = resolveKeymap(options.keymap ?? {});
+	// What to do comes first: a long notice is cut at the terminal's width.
+	const keymapError = keymapErrors.length > 0 ? `config keymap (Esc hides this; the rest is in use) skipped: ${keymapErrors.join('; ')}` : undefined;
 	const settings = options.notifications ?? {};
 	const perConversation: Record<string, NotifyMode> = {...settings.perConversation};
 	for (const id of settings.muted ?? []) perConversation[id] = 'off';
@@ -82,13 +88,32 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 	const restore = (): void => {
 		if (isRestored) return;
 		isRestored = true;
-		stdout.write(LEAVE_SCREEN);
+		stdout.write(INPUT_MODES_OFF + LEAVE_SCREEN);
 	};
-	stdout.write(ENTER_SCREEN);
+	stdout.write(ENTER_SCREEN + INPUT_MODES_ON);
 	// Raw mode before the first frame: keys typed while Ink starts are kept for it instead
 	// of being echoed and line-buffered by the terminal (Ink turns raw mode on in an effect).
 	if (stdin.isTTY) stdin.setRawMode(true);
 	const input = filteredStdin(stdin);
+	const openEditor = (draft: string) =>
+		editExternally(
+			draft,
+			{
+				release: () => {
+					input.pause();
+					if (stdin.isTTY) stdin.setRawMode(false);
+					stdout.write(INPUT_MODES_OFF + LEAVE_SCREEN);
+				},
+				reclaim: () => {
+					// Back on a cleared alternate screen with the cursor home: Ink's next frame
+					// (its erase moves up from row 1 and stays there) is drawn whole from the top.
+					stdout.write(ENTER_SCREEN + '\x1b[2J\x1b[H' + INPUT_MODES_ON);
+					if (stdin.isTTY) stdin.setRawMode(true);
+					input.resume();
+				},
+			},
+			options.env,
+		);
 	const instance = render(
 		<Sized
 			port={options.port}
@@ -99,6 +124,10 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
 			{...(keymapError ? {initialNotice: keymapError} : {})}
 			{...(options.now ? {now: options.now} : {})}
 			{...(options.timeZone ? {timeZone: options.timeZone} : {})}
+			{...(options.drafts ? {drafts: options.drafts} : {})}
+			{...(options.onDraftsChange ? {onDraftsChange: options.onDraftsChange} : {})}
+			terminalEvents={input.subscribe}
+			onEditor={openEditor}
 		/>,
 		// incrementalRendering stays off: in Ink 6.8 it left the first row of a
 		// terminal-high frame stale on the alternate screen (seen under a pty).
