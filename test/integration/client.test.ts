@@ -195,7 +195,7 @@ forEachTarget('chat client', (target) => {
 		expect(pages[0]!.messages.at(-1)).toMatchObject({seq: seed.lastSeq, senderId: 'dave', receiverId: 'carol', conversationId: 'carol:dave'});
 
 		await carol.port.loadBefore('carol:dave', new Date(seed.createdAtOf(60)), 10);
-		expect(pages[3]).toMatchObject({mode: 'latest', hasMore: true});
+		expect(pages[3]).toMatchObject({mode: 'before', hasMore: true});
 		expect(pages[3]!.messages.map((m) => m.content)).toEqual(range(50, 59).map((i) => `message ${i}`));
 	});
 
