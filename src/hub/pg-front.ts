@@ -86,6 +86,8 @@ function serve(client: Socket, upstreamPath: string, limits: Required<PgFrontLim
 	const peer = `${client.remoteAddress}:${client.remotePort}`;
 	// Each StartupMessage, Query, Sync and FunctionCall is answered by one ReadyForQuery.
 	let requests = 0;
+	/** Bytes of an incomplete first packet, forwarded once it is whole (≤ 10 000 bytes). */
+	let held: Buffer[] = [];
 	let isClosed = false;
 	let timer: NodeJS.Timeout | undefined;
 	const close = (code?: string, reason?: string) => {
@@ -136,7 +138,14 @@ function serve(client: Socket, upstreamPath: string, limits: Required<PgFrontLim
 			}
 			if (event.packet === 'ssl-request') tracker.expectSingleByte();
 		}
-		if (!upstream.write(chunk)) client.pause();
+		// Nothing of a first packet reaches PGlite before the framer has it whole and valid: a
+		// partial or malformed StartupMessage left pglite-socket unable to serve anyone else.
+		held.push(chunk);
+		if (framer.isStarted || framer.isBetweenFrames) {
+			const bytes = held.length === 1 ? held[0]! : Buffer.concat(held);
+			held = [];
+			if (!upstream.write(bytes)) client.pause();
+		}
 		arm();
 	});
 	upstream.on('drain', () => client.resume());
