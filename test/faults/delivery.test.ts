@@ -8,7 +8,7 @@ import {createTestDatabase} from '../helpers/db.js';
 import {Sender, type Json} from '../helpers/sender.js';
 import {TEST_MQTT_URL} from '../helpers/targets.js';
 import {countOutcome, readStored, report} from './helpers/checker.js';
-import {ChatProcess, IngesterProcess, SCENARIO_MS} from './helpers/processes.js';
+import {ChatProcess, IngesterProcess, SCENARIO_MS, WAIT_MS} from './helpers/processes.js';
 import {ackedNow, freshTopicBase, observe, sharedServicesProblem, shouldSkip} from './helpers/scenario.js';
 import {faultsTempDir} from './helpers/services.js';
 
@@ -99,12 +99,14 @@ describe.skipIf(shouldSkip(problem))(`delivery faults${problem ? ` (skipped: ${p
 		await bob.client.subscribeAsync(`${services.topicBase}/bob/alice`, {qos: 1});
 		// No ingester yet: alice's 20 reach bob (the recipient) and nobody stores them.
 		await alice.send('bob', 'victim', 20);
+		// Queued (◷) is not yet published: the recipient must have seen all 20 ids before it leaves.
+		const deadline = Date.now() + WAIT_MS;
+		while (seen.length < 20) {
+			if (Date.now() > deadline) throw new Error(`bob saw only ${seen.length} of alice's 20 ids`);
+			await new Promise((resolve) => setTimeout(resolve, 50));
+		}
 		await bob.client.endAsync(false).catch(() => undefined);
 		const squatter = await rawSender(services, 'bob');
-		await new Promise<void>((resolve) => {
-			const check = () => (seen.length >= 20 ? resolve() : setTimeout(check, 50));
-			check();
-		});
 		const squats = seen.map((id, i) => squatter.message('alice', i, {message_id: id, content: `squat-${i}`}));
 		track(await IngesterProcess.start(services));
 		await squatter.resendUntilConfirmed('alice', squats, 1_000, 60);
