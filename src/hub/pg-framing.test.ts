@@ -44,6 +44,30 @@ describe('FrontendFramer', () => {
 		expect(refusal(new FrontendFramer(), bytes)?.reason).toMatch(/^invalid (startup packet length|first packet)/);
 	});
 
+	// Regression (fault suite's hub-wire corpus): an empty StartupMessage (length 8) reached PGlite
+	// and the hub stopped answering SQL; PostgreSQL refuses these layouts in ProcessStartupPacket.
+	it.each([
+		['an empty StartupMessage', Buffer.concat([int32(8), int32(PROTOCOL_3_0)])],
+		['a StartupMessage of one NUL', startup('\0')],
+		['a StartupMessage without its final NUL', startup('user\0postgres\0')],
+		['a StartupMessage with a name but no value', startup('user\0\0')],
+		['a StartupMessage without a user', startup('database\0test\0\0')],
+		['a StartupMessage with an empty user', startup('user\0\0database\0test\0\0')],
+	])('refuses %s once it is whole, reporting no first packet', (_name, bytes) => {
+		const events = new FrontendFramer().push(bytes);
+		expect(events).toHaveLength(1);
+		expect(events[0]).toMatchObject({kind: 'refused', reason: expect.stringMatching(/^invalid startup packet layout: /)});
+	});
+
+	it('reports a StartupMessage only once it is whole', () => {
+		const framer = new FrontendFramer();
+		const bytes = startup('user\0postgres\0database\0test\0\0');
+		expect(framer.push(bytes.subarray(0, bytes.length - 1))).toEqual([]);
+		expect(framer.isStarted).toBe(false);
+		expect(framer.push(bytes.subarray(bytes.length - 1))).toEqual([{kind: 'first-packet', packet: 'startup'}]);
+		expect(framer.isStarted).toBe(true);
+	});
+
 	it.each([
 		['a 2 GB message', Buffer.concat([Buffer.from('Q'), int32(0x7f_ff_ff_ff)])],
 		['a negative length', Buffer.concat([Buffer.from('Q'), int32(-1)])],

@@ -49,6 +49,8 @@ export class FrontendFramer {
 	private remaining = 0;
 	private phase: 'first' | 'messages' | 'refused' = 'first';
 	private firstKind: FirstPacketKind | undefined;
+	/** The body of the first packet so far (≤ {@link MAX_STARTUP_BYTES}), checked once complete. */
+	private startupBody: Buffer[] = [];
 
 	/** @param maxMessageBytes largest regular message accepted, in bytes (length field included). */
 	constructor(private readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {}
@@ -70,9 +72,10 @@ export class FrontendFramer {
 		while (offset < chunk.length && this.phase !== 'refused') {
 			if (this.remaining > 0) {
 				const take = Math.min(this.remaining, chunk.length - offset);
+				if (this.phase === 'first') this.startupBody.push(Buffer.from(chunk.subarray(offset, offset + take)));
 				this.remaining -= take;
 				offset += take;
-				if (this.remaining === 0) this.frameDone();
+				if (this.remaining === 0) this.frameDone(events);
 				continue;
 			}
 			const need = (this.phase === 'first' ? 8 : 5) - this.header.length;
@@ -82,15 +85,15 @@ export class FrontendFramer {
 			if (take < need) break;
 			const verdict = this.phase === 'first' ? this.readFirstHeader() : this.readMessageHeader();
 			this.header = Buffer.alloc(0);
-			events.push(verdict);
-			if (verdict.kind === 'refused') this.phase = 'refused';
-			else if (this.remaining === 0) this.frameDone();
+			if (verdict) events.push(verdict);
+			if (verdict?.kind === 'refused') this.phase = 'refused';
+			else if (this.remaining === 0) this.frameDone(events);
 		}
 		if (this.phase === 'refused' && events.at(-1)?.kind !== 'refused') events.push({kind: 'refused', reason: 'data after a refused frame'});
 		return events;
 	}
 
-	private readFirstHeader(): FramingEvent {
+	private readFirstHeader(): FramingEvent | undefined {
 		const length = this.header.readInt32BE(0);
 		const code = this.header.readInt32BE(4);
 		const kind = firstPacketKind(code, length);
@@ -102,7 +105,7 @@ export class FrontendFramer {
 		}
 		this.firstKind = kind;
 		this.remaining = length - 8;
-		return {kind: 'first-packet', packet: kind};
+		return undefined; // reported by frameDone once the whole packet is in
 	}
 
 	private readMessageHeader(): FramingEvent {
@@ -116,12 +119,41 @@ export class FrontendFramer {
 		return {kind: 'message', type: String.fromCharCode(type), length};
 	}
 
-	/** A first packet's body is complete: only a StartupMessage moves on to typed messages. */
-	private frameDone(): void {
+	/**
+	 * A frame is complete. A first packet is reported (`first-packet`) only now, once whole: a
+	 * StartupMessage must have PostgreSQL's layout (name/value pairs of NUL-terminated strings,
+	 * a final NUL, a `user`), as ProcessStartupPacket requires; one that does not is refused.
+	 * Only a StartupMessage moves on to typed messages.
+	 */
+	private frameDone(events: FramingEvent[]): void {
 		if (this.phase !== 'first') return;
-		if (this.firstKind === 'startup') this.phase = 'messages';
+		const kind = this.firstKind!;
+		const body = Buffer.concat(this.startupBody);
+		this.startupBody = [];
 		this.firstKind = undefined;
+		if (kind === 'startup') {
+			const problem = startupLayoutProblem(body);
+			if (problem) {
+				this.phase = 'refused';
+				events.push({kind: 'refused', reason: `invalid startup packet layout: ${problem}`});
+				return;
+			}
+			this.phase = 'messages';
+		}
+		events.push({kind: 'first-packet', packet: kind});
 	}
+}
+
+/** Why a StartupMessage body (after length and version) is not PostgreSQL's layout, or undefined. */
+function startupLayoutProblem(body: Buffer): string | undefined {
+	if (body.length === 0 || body[body.length - 1] !== 0) return 'expected terminator as last byte';
+	const strings = body.subarray(0, body.length - 1).toString('utf8').split('\0');
+	// "a\0b\0" minus the final NUL splits into ['a', 'b', '']: pairs, then the empty rest.
+	if (strings.pop() !== '' || strings.length % 2 !== 0) return 'parameters are not name/value pairs';
+	const names = strings.filter((_, i) => i % 2 === 0);
+	if (names.some((name) => name === '')) return 'empty parameter name';
+	if (!names.includes('user') || strings[names.indexOf('user') * 2 + 1] === '') return 'no PostgreSQL user name specified';
+	return undefined;
 }
 
 /** Transaction status of a ReadyForQuery ('Z'): idle, in a transaction block, in a failed one. */

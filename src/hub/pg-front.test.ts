@@ -48,6 +48,33 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 		for (const socket of open) socket.destroy();
 	});
 
+	// Regression (fault suite's hub-wire corpus): a client that hung up after a Parse with no Sync
+	// left PGlite skipping every later message until a Sync: the hub stopped answering SQL.
+	it('ends a client that hung up mid extended query with a Sync before closing upstream', async () => {
+		const socket = connect(front.port, '127.0.0.1');
+		const params = Buffer.from('user\0postgres\0\0', 'latin1');
+		const startup = Buffer.alloc(8);
+		startup.writeInt32BE(8 + params.length, 0);
+		startup.writeInt32BE(196_608, 4);
+		const parse = Buffer.from([0x50, 0, 0, 0, 9, 1, 2, 3, 4, 5]);
+		await new Promise((resolve) => socket.once('connect', resolve));
+		socket.on('error', () => undefined);
+		socket.end(Buffer.concat([startup, params, parse]));
+		while (upstreamSockets.length < 1) await new Promise((resolve) => setImmediate(resolve));
+		const received = await collect(upstreamSockets[0]!, /S\0\0\0\x04$/);
+		expect(received.endsWith('P\0\0\0\x09\x01\x02\x03\x04\x05S\0\0\0\x04')).toBe(true);
+	});
+
+	it('forwards a partial StartupMessage to nobody', async () => {
+		const socket = connect(front.port, '127.0.0.1');
+		await new Promise((resolve) => socket.once('connect', resolve));
+		socket.on('error', () => undefined);
+		while (upstreamSockets.length < 1) await new Promise((resolve) => setImmediate(resolve));
+		const received = collect(upstreamSockets[0]!);
+		socket.end(Buffer.from([0, 0, 0, 9, 0, 3, 0, 0]));
+		expect(await received).toBe('');
+	});
+
 	it('declines GSS encryption itself (pglite-socket does not know the request)', async () => {
 		const socket = connect(front.port, '127.0.0.1');
 		socket.write(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30]));

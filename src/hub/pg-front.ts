@@ -78,6 +78,11 @@ export async function listenPgFront(options: {
 	};
 }
 
+/** Extended-query messages (Parse, Bind, Describe, Execute, Close, Flush) that need a Sync after them. */
+const EXTENDED_QUERY_TYPES = new Set(['P', 'B', 'D', 'E', 'C', 'H']);
+/** A Sync message ('S', length 4). */
+const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
+
 /** Serve one client; returns a function that closes it. */
 function serve(client: Socket, upstreamPath: string, limits: Required<PgFrontLimits>, log: Logger, onClosed: () => void): () => void {
 	const framer = new FrontendFramer(limits.maxMessageBytes);
@@ -86,7 +91,11 @@ function serve(client: Socket, upstreamPath: string, limits: Required<PgFrontLim
 	const peer = `${client.remoteAddress}:${client.remotePort}`;
 	// Each StartupMessage, Query, Sync and FunctionCall is answered by one ReadyForQuery.
 	let requests = 0;
+	/** Bytes of an incomplete first packet, forwarded once it is whole (≤ 10 000 bytes). */
+	let held: Buffer[] = [];
 	let isClosed = false;
+	/** An extended-query message was forwarded and no Sync after it yet. */
+	let isUnsynced = false;
 	let timer: NodeJS.Timeout | undefined;
 	const close = (code?: string, reason?: string) => {
 		if (isClosed) return;
@@ -100,7 +109,20 @@ function serve(client: Socket, upstreamPath: string, limits: Required<PgFrontLim
 			client.end();
 			client.setTimeout(1_000, () => client.destroy());
 		}
-		upstream.destroy();
+		// An extended-query message (Parse, Bind, …) without its Sync leaves PGlite — one session
+		// for every connection — skipping everything until a Sync: the next client's queries went
+		// unanswered for good. End such a client's exchange with a Sync and wait for its
+		// ReadyForQuery (at most 1 s) before letting the upstream connection go.
+		if (isUnsynced && !upstream.destroyed && upstream.writable) {
+			const readyBefore = tracker.readyCount;
+			const release = () => (clearTimeout(guard), upstream.destroy());
+			const guard = setTimeout(release, 1_000);
+			upstream.removeAllListeners('data');
+			upstream.on('data', (chunk: Buffer) => (tracker.push(chunk), tracker.readyCount > readyBefore && release()));
+			upstream.write(SYNC);
+		} else {
+			upstream.destroy();
+		}
 		onClosed();
 	};
 	// One timer at a time: before the StartupMessage the handshake limit, while a transaction
@@ -124,6 +146,8 @@ function serve(client: Socket, upstreamPath: string, limits: Required<PgFrontLim
 			if (event.kind === 'refused') return close('08P01', event.reason);
 			if (event.kind === 'message') {
 				if (event.type === 'Q' || event.type === 'S' || event.type === 'F') requests++;
+				if (EXTENDED_QUERY_TYPES.has(event.type)) isUnsynced = true;
+				else if (event.type === 'S') isUnsynced = false;
 				continue;
 			}
 			if (event.packet === 'startup') requests++;
@@ -136,7 +160,14 @@ function serve(client: Socket, upstreamPath: string, limits: Required<PgFrontLim
 			}
 			if (event.packet === 'ssl-request') tracker.expectSingleByte();
 		}
-		if (!upstream.write(chunk)) client.pause();
+		// Nothing of a first packet reaches PGlite before the framer has it whole and valid: a
+		// partial or malformed StartupMessage left pglite-socket unable to serve anyone else.
+		held.push(chunk);
+		if (framer.isStarted || framer.isBetweenFrames) {
+			const bytes = held.length === 1 ? held[0]! : Buffer.concat(held);
+			held = [];
+			if (!upstream.write(bytes)) client.pause();
+		}
 		arm();
 	});
 	upstream.on('drain', () => client.resume());

@@ -1,6 +1,6 @@
 // Keeps the outbox's unconfirmed messages in a file, durably, so they survive the process that
 // sent them and a crash of the machine. May import node:fs/path and log only.
-import {closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync} from 'node:fs';
+import {closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {dirname} from 'node:path';
 import type {Logger} from '../log.js';
@@ -48,11 +48,19 @@ export function writeOutboxFileSync(path: string, messages: readonly PersistedMe
 	mkdirSync(folder, {recursive: true, mode: 0o700});
 	const temporary = `${path}.${process.pid}.tmp`;
 	const fd = openSync(temporary, 'w', 0o600);
+	let isWritten = false;
 	try {
-		writeSync(fd, JSON.stringify(messages));
+		// writeSync may write less than asked (a full disk gives a short write, not ENOSPC, first):
+		// write the rest until done, so the next call throws ENOSPC instead of a truncated list
+		// being renamed over the good one.
+		const bytes = Buffer.from(JSON.stringify(messages), 'utf8');
+		for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
 		fsyncSync(fd);
+		isWritten = true;
 	} finally {
 		closeSync(fd);
+		// A temporary file that could not be written whole would only take the disk's last space.
+		if (!isWritten) rmSync(temporary, {force: true});
 	}
 	renameSync(temporary, path);
 	const folderFd = openSync(folder, 'r');

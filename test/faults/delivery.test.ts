@@ -8,7 +8,7 @@ import {createTestDatabase} from '../helpers/db.js';
 import {Sender, type Json} from '../helpers/sender.js';
 import {TEST_MQTT_URL} from '../helpers/targets.js';
 import {countOutcome, readStored, report} from './helpers/checker.js';
-import {ChatProcess, IngesterProcess, SCENARIO_MS} from './helpers/processes.js';
+import {ChatProcess, IngesterProcess, SCENARIO_MS, WAIT_MS} from './helpers/processes.js';
 import {ackedNow, freshTopicBase, observe, sharedServicesProblem, shouldSkip} from './helpers/scenario.js';
 import {faultsTempDir} from './helpers/services.js';
 
@@ -80,10 +80,12 @@ describe.skipIf(shouldSkip(problem))(`delivery faults${problem ? ` (skipped: ${p
 		report(`duplicate ×3 + reordered delivery (300; ${bob.arrived.size} arrived live at bob)`, outcome, Date.now() - started);
 	}, SCENARIO_MS);
 
-	// Fails on today's main (issue 11, outcome 6, "integrity" engineer): message_id is unique across
-	// all senders, so bob publishing under the ids of alice's unconfirmed messages makes the ingester
-	// take alice's as duplicates of his — and confirm them to her (✓) although hers are not stored.
-	// Flip to `it` when the idempotency key is scoped to its sender.
+	// Was broken on the old main (message_id unique across all senders: bob's squats were taken as
+	// alice's, her messages confirmed but never stored). Since migration 003 ids are scoped to their
+	// sender: each squat is bob's own row. The contract: every one of alice's messages is stored
+	// intact and confirmed, and bob's 20 squats are stored as bob's (passed to the checker as
+	// published, so they are neither `unexpected` nor free to go missing: a squat stored under
+	// alice's name, or with other content, still counts as unexpected and as lost).
 	it('id squatting: another user publishing under my unconfirmed ids loses none of my messages', async () => {
 		const started = Date.now();
 		const services = await setUp();
@@ -97,19 +99,23 @@ describe.skipIf(shouldSkip(problem))(`delivery faults${problem ? ` (skipped: ${p
 		await bob.client.subscribeAsync(`${services.topicBase}/bob/alice`, {qos: 1});
 		// No ingester yet: alice's 20 reach bob (the recipient) and nobody stores them.
 		await alice.send('bob', 'victim', 20);
+		// Queued (◷) is not yet published: the recipient must have seen all 20 ids before it leaves.
+		const deadline = Date.now() + WAIT_MS;
+		while (seen.length < 20) {
+			if (Date.now() > deadline) throw new Error(`bob saw only ${seen.length} of alice's 20 ids`);
+			await new Promise((resolve) => setTimeout(resolve, 50));
+		}
 		await bob.client.endAsync(false).catch(() => undefined);
 		const squatter = await rawSender(services, 'bob');
-		await new Promise<void>((resolve) => {
-			const check = () => (seen.length >= 20 ? resolve() : setTimeout(check, 50));
-			check();
-		});
 		const squats = seen.map((id, i) => squatter.message('alice', i, {message_id: id, content: `squat-${i}`}));
 		track(await IngesterProcess.start(services));
 		await squatter.resendUntilConfirmed('alice', squats, 1_000, 60);
 		// A newer message of alice's is confirmed: her outbox resends the 20 older ones at once.
 		await alice.send('bob', 'fresh', 1, 20);
 		await alice.allAcked();
-		const outcome = await observe(services.databaseUrl, [alice], ackedNow([alice]));
+		const squatted = squats.map((m) => ({id: String(m.message_id), senderId: 'bob', content: String(m.content)}));
+		const outcome = await observe(services.databaseUrl, [alice], ackedNow([alice]), [], squatted);
+		expect(outcome.stored, 'alice\'s 21 and bob\'s 20 squats, one row each').toBe(41);
 		report('id squatting (20 ids taken by another user)', outcome, Date.now() - started);
 	}, SCENARIO_MS);
 

@@ -62,7 +62,13 @@ describe.skipIf(shouldSkip(problem))(`services down${problem ? ` (skipped: ${pro
 		const bob = track(await ChatProcess.start({...services, userId: 'bob'}));
 		alice.command({cmd: 'send', to: 'bob', prefix: 'mq', count: 1_500});
 		await alice.waitFor('some ✓ but not all', () => alice.acked.size >= 150);
-		// Seen on main, about one run in two: after the restart some of alice's messages stay ◷
+		// On the merged branch (3 runs, 14:1x–14:3x UTC) every message was stored once and got its ✓,
+		// but bob reported 1,473, 1,984 and 1,881 repeat arrivals. Probable cause (not proven): a burst of 1,500 overflows his per-sender
+		// dedupe window (1,000 ids); redeliveries older than its floor come as `isPossibleRepeat`,
+		// and ChatClient#reportUnlessDelivered reports them again whenever bob's own `delivered` is
+		// not stored yet (still in flight to the ingester, or lost with the broker). Open: fix in
+		// src/client + src/live (remember ids reported through that path), not in this test.
+		// Seen on the old main, about one run in two: after the restart some of alice's messages stay ◷
 		// forever. Probable cause: mqtt.js clears its packet-id provider on CONNACK and replays its
 		// outgoing store, while ChatLink's outbox republishes at once on `connect`; a new publish
 		// that takes a stored packet's id makes mqtt.js skip that packet ("messageId has already

@@ -3,8 +3,8 @@
 // Run as `node --import tsx test/faults/helpers/chat-process.ts '<ChatProcessConfig JSON>'`.
 import {createInterface} from 'node:readline';
 import {createChatClient} from '../../../src/client/chat-client.js';
-import {readOutboxFile} from '../../../src/live/outbox-file.js';
-import {createLogger, silentLogger} from '../../../src/log.js';
+import {createLogger} from '../../../src/log.js';
+import {outboxIds} from './outbox-dir.js';
 
 /** The first argument: who this process is and where it connects. */
 export interface ChatProcessConfig {
@@ -12,8 +12,8 @@ export interface ChatProcessConfig {
 	databaseUrl: string;
 	topicBase: string;
 	userId: string;
-	/** Outbox file kept across runs (see ChatLinkOptions.outboxFile). */
-	outboxFile?: string;
+	/** Outbox folder kept across runs, one file per running client (see ChatClientOptions.outboxDir). */
+	outboxDir?: string;
 	/** First resend delay without a ✓, in ms (a huge value = a sender that never resends on timeout). */
 	resendAfterMs?: number;
 	maxResendAfterMs?: number;
@@ -24,7 +24,7 @@ export interface ChatProcessConfig {
  * - `send`: send `count` messages to `to`, contents `${prefix}-${i}` (i from `from`, default 0).
  * - `send-and-crash`: the same, and SIGKILL itself in the very tick the last of them is reported
  *   queued (`message-sent`, i.e. shown to the user with ◷): nothing asynchronous gets to run.
- * - `close`: ChatPort.close() (clean quit: outbox file flushed), then exit 0.
+ * - `close`: ChatPort.close() (clean quit: outbox file flushed and unlocked), then exit 0.
  */
 export type ChatProcessCommand =
 	| {cmd: 'send' | 'send-and-crash'; to: string; prefix: string; count: number; from?: number}
@@ -34,7 +34,8 @@ export type ChatProcessCommand =
  * Reports, one JSON object per stdout line: `ready` (once the messages an earlier run left in the
  * outbox file — `restored` of them — are queued again); `sent` (message-sent: id, content, status);
  * `acked` (my ✓ received_by_server); `connection` (broker/database state); `arrived` (a message from someone else, every time the
- * client reports it, so a duplicate shows twice); `notice` (level, text); `closed`.
+ * client reports it, so a duplicate shows twice); `notice` (level, text); `outbox-problem` (the
+ * client's standing outbox write warning, `problem` absent once writes succeed again); `closed`.
  */
 export type ChatProcessReport =
 	| {ev: 'ready'; restored: number}
@@ -42,6 +43,7 @@ export type ChatProcessReport =
 	| {ev: 'acked'; id: string}
 	| {ev: 'arrived'; id: string; from: string; content: string}
 	| {ev: 'notice'; level: string; text: string}
+	| {ev: 'outbox-problem'; problem?: string}
 	| {ev: 'connection'; service: string; state: string}
 	| {ev: 'closed'};
 
@@ -49,8 +51,8 @@ const report = (line: ChatProcessReport) => process.stdout.write(`${JSON.stringi
 
 async function main(): Promise<void> {
 	const config = JSON.parse(process.argv[2] ?? '{}') as ChatProcessConfig;
-	// What the client will restore at start: `ready` waits for that many `message-sent`.
-	const restored = config.outboxFile ? (await readOutboxFile(config.outboxFile, silentLogger())).length : 0;
+	// What the client will adopt at start (files of clients that are gone): `ready` waits for that many `message-sent`.
+	const restored = config.outboxDir ? (await outboxIds(config.outboxDir, true)).size : 0;
 	const client = await createChatClient({
 		identity: {userId: config.userId, name: `User ${config.userId}`},
 		mqttUrl: config.mqttUrl,
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
 		maxResendAfterMs: config.maxResendAfterMs,
 		reconnectPeriodMs: 200,
 		databaseProbeMs: 500,
-		...(config.outboxFile ? {outboxFile: config.outboxFile} : {}),
+		...(config.outboxDir ? {outboxDir: config.outboxDir} : {}),
 	});
 	const me = config.userId;
 	let sentCount = 0;
@@ -81,6 +83,8 @@ async function main(): Promise<void> {
 				return;
 			case 'notice':
 				return report({ev: 'notice', level: event.level, text: event.text});
+			case 'outbox-problem-changed':
+				return report({ev: 'outbox-problem', ...(event.problem === undefined ? {} : {problem: event.problem})});
 			case 'connection-changed':
 				return report({ev: 'connection', service: event.service, state: event.state});
 			default:

@@ -18,13 +18,21 @@ export interface StoredMessage {
 	content: string;
 }
 
+/**
+ * The key of a message: its sender and its id. Since migration 003 the ingester scopes message
+ * ids to their sender, so two users may legitimately store the same id (one row each).
+ */
+export function messageKey(senderId: string, id: string): string {
+	return `${senderId}\u0000${id}`;
+}
+
 /** Inputs of {@link countOutcome}. */
 export interface Observation {
 	/** Every message a client sent (reported `message-sent`) and must therefore be stored. */
 	published: SentMessage[];
-	/** Ids the senders got ✓ (received_by_server) for, by the end. */
+	/** {@link messageKey}s of the messages the senders got ✓ (received_by_server) for, by the end. */
 	acked: Iterable<string>;
-	/** Ids confirmed before the fault was injected (the rest were at risk). */
+	/** {@link messageKey}s of the messages confirmed before the fault was injected (the rest were at risk). */
 	ackedBeforeFault: Iterable<string>;
 	/** Every row of the scenario's database. */
 	stored: StoredMessage[];
@@ -37,11 +45,15 @@ export interface Outcome {
 	published: number;
 	acked: number;
 	stored: number;
-	/** Published but not stored under its id, by its sender, with its content. */
+	/** Published but not stored under its (sender, id) with its content. */
 	lost: number;
 	/** Content stored more than once, plus receiver reports beyond the first. */
 	duplicated: number;
-	/** Rows no client published (or stored under another author or content). */
+	/**
+	 * Rows nobody published: no published message has the row's (sender, id), or that message has
+	 * another content. A row of another user under the same id is not unexpected when that user
+	 * published it (pass its messages in `published`): it is that user's own message.
+	 */
 	unexpected: number;
 	/** Stored although not confirmed when the fault hit (in flight, saved by the recovery). */
 	recovered: number;
@@ -49,16 +61,16 @@ export interface Outcome {
 
 /** Compare what was published with what is stored; pure. */
 export function countOutcome(observation: Observation): Outcome {
-	const byId = new Map(observation.stored.map((row) => [row.id, row]));
-	const published = new Map(observation.published.map((m) => [m.id, m]));
+	const byKey = new Map(observation.stored.map((row) => [messageKey(row.senderId, row.id), row]));
+	const published = new Map(observation.published.map((m) => [messageKey(m.senderId, m.id), m]));
 	const before = new Set(observation.ackedBeforeFault);
 	let lost = 0;
 	let recovered = 0;
-	for (const message of published.values()) {
-		const row = byId.get(message.id);
-		const isIntact = row !== undefined && row.senderId === message.senderId && row.content === message.content;
+	for (const [key, message] of published) {
+		const row = byKey.get(key);
+		const isIntact = row !== undefined && row.content === message.content;
 		if (!isIntact) lost++;
-		else if (!before.has(message.id)) recovered++;
+		else if (!before.has(key)) recovered++;
 	}
 	const contentCounts = new Map<string, number>();
 	for (const row of observation.stored) contentCounts.set(`${row.senderId}\u0000${row.content}`, (contentCounts.get(`${row.senderId}\u0000${row.content}`) ?? 0) + 1);
@@ -67,8 +79,8 @@ export function countOutcome(observation: Observation): Outcome {
 	for (const count of observation.arrivals?.values() ?? []) duplicated += count - 1;
 	let unexpected = 0;
 	for (const row of observation.stored) {
-		const message = published.get(row.id);
-		if (!message || message.senderId !== row.senderId || message.content !== row.content) unexpected++;
+		const message = published.get(messageKey(row.senderId, row.id));
+		if (!message || message.content !== row.content) unexpected++;
 	}
 	return {published: published.size, acked: new Set(observation.acked).size, stored: observation.stored.length, lost, duplicated, unexpected, recovered};
 }

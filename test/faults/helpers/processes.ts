@@ -86,6 +86,8 @@ export class ChatProcess extends Child {
 	/** message id → how many times the client reported it arriving. */
 	readonly arrived = new Map<string, number>();
 	readonly notices: Array<{level: string; text: string}> = [];
+	/** Every `outbox-problem-changed` the client reported, in order (undefined: writes succeed again). */
+	readonly outboxProblems: Array<string | undefined> = [];
 	isReady = false;
 	/** Latest state per service (`broker`, `database`): `connecting`, `up`, `down`. */
 	readonly connection = new Map<string, string>();
@@ -107,6 +109,7 @@ export class ChatProcess extends Child {
 			else if (report.ev === 'arrived') this.arrived.set(report.id, (this.arrived.get(report.id) ?? 0) + 1);
 			else if (report.ev === 'connection') this.connection.set(report.service, report.state);
 			else if (report.ev === 'notice') this.notices.push({level: report.level, text: report.text});
+			else if (report.ev === 'outbox-problem') this.outboxProblems.push(report.problem);
 			this.wake();
 		});
 	}

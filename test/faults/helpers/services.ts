@@ -8,8 +8,8 @@ import {join} from 'node:path';
 import {promisify} from 'node:util';
 
 const run = promisify(execFile);
-/** Every private file of the fault suite lives under here. */
-export const FAULTS_TMP = '/tmp/faults';
+/** Every private file of the fault suite lives under here (`FAULTS_TMP` overrides `/tmp/faults`). */
+export const FAULTS_TMP = process.env.FAULTS_TMP ?? '/tmp/faults';
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port` (one attempt, ≤ 1 s). */
 export function isPortOpen(port: number): Promise<boolean> {
