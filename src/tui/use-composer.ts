@@ -109,6 +109,9 @@ export function useComposer(options: ComposerOptions): ComposerHandle {
 		};
 		const submit = (text: string, context: ComposerContext): void => {
 			const {onSubmit, onTyping} = optionsRef.current;
+			// Cleared before the command runs: `/quit` unmounts at once, and the drafts saved on the
+			// way out must not hold the line just submitted (the next run would start with it).
+			set(EMPTY_LINE);
 			const result = onSubmit(text);
 			if (result === false) {
 				// Refused at once (too long, no conversation, typo): the text stays, the reason is in the status line.
@@ -116,7 +119,6 @@ export function useComposer(options: ComposerOptions): ComposerHandle {
 				return;
 			}
 			history = rememberInput(history, context.conversationId ?? '', text);
-			set(EMPTY_LINE);
 			const stopped = typingStopped(typing);
 			typing = stopped.state;
 			stopped.sends.forEach(onTyping);
