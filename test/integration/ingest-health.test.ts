@@ -64,7 +64,15 @@ describe.skipIf(!isAvailable)('hermes-chat ingest --health-port', () => {
 			expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
 			return response.text();
 		};
-		const text = await pollUntil(scrape, (t) => sample(t, 'hermes_ingest_duplicates_total') === 1);
+		// A batch's counters are not all updated in one tick (the duplicate's ✓ may go out before the
+		// batch's duration is observed): wait for a settled scrape, then check every figure.
+		const text = await pollUntil(
+			scrape,
+			(t) =>
+				sample(t, 'hermes_ingest_duplicates_total') === 1 &&
+				sample(t, 'hermes_ingest_queue_depth') === 0 &&
+				sample(t, 'hermes_ingest_batches_total') === sample(t, 'hermes_ingest_batch_duration_seconds_count'),
+		);
 		expect(sample(text, 'hermes_ingest_stored_total')).toBe(3);
 		expect(sample(text, 'hermes_ingest_duplicates_total')).toBe(1);
 		expect(sample(text, 'hermes_ingest_refused_total{reason="invalid"}')).toBe(1);
