@@ -82,12 +82,18 @@ describe.skipIf(!isAvailable)('a frozen ingester among three', () => {
 		// the others then wait on those rows' unique-index entries when alice re-sends them.
 		const holdsRows = async () =>
 			(await pool.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND backend_xid IS NOT NULL", [`hermes-chat ingest ${frozen.pid}`])).rowCount === 1;
+		// Frozen for sure only once its session sits 'idle in transaction' with an xid: the server has
+		// answered every statement and waits on the stopped client (a COMMIT already sent would
+		// otherwise finish on its own, and the thawed ingester would have nothing to retry).
+		const waitsOnClient = async () =>
+			(await pool.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND backend_xid IS NOT NULL AND state = 'idle in transaction'", [`hermes-chat ingest ${frozen.pid}`])).rowCount === 1;
 		let attempts = 0;
 		for (;; attempts++) {
 			expect(attempts).toBeLessThan(2_000);
 			if (!(await holdsRows())) continue;
 			process.kill(frozen.pid, 'SIGSTOP');
-			if (await holdsRows()) break;
+			await delay(100);
+			if (await waitsOnClient()) break;
 			process.kill(frozen.pid, 'SIGCONT');
 		}
 		const frozenAt = performance.now();

@@ -70,6 +70,8 @@ describe.skipIf(!isAvailable)('hermes-chat ingest --health-port', () => {
 			scrape,
 			(t) =>
 				sample(t, 'hermes_ingest_duplicates_total') === 1 &&
+				// ✓ are counted on their PUBACK, which may come after alice already has them.
+				(sample(t, 'hermes_ingest_confirmations_total') ?? 0) >= 3 &&
 				sample(t, 'hermes_ingest_queue_depth') === 0 &&
 				sample(t, 'hermes_ingest_batches_total') === sample(t, 'hermes_ingest_batch_duration_seconds_count'),
 		);
