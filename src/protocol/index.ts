@@ -2,3 +2,4 @@
 // Pure, no I/O; imports zod only. Every other layer decodes MQTT traffic through here.
 export * from './topics.js';
 export * from './payloads.js';
+export * from './v2.js';
