@@ -1,6 +1,8 @@
 // Domain types shared by the chat core, the client facade and the TUI.
 // Pure: imports protocol/ only. Times are epoch milliseconds (number) everywhere in core.
-import type {DeliveryStatus, PresenceState} from '../protocol/index.js';
+import type {ConversationKind, DeliveryStatus, MemberRole, PresenceState, RoomAction} from '../protocol/index.js';
+
+export type {ConversationKind, MemberRole, RoomAction};
 
 /** Who I am in the chat. */
 export interface Identity {
@@ -16,16 +18,33 @@ export interface Identity {
  */
 export type LocalStatus = 'pending' | DeliveryStatus | 'rejected';
 
+/**
+ * What a `system` message records (protocol v2 `event`): a room action by the message's sender.
+ * `userIds`: whom it was about (added, removed, made admin); `promoted`: members the server made
+ * admin because the last admin left.
+ */
+export interface RoomEventInfo {
+	action: RoomAction;
+	userIds: string[];
+	title?: string;
+	topic?: string;
+	promoted?: string[];
+}
+
 /** One chat message as the client knows it. */
 export interface ChatMessage {
 	messageId: string;
+	/** `text`, or `system`: a membership line stored by the server (content is a human line). */
+	messageType: 'text' | 'system';
+	/** `system` messages: what happened. */
+	event?: RoomEventInfo;
 	/** Storage order from Postgres (`chat_messages.seq`); undefined until stored / for live copies. */
 	seq?: number;
 	senderId: string;
 	senderName: string;
-	/** Recipient user id, or `all` for a broadcast. */
+	/** Hermes column: the peer (direct), `all` (broadcast) or the conversation id (group). */
 	receiverId: string;
-	/** protocol conversationIdFor(senderId, receiverId). */
+	/** The conversation (protocol v2 ids: `a:b` direct, `all`, `room-…` group). */
 	conversationId: string;
 	/** Untrusted text: sanitize before it reaches the terminal. */
 	content: string;
@@ -40,6 +59,8 @@ export interface ChatMessage {
 /** One stored status transition (a `message_status` row, or a live receipt). */
 export interface Receipt {
 	messageId: string;
+	/** The message's sender (a message is (sender, message_id)); absent in receipts of protocol 1 peers. */
+	senderId?: string;
 	status: DeliveryStatus;
 	/** The user the transition is about (recipient for delivered/read). */
 	userId: string;
@@ -65,18 +86,51 @@ export const UNREAD_COUNT_CAP = 1_000;
 
 /** One row of the conversation list as loaded from Postgres. */
 export interface ConversationSummary {
-	/** protocol conversationIdFor(...) */
+	/** Protocol v2 conversation id (`a:b` direct, `all`, `room-…` group). */
 	conversationId: string;
-	/** The other user (or `all`). */
-	peerId: string;
-	peerName: string;
+	kind: ConversationKind;
+	/** What the list shows: the room's title, the other user's name (direct), `everyone` (all). Untrusted. */
+	title: string;
+	/** Direct conversations: the other user's id. */
+	peerId?: string;
+	/** Group rooms: the topic ('' when none). Untrusted. */
+	topic: string;
+	/** Current members (direct: 2; broadcast: 0 = everyone). */
+	memberCount: number;
+	/** My role (group rooms). */
+	role?: MemberRole;
+	/** Muted by me: no notifications, unread shown dim. */
+	isMuted: boolean;
 	/** Messages from others after my read marker, at most {@link UNREAD_COUNT_CAP}. */
 	unread: number;
-	/** The newest message (untrusted `content`; `createdAt` in ms), absent when there is none. */
-	lastMessage?: {senderId: string; content: string; createdAt: number};
+	/**
+	 * The newest message (untrusted `content` and `senderName`; `createdAt` in ms), absent when
+	 * there is none; `status` is the aggregated tick state when the message is mine.
+	 */
+	lastMessage?: {senderId: string; senderName: string; content: string; createdAt: number; messageType: 'text' | 'system'; status?: LocalStatus};
 	/** Last activity in ms (0 when none). */
 	lastActivityAt: number;
 }
+
+/** One member of a conversation, with what the members overlay shows. */
+export interface Member {
+	userId: string;
+	/** Display name (untrusted: sanitize before display). */
+	name: string;
+	role: MemberRole;
+	/** When they joined, in ms. */
+	joinedAt: number;
+	isMuted: boolean;
+	/** Their read marker (`chat_messages.seq`). */
+	lastReadSeq: number;
+}
+
+/** A change of a group room (protocol v2 `room` payload, minus `create`). */
+export type RoomChange =
+	| {action: 'invite' | 'kick' | 'op'; userIds: string[]}
+	| {action: 'rename'; title: string}
+	| {action: 'topic'; topic: string}
+	| {action: 'leave' | 'mute' | 'unmute'};
 
 /** Someone the server knows (a `chat_users` row): found by the quick switcher. */
 export interface KnownUser {
@@ -114,6 +168,8 @@ export type ChatEvent =
 	| {type: 'typing-changed'; userId: string; name: string; conversationId: string; isTyping: boolean; at: number}
 	| {type: 'presence-changed'; presences: Presence[]}
 	| {type: 'conversations-loaded'; conversations: ConversationSummary[]}
+	/** The current members of a conversation (after `loadMembers`, and after every system message). */
+	| {type: 'members-loaded'; conversationId: string; members: Member[]}
 	| {type: 'notice'; level: 'info' | 'error'; text: string}
 	/** The outbox file cannot be written (`problem`: one line for the status bar), or can again (no `problem`). */
 	| {type: 'outbox-problem-changed'; problem?: string}
@@ -136,10 +192,23 @@ export interface ChatPort {
 	readonly me: Identity;
 	/** Register a listener for events; returns the unsubscribe function. */
 	subscribe(listener: (event: ChatEvent) => void): () => void;
-	/** Send `content` to user `to` (or `all`); emits `message-sent`; retried until ✓. */
-	sendMessage(to: string, content: string): Promise<void>;
-	/** Tell `to` I am (or stopped) typing. Rate limiting is the caller's job. */
-	sendTyping(to: string, isTyping: boolean): void;
+	/**
+	 * Send `content` to a conversation (`a:b` direct — created by its first message —, `all`, or a
+	 * room I am a member of); emits `message-sent`; retried until ✓ (or ✗ rejected).
+	 */
+	sendMessage(conversationId: string, content: string): Promise<void>;
+	/** Tell the conversation's other members I am (or stopped) typing. Rate limiting is the caller's job. */
+	sendTyping(conversationId: string, isTyping: boolean): void;
+	/**
+	 * Create a group room titled `title` (1–100 characters) with me as admin and `userIds` as
+	 * members; resolves with its id (`room-<uuid>`) once queued (the server confirms it like a
+	 * message); refusals (bad title, invalid ids) are `notice` events and resolve undefined.
+	 */
+	createRoom(title: string, userIds: readonly string[]): Promise<string | undefined>;
+	/** Ask the server for a change of a room (rights are checked there; a refusal comes back as ✗ with the reason). */
+	changeRoom(conversationId: string, change: RoomChange): Promise<void>;
+	/** Load a conversation's current members; emits `members-loaded`. */
+	loadMembers(conversationId: string): Promise<void>;
 	/** Mark these incoming messages read: sends `read` receipts and advances the read marker. */
 	markRead(messages: readonly ChatMessage[]): void;
 	/** Load the newest `limit` messages of a conversation; emits `history-loaded` (latest). */
@@ -154,8 +223,8 @@ export interface ChatPort {
 	setPresence(state: 'online' | 'away' | 'busy', statusMessage?: string): void;
 	/** My recent messages with their receipts, newest first (for `/status`). */
 	recentStatus(limit: number): Promise<MessageStatusReport[]>;
-	/** Every stored status transition of one message (for message info). */
-	messageInfo(messageId: string): Promise<Receipt[]>;
+	/** Every stored status transition of one message of `senderId` (for message info: per member delivered/read). */
+	messageInfo(messageId: string, senderId?: string): Promise<Receipt[]>;
 	/**
 	 * People the server knows whose id or name contains `query` (case-insensitive; '' = the most
 	 * recently seen), prefix matches first, at most `limit`. Resolves `[]` when the database
