@@ -152,6 +152,23 @@ forEachTarget('rooms', (target) => {
 		}
 	});
 
+	it('stores a re-sent v2 message once: its ✓ again, no second delivery', async () => {
+		const [alice, bob] = [await join('alice'), await join('bob')];
+		const conversation = [alice.userId, bob.userId].sort().join(':');
+		const payload = {type: 'message', message_id: `${alice.userId}-resent`, conversation_id: conversation, sender_id: alice.userId, sender_name: 'Alice', content: 'once'};
+		const confirmations = () => alice.deliveries.filter((d) => d.payload.type === 'status' && d.payload.status === 'received_by_server' && d.payload.message_id === payload.message_id).length;
+		// Re-sent after each ✓ (a client that missed it), so each copy is in a batch of its own.
+		for (let i = 1; i <= 3; i++) {
+			await alice.publish(payload);
+			await alice.waitFor(() => confirmations() === i);
+		}
+		await barrier(bob);
+		await barrier(bob);
+		const copies = (m: Member) => m.deliveries.filter((d) => d.payload.type === 'message' && d.payload.message_id === payload.message_id).length;
+		expect([copies(alice), copies(bob)]).toEqual([1, 1]);
+		expect(await rows('SELECT count(*)::int AS n FROM chat_messages WHERE message_id = $1', [payload.message_id])).toEqual([{n: 1}]);
+	});
+
 	it('relays typing to the other current members only, never stored', async () => {
 		const [alice, bob, mallory] = [await join('alice'), await join('bob'), await join('mallory')];
 		const room = await roomOf(alice, [bob]);
