@@ -19,7 +19,7 @@ describe('decodeOutboxEntry', () => {
 	});
 
 	it('keeps v2 messages and room actions, and drops what is not mine', () => {
-		const room = {v: 2, type: 'room', message_id: 'r-1', conversation_id: 'room-x', sender_id: 'bob', sender_name: 'Bob', action: 'create', title: 'Ops', user_ids: ['alice'], timestamp: v1.timestamp} as const;
+		const room = {v: 2 as const, type: 'room' as const, message_id: 'r-1', conversation_id: 'room-x', sender_id: 'bob', sender_name: 'Bob', action: 'create' as const, title: 'Ops', user_ids: ['alice'], timestamp: v1.timestamp};
 		const entry = {topic: serverTopic(base, 'bob'), payload: encodeV2(room).toString('utf8')};
 		expect(decodeOutboxEntry(base, 'bob', entry)).toMatchObject({ok: true, isConverted: false, payload: {type: 'room', action: 'create'}});
 		expect(decodeOutboxEntry(base, 'carol', entry)).toMatchObject({ok: false});
