@@ -1,19 +1,37 @@
-// Publishes `received_by_server` receipts for committed messages (the ✓ a sender waits for).
-// Imports protocol/ and ingest types only; the MQTT client is injected as a publish function.
-import {MAX_REASON_LENGTH, SERVER_ID, encodePayload, topicFor, unstorableTextReason} from '../protocol/index.js';
+// Publishes what the server says after a COMMIT: ✓ (`received_by_server`) and ✗ (`rejected`) to
+// senders, and (protocol v2) the fan-out: stored messages to members' inboxes, forwarded receipts,
+// relayed typing. Imports protocol/ and ingest types only; the MQTT client is injected.
+import {
+	BROADCAST_ID,
+	MAX_REASON_LENGTH,
+	SERVER_ID,
+	broadcastInboxTopic,
+	encodePayload,
+	encodeV2,
+	inboxTopic,
+	topicFor,
+	unstorableTextReason,
+} from '../protocol/index.js';
 import type {Logger} from '../log.js';
-import type {MessageRow, RejectionRow} from '../store/ingest-queries.js';
+import type {Confirmation, ReceiptForward, RejectionRow, StoredMessage, TypingRelay} from '../store/ingest-queries.js';
 import type {IngestStats} from './types.js';
 
-/** Publish one payload at QoS 1; resolves on PUBACK, rejects when the client gives up. */
-export type PublishQos1 = (topic: string, payload: Buffer) => Promise<void>;
+/**
+ * Publish one payload at `qos` (default 1); resolves on PUBACK (QoS 1) or once written (QoS 0),
+ * rejects when the client gives up.
+ */
+export type PublishQos1 = (topic: string, payload: Buffer, qos?: 0 | 1) => Promise<void>;
+
+type Counter = 'confirmationsPublished' | 'rejectionsPublished' | 'fanOutPublishes';
 
 /**
- * Sends one `{type:'status', status:'received_by_server', user_id: sender, message_id,
- * timestamp}` at QoS 1 to `{base}/{sender}/server` per distinct message of a committed batch,
- * duplicates included (a sender re-sends when it missed the first receipt). Call only after
- * COMMIT. Does not wait for PUBACKs (mqtt.js keeps unacknowledged QoS 1 publishes and sends
- * them again after a reconnect); {@link Confirmer.settled} does.
+ * Sends, after COMMIT only: one `received_by_server` per distinct confirmed message or room
+ * action, duplicates included (a sender re-sends when it missed the first receipt) — version 1
+ * `{type:'status', …}` on `{base}/{sender}/server` for a version 1 publish, version 2 (with
+ * `conversation_id`) on the sender's inbox `{base}/{sender}/server/inbox` otherwise; `rejected`
+ * likewise; and the v2 fan-out (see {@link Confirmer.deliver}). Does not wait for PUBACKs
+ * (mqtt.js keeps unacknowledged QoS 1 publishes and sends them again after a reconnect);
+ * {@link Confirmer.settled} does. Never throws: a payload that cannot be encoded is logged.
  */
 export class Confirmer {
 	private readonly inFlight = new Set<Promise<void>>();
@@ -25,34 +43,94 @@ export class Confirmer {
 		private readonly stats: IngestStats,
 	) {}
 
-	/** Publish receipts for these committed messages (one per sender and id). Never throws. */
-	confirm(messages: ReadonlyArray<Pick<MessageRow, 'messageId' | 'senderId'>>): void {
+	/** Publish ✓ for these committed messages and room actions (one per sender and id). Never throws. */
+	confirm(confirmations: readonly Confirmation[]): void {
 		const timestamp = new Date().toISOString();
 		const seen = new Set<string>();
-		for (const message of messages) {
-			const key = `${message.senderId}/${message.messageId}`;
+		for (const c of confirmations) {
+			const key = `${c.senderId}/${c.messageId}`;
 			if (seen.has(key)) continue;
 			seen.add(key);
-			this.#send(message, {type: 'status', status: 'received_by_server', user_id: message.senderId, message_id: message.messageId, timestamp}, 'confirmationsPublished');
+			const status = {status: 'received_by_server', user_id: c.senderId, message_id: c.messageId, timestamp} as const;
+			if (c.conversationId === undefined) this.#send(topicFor(this.topicBase, c.senderId, SERVER_ID), () => encodePayload({type: 'status', ...status}), 'confirmationsPublished', c.messageId);
+			else this.#send(inboxTopic(this.topicBase, c.senderId), () => encodeV2({v: 2, type: 'status', ...status, conversation_id: c.conversationId!, sender_id: c.senderId}), 'confirmationsPublished', c.messageId);
 		}
 	}
 
 	/**
-	 * Publish `{type:'status', status:'rejected', reason}` to `{base}/{sender}/server` for
-	 * messages the server will never store (the sender drops them from its outbox and shows ✗).
-	 * Call only after checking that none of them is stored. Never throws.
+	 * Publish `rejected` with its reason for messages the server will never store (the sender
+	 * drops them from its outbox and shows ✗). Call only after checking that none of them is
+	 * stored. Never throws.
 	 */
 	reject(rejections: readonly RejectionRow[]): void {
 		const timestamp = new Date().toISOString();
 		for (const r of rejections) {
-			this.#send(r, {type: 'status', status: 'rejected', user_id: r.senderId, message_id: r.messageId, timestamp, reason: oneLineReason(r.reason)}, 'rejectionsPublished');
+			const status = {status: 'rejected', user_id: r.senderId, message_id: r.messageId, timestamp, reason: oneLineReason(r.reason)} as const;
+			if (r.conversationId === undefined) this.#send(topicFor(this.topicBase, r.senderId, SERVER_ID), () => encodePayload({type: 'status', ...status}), 'rejectionsPublished', r.messageId);
+			else this.#send(inboxTopic(this.topicBase, r.senderId), () => encodeV2({v: 2, type: 'status', ...status, conversation_id: r.conversationId!, sender_id: r.senderId}), 'rejectionsPublished', r.messageId);
 		}
 	}
 
-	#send(message: Pick<MessageRow, 'messageId' | 'senderId'>, payload: Parameters<typeof encodePayload>[0], counter: 'confirmationsPublished' | 'rejectionsPublished'): void {
-		const sent = this.publish(topicFor(this.topicBase, message.senderId, SERVER_ID), encodePayload(payload)).then(
+	/**
+	 * Fan out newly stored messages and system lines (v2 `message` with `seq` and `created_at`)
+	 * at QoS 1, in the given (seq) order: to each recipient's inbox, or once to the broadcast
+	 * inbox for `all`. Never throws.
+	 */
+	deliver(messages: readonly StoredMessage[]): void {
+		for (const m of messages) {
+			const encode = () =>
+				encodeV2({
+					v: 2, type: 'message', message_id: m.messageId, conversation_id: m.conversationId, sender_id: m.senderId,
+					sender_name: m.senderName, content: m.content, message_type: m.messageType, timestamp: m.sentAt,
+					seq: m.seq, created_at: m.createdAt, ...(m.event ? {event: m.event} : {}),
+				});
+			this.#fanOut(m.recipients, encode, 1, m.messageId);
+		}
+	}
+
+	/** Forward stored `delivered`/`read` receipts (v2) to each message sender's inbox at QoS 1. Never throws. */
+	forwardReceipts(receipts: readonly ReceiptForward[]): void {
+		for (const r of receipts) {
+			this.#send(
+				inboxTopic(this.topicBase, r.senderId),
+				() => encodeV2({v: 2, type: 'status', status: r.status, conversation_id: r.conversationId, message_id: r.messageId, sender_id: r.senderId, user_id: r.userId, timestamp: r.at}),
+				'fanOutPublishes',
+				r.messageId,
+			);
+		}
+	}
+
+	/** Relay typing (v2) at QoS 0 to the other current members' inboxes (the broadcast inbox for `all`). Never throws. */
+	relayTyping(relays: readonly TypingRelay[]): void {
+		for (const {row, recipients} of relays) {
+			const encode = () => encodeV2({v: 2, type: 'typing', conversation_id: row.conversationId, sender_id: row.senderId, sender_name: row.senderName, is_typing: row.isTyping, timestamp: row.at});
+			this.#fanOut(recipients, encode, 0, 'typing');
+		}
+	}
+
+	#fanOut(recipients: readonly string[] | typeof BROADCAST_ID, encode: () => Buffer, qos: 0 | 1, what: string): void {
+		const topics = recipients === BROADCAST_ID ? [broadcastInboxTopic(this.topicBase)] : recipients.map((id) => inboxTopic(this.topicBase, id));
+		let bytes: Buffer;
+		try {
+			bytes = encode();
+		} catch (error) {
+			this.logger.warn({what, err: (error as Error).message.split('\n')[0]}, 'fan-out payload not encodable; not published');
+			return;
+		}
+		for (const topic of topics) this.#send(topic, () => bytes, 'fanOutPublishes', what, qos);
+	}
+
+	#send(topic: string, encode: () => Buffer, counter: Counter, messageId: string, qos: 0 | 1 = 1): void {
+		let bytes: Buffer;
+		try {
+			bytes = encode();
+		} catch (error) {
+			this.logger.warn({messageId, err: (error as Error).message.split('\n')[0]}, 'receipt not encodable; not published');
+			return;
+		}
+		const sent = this.publish(topic, bytes, qos).then(
 			() => void this.stats[counter]++,
-			(error: Error) => this.logger.warn({messageId: message.messageId, err: error.message}, 'receipt not published'),
+			(error: Error) => this.logger.warn({messageId, err: error.message}, 'receipt not published'),
 		);
 		this.inFlight.add(sent);
 		void sent.finally(() => this.inFlight.delete(sent));

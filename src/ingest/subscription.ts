@@ -3,7 +3,21 @@
 import {randomUUID} from 'node:crypto';
 import {connectBroker, type BrokerConnection} from '../live/connect.js';
 import type {Logger} from '../log.js';
-import {SERVER_ID, conversationIdFor, decodePayload, encodePayload, ingestSubscription, rejectionTarget, topicFor} from '../protocol/index.js';
+import {
+	BROADCAST_ID,
+	MAX_PAYLOAD_BYTES,
+	SERVER_ID,
+	isValidUserId,
+	conversationIdFor,
+	conversationKindOf,
+	decodePayload,
+	decodeV2,
+	encodePayload,
+	ingestSubscriptionV2,
+	parseTopic,
+	rejectionTarget,
+	topicFor,
+} from '../protocol/index.js';
 import {oneLineReason} from './confirmer.js';
 import type {IngestItem, IngestStats} from './types.js';
 import type {PublishQos1} from './confirmer.js';
@@ -24,7 +38,7 @@ export interface SubscriptionOptions {
 export interface ChatSubscription {
 	/** Whether `$share/{group}/…` was used. */
 	isShared: boolean;
-	/** Publish at QoS 1 on this connection (for receipts). */
+	/** Publish at QoS 1 (or 0 for typing) on this connection (receipts, fan-out). */
 	publish: PublishQos1;
 	/** Whether the broker connection is up right now. */
 	isConnected(): boolean;
@@ -46,12 +60,14 @@ export interface ChatSubscription {
 
 /**
  * Connect (connectBroker: MQTT 5, 3.1.1 fallback, TCP_NODELAY) with a clean start and
- * subscribe at QoS 1 to `ingestSubscription(base, group)` — a shared subscription only when
- * the broker reports `sharedSubscriptionAvailable` (Mosquitto 2: yes; aedes: no, so run
- * one ingester per aedes broker). Each publish is decoded with decodePayload: an invalid one
- * is logged as one `warn` line (topic and reason) and dropped; `typing` and anything from
- * `server` (our own receipts) are ignored; `message`, `delivered`/`read` and `presence`
- * become items. mqtt.js PUBACKs each publish as it arrives: the sender's re-publish until
+ * subscribe at QoS 1 to `ingestSubscriptionV2(base, group)` (every two-level topic, not the
+ * three-level inboxes the server writes) — a shared subscription only when the broker reports
+ * `sharedSubscriptionAvailable` (Mosquitto 2: yes; aedes: no, so run one ingester per aedes
+ * broker). Routing by topic: `{base}/server/{from}` is protocol 2 (decodeV2(from)); any other
+ * `{base}/{to}/{from}` is protocol 1 (decodePayload). An invalid publish is logged as one `warn`
+ * line (topic and reason) and dropped (a message or room action gets a `rejected` receipt when
+ * its sender and id are readable); v1 `typing` and anything from `server` (our own receipts) are
+ * ignored; messages, room actions, v2 typing, `delivered`/`read` and `presence` become items. mqtt.js PUBACKs each publish as it arrives: the sender's re-publish until
  * its ✓, not the PUBACK, is what protects a message against an ingester crash.
  * @throws Error with a one-line message when the broker is unreachable or refuses the subscription.
  */
@@ -64,7 +80,7 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 	});
 	const {client} = connection;
 	const isShared = connection.sharedSubscriptionAvailable;
-	const filter = ingestSubscription(topicBase, isShared ? options.sharedGroup : undefined);
+	const filter = ingestSubscriptionV2(topicBase, isShared ? options.sharedGroup : undefined);
 	client.on('error', (error) => logger.warn({err: error.message}, 'broker error'));
 	client.on('offline', () => logger.warn('broker connection lost; reconnecting'));
 	const barrier = drainBarrier(topicBase, client.options.clientId ?? 'hermes-ingest');
@@ -91,8 +107,8 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 	logger.info({filter, isShared, protocolVersion: connection.protocolVersion}, 'subscribed');
 	return {
 		isShared,
-		publish: async (topic, payload) => {
-			await client.publishAsync(topic, payload, {qos: 1});
+		publish: async (topic, payload, qos = 1) => {
+			await client.publishAsync(topic, payload, {qos});
 		},
 		isConnected: () => client.connected,
 		async drain(timeoutMs) {
@@ -146,6 +162,8 @@ function drainBarrier(topicBase: string, clientId: string) {
 }
 
 function toItem(base: string, topic: string, bytes: Buffer, logger: Logger, stats: IngestStats): IngestItem | undefined {
+	const route = parseTopic(base, topic);
+	if (route?.to === SERVER_ID) return toItemV2(route.from, topic, bytes, logger, stats);
 	const decoded = decodePayload(base, topic, bytes);
 	if (!decoded.ok) {
 		stats.invalid++;
@@ -173,6 +191,7 @@ function toItem(base: string, topic: string, bytes: Buffer, logger: Logger, stat
 					messageType: payload.message_type,
 					sentAt: payload.timestamp,
 					conversationId: conversationIdFor(payload.sender_id, payload.receiver_id),
+					version: 1,
 				},
 			};
 		case 'status':
@@ -188,4 +207,89 @@ function toItem(base: string, topic: string, bytes: Buffer, logger: Logger, stat
 				row: {userId: payload.user_id, name: payload.user_name, state: payload.state, statusMessage: payload.status_message},
 			};
 	}
+}
+
+/** A publish on `{base}/server/{from}` (protocol 2) as an item, or undefined (logged). */
+function toItemV2(from: string, topic: string, bytes: Buffer, logger: Logger, stats: IngestStats): IngestItem | undefined {
+	const decoded = decodeV2(from, bytes);
+	if (!decoded.ok) {
+		stats.invalid++;
+		logger.warn({topic, reason: decoded.error}, 'dropped invalid publish');
+		const target = rejectionTargetV2(from, bytes);
+		return target && {kind: 'rejection', row: {...target, reason: oneLineReason(decoded.error)}};
+	}
+	const {payload} = decoded;
+	switch (payload.type) {
+		case 'message': {
+			stats.messages++;
+			const pair = payload.conversation_id.split(':');
+			const receiverId = payload.conversation_id === BROADCAST_ID ? BROADCAST_ID
+				: conversationKindOf(payload.conversation_id) === 'direct' ? (pair[0] === payload.sender_id ? pair[1]! : pair[0]!)
+				: payload.conversation_id;
+			return {
+				kind: 'message',
+				row: {
+					messageId: payload.message_id,
+					senderId: payload.sender_id,
+					senderName: payload.sender_name,
+					receiverId,
+					content: payload.content,
+					messageType: 'text',
+					sentAt: payload.timestamp,
+					conversationId: payload.conversation_id,
+					version: 2,
+				},
+			};
+		}
+		case 'status':
+			// decodeV2 refuses received_by_server/rejected from a client.
+			if (payload.status === 'received_by_server' || payload.status === 'rejected') return undefined;
+			return {
+				kind: 'receipt',
+				firstSeenAt: Date.now(),
+				row: {messageId: payload.message_id, senderId: payload.sender_id, status: payload.status, userId: payload.user_id, at: payload.timestamp, conversationId: payload.conversation_id},
+			};
+		case 'typing':
+			return {
+				kind: 'typing',
+				row: {conversationId: payload.conversation_id, senderId: payload.sender_id, senderName: payload.sender_name, isTyping: payload.is_typing, at: payload.timestamp},
+			};
+		case 'room':
+			stats.roomActions++;
+			return {
+				kind: 'room',
+				row: {
+					messageId: payload.message_id,
+					conversationId: payload.conversation_id,
+					senderId: payload.sender_id,
+					senderName: payload.sender_name,
+					action: payload.action,
+					userIds: payload.user_ids ?? [],
+					title: payload.title,
+					topic: payload.topic,
+					sentAt: payload.timestamp,
+				},
+			};
+	}
+}
+
+/**
+ * Who to tell that a v2 `message` or `room` publish was refused: its publisher and
+ * `message_id`, with its `conversation_id` (the v2 `rejected` receipt needs one), when all are
+ * readable; undefined otherwise (logged only: such a publish never comes from our client).
+ */
+function rejectionTargetV2(from: string, bytes: Buffer): {senderId: string; messageId: string; conversationId: string} | undefined {
+	if (!isValidUserId(from) || bytes.byteLength > MAX_PAYLOAD_BYTES) return undefined;
+	let json: unknown;
+	try {
+		json = JSON.parse(new TextDecoder('utf-8', {fatal: true}).decode(bytes));
+	} catch {
+		return undefined;
+	}
+	if (typeof json !== 'object' || json === null) return undefined;
+	const {type, message_id: messageId, conversation_id: conversationId} = json as Record<string, unknown>;
+	if (type !== 'message' && type !== 'room') return undefined;
+	if (typeof messageId !== 'string' || !/^[A-Za-z0-9._:-]{1,255}$/.test(messageId)) return undefined;
+	if (typeof conversationId !== 'string' || conversationKindOf(conversationId) === undefined) return undefined;
+	return {senderId: from, messageId, conversationId};
 }

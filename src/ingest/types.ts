@@ -2,7 +2,7 @@
 // Pure types; imports store/ and log types only.
 import type {Logger} from '../log.js';
 import type {SessionTimeouts} from '../store/db.js';
-import type {MessageRow, PresenceRow, ReceiptRow, RejectionRow} from '../store/ingest-queries.js';
+import type {MessageRow, PresenceRow, ReceiptRow, RejectionRow, RoomRow, TypingRow} from '../store/ingest-queries.js';
 
 /** Options for startIngester. */
 export interface IngestOptions {
@@ -66,8 +66,12 @@ export interface IngestStats {
 	received: number;
 	/** Publishes dropped by decodePayload (logged). */
 	invalid: number;
-	/** Valid publishes the ingester does not store (typing, the server's own receipts). */
+	/** Valid publishes the ingester does not store or relay (the server's own receipts, version 1 typing). */
 	ignored: number;
+	/** v2 room actions queued (duplicates included). */
+	roomActions: number;
+	/** Messages and room actions refused by the membership rules (sender told with `rejected`). */
+	refusedByRules: number;
 	/** `message` publishes queued for writing (duplicates included). */
 	messages: number;
 	/** Rows added to chat_messages. */
@@ -78,7 +82,7 @@ export interface IngestStats {
 	receiptsStored: number;
 	/** Times a receipt was put back because its message was not stored yet. */
 	receiptsRetried: number;
-	/** Receipts given up on (message never arrived, or not from the message's recipient). */
+	/** Receipts given up on (message never arrived, or not from a current member other than its sender). */
 	receiptsDropped: number;
 	/** Presence updates written to chat_users. */
 	presences: number;
@@ -96,6 +100,8 @@ export interface IngestStats {
 	writeFailures: number;
 	/** `received_by_server` receipts published. */
 	confirmationsPublished: number;
+	/** Publishes to members' inboxes after COMMIT (messages, system lines, forwarded receipts, typing). */
+	fanOutPublishes: number;
 	/** Items queued or being written, not committed yet. */
 	pending: number;
 }
@@ -134,6 +140,10 @@ export type IngestItem =
 	 */
 	| {kind: 'receipt'; row: ReceiptRow; firstSeenAt: number; isFinal?: boolean}
 	| {kind: 'presence'; row: PresenceRow}
+	/** v2 typing: relayed to the other current members after the batch (never stored). */
+	| {kind: 'typing'; row: TypingRow}
+	/** v2 room action: applied in the batch transaction, confirmed or rejected after it. */
+	| {kind: 'room'; row: RoomRow}
 	/** A message the server will never store: its sender gets a `rejected` receipt after the batch commits. */
 	| {kind: 'rejection'; row: RejectionRow};
 
@@ -142,7 +152,7 @@ export function emptyStats(): IngestStats {
 	return {
 		received: 0, invalid: 0, ignored: 0, messages: 0, inserted: 0, duplicates: 0,
 		receiptsStored: 0, receiptsRetried: 0, receiptsDropped: 0, presences: 0, shed: 0, poisoned: 0,
-		rejectionsPublished: 0, idClashes: 0,
-		batches: 0, writeFailures: 0, confirmationsPublished: 0, pending: 0,
+		rejectionsPublished: 0, idClashes: 0, roomActions: 0, refusedByRules: 0,
+		batches: 0, writeFailures: 0, confirmationsPublished: 0, fanOutPublishes: 0, pending: 0,
 	};
 }

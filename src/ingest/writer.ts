@@ -2,7 +2,7 @@
 // Imports store/ (writes), protocol/ and ingest/ parts; never pg or mqtt directly.
 import type {Logger} from '../log.js';
 import type {Db} from '../store/db.js';
-import {writeIngestBatch, type IngestBatch, type MessageRow, type RejectionRow} from '../store/ingest-queries.js';
+import {writeIngestBatch, type IngestBatch, type MessageRow, type RejectionRow, type RoomRow, type TypingRow} from '../store/ingest-queries.js';
 import type {Confirmer} from './confirmer.js';
 import type {IngestItem, IngestStats} from './types.js';
 
@@ -44,10 +44,15 @@ export function createBatchWriter(options: BatchWriterOptions): (items: IngestIt
 		const result = await writeIngestBatch(options.db, batch);
 		stats.batches++;
 		stats.inserted += result.inserted;
-		stats.duplicates += batch.messages.length - result.inserted;
+		stats.refusedByRules += result.refusedByRules.messages + result.refusedByRules.rooms;
+		stats.duplicates += batch.messages.length - result.inserted - result.refusedByRules.messages;
 		stats.presences += batch.presences.length;
-		options.confirmer.confirm([...batch.messages, ...result.rejections.stored]);
+		// Receipts to senders first, then the fan-out (both only now, after COMMIT).
+		options.confirmer.confirm(result.confirmations);
 		options.confirmer.reject(result.rejections.refused);
+		options.confirmer.deliver(result.stored);
+		options.confirmer.forwardReceipts(result.receiptForwards);
+		options.confirmer.relayTyping(result.typingRelays);
 		for (const clash of result.idClashes) {
 			stats.idClashes++;
 			// Both are stored (ids are unique per sender, migration 003); neither stands in for the other.
@@ -60,7 +65,7 @@ export function createBatchWriter(options: BatchWriterOptions): (items: IngestIt
 			if (outcome === 'stored') stats.receiptsStored++;
 			else if (outcome === 'rejected') {
 				stats.receiptsDropped++;
-				logger.warn({messageId: item.row.messageId, userId: item.row.userId}, 'receipt dropped: not from the message recipient');
+				logger.warn({messageId: item.row.messageId, userId: item.row.userId}, 'receipt dropped: not from a current member other than the sender');
 			} else if (!item.isFinal && now() - item.firstSeenAt < options.statusRetryMs) {
 				stats.receiptsRetried++;
 				options.requeue(item, options.receiptRetryDelayMs);
@@ -82,7 +87,7 @@ export function createBatchWriter(options: BatchWriterOptions): (items: IngestIt
 				logger.warn({item: describe(item), err: (error as Error).message}, 'dropped an item Postgres rejects');
 				// Its sender would re-send it forever: say it will never be stored. (Before the
 				// transaction it is checked not to be stored already, as every rejection is.)
-				if (item.kind === 'message') await rejectUnstorable(item.row, error as Error);
+				if (item.kind === 'message' || item.kind === 'room') await rejectUnstorable(item, error as Error);
 				return;
 			}
 			const half = Math.ceil(items.length / 2);
@@ -91,8 +96,10 @@ export function createBatchWriter(options: BatchWriterOptions): (items: IngestIt
 		}
 	}
 
-	async function rejectUnstorable(row: MessageRow, error: Error): Promise<void> {
-		const rejection = {messageId: row.messageId, senderId: row.senderId, reason: `the server cannot store it: ${error.message}`};
+	async function rejectUnstorable(item: Extract<IngestItem, {kind: 'message' | 'room'}>, error: Error): Promise<void> {
+		const {row} = item;
+		const isV2 = item.kind === 'room' || item.row.version === 2;
+		const rejection = {messageId: row.messageId, senderId: row.senderId, reason: `the server cannot store it: ${error.message}`, ...(isV2 ? {conversationId: row.conversationId} : {})};
 		await commit([{kind: 'rejection', row: rejection}]);
 	}
 
@@ -111,13 +118,17 @@ function toBatch(items: readonly IngestItem[]): IngestBatch {
 	const receipts: IngestBatch['receipts'][number][] = [];
 	const presences: IngestBatch['presences'][number][] = [];
 	const rejections: RejectionRow[] = [];
+	const rooms: RoomRow[] = [];
+	const typing: TypingRow[] = [];
 	for (const item of items) {
 		if (item.kind === 'message') messages.push(item.row);
 		else if (item.kind === 'receipt') receipts.push(item.row);
 		else if (item.kind === 'rejection') rejections.push(item.row);
+		else if (item.kind === 'room') rooms.push(item.row);
+		else if (item.kind === 'typing') typing.push(item.row);
 		else presences.push(item.row);
 	}
-	return {messages, receipts, presences, rejections};
+	return {messages, receipts, presences, rejections, rooms, typing};
 }
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation). */
@@ -129,6 +140,7 @@ function isDataError(error: unknown): boolean {
 function describe(item: IngestItem): Record<string, string> {
 	if (item.kind === 'message') return {kind: item.kind, messageId: item.row.messageId, senderId: item.row.senderId};
 	if (item.kind === 'receipt') return {kind: item.kind, messageId: item.row.messageId, userId: item.row.userId};
-	if (item.kind === 'rejection') return {kind: item.kind, messageId: item.row.messageId, senderId: item.row.senderId};
+	if (item.kind === 'rejection' || item.kind === 'room') return {kind: item.kind, messageId: item.row.messageId, senderId: item.row.senderId};
+	if (item.kind === 'typing') return {kind: item.kind, senderId: item.row.senderId, conversationId: item.row.conversationId};
 	return {kind: item.kind, userId: item.row.userId};
 }

@@ -3,7 +3,7 @@ import {silentLogger} from '../log.js';
 import {conversationIdFor} from '../protocol/index.js';
 import {createTestDatabase, isPostgresReachable, type TestDatabase} from '../../test/helpers/db.js';
 import {openDb, type Db} from './db.js';
-import {writeIngestBatch, type MessageRow} from './ingest-queries.js';
+import {writeIngestBatch, type MessageRow, type RoomRow} from './ingest-queries.js';
 import {runMigrations} from './migrate.js';
 
 const message = (id: string, from: string, to: string): MessageRow => ({
@@ -11,12 +11,19 @@ const message = (id: string, from: string, to: string): MessageRow => ({
 	messageType: 'text', sentAt: '2026-01-01T00:00:00.000Z', conversationId: conversationIdFor(from, to),
 });
 const empty = {messages: [], receipts: [], presences: []};
+const ROOM = 'room-0b1c2d3e-0000-4000-8000-000000000001';
+const inRoom = (id: string, from: string, room = ROOM): MessageRow => ({...message(id, from, room), receiverId: room, conversationId: room, version: 2});
+const action = (id: string, from: string, extra: Partial<RoomRow>): RoomRow => ({
+	messageId: id, conversationId: ROOM, senderId: from, senderName: from.toUpperCase(), action: 'create', userIds: [], sentAt: '2026-01-01T00:00:00.000Z', ...extra,
+});
 
 describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SERVICES !== '1')('writeIngestBatch', () => {
 	let database: TestDatabase;
 	let db: Db;
 	const members = async (conversationId: string) =>
-		(await db.query('SELECT user_id, peer_id, last_seq::int, last_read_seq::int FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id', [conversationId])).rows;
+		(await db.query('SELECT user_id, role, left_at IS NULL AS is_current, last_read_seq::int FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id', [conversationId])).rows;
+	const conversation = async (id: string) =>
+		(await db.query('SELECT kind, last_seq::int, created_by FROM conversations WHERE id = $1', [id])).rows[0];
 	const seqOf = async (id: string) => Number((await db.query('SELECT seq FROM chat_messages WHERE message_id = $1', [id])).rows[0]?.seq);
 
 	beforeAll(async () => {
@@ -39,18 +46,21 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		expect(d2).toBeGreaterThan(d1);
 		// Each sender has read up to its own latest message; the other side's marker stays behind.
 		expect(await members('ann:ben')).toEqual([
-			{user_id: 'ann', peer_id: 'ben', last_seq: d2, last_read_seq: d1},
-			{user_id: 'ben', peer_id: 'ann', last_seq: d2, last_read_seq: d2},
+			{user_id: 'ann', role: 'member', is_current: true, last_read_seq: d1},
+			{user_id: 'ben', role: 'member', is_current: true, last_read_seq: d2},
 		]);
+		// The first message created the direct conversation; it holds the newest seq.
+		expect(await conversation('ann:ben')).toEqual({kind: 'direct', last_seq: d2, created_by: 'ann'});
 	});
 
 	it('keeps one row for the sender of a broadcast, in conversation "all"', async () => {
 		await writeIngestBatch(db, {...empty, messages: [message('b1', 'cat', 'all')]});
 		const seq = await seqOf('b1');
-		expect(await members('all')).toEqual([{user_id: 'cat', peer_id: 'all', last_seq: seq, last_read_seq: seq}]);
+		expect(await members('all')).toEqual([{user_id: 'cat', role: 'member', is_current: true, last_read_seq: seq}]);
+		expect(await conversation('all')).toMatchObject({kind: 'broadcast', last_seq: seq});
 	});
 
-	it('reports receipts as stored, missing (no message yet) or rejected (not from the recipient); read moves the marker', async () => {
+	it('reports receipts as stored, missing (no message yet) or rejected (not from a member other than the sender); read moves the marker', async () => {
 		const at = '2026-01-01T00:00:01.000Z';
 		const result = await writeIngestBatch(db, {
 			...empty,
@@ -140,5 +150,90 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		});
 		const {rows} = await db.query("SELECT display_name, presence, status_message FROM chat_users WHERE user_id = 'fay'");
 		expect(rows).toEqual([{display_name: 'Fay F', presence: 'away', status_message: 'lunch'}]);
+	});
+
+	it('applies room actions in order before messages: members post, others are refused, system lines go to members and the removed', async () => {
+		const created = await writeIngestBatch(db, {
+			...empty,
+			rooms: [action('c1', 'kim', {title: 'Ops', userIds: ['lee', 'max']})],
+			messages: [inRoom('g1', 'lee'), inRoom('g2', 'zed'), inRoom('g3', 'kim', 'room-nope')],
+		});
+		expect(created.rejections.refused).toEqual([
+			{messageId: 'g2', senderId: 'zed', reason: 'you are not a member of this room', conversationId: ROOM},
+			{messageId: 'g3', senderId: 'kim', reason: 'no such room', conversationId: 'room-nope'},
+		]);
+		expect(created.refusedByRules).toEqual({messages: 2, rooms: 0});
+		expect(created.confirmations.map((c) => c.messageId)).toEqual(['c1', 'g1']);
+		expect(created.stored.map((m) => [m.messageId, m.messageType, m.recipients])).toEqual([
+			['c1', 'system', ['kim', 'lee', 'max']],
+			['g1', 'text', ['kim', 'lee', 'max']],
+		]);
+		expect(created.stored[0]).toMatchObject({content: 'KIM created "Ops" with lee, max', event: {action: 'create', user_ids: ['lee', 'max'], title: 'Ops'}});
+		expect(await members(ROOM)).toEqual([
+			{user_id: 'kim', role: 'admin', is_current: true, last_read_seq: created.stored[0]!.seq},
+			{user_id: 'lee', role: 'member', is_current: true, last_read_seq: created.stored[1]!.seq},
+			{user_id: 'max', role: 'member', is_current: true, last_read_seq: 0},
+		]);
+		expect((await db.query("SELECT 1 FROM chat_messages WHERE message_id IN ('g2', 'g3')")).rowCount).toBe(0);
+		// A re-sent create is a duplicate (confirmed again, delivered to nobody); another create of the id is refused.
+		const again = await writeIngestBatch(db, {...empty, rooms: [action('c1', 'kim', {title: 'Ops'}), action('c2', 'lee', {title: 'Mine'})]});
+		expect(again.confirmations.map((c) => c.messageId)).toEqual(['c1']);
+		expect(again.stored).toEqual([]);
+		expect(again.rejections.refused).toEqual([{messageId: 'c2', senderId: 'lee', reason: 'a room with this id exists already', conversationId: ROOM}]);
+	});
+
+	it('kicks: the kicked member gets that system line, then is refused; only admins kick; receipts only from current members', async () => {
+		const notAdmin = await writeIngestBatch(db, {...empty, rooms: [action('k0', 'lee', {action: 'kick', userIds: ['max']})]});
+		expect(notAdmin.rejections.refused[0]?.reason).toBe('only an admin can kick in this room');
+		const kick = await writeIngestBatch(db, {...empty, rooms: [action('k1', 'kim', {action: 'kick', userIds: ['max']})]});
+		expect(kick.stored.map((m) => [m.content, m.recipients])).toEqual([['KIM removed max', ['kim', 'lee', 'max']]]);
+		const after = await writeIngestBatch(db, {
+			...empty,
+			messages: [inRoom('k2', 'max'), inRoom('k3', 'kim')],
+			receipts: [
+				{messageId: 'g1', senderId: 'lee', status: 'read', userId: 'max', at: '2026-01-01T00:00:01.000Z', conversationId: ROOM},
+				{messageId: 'g1', senderId: 'lee', status: 'read', userId: 'kim', at: '2026-01-01T00:00:01.000Z', conversationId: ROOM},
+				{messageId: 'g1', senderId: 'lee', status: 'read', userId: 'kim', at: '2026-01-01T00:00:01.000Z', conversationId: 'all'},
+			],
+		});
+		expect(after.rejections.refused.map((r) => r.messageId)).toEqual(['k2']);
+		expect(after.stored.map((m) => [m.messageId, m.recipients])).toEqual([['k3', ['kim', 'lee']]]);
+		expect(after.receiptOutcomes).toEqual(['rejected', 'stored', 'rejected']);
+		expect(after.receiptForwards).toEqual([{messageId: 'g1', senderId: 'lee', status: 'read', userId: 'kim', at: '2026-01-01T00:00:01.000Z', conversationId: ROOM}]);
+		// Re-invited: a member again, joined now.
+		const back = await writeIngestBatch(db, {...empty, rooms: [action('k4', 'kim', {action: 'invite', userIds: ['max']})]});
+		expect(back.stored[0]?.content).toBe('KIM added max');
+		expect((await members(ROOM)).find((m) => m.user_id === 'max')).toMatchObject({role: 'member', is_current: true});
+	});
+
+	it('promotes the earliest member when the last admin leaves; mute needs no system line; typing goes to the other members', async () => {
+		const left = await writeIngestBatch(db, {
+			...empty,
+			rooms: [action('l1', 'kim', {action: 'leave'}), action('l2', 'lee', {action: 'mute'})],
+			typing: [
+				{conversationId: ROOM, senderId: 'lee', senderName: 'LEE', isTyping: true, at: '2026-01-01T00:00:02.000Z'},
+				{conversationId: ROOM, senderId: 'kim', senderName: 'KIM', isTyping: true, at: '2026-01-01T00:00:02.000Z'},
+				{conversationId: 'all', senderId: 'zed', senderName: 'ZED', isTyping: true, at: '2026-01-01T00:00:02.000Z'},
+				{conversationId: 'lee:max', senderId: 'zed', senderName: 'ZED', isTyping: true, at: '2026-01-01T00:00:02.000Z'},
+			],
+		});
+		expect(left.stored.map((m) => [m.content, m.event, m.recipients])).toEqual([
+			['KIM left (LEE is now an admin)', {action: 'leave', user_ids: ['kim'], promoted: ['lee']}, ['kim', 'lee', 'max']],
+		]);
+		expect(left.confirmations.map((c) => c.messageId)).toEqual(['l1', 'l2']);
+		expect(left.typingRelays.map((t) => [t.row.senderId, t.recipients])).toEqual([['lee', ['max']], ['zed', 'all']]);
+		expect(await members(ROOM)).toEqual([
+			expect.objectContaining({user_id: 'kim', is_current: false}),
+			expect.objectContaining({user_id: 'lee', role: 'admin', is_current: true}),
+			expect.objectContaining({user_id: 'max', is_current: true}),
+		]);
+		expect((await db.query('SELECT is_muted FROM conversation_members WHERE user_id = $1 AND conversation_id = $2', ['lee', ROOM])).rows).toEqual([{is_muted: true}]);
+		const outsider = await writeIngestBatch(db, {...empty, rooms: [action('l3', 'kim', {action: 'rename', title: 'X'})]});
+		expect(outsider.rejections.refused[0]?.reason).toBe('you are not a member of this room');
+	});
+
+	it('refuses a v2 direct message from someone outside the pair', async () => {
+		const result = await writeIngestBatch(db, {...empty, messages: [{...message('dx1', 'zed', 'ann'), conversationId: 'ann:ben', version: 2}]});
+		expect(result.rejections.refused).toEqual([{messageId: 'dx1', senderId: 'zed', reason: 'you are not a member of this conversation', conversationId: 'ann:ben'}]);
 	});
 });

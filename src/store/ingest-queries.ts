@@ -1,7 +1,8 @@
 // The ingester's writes: one transaction per batch of messages, receipts and presence.
 // May import pg (via db.ts) and protocol/ only. Reads live in history.ts (another owner).
 import type pg from 'pg';
-import {BROADCAST_ID} from '../protocol/index.js';
+import {BROADCAST_ID, MAX_CONTENT_LENGTH, conversationKindOf, directMembersOf, type RoomAction, type RoomEvent} from '../protocol/index.js';
+import {applyRoomAction} from './room-actions.js';
 import type {Db} from './db.js';
 
 // Every statement takes whole columns as arrays (unnest), so a batch costs a fixed number of
@@ -13,7 +14,8 @@ SELECT message_id, sender_id, sender_name, receiver_id, content, message_type, c
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
 	WITH ORDINALITY AS t(message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id, ord)
 ORDER BY ord
-ON CONFLICT (message_id, sender_id) DO NOTHING`;
+ON CONFLICT (message_id, sender_id) DO NOTHING
+RETURNING message_id, sender_id, seq, created_at`;
 
 // 'sent' at the sender's clock, 'received_by_server' at ours; both about the sender.
 const INSERT_SENT_STATUSES = `
@@ -44,41 +46,80 @@ SELECT user_id, display_name, now() FROM unnest($1::text[], $2::text[]) AS t(use
 ON CONFLICT (user_id) DO UPDATE SET
 	display_name = EXCLUDED.display_name, last_seen_at = now(), updated_at = now()`;
 
-// Both sides of a direct message, the sender of a broadcast; a sender has read its own message.
-// Re-applying a message (a duplicate) changes nothing: every column moves with GREATEST.
-const UPSERT_MEMBERS_FOR_MESSAGES = `
-WITH batch AS (
-	SELECT m.* FROM chat_messages m
-	WHERE (m.message_id, m.sender_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-)
-INSERT INTO conversation_members (user_id, conversation_id, peer_id, last_seq, last_message_at, last_read_seq)
-SELECT user_id, conversation_id, max(peer_id), max(seq), max(created_at), max(read_seq)
-FROM (
-	SELECT sender_id AS user_id, conversation_id, receiver_id AS peer_id, seq, created_at, seq AS read_seq
-	FROM batch
-	UNION ALL
-	SELECT receiver_id, conversation_id, sender_id, seq, created_at, 0
-	FROM batch WHERE receiver_id <> '${BROADCAST_ID}'
-) AS p
-GROUP BY user_id, conversation_id
-ORDER BY user_id, conversation_id
+// Conversations a batch's direct and broadcast messages need (the first message creates a
+// direct conversation; `all` exists from migration 004 on). Locks nothing that exists already.
+const ENSURE_CONVERSATIONS = `
+INSERT INTO conversations (id, kind, created_by)
+SELECT DISTINCT ON (id) id, kind, created_by
+FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(id, kind, created_by, ord)
+ORDER BY id, ord
+ON CONFLICT (id) DO NOTHING`;
+
+// Both members of a direct conversation (role member, joined now) when missing.
+const ENSURE_DIRECT_MEMBERS = `
+INSERT INTO conversation_members (user_id, conversation_id)
+SELECT DISTINCT p.user_id, t.id
+FROM unnest($1::text[]) AS t(id)
+	CROSS JOIN LATERAL (VALUES (split_part(t.id, ':', 1)), (split_part(t.id, ':', 2))) AS p (user_id)
+ORDER BY 1, 2
+ON CONFLICT (user_id, conversation_id) DO NOTHING`;
+
+// Per (conversation, sender): whether the group exists and the sender is a current member.
+const GROUP_MEMBERSHIP = `
+SELECT t.ord::int AS ord, c.id IS NOT NULL AS room_exists, m.user_id IS NOT NULL AS is_member
+FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(conversation_id, user_id, ord)
+	LEFT JOIN conversations c ON c.id = t.conversation_id AND c.kind = 'group'
+	LEFT JOIN conversation_members m ON m.conversation_id = t.conversation_id AND m.user_id = t.user_id AND m.left_at IS NULL
+ORDER BY t.ord`;
+
+// A sender has read its own message (its read marker moves with GREATEST, so re-applying a
+// duplicate changes nothing); the member row of a broadcast sender is created here.
+const ADVANCE_SENDER_MARKERS = `
+INSERT INTO conversation_members (user_id, conversation_id, last_read_seq)
+SELECT m.sender_id, m.conversation_id, max(m.seq)
+FROM chat_messages m
+WHERE (m.message_id, m.sender_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+GROUP BY 1, 2
+ORDER BY 1, 2
 ON CONFLICT (user_id, conversation_id) DO UPDATE SET
-	last_seq = GREATEST(conversation_members.last_seq, EXCLUDED.last_seq),
-	last_message_at = GREATEST(conversation_members.last_message_at, EXCLUDED.last_message_at),
 	last_read_seq = GREATEST(conversation_members.last_read_seq, EXCLUDED.last_read_seq)`;
 
-// delivered/read only for stored messages of the sender whose topic the receipt came on (its
-// `to` level), and only from their recipient (or anyone for a broadcast). Reports per input row: stored (or already stored), missing, or rejected.
-// A read implies delivered: a recipient that was offline when the message was published
+// The conversation's newest message (kept with GREATEST; rows locked in id order). Every id
+// exists already; kind is computed only so the proposed row satisfies the table's checks.
+const ADVANCE_CONVERSATIONS = `
+INSERT INTO conversations (id, kind, last_seq, last_message_at)
+SELECT id, CASE WHEN id = '${BROADCAST_ID}' THEN 'broadcast' WHEN id LIKE 'room-%' THEN 'group' ELSE 'direct' END, max(seq), max(at)
+FROM unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS t(id, seq, at)
+GROUP BY id
+ORDER BY id
+ON CONFLICT (id) DO UPDATE SET
+	last_seq = GREATEST(conversations.last_seq, EXCLUDED.last_seq),
+	last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at)`;
+
+// Current members of conversations (fan-out): the conversation_members_current index.
+const CURRENT_MEMBERS = `
+SELECT conversation_id, user_id FROM conversation_members
+WHERE conversation_id = ANY($1::text[]) AND left_at IS NULL
+ORDER BY conversation_id, user_id`;
+
+// delivered/read only for stored messages of the sender the receipt names (v1: its topic's
+// `to` level), in the conversation it names (v2), from a current member other than the sender
+// (anyone for the broadcast). Reports per input row: stored (or already stored), missing, or
+// rejected, with the message's conversation and seq.
+// A read implies delivered: a member that was offline when the message was published
 // first gets it from history, already read, so its `delivered` row takes the read's time
 // (a real `delivered` stored earlier wins through ON CONFLICT).
 const INSERT_RECEIPTS = `
 WITH input AS (
-	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
-		WITH ORDINALITY AS t(message_id, status, user_id, at, sender_id, ord)
+	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
+		WITH ORDINALITY AS t(message_id, status, user_id, at, sender_id, conversation_id, ord)
 ), accepted AS (
 	SELECT i.* FROM input i JOIN chat_messages m ON m.message_id = i.message_id AND m.sender_id = i.sender_id
-	WHERE m.receiver_id IN (i.user_id, '${BROADCAST_ID}')
+	WHERE i.user_id <> m.sender_id
+		AND (i.conversation_id IS NULL OR i.conversation_id = m.conversation_id)
+		AND (m.conversation_id = '${BROADCAST_ID}' OR EXISTS (
+			SELECT 1 FROM conversation_members cm
+			WHERE cm.conversation_id = m.conversation_id AND cm.user_id = i.user_id AND cm.left_at IS NULL))
 ), candidates AS (
 	SELECT message_id, sender_id, status, at, user_id FROM accepted
 	UNION ALL
@@ -90,23 +131,20 @@ WITH input AS (
 	ORDER BY message_id, sender_id, status, user_id, at
 	ON CONFLICT (message_id, status, user_id, sender_id) DO NOTHING
 )
-SELECT i.ord::int AS ord,
+SELECT i.ord::int AS ord, m.conversation_id,
 	CASE WHEN m.message_id IS NULL THEN 'missing'
 		WHEN EXISTS (SELECT 1 FROM accepted a WHERE a.ord = i.ord) THEN 'stored'
 		ELSE 'rejected' END AS outcome
 FROM input i LEFT JOIN chat_messages m ON m.message_id = i.message_id AND m.sender_id = i.sender_id
 ORDER BY i.ord`;
 
-// A read receipt moves the reader's marker in that message's conversation (never backwards).
+// A stored read receipt moves the reader's marker in that message's conversation (never
+// backwards; the row is created for the broadcast, where members hold only read markers).
 const ADVANCE_READ_MARKERS = `
-INSERT INTO conversation_members (user_id, conversation_id, peer_id, last_seq, last_message_at, last_read_seq)
-SELECT r.user_id, m.conversation_id,
-	max(CASE WHEN m.receiver_id = '${BROADCAST_ID}' THEN '${BROADCAST_ID}'
-		WHEN m.sender_id = r.user_id THEN m.receiver_id ELSE m.sender_id END),
-	max(m.seq), max(m.created_at), max(m.seq)
+INSERT INTO conversation_members (user_id, conversation_id, last_read_seq)
+SELECT r.user_id, m.conversation_id, max(m.seq)
 FROM unnest($1::text[], $2::text[], $3::text[]) AS r(message_id, user_id, sender_id)
 	JOIN chat_messages m ON m.message_id = r.message_id AND m.sender_id = r.sender_id
-		AND m.receiver_id IN (r.user_id, '${BROADCAST_ID}')
 GROUP BY r.user_id, m.conversation_id
 ORDER BY r.user_id, m.conversation_id
 ON CONFLICT (user_id, conversation_id) DO UPDATE SET
@@ -120,31 +158,38 @@ ON CONFLICT (user_id) DO UPDATE SET
 	display_name = EXCLUDED.display_name, presence = EXCLUDED.presence,
 	status_message = EXCLUDED.status_message, last_seen_at = now(), updated_at = now()`;
 
-/** One chat message to store (a validated protocol `message` payload). */
+/** Wire protocol version an item came in on (decides where its ✓ or ✗ goes). */
+export type WireVersion = 1 | 2;
+
+/** One chat message to store (a validated protocol `message` payload, version 1 or 2). */
 export interface MessageRow {
 	messageId: string;
 	senderId: string;
 	senderName: string;
-	/** User id, or `all` for a broadcast. */
+	/** The peer (direct), `all` (broadcast) or the conversation id (group). */
 	receiverId: string;
 	content: string;
 	messageType: string;
 	/** The sender's send time, ISO 8601 (becomes the `sent` status time). */
 	sentAt: string;
-	/** protocol conversationIdFor(senderId, receiverId). */
+	/** v1: protocol conversationIdFor(senderId, receiverId); v2: the payload's conversation_id. */
 	conversationId: string;
+	/** 1 (default): ✓ on `{base}/{sender}/server`; 2: on the sender's inbox, and membership is checked. */
+	version?: WireVersion;
 }
 
 /** One `delivered`/`read` receipt to store. */
 export interface ReceiptRow {
 	messageId: string;
-	/** The message's sender (the receipt topic's `to` level): ids are unique per sender only. */
+	/** The message's sender (v1: the receipt topic's `to` level): ids are unique per sender only. */
 	senderId: string;
 	status: 'delivered' | 'read';
-	/** The recipient the transition is about. */
+	/** The member the transition is about. */
 	userId: string;
 	/** ISO 8601, from the receipt. */
 	at: string;
+	/** v2: the conversation the receipt names (must be the message's); v1 receipts have none. */
+	conversationId?: string;
 }
 
 /** One presence update to store in chat_users. */
@@ -155,9 +200,37 @@ export interface PresenceRow {
 	statusMessage: string;
 }
 
+/** A v2 typing notification to relay (never stored). */
+export interface TypingRow {
+	conversationId: string;
+	senderId: string;
+	senderName: string;
+	isTyping: boolean;
+	/** ISO 8601, from the payload. */
+	at: string;
+}
+
+/** A v2 room action (protocol roomV2), applied in the batch transaction by store/room-actions.ts. */
+export interface RoomRow {
+	/** Idempotency key: the system message is stored under (messageId, senderId). */
+	messageId: string;
+	/** A group id (`room-…`). */
+	conversationId: string;
+	senderId: string;
+	senderName: string;
+	action: RoomAction;
+	/** Users the action names (create: initial members; invite, kick, op). */
+	userIds: readonly string[];
+	title?: string;
+	topic?: string;
+	/** ISO 8601, the client's time (the system message's `sent` time). */
+	sentAt: string;
+}
+
 /**
- * A message the server will never store (it failed validation, or PostgreSQL refused its
- * data): its sender gets a `rejected` receipt with `reason` instead of waiting forever.
+ * A message or room action the server will never store (it failed validation, PostgreSQL
+ * refused its data, or the sender may not do it): its sender gets a `rejected` receipt with
+ * `reason` instead of waiting forever.
  */
 export interface RejectionRow {
 	messageId: string;
@@ -165,6 +238,47 @@ export interface RejectionRow {
 	senderId: string;
 	/** One line, at most protocol MAX_REASON_LENGTH characters. */
 	reason: string;
+	/** Set for a version 2 publish: the receipt goes (v2) to the sender's inbox; unset: v1 topic. */
+	conversationId?: string;
+}
+
+/** What the server confirms (`received_by_server`): a stored message or an applied room action. */
+export interface Confirmation {
+	messageId: string;
+	senderId: string;
+	/** Set for version 2 (✓ on the sender's inbox), unset for version 1 (✓ on `{base}/{sender}/server`). */
+	conversationId?: string;
+}
+
+/** A message stored by this batch, to fan out after COMMIT. */
+export interface StoredMessage {
+	messageId: string;
+	senderId: string;
+	senderName: string;
+	conversationId: string;
+	content: string;
+	messageType: 'text' | 'system';
+	/** The sender's time, ISO 8601. */
+	sentAt: string;
+	/** Storage order (chat_messages.seq): the one order every member sees. */
+	seq: number;
+	/** Server commit time, ISO 8601. */
+	createdAt: string;
+	/** System lines: what changed. */
+	event?: RoomEvent;
+	/** Whose inboxes get it: current members (sender included) plus users this action removed; `all`: the broadcast inbox. */
+	recipients: readonly string[] | typeof BROADCAST_ID;
+}
+
+/** A stored receipt to forward (v2) to the message sender's inbox. */
+export interface ReceiptForward extends ReceiptRow {
+	conversationId: string;
+}
+
+/** A typing notification and the members it goes to (`all`: the broadcast inbox). */
+export interface TypingRelay {
+	row: TypingRow;
+	recipients: readonly string[] | typeof BROADCAST_ID;
 }
 
 /** Two senders that stored a message under one id (allowed since migration 003; reported). */
@@ -174,21 +288,25 @@ export interface IdClash {
 	otherSenderId: string;
 }
 
-/** What one batch carries. Any part may be empty. */
+/** What one batch carries. Any part may be empty; rooms are applied first, in order. */
 export interface IngestBatch {
 	messages: readonly MessageRow[];
 	receipts: readonly ReceiptRow[];
 	presences: readonly PresenceRow[];
 	/** Messages to reject; optional so older callers need not pass it. */
 	rejections?: readonly RejectionRow[];
+	/** v2 room actions, applied one by one in arrival order before the messages. */
+	rooms?: readonly RoomRow[];
+	/** v2 typing notifications (membership is looked up, nothing is written). */
+	typing?: readonly TypingRow[];
 }
 
-/** What became of a receipt: stored (or already was), its message is `missing`, or not from its recipient. */
+/** What became of a receipt: stored (or already was), its message is `missing`, or not from a current member. */
 export type ReceiptOutcome = 'stored' | 'missing' | 'rejected';
 
 /** Result of {@link writeIngestBatch}. */
 export interface BatchResult {
-	/** Messages that were new (the rest were duplicates of stored ones). */
+	/** Messages that were new (the rest were duplicates of stored ones, or refused). */
 	inserted: number;
 	/** One outcome per `batch.receipts` entry, in order. */
 	receiptOutcomes: ReceiptOutcome[];
@@ -196,35 +314,117 @@ export interface BatchResult {
 	idClashes: IdClash[];
 	/**
 	 * `batch.rejections` split: `stored` ones were stored from an earlier valid copy (confirm
-	 * them, never reject a stored message), `refused` ones are not stored (reject them).
+	 * them, never reject a stored message), `refused` ones are not stored (reject them). Messages
+	 * and room actions the sender may not do (not a member, no such room, not an admin…) are
+	 * added to `refused`.
 	 */
 	rejections: {stored: RejectionRow[]; refused: RejectionRow[]};
+	/** How many of `batch.messages` and `batch.rooms` the membership rules refused (in `rejections.refused`). */
+	refusedByRules: {messages: number; rooms: number};
+	/** Everything to confirm after COMMIT (stored or duplicate messages and room actions), in batch order. */
+	confirmations: Confirmation[];
+	/** Messages and system lines this batch stored, in seq order, with their recipients. */
+	stored: StoredMessage[];
+	/** Stored receipts, to forward to the message's sender. */
+	receiptForwards: ReceiptForward[];
+	/** Typing notifications from current members, with their recipients. */
+	typingRelays: TypingRelay[];
 }
 
 /**
- * Write one batch in ONE transaction: messages (INSERT … unnest … ON CONFLICT (message_id,
- * sender_id) DO NOTHING, in order, so `seq` follows arrival; an id is unique per sender only,
- * so another sender using the same id can neither block nor stand in for a message), their `sent`/`received_by_server` status
- * rows, the senders in chat_users, conversation_members for both participants (a sender's
- * own message advances its read marker); then receipts (only for stored messages, so a
- * receipt may be reported `missing` and retried later), read markers (GREATEST), presence.
+ * Write one batch in ONE transaction: room actions first, one by one (rights checked, system
+ * line stored, see store/room-actions.ts); then messages — direct (sender must be one of the
+ * pair; conversation and both members created on the first message), group (sender must be a
+ * current member; else refused `you are not a member of this room` / `no such room`), `all`
+ * (anyone) — with INSERT … unnest … ON CONFLICT (message_id, sender_id) DO NOTHING, in order, so
+ * `seq` follows arrival (an id is unique per sender only, so another sender using the same id
+ * can neither block nor stand in for a message), their `sent`/`received_by_server` status rows,
+ * the senders in chat_users, the sender's read marker, the conversation's last_seq /
+ * last_message_at; then receipts (only for stored messages, so a receipt may be reported
+ * `missing` and retried later), read markers (GREATEST), typing members, presence.
  * Idempotent: re-writing a batch changes nothing. Duplicates inside a batch are allowed.
  * @throws the driver's error (nothing was written: the transaction is rolled back).
  */
 export async function writeIngestBatch(db: Db, batch: IngestBatch): Promise<BatchResult> {
 	return db.withTransaction(async (client) => {
-		const inserted = await writeMessages(client, batch.messages);
-		const idClashes = await findIdClashes(client, batch.messages);
-		const receiptOutcomes = await writeReceipts(client, batch.receipts);
+		const refused: RejectionRow[] = [];
+		let refusedRooms = 0;
+		const confirmations: Confirmation[] = [];
+		const stored: StoredMessage[] = [];
+		for (const room of batch.rooms ?? []) {
+			const outcome = await applyRoomAction(client, room);
+			if (outcome.kind === 'refused') refusedRooms = refused.push({messageId: room.messageId, senderId: room.senderId, reason: outcome.reason, conversationId: room.conversationId});
+			else confirmations.push({messageId: room.messageId, senderId: room.senderId, conversationId: room.conversationId});
+			if (outcome.kind === 'applied' && outcome.stored) stored.push(outcome.stored);
+		}
+		const messages = await writeMessages(client, batch.messages);
+		refused.push(...messages.refused);
+		confirmations.push(...messages.accepted.map((m) => ({messageId: m.messageId, senderId: m.senderId, conversationId: m.version === 2 ? m.conversationId : undefined})));
+		stored.push(...messages.stored);
+		const idClashes = await findIdClashes(client, messages.accepted);
+		const receipts = await writeReceipts(client, batch.receipts);
+		const typingRelays = await relayTyping(client, batch.typing ?? []);
 		await writePresences(client, batch.presences);
 		const rejections = await splitRejections(client, batch.rejections ?? []);
-		return {inserted, receiptOutcomes, idClashes, rejections};
+		confirmations.push(...rejections.stored);
+		stored.sort((a, b) => a.seq - b.seq);
+		return {
+			inserted: messages.stored.length,
+			receiptOutcomes: receipts.outcomes,
+			receiptForwards: receipts.forwards,
+			idClashes,
+			rejections: {stored: rejections.stored, refused: [...rejections.refused, ...refused]},
+			refusedByRules: {messages: messages.refused.length, rooms: refusedRooms},
+			confirmations,
+			stored,
+			typingRelays,
+		};
 	});
 }
 
-async function writeMessages(client: pg.PoolClient, messages: readonly MessageRow[]): Promise<number> {
-	if (messages.length === 0) return 0;
-	const result = await client.query(INSERT_MESSAGES, [
+/** Why `sender` may not post a v2 message in conversation `id` without a database lookup, or undefined. */
+function directRefusal(id: string, sender: string): string | undefined {
+	const pair = directMembersOf(id);
+	return pair && !pair.includes(sender) ? 'you are not a member of this conversation' : undefined;
+}
+
+async function writeMessages(client: pg.PoolClient, all: readonly MessageRow[]): Promise<{accepted: MessageRow[]; refused: RejectionRow[]; stored: StoredMessage[]}> {
+	if (all.length === 0) return {accepted: [], refused: [], stored: []};
+	// Already stored (re-sends): confirmed again whatever the sender's membership is now.
+	const already = await client.query<{message_id: string; sender_id: string}>(FIND_STORED, [all.map((m) => m.messageId), all.map((m) => m.senderId)]);
+	const isStored = new Set(already.rows.map((r) => `${r.sender_id}/${r.message_id}`));
+	const refusals = new Map<MessageRow, string>();
+	const groups = all.filter((m) => !isStored.has(`${m.senderId}/${m.messageId}`) && conversationKindOf(m.conversationId) === 'group');
+	if (groups.length > 0) {
+		const membership = await client.query<{ord: number; room_exists: boolean; is_member: boolean}>(GROUP_MEMBERSHIP, [
+			groups.map((m) => m.conversationId),
+			groups.map((m) => m.senderId),
+		]);
+		for (const row of membership.rows) {
+			const message = groups[row.ord - 1]!;
+			if (!row.room_exists) refusals.set(message, 'no such room');
+			else if (!row.is_member) refusals.set(message, 'you are not a member of this room');
+		}
+	}
+	for (const m of all) {
+		const reason = m.version === 2 && !isStored.has(`${m.senderId}/${m.messageId}`) ? directRefusal(m.conversationId, m.senderId) : undefined;
+		if (reason) refusals.set(m, reason);
+	}
+	const messages = all.filter((m) => !refusals.has(m));
+	const refused = [...refusals].map(([m, reason]) => ({messageId: m.messageId, senderId: m.senderId, reason, conversationId: m.version === 2 ? m.conversationId : undefined}));
+	if (messages.length === 0) return {accepted: [], refused, stored: []};
+
+	const created = messages.filter((m) => conversationKindOf(m.conversationId) !== 'group');
+	if (created.length > 0) {
+		await client.query(ENSURE_CONVERSATIONS, [
+			created.map((m) => m.conversationId),
+			created.map((m) => (m.conversationId === BROADCAST_ID ? 'broadcast' : 'direct')),
+			created.map((m) => (m.conversationId === BROADCAST_ID ? null : m.senderId)),
+		]);
+		const direct = [...new Set(created.map((m) => m.conversationId).filter((id) => id !== BROADCAST_ID))];
+		if (direct.length > 0) await client.query(ENSURE_DIRECT_MEMBERS, [direct]);
+	}
+	const result = await client.query<{message_id: string; sender_id: string; seq: string; created_at: Date}>(INSERT_MESSAGES, [
 		messages.map((m) => m.messageId),
 		messages.map((m) => m.senderId),
 		messages.map((m) => m.senderName),
@@ -234,12 +434,44 @@ async function writeMessages(client: pg.PoolClient, messages: readonly MessageRo
 		messages.map((m) => m.conversationId),
 	]);
 	const ids = messages.map((m) => m.messageId);
-	await client.query(INSERT_SENT_STATUSES, [ids, messages.map((m) => m.senderId), messages.map((m) => m.sentAt)]);
+	const senderIds = messages.map((m) => m.senderId);
+	await client.query(INSERT_SENT_STATUSES, [ids, senderIds, messages.map((m) => m.sentAt)]);
 	// ON CONFLICT DO UPDATE may not touch a row twice in one statement: one entry per sender.
 	const senders = [...new Map(messages.map((m) => [m.senderId, m.senderName]))].sort(([a], [b]) => (a < b ? -1 : 1));
 	await client.query(UPSERT_SENDERS, [senders.map(([id]) => id), senders.map(([, name]) => name)]);
-	await client.query(UPSERT_MEMBERS_FOR_MESSAGES, [ids, messages.map((m) => m.senderId)]);
-	return result.rowCount ?? 0;
+	await client.query(ADVANCE_SENDER_MARKERS, [ids, senderIds]);
+	const byKey = new Map(messages.map((m) => [`${m.senderId}/${m.messageId}`, m]));
+	const inserted = result.rows.map((r) => ({row: byKey.get(`${r.sender_id}/${r.message_id}`)!, seq: Number(r.seq), createdAt: r.created_at}));
+	if (inserted.length > 0) {
+		await client.query(ADVANCE_CONVERSATIONS, [inserted.map((i) => i.row.conversationId), inserted.map((i) => i.seq), inserted.map((i) => i.createdAt)]);
+	}
+	const members = await currentMembers(client, inserted.map((i) => i.row.conversationId));
+	const stored = inserted.map(({row, seq, createdAt}): StoredMessage => ({
+		messageId: row.messageId,
+		senderId: row.senderId,
+		senderName: row.senderName,
+		conversationId: row.conversationId,
+		content: row.content,
+		messageType: 'text',
+		sentAt: row.sentAt,
+		seq,
+		createdAt: createdAt.toISOString(),
+		recipients: row.conversationId === BROADCAST_ID ? BROADCAST_ID : (members.get(row.conversationId) ?? []),
+	}));
+	return {accepted: messages, refused, stored};
+}
+
+/**
+ * The current members (left_at IS NULL) of each of `conversationIds` other than `all`, by
+ * conversation, user ids sorted. Runs inside the caller's transaction.
+ */
+export async function currentMembers(client: pg.PoolClient, conversationIds: readonly string[]): Promise<Map<string, string[]>> {
+	const ids = [...new Set(conversationIds)].filter((id) => id !== BROADCAST_ID);
+	const members = new Map<string, string[]>();
+	if (ids.length === 0) return members;
+	const result = await client.query<{conversation_id: string; user_id: string}>(CURRENT_MEMBERS, [ids]);
+	for (const row of result.rows) members.set(row.conversation_id, [...(members.get(row.conversation_id) ?? []), row.user_id]);
+	return members;
 }
 
 async function findIdClashes(client: pg.PoolClient, messages: readonly MessageRow[]): Promise<IdClash[]> {
@@ -262,20 +494,35 @@ async function splitRejections(client: pg.PoolClient, rejections: readonly Rejec
 	return {stored: rejections.filter(isStored), refused: rejections.filter((r) => !isStored(r))};
 }
 
-async function writeReceipts(client: pg.PoolClient, receipts: readonly ReceiptRow[]): Promise<ReceiptOutcome[]> {
-	if (receipts.length === 0) return [];
-	const result = await client.query<{ord: number; outcome: ReceiptOutcome}>(INSERT_RECEIPTS, [
+async function writeReceipts(client: pg.PoolClient, receipts: readonly ReceiptRow[]): Promise<{outcomes: ReceiptOutcome[]; forwards: ReceiptForward[]}> {
+	if (receipts.length === 0) return {outcomes: [], forwards: []};
+	const result = await client.query<{ord: number; outcome: ReceiptOutcome; conversation_id: string | null}>(INSERT_RECEIPTS, [
 		receipts.map((r) => r.messageId),
 		receipts.map((r) => r.status),
 		receipts.map((r) => r.userId),
 		receipts.map((r) => r.at),
 		receipts.map((r) => r.senderId),
+		receipts.map((r) => r.conversationId ?? null),
 	]);
-	const reads = receipts.filter((r) => r.status === 'read');
+	const forwards = result.rows.flatMap((row) =>
+		row.outcome === 'stored' ? [{...receipts[row.ord - 1]!, conversationId: row.conversation_id!}] : [],
+	);
+	const reads = forwards.filter((r) => r.status === 'read');
 	if (reads.length > 0) {
 		await client.query(ADVANCE_READ_MARKERS, [reads.map((r) => r.messageId), reads.map((r) => r.userId), reads.map((r) => r.senderId)]);
 	}
-	return result.rows.map((row) => row.outcome);
+	return {outcomes: result.rows.map((row) => row.outcome), forwards};
+}
+
+async function relayTyping(client: pg.PoolClient, typing: readonly TypingRow[]): Promise<TypingRelay[]> {
+	if (typing.length === 0) return [];
+	const members = await currentMembers(client, typing.filter((t) => conversationKindOf(t.conversationId) === 'group').map((t) => t.conversationId));
+	return typing.flatMap((row): TypingRelay[] => {
+		if (row.conversationId === BROADCAST_ID) return [{row, recipients: BROADCAST_ID}];
+		const current = directMembersOf(row.conversationId) ?? members.get(row.conversationId) ?? [];
+		if (!current.includes(row.senderId)) return [];
+		return [{row, recipients: current.filter((id) => id !== row.senderId)}];
+	});
 }
 
 async function writePresences(client: pg.PoolClient, presences: readonly PresenceRow[]): Promise<void> {
@@ -288,4 +535,9 @@ async function writePresences(client: pg.PoolClient, presences: readonly Presenc
 		latest.map((p) => p.state),
 		latest.map((p) => p.statusMessage),
 	]);
+}
+
+/** `text` cut to protocol MAX_CONTENT_LENGTH (a system line naming many users). */
+export function clampContent(text: string): string {
+	return text.length <= MAX_CONTENT_LENGTH ? text : `${text.slice(0, MAX_CONTENT_LENGTH - 1)}…`;
 }

@@ -101,12 +101,13 @@ forEachTarget('ingestion pipeline', (target) => {
 		expect(statuses[3]!.timestamp.toISOString()).toBe('2026-01-02T03:04:07.000Z');
 		expect(Date.now() - statuses[1]!.timestamp.getTime()).toBeLessThan(60_000);
 		const [stored] = await rows<{seq: string; conversation_id: string}>('SELECT seq, conversation_id FROM chat_messages WHERE message_id = $1', [message.message_id]);
-		const markers = await rows<{user_id: string; peer_id: string; last_read_seq: string}>(
-			'SELECT user_id, peer_id, last_read_seq FROM conversation_members WHERE conversation_id = $1 AND user_id = $2',
+		const markers = await rows<{user_id: string; left_at: Date | null; last_read_seq: string}>(
+			'SELECT user_id, left_at, last_read_seq FROM conversation_members WHERE conversation_id = $1 AND user_id = $2',
 			[stored!.conversation_id, bob.userId]);
 		// bob's barrier message is newer and bob's own, so his marker is at least the read message.
 		expect(markers).toHaveLength(1);
-		expect(markers[0]!.peer_id).toBe(alice.userId);
+		expect(stored!.conversation_id).toBe([alice.userId, bob.userId].sort().join(':'));
+		expect(markers[0]!.left_at).toBeNull();
 		expect(Number(markers[0]!.last_read_seq)).toBeGreaterThanOrEqual(Number(stored!.seq));
 		await alice.close();
 		await bob.close();
