@@ -420,9 +420,9 @@ class ChatClient implements ChatPort {
 	/** A room changed: note my own membership, then reload its members and the conversation list. */
 	#afterSystemMessage(message: ChatMessage): void {
 		const change = this.#rooms.noteSystemMessage(message);
-		// The event is delivered after COMMIT, so the rows are there to read.
-		if (change !== 'left') void this.loadMembers(message.conversationId);
-		void this.loadConversations();
+		// The event is delivered after COMMIT, so the rows are there to read. One query at a time.
+		const members = change === 'left' ? Promise.resolve() : this.loadMembers(message.conversationId);
+		void members.then(() => this.loadConversations());
 	}
 
 	/**

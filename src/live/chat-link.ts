@@ -378,8 +378,9 @@ export class ChatLink {
 		const {payload} = decoded;
 		switch (payload.type) {
 			case 'message': {
-				// My own copy of what this link published: the sending client knows it already.
-				if (payload.sender_id === me && this.#queuedHere.has(payload.message_id)) return;
+				// My own copy of a message this link published: the sending client knows it already.
+				// (The system line of my own room action is news: it is the action's only trace.)
+				if (payload.sender_id === me && payload.message_type === 'text' && this.#queuedHere.has(payload.message_id)) return;
 				const verdict = this.#seenMessages.check(payload.sender_id, payload.message_id, Date.parse(payload.timestamp));
 				if (verdict === 'repeat') return;
 				this.#options.onEvent({type: 'message-arrived', payload, ...(verdict === 'unknown' ? {isPossibleRepeat: true} : {})});
