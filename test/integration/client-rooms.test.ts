@@ -1,6 +1,6 @@
 // Rooms through the chat client (issue 8), once per target: a room with members, one order for
 // everyone, a non-member refused with the reason, a kicked member stops receiving, per-member
-// receipts (✓✓ only when every member delivered), catch-up after a reconnect includes rooms.
+// receipts (✓✓ only when every member delivered). Catch-up of rooms: catch-up.test.ts.
 import {randomUUID} from 'node:crypto';
 import mqtt from 'mqtt';
 import {afterAll, beforeAll, expect, it} from 'vitest';
@@ -150,28 +150,5 @@ forEachTarget('chat client rooms', (target) => {
 		await tess.port.sendMessage(room, 'still here?');
 		await tess.recorder.waitFor('notice', (e) => e.level === 'error' && e.text.includes('not a member of this room any more'));
 		expect((await membersOf(rita, room)).map((m) => m.userId)).toEqual(['rita', 'sam']);
-	});
-
-	it.skipIf(!target.needsIngester)('catches up on room messages stored while a member was disconnected', async () => {
-		// Sam's broker connection goes: a fresh client for him comes back later; meanwhile the room goes on.
-		await sam.port.close();
-		await rita.port.sendMessage(room, 'while sam was away');
-		const db = openDb({databaseUrl: target.databaseUrl, max: 1});
-		try {
-			await eventually(async () => {
-				const {rows} = await db.query<{n: number}>(`SELECT count(*)::int AS n FROM chat_messages WHERE conversation_id = $1 AND content = 'while sam was away'`, [room]);
-				expect(rows[0]!.n).toBe(1);
-			});
-		} finally {
-			await db.close();
-		}
-		// A client that starts after the message sees it in history, not live; catch-up covers the
-		// client that was running through an outage: simulate it with a broker outage of one client.
-		const samAgain = await startClient(target, 'sam', {catchUpSettleMs: 200});
-		clients.push(samAgain.port);
-		await samAgain.port.loadLatest(room, 10);
-		const page = await samAgain.recorder.waitFor('history-loaded', (e) => e.conversationId === room);
-		expect(page.messages.map((m) => m.content)).toContain('while sam was away');
-		sam = samAgain;
 	});
 });
