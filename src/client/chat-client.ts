@@ -384,7 +384,7 @@ class ChatClient implements ChatPort {
 				const message = this.#unconfirmed.get(event.messageId);
 				this.#unconfirmed.delete(event.messageId);
 				if (message) this.#hub.emit({type: 'message-sent', message: {...message, status: 'rejected', rejectedReason: event.reason}});
-				const to = message ? ` to ${message.conversationId}` : '';
+				const to = !message ? '' : message.conversationId === 'all' ? ' to everyone' : message.receiverId === message.conversationId ? ' to the room' : ` to ${message.receiverId}`;
 				this.#notice('error', `✗ message${to} refused by the server: ${event.reason} — it was not sent; edit it and send again`);
 				return;
 			}
