@@ -6,19 +6,18 @@ import {ChatLink, type ChatLinkEvent} from '../live/chat-link.js';
 import type {OutboxPayload} from '../live/outbox-entries.js';
 import {SeenSet} from '../live/seen-set.js';
 import {directMembersOf, isValidUserId, type MessageV2} from '../protocol/index.js';
-import {loadHeadSeq, loadReceiptsOnMine, loadUnreceiptedMessages} from '../store/catch-up.js';
 import {isKnownUser, loadConversations, loadMembers, loadPresences, searchUsers} from '../store/history-people.js';
 import {loadLatestPage, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
 import {wasDeliveredTo} from '../store/seen-queries.js';
 import type {ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt, RoomChange} from '../core/types.js';
+import {CATCH_UP_PASSES, CatchUp} from './catch-up.js';
 import {DatabaseLink} from './database-link.js';
 import {EventHub} from './event-hub.js';
 import {messagePayloadFor, refuseConversation, refuseMessage, refuseStatusMessage} from './outgoing.js';
 import {changeRoomPayload, createRoomPayload, newRoomId, refuseRoomChange, refuseTitle, refuseUserIds, RoomMembership} from './rooms.js';
 import {messageFromPayload, presenceFromPayload, receiptFromPayload} from './to-core.js';
 
-/** Catch-up passes after one outage (the first at once, then at doubling delays). */
-export const CATCH_UP_PASSES = 6;
+export {CATCH_UP_PASSES};
 
 /** Options for {@link createChatClient}. */
 export interface ChatClientOptions {
@@ -123,10 +122,7 @@ class ChatClient implements ChatPort {
 	/** The outbox file's current write problem (one line), for listeners that come later. */
 	#outboxProblem: string | undefined;
 	#isClosed = false;
-	readonly #wasDown = {broker: false, database: false};
-	/** The newest seq stored when the database first answered: catch-up reads only after it. */
-	#catchUpFrom: number | undefined;
-	#catchUpTimer: ReturnType<typeof setTimeout> | undefined;
+	readonly #catchUp: CatchUp;
 
 	constructor(options: ChatClientOptions) {
 		this.me = {userId: options.identity.userId, name: options.identity.name};
@@ -152,12 +148,26 @@ class ChatClient implements ChatPort {
 			probeEveryMs: options.databaseProbeMs,
 			onStateChanged: (state, detail) => {
 				this.#hub.emit({type: 'connection-changed', service: 'database', state, detail});
-				if (state === 'up' && this.#catchUpFrom === undefined) void this.#startCatchUpMark();
-				this.#reloadAfterOutage('database', state);
+				this.#catchUp.noteState('database', state);
 			},
 			onNotice: (text) => this.#notice('error', text),
 		});
 		this.#knownUsers.add(this.me.userId);
+		this.#catchUp = new CatchUp({
+			me: this.me.userId,
+			logger: options.logger,
+			link: this.#link,
+			database: this.#database,
+			hub: this.#hub,
+			settleMs: options.catchUpSettleMs ?? 2_000,
+			hasReadSent: (senderId, messageId) => this.#readSent.has(`${senderId}\u0000${messageId}`),
+			onMissed: (message) => {
+				this.#knownUsers.add(message.senderId);
+				this.#hub.addMessage(message);
+			},
+			sendDelivered: (message) => this.#sendDelivered(message),
+			reloadConversations: () => this.loadConversations(),
+		});
 	}
 
 	start(): void {
@@ -335,7 +345,7 @@ class ChatClient implements ChatPort {
 	async close(): Promise<void> {
 		if (this.#isClosed) return;
 		this.#isClosed = true;
-		if (this.#catchUpTimer) clearTimeout(this.#catchUpTimer);
+		this.#catchUp.close();
 		this.#hub.flush();
 		await this.#link.close();
 		await this.#database.close();
@@ -346,7 +356,7 @@ class ChatClient implements ChatPort {
 			case 'state-changed':
 				if (event.state === 'up') this.#isBrokerDownNoticed = false;
 				this.#hub.emit({type: 'connection-changed', service: 'broker', state: event.state, detail: event.detail});
-				this.#reloadAfterOutage('broker', event.state);
+				this.#catchUp.noteState('broker', event.state);
 				return;
 			case 'message-pubacked': {
 				const message = this.#unconfirmed.get(event.messageId);
@@ -434,81 +444,6 @@ class ChatClient implements ChatPort {
 		const seen = await this.#database.run('check a late redelivery', (db) => wasDeliveredTo(db, payload.sender_id, payload.message_id, this.me.userId));
 		if (seen === true || this.#isClosed) return;
 		this.#reportArrival(payload);
-	}
-
-	/**
-	 * After an outage this client missed what was published meanwhile (a clean MQTT session
-	 * keeps nothing for it, and an embedded hub restart loses every session): catch up from
-	 * PostgreSQL when the service is back, again after `catchUpSettleMs`, and reload the list.
-	 */
-	#reloadAfterOutage(service: 'broker' | 'database', state: string): void {
-		if (state === 'down') this.#wasDown[service] = true;
-		if (state !== 'up' || !this.#wasDown[service] || this.#isClosed) return;
-		this.#wasDown[service] = false;
-		// The database's own `up` runs this again; until then there is nothing to read.
-		if (service === 'broker' && !this.#database.isUp) this.#database.probeNow();
-		void this.#catchUp().then(() => this.loadConversations());
-		this.#scheduleCatchUp(this.#options.catchUpSettleMs ?? 2_000, CATCH_UP_PASSES - 1);
-	}
-
-	/** The next catch-up pass in `delayMs`, then `passesLeft - 1` more at doubling delays. */
-	#scheduleCatchUp(delayMs: number, passesLeft: number): void {
-		if (this.#catchUpTimer) clearTimeout(this.#catchUpTimer);
-		this.#catchUpTimer = undefined;
-		if (passesLeft <= 0 || this.#isClosed) return;
-		this.#catchUpTimer = setTimeout(() => {
-			this.#catchUpTimer = undefined;
-			void this.#catchUp().then(() => this.#scheduleCatchUp(delayMs * 2, passesLeft - 1));
-		}, delayMs);
-		this.#catchUpTimer.unref?.();
-	}
-
-	async #startCatchUpMark(): Promise<void> {
-		const head = await this.#database.run('read the newest message', loadHeadSeq, {isQuiet: true});
-		if (head !== undefined) this.#catchUpFrom ??= head;
-	}
-
-	/**
-	 * One catch-up pass over what was stored since the catch-up mark (the newest seq when the
-	 * database first answered): messages to me that I never saw arrive as if live (each id
-	 * once: the link's de-duplication covers both ways in) and get `delivered`; a `delivered` or
-	 * `read` of mine that PostgreSQL lacks is published again (a receipt published while a
-	 * restarting hub's ingester was not subscribed yet is lost; stored once however often it
-	 * comes); the receipts of my messages stored meanwhile are reported.
-	 * Quiet: a database still down is retried when it comes back (its `up` runs this again).
-	 * @returns whether the pass found anything to do.
-	 */
-	async #catchUp(): Promise<boolean> {
-		const from = this.#catchUpFrom;
-		if (this.#isClosed || from === undefined || !this.#database.isUp) return false;
-		const me = this.me.userId;
-		const unreceipted = await this.#database.run('catch up on messages', (db) => loadUnreceiptedMessages(db, me, from), {isQuiet: true});
-		if (this.#isClosed || unreceipted === undefined) return false;
-		let work = 0;
-		let fresh = 0;
-		for (const {message, isDeliveredStored} of unreceipted) {
-			// A message too old for the dedupe memory was reported already if my delivered is stored.
-			const verdict = this.#link.noteMessage(message.senderId, message.messageId, message.createdAt);
-			if (verdict === 'new' || (verdict === 'unknown' && !isDeliveredStored)) {
-				this.#knownUsers.add(message.senderId);
-				this.#hub.addMessage(message);
-				fresh += 1;
-			} else if (!isDeliveredStored) {
-				work += 1;
-			}
-			if (!isDeliveredStored) this.#sendDelivered(message);
-			if (this.#readSent.has(`${message.senderId}\u0000${message.messageId}`)) {
-				work += 1;
-				this.#link.sendStatus(message.conversationId, message.senderId, message.messageId, 'read').catch((error: Error) =>
-					this.#options.logger.debug({err: error.message, messageId: message.messageId}, 'read receipt not sent again'),
-				);
-			}
-		}
-		const receipts = await this.#database.run('catch up on receipts', (db) => loadReceiptsOnMine(db, me, from), {isQuiet: true});
-		if (this.#isClosed) return false;
-		for (const receipt of receipts ?? []) this.#hub.addReceipt(receipt);
-		if (fresh + work > 0) this.#options.logger.info({fresh, resent: work, from}, 'caught up from PostgreSQL after an outage');
-		return fresh + work > 0;
 	}
 
 	#sendDelivered({conversationId, senderId, messageId}: ChatMessage): void {
