@@ -383,6 +383,10 @@ class ChatClient implements ChatPort {
 				this.#hub.addReceipt(receiptFromPayload(payload));
 				return;
 			}
+			case 'own-message-stored':
+				// Its seq puts my message in the room's one order (merging keeps the furthest tick).
+				this.#hub.emit({type: 'message-sent', message: {...messageFromPayload(event.payload), status: 'received_by_server'}});
+				return;
 			case 'outbox-problem-changed':
 				this.#outboxProblem = event.problem;
 				this.#hub.emit(event);

@@ -49,6 +49,8 @@ export type ChatLinkEvent =
 	 * user_id) at most once.
 	 */
 	| {type: 'status-arrived'; payload: StatusV2 & {status: 'received_by_server' | 'delivered' | 'read'}}
+	/** The fan-out copy of a message this link sent: stored, with the server's `seq` and `created_at`. */
+	| {type: 'own-message-stored'; payload: MessageV2}
 	/** The outbox file cannot be written (`problem`, one line), or can again (`problem` undefined). */
 	| {type: 'outbox-problem-changed'; problem?: string}
 	/** The server will never store my message or room action (it left the outbox); `reason` is one untrusted line. */
@@ -378,9 +380,12 @@ export class ChatLink {
 		const {payload} = decoded;
 		switch (payload.type) {
 			case 'message': {
-				// My own copy of a message this link published: the sending client knows it already.
+				// My own copy of a message this link published: not news, but it brings the storage order.
 				// (The system line of my own room action is news: it is the action's only trace.)
-				if (payload.sender_id === me && payload.message_type === 'text' && this.#queuedHere.has(payload.message_id)) return;
+				if (payload.sender_id === me && payload.message_type === 'text' && this.#queuedHere.has(payload.message_id)) {
+					this.#options.onEvent({type: 'own-message-stored', payload});
+					return;
+				}
 				const verdict = this.#seenMessages.check(payload.sender_id, payload.message_id, Date.parse(payload.timestamp));
 				if (verdict === 'repeat') return;
 				this.#options.onEvent({type: 'message-arrived', payload, ...(verdict === 'unknown' ? {isPossibleRepeat: true} : {})});
