@@ -91,6 +91,14 @@ forEachTarget('chat client rooms', (target) => {
 		expect(contentsIn(uma, room)).toEqual([]);
 	});
 
+	it('relays typing in the room to the other members, with the room as conversation', async () => {
+		sam.port.sendTyping(room, true);
+		const typing = await rita.recorder.waitFor('typing-changed', (e) => e.userId === 'sam' && e.conversationId === room);
+		expect(typing).toMatchObject({name: 'Sam', isTyping: true});
+		await tess.recorder.waitFor('typing-changed', (e) => e.userId === 'sam' && e.conversationId === room);
+		expect(sam.recorder.events.some((e) => e.type === 'typing-changed' && e.userId === 'sam')).toBe(false);
+	});
+
 	it('refuses a non-member with the reason (✗), stored nowhere', async () => {
 		await uma.port.sendMessage(room, 'let me in');
 		const rejected = await uma.recorder.waitFor('message-sent', (e) => e.message.content === 'let me in' && e.message.status === 'rejected');
