@@ -52,6 +52,20 @@ export interface ListenBrokerOptions {
 	maxPacketBytes?: number;
 	/** Time to send CONNECT, in ms (default {@link DEFAULT_MQTT_CONNECT_TIMEOUT_MS}). */
 	connectTimeoutMs?: number;
+	/**
+	 * MQTT client id of the hub's ingester: the only client allowed to publish to an inbox
+	 * (`…/{member}/server/inbox`, protocol v2). Unset: nobody may (tests without an ingester).
+	 */
+	serverClientId?: string;
+}
+
+/**
+ * Whether `topic` is a protocol v2 inbox (`{base}/{member}/server/inbox`, written by the server
+ * only; the same rule as the Mosquitto ACL, whose client patterns are two levels deep).
+ */
+export function isInboxTopic(topic: string): boolean {
+	const levels = topic.split('/');
+	return levels.length >= 3 && levels.at(-1) === 'inbox' && levels.at(-2) === 'server';
 }
 
 /** Thrown by {@link listenBroker} when the port is taken: usually a hub already runs. */
@@ -71,7 +85,8 @@ export class PortInUseError extends Error {
  * hub is opened, so of two hubs started at once exactly one gets past this point.
  * Every connection gets TCP_NODELAY: without it a QoS 1 round trip waits on Nagle plus
  * delayed ACK (~44 ms instead of ~0.5 ms, measured on aedes).
- * aedes has no MQTT 5 and no shared subscriptions; clients fall back to 3.1.1.
+ * aedes has no MQTT 5 and no shared subscriptions; clients fall back to 3.1.1. A publish to an
+ * inbox from any client but `serverClientId` is refused (aedes then closes that connection).
  * @throws PortInUseError on EADDRINUSE; the listen error otherwise.
  */
 export async function listenBroker(options: ListenBrokerOptions): Promise<EmbeddedBroker> {
@@ -85,8 +100,14 @@ export async function listenBroker(options: ListenBrokerOptions): Promise<Embedd
 			if (options.admitOnlyFirst?.(client.id) !== false) return done(null, true);
 			void isOpen.then(() => done(null, true));
 		},
-		authorizePublish: (client, _packet, callback) =>
-			callback(drainingFor === undefined || client?.id === drainingFor ? null : new Error('the hub is stopping')),
+		// client is null for the broker's own publishes (the drain barrier).
+		authorizePublish: (client, packet, callback) => {
+			if (client && isInboxTopic(packet.topic) && client.id !== options.serverClientId) {
+				options.logger?.warn({clientId: client.id, topic: packet.topic}, 'hub: refused a publish to an inbox (only the server writes inboxes)');
+				return callback(new Error('only the server writes inboxes'));
+			}
+			callback(drainingFor === undefined || client?.id === drainingFor ? null : new Error('the hub is stopping'));
+		},
 	});
 	const sockets = new Set<Socket>();
 	const server = createServer((socket) => {

@@ -110,9 +110,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		const ingesterId = `hermes-hub-ingest-${process.pid}`;
 		// Only the ingester is answered before `ready`: see ListenBrokerOptions.admitOnlyFirst.
 		const admitOnlyFirst = (clientId: string) => clientId === ingesterId;
+		const serverClientId = ingesterId;
 		const broker =
-			(options.mqttPort === undefined && last.mqtt ? await listenBroker({...brokerOptions, port: last.mqtt, admitOnlyFirst}).catch(() => undefined) : undefined) ??
-			(await listenOrExplain({...brokerOptions, admitOnlyFirst}, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT, options.mqttPort === undefined, log));
+			(options.mqttPort === undefined && last.mqtt ? await listenBroker({...brokerOptions, port: last.mqtt, admitOnlyFirst, serverClientId}).catch(() => undefined) : undefined) ??
+			(await listenOrExplain({...brokerOptions, admitOnlyFirst, serverClientId}, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT, options.mqttPort === undefined, log));
 		opened.push(() => broker.close());
 		await mkdir(options.dataDir, {recursive: true, mode: 0o700});
 		lock = await lockOrExplain(join(options.dataDir, 'hub.lock'));

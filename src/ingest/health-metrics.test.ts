@@ -13,7 +13,7 @@ describe('createIngestMetrics', () => {
 		const metrics = createIngestMetrics();
 		const stats = emptyStats();
 		metrics.bind(() => stats);
-		Object.assign(stats, {received: 10, inserted: 6, duplicates: 2, invalid: 1, shed: 3, poisoned: 1, receiptsDropped: 2, pending: 4});
+		Object.assign(stats, {received: 10, inserted: 6, duplicates: 2, invalid: 1, shed: 3, poisoned: 1, receiptsDropped: 2, pending: 4, refusedByRules: 5, fanOutPublishes: 12});
 		let text = await metrics.registry.metrics();
 		expect(sample(text, 'hermes_ingest_received_total')).toBe(10);
 		expect(sample(text, 'hermes_ingest_stored_total')).toBe(6);
@@ -23,6 +23,8 @@ describe('createIngestMetrics', () => {
 		expect(sample(text, 'hermes_ingest_refused_total{reason="poisoned"}')).toBe(1);
 		expect(sample(text, 'hermes_ingest_refused_total{reason="receipt_dropped"}')).toBe(2);
 		expect(sample(text, 'hermes_ingest_queue_depth')).toBe(4);
+		expect(sample(text, 'hermes_ingest_refused_total{reason="not_allowed"}')).toBe(5);
+		expect(sample(text, 'hermes_ingest_fan_out_total')).toBe(12);
 		Object.assign(stats, {received: 15, inserted: 9, pending: 0});
 		text = await metrics.registry.metrics();
 		expect(sample(text, 'hermes_ingest_received_total')).toBe(15);

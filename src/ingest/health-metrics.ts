@@ -9,6 +9,8 @@ const REFUSED_REASONS = {
 	shed: (s: IngestStats) => s.shed,
 	poisoned: (s: IngestStats) => s.poisoned,
 	receipt_dropped: (s: IngestStats) => s.receiptsDropped,
+	// v2: a message or room action the sender may not do (not a member, not an admin, no such room).
+	not_allowed: (s: IngestStats) => s.refusedByRules,
 } as const;
 
 /** The metrics of one ingester; bind it to the running ingester's stats once it exists. */
@@ -48,6 +50,7 @@ export function createIngestMetrics(): IngestMetrics {
 	mirror('duplicates', 'Messages received again that were already stored (re-sends, QoS 1 redelivery)', (s) => s.duplicates);
 	mirror('receipts_stored', 'delivered/read receipts stored', (s) => s.receiptsStored);
 	mirror('confirmations', 'received_by_server receipts (✓) published after COMMIT', (s) => s.confirmationsPublished);
+	mirror('fan_out', 'Publishes to members\' inboxes after COMMIT (messages, system lines, forwarded receipts, typing)', (s) => s.fanOutPublishes);
 	mirror('batches', 'Committed batch transactions', (s) => s.batches);
 	mirror('write_failures', 'Failed batch attempts (retried with backoff)', (s) => s.writeFailures);
 	const last = new Map<string, number>();

@@ -16,25 +16,30 @@ export type {IngestHealth, IngestOptions, Ingester, IngestStats} from './types.j
 const RECEIPT_RETRY_DELAY_MS = 500;
 
 /**
- * Start an ingester. Semantics (docs/protocol.md copies these):
- * - Subscribes at QoS 1 to `{base}/#`, as `$share/{sharedGroup}/{base}/#` when the broker
- *   offers shared subscriptions (MQTT 5, e.g. Mosquitto), so several ingesters split the load.
- *   Invalid publishes are logged (one `warn` line: topic + reason) and dropped; `typing` and
+ * Start an ingester. Semantics (docs/protocol.md copies these, "Version 2" for the v2 rules):
+ * - Subscribes at QoS 1 to `{base}/+/+` (ingestSubscriptionV2), as `$share/{sharedGroup}/{base}/+/+`
+ *   when the broker offers shared subscriptions (MQTT 5, e.g. Mosquitto), so several ingesters
+ *   split the load; the three-level inboxes it writes are not part of it. `{base}/server/{from}`
+ *   is protocol 2 (decodeV2), every other two-level topic protocol 1 (decodePayload).
+ *   Invalid publishes are logged (one `warn` line: topic + reason) and dropped; v1 `typing` and
  *   publishes from `server` are ignored.
- * - `message`s are batched: a batch is written when it reaches `batchSize` items or
+ * - Items are batched: a batch is written when it reaches `batchSize` items or
  *   `lingerMs` after its first item; the next batch accumulates while one is written.
- *   One transaction per batch: chat_messages (ON CONFLICT (message_id, sender_id) DO NOTHING, so a
- *   re-sent message is stored once), `sent` (sender's timestamp) and `received_by_server`
- *   (now) status rows, senders in chat_users, conversation_members for both participants
- *   of a direct message and the sender of a broadcast (a sender's message advances the
- *   sender's read marker).
- * - Only after COMMIT: `{type:'status', status:'received_by_server', user_id: sender,
- *   message_id, timestamp}` at QoS 1 to `{base}/{sender}/server`, for every message of the
- *   batch including duplicates (the sender re-sent because it missed the first receipt).
- * - `delivered`/`read` receipts are stored only for stored messages and only from the
- *   message's recipient (anyone for a broadcast); a receipt that arrives before its message
- *   is retried every 0.5 s for `statusRetryMs`, then logged and dropped. `read` advances the
- *   reader's conversation_members.last_read_seq (GREATEST, row created when missing).
+ *   One transaction per batch (writeIngestBatch): room actions (rights checked, system line
+ *   stored), then messages (membership checked: non-members of a room are refused), with
+ *   ON CONFLICT (message_id, sender_id) DO NOTHING so a re-sent message is stored once, `sent`
+ *   (sender's timestamp) and `received_by_server` (now) status rows, senders in chat_users,
+ *   conversations (created on a direct conversation's first message, last_seq/last_message_at)
+ *   and the sender's read marker.
+ * - Only after COMMIT: `received_by_server` for every message and room action of the batch
+ *   including duplicates (v1 on `{base}/{sender}/server`, v2 on the sender's inbox), `rejected`
+ *   for refused ones, then the fan-out: each newly stored message or system line (v2, with seq)
+ *   to every current member's inbox (sender included; `{base}/all/server/inbox` for `all`),
+ *   stored receipts to the message sender's inbox, v2 typing (QoS 0) to the other members.
+ * - `delivered`/`read` receipts are stored only for stored messages and only from a current
+ *   member other than the sender (anyone for a broadcast); a receipt that arrives before its
+ *   message is retried every 0.5 s for `statusRetryMs`, then logged and dropped. `read` advances
+ *   the reader's conversation_members.last_read_seq (GREATEST).
  * - `presence` upserts chat_users (display name, presence, status message, last seen).
  * - Postgres down or a transaction failing: the batch is kept and retried with backoff
  *   (250 ms doubling to 5 s), one log line per attempt; nothing is confirmed before COMMIT,

@@ -1,8 +1,11 @@
 // The ingester's writes: one transaction per batch of messages, receipts and presence.
 // May import pg (via db.ts) and protocol/ only. Reads live in history.ts (another owner).
 import type pg from 'pg';
-import {BROADCAST_ID, MAX_CONTENT_LENGTH, conversationKindOf, directMembersOf, type RoomAction, type RoomEvent} from '../protocol/index.js';
+import {BROADCAST_ID, conversationKindOf, directMembersOf} from '../protocol/index.js';
+import {currentMembers, type RoomRow, type StoredMessage} from './ingest-rows.js';
 import {applyRoomAction} from './room-actions.js';
+
+export {currentMembers, clampContent, type RoomRow, type StoredMessage} from './ingest-rows.js';
 import type {Db} from './db.js';
 
 // Every statement takes whole columns as arrays (unnest), so a batch costs a fixed number of
@@ -95,12 +98,6 @@ ORDER BY id
 ON CONFLICT (id) DO UPDATE SET
 	last_seq = GREATEST(conversations.last_seq, EXCLUDED.last_seq),
 	last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at)`;
-
-// Current members of conversations (fan-out): the conversation_members_current index.
-const CURRENT_MEMBERS = `
-SELECT conversation_id, user_id FROM conversation_members
-WHERE conversation_id = ANY($1::text[]) AND left_at IS NULL
-ORDER BY conversation_id, user_id`;
 
 // delivered/read only for stored messages of the sender the receipt names (v1: its topic's
 // `to` level), in the conversation it names (v2), from a current member other than the sender
@@ -210,23 +207,6 @@ export interface TypingRow {
 	at: string;
 }
 
-/** A v2 room action (protocol roomV2), applied in the batch transaction by store/room-actions.ts. */
-export interface RoomRow {
-	/** Idempotency key: the system message is stored under (messageId, senderId). */
-	messageId: string;
-	/** A group id (`room-…`). */
-	conversationId: string;
-	senderId: string;
-	senderName: string;
-	action: RoomAction;
-	/** Users the action names (create: initial members; invite, kick, op). */
-	userIds: readonly string[];
-	title?: string;
-	topic?: string;
-	/** ISO 8601, the client's time (the system message's `sent` time). */
-	sentAt: string;
-}
-
 /**
  * A message or room action the server will never store (it failed validation, PostgreSQL
  * refused its data, or the sender may not do it): its sender gets a `rejected` receipt with
@@ -248,26 +228,6 @@ export interface Confirmation {
 	senderId: string;
 	/** Set for version 2 (✓ on the sender's inbox), unset for version 1 (✓ on `{base}/{sender}/server`). */
 	conversationId?: string;
-}
-
-/** A message stored by this batch, to fan out after COMMIT. */
-export interface StoredMessage {
-	messageId: string;
-	senderId: string;
-	senderName: string;
-	conversationId: string;
-	content: string;
-	messageType: 'text' | 'system';
-	/** The sender's time, ISO 8601. */
-	sentAt: string;
-	/** Storage order (chat_messages.seq): the one order every member sees. */
-	seq: number;
-	/** Server commit time, ISO 8601. */
-	createdAt: string;
-	/** System lines: what changed. */
-	event?: RoomEvent;
-	/** Whose inboxes get it: current members (sender included) plus users this action removed; `all`: the broadcast inbox. */
-	recipients: readonly string[] | typeof BROADCAST_ID;
 }
 
 /** A stored receipt to forward (v2) to the message sender's inbox. */
@@ -461,19 +421,6 @@ async function writeMessages(client: pg.PoolClient, all: readonly MessageRow[]):
 	return {accepted: messages, refused, stored};
 }
 
-/**
- * The current members (left_at IS NULL) of each of `conversationIds` other than `all`, by
- * conversation, user ids sorted. Runs inside the caller's transaction.
- */
-export async function currentMembers(client: pg.PoolClient, conversationIds: readonly string[]): Promise<Map<string, string[]>> {
-	const ids = [...new Set(conversationIds)].filter((id) => id !== BROADCAST_ID);
-	const members = new Map<string, string[]>();
-	if (ids.length === 0) return members;
-	const result = await client.query<{conversation_id: string; user_id: string}>(CURRENT_MEMBERS, [ids]);
-	for (const row of result.rows) members.set(row.conversation_id, [...(members.get(row.conversation_id) ?? []), row.user_id]);
-	return members;
-}
-
 async function findIdClashes(client: pg.PoolClient, messages: readonly MessageRow[]): Promise<IdClash[]> {
 	if (messages.length === 0) return [];
 	const result = await client.query<{message_id: string; sender_id: string; other_sender_id: string}>(FIND_ID_CLASHES, [
@@ -535,9 +482,4 @@ async function writePresences(client: pg.PoolClient, presences: readonly Presenc
 		latest.map((p) => p.state),
 		latest.map((p) => p.statusMessage),
 	]);
-}
-
-/** `text` cut to protocol MAX_CONTENT_LENGTH (a system line naming many users). */
-export function clampContent(text: string): string {
-	return text.length <= MAX_CONTENT_LENGTH ? text : `${text.slice(0, MAX_CONTENT_LENGTH - 1)}…`;
 }

@@ -3,7 +3,7 @@
 // May import pg types and protocol/ only; called by ingest-queries.ts (the rules: docs/protocol.md).
 import type pg from 'pg';
 import type {RoomEvent} from '../protocol/index.js';
-import {clampContent, currentMembers, type RoomRow, type StoredMessage} from './ingest-queries.js';
+import {clampContent, currentMembers, type RoomRow, type StoredMessage} from './ingest-rows.js';
 
 /** What became of one room action. */
 export type RoomOutcome =

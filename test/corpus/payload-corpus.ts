@@ -2,6 +2,9 @@
 // kind, each invalid by construction. Deterministic: hand-written mutations plus fast-check
 // byte mutations under a fixed seed. Pure (no I/O).
 import fc from 'fast-check';
+import {decodePayload} from '../../src/protocol/payloads.js';
+import {parseTopic} from '../../src/protocol/topics.js';
+import {decodeV2} from '../../src/protocol/v2.js';
 
 /** One hostile publish: where, what bytes, and why it is invalid. */
 export interface BadPublish {
@@ -53,6 +56,34 @@ const WRONG_TYPES: Array<[string, unknown]> = [
 ];
 
 const OPTIONAL_FIELDS = new Set(['message_type', 'status_message']);
+
+/**
+ * Protocol 2 payloads from mallory on her server topic `{base}/server/mallory`. Version 2 accepts
+ * and drops unknown fields (docs/protocol.md, compatibility policy), so the mutations that only
+ * add a field are left out for these ({@link V2_VALID_MUTATIONS}).
+ */
+function templatesV2(base: string): Array<{kind: string; topic: string; payload: Json}> {
+	const topic = `${base}/server/${MALLORY}`;
+	return [
+		{kind: 'v2 message', topic, payload: {v: 2, type: 'message', message_id: 'm-corpus-v2-1', conversation_id: `bob:${MALLORY}`, sender_id: MALLORY, sender_name: 'Mallory', content: 'hi', timestamp: TS}},
+		{kind: 'v2 status', topic, payload: {v: 2, type: 'status', status: 'read', conversation_id: `bob:${MALLORY}`, message_id: 'm-corpus-v2-2', sender_id: 'bob', user_id: MALLORY, timestamp: TS}},
+		{kind: 'v2 typing', topic, payload: {v: 2, type: 'typing', conversation_id: 'all', sender_id: MALLORY, sender_name: 'Mallory', is_typing: true, timestamp: TS}},
+		{kind: 'v2 room', topic, payload: {v: 2, type: 'room', message_id: 'r-corpus-v2-1', conversation_id: 'room-corpus', sender_id: MALLORY, sender_name: 'Mallory', action: 'rename', title: 'T', timestamp: TS}},
+	];
+}
+
+/** Mutations that add a field: valid in version 2 (the field is dropped). */
+const V2_VALID_MUTATIONS = /^(unknown field|__proto__ field|nested \d+ deep)$/;
+
+/**
+ * Whether the server refuses a publish, routed as the ingester routes it: `{base}/server/{from}`
+ * → decodeV2(from), any other topic → decodePayload (version 1).
+ */
+export function isRefusedByServer(base: string, topic: string, bytes: Buffer): boolean {
+	const route = parseTopic(base, topic);
+	if (route?.to === 'server') return !decodeV2(route.from, bytes).ok;
+	return !decodePayload(base, topic, bytes).ok;
+}
 
 function nested(depth: number): string {
 	return `${'['.repeat(depth)}${']'.repeat(depth)}`;
@@ -127,6 +158,32 @@ function refusals(base: string): BadPublish[] {
 	add('presence: 201-character status', `${base}/presence/${MALLORY}`, {type: 'presence', user_id: MALLORY, user_name: 'M', state: 'away', status_message: 's'.repeat(201), timestamp: TS});
 	add('presence: a message on the presence topic', `${base}/presence/${MALLORY}`, m);
 	add('typing: spoofed sender_id', `${base}/bob/${MALLORY}`, {type: 'typing', sender_id: 'alice', sender_name: 'A', receiver_id: 'bob', is_typing: true, timestamp: TS});
+	const v2 = `${base}/server/${MALLORY}`;
+	const [v2m, v2s, , v2r] = templatesV2(base).map((t) => t.payload) as [Json, Json, Json, Json];
+	add('v2 message: version 3', v2, {...v2m, v: 3});
+	add('v2 message: no version (a v1 payload on the server topic)', v2, {...m, receiver_id: 'bob'});
+	add('v2 message: spoofed sender_id', v2, {...v2m, sender_id: 'alice'});
+	add('v2 message: system line from a client', v2, {...v2m, message_type: 'system'});
+	add('v2 message: seq from a client', v2, {...v2m, seq: 1});
+	add('v2 message: event from a client', v2, {...v2m, event: {action: 'kick', user_ids: ['bob']}});
+	add('v2 message: reversed direct id', v2, {...v2m, conversation_id: `${MALLORY}:bob`});
+	add('v2 message: direct id with three parts', v2, {...v2m, conversation_id: `a:b:${MALLORY}`});
+	add('v2 message: room id with a slash', v2, {...v2m, conversation_id: 'room-a/b'});
+	add('v2 message: room id of 97 characters', v2, {...v2m, conversation_id: `room-${'r'.repeat(97)}`});
+	add('v2 message: a user as conversation', v2, {...v2m, conversation_id: 'bob'});
+	add('v2 status: spoofed user_id', v2, {...v2s, user_id: 'carol'});
+	add('v2 status: received_by_server from a client', v2, {...v2s, status: 'received_by_server', sender_id: MALLORY});
+	add('v2 status: rejected from a client', v2, {...v2s, status: 'rejected', reason: 'no'});
+	add('v2 status: reason on a read', v2, {...v2s, reason: 'why'});
+	add('v2 room: rename without title', v2, {...v2r, title: undefined});
+	add('v2 room: invite without user_ids', v2, {...v2r, action: 'invite'});
+	add('v2 room: kick with no users', v2, {...v2r, action: 'kick', user_ids: []});
+	add('v2 room: op of a reserved id', v2, {...v2r, action: 'op', user_ids: ['server']});
+	add('v2 room: topic without topic', v2, {...v2r, action: 'topic'});
+	add('v2 room: unknown action', v2, {...v2r, action: 'ban'});
+	add('v2 room: on a direct conversation', v2, {...v2r, conversation_id: `bob:${MALLORY}`});
+	add('v2 room: 101-character title', v2, {...v2r, title: 't'.repeat(101)});
+	add('v2 room: 51 users', v2, {...v2r, action: 'invite', user_ids: Array.from({length: 51}, (_, i) => `u${i}`)});
 	add('topic: two levels', `${base}/bob`, m);
 	add('topic: four levels', `${base}/bob/${MALLORY}/x`, m);
 	add('topic: empty recipient', `${base}//${MALLORY}`, m);
@@ -142,7 +199,7 @@ function refusals(base: string): BadPublish[] {
 function randomMutations(base: string, seed: number, perTemplate: number, isRefused: (topic: string, bytes: Buffer) => boolean): BadPublish[] {
 	const out: BadPublish[] = [];
 	const edit = fc.tuple(fc.constantFrom('flip', 'insert', 'delete'), fc.nat(), fc.integer({min: 0, max: 255}));
-	for (const [index, template] of templates(base).entries()) {
+	for (const [index, template] of [...templates(base), ...templatesV2(base)].entries()) {
 		const json = Buffer.from(JSON.stringify(template.payload));
 		const edits = fc.sample(fc.array(edit, {minLength: 1, maxLength: 4}), {seed: seed + index, numRuns: perTemplate * 2});
 		for (const [n, list] of edits.entries()) {
@@ -168,8 +225,9 @@ function randomMutations(base: string, seed: number, perTemplate: number, isRefu
  */
 export function payloadCorpus(base: string, isRefused: (topic: string, bytes: Buffer) => boolean, perTemplate = 10): BadPublish[] {
 	const cases: BadPublish[] = [];
-	for (const template of templates(base)) {
+	for (const template of [...templates(base), ...templatesV2(base)]) {
 		for (const [name, bytes] of mutations(template.payload)) {
+			if (template.kind.startsWith('v2') && V2_VALID_MUTATIONS.test(name)) continue;
 			cases.push({name: `${template.kind}: ${name}`, topic: template.topic, bytes: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)});
 		}
 	}

@@ -178,4 +178,36 @@ describe.skipIf(!existsSync(MOSQUITTO))('shipped Mosquitto config + ACL + passwo
 			code: NOT_AUTHORIZED,
 		});
 	});
+
+	it('version 2: alice writes only her server topic, never an inbox (hers, bob\'s or the broadcast one); inboxes stay private', async () => {
+		const ingester = await as('ingester');
+		const alice = await as('alice');
+		const bob = await as('bob');
+		await ingester.client.subscribeAsync(`$share/hermes-ingest/${base}/+/+`, {qos: 1});
+		await alice.client.subscribeAsync({[`${base}/alice/server/inbox`]: {qos: 1}, [`${base}/bob/server/inbox`]: {qos: 1}, [`${base}/all/server/inbox`]: {qos: 1}});
+		await bob.client.subscribeAsync(`${base}/bob/server/inbox`, {qos: 1});
+		for (const inbox of ['bob', 'alice', 'all']) {
+			await expect(alice.client.publishAsync(`${base}/${inbox}/server/inbox`, 'forged delivery', {qos: 1})).rejects.toMatchObject({code: NOT_AUTHORIZED});
+		}
+		await expect(alice.client.publishAsync(`${base}/server/bob`, 'as bob', {qos: 1})).rejects.toMatchObject({code: NOT_AUTHORIZED});
+		const ingested = nextMessage(ingester);
+		await alice.client.publishAsync(`${base}/server/alice`, 'to the server', {qos: 1});
+		expect(await ingested).toEqual({topic: `${base}/server/alice`, payload: 'to the server'});
+
+		const aliceSees: string[] = [];
+		const ownInbox = new Promise<void>((resolve) =>
+			alice.client.on('message', (topic) => {
+				aliceSees.push(topic);
+				if (topic === `${base}/alice/server/inbox`) resolve();
+			}),
+		);
+		const bobSees = nextMessage(bob);
+		await ingester.client.publishAsync(`${base}/bob/server/inbox`, 'for bob only', {qos: 1});
+		await ingester.client.publishAsync(`${base}/all/server/inbox`, 'for everyone', {qos: 1});
+		await ingester.client.publishAsync(`${base}/alice/server/inbox`, 'for alice', {qos: 1});
+		await ownInbox;
+		expect(await bobSees).toEqual({topic: `${base}/bob/server/inbox`, payload: 'for bob only'});
+		// One publisher's order is kept: the broadcast inbox, then her own; bob's never.
+		expect(aliceSees).toEqual([`${base}/all/server/inbox`, `${base}/alice/server/inbox`]);
+	});
 });
