@@ -278,9 +278,11 @@ describe('chat client without services', () => {
 		await broker.close();
 		await g.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'down');
 		await gina.sendMessage('gina:hank', 'sent while the broker was away');
-		broker = await listenBroker({host: '127.0.0.1', port: broker.port});
+		// The watcher stands in for the server: the only client the hub lets write an inbox.
+		const serverClientId = `watch-${randomUUID().slice(0, 8)}`;
+		broker = await listenBroker({host: '127.0.0.1', port: broker.port, serverClientId});
 		// Without an ingester nobody fans out: watch what gina publishes to the server instead.
-		const watcher = await mqtt.connectAsync(broker.url, {clientId: `watch-${randomUUID().slice(0, 8)}`});
+		const watcher = await mqtt.connectAsync(broker.url, {clientId: serverClientId});
 		const published: string[] = [];
 		watcher.on('message', (_topic, bytes) => published.push((JSON.parse(bytes.toString()) as {content?: string}).content ?? ''));
 		await watcher.subscribeAsync(`${topicBase}/server/gina`, {qos: 1});
