@@ -108,8 +108,10 @@ forEachTarget('integrity of ids and of the outbox', (target) => {
 		}
 	});
 
-	it('a rejected message leaves the client outbox and is shown ✗ with the reason', async () => {
-		// Clients refuse NUL up front now, so the server's rejection is forged (test brokers have
+	// The embedded hub lets only its ingester write an inbox, so the rejection cannot be forged
+	// there; a real one (a non-member writing to a room) is covered on both targets in client-rooms.test.ts.
+	it.skipIf(target.name === 'embedded')('a rejected message leaves the client outbox and is shown ✗ with the reason', async () => {
+		// Clients refuse NUL up front now, so the server's rejection is forged (the test broker has
 		// no ACL), on a topic base no ingester serves: nothing else can answer the message.
 		const base = `${target.topicBase}-unserved`;
 		const outboxDir = join(home, 'outbox', 'rita');
