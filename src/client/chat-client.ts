@@ -3,20 +3,21 @@
 import {randomUUID} from 'node:crypto';
 import type {Logger} from '../log.js';
 import {ChatLink, type ChatLinkEvent} from '../live/chat-link.js';
+import type {OutboxPayload} from '../live/outbox-entries.js';
 import {SeenSet} from '../live/seen-set.js';
-import {BROADCAST_ID, isValidUserId, conversationIdFor, type MessagePayload} from '../protocol/index.js';
-import {loadHeadSeq, loadReceiptsOnMine, loadUnreceiptedMessages} from '../store/catch-up.js';
-import {isKnownUser, loadConversations, loadPresences, searchUsers} from '../store/history-people.js';
-import {loadLatestPage, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
+import {directMembersOf, isValidUserId, type MessageV2} from '../protocol/index.js';
+import {isKnownUser, loadConversations, loadMembers, loadPresences, searchUsers} from '../store/history-people.js';
+import {loadLatestPage, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
 import {wasDeliveredTo} from '../store/seen-queries.js';
-import type {ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt} from '../core/types.js';
+import type {ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt, RoomChange} from '../core/types.js';
+import {CATCH_UP_PASSES, CatchUp} from './catch-up.js';
 import {DatabaseLink} from './database-link.js';
 import {EventHub} from './event-hub.js';
-import {messagePayloadFor, refuseMessage, refuseRecipient, refuseStatusMessage} from './outgoing.js';
+import {messagePayloadFor, refuseConversation, refuseMessage, refuseStatusMessage} from './outgoing.js';
+import {changeRoomPayload, createRoomPayload, newRoomId, refuseRoomChange, refuseTitle, refuseUserIds, RoomMembership} from './rooms.js';
 import {messageFromPayload, presenceFromPayload, receiptFromPayload} from './to-core.js';
 
-/** Catch-up passes after one outage (the first at once, then at doubling delays). */
-export const CATCH_UP_PASSES = 6;
+export {CATCH_UP_PASSES};
 
 /** Options for {@link createChatClient}. */
 export interface ChatClientOptions {
@@ -61,9 +62,16 @@ export interface ChatClientOptions {
  * until they answer), so this resolves even when both are down.
  *
  * Behaviour beyond ChatPort's JSDoc:
- * - `sendMessage` to a valid id nobody has used yet (not in chat_users, no presence seen)
- *   still sends, then reports an info notice: the message is stored and shown to them when
- *   they first open the chat. An invalid id or content is refused with an error notice.
+ * - `sendMessage` to a direct conversation with someone nobody has seen yet (not in chat_users,
+ *   no presence seen) still sends, then reports an info notice: the message is stored and shown
+ *   to them when they first open the chat. An invalid conversation id or content is refused with
+ *   an error notice, and so is a room this client knows I left or was removed from (the server
+ *   would refuse it: `you are not a member of this room`).
+ * - room actions (`createRoom`, `changeRoom`) go through the outbox like messages (persisted,
+ *   resent until the server's ✓ or ✗); a refusal by the server is an error notice with its
+ *   reason; a ✓ of `mute`/`unmute` (no system line) reloads the conversation list.
+ * - a system line (room membership or settings changed) arrives in `messages-received` and then
+ *   reloads that room's members (`members-loaded`) and the conversation list.
  * - `loadOlder` that fails reports a notice and an empty `older` page with `hasMore: true`,
  *   so the thread stops waiting and may ask again.
  * - `isKnownUser` answers true when the database cannot be asked (benefit of the doubt).
@@ -107,18 +115,19 @@ class ChatClient implements ChatPort {
 	readonly #knownUsers = new Set<string>();
 	readonly #presenceSeenLive = new Set<string>();
 	readonly #readSent = new SeenSet();
+	readonly #rooms: RoomMembership;
+	/** My room actions waiting for the server's ✓ / ✗, by message id. */
+	readonly #pendingRoomActions = new Map<string, {conversationId: string; action: string}>();
 	#isBrokerDownNoticed = false;
 	/** The outbox file's current write problem (one line), for listeners that come later. */
 	#outboxProblem: string | undefined;
 	#isClosed = false;
-	readonly #wasDown = {broker: false, database: false};
-	/** The newest seq stored when the database first answered: catch-up reads only after it. */
-	#catchUpFrom: number | undefined;
-	#catchUpTimer: ReturnType<typeof setTimeout> | undefined;
+	readonly #catchUp: CatchUp;
 
 	constructor(options: ChatClientOptions) {
 		this.me = {userId: options.identity.userId, name: options.identity.name};
 		this.#options = options;
+		this.#rooms = new RoomMembership(this.me.userId);
 		this.#hub = new EventHub(options.logger);
 		this.#link = new ChatLink({
 			url: options.mqttUrl,
@@ -139,12 +148,26 @@ class ChatClient implements ChatPort {
 			probeEveryMs: options.databaseProbeMs,
 			onStateChanged: (state, detail) => {
 				this.#hub.emit({type: 'connection-changed', service: 'database', state, detail});
-				if (state === 'up' && this.#catchUpFrom === undefined) void this.#startCatchUpMark();
-				this.#reloadAfterOutage('database', state);
+				this.#catchUp.noteState('database', state);
 			},
 			onNotice: (text) => this.#notice('error', text),
 		});
 		this.#knownUsers.add(this.me.userId);
+		this.#catchUp = new CatchUp({
+			me: this.me.userId,
+			logger: options.logger,
+			link: this.#link,
+			database: this.#database,
+			hub: this.#hub,
+			settleMs: options.catchUpSettleMs ?? 2_000,
+			hasReadSent: (senderId, messageId) => this.#readSent.has(`${senderId}\u0000${messageId}`),
+			onMissed: (message) => {
+				this.#knownUsers.add(message.senderId);
+				this.#hub.addMessage(message);
+			},
+			sendDelivered: (message) => this.#sendDelivered(message),
+			reloadConversations: () => this.loadConversations(),
+		});
 	}
 
 	start(): void {
@@ -164,41 +187,89 @@ class ChatClient implements ChatPort {
 	async #restorePending(): Promise<void> {
 		const restored = await this.#link.restorePending();
 		if (this.#isClosed || restored.length === 0) return;
-		for (const payload of restored) {
-			const message: ChatMessage = {...messageFromPayload(payload), status: 'pending'};
-			this.#unconfirmed.set(message.messageId, message);
-			this.#hub.emit({type: 'message-sent', message});
-		}
+		for (const payload of restored) this.#notePending(payload);
 		const count = restored.length === 1 ? '1 message' : `${restored.length} messages`;
 		this.#notice('info', `${count} from your last session not yet stored by the server — sending again`);
 	}
 
-	async sendMessage(to: string, content: string): Promise<void> {
-		if (this.#isClosed) return;
-		const payload = messagePayloadFor(this.me, to, content, randomUUID(), new Date());
-		const refusal = refuseMessage(payload);
-		if (refusal) return this.#notice('error', refusal);
-		this.#link.sendMessage(payload);
+	/** Track a queued payload: a message waits for its ✓ in the thread, a room action in {@link #pendingRoomActions}. */
+	#notePending(payload: OutboxPayload): void {
+		if (payload.type === 'room') {
+			this.#pendingRoomActions.set(payload.message_id, {conversationId: payload.conversation_id, action: payload.action});
+			return;
+		}
 		const message: ChatMessage = {...messageFromPayload(payload), status: 'pending'};
 		this.#unconfirmed.set(message.messageId, message);
 		this.#hub.emit({type: 'message-sent', message});
-		if (!this.#link.isConnected && !this.#isBrokerDownNoticed) {
-			this.#isBrokerDownNoticed = true;
-			this.#notice('info', 'not connected to the broker — messages are kept and sent when it is back');
-		}
-		void this.#warnIfUnknown(to);
 	}
 
-	sendTyping(to: string, isTyping: boolean): void {
-		if (this.#isClosed || refuseRecipient(to)) return;
-		this.#link.sendTyping(to, isTyping);
+	async sendMessage(conversationId: string, content: string): Promise<void> {
+		if (this.#isClosed) return;
+		if (this.#rooms.hasLeft(conversationId)) {
+			return this.#notice('error', 'not sent: you are not a member of this room any more — ask an admin to /invite you');
+		}
+		const payload = messagePayloadFor(this.me, conversationId, content, randomUUID(), new Date());
+		const refusal = refuseMessage(payload);
+		if (refusal) return this.#notice('error', refusal);
+		this.#link.sendMessage(payload);
+		this.#notePending(payload);
+		this.#noticeIfBrokerDown();
+		const peer = directMembersOf(conversationId)?.find((id) => id !== this.me.userId);
+		if (peer) void this.#warnIfUnknown(peer);
+	}
+
+	sendTyping(conversationId: string, isTyping: boolean): void {
+		if (this.#isClosed || refuseConversation(this.me.userId, conversationId) || this.#rooms.hasLeft(conversationId)) return;
+		this.#link.sendTyping(conversationId, isTyping);
+	}
+
+	async createRoom(title: string, userIds: readonly string[]): Promise<string | undefined> {
+		if (this.#isClosed) return undefined;
+		const refusal = refuseTitle(title) ?? refuseUserIds(userIds, false);
+		if (refusal) {
+			this.#notice('error', refusal);
+			return undefined;
+		}
+		const conversationId = newRoomId();
+		this.#sendRoom(createRoomPayload(this.me, conversationId, title, userIds, randomUUID(), new Date()));
+		this.#rooms.noteJoined(conversationId);
+		return conversationId;
+	}
+
+	async changeRoom(conversationId: string, change: RoomChange): Promise<void> {
+		if (this.#isClosed) return;
+		const refusal = refuseRoomChange(conversationId, change);
+		if (refusal) return this.#notice('error', refusal);
+		if (this.#rooms.hasLeft(conversationId)) return this.#notice('error', 'you are not a member of this room any more');
+		this.#sendRoom(changeRoomPayload(this.me, conversationId, change, randomUUID(), new Date()));
+	}
+
+	#sendRoom(payload: OutboxPayload & {type: 'room'}): void {
+		this.#link.sendRoom(payload);
+		this.#notePending(payload);
+		this.#noticeIfBrokerDown();
+	}
+
+	#noticeIfBrokerDown(): void {
+		if (this.#link.isConnected || this.#isBrokerDownNoticed) return;
+		this.#isBrokerDownNoticed = true;
+		this.#notice('info', 'not connected to the broker — messages are kept and sent when it is back');
+	}
+
+	async loadMembers(conversationId: string): Promise<void> {
+		const rows = await this.#database.run('load members', (db) => loadMembers(db, conversationId));
+		if (!rows || this.#isClosed) return;
+		this.#hub.emit({type: 'members-loaded', conversationId, members: rows.map(({presence: _presence, ...member}) => member)});
+		const stored = rows.flatMap((r) => (r.presence && !this.#presenceSeenLive.has(r.userId) ? [r.presence] : []));
+		for (const r of rows) this.#knownUsers.add(r.userId);
+		if (stored.length > 0) this.#hub.addPresences(stored);
 	}
 
 	markRead(messages: readonly ChatMessage[]): void {
 		if (this.#isClosed) return;
 		for (const m of messages) {
-			if (m.senderId === this.me.userId || !this.#readSent.add(m.messageId)) continue;
-			this.#link.sendStatus(m.senderId, m.messageId, 'read').catch((error: Error) =>
+			if (m.senderId === this.me.userId || !this.#readSent.add(`${m.senderId}\u0000${m.messageId}`)) continue;
+			this.#link.sendStatus(m.conversationId, m.senderId, m.messageId, 'read').catch((error: Error) =>
 				this.#options.logger.debug({err: error.message, messageId: m.messageId}, 'read receipt not sent'),
 			);
 		}
@@ -222,10 +293,12 @@ class ChatClient implements ChatPort {
 	async loadConversations(): Promise<void> {
 		const conversations = await this.#database.run('load conversations', (db) => loadConversations(db, this.me.userId));
 		if (!conversations) return;
+		this.#rooms.noteConversations(conversations);
 		this.#hub.emit({type: 'conversations-loaded', conversations});
-		for (const c of conversations) this.#knownUsers.add(c.peerId);
+		const peers = conversations.flatMap((c) => (c.peerId ? [c.peerId] : []));
+		for (const peer of peers) this.#knownUsers.add(peer);
 		// Seed presence (last seen) of peers whose retained presence has not arrived live.
-		const quiet = conversations.map((c) => c.peerId).filter((id) => id !== BROADCAST_ID && !this.#presenceSeenLive.has(id));
+		const quiet = peers.filter((id) => !this.#presenceSeenLive.has(id));
 		const stored = await this.#database.run('load presence', (db) => loadPresences(db, quiet));
 		const fresh = stored?.filter((p) => !this.#presenceSeenLive.has(p.userId)) ?? [];
 		if (fresh.length > 0) this.#hub.addPresences(fresh);
@@ -251,8 +324,9 @@ class ChatClient implements ChatPort {
 		return [...waiting, ...stored].slice(0, Math.max(1, limit));
 	}
 
-	async messageInfo(messageId: string): Promise<Receipt[]> {
-		return (await this.#database.run('load message info', (db) => loadReceipts(db, [messageId]))) ?? [];
+	async messageInfo(messageId: string, senderId?: string): Promise<Receipt[]> {
+		const load = senderId === undefined ? (db: Parameters<typeof loadReceipts>[0]) => loadReceipts(db, [messageId]) : (db: Parameters<typeof loadReceipts>[0]) => loadMessageReceipts(db, senderId, messageId);
+		return (await this.#database.run('load message info', load)) ?? [];
 	}
 
 	async searchUsers(query: string, limit: number): Promise<KnownUser[]> {
@@ -271,7 +345,7 @@ class ChatClient implements ChatPort {
 	async close(): Promise<void> {
 		if (this.#isClosed) return;
 		this.#isClosed = true;
-		if (this.#catchUpTimer) clearTimeout(this.#catchUpTimer);
+		this.#catchUp.close();
 		this.#hub.flush();
 		await this.#link.close();
 		await this.#database.close();
@@ -282,7 +356,7 @@ class ChatClient implements ChatPort {
 			case 'state-changed':
 				if (event.state === 'up') this.#isBrokerDownNoticed = false;
 				this.#hub.emit({type: 'connection-changed', service: 'broker', state: event.state, detail: event.detail});
-				this.#reloadAfterOutage('broker', event.state);
+				this.#catchUp.noteState('broker', event.state);
 				return;
 			case 'message-pubacked': {
 				const message = this.#unconfirmed.get(event.messageId);
@@ -297,19 +371,34 @@ class ChatClient implements ChatPort {
 				this.#reportArrival(event.payload);
 				return;
 			}
-			case 'status-arrived':
-				if (event.payload.status === 'received_by_server') this.#unconfirmed.delete(event.payload.message_id);
-				this.#hub.addReceipt(receiptFromPayload(event.payload));
+			case 'status-arrived': {
+				const {payload} = event;
+				if (payload.status === 'received_by_server') {
+					this.#unconfirmed.delete(payload.message_id);
+					const action = this.#pendingRoomActions.get(payload.message_id);
+					this.#pendingRoomActions.delete(payload.message_id);
+					// Room actions are not messages of the thread: their system line (if any) is.
+					if (action) return void ((action.action === 'mute' || action.action === 'unmute') && this.loadConversations());
+				}
+				this.#hub.addReceipt(receiptFromPayload(payload));
+				return;
+			}
+			case 'own-message-stored':
+				// Its seq puts my message in the room's one order (merging keeps the furthest tick).
+				this.#hub.emit({type: 'message-sent', message: {...messageFromPayload(event.payload), status: 'received_by_server'}});
 				return;
 			case 'outbox-problem-changed':
 				this.#outboxProblem = event.problem;
 				this.#hub.emit(event);
 				return;
 			case 'message-rejected': {
+				const action = this.#pendingRoomActions.get(event.messageId);
+				this.#pendingRoomActions.delete(event.messageId);
+				if (action) return this.#notice('error', `✗ ${action.action} refused by the server: ${event.reason}`);
 				const message = this.#unconfirmed.get(event.messageId);
 				this.#unconfirmed.delete(event.messageId);
 				if (message) this.#hub.emit({type: 'message-sent', message: {...message, status: 'rejected', rejectedReason: event.reason}});
-				const to = message ? ` to ${message.receiverId}` : '';
+				const to = !message ? '' : message.conversationId === 'all' ? ' to everyone' : message.receiverId === message.conversationId ? ' to the room' : ` to ${message.receiverId}`;
 				this.#notice('error', `✗ message${to} refused by the server: ${event.reason} — it was not sent; edit it and send again`);
 				return;
 			}
@@ -319,7 +408,7 @@ class ChatClient implements ChatPort {
 					type: 'typing-changed',
 					userId: payload.sender_id,
 					name: payload.sender_name,
-					conversationId: conversationIdFor(payload.sender_id, payload.receiver_id),
+					conversationId: payload.conversation_id,
 					isTyping: payload.is_typing,
 					at: Date.now(),
 				});
@@ -333,10 +422,21 @@ class ChatClient implements ChatPort {
 		}
 	}
 
-	#reportArrival(payload: MessagePayload): void {
+	#reportArrival(payload: MessageV2): void {
 		this.#knownUsers.add(payload.sender_id);
-		this.#hub.addMessage(messageFromPayload(payload, Date.now()));
-		this.#sendDelivered(payload.sender_id, payload.message_id);
+		const message = messageFromPayload(payload, Date.now());
+		this.#hub.addMessage(message);
+		// My own message from another client of mine: receipts are for the others.
+		if (payload.sender_id !== this.me.userId) this.#sendDelivered(message);
+		if (message.messageType === 'system') this.#afterSystemMessage(message);
+	}
+
+	/** A room changed: note my own membership, then reload its members and the conversation list. */
+	#afterSystemMessage(message: ChatMessage): void {
+		const change = this.#rooms.noteSystemMessage(message);
+		// The event is delivered after COMMIT, so the rows are there to read. One query at a time.
+		const members = change === 'left' ? Promise.resolve() : this.loadMembers(message.conversationId);
+		void members.then(() => this.loadConversations());
 	}
 
 	/**
@@ -344,95 +444,20 @@ class ChatClient implements ChatPort {
 	 * receipt says whether I reported it already. With the database unreachable it is
 	 * reported (the thread merges copies of one message id).
 	 */
-	async #reportUnlessDelivered(payload: MessagePayload): Promise<void> {
+	async #reportUnlessDelivered(payload: MessageV2): Promise<void> {
 		const seen = await this.#database.run('check a late redelivery', (db) => wasDeliveredTo(db, payload.sender_id, payload.message_id, this.me.userId));
 		if (seen === true || this.#isClosed) return;
 		this.#reportArrival(payload);
 	}
 
-	/**
-	 * After an outage this client missed what was published meanwhile (a clean MQTT session
-	 * keeps nothing for it, and an embedded hub restart loses every session): catch up from
-	 * PostgreSQL when the service is back, again after `catchUpSettleMs`, and reload the list.
-	 */
-	#reloadAfterOutage(service: 'broker' | 'database', state: string): void {
-		if (state === 'down') this.#wasDown[service] = true;
-		if (state !== 'up' || !this.#wasDown[service] || this.#isClosed) return;
-		this.#wasDown[service] = false;
-		// The database's own `up` runs this again; until then there is nothing to read.
-		if (service === 'broker' && !this.#database.isUp) this.#database.probeNow();
-		void this.#catchUp().then(() => this.loadConversations());
-		this.#scheduleCatchUp(this.#options.catchUpSettleMs ?? 2_000, CATCH_UP_PASSES - 1);
-	}
-
-	/** The next catch-up pass in `delayMs`, then `passesLeft - 1` more at doubling delays. */
-	#scheduleCatchUp(delayMs: number, passesLeft: number): void {
-		if (this.#catchUpTimer) clearTimeout(this.#catchUpTimer);
-		this.#catchUpTimer = undefined;
-		if (passesLeft <= 0 || this.#isClosed) return;
-		this.#catchUpTimer = setTimeout(() => {
-			this.#catchUpTimer = undefined;
-			void this.#catchUp().then(() => this.#scheduleCatchUp(delayMs * 2, passesLeft - 1));
-		}, delayMs);
-		this.#catchUpTimer.unref?.();
-	}
-
-	async #startCatchUpMark(): Promise<void> {
-		const head = await this.#database.run('read the newest message', loadHeadSeq, {isQuiet: true});
-		if (head !== undefined) this.#catchUpFrom ??= head;
-	}
-
-	/**
-	 * One catch-up pass over what was stored since the catch-up mark (the newest seq when the
-	 * database first answered): messages to me that I never saw arrive as if live (each id
-	 * once: the link's de-duplication covers both ways in) and get `delivered`; a `delivered` or
-	 * `read` of mine that PostgreSQL lacks is published again (a receipt published while a
-	 * restarting hub's ingester was not subscribed yet is lost; stored once however often it
-	 * comes); the receipts of my messages stored meanwhile are reported.
-	 * Quiet: a database still down is retried when it comes back (its `up` runs this again).
-	 * @returns whether the pass found anything to do.
-	 */
-	async #catchUp(): Promise<boolean> {
-		const from = this.#catchUpFrom;
-		if (this.#isClosed || from === undefined || !this.#database.isUp) return false;
-		const me = this.me.userId;
-		const unreceipted = await this.#database.run('catch up on messages', (db) => loadUnreceiptedMessages(db, me, from), {isQuiet: true});
-		if (this.#isClosed || unreceipted === undefined) return false;
-		let work = 0;
-		let fresh = 0;
-		for (const {message, isDeliveredStored} of unreceipted) {
-			// A message too old for the dedupe memory was reported already if my delivered is stored.
-			const verdict = this.#link.noteMessage(message.senderId, message.messageId, message.createdAt);
-			if (verdict === 'new' || (verdict === 'unknown' && !isDeliveredStored)) {
-				this.#knownUsers.add(message.senderId);
-				this.#hub.addMessage(message);
-				fresh += 1;
-			} else if (!isDeliveredStored) {
-				work += 1;
-			}
-			if (!isDeliveredStored) this.#sendDelivered(message.senderId, message.messageId);
-			if (this.#readSent.has(message.messageId)) {
-				work += 1;
-				this.#link.sendStatus(message.senderId, message.messageId, 'read').catch((error: Error) =>
-					this.#options.logger.debug({err: error.message, messageId: message.messageId}, 'read receipt not sent again'),
-				);
-			}
-		}
-		const receipts = await this.#database.run('catch up on receipts', (db) => loadReceiptsOnMine(db, me, from), {isQuiet: true});
-		if (this.#isClosed) return false;
-		for (const receipt of receipts ?? []) this.#hub.addReceipt(receipt);
-		if (fresh + work > 0) this.#options.logger.info({fresh, resent: work, from}, 'caught up from PostgreSQL after an outage');
-		return fresh + work > 0;
-	}
-
-	#sendDelivered(senderId: string, messageId: string): void {
-		this.#link.sendStatus(senderId, messageId, 'delivered').catch((error: Error) =>
+	#sendDelivered({conversationId, senderId, messageId}: ChatMessage): void {
+		this.#link.sendStatus(conversationId, senderId, messageId, 'delivered').catch((error: Error) =>
 			this.#options.logger.debug({err: error.message, messageId}, 'delivered receipt not sent'),
 		);
 	}
 
 	async #warnIfUnknown(to: string): Promise<void> {
-		if (to === BROADCAST_ID || this.#knownUsers.has(to) || !this.#database.isUp) return;
+		if (this.#knownUsers.has(to) || !this.#database.isUp) return;
 		const known = await this.#database.run('look up the recipient', (db) => isKnownUser(db, to));
 		if (known) this.#knownUsers.add(to);
 		else if (known === false) {

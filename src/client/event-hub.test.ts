@@ -4,7 +4,7 @@ import type {ChatEvent, ChatMessage} from '../core/types.js';
 import {EventHub} from './event-hub.js';
 
 const message = (id: string): ChatMessage => ({
-	messageId: id, senderId: 'bob', senderName: 'Bob', receiverId: 'alice', conversationId: 'alice:bob',
+	messageId: id, messageType: 'text', senderId: 'bob', senderName: 'Bob', receiverId: 'alice', conversationId: 'alice:bob',
 	content: id, createdAt: 1, status: 'sent',
 });
 

@@ -1,31 +1,58 @@
 // Maps decoded wire payloads to the core's domain values (ChatMessage, Receipt, Presence).
 // Pure: imports protocol/ and core/ only.
-import {conversationIdFor, type MessagePayload, type PresencePayload, type StatusPayload} from '../protocol/index.js';
+import {conversationKindOf, type MessageV2, type PresencePayload, type StatusV2} from '../protocol/index.js';
 import type {ChatMessage, Presence, Receipt} from '../core/types.js';
 
 /**
- * A message as it arrived over MQTT: not stored yet, so no `seq`. `createdAt` is `receivedAt`
- * (ms, this client's clock) when given, else the payload timestamp (the sender's clock, for my
- * own messages). A peer's clock is never trusted for order or display: a payload stamped 2099
- * would otherwise pin its sender to the top of the list. The stored copy (history pages)
- * later replaces it with the server's commit time and `seq`. `status` is `sent`: the broker had it.
+ * The Hermes `receiver_id` of a message in `conversationId` sent by `senderId`: the peer
+ * (direct), `all` (broadcast) or the conversation id (group).
  */
-export function messageFromPayload(payload: MessagePayload, receivedAt?: number): ChatMessage {
+export function receiverIdFor(conversationId: string, senderId: string): string {
+	if (conversationKindOf(conversationId) !== 'direct') return conversationId;
+	const [a, b] = conversationId.split(':') as [string, string];
+	return a === senderId ? b : a;
+}
+
+/**
+ * A v2 message as it arrived over MQTT or as I send it. A server delivery carries `seq` and
+ * `created_at` (the server's commit time: trusted for order and display); without them
+ * `createdAt` is `receivedAt` (ms, this client's clock) when given, else the payload timestamp
+ * (the sender's clock, for my own messages). A peer's clock is never trusted: a payload stamped
+ * 2099 would otherwise pin its sender to the top of the list. `status` is `sent`.
+ */
+export function messageFromPayload(payload: MessageV2, receivedAt?: number): ChatMessage {
+	const {event} = payload;
 	return {
 		messageId: payload.message_id,
+		messageType: payload.message_type,
+		...(event
+			? {
+					event: {
+						action: event.action,
+						userIds: event.user_ids,
+						...(event.title !== undefined ? {title: event.title} : {}),
+						...(event.topic !== undefined ? {topic: event.topic} : {}),
+						...(event.promoted ? {promoted: event.promoted} : {}),
+					},
+				}
+			: {}),
+		...(payload.seq !== undefined ? {seq: payload.seq} : {}),
 		senderId: payload.sender_id,
 		senderName: payload.sender_name,
-		receiverId: payload.receiver_id,
-		conversationId: conversationIdFor(payload.sender_id, payload.receiver_id),
+		receiverId: receiverIdFor(payload.conversation_id, payload.sender_id),
+		conversationId: payload.conversation_id,
 		content: payload.content,
-		createdAt: receivedAt ?? Date.parse(payload.timestamp),
+		createdAt: payload.created_at !== undefined ? Date.parse(payload.created_at) : (receivedAt ?? Date.parse(payload.timestamp)),
 		status: 'sent',
 	};
 }
 
-/** A receipt (`at` = the payload timestamp, in ms); a `rejected` one is not a receipt (see ChatMessage.rejectedReason). */
-export function receiptFromPayload(payload: StatusPayload & {status: Receipt['status']}): Receipt {
-	return {messageId: payload.message_id, status: payload.status, userId: payload.user_id, at: Date.parse(payload.timestamp)};
+/**
+ * A receipt about my message (`at` = the payload timestamp, in ms; `userId` the member it is
+ * about, `senderId` the message's sender); a `rejected` one is not a receipt (see ChatMessage.rejectedReason).
+ */
+export function receiptFromPayload(payload: StatusV2 & {status: Receipt['status']}): Receipt {
+	return {messageId: payload.message_id, senderId: payload.sender_id, status: payload.status, userId: payload.user_id, at: Date.parse(payload.timestamp)};
 }
 
 /** A presence (`at` = when it was published, in ms). */

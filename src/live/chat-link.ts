@@ -1,21 +1,29 @@
-// The MQTT side of one chat user: connection, outbox, receipts, typing and presence publishes,
-// decoding and de-duplication of what arrives. May import mqtt (via broker-link), protocol/ and log.
+// The MQTT side of one chat user (protocol version 2): connection, outbox, receipts, typing,
+// room and presence publishes, decoding and de-duplication of what arrives on my inbox and the
+// broadcast inbox. May import mqtt (via broker-link), protocol/ and log.
 import {randomBytes} from 'node:crypto';
 import type {Logger} from '../log.js';
 import {
-	clientSubscriptions,
+	PROTOCOL_VERSION,
+	SERVER_ID,
+	broadcastInboxTopic,
+	clientSubscriptionsV2,
 	decodePayload,
+	decodeV2,
 	encodePayload,
+	encodeV2,
+	inboxTopic,
 	presenceTopic,
-	topicFor,
-	BROADCAST_ID,
-	type MessagePayload,
+	serverTopic,
+	type MessageV2,
 	type PresencePayload,
 	type PresenceState,
-	type StatusPayload,
-	type TypingPayload,
+	type RoomV2,
+	type StatusV2,
+	type TypingV2,
 } from '../protocol/index.js';
 import {BrokerLink, type LinkState} from './broker-link.js';
+import {decodeOutboxEntry, type OutboxPayload} from './outbox-entries.js';
 import {Outbox, type OutboxStats} from './outbox.js';
 import type {PersistedMessage} from './outbox-file.js';
 import {openOutboxStore, type OutboxStore} from './outbox-store.js';
@@ -28,18 +36,27 @@ export type ChatLinkEvent =
 	/** The broker PUBACKed my message (first time only). */
 	| {type: 'message-pubacked'; messageId: string}
 	/**
-	 * A message from someone else, to me or to `all`; each (sender, message_id) at most once,
-	 * except that one redelivered after its sender's {@link MessageDedupe} window forgot it
-	 * comes with `isPossibleRepeat` (the caller asks the store whether it was reported).
+	 * A message (text or system line, with the server's `seq` and `created_at`) delivered to my
+	 * inbox or the broadcast inbox; each (sender, message_id) at most once, except that one
+	 * redelivered after its sender's {@link MessageDedupe} window forgot it comes with
+	 * `isPossibleRepeat` (the caller asks the store whether it was reported). My own messages
+	 * come too (copies for my other clients): except those this link queued itself.
 	 */
-	| {type: 'message-arrived'; payload: MessagePayload; isPossibleRepeat?: boolean}
-	/** A delivery receipt addressed to me; each (message_id, status, user_id) at most once. */
-	| {type: 'status-arrived'; payload: StatusPayload & {status: 'received_by_server' | 'delivered' | 'read'}}
+	| {type: 'message-arrived'; payload: MessageV2; isPossibleRepeat?: boolean}
+	/**
+	 * A receipt about one of my messages or room actions (`sender_id` = me): the server's ✓, or
+	 * a member's delivered/read forwarded by the server; each (sender_id, message_id, status,
+	 * user_id) at most once.
+	 */
+	| {type: 'status-arrived'; payload: StatusV2 & {status: 'received_by_server' | 'delivered' | 'read'}}
+	/** The fan-out copy of a message this link sent: stored, with the server's `seq` and `created_at`. */
+	| {type: 'own-message-stored'; payload: MessageV2}
 	/** The outbox file cannot be written (`problem`, one line), or can again (`problem` undefined). */
 	| {type: 'outbox-problem-changed'; problem?: string}
-	/** The server will never store my message (it left the outbox); `reason` is one untrusted line. */
-	| {type: 'message-rejected'; messageId: string; reason: string}
-	| {type: 'typing-arrived'; payload: TypingPayload}
+	/** The server will never store my message or room action (it left the outbox); `reason` is one untrusted line. */
+	| {type: 'message-rejected'; messageId: string; conversationId: string; reason: string}
+	/** Someone else typing in a conversation of mine (relayed by the server). */
+	| {type: 'typing-arrived'; payload: TypingV2}
 	| {type: 'presence-arrived'; payload: PresencePayload};
 
 /** Options for {@link ChatLink}. */
@@ -72,9 +89,11 @@ export interface ChatLinkOptions {
 }
 
 /**
- * One chat user's MQTT link. Publishes follow the protocol: messages QoS 1 through the
- * {@link Outbox} (kept until `received_by_server`), typing QoS 0, receipts QoS 1 (queued
- * while offline), presence QoS 1 retained (published on every connect, Last Will `offline`).
+ * One chat user's MQTT link, protocol version 2: everything but presence is published to
+ * `{base}/server/{me}` — messages and room actions QoS 1 through the {@link Outbox} (kept until
+ * `received_by_server` or `rejected`), typing QoS 0, receipts QoS 1 (queued while offline);
+ * presence keeps its version 1 form, QoS 1 retained on `{base}/presence/{me}` (published on
+ * every connect, Last Will `offline`). Deliveries are read from my inbox and the broadcast inbox.
  */
 export class ChatLink {
 	readonly #options: ChatLinkOptions;
@@ -85,6 +104,8 @@ export class ChatLink {
 	#restoring: Promise<unknown> = Promise.resolve();
 	readonly #seenMessages = new MessageDedupe();
 	readonly #seenReceipts = new SeenSet();
+	/** Ids of payloads this link queued: their fan-out copy on my inbox is not news to me. */
+	readonly #queuedHere = new SeenSet();
 	#presence: {state: PresenceState; statusMessage: string} = {state: 'online', statusMessage: ''};
 
 	constructor(options: ChatLinkOptions) {
@@ -104,7 +125,7 @@ export class ChatLink {
 				retain: true,
 				delaySeconds: willDelaySeconds,
 			},
-			subscriptions: clientSubscriptions(base, userId),
+			subscriptions: clientSubscriptionsV2(base, userId),
 			logger: options.logger,
 			reconnectPeriodMs: options.reconnectPeriodMs,
 			onStateChanged: (state, detail) => {
@@ -146,19 +167,30 @@ export class ChatLink {
 	}
 
 	/**
-	 * Queue my message in the outbox, write the outbox file durably (fsync) and publish it
-	 * (QoS 1) to `{base}/{receiver}/{me}`. When it returns, the message is on disk unless an
-	 * `outbox-problem-changed` event said the file cannot be written.
+	 * Queue my message (v2, text) in the outbox, write the outbox file durably (fsync) and
+	 * publish it (QoS 1) to `{base}/server/{me}`. When it returns, the message is on disk unless
+	 * an `outbox-problem-changed` event said the file cannot be written.
 	 * @throws Error when the payload is invalid or too large (check before calling).
 	 */
-	sendMessage(payload: MessagePayload): void {
+	sendMessage(payload: MessageV2): void {
 		this.#queue(payload);
 		this.#store?.file.flush();
 	}
 
-	#queue(payload: MessagePayload): void {
-		const bytes = encodePayload(payload);
-		this.#outbox.add(payload.message_id, topicFor(this.#options.base, payload.receiver_id, payload.sender_id), bytes);
+	/**
+	 * Queue a room action (create, invite, kick, leave, rename, topic, op, mute, unmute) like a
+	 * message: persisted, resent until the server's `received_by_server` or `rejected`.
+	 * @throws Error when the payload is invalid (check before calling).
+	 */
+	sendRoom(payload: RoomV2): void {
+		this.#queue(payload);
+		this.#store?.file.flush();
+	}
+
+	#queue(payload: OutboxPayload): void {
+		const bytes = encodeV2(payload);
+		this.#queuedHere.add(payload.message_id);
+		this.#outbox.add(payload.message_id, serverTopic(this.#options.base, this.#options.userId), bytes);
 	}
 
 	#persisted(): PersistedMessage[] {
@@ -166,21 +198,22 @@ export class ChatLink {
 	}
 
 	/**
-	 * Queue again the messages that clients of mine which are gone left unconfirmed in
-	 * {@link ChatLinkOptions.outboxDir} (same message ids, so the ingester stores each once);
-	 * their files are deleted once the messages are in this client's file. Entries that are
-	 * not my valid messages (e.g. text the protocol now refuses) are logged and dropped.
-	 * Never throws.
+	 * Queue again the messages and room actions that clients of mine which are gone left
+	 * unconfirmed in {@link ChatLinkOptions.outboxDir} (same message ids, so the ingester stores
+	 * each once); their files are deleted once the entries are in this client's file. Version 1
+	 * messages (files of the previous release) are converted to v2 (see decodeOutboxEntry).
+	 * Entries that are not my valid payloads (e.g. text the protocol now refuses) are logged
+	 * and dropped. Never throws.
 	 * @returns the payloads queued, oldest first.
 	 */
-	restorePending(): Promise<MessagePayload[]> {
+	restorePending(): Promise<OutboxPayload[]> {
 		const restoring = this.#restore();
 		this.#restoring = restoring.catch(() => undefined);
 		return restoring;
 	}
 
-	async #restore(): Promise<MessagePayload[]> {
-		const {logger, userId} = this.#options;
+	async #restore(): Promise<OutboxPayload[]> {
+		const {logger, userId, base} = this.#options;
 		if (!this.#store || this.#isClosing) return [];
 		const adoption = await this.#store.adoptOrphans();
 		// Closed meanwhile: leave the files for the next client (our own file is final already).
@@ -188,14 +221,15 @@ export class ChatLink {
 			await adoption.settle(false);
 			return [];
 		}
-		const restored: MessagePayload[] = [];
+		const restored: OutboxPayload[] = [];
 		for (const entry of adoption.messages) {
-			const decoded = decodePayload(this.#options.base, entry.topic, Buffer.from(entry.payload, 'utf8'));
-			if (!decoded.ok || decoded.payload.type !== 'message' || decoded.payload.sender_id !== userId) {
-				logger.warn({messageId: entry.messageId, err: decoded.ok ? 'not my message' : decoded.error}, 'outbox entry dropped');
+			const decoded = decodeOutboxEntry(base, userId, entry);
+			if (!decoded.ok) {
+				logger.warn({messageId: entry.messageId, err: decoded.error}, 'outbox entry dropped');
 				continue;
 			}
-			if (this.#outbox.attemptsOf(entry.messageId) !== undefined) continue;
+			if (this.#outbox.attemptsOf(decoded.payload.message_id) !== undefined) continue;
+			if (decoded.isConverted) logger.info({messageId: entry.messageId}, 'outbox entry of protocol 1 resent as protocol 2');
 			this.#queue(decoded.payload);
 			restored.push(decoded.payload);
 		}
@@ -203,33 +237,37 @@ export class ChatLink {
 		return restored;
 	}
 
-	/** Publish a typing hint (QoS 0); dropped while disconnected. */
-	sendTyping(to: string, isTyping: boolean): void {
-		const payload: TypingPayload = {
+	/** Publish a typing hint for a conversation (QoS 0, relayed by the server); dropped while disconnected. */
+	sendTyping(conversationId: string, isTyping: boolean): void {
+		const bytes = encodeV2({
+			v: PROTOCOL_VERSION,
 			type: 'typing',
+			conversation_id: conversationId,
 			sender_id: this.#options.userId,
 			sender_name: this.#options.name,
-			receiver_id: to,
 			is_typing: isTyping,
 			timestamp: new Date().toISOString(),
-		};
-		this.#link.publish(topicFor(this.#options.base, to, this.#options.userId), encodePayload(payload), {qos: 0}).catch(() => undefined);
+		});
+		this.#link.publish(serverTopic(this.#options.base, this.#options.userId), bytes, {qos: 0}).catch(() => undefined);
 	}
 
 	/**
-	 * Publish a `delivered`/`read` receipt (QoS 1, queued while offline) to the original sender.
+	 * Publish a `delivered`/`read` receipt (QoS 1, queued while offline) about message
+	 * (`senderId`, `messageId`) of `conversationId`; the server stores it and forwards it to the sender.
 	 * @returns a promise that settles on PUBACK; rejects only when the link is closing.
 	 */
-	sendStatus(originalSender: string, messageId: string, status: 'delivered' | 'read'): Promise<void> {
-		const payload: StatusPayload = {
+	sendStatus(conversationId: string, senderId: string, messageId: string, status: 'delivered' | 'read'): Promise<void> {
+		const bytes = encodeV2({
+			v: PROTOCOL_VERSION,
 			type: 'status',
-			message_id: messageId,
 			status,
+			conversation_id: conversationId,
+			message_id: messageId,
+			sender_id: senderId,
 			user_id: this.#options.userId,
 			timestamp: new Date().toISOString(),
-		};
-		const topic = topicFor(this.#options.base, originalSender, this.#options.userId);
-		return this.#link.publish(topic, encodePayload(payload), {qos: 1, queueOffline: true});
+		});
+		return this.#link.publish(serverTopic(this.#options.base, this.#options.userId), bytes, {qos: 1, queueOffline: true});
 	}
 
 	/** Publish my presence (retained, QoS 1, queued while offline); it is republished on every connect. */
@@ -313,56 +351,67 @@ export class ChatLink {
 	#onPublish(topic: string, bytes: Buffer): void {
 		// An empty retained publish clears a presence topic; nothing to report.
 		if (bytes.byteLength === 0) return;
-		const decoded = decodePayload(this.#options.base, topic, bytes);
+		const {base, userId: me, logger} = this.#options;
+		if (topic === inboxTopic(base, me) || topic === broadcastInboxTopic(base)) return this.#onDelivery(topic, bytes);
+		const decoded = decodePayload(base, topic, bytes);
+		if (!decoded.ok || decoded.payload.type !== 'presence') {
+			logger.warn({topic, reason: decoded.ok ? `${decoded.payload.type} on a presence topic` : decoded.error}, 'dropped invalid payload');
+			return;
+		}
+		const {payload} = decoded;
+		// My own `offline` while I am connected: a Last Will of an earlier session (its Will
+		// Delay ran out after this session published `online`), or another client of mine that
+		// quit. Either way this client is online, so it says so again.
+		if (payload.user_id === me && payload.state === 'offline' && this.#presence.state !== 'offline' && this.#link.isConnected) {
+			this.#publishPresence({queueOffline: false}).catch((error: Error) => logger.debug({err: error.message}, 'presence republish failed'));
+			return;
+		}
+		this.#options.onEvent({type: 'presence-arrived', payload});
+	}
+
+	/** A server delivery on my inbox or the broadcast inbox (only the server can write them: broker ACL). */
+	#onDelivery(topic: string, bytes: Buffer): void {
+		const decoded = decodeV2(SERVER_ID, bytes);
 		if (!decoded.ok) {
-			this.#options.logger.warn({topic, reason: decoded.error}, 'dropped invalid payload');
+			this.#options.logger.warn({topic, reason: decoded.error}, 'dropped invalid delivery');
 			return;
 		}
 		const me = this.#options.userId;
-		const {payload, to} = decoded;
-		const isForMe = to === me || to === BROADCAST_ID;
+		const {payload} = decoded;
 		switch (payload.type) {
-			case 'message':
-			{
-				// Mine come back too (my broadcasts on `{base}/all/{me}`): never reported.
-				if (!isForMe || payload.sender_id === me) return;
+			case 'message': {
+				// My own copy of a message this link published: not news, but it brings the storage order.
+				// (The system line of my own room action is news: it is the action's only trace.)
+				if (payload.sender_id === me && payload.message_type === 'text' && this.#queuedHere.has(payload.message_id)) {
+					this.#options.onEvent({type: 'own-message-stored', payload});
+					return;
+				}
 				const verdict = this.#seenMessages.check(payload.sender_id, payload.message_id, Date.parse(payload.timestamp));
 				if (verdict === 'repeat') return;
 				this.#options.onEvent({type: 'message-arrived', payload, ...(verdict === 'unknown' ? {isPossibleRepeat: true} : {})});
 				return;
 			}
 			case 'status': {
-				if (to !== me) return;
+				// Receipts travel to the message's sender only.
+				if (payload.sender_id !== me) return;
 				const key = `${payload.message_id}\u0000${payload.status}\u0000${payload.user_id}`;
 				if (payload.status === 'rejected') {
-					// Only about my messages, and only from the server (decodePayload checked the route).
 					if (payload.user_id !== me) return;
 					this.#outbox.reject(payload.message_id);
 					if (this.#seenReceipts.add(key)) {
-						this.#options.onEvent({type: 'message-rejected', messageId: payload.message_id, reason: payload.reason ?? 'refused by the server'});
+						this.#options.onEvent({type: 'message-rejected', messageId: payload.message_id, conversationId: payload.conversation_id, reason: payload.reason ?? 'refused by the server'});
 					}
 					return;
 				}
-				if (payload.status === 'received_by_server' && payload.user_id === me) {
-					this.#outbox.confirm(payload.message_id);
-				}
+				if (payload.status === 'received_by_server' && payload.user_id === me) this.#outbox.confirm(payload.message_id);
 				if (this.#seenReceipts.add(key)) this.#options.onEvent({type: 'status-arrived', payload: {...payload, status: payload.status}});
 				return;
 			}
 			case 'typing':
-				if (isForMe && payload.sender_id !== me) this.#options.onEvent({type: 'typing-arrived', payload});
+				if (payload.sender_id !== me) this.#options.onEvent({type: 'typing-arrived', payload});
 				return;
-			case 'presence':
-				// My own `offline` while I am connected: a Last Will of an earlier session (its Will
-				// Delay ran out after this session published `online`), or another client of mine that
-				// quit. Either way this client is online, so it says so again.
-				if (payload.user_id === me && payload.state === 'offline' && this.#presence.state !== 'offline' && this.#link.isConnected) {
-					this.#publishPresence({queueOffline: false}).catch((error: Error) =>
-						this.#options.logger.debug({err: error.message}, 'presence republish failed'),
-					);
-					return;
-				}
-				this.#options.onEvent({type: 'presence-arrived', payload});
+			case 'room':
+				// Client → server only; a server never delivers one.
 				return;
 		}
 	}

@@ -1,5 +1,5 @@
-// Catch-up reads for a client whose broker connection was down: the messages to me stored
-// meanwhile that lack my receipts, and the receipts on my messages stored meanwhile.
+// Catch-up reads for a client whose broker connection was down: the messages of my conversations
+// stored meanwhile that lack my receipts, and the receipts on my messages stored meanwhile.
 // May import pg (via db.ts), protocol/ and core/types. The ingester writes; this reads.
 import type {ChatMessage, Receipt} from '../core/types.js';
 import {BROADCAST_ID, STATUS_FLOW, type DeliveryStatus} from '../protocol/index.js';
@@ -8,24 +8,35 @@ import type {Db} from './db.js';
 /** The newest seq stored (0 for an empty table): where a client's catch-up starts. */
 const HEAD_SEQ = 'SELECT coalesce(max(seq), 0)::text AS head FROM chat_messages';
 
-// A range scan of the unique seq index from the client's start (so it reads only what was
-// stored while this client ran), filtered to messages for me or everyone, from others, that I
-// have no `read` row for (one probe of message_status's unique index each), with whether my
-// `delivered` row is there. Messages I got live and read drop out; one whose receipt is still
-// on its way comes back and is de-duplicated by message id in the client.
-const MISSED_MESSAGES = `SELECT m.message_id, m.seq::text AS seq, m.sender_id, m.sender_name, m.receiver_id,
-	m.conversation_id, m.content, m.created_at,
-	EXISTS (SELECT 1 FROM message_status s
-		WHERE s.message_id = m.message_id AND s.user_id = $1 AND s.status = 'delivered') AS has_delivered
-FROM chat_messages m
-WHERE m.seq > $2 AND m.receiver_id IN ($1, '${BROADCAST_ID}') AND m.sender_id <> $1
-	AND NOT EXISTS (SELECT 1 FROM message_status s
-		WHERE s.message_id = m.message_id AND s.user_id = $1 AND s.status = 'read')
-ORDER BY m.seq LIMIT $3`;
+// Per conversation I am a current member of (plus `all`, which everyone reads): a forward range
+// scan of chat_messages_conversation_seq from the client's start (closed range, see history.ts),
+// filtered to messages from others that I have no `read` row for (one probe of
+// message_status's unique index each), with whether my `delivered` row is there. Messages I got
+// live and read drop out; one whose receipt is still on its way comes back and is de-duplicated
+// by (sender, message id) in the client. Rooms I left are not read (their later messages are
+// not mine to see).
+const MISSED_MESSAGES = `WITH mine AS (
+	SELECT conversation_id FROM conversation_members
+	WHERE user_id = $1 AND left_at IS NULL AND conversation_id <> '${BROADCAST_ID}'
+	UNION ALL SELECT '${BROADCAST_ID}'
+)
+SELECT m.* FROM mine c CROSS JOIN LATERAL (
+	SELECT m.message_id, m.seq::text AS seq, m.sender_id, m.sender_name, m.receiver_id,
+		m.conversation_id, m.content, m.created_at, m.message_type,
+		EXISTS (SELECT 1 FROM message_status s WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id
+			AND s.user_id = $1 AND s.status = 'delivered') AS has_delivered
+	FROM chat_messages m
+	WHERE m.conversation_id >= c.conversation_id AND m.conversation_id <= c.conversation_id
+		AND m.seq > $2 AND m.sender_id <> $1
+		AND NOT EXISTS (SELECT 1 FROM message_status s WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id
+			AND s.user_id = $1 AND s.status = 'read')
+	ORDER BY m.conversation_id, m.seq LIMIT $3
+) AS m
+ORDER BY m.seq::bigint LIMIT $3`;
 
 // My messages since the start (chat_messages_sender_seq), with their delivered/read rows.
-const RECEIPTS_ON_MINE = `SELECT s.message_id, s.status, s.user_id, s.timestamp
-FROM chat_messages m JOIN message_status s ON s.message_id = m.message_id
+const RECEIPTS_ON_MINE = `SELECT s.message_id, s.sender_id, s.status, s.user_id, s.timestamp
+FROM chat_messages m JOIN message_status s ON s.message_id = m.message_id AND s.sender_id = m.sender_id
 WHERE m.sender_id = $1 AND m.seq > $2 AND s.status IN ('delivered', 'read')
 ORDER BY s.timestamp, s.id LIMIT $3`;
 
@@ -49,9 +60,10 @@ export interface UnreceiptedMessage {
 }
 
 /**
- * Messages to `userId` (direct or broadcast, not their own) stored after `afterSeq` that have no
- * `read` row of `userId` (so possibly missed, or receipted in a publish that was lost), oldest
- * first, at most `limit` (1…1000).
+ * Messages of others (text and system lines) stored after `afterSeq` in the conversations
+ * `userId` is a current member of (direct, rooms) and in `all`, that have no `read` row of
+ * `userId` (so possibly missed, or receipted in a publish that was lost), oldest first, at most
+ * `limit` (1…1000).
  * @throws the driver's error.
  */
 export async function loadUnreceiptedMessages(db: Db, userId: string, afterSeq: number, limit = 500): Promise<UnreceiptedMessage[]> {
@@ -64,6 +76,7 @@ export async function loadUnreceiptedMessages(db: Db, userId: string, afterSeq: 
 		conversation_id: string;
 		content: string;
 		created_at: Date;
+		message_type: string;
 		has_delivered: boolean;
 	}>(MISSED_MESSAGES, [userId, afterSeq, clamp(limit)]);
 	return rows.map((row) => ({
@@ -74,6 +87,7 @@ export async function loadUnreceiptedMessages(db: Db, userId: string, afterSeq: 
 			senderName: row.sender_name,
 			receiverId: row.receiver_id,
 			conversationId: row.conversation_id,
+			messageType: row.message_type === 'system' ? 'system' : 'text',
 			content: row.content,
 			createdAt: row.created_at.getTime(),
 			status: 'sent',
@@ -88,13 +102,14 @@ export async function loadUnreceiptedMessages(db: Db, userId: string, afterSeq: 
  * @throws the driver's error.
  */
 export async function loadReceiptsOnMine(db: Db, userId: string, afterSeq: number, limit = 2_000): Promise<Receipt[]> {
-	const {rows} = await db.query<{message_id: string; status: string; user_id: string; timestamp: Date}>(RECEIPTS_ON_MINE, [
+	const {rows} = await db.query<{message_id: string; sender_id: string; status: string; user_id: string; timestamp: Date}>(RECEIPTS_ON_MINE, [
 		userId,
 		afterSeq,
 		Math.min(5_000, Math.max(1, Math.floor(limit))),
 	]);
 	return rows.map((row) => ({
 		messageId: row.message_id,
+		senderId: row.sender_id,
 		status: (STATUS_FLOW as readonly string[]).includes(row.status) ? (row.status as DeliveryStatus) : 'delivered',
 		userId: row.user_id,
 		at: row.timestamp.getTime(),

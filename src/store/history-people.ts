@@ -1,51 +1,79 @@
 // Read queries about people and conversations: the conversation list with unread counts,
-// known users, stored presence. May import pg (via db.ts), protocol/ and core/types.
-import {UNREAD_COUNT_CAP, type ConversationSummary, type KnownUser, type Presence} from '../core/types.js';
+// members, known users, stored presence. May import pg (via db.ts), protocol/ and core/types.
+import {UNREAD_COUNT_CAP, type ConversationKind, type ConversationSummary, type KnownUser, type LocalStatus, type Member, type MemberRole, type Presence} from '../core/types.js';
 import {BROADCAST_ID, PRESENCE_STATES, type PresenceState} from '../protocol/index.js';
 import type {Db} from './db.js';
+import {MESSAGE_STATUS, toStatus} from './history.js';
 
 export {UNREAD_COUNT_CAP};
 
-/** Display name of the broadcast conversation's "peer". */
+/** Display name of the broadcast conversation in the list. */
 export const BROADCAST_PEER_NAME = 'everyone';
 
-// My rows of conversation_members, plus the broadcast conversation with read marker 0 when I
-// have no row for it yet. Unread: others' messages after my marker, capped (a range scan of
-// chat_messages_conversation_seq). Last message: one backward probe of the same index. Both use
-// a closed range instead of `=` so the planner cannot pick the seq index (see history.ts; the
-// LATERAL probe did pick it in a test with 120,000 rows).
+// My current member rows (left_at IS NULL; `all` whatever its row says), plus the broadcast
+// conversation with read marker 0 when I have no row for it yet, joined to conversations and
+// ordered by their last activity. Unread: others' messages after my marker, capped (a range
+// scan of chat_messages_conversation_seq). Last message: one backward probe of the same index.
+// Both use a closed range instead of `=` so the planner cannot pick the seq index (see
+// history.ts; the LATERAL probe did pick it in a test with 120,000 rows). Member count: an
+// index-only scan of conversation_members_current, for rooms only. The tick state of my own
+// last message is the same aggregate as in history pages (history.ts MESSAGE_STATUS).
 const CONVERSATIONS_OF = `
 WITH mine AS (
-	SELECT conversation_id, peer_id, last_read_seq, last_message_at
-	FROM conversation_members WHERE user_id = $1
+	SELECT conversation_id, last_read_seq, role, is_muted
+	FROM conversation_members WHERE user_id = $1 AND (left_at IS NULL OR conversation_id = '${BROADCAST_ID}')
 	UNION ALL
-	SELECT '${BROADCAST_ID}', '${BROADCAST_ID}', 0, NULL
+	SELECT '${BROADCAST_ID}', 0, 'member', false
 	WHERE NOT EXISTS (
 		SELECT 1 FROM conversation_members WHERE user_id = $1 AND conversation_id = '${BROADCAST_ID}')
+), listed AS (
+	SELECT c.id, c.kind, c.title, c.topic, c.last_message_at, mine.last_read_seq, mine.role, mine.is_muted,
+		CASE WHEN c.kind <> 'direct' THEN NULL
+			WHEN split_part(c.id, ':', 1) = $1 THEN split_part(c.id, ':', 2)
+			ELSE split_part(c.id, ':', 1) END AS peer_id
+	FROM mine JOIN conversations c ON c.id = mine.conversation_id
 )
-SELECT c.conversation_id, c.peer_id,
-	CASE WHEN c.peer_id = '${BROADCAST_ID}' THEN '${BROADCAST_PEER_NAME}'
-		ELSE coalesce(u.display_name, c.peer_id) END AS peer_name,
+SELECT c.id AS conversation_id, c.kind, c.topic, c.role, c.is_muted, c.peer_id,
+	CASE WHEN c.kind = 'broadcast' THEN '${BROADCAST_PEER_NAME}'
+		WHEN c.kind = 'direct' THEN coalesce(u.display_name, c.peer_id)
+		ELSE c.title END AS title,
+	CASE WHEN c.kind = 'group' THEN (SELECT count(*) FROM conversation_members x
+			WHERE x.conversation_id = c.id AND x.left_at IS NULL)
+		WHEN c.kind = 'direct' THEN 2 ELSE 0 END::int AS member_count,
 	(SELECT count(*) FROM (
 		SELECT 1 FROM chat_messages x
-		WHERE x.conversation_id >= c.conversation_id AND x.conversation_id <= c.conversation_id
+		WHERE x.conversation_id >= c.id AND x.conversation_id <= c.id
 			AND x.seq > c.last_read_seq AND x.sender_id <> $1
 		ORDER BY x.conversation_id, x.seq
 		LIMIT ${UNREAD_COUNT_CAP}) AS unread_rows)::int AS unread,
-	last.sender_id AS last_sender_id, last.content AS last_content, last.created_at AS last_created_at,
+	last.sender_id AS last_sender_id, coalesce(lu.display_name, last.sender_name) AS last_sender_name,
+	last.content AS last_content, last.created_at AS last_created_at, last.message_type AS last_message_type,
+	CASE WHEN last.sender_id = $1 THEN last.status END AS last_status,
 	GREATEST(last.created_at, c.last_message_at) AS last_activity_at
-FROM mine c
+FROM listed c
 LEFT JOIN chat_users u ON u.user_id = c.peer_id
 LEFT JOIN LATERAL (
-	SELECT x.sender_id, x.content, x.created_at FROM chat_messages x
-	WHERE x.conversation_id >= c.conversation_id AND x.conversation_id <= c.conversation_id
-	ORDER BY x.conversation_id DESC, x.seq DESC LIMIT 1
+	SELECT m.sender_id, m.sender_name, m.content, m.created_at, m.message_type,
+		CASE WHEN m.sender_id = $1 THEN ${MESSAGE_STATUS} END AS status
+	FROM chat_messages m
+	WHERE m.conversation_id >= c.id AND m.conversation_id <= c.id
+	ORDER BY m.conversation_id DESC, m.seq DESC LIMIT 1
 ) AS last ON true
-ORDER BY last_activity_at DESC NULLS LAST, c.conversation_id
+LEFT JOIN chat_users lu ON lu.user_id = last.sender_id
+ORDER BY last_activity_at DESC NULLS LAST, c.id
 LIMIT $2`;
 
 /** The conversation list statement (`$1` user id, `$2` limit), for EXPLAIN checks. */
 export const CONVERSATIONS_QUERY = CONVERSATIONS_OF;
+
+// The current members of one conversation (conversation_members_current), admins first, with
+// their stored presence. For `all` these are only the users who hold a read marker there.
+const MEMBERS_OF = `SELECT m.user_id, coalesce(u.display_name, m.user_id) AS name, m.role, m.joined_at,
+	m.is_muted, m.last_read_seq::text AS last_read_seq, u.presence, u.status_message, u.last_seen_at
+FROM conversation_members m LEFT JOIN chat_users u ON u.user_id = m.user_id
+WHERE m.conversation_id = $1 AND m.left_at IS NULL
+ORDER BY m.role = 'admin' DESC, m.joined_at, m.user_id
+LIMIT $2`;
 
 // People by part of their id or name (LIKE metacharacters escaped by the caller): prefix matches
 // first, then the most recently seen. chat_users is one row per person, so a scan is cheap here.
@@ -60,23 +88,48 @@ const PRESENCES_OF = `SELECT user_id, display_name, presence, status_message, la
 FROM chat_users WHERE user_id = ANY($1::text[])`;
 
 /**
- * One row of a user's conversation list: peerName is {@link BROADCAST_PEER_NAME} for `all` and
- * the id for someone never seen; unread stops at {@link UNREAD_COUNT_CAP}.
+ * One row of a user's conversation list: title is the room's title, the peer's display name
+ * (their id when never seen) or {@link BROADCAST_PEER_NAME}; unread stops at {@link UNREAD_COUNT_CAP}.
  */
 export type ConversationRow = ConversationSummary;
 
 /** A user's stored presence; `at` is `last_seen_at` in ms. */
 export type StoredPresence = Presence;
 
+/** A current member with their stored presence (undefined when chat_users has no row for them). */
+export interface MemberRow extends Member {
+	presence?: StoredPresence;
+}
+
 interface ConversationDbRow {
 	conversation_id: string;
-	peer_id: string;
-	peer_name: string;
+	kind: string;
+	title: string;
+	topic: string;
+	role: string;
+	is_muted: boolean;
+	peer_id: string | null;
+	member_count: number;
 	unread: number;
 	last_sender_id: string | null;
+	last_sender_name: string | null;
 	last_content: string | null;
 	last_created_at: Date | null;
+	last_message_type: string | null;
+	last_status: string | null;
 	last_activity_at: Date | null;
+}
+
+interface MemberDbRow {
+	user_id: string;
+	name: string;
+	role: string;
+	joined_at: Date;
+	is_muted: boolean;
+	last_read_seq: string;
+	presence: string | null;
+	status_message: string | null;
+	last_seen_at: Date | null;
 }
 
 interface PresenceDbRow {
@@ -88,22 +141,74 @@ interface PresenceDbRow {
 }
 
 /**
- * The conversations of `userId` (always including the broadcast `all`), most recently
- * active first, at most `limit` (default 500).
+ * The conversations `userId` is a current member of (rooms and direct chats), always including
+ * the broadcast `all`, most recently active first, at most `limit` (default 500). `role` is set
+ * for rooms only; `lastMessage.status` only when the last message is mine (the aggregated tick:
+ * `read`/`delivered` once every member who had joined when it was stored has read/delivered it).
  * @throws the driver's error (database unreachable, schema missing).
  */
 export async function loadConversations(db: Db, userId: string, limit = 500): Promise<ConversationRow[]> {
 	const {rows} = await db.query<ConversationDbRow>(CONVERSATIONS_OF, [userId, limit]);
-	return rows.map((row) => ({
+	return rows.map(toConversation);
+}
+
+function toConversation(row: ConversationDbRow): ConversationRow {
+	const kind = row.kind as ConversationKind;
+	const hasLast = row.last_created_at !== null && row.last_sender_id !== null && row.last_content !== null;
+	return {
 		conversationId: row.conversation_id,
-		peerId: row.peer_id,
-		peerName: row.peer_name,
+		kind,
+		title: row.title,
+		...(row.peer_id !== null ? {peerId: row.peer_id} : {}),
+		topic: row.topic,
+		memberCount: row.member_count,
+		...(kind === 'group' ? {role: toRole(row.role)} : {}),
+		isMuted: row.is_muted,
 		unread: row.unread,
-		...(row.last_created_at && row.last_sender_id !== null && row.last_content !== null
-			? {lastMessage: {senderId: row.last_sender_id, content: row.last_content, createdAt: row.last_created_at.getTime()}}
+		...(hasLast
+			? {
+					lastMessage: {
+						senderId: row.last_sender_id!,
+						senderName: row.last_sender_name ?? row.last_sender_id!,
+						content: row.last_content!,
+						createdAt: row.last_created_at!.getTime(),
+						messageType: row.last_message_type === 'system' ? ('system' as const) : ('text' as const),
+						...(row.last_status !== null ? {status: toStatus(row.last_status) as LocalStatus} : {}),
+					},
+				}
 			: {}),
 		lastActivityAt: row.last_activity_at?.getTime() ?? 0,
+	};
+}
+
+/**
+ * The current members of a conversation (left_at IS NULL), admins first then by join time, at
+ * most `limit` (1…1000, default 1000), each with stored presence when chat_users knows them.
+ * For `all`: the users who hold a read marker there. Unknown conversation → [].
+ * @throws the driver's error.
+ */
+export async function loadMembers(db: Db, conversationId: string, limit = 1_000): Promise<MemberRow[]> {
+	const size = Math.min(1_000, Math.max(1, Math.floor(limit) || 1));
+	const {rows} = await db.query<MemberDbRow>(MEMBERS_OF, [conversationId, size]);
+	return rows.map((row) => ({
+		userId: row.user_id,
+		name: row.name,
+		role: toRole(row.role),
+		joinedAt: row.joined_at.getTime(),
+		isMuted: row.is_muted,
+		lastReadSeq: Number(row.last_read_seq),
+		...(row.last_seen_at
+			? {presence: {userId: row.user_id, name: row.name, state: toPresenceState(row.presence ?? ''), statusMessage: row.status_message ?? '', at: row.last_seen_at.getTime()}}
+			: {}),
 	}));
+}
+
+function toRole(value: string): MemberRole {
+	return value === 'admin' ? 'admin' : 'member';
+}
+
+function toPresenceState(value: string): PresenceState {
+	return (PRESENCE_STATES as readonly string[]).includes(value) ? (value as PresenceState) : 'offline';
 }
 
 /**
@@ -138,7 +243,7 @@ export async function loadPresences(db: Db, userIds: readonly string[]): Promise
 	return rows.map((row) => ({
 		userId: row.user_id,
 		name: row.display_name,
-		state: (PRESENCE_STATES as readonly string[]).includes(row.presence) ? (row.presence as PresenceState) : 'offline',
+		state: toPresenceState(row.presence),
 		statusMessage: row.status_message,
 		at: row.last_seen_at.getTime(),
 	}));

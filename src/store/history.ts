@@ -1,15 +1,35 @@
 // Read queries for the chat client: history pages (keyset on seq), my recent messages and
 // their receipts. May import pg (via db.ts), protocol/ and core/types. The ingester writes; this reads.
 import type {ChatMessage, Receipt} from '../core/types.js';
-import {STATUS_FLOW, type DeliveryStatus} from '../protocol/index.js';
+import {BROADCAST_ID, STATUS_FLOW, type DeliveryStatus} from '../protocol/index.js';
 import type {Db} from './db.js';
 
-// The furthest status of each message: one probe of message_status's (message_id, status,
-// user_id) unique index per row of a page.
+// The tick state of message `m` as its sender sees it (rooms contract: per-member receipts).
+// Direct and group: `read` / `delivered` once every current member other than the sender who had
+// joined when the message was stored has a `read` / (`delivered` or `read`) row — one probe of
+// conversation_members_current plus two of message_status's (message_id, status, user_id,
+// sender_id) unique index per member; otherwise the furthest of its own `sent` /
+// `received_by_server` rows. Broadcast (`all`, "everyone"): the furthest row of anyone, as in
+// protocol 1. NULL when the message has no status row at all.
+const FURTHEST = (where: string) => `(SELECT s.status FROM message_status s
+		WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id${where}
+		ORDER BY array_position(ARRAY['${STATUS_FLOW.join("','")}']::text[], s.status::text) DESC LIMIT 1)`;
+const RECEIPT_EXISTS = (statuses: string) => `EXISTS (SELECT 1 FROM message_status s
+			WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id AND s.user_id = cm.user_id AND s.status IN (${statuses}))`;
+
+/** SQL expression (alias `m` = a chat_messages row): the message's aggregated status, see above. */
+export const MESSAGE_STATUS = `CASE WHEN m.conversation_id = '${BROADCAST_ID}' THEN ${FURTHEST('')}
+	ELSE coalesce((SELECT CASE WHEN count(*) = 0 THEN NULL
+			WHEN bool_and(r.has_read) THEN 'read'
+			WHEN bool_and(r.has_delivered) THEN 'delivered' END
+		FROM (SELECT ${RECEIPT_EXISTS("'read'")} AS has_read, ${RECEIPT_EXISTS("'delivered', 'read'")} AS has_delivered
+			FROM conversation_members cm
+			WHERE cm.conversation_id = m.conversation_id AND cm.left_at IS NULL
+				AND cm.user_id <> m.sender_id AND cm.joined_at <= m.created_at) AS r),
+		${FURTHEST(" AND s.status IN ('sent', 'received_by_server')")}) END`;
+
 const MESSAGE_COLUMNS = `m.message_id, m.seq, m.sender_id, m.sender_name, m.receiver_id, m.conversation_id,
-	m.content, m.created_at,
-	(SELECT s.status FROM message_status s WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id
-		ORDER BY array_position(ARRAY['${STATUS_FLOW.join("','")}']::text[], s.status::text) DESC LIMIT 1) AS status`;
+	m.content, m.created_at, m.message_type, ${MESSAGE_STATUS} AS status`;
 
 // Pages are backward scans of chat_messages_conversation_seq (conversation_id, seq), newest
 // first. Why `conversation_id >= $1 AND conversation_id <= $1 ORDER BY conversation_id, seq`
@@ -47,15 +67,37 @@ WHERE ${IN_CONVERSATION} AND m.seq > $2) AS newer`;
 const RECENT_SENT_BY = `SELECT ${MESSAGE_COLUMNS} FROM chat_messages m
 WHERE m.sender_id = $1 ORDER BY m.seq DESC LIMIT $2`;
 
-const STATUSES_OF = `SELECT message_id, status, user_id, timestamp FROM message_status
+const STATUSES_OF = `SELECT message_id, sender_id, status, user_id, timestamp FROM message_status
 WHERE message_id = ANY($1::text[]) ORDER BY timestamp, id`;
+
+// One message's rows (message_status's unique index leads with message_id).
+const STATUSES_OF_ONE = `SELECT message_id, sender_id, status, user_id, timestamp FROM message_status
+WHERE message_id = $1 AND sender_id = $2 ORDER BY timestamp, id`;
+
+// Per member of the message's conversation (current members other than the sender who had joined
+// when it was stored; for `all`: whoever receipted it): when they got it and read it.
+const MEMBER_RECEIPTS = `WITH msg AS (
+	SELECT message_id, sender_id, conversation_id, created_at FROM chat_messages WHERE message_id = $1 AND sender_id = $2
+), who AS (
+	SELECT cm.user_id FROM msg JOIN conversation_members cm ON cm.conversation_id = msg.conversation_id
+	WHERE msg.conversation_id <> '${BROADCAST_ID}' AND cm.left_at IS NULL AND cm.user_id <> msg.sender_id AND cm.joined_at <= msg.created_at
+	UNION
+	SELECT s.user_id FROM msg JOIN message_status s ON s.message_id = msg.message_id AND s.sender_id = msg.sender_id
+	WHERE msg.conversation_id = '${BROADCAST_ID}' AND s.status IN ('delivered', 'read')
+)
+SELECT who.user_id, coalesce(u.display_name, who.user_id) AS name,
+	(SELECT min(s.timestamp) FROM message_status s WHERE s.message_id = $1 AND s.sender_id = $2 AND s.user_id = who.user_id AND s.status IN ('delivered', 'read')) AS delivered_at,
+	(SELECT s.timestamp FROM message_status s WHERE s.message_id = $1 AND s.sender_id = $2 AND s.user_id = who.user_id AND s.status = 'read') AS read_at
+FROM who LEFT JOIN chat_users u ON u.user_id = who.user_id
+ORDER BY read_at NULLS LAST, delivered_at NULLS LAST, who.user_id`;
 
 /** The page statements by name, for EXPLAIN checks (tests, benchmarks). */
 export const PAGE_QUERIES = {latest: LATEST_PAGE, older: OLDER_PAGE, beforeDate: PAGE_BEFORE_DATE} as const;
 
 /**
- * One stored message: a core ChatMessage with its `seq`, `createdAt` the server storage time
- * (`chat_messages.created_at`, ms) and `status` the furthest `message_status` row (`sent` when none).
+ * One stored message: a core ChatMessage with its `seq`, `messageType` (`system` lines too),
+ * `createdAt` the server storage time (`chat_messages.created_at`, ms) and `status` the
+ * aggregated tick state ({@link MESSAGE_STATUS}; `sent` when it has no status row).
  */
 export type StoredMessage = Omit<ChatMessage, 'seq' | 'status'> & {seq: number; status: DeliveryStatus};
 
@@ -87,11 +129,13 @@ interface MessageRow {
 	conversation_id: string;
 	content: string;
 	created_at: Date;
+	message_type: string;
 	status: string | null;
 }
 
 interface StatusRow {
 	message_id: string;
+	sender_id: string;
 	status: string;
 	user_id: string;
 	timestamp: Date;
@@ -136,7 +180,7 @@ export async function loadRecentSent(db: Db, userId: string, limit: number): Pro
 	const receipts = await loadReceipts(db, messages.map((m) => m.messageId));
 	return messages.map((message) => ({
 		message,
-		receipts: receipts.filter((r) => r.messageId === message.messageId),
+		receipts: receipts.filter((r) => r.messageId === message.messageId && r.senderId === message.senderId),
 	}));
 }
 
@@ -147,12 +191,45 @@ export async function loadRecentSent(db: Db, userId: string, limit: number): Pro
 export async function loadReceipts(db: Db, messageIds: readonly string[]): Promise<StoredReceipt[]> {
 	if (messageIds.length === 0) return [];
 	const {rows} = await db.query<StatusRow>(STATUSES_OF, [messageIds]);
+	return rows.map(toReceipt);
+}
+
+/**
+ * Every status row of one message (`senderId`, `messageId`), oldest first (for message info).
+ * @throws the driver's error.
+ */
+export async function loadMessageReceipts(db: Db, senderId: string, messageId: string): Promise<StoredReceipt[]> {
+	const {rows} = await db.query<StatusRow>(STATUSES_OF_ONE, [messageId, senderId]);
+	return rows.map(toReceipt);
+}
+
+/** One member's receipts of one message: times in ms, undefined while missing. */
+export interface MemberReceipt {
+	userId: string;
+	/** Display name (untrusted), their id when never seen. */
+	name: string;
+	deliveredAt?: number;
+	readAt?: number;
+}
+
+/**
+ * Per member, when they got and read message (`senderId`, `messageId`): the current members of
+ * its conversation other than the sender who had joined when it was stored (the members its
+ * ticks wait for), readers first; for `all`, whoever receipted it. [] for an unknown message.
+ * @throws the driver's error.
+ */
+export async function loadMemberReceipts(db: Db, senderId: string, messageId: string): Promise<MemberReceipt[]> {
+	const {rows} = await db.query<{user_id: string; name: string; delivered_at: Date | null; read_at: Date | null}>(MEMBER_RECEIPTS, [messageId, senderId]);
 	return rows.map((row) => ({
-		messageId: row.message_id,
-		status: toStatus(row.status),
 		userId: row.user_id,
-		at: row.timestamp.getTime(),
+		name: row.name,
+		...(row.delivered_at ? {deliveredAt: row.delivered_at.getTime()} : {}),
+		...(row.read_at ? {readAt: row.read_at.getTime()} : {}),
 	}));
+}
+
+function toReceipt(row: StatusRow): StoredReceipt {
+	return {messageId: row.message_id, senderId: row.sender_id, status: toStatus(row.status), userId: row.user_id, at: row.timestamp.getTime()};
 }
 
 /** Page sizes are 1…1000 rows. */
@@ -176,12 +253,14 @@ function toStoredMessage(row: MessageRow): StoredMessage {
 		senderName: row.sender_name,
 		receiverId: row.receiver_id,
 		conversationId: row.conversation_id,
+		messageType: row.message_type === 'system' ? 'system' : 'text',
 		content: row.content,
 		createdAt: row.created_at.getTime(),
 		status: row.status === null ? 'sent' : toStatus(row.status),
 	};
 }
 
-function toStatus(value: string): DeliveryStatus {
+/** A stored status name as a DeliveryStatus (`sent` for anything unknown). */
+export function toStatus(value: string): DeliveryStatus {
 	return (STATUS_FLOW as readonly string[]).includes(value) ? (value as DeliveryStatus) : 'sent';
 }

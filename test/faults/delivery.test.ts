@@ -93,11 +93,12 @@ describe.skipIf(shouldSkip(problem))(`delivery faults${problem ? ` (skipped: ${p
 		const alice = track(await ChatProcess.start({...services, userId: 'alice', resendAfterMs: 120_000, maxResendAfterMs: 120_000}));
 		const bob = await rawSender(services, 'bob');
 		const seen: string[] = [];
+		// Protocol 2: alice publishes to the server topic (test brokers have no ACL, so bob can watch it).
 		bob.client.on('message', (topic, bytes) => {
-			if (topic.endsWith('/bob/alice')) seen.push(String((JSON.parse(bytes.toString()) as Json).message_id));
+			if (topic.endsWith('/server/alice')) seen.push(String((JSON.parse(bytes.toString()) as Json).message_id));
 		});
-		await bob.client.subscribeAsync(`${services.topicBase}/bob/alice`, {qos: 1});
-		// No ingester yet: alice's 20 reach bob (the recipient) and nobody stores them.
+		await bob.client.subscribeAsync(`${services.topicBase}/server/alice`, {qos: 1});
+		// No ingester yet: alice's 20 reach the server topic and nobody stores them.
 		await alice.send('bob', 'victim', 20);
 		// Queued (◷) is not yet published: the recipient must have seen all 20 ids before it leaves.
 		const deadline = Date.now() + WAIT_MS;

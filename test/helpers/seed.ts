@@ -54,12 +54,19 @@ const UPSERT_USERS = `
 INSERT INTO chat_users (user_id, display_name) SELECT * FROM unnest($1::text[], $2::text[])
 ON CONFLICT (user_id) DO NOTHING`;
 
+// Migration 004: the conversation row comes first (chat_messages references it); its activity
+// is the newest seeded message; members join at the first one.
+const UPSERT_CONVERSATION = `
+INSERT INTO conversations (id, kind, created_at) VALUES ($1, $2, $3)
+ON CONFLICT (id) DO NOTHING`;
+
+const UPDATE_ACTIVITY = `
+UPDATE conversations SET last_seq = GREATEST(last_seq, $2), last_message_at = GREATEST(last_message_at, $3) WHERE id = $1`;
+
 const UPSERT_MEMBER = `
-INSERT INTO conversation_members (user_id, conversation_id, peer_id, last_seq, last_message_at, last_read_seq)
-VALUES ($1, $2, $3, $4, $5, 0)
-ON CONFLICT (user_id, conversation_id) DO UPDATE SET
-	last_seq = GREATEST(conversation_members.last_seq, EXCLUDED.last_seq),
-	last_message_at = GREATEST(conversation_members.last_message_at, EXCLUDED.last_message_at)`;
+INSERT INTO conversation_members (user_id, conversation_id, joined_at, last_read_seq)
+VALUES ($1, $2, $3, 0)
+ON CONFLICT (user_id, conversation_id) DO NOTHING`;
 
 /**
  * Insert `count` messages into the conversation of `between` with `INSERT … SELECT
@@ -79,6 +86,8 @@ export async function seedConversation(options: SeedOptions): Promise<SeedResult
 	try {
 		return await db.withTransaction(async (client) => {
 			const nameOf = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
+			const startAt = new Date(endAt.getTime() - count * spacingMs);
+			await client.query(UPSERT_CONVERSATION, [conversationId, b === BROADCAST_ID ? 'broadcast' : 'direct', startAt]);
 			const {rows} = await client.query<{first_seq: string; last_seq: string}>(INSERT_MESSAGES, [
 				prefix, a, b, nameOf(a), nameOf(b), b, conversationId, endAt, count, spacingMs,
 			]);
@@ -87,10 +96,8 @@ export async function seedConversation(options: SeedOptions): Promise<SeedResult
 			if (options.withStatusRows) await client.query(INSERT_STATUS_ROWS, [conversationId, prefix]);
 			const people = b === BROADCAST_ID ? [a] : [a, b];
 			await client.query(UPSERT_USERS, [people, people.map(nameOf)]);
-			for (const person of people) {
-				const peer = b === BROADCAST_ID ? BROADCAST_ID : person === a ? b : a;
-				await client.query(UPSERT_MEMBER, [person, conversationId, peer, lastSeq, endAt]);
-			}
+			await client.query(UPDATE_ACTIVITY, [conversationId, lastSeq, endAt]);
+			for (const person of people) await client.query(UPSERT_MEMBER, [person, conversationId, startAt]);
 			return {
 				conversationId,
 				firstSeq,

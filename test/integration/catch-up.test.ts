@@ -74,7 +74,7 @@ forEachTarget('chat client catch-up after a broker outage', (target: Target) => 
 		for (const proxy of proxies) await proxy.close();
 		await ingester?.stop();
 		const clear = await mqtt.connectAsync(target.mqttUrl, {clientId: `clear-${randomUUID().slice(0, 8)}`});
-		for (const id of ['ann', 'ben', 'cy', 'dee']) await clear.publishAsync(`${target.topicBase}/presence/${id}`, '', {qos: 1, retain: true});
+		for (const id of ['ann', 'ben', 'cy', 'dee', 'eli', 'fay']) await clear.publishAsync(`${target.topicBase}/presence/${id}`, '', {qos: 1, retain: true});
 		await clear.endAsync();
 	});
 
@@ -120,7 +120,7 @@ forEachTarget('chat client catch-up after a broker outage', (target: Target) => 
 		ben.proxy.cut();
 		await ben.recorder.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'down');
 
-		await ann.port.sendMessage('ben', 'sent while ben was away');
+		await ann.port.sendMessage('ann:ben', 'sent while ben was away');
 		const sent = await ann.recorder.waitFor('message-sent', (e) => e.message.content === 'sent while ben was away');
 		const id = sent.message.messageId;
 		await ann.recorder.waitFor('receipts-received', (e) => e.receipts.some((r) => r.messageId === id && r.status === 'received_by_server'));
@@ -150,7 +150,7 @@ forEachTarget('chat client catch-up after a broker outage', (target: Target) => 
 	it('completes the sender’s ticks from PostgreSQL when the receipts came while the sender was away', async () => {
 		const cy = await start('cy');
 		const dee = await start('dee');
-		await cy.port.sendMessage('dee', 'will you read this?');
+		await cy.port.sendMessage('cy:dee', 'will you read this?');
 		const sent = await cy.recorder.waitFor('message-sent', (e) => e.message.content === 'will you read this?');
 		const id = sent.message.messageId;
 		await cy.recorder.waitFor('receipts-received', (e) => e.receipts.some((r) => r.messageId === id && r.status === 'received_by_server'));
@@ -166,5 +166,32 @@ forEachTarget('chat client catch-up after a broker outage', (target: Target) => 
 
 		cy.proxy.restore();
 		await cy.recorder.waitFor('receipts-received', (e) => e.receipts.some((r) => r.messageId === id && r.status === 'read' && r.userId === 'dee'));
+	});
+
+	it('catches up on a room message stored while a member’s broker connection was down; ✓✓ once every member has it', async () => {
+		const eli = await start('eli');
+		const fay = await start('fay');
+		const dee = await start('dee');
+		const room = (await eli.port.createRoom('Night shift', ['fay', 'dee']))!;
+		await fay.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.conversationId === room && m.messageType === 'system'));
+		await dee.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.conversationId === room && m.messageType === 'system'));
+		fay.proxy.cut();
+		await fay.recorder.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'down');
+
+		await eli.port.sendMessage(room, 'while fay was away');
+		const sent = await eli.recorder.waitFor('message-sent', (e) => e.message.content === 'while fay was away');
+		const id = sent.message.messageId;
+		await eli.recorder.waitFor('receipts-received', (e) => e.receipts.some((r) => r.messageId === id && r.status === 'delivered' && r.userId === 'dee'));
+		expect(await storedStatuses(id)).not.toContain('delivered:fay');
+
+		fay.proxy.restore();
+		const caught = await fay.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.messageId === id));
+		expect(caught.messages.find((m) => m.messageId === id)).toMatchObject({conversationId: room, receiverId: room, senderId: 'eli', messageType: 'text'});
+		await eli.recorder.waitFor('receipts-received', (e) => e.receipts.some((r) => r.messageId === id && r.status === 'delivered' && r.userId === 'fay'));
+		expect(await eventually(async () => {
+			const statuses = await storedStatuses(id);
+			if (!statuses.includes('delivered:fay')) throw new Error(`fay's delivered not stored yet: ${statuses.join(', ')}`);
+			return statuses;
+		})).toEqual(['delivered:dee', 'delivered:fay', 'received_by_server:eli', 'sent:eli']);
 	});
 });

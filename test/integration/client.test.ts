@@ -10,8 +10,8 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import mqtt from 'mqtt';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {createChatClient, type ChatClientOptions} from '../../src/client/chat-client.js';
-import type {ChatEvent, ChatMessage, ChatPort} from '../../src/core/types.js';
+import {createChatClient} from '../../src/client/chat-client.js';
+import type {ChatEvent, ChatPort} from '../../src/core/types.js';
 import {listenBroker} from '../../src/hub/broker.js';
 import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
 import {silentLogger} from '../../src/log.js';
@@ -22,68 +22,7 @@ import {PAGE_QUERIES} from '../../src/store/history.js';
 import {CONVERSATIONS_QUERY} from '../../src/store/history-people.js';
 import {seedConversation} from '../helpers/seed.js';
 import {forEachTarget, type Target} from '../helpers/targets.js';
-
-type EventOf<T extends ChatEvent['type']> = Extract<ChatEvent, {type: T}>;
-
-/** Records a port's events; `waitFor` resolves with the first recorded or future match. */
-class Recorder {
-	readonly events: ChatEvent[] = [];
-	private waiters: Array<{match: (e: ChatEvent) => boolean; resolve: (e: ChatEvent) => void}> = [];
-
-	constructor(port: ChatPort) {
-		port.subscribe((event) => {
-			this.events.push(event);
-			this.waiters = this.waiters.filter((w) => !(w.match(event) && (w.resolve(event), true)));
-		});
-	}
-
-	waitFor<T extends ChatEvent['type']>(type: T, match: (e: EventOf<T>) => boolean = () => true, timeoutMs = 15_000): Promise<EventOf<T>> {
-		const test = (e: ChatEvent): boolean => e.type === type && match(e as EventOf<T>);
-		const seen = this.events.find(test);
-		if (seen) return Promise.resolve(seen as EventOf<T>);
-		return new Promise((resolve, reject) => {
-			const timer = setTimeout(() => {
-				const recent = this.events.slice(-8).map((e) => JSON.stringify(e).slice(0, 160));
-				reject(new Error(`no ${type} event matched within ${timeoutMs} ms; last events:\n${recent.join('\n')}`));
-			}, timeoutMs);
-			this.waiters.push({match: test, resolve: (e) => (clearTimeout(timer), resolve(e as EventOf<T>))});
-		});
-	}
-
-	/** Every message received (live) with this id, across all `messages-received` events. */
-	received(messageId: string): ChatMessage[] {
-		return this.events.flatMap((e) => (e.type === 'messages-received' ? e.messages.filter((m) => m.messageId === messageId) : []));
-	}
-}
-
-/** Retry `check` until it stops throwing (for state the ingester commits asynchronously). */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		try {
-			return await check();
-		} catch (error) {
-			if (Date.now() > deadline) throw error;
-			await new Promise((resolve) => setTimeout(resolve, 50));
-		}
-	}
-}
-
-async function startClient(target: Target, userId: string, extra: Partial<ChatClientOptions> = {}) {
-	const port = await createChatClient({
-		identity: {userId, name: userId.charAt(0).toUpperCase() + userId.slice(1)},
-		mqttUrl: target.mqttUrl,
-		databaseUrl: target.databaseUrl,
-		topicBase: target.topicBase,
-		logger: silentLogger(),
-		resendAfterMs: 300,
-		...extra,
-	});
-	const recorder = new Recorder(port);
-	await recorder.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'up');
-	await recorder.waitFor('connection-changed', (e) => e.service === 'database' && e.state === 'up');
-	return {port, recorder};
-}
+import {eventually, Recorder, startClient, type EventOf} from '../helpers/chat-recorder.js';
 
 /** Clear the retained presence the clients left behind on the shared broker. */
 async function clearPresence(target: Target, userIds: string[]): Promise<void> {
@@ -118,7 +57,7 @@ forEachTarget('chat client', (target) => {
 	});
 
 	it('delivers a message with pending → sent → received_by_server → delivered → read, all four stored', async () => {
-		await alice.port.sendMessage('bob', 'hello bob');
+		await alice.port.sendMessage('alice:bob', 'hello bob');
 		const pending = await alice.recorder.waitFor('message-sent', (e) => e.message.content === 'hello bob');
 		const {messageId} = pending.message;
 		expect(pending.message).toMatchObject({status: 'pending', senderId: 'alice', receiverId: 'bob', conversationId: 'alice:bob'});
@@ -137,7 +76,7 @@ forEachTarget('chat client', (target) => {
 		await alice.recorder.waitFor('receipts-received', hasReceipt('read', 'bob'));
 
 		const rows = await eventually(async () => {
-			const receipts = await alice.port.messageInfo(messageId);
+			const receipts = await alice.port.messageInfo(messageId, 'alice');
 			expect(receipts.map((r) => `${r.status}:${r.userId}`).sort()).toEqual(
 				['delivered:bob', 'read:bob', 'received_by_server:alice', 'sent:alice'],
 			);
@@ -150,8 +89,8 @@ forEachTarget('chat client', (target) => {
 	});
 
 	it('counts unread messages in the conversation list and clears them after a read', async () => {
-		await alice.port.sendMessage('bob', 'unread one');
-		await alice.port.sendMessage('bob', 'unread two');
+		await alice.port.sendMessage('alice:bob', 'unread one');
+		await alice.port.sendMessage('alice:bob', 'unread two');
 		const two = await bob.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.content === 'unread two'));
 		const fromAlice = (e: EventOf<'conversations-loaded'>) => e.conversations.find((c) => c.conversationId === 'alice:bob');
 		const loaded = async () => {
@@ -165,8 +104,8 @@ forEachTarget('chat client', (target) => {
 			expect(fromAlice(event)?.unread).toBe(2);
 			return event;
 		});
-		expect(fromAlice(unread)).toMatchObject({peerId: 'alice', peerName: 'Alice', lastMessage: {senderId: 'alice', content: 'unread two'}});
-		expect(unread.conversations.some((c) => c.conversationId === 'all' && c.peerName === 'everyone')).toBe(true);
+		expect(fromAlice(unread)).toMatchObject({kind: 'direct', peerId: 'alice', title: 'Alice', memberCount: 2, lastMessage: {senderId: 'alice', senderName: 'Alice', content: 'unread two'}});
+		expect(unread.conversations.some((c) => c.conversationId === 'all' && c.title === 'everyone')).toBe(true);
 
 		const unreadTwo = two.messages.find((m) => m.content === 'unread two')!;
 		expect(bob.recorder.received(unreadTwo.messageId)).toHaveLength(1);
@@ -228,7 +167,7 @@ forEachTarget('chat client', (target) => {
 	it('shows typing, and presence from online to offline when a client closes', async () => {
 		const erin = await startClient(target, 'erin');
 		await bob.recorder.waitFor('presence-changed', (e) => e.presences.some((p) => p.userId === 'erin' && p.state === 'online'));
-		erin.port.sendTyping('bob', true);
+		erin.port.sendTyping('bob:erin', true);
 		const typing = await bob.recorder.waitFor('typing-changed', (e) => e.userId === 'erin');
 		expect(typing).toMatchObject({name: 'Erin', conversationId: 'bob:erin', isTyping: true});
 		erin.port.setPresence('busy', 'in a meeting');
@@ -240,29 +179,29 @@ forEachTarget('chat client', (target) => {
 	});
 
 	it('sends to a user nobody has seen, with a notice saying so', async () => {
-		await alice.port.sendMessage('zed', 'are you there?');
+		await alice.port.sendMessage('alice:zed', 'are you there?');
 		const notice = await alice.recorder.waitFor('notice', (e) => e.text.includes('zed'));
 		expect(notice).toEqual({type: 'notice', level: 'info', text: 'nobody called zed has used this server yet — sent anyway; they will see it when they join'});
 		await alice.port.sendMessage('not a/valid id', 'x');
-		await alice.recorder.waitFor('notice', (e) => e.level === 'error' && e.text.startsWith('"not a/valid id" is not a user id'));
+		await alice.recorder.waitFor('notice', (e) => e.level === 'error' && e.text.startsWith('"not a/valid id" is not a conversation'));
 		expect(await alice.port.isKnownUser('bob')).toBe(true);
 	});
 
 	it.skipIf(!target.needsIngester)('confirms a message sent while the ingester is down, stored once; the receiver sees it once', async () => {
 		const frank = await startClient(target, 'frank');
 		clients.push(frank.port);
-		// Count every copy the broker hands to frank's inbox: the outbox resends while unconfirmed.
+		// Count every copy alice publishes to the server: the outbox resends while unconfirmed.
 		const sniffer = await mqtt.connectAsync(target.mqttUrl, {clientId: `sniff-${randomUUID().slice(0, 8)}`});
 		const copies = new Map<string, number>();
 		sniffer.on('message', (_topic, bytes) => {
 			const id = (JSON.parse(bytes.toString()) as {message_id?: string}).message_id ?? '';
 			copies.set(id, (copies.get(id) ?? 0) + 1);
 		});
-		await sniffer.subscribeAsync(`${target.topicBase}/frank/alice`, {qos: 1});
+		await sniffer.subscribeAsync(`${target.topicBase}/server/alice`, {qos: 1});
 		await ingester!.stop();
 		ingester = undefined;
 
-		await alice.port.sendMessage('frank', 'while the ingester sleeps');
+		await alice.port.sendMessage('alice:frank', 'while the ingester sleeps');
 		const sent = await alice.recorder.waitFor('message-sent', (e) => e.message.content === 'while the ingester sleeps' && e.message.status === 'sent');
 		const {messageId} = sent.message;
 		await eventually(async () => expect(copies.get(messageId)).toBeGreaterThanOrEqual(2));
@@ -309,7 +248,7 @@ describe('chat client without services', () => {
 		const recorder = new Recorder(port);
 		await recorder.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'down');
 		await recorder.waitFor('connection-changed', (e) => e.service === 'database' && e.state === 'down');
-		await port.sendMessage('someone', 'hello?');
+		await port.sendMessage('lonely:someone', 'hello?');
 		await recorder.waitFor('message-sent', (e) => e.message.status === 'pending');
 		await recorder.waitFor('notice', (e) => e.text.startsWith('not connected to the broker'));
 		await port.loadLatest('lonely:someone', 50);
@@ -338,13 +277,27 @@ describe('chat client without services', () => {
 
 		await broker.close();
 		await g.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'down');
-		await gina.sendMessage('hank', 'sent while the broker was away');
-		broker = await listenBroker({host: '127.0.0.1', port: broker.port});
+		await gina.sendMessage('gina:hank', 'sent while the broker was away');
+		// The watcher stands in for the server: the only client the hub lets write an inbox.
+		const serverClientId = `watch-${randomUUID().slice(0, 8)}`;
+		broker = await listenBroker({host: '127.0.0.1', port: broker.port, serverClientId});
+		// Without an ingester nobody fans out: watch what gina publishes to the server instead.
+		const watcher = await mqtt.connectAsync(broker.url, {clientId: serverClientId});
+		const published: string[] = [];
+		watcher.on('message', (_topic, bytes) => published.push((JSON.parse(bytes.toString()) as {content?: string}).content ?? ''));
+		await watcher.subscribeAsync(`${topicBase}/server/gina`, {qos: 1});
 		const upAgain = (r: Recorder) => r.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'up' && r.events.filter((x) => x.type === 'connection-changed' && x.service === 'broker' && x.state === 'up').length >= 2);
 		await Promise.all([upAgain(g), upAgain(h)]);
-		const got = await h.waitFor('messages-received', (e) => e.messages.some((m) => m.content === 'sent while the broker was away'));
 		await g.waitFor('message-sent', (e) => e.message.content === 'sent while the broker was away' && e.message.status === 'sent');
-		expect(h.received(got.messages[0]!.messageId)).toHaveLength(1);
+		await eventually(async () => expect(published).toContain('sent while the broker was away'));
+		// Hank subscribed his inbox again: a server delivery reaches him.
+		const delivery = {v: 2, type: 'message', message_id: `m-${randomUUID()}`, conversation_id: 'gina:hank', sender_id: 'gina', sender_name: 'Gina', content: 'via the inbox', message_type: 'text', timestamp: new Date().toISOString(), seq: 7, created_at: new Date().toISOString()};
+		await eventually(async () => {
+			await watcher.publishAsync(`${topicBase}/hank/server/inbox`, JSON.stringify(delivery), {qos: 1});
+			await h.waitFor('messages-received', (e) => e.messages.some((m) => m.content === 'via the inbox'), 500);
+		});
+		expect(h.received(delivery.message_id)).toMatchObject([{seq: 7, conversationId: 'gina:hank'}]);
+		await watcher.endAsync();
 		await gina.close();
 		await hank.close();
 		await broker.close();

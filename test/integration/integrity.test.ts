@@ -108,8 +108,10 @@ forEachTarget('integrity of ids and of the outbox', (target) => {
 		}
 	});
 
-	it('a rejected message leaves the client outbox and is shown ✗ with the reason', async () => {
-		// Clients refuse NUL up front now, so the server's rejection is forged (test brokers have
+	// The embedded hub lets only its ingester write an inbox, so the rejection cannot be forged
+	// there; a real one (a non-member writing to a room) is covered on both targets in client-rooms.test.ts.
+	it.skipIf(target.name === 'embedded')('a rejected message leaves the client outbox and is shown ✗ with the reason', async () => {
+		// Clients refuse NUL up front now, so the server's rejection is forged (the test broker has
 		// no ACL), on a topic base no ingester serves: nothing else can answer the message.
 		const base = `${target.topicBase}-unserved`;
 		const outboxDir = join(home, 'outbox', 'rita');
@@ -117,13 +119,13 @@ forEachTarget('integrity of ids and of the outbox', (target) => {
 		const next = recorder(rita);
 		const server = await Sender.connect({mqttUrl: target.mqttUrl, topicBase: base}, 'forger');
 		try {
-			await rita.sendMessage('bob', 'never stored');
+			await rita.sendMessage('bob:rita', 'never stored');
 			const sent = await next((e) => e.type === 'message-sent' && e.message.content === 'never stored' && e.message.status === 'sent');
 			const messageId = sent.type === 'message-sent' ? sent.message.messageId : '';
 			const queued = await readOutboxDir(outboxDir);
 			expect(queued).toContain(messageId);
-			const rejection = {type: 'status', status: 'rejected', message_id: messageId, user_id: 'rita', timestamp: new Date().toISOString(), reason: 'test: refused'};
-			await server.publish('rita', rejection, `${base}/rita/server`);
+			const rejection = {v: 2, type: 'status', status: 'rejected', conversation_id: 'bob:rita', message_id: messageId, sender_id: 'rita', user_id: 'rita', timestamp: new Date().toISOString(), reason: 'test: refused'};
+			await server.publish('rita', rejection, `${base}/rita/server/inbox`);
 			const shown = await next((e) => e.type === 'message-sent' && e.message.messageId === messageId && e.message.status === 'rejected');
 			expect(shown).toMatchObject({message: {status: 'rejected', rejectedReason: 'test: refused'}});
 			await next((e) => e.type === 'notice' && e.level === 'error' && /✗ message to bob refused by the server: test: refused/.test(e.text));

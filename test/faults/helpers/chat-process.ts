@@ -4,6 +4,7 @@
 import {createInterface} from 'node:readline';
 import {createChatClient} from '../../../src/client/chat-client.js';
 import {createLogger} from '../../../src/log.js';
+import {conversationIdFor, isValidUserId} from '../../../src/protocol/index.js';
 import {outboxIds} from './outbox-dir.js';
 
 /** The first argument: who this process is and where it connects. */
@@ -27,6 +28,7 @@ export interface ChatProcessConfig {
  * - `close`: ChatPort.close() (clean quit: outbox file flushed and unlocked), then exit 0.
  */
 export type ChatProcessCommand =
+	/** `to`: a user id (their direct conversation with me), `all`, or a conversation id. */
 	| {cmd: 'send' | 'send-and-crash'; to: string; prefix: string; count: number; from?: number}
 	| {cmd: 'close'};
 
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
 		...(config.outboxDir ? {outboxDir: config.outboxDir} : {}),
 	});
 	const me = config.userId;
+	const conversationOf = (to: string): string => (isValidUserId(to) ? conversationIdFor(me, to) : to);
 	let sentCount = 0;
 	let crashAt = Infinity;
 	client.subscribe((event) => {
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
 		const from = command.from ?? 0;
 		if (command.cmd === 'send-and-crash') crashAt = sentCount + command.count;
 		const sends: Array<Promise<void>> = [];
-		for (let i = from; i < from + command.count; i++) sends.push(client.sendMessage(command.to, `${command.prefix}-${i}`));
+		for (let i = from; i < from + command.count; i++) sends.push(client.sendMessage(conversationOf(command.to), `${command.prefix}-${i}`));
 		await Promise.all(sends);
 	}
 }
