@@ -1,6 +1,7 @@
 // Key bindings: key specs ("ctrl+k", "shift+tab", "j") → named actions → UiActions.
 // Pure: imports core/ only (Ink's Key shape is mirrored, not imported).
 import type {ChatAction, UiAction} from './actions.js';
+import {kindOf} from './conversation-info.js';
 import {calculateLayout} from './layout.js';
 import {conversationRows, infoTarget, switcherMatches} from './selectors.js';
 import type {ChatState} from './state.js';
@@ -43,6 +44,7 @@ export const KEY_ACTIONS = {
 	'next-unread': 'next unread conversation',
 	help: 'this help',
 	info: 'info on my selected message',
+	members: 'members of this room or chat',
 	quit: 'quit',
 } as const;
 
@@ -70,6 +72,7 @@ export const DEFAULT_KEYMAP: Keymap = {
 	'next-unread': ['ctrl+n', 'n'],
 	help: ['?'],
 	info: ['i'],
+	members: ['m'],
 	quit: ['ctrl+c'],
 };
 
@@ -270,6 +273,13 @@ export function keyToAction(input: string, key: KeyPress, state: ChatState, keym
 			return state.openConversationId
 				? {type: 'notice', level: 'info', text: 'info is for your own messages — select one with ↑/↓ in the thread'}
 				: undefined;
+		}
+		case 'members': {
+			const id = state.openConversationId;
+			if (!id) return undefined;
+			return kindOf(id) === 'broadcast'
+				? {type: 'notice', level: 'info', text: 'everyone reads the broadcast — m lists the members of a room or chat'}
+				: {type: 'overlay-opened', overlay: {kind: 'members', conversationId: id}};
 		}
 		default:
 			return undefined;

@@ -6,6 +6,7 @@ import {
 	reduceConversations,
 	reduceHistory,
 	reduceLiveMessages,
+	reduceMembers,
 	reducePresence,
 	reduceReceipts,
 	reduceTyping,
@@ -49,6 +50,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 			return reducePresence(state, action.presences);
 		case 'conversations-loaded':
 			return reduceConversations(state, action.conversations);
+		case 'members-loaded':
+			return reduceMembers(state, action.conversationId, action.members);
 		case 'notice':
 			return {...state, notice: {level: action.level, text: action.text}};
 		case 'clock-ticked':

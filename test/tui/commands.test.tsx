@@ -10,7 +10,7 @@ let clock = 0;
 async function openBob(): Promise<void> {
 	clock = 100_000;
 	h = renderApp({now: () => clock});
-	h.port.emit({type: 'conversations-loaded', conversations: [{conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: 1}]});
+	h.port.emit({type: 'conversations-loaded', conversations: [{conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: 1}]});
 	await h.waitForText('Bob');
 	await h.press(KEYS.enter);
 	await h.waitForText('Bob (bob)');

@@ -15,8 +15,8 @@ afterEach(() => h?.unmount());
 const conversations = {
 	type: 'conversations-loaded' as const,
 	conversations: [
-		{conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: 3},
-		{conversationId: 'alice:carol', peerId: 'carol', peerName: 'Carol', unread: 0, lastActivityAt: 2},
+		{conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: 3},
+		{conversationId: 'alice:carol', peerId: 'carol', title: 'Carol', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: 2},
 	],
 };
 /** A terminal that can paste: the `terminalEvents` prop fed by the test. */

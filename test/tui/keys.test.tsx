@@ -36,10 +36,10 @@ const at = (m: number): number => Date.UTC(2026, 10, 22, 10, m);
 const list = {
 	type: 'conversations-loaded' as const,
 	conversations: [
-		{conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: at(9)},
-		{conversationId: 'alice:carol', peerId: 'carol', peerName: 'Carol', unread: 2, lastActivityAt: at(8)},
-		{conversationId: 'alice:dave', peerId: 'dave', peerName: 'Dave', unread: 0, lastActivityAt: at(7)},
-		{conversationId: 'alice:erin', peerId: 'erin', peerName: 'Erin', unread: 4, lastActivityAt: at(6)},
+		{conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: at(9)},
+		{conversationId: 'alice:carol', peerId: 'carol', title: 'Carol', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 2, lastActivityAt: at(8)},
+		{conversationId: 'alice:dave', peerId: 'dave', title: 'Dave', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: at(7)},
+		{conversationId: 'alice:erin', peerId: 'erin', title: 'Erin', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 4, lastActivityAt: at(6)},
 	],
 };
 async function start(): Promise<void> {
