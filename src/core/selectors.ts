@@ -32,7 +32,7 @@ export interface ConversationRow {
 	/** Time of the last message ('' when none). */
 	time: string;
 	isTyping: boolean;
-	/** Who is typing ("Bob is typing…", "Alice, Bob typing…", "3 people typing…"), sanitized, or ''. */
+	/** Who is typing: `typing…` in a direct chat, else "Bob is typing…", "Alice, Bob typing…", "3 people typing…"; sanitized, or ''. */
 	typing: string;
 	/** "last seen HH:MM" for offline peers with a known time, else ''. */
 	lastSeen: string;
@@ -73,7 +73,8 @@ function conversationRow(state: ChatState, conversationId: string): Conversation
 	const peerId = directPeerOf(state, conversationId);
 	const presence = peerId === undefined ? undefined : state.presence[peerId];
 	const presenceState: PresenceState = peerId === undefined ? 'online' : (presence?.state ?? 'offline');
-	const typing = typingLine(state, conversationId);
+	// In a direct chat the typist is the title already; a room names them.
+	const typing = kind === 'direct' && typingLine(state, conversationId) !== '' ? 'typing…' : typingLine(state, conversationId);
 	return {
 		conversationId,
 		kind,

@@ -59,7 +59,9 @@ export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: He
 	const hasRoomForWhat = commandsWidth - usageWidth - 1 >= 12;
 	return (
 		<Box width={width} height={height} borderStyle="double" borderColor={COLORS.focus} flexDirection="column" overflow="hidden">
-			<Text bold>Help — Esc or ? closes</Text>
+			<Box flexShrink={0}>
+				<Text bold>Help — Esc or ? closes</Text>
+			</Box>
 			<Text dimColor wrap="truncate">
 				Rebind keys in the config file: &quot;keymap&quot;: {'{'}&quot;switcher&quot;: &quot;ctrl+p&quot;{'}'} — actions: {Object.keys(KEY_ACTIONS).join(' ')}
 			</Text>

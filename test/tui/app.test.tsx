@@ -70,7 +70,7 @@ describe('App thread', () => {
 		h = await openBob();
 		await h.type('hello bob');
 		await h.press(KEYS.enter);
-		expect(h.port.callsOf('sendMessage')).toEqual([['bob', 'hello bob']]);
+		expect(h.port.callsOf('sendMessage')).toEqual([['alice:bob', 'hello bob']]);
 		await h.waitFor((f) => /hello bob\s+◷/.test(f), 'pending clock');
 		const receipt = (status: 'received_by_server' | 'delivered' | 'read') =>
 			h!.port.emit({type: 'receipts-received', receipts: [{messageId: 'fake-1', status, userId: status === 'received_by_server' ? 'alice' : 'bob', at: 1}]});
