@@ -48,7 +48,7 @@ export function parseRoomCommand(name: string, tail: string, state: ChatState): 
 	}
 	if (!open || kindOf(open) !== 'group') {
 		const where = !open ? 'no conversation is open' : kindOf(open) === 'broadcast' ? 'this is the broadcast' : 'this is a direct chat';
-		return {ok: false, error: `/${name} works in a room — ${where}; open a room, or make one with /room create <name> [user…]`};
+		return {ok: false, error: `/${name} is for rooms — ${where}; open a room, or make one with /room create <name> [user…]`};
 	}
 	const change = parseChange(name, tail, state);
 	return 'error' in change ? {ok: false, error: change.error} : {ok: true, command: {kind: 'room-change', conversationId: open, change}};
