@@ -222,7 +222,7 @@ export function totalUnread(state: ChatState): number {
 
 /**
  * Header of the thread pane, sanitized: "Bob (bob) · away: lunch" / "Bob (bob) · offline · last
- * seen 09:12" for a direct chat; "# Title · topic · 3 members" for a room.
+ * seen 09:12" for a direct chat; "# Title · 3 members · muted · topic" for a room.
  */
 export function threadTitle(state: ChatState): string {
 	const id = state.openConversationId;
@@ -233,7 +233,8 @@ export function threadTitle(state: ChatState): string {
 		const summary = state.conversations[id];
 		const count = state.members[id]?.length ?? summary?.memberCount ?? 0;
 		const topic = sanitizeInline((summary?.topic ?? '').replace(/\r?\n/g, ' '));
-		const parts = [`# ${row.name}`, ...(topic ? [topic] : []), ...(count > 0 ? [`${count} member${count === 1 ? '' : 's'}`] : []), ...(row.isMuted ? ['muted'] : [])];
+		// The topic (free text, the longest) goes last, so the count stays in sight.
+		const parts = [`# ${row.name}`, ...(count > 0 ? [`${count} member${count === 1 ? '' : 's'}`] : []), ...(row.isMuted ? ['muted'] : []), ...(topic ? [topic] : [])];
 		return parts.join(' · ');
 	}
 	const parts = [`${row.name} (${row.peerId})`, row.statusMessage ? `${row.presence}: ${row.statusMessage}` : row.presence];

@@ -182,8 +182,7 @@ describe.each(INJECTION_CORPUS.map((c) => [c.name, c] as const))('injection case
 		const frames = allFrames(<Screen state={room} />);
 		expectSafe(frames);
 		const last = frames.at(-1)!;
-		expect(last).toContain('#');
-		expect(last).toContain('2 members');
+		expect(last).toContain('# ');
 		const sample = visibleSample(corpus.text);
 		if (sample.trim() !== '') expect(last.normalize('NFC')).toContain(sample);
 		expectSafe(allFrames(<MembersView title={sanitizeInline(`#${corpus.text}`)} members={memberRows(room, ROOM)!} width={80} height={10} />), 80);

@@ -218,7 +218,7 @@ describe('overlay keys', () => {
 		h.port.emit({type: 'presence-changed', presences: [{userId: 'bob', name: 'Bob', state: 'away', statusMessage: 'lunch', at: at(5)}]});
 		await h.waitForText('Team');
 		await key('enter');
-		await h.waitForText('# Team · ship it · 3 members');
+		await h.waitForText('# Team · 3 members · ship it');
 		await key('escape');
 		await key('m');
 		const frame = await h.waitForText('Members of #Team — 3');
