@@ -1,16 +1,8 @@
 // The chat core's reducer: (ChatState, ChatEvent | UiAction) → ChatState. Main file of src/core.
 // Pure and total: imports protocol/ and core/ only; no clock, no randomness, no I/O.
 import type {ChatAction} from './actions.js';
-import {
-	reduceClock,
-	reduceConversations,
-	reduceHistory,
-	reduceLiveMessages,
-	reduceMembers,
-	reducePresence,
-	reduceReceipts,
-	reduceTyping,
-} from './reduce-events.js';
+import {reduceConversations, reduceMembers, reduceReceipts} from './reduce-conversations.js';
+import {reduceClock, reduceHistory, reduceLiveMessages, reducePresence, reduceTyping} from './reduce-events.js';
 import {reduceUi} from './reduce-ui.js';
 import type {ChatState} from './state.js';
 
