@@ -87,7 +87,9 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 	if (action.type === 'messages-received') {
 		// A membership line: members, title or topic changed (or I was added or removed).
 		const system = action.messages.filter((m) => m.messageType === 'system' && prev.messageIndex[m.messageId] === undefined);
-		if (system.length > 0) effects.push({kind: 'load-conversations'});
+		// A room first seen in a live message has no title yet: the list has it.
+		const isNewRoom = action.messages.some((m) => kindOf(m.conversationId) === 'group' && prev.conversations[m.conversationId] === undefined);
+		if (system.length > 0 || isNewRoom) effects.push({kind: 'load-conversations'});
 		for (const conversationId of new Set(system.map((m) => m.conversationId))) {
 			if (conversationId === open || (next.overlay?.kind === 'members' && next.overlay.conversationId === conversationId)) {
 				effects.push({kind: 'load-members', conversationId});

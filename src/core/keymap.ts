@@ -299,13 +299,13 @@ function switcherKey(input: string, key: KeyPress, state: ChatState, query: stri
 	return undefined;
 }
 
-/** The next conversation after the selected one (in list order, wrapping) with unread messages. */
+/** The next conversation after the selected one (in list order, wrapping) with unread messages, muted ones skipped. */
 export function nextUnread(state: ChatState): string | undefined {
 	const rows = conversationRows(state);
 	const current = state.openConversationId ? rows.findIndex((r) => r.isOpen) : rows.findIndex((r) => r.isSelected);
 	for (let step = 1; step <= rows.length; step++) {
 		const row = rows[(current + step + rows.length) % rows.length]!;
-		if (row.unread > 0 && row.conversationId !== state.openConversationId) return row.conversationId;
+		if (row.unread > 0 && !row.isMuted && row.conversationId !== state.openConversationId) return row.conversationId;
 	}
 	return undefined;
 }
