@@ -1,6 +1,8 @@
 // Rooms through the real components: room commands, the list, system lines, ticks per member, typing names, mute.
 import chalk from 'chalk';
 import {afterEach, describe, expect, it} from 'vitest';
+import {commandNames} from '../../src/core/completion.js';
+import {KEY_ACTIONS} from '../../src/core/keymap.js';
 import type {ConversationSummary} from '../../src/core/types.js';
 import {fakeMember, fakeMessage, fakeSystemMessage} from '../helpers/fake-port.js';
 import {KEYS, renderApp, type Harness} from './harness.js';
@@ -229,5 +231,16 @@ describe('room commands', () => {
 		await h.type('/ro');
 		await h.press(KEYS.tab);
 		await h.waitForText('› /room ');
+	});
+});
+
+describe('help in a small terminal', () => {
+	it('at 80×24 still lists every key and every command name (room ones included), nothing drawn over', async () => {
+		h = renderApp({size: {columns: 80, rows: 24}});
+		await h.press('?');
+		const frame = await h.waitForText('Help — Esc or ? closes');
+		for (const what of Object.values(KEY_ACTIONS)) expect(frame).toContain(what.slice(0, 18));
+		for (const name of commandNames().filter((n) => n !== '/exit')) expect(frame).toMatch(new RegExp(`${name}(\\s|$)`, 'm'));
+		expect(frame).toContain('m             members of this room');
 	});
 });
