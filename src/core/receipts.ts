@@ -18,6 +18,8 @@ export function recordReceipts(
 	for (const r of receipts) {
 		if (r.status !== 'delivered' && r.status !== 'read') continue;
 		if (r.userId === state.me.userId || state.messageIndex[r.messageId] === undefined) continue;
+		// Only receipts about my messages count (a message is (sender, id); protocol 1 receipts have no sender).
+		if (r.senderId !== undefined && r.senderId !== state.me.userId) continue;
 		const byMember = (next ?? state.receipts)[r.messageId] ?? {};
 		const known = byMember[r.userId] ?? {};
 		const updated: MemberReceipt = {...known};

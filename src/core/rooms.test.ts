@@ -108,3 +108,14 @@ describe('room effects', () => {
 		expect(planEffects(listed, system, chatReducer(listed, system))).toContainEqual({kind: 'load-conversations'});
 	});
 });
+
+describe('message identity', () => {
+	it('another sender reusing a message id cannot replace the text of a message in a room', () => {
+		const original = fakeMessage('bob', ROOM, 'meet at 5', {id: 'x1', seq: 1});
+		const forged = {...fakeMessage('mallory', ROOM, 'meet at 9', {id: 'x1', seq: 2})};
+		const live = fold(start(), {type: 'messages-received', messages: [original]}, {type: 'messages-received', messages: [forged]});
+		expect(live.threads[ROOM]!.messages.map((m) => [m.senderId, m.content])).toEqual([['bob', 'meet at 5']]);
+		const page = fold(start(), {type: 'history-loaded', conversationId: ROOM, mode: 'latest', hasMore: false, messages: [original, forged]});
+		expect(page.threads[ROOM]!.messages.map((m) => [m.senderId, m.content])).toEqual([['bob', 'meet at 5']]);
+	});
+});
