@@ -13,7 +13,8 @@ export type UiAction =
 	| {type: 'focus-moved'; pane: Pane}
 	| {type: 'list-moved'; by: number}
 	| {type: 'message-selection-moved'; by: number}
-	| {type: 'conversation-opened'; conversationId: string; peerName?: string}
+	/** `name`: what to call a conversation not in the list yet (a room's title, a person's name). */
+	| {type: 'conversation-opened'; conversationId: string; name?: string}
 	/** `by` rows; positive scrolls up (towards older messages). */
 	| {type: 'thread-scrolled'; by: number}
 	| {type: 'overlay-opened'; overlay: Overlay}
@@ -26,6 +27,8 @@ export type UiAction =
 	| {type: 'users-found'; query: string; users: readonly KnownUser[]}
 	/** Set the global mode, or one conversation's when `conversationId` is given. */
 	| {type: 'notify-configured'; mode: NotifyMode; conversationId?: string}
+	/** I muted or unmuted a room (`/mute`, `/unmute`): its unread dims, alerts stop, at once. */
+	| {type: 'conversation-muted'; conversationId: string; isMuted: boolean}
 	| {type: 'terminal-resized'; columns: number; rows: number}
 	| {type: 'quit-requested'};
 

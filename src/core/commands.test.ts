@@ -25,8 +25,8 @@ const error = (line: string, state = open): string => {
 
 describe('parseCommand', () => {
 	it('sends plain text to the open conversation (// escapes a slash)', () => {
-		expect(ok('hello there')).toEqual({kind: 'say', to: 'bob', text: 'hello there'});
-		expect(ok('//shrug')).toEqual({kind: 'say', to: 'bob', text: '/shrug'});
+		expect(ok('hello there')).toEqual({kind: 'say', conversationId: 'alice:bob', text: 'hello there'});
+		expect(ok('//shrug')).toEqual({kind: 'say', conversationId: 'alice:bob', text: '/shrug'});
 		expect(error('hello', none)).toMatch(/no conversation open/);
 	});
 

@@ -2,12 +2,15 @@
 // Pure: imports protocol/ and core/ only.
 import {BROADCAST_ID, isValidUserId, MAX_CONTENT_LENGTH, MAX_STATUS_MESSAGE_LENGTH} from '../protocol/index.js';
 import {instantOf} from './format.js';
+import {parseRoomCommand, ROOM_COMMAND_HELP, ROOM_COMMANDS, type RoomCommand} from './room-commands.js';
 import {infoTarget} from './selectors.js';
 import type {ChatState, NotifyMode} from './state.js';
 
 /** A parsed composer line. */
 export type Command =
-	| {kind: 'say'; to: string; text: string}
+	/** Plain text for the open conversation. */
+	| {kind: 'say'; conversationId: string; text: string}
+	/** `/send <user> <text>`: a direct message to a user. */
 	| {kind: 'send'; to: string; text: string}
 	| {kind: 'broadcast'; text: string}
 	/** `/history [n]`: how many messages to load (a count, not a page number). */
@@ -23,9 +26,9 @@ export type Command =
 	| {kind: 'help'}
 	/** `/editor [text]`: write a message in $VISUAL/$EDITOR, starting from `text`. */
 	| {kind: 'editor'; text: string}
-	| {kind: 'quit'};
+	| {kind: 'quit'}
+	| RoomCommand;
 
-/** Result of {@link parseCommand}. */
 /**
  * Result of {@link parseCommand}. A refusal may carry `parts`: the same text split at word
  * boundaries into messages within the limit, for the composer to offer instead.
@@ -41,10 +44,10 @@ export const COMMAND_HELP: readonly (readonly [string, string])[] = [
 	['/status', 'my messages, states'],
 	['/typing <user>', 'say I am typing'],
 	['/open <user>', 'open a conversation'],
-	['/away [message]', 'presence: away'],
-	['/busy [message]', 'presence: busy'],
+	['/away [message]  /busy', 'presence: away, busy (+message)'],
 	['/online', 'presence: online'],
-	['/info', 'message info'],
+	['/info', 'message info, per member'],
+	...ROOM_COMMAND_HELP,
 	['/notify on|off|bell|desktop [global]', 'alerts here (or all)'],
 	['/editor [text]', 'write in $EDITOR'],
 	['/help', 'keys and commands'],
@@ -65,11 +68,13 @@ export function parseCommand(line: string, state: ChatState): ParsedCommand {
 	if (!text.startsWith('/') || text.startsWith('//')) {
 		const body = text.startsWith('//') ? text.slice(1) : line.trimEnd();
 		if (!state.openConversationId) return {ok: false, error: 'no conversation open — pick one in the list or use /open <user>'};
-		return withText(body, (t) => ({kind: 'say', to: openPeer(state), text: t}));
+		const conversationId = state.openConversationId;
+		return withText(body, (t) => ({kind: 'say', conversationId, text: t}));
 	}
 	const [name = '', ...rest] = text.slice(1).split(/\s+/);
 	const args = rest;
 	const tail = text.slice(1 + name.length).trim();
+	if (ROOM_COMMANDS.has(name.toLowerCase())) return parseRoomCommand(name.toLowerCase(), tail, state);
 	switch (name.toLowerCase()) {
 		case 'send': {
 			const [to, ...words] = args;
@@ -158,12 +163,6 @@ function parseDate(raw: string, timeZone: string): Date | undefined {
 	}
 	const date = new Date(raw);
 	return raw.trim() !== '' && !Number.isNaN(date.getTime()) && /\d{4}/.test(raw) ? date : undefined;
-}
-
-function openPeer(state: ChatState): string {
-	const id = state.openConversationId!;
-	if (id === BROADCAST_ID) return BROADCAST_ID;
-	return state.conversations[id]?.peerId ?? id.split(':').find((p) => p !== state.me.userId) ?? state.me.userId;
 }
 
 function checkUser(id: string, isBroadcastAllowed: boolean): string | undefined {

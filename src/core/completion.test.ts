@@ -12,7 +12,7 @@ const at = (value: string, cursor = [...value].length): EditorLine => ({value, c
 
 describe('completeInput', () => {
 	it('completes a command name; several matches extend to the common prefix and are listed', () => {
-		expect(completeInput(at('/op'), people)).toEqual({line: at('/open '), choices: []});
+		expect(completeInput(at('/ope'), people)).toEqual({line: at('/open '), choices: []});
 		expect(completeInput(at('/b'), people)).toEqual({line: at('/b'), choices: ['/broadcast', '/busy']});
 		expect(completeInput(at('/hi'), people).line).toEqual(at('/history '));
 		expect(commandNames()).toContain('/editor');
@@ -35,7 +35,7 @@ describe('completeInput', () => {
 	it('knows conversation peers and anyone seen online, but not me', () => {
 		const state = {
 			...initialState({userId: 'alice', name: 'Alice'}),
-			conversations: {'alice:bob': {conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: 0}},
+			conversations: {'alice:bob': {conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: 0}},
 			presence: {
 				dave: {userId: 'dave', name: 'Dave', state: 'online' as const, statusMessage: '', at: 0},
 				alice: {userId: 'alice', name: 'Alice', state: 'online' as const, statusMessage: '', at: 0},

@@ -17,16 +17,18 @@ export interface Completion {
 	choices: readonly string[];
 }
 
-/** Command names from the help table (`/send`, `/open`…) plus `/exit`, `/editor`. */
+/** Command names from the help table (`/send`, `/open`, `/mute  /unmute`…) plus `/exit`, `/editor`. */
 export function commandNames(): string[] {
-	const names = COMMAND_HELP.map(([usage]) => usage.split(' ')[0]!);
+	const names = COMMAND_HELP.flatMap(([usage]) => usage.split(/\s+/).filter((word) => /^\/[a-z]+$/.test(word)));
 	return [...new Set([...names, '/exit', '/editor'])];
 }
 
-/** People the state knows: conversation peers and anyone whose presence was seen, by id. */
+/** People the state knows: direct peers, room members, people found, anyone whose presence was seen, by id. */
 export function knownPeople(state: ChatState): Completable[] {
 	const people = new Map<string, string>();
-	for (const c of Object.values(state.conversations)) people.set(c.peerId, c.peerName);
+	for (const c of Object.values(state.conversations)) if (c.kind === 'direct' && c.peerId) people.set(c.peerId, c.title);
+	for (const members of Object.values(state.members)) for (const m of members) if (!people.has(m.userId)) people.set(m.userId, m.name);
+	for (const [userId, name] of Object.entries(state.knownUsers)) if (!people.has(userId)) people.set(userId, name);
 	for (const p of Object.values(state.presence)) if (!people.has(p.userId)) people.set(p.userId, p.name);
 	people.delete(state.me.userId);
 	return [...people].map(([userId, name]) => ({userId, name}));

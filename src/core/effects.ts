@@ -2,6 +2,7 @@
 // Pure: imports protocol/ and core/ only. The TUI performs them through ChatPort.
 import type {ChatAction} from './actions.js';
 import {sanitizeInline} from './sanitize.js';
+import {kindOf} from './conversation-info.js';
 import {peerName} from './selectors.js';
 import {HISTORY_PAGE, type ChatState, type NotifyMode} from './state.js';
 import type {ChatMessage} from './types.js';
@@ -19,6 +20,10 @@ export type Effect =
 	/** The switcher's query, to find people the server knows beyond the list. */
 	| {kind: 'search-users'; query: string; limit: number}
 	| {kind: 'load-status'}
+	/** The current members of a conversation (a room opened, a system line arrived, `/members`). */
+	| {kind: 'load-members'; conversationId: string}
+	/** The conversation list again (a system line changed a room's title, topic or members). */
+	| {kind: 'load-conversations'}
 	| {kind: 'quit'};
 
 /** People asked of the server per switcher search. */
@@ -33,7 +38,9 @@ export function notifyModeFor(state: ChatState, conversationId: string): NotifyM
  * The effects of `prev` → `next` under `action`:
  * opening a conversation loads its latest page; a scroll to the top loads an older page
  * (keyset on `seq`); scrolling down past the gap of a `/history --before` page loads the latest; incoming messages in the open conversation are marked read, and
- * those elsewhere notify (never my own, one notification per burst and conversation);
+ * those elsewhere notify (never my own nor in a muted conversation, one notification per burst
+ * and conversation); opening a room loads its members; a new system line reloads the list (and
+ * the members of the open room);
  * messages after the divider are marked read once it is placed.
  */
 export function planEffects(prev: ChatState, action: ChatAction, next: ChatState): Effect[] {
@@ -41,6 +48,7 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 	const open = next.openConversationId;
 	if (action.type === 'conversation-opened' && open) {
 		effects.push({kind: 'load-latest', conversationId: open, limit: HISTORY_PAGE});
+		if (kindOf(open) === 'group') effects.push({kind: 'load-members', conversationId: open});
 	}
 	if (open) {
 		const thread = next.threads[open];
@@ -68,12 +76,28 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 		for (const m of fresh) if (m.conversationId !== open) elsewhere.set(m.conversationId, m);
 		for (const [conversationId, m] of elsewhere) {
 			const mode = notifyModeFor(next, conversationId);
-			if (mode === 'off') continue;
-			const title = sanitizeInline(conversationId === 'all' ? `${m.senderName} to everyone` : peerName(next, conversationId));
+			if (mode === 'off' || next.conversations[conversationId]?.isMuted) continue;
+			const kind = kindOf(conversationId);
+			const title = sanitizeInline(
+				kind === 'broadcast' ? `${m.senderName} to everyone` : kind === 'group' ? `${m.senderName} in #${peerName(next, conversationId)}` : peerName(next, conversationId),
+			);
 			effects.push({kind: 'notify', conversationId, mode, title, body: sanitizeInline(m.content).slice(0, 200)});
 		}
 	}
+	if (action.type === 'messages-received') {
+		// A membership line: members, title or topic changed (or I was added or removed).
+		const system = action.messages.filter((m) => m.messageType === 'system' && prev.messageIndex[m.messageId] === undefined);
+		// A room first seen in a live message has no title yet: the list has it.
+		const isNewRoom = action.messages.some((m) => kindOf(m.conversationId) === 'group' && prev.conversations[m.conversationId] === undefined);
+		if (system.length > 0 || isNewRoom) effects.push({kind: 'load-conversations'});
+		for (const conversationId of new Set(system.map((m) => m.conversationId))) {
+			if (conversationId === open || (next.overlay?.kind === 'members' && next.overlay.conversationId === conversationId)) {
+				effects.push({kind: 'load-members', conversationId});
+			}
+		}
+	}
 	if (action.type === 'overlay-opened') {
+		if (action.overlay.kind === 'members') effects.push({kind: 'load-members', conversationId: action.overlay.conversationId});
 		if (action.overlay.kind === 'info') effects.push({kind: 'load-info', messageId: action.overlay.messageId});
 		if (action.overlay.kind === 'status') effects.push({kind: 'load-status'});
 		if (action.overlay.kind === 'switcher') effects.push({kind: 'search-users', query: action.overlay.query, limit: SWITCHER_SEARCH_LIMIT});

@@ -12,9 +12,9 @@ const fold = (state: ChatState, ...actions: ChatAction[]): ChatState => actions.
 const base = fold(initialState(me, {viewport: {columns: 100, rows: 30}}), {
 	type: 'conversations-loaded',
 	conversations: [
-		{conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: 3},
-		{conversationId: 'alice:carol', peerId: 'carol', peerName: 'Carol', unread: 2, lastActivityAt: 2},
-		{conversationId: 'alice:dave', peerId: 'dave', peerName: 'Dave', unread: 1, lastActivityAt: 1},
+		{conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: 3},
+		{conversationId: 'alice:carol', peerId: 'carol', title: 'Carol', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 2, lastActivityAt: 2},
+		{conversationId: 'alice:dave', peerId: 'dave', title: 'Dave', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 1, lastActivityAt: 1},
 	],
 });
 const inList = fold(base, {type: 'list-moved', by: 1});

@@ -1,6 +1,7 @@
 // Key bindings: key specs ("ctrl+k", "shift+tab", "j") → named actions → UiActions.
 // Pure: imports core/ only (Ink's Key shape is mirrored, not imported).
 import type {ChatAction, UiAction} from './actions.js';
+import {kindOf} from './conversation-info.js';
 import {calculateLayout} from './layout.js';
 import {conversationRows, infoTarget, switcherMatches} from './selectors.js';
 import type {ChatState} from './state.js';
@@ -43,6 +44,7 @@ export const KEY_ACTIONS = {
 	'next-unread': 'next unread conversation',
 	help: 'this help',
 	info: 'info on my selected message',
+	members: 'members of this room or chat',
 	quit: 'quit',
 } as const;
 
@@ -70,6 +72,7 @@ export const DEFAULT_KEYMAP: Keymap = {
 	'next-unread': ['ctrl+n', 'n'],
 	help: ['?'],
 	info: ['i'],
+	members: ['m'],
 	quit: ['ctrl+c'],
 };
 
@@ -271,6 +274,13 @@ export function keyToAction(input: string, key: KeyPress, state: ChatState, keym
 				? {type: 'notice', level: 'info', text: 'info is for your own messages — select one with ↑/↓ in the thread'}
 				: undefined;
 		}
+		case 'members': {
+			const id = state.openConversationId;
+			if (!id) return undefined;
+			return kindOf(id) === 'broadcast'
+				? {type: 'notice', level: 'info', text: 'everyone reads the broadcast — m lists the members of a room or chat'}
+				: {type: 'overlay-opened', overlay: {kind: 'members', conversationId: id}};
+		}
 		default:
 			return undefined;
 	}
@@ -289,13 +299,13 @@ function switcherKey(input: string, key: KeyPress, state: ChatState, query: stri
 	return undefined;
 }
 
-/** The next conversation after the selected one (in list order, wrapping) with unread messages. */
+/** The next conversation after the selected one (in list order, wrapping) with unread messages, muted ones skipped. */
 export function nextUnread(state: ChatState): string | undefined {
 	const rows = conversationRows(state);
 	const current = state.openConversationId ? rows.findIndex((r) => r.isOpen) : rows.findIndex((r) => r.isSelected);
 	for (let step = 1; step <= rows.length; step++) {
 		const row = rows[(current + step + rows.length) % rows.length]!;
-		if (row.unread > 0 && row.conversationId !== state.openConversationId) return row.conversationId;
+		if (row.unread > 0 && !row.isMuted && row.conversationId !== state.openConversationId) return row.conversationId;
 	}
 	return undefined;
 }

@@ -19,9 +19,13 @@ export function furthestStatus(a: LocalStatus, b: LocalStatus): LocalStatus {
 
 /**
  * Two copies of one message → one: the stored copy (with `seq`) wins over a live one,
- * a later copy over an earlier one otherwise, and the furthest status is kept.
+ * a later copy over an earlier one otherwise, and the furthest status is kept. A message of
+ * another sender under the same id is no copy: `known` is returned unchanged.
  */
 export function mergeMessage(known: ChatMessage, incoming: ChatMessage): ChatMessage {
+	// A message is (sender, message id): another sender's message under the same id is not a copy
+	// of this one and must not replace its text (the first one seen stays; see the report of issue 8).
+	if (known.senderId !== incoming.senderId) return known;
 	const status = furthestStatus(known.status, incoming.status);
 	const isIncomingStored = incoming.seq !== undefined || known.seq === undefined;
 	const base = isIncomingStored ? {...known, ...incoming} : {...incoming, ...known};

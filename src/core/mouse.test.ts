@@ -8,7 +8,7 @@ import {initialState, type ChatState} from './state.js';
 const fold = (state: ChatState, ...actions: ChatAction[]): ChatState => actions.reduce(chatReducer, state);
 const state = fold(initialState({userId: 'alice', name: 'Alice'}, {viewport: {columns: 100, rows: 30}}), {
 	type: 'conversations-loaded',
-	conversations: ['bob', 'carol', 'dave'].map((peer, i) => ({conversationId: `alice:${peer}`, peerId: peer, peerName: peer, unread: 0, lastActivityAt: 10 - i})),
+	conversations: ['bob', 'carol', 'dave'].map((peer, i) => ({conversationId: `alice:${peer}`, peerId: peer, title: peer, kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: 10 - i})),
 });
 const layout = calculateLayout(100, 30);
 

@@ -46,7 +46,7 @@ describe('thread order: the server order (seq), whatever the arrival order or cl
 describe('opening a conversation with unread messages lands on the first unread', () => {
 	const page = Array.from({length: 50}, (_, i) => fromBob(i, {seq: i + 1, at: i}));
 	const withUnread = (unread: number): ChatState =>
-		fold(start(), {type: 'conversations-loaded', conversations: [{conversationId: AB, peerId: 'bob', peerName: 'Bob', unread, lastActivityAt: 1}]}, {type: 'conversation-opened', conversationId: AB});
+		fold(start(), {type: 'conversations-loaded', conversations: [{conversationId: AB, peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread, lastActivityAt: 1}]}, {type: 'conversation-opened', conversationId: AB});
 
 	it('shows the "new messages" divider at the top of the pane, not the newest message', () => {
 		const s = chatReducer(withUnread(40), latest(page, true));
@@ -111,7 +111,7 @@ describe('after /history --before, the present is one key away', () => {
 
 describe('the switcher finds anyone the server knows', () => {
 	it('lists people found by the search after the conversations, matched by name or id, and asks the server as the query changes', () => {
-		const listed = fold(start(), {type: 'conversations-loaded', conversations: [{conversationId: AB, peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: 1}]});
+		const listed = fold(start(), {type: 'conversations-loaded', conversations: [{conversationId: AB, peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: 1}]});
 		const open: ChatAction = {type: 'overlay-opened', overlay: {kind: 'switcher', query: '', index: 0}};
 		const opened = chatReducer(listed, open);
 		expect(planEffects(listed, open, opened)).toContainEqual({kind: 'search-users', query: '', limit: 50});
@@ -124,6 +124,6 @@ describe('the switcher finds anyone the server knows', () => {
 		expect(switcherMatches(found, 'quin').map((r) => [r.peerId, r.name])).toEqual([['zoe', 'Zoe Quinn']]);
 		expect(switcherMatches(found, 'zo').map((r) => r.conversationId)).toEqual(['alice:zoe']);
 		const chosen = chatReducer(found, {type: 'conversation-opened', conversationId: 'alice:zoe'});
-		expect(chosen.conversations['alice:zoe']?.peerName).toBe('Zoe Quinn');
+		expect(chosen.conversations['alice:zoe']?.title).toBe('Zoe Quinn');
 	});
 });

@@ -1,11 +1,11 @@
 // chatReducer's handling of ChatEvents (facts reported by the shell).
 // Pure: imports protocol/ and core/ only.
-import {peerOf} from '../protocol/index.js';
-import {furthestStatus, localRank, mergeMessages} from './merge.js';
+import {newSummary} from './conversation-info.js';
+import {mergeMessages} from './merge.js';
 import {TYPING_TTL_MS, type ChatState, type Divider, type Thread} from './state.js';
 import {openThreadLayout} from './selectors.js';
 import {scrollToMessage, threadRowCount} from './thread-rows.js';
-import type {ChatEvent, ChatMessage, ConversationSummary, Receipt} from './types.js';
+import type {ChatEvent, ChatMessage, ConversationSummary} from './types.js';
 
 const NEW_THREAD: Thread = {messages: [], hasMore: true, isLoadingOlder: false, isLoaded: false};
 
@@ -26,7 +26,9 @@ export function reduceLiveMessages(state: ChatState, messages: readonly ChatMess
 		for (const m of list) messageIndex[m.messageId] = conversationId;
 		const isOpen = next.openConversationId === conversationId;
 		const fromOthers = list.filter((m) => m.senderId !== next.me.userId);
-		conversations[conversationId] = withActivity(next, conversations[conversationId], conversationId, list, isOpen ? 0 : fromOthers.length);
+		// A burst may carry two copies of one new message (live and catch-up): count it once.
+		const unread = new Set(fromOthers.map((m) => m.messageId)).size;
+		conversations[conversationId] = withActivity(next, conversations[conversationId], conversationId, list, isOpen ? 0 : unread);
 		const typists = typing[conversationId];
 		if (typists && fromOthers.some((m) => typists[m.senderId])) {
 			const remaining = {...typists};
@@ -71,22 +73,46 @@ function withActivity(
 	list: readonly ChatMessage[],
 	unreadIncrement: number,
 ): ConversationSummary {
-	const peerId = peerOf(conversationId, state.me.userId);
-	const base: ConversationSummary = summary ?? {conversationId, peerId, peerName: peerId, unread: 0, lastActivityAt: 0};
 	const newest = list.reduce((a, b) => (b.createdAt >= a.createdAt ? b : a));
-	const fromPeer = list.findLast((m) => m.senderId === peerId);
+	const base: ConversationSummary = summary ?? newSummary(state, conversationId, {message: newest});
 	const isNewer = newest.createdAt >= base.lastActivityAt;
 	return {
 		...base,
-		peerName: fromPeer?.senderName ?? base.peerName,
+		...renamedBy(base, list),
 		unread: base.unread + unreadIncrement,
 		...(isNewer
 			? {
-					lastMessage: {senderId: newest.senderId, content: newest.content, createdAt: newest.createdAt},
+					lastMessage: {
+						senderId: newest.senderId,
+						senderName: newest.senderName,
+						content: newest.content,
+						createdAt: newest.createdAt,
+						messageType: newest.messageType,
+						...(newest.senderId === state.me.userId ? {status: newest.status} : {}),
+					},
 					lastActivityAt: newest.createdAt,
 				}
 			: {}),
 	};
+}
+
+/**
+ * What new messages tell about a conversation's name: a direct chat takes the peer's latest
+ * display name; a room the title and topic of its latest create/rename/topic system line.
+ */
+function renamedBy(summary: ConversationSummary, list: readonly ChatMessage[]): Partial<ConversationSummary> {
+	if (summary.kind === 'direct') {
+		const fromPeer = list.findLast((m) => m.senderId === summary.peerId);
+		return fromPeer ? {title: fromPeer.senderName} : {};
+	}
+	if (summary.kind !== 'group') return {};
+	const change: Partial<ConversationSummary> = {};
+	for (const m of list) {
+		if (m.messageType !== 'system' || !m.event) continue;
+		if (m.event.title !== undefined && (m.event.action === 'create' || m.event.action === 'rename')) change.title = m.event.title;
+		if (m.event.topic !== undefined && (m.event.action === 'create' || m.event.action === 'topic')) change.topic = m.event.topic;
+	}
+	return change;
 }
 
 /**
@@ -172,27 +198,6 @@ export function resolveDivider(state: ChatState): ChatState {
 	return {...state, divider: resolved};
 }
 
-/** Receipts move my messages' ticks forward, never back. */
-export function reduceReceipts(state: ChatState, receipts: readonly Receipt[]): ChatState {
-	let threads: Record<string, Thread> | undefined;
-	for (const receipt of receipts) {
-		const conversationId = state.messageIndex[receipt.messageId];
-		if (!conversationId) continue;
-		const thread = (threads ?? state.threads)[conversationId];
-		if (!thread) continue;
-		const index = thread.messages.findLastIndex((m) => m.messageId === receipt.messageId);
-		const message = thread.messages[index];
-		if (!message || message.senderId !== state.me.userId) continue;
-		const status = furthestStatus(message.status, receipt.status);
-		if (localRank(status) === localRank(message.status)) continue;
-		threads ??= {...state.threads};
-		const messagesCopy = [...thread.messages];
-		messagesCopy[index] = {...message, status};
-		threads[conversationId] = {...thread, messages: messagesCopy};
-	}
-	return threads ? {...state, threads} : state;
-}
-
 /** Someone starts or stops typing; never shown for myself. */
 export function reduceTyping(state: ChatState, event: Extract<ChatEvent, {type: 'typing-changed'}>): ChatState {
 	if (event.userId === state.me.userId) return state;
@@ -229,18 +234,6 @@ export function reducePresence(state: ChatState, presences: Extract<ChatEvent, {
 		changed = true;
 	}
 	return changed ? {...state, presence} : state;
-}
-
-/** The conversation list from Postgres: unread counts are authoritative, except the open one (read). */
-export function reduceConversations(state: ChatState, list: Extract<ChatEvent, {type: 'conversations-loaded'}>['conversations']): ChatState {
-	const conversations = {...state.conversations};
-	for (const c of list) {
-		const known = conversations[c.conversationId];
-		const unread = state.openConversationId === c.conversationId ? 0 : c.unread;
-		const isNewer = !known || c.lastActivityAt >= known.lastActivityAt;
-		conversations[c.conversationId] = isNewer ? {...c, unread} : {...known, peerName: c.peerName, unread};
-	}
-	return {...state, conversations};
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

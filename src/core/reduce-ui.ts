@@ -1,7 +1,7 @@
 // chatReducer's handling of UiActions (keys, overlays, scrolling, opening conversations).
 // Pure: imports protocol/ and core/ only.
-import {peerOf} from '../protocol/index.js';
 import type {UiAction} from './actions.js';
+import {newSummary} from './conversation-info.js';
 import {landOnDivider, resolveDivider} from './reduce-events.js';
 import {conversationRows, openThreadLayout, openThreadWindow, switcherMatches, threadOf} from './selectors.js';
 import {PANES, type ChatState, type Pane} from './state.js';
@@ -20,7 +20,7 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 		case 'message-selection-moved':
 			return moveMessageSelection(state, action.by);
 		case 'conversation-opened':
-			return openConversation(state, action.conversationId, action.peerName);
+			return openConversation(state, action.conversationId, action.name);
 		case 'thread-scrolled':
 			return scrollThread(state, action.by);
 		case 'overlay-opened':
@@ -50,6 +50,11 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 					? {...state.notify, perConversation: {...state.notify.perConversation, [action.conversationId]: action.mode}}
 					: {...state.notify, mode: action.mode},
 			};
+		case 'conversation-muted': {
+			const summary = state.conversations[action.conversationId];
+			if (!summary || summary.isMuted === action.isMuted) return state;
+			return {...state, conversations: {...state.conversations, [action.conversationId]: {...summary, isMuted: action.isMuted}}};
+		}
 		case 'terminal-resized':
 			return {...state, viewport: {columns: action.columns, rows: action.rows}};
 		case 'quit-requested':
@@ -75,11 +80,8 @@ function moveListSelection(state: ChatState, by: number): ChatState {
 
 function openConversation(state: ChatState, conversationId: string, name?: string): ChatState {
 	const known = state.conversations[conversationId];
-	const peerId = peerOf(conversationId, state.me.userId);
 	const unreadAtOpen = known?.unread ?? 0;
-	const summary = known
-		? {...known, unread: 0}
-		: {conversationId, peerId, peerName: name ?? state.presence[peerId]?.name ?? state.knownUsers[peerId] ?? peerId, unread: 0, lastActivityAt: 0};
+	const summary = known ? {...known, unread: 0} : newSummary(state, conversationId, name === undefined ? {} : {name});
 	const next: ChatState = {
 		...state,
 		conversations: {...state.conversations, [conversationId]: summary},

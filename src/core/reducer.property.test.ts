@@ -23,6 +23,7 @@ const message = fc
 		const [from, to] = pairs[id % pairs.length]!;
 		return {
 			messageId: `m${id}`,
+			messageType: 'text',
 			senderId: from,
 			senderName: from,
 			receiverId: to,

@@ -62,8 +62,8 @@ describe('chatReducer: unread and divider', () => {
 	const loaded: ChatAction = {
 		type: 'conversations-loaded',
 		conversations: [
-			{conversationId: AB, peerId: 'bob', peerName: 'Bob', unread: 2, lastActivityAt: 5},
-			{conversationId: AC, peerId: 'carol', peerName: 'Carol', unread: 0, lastActivityAt: 4},
+			{conversationId: AB, peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 2, lastActivityAt: 5},
+			{conversationId: AC, peerId: 'carol', title: 'Carol', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: 4},
 		],
 	};
 
@@ -202,7 +202,7 @@ describe('chatReducer: more unread than one page', () => {
 	it('puts the divider above the loaded page and marks the whole page read', () => {
 		const opened = fold(
 			start(),
-			{type: 'conversations-loaded', conversations: [{conversationId: AB, peerId: 'bob', peerName: 'Bob', unread: 1000, lastActivityAt: 5}]},
+			{type: 'conversations-loaded', conversations: [{conversationId: AB, peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 1000, lastActivityAt: 5}]},
 			{type: 'conversation-opened', conversationId: AB},
 		);
 		const page = Array.from({length: 3}, (_, i) => fakeMessage('bob', 'alice', `u${i}`, {id: `u${i}`, at: i, seq: 10 + i}));

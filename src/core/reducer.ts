@@ -1,15 +1,8 @@
 // The chat core's reducer: (ChatState, ChatEvent | UiAction) → ChatState. Main file of src/core.
 // Pure and total: imports protocol/ and core/ only; no clock, no randomness, no I/O.
 import type {ChatAction} from './actions.js';
-import {
-	reduceClock,
-	reduceConversations,
-	reduceHistory,
-	reduceLiveMessages,
-	reducePresence,
-	reduceReceipts,
-	reduceTyping,
-} from './reduce-events.js';
+import {reduceConversations, reduceMembers, reduceReceipts} from './reduce-conversations.js';
+import {reduceClock, reduceHistory, reduceLiveMessages, reducePresence, reduceTyping} from './reduce-events.js';
 import {reduceUi} from './reduce-ui.js';
 import type {ChatState} from './state.js';
 
@@ -49,6 +42,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 			return reducePresence(state, action.presences);
 		case 'conversations-loaded':
 			return reduceConversations(state, action.conversations);
+		case 'members-loaded':
+			return reduceMembers(state, action.conversationId, action.members);
 		case 'notice':
 			return {...state, notice: {level: action.level, text: action.text}};
 		case 'clock-ticked':

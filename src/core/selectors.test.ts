@@ -18,8 +18,8 @@ describe('conversationRows', () => {
 		{
 			type: 'conversations-loaded',
 			conversations: [
-				{conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: at(1), lastMessage: {senderId: 'bob', content: 'old\nnews', createdAt: at(1)}},
-				{conversationId: 'alice:carol', peerId: 'carol', peerName: 'Carol', unread: 3, lastActivityAt: at(9), lastMessage: {senderId: 'carol', content: 'latest', createdAt: at(9)}},
+				{conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: at(1), lastMessage: {senderId: 'bob', senderName: 'bob', messageType: 'text' as const, content: 'old\nnews', createdAt: at(1)}},
+				{conversationId: 'alice:carol', peerId: 'carol', title: 'Carol', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 3, lastActivityAt: at(9), lastMessage: {senderId: 'carol', senderName: 'carol', messageType: 'text' as const, content: 'latest', createdAt: at(9)}},
 			],
 		},
 		{

@@ -1,27 +1,39 @@
 // View selectors: ChatState → the rows each pane renders. Untrusted text is sanitized here.
 // Pure: imports protocol/ and core/ only.
-import {BROADCAST_ID, conversationIdFor, peerOf, type PresenceState} from '../protocol/index.js';
+import {conversationIdFor, type PresenceState} from '../protocol/index.js';
+import {conversationTitle, directPeerOf, kindOf} from './conversation-info.js';
 import {formatListTime, formatTime} from './format.js';
 import {calculateLayout} from './layout.js';
+import {tickOf} from './receipts.js';
 import {sanitizeInline} from './sanitize.js';
 import type {ChatState, Thread} from './state.js';
 import {visibleThreadRows, type ThreadLayoutInput, type ThreadWindow} from './thread-rows.js';
-import type {ChatMessage} from './types.js';
+import type {ChatMessage, ConversationKind, LocalStatus} from './types.js';
 
 /** One entry of the conversation list. Text fields are sanitized. */
 export interface ConversationRow {
 	conversationId: string;
+	kind: ConversationKind;
+	/** The other user of a direct chat; the conversation id for rooms and the broadcast. */
 	peerId: string;
+	/** Peer name (direct), room title (group), `everyone` (broadcast). */
 	name: string;
+	/** Presence of a direct chat's peer; rooms and the broadcast count as online. */
 	presence: PresenceState;
 	/** Presence status message (`/away lunch`), sanitized; '' when none. */
 	statusMessage: string;
 	unread: number;
-	/** Last message, one line, sanitized ('' when none). */
+	/** Muted by me: no notifications, unread shown dim. */
+	isMuted: boolean;
+	/** Last message as `name: text` (`me: text` for mine, no name for a system line), one line, sanitized ('' when none). */
 	preview: string;
+	/** Tick state of the last message when it is mine. */
+	previewStatus?: LocalStatus;
 	/** Time of the last message ('' when none). */
 	time: string;
 	isTyping: boolean;
+	/** Who is typing: `typing…` in a direct chat, else "Bob is typing…", "Alice, Bob typing…", "3 people typing…"; sanitized, or ''. */
+	typing: string;
 	/** "last seen HH:MM" for offline peers with a known time, else ''. */
 	lastSeen: string;
 	isOpen: boolean;
@@ -32,16 +44,14 @@ export interface ConversationRow {
 
 const EMPTY_THREAD: Thread = {messages: [], hasMore: false, isLoadingOlder: false, isLoaded: false};
 
-/** The display name of a user: presence name, else the conversation's peer name, else the id. */
+/** What a conversation is called (peer name, room title, `everyone`), unsanitized. */
 export function peerName(state: ChatState, conversationId: string): string {
-	const peerId = peerOf(conversationId, state.me.userId);
-	if (peerId === BROADCAST_ID) return 'everyone';
-	return state.presence[peerId]?.name ?? state.conversations[conversationId]?.peerName ?? state.knownUsers[peerId] ?? peerId;
+	return conversationTitle(state, conversationId);
 }
 
 /**
- * The conversation list: every conversation plus everyone online now, sorted by last
- * activity (newest first), then by name.
+ * The conversation list: every conversation (rooms and direct chats together) plus everyone
+ * online now, sorted by last activity (newest first), then by name.
  */
 export function conversationRows(state: ChatState): ConversationRow[] {
 	const ids = new Set(Object.keys(state.conversations));
@@ -59,26 +69,51 @@ export function conversationRows(state: ChatState): ConversationRow[] {
 
 function conversationRow(state: ChatState, conversationId: string): ConversationRow {
 	const summary = state.conversations[conversationId];
-	const peerId = summary?.peerId ?? peerOf(conversationId, state.me.userId);
-	const presence = state.presence[peerId];
-	const presenceState: PresenceState = peerId === BROADCAST_ID ? 'online' : (presence?.state ?? 'offline');
-	const last = summary?.lastMessage;
-	const typists = state.typing[conversationId];
+	const kind = summary?.kind ?? kindOf(conversationId);
+	const peerId = directPeerOf(state, conversationId);
+	const presence = peerId === undefined ? undefined : state.presence[peerId];
+	const presenceState: PresenceState = peerId === undefined ? 'online' : (presence?.state ?? 'offline');
+	// In a direct chat the typist is the title already; a room names them.
+	const typing = kind === 'direct' && typingLine(state, conversationId) !== '' ? 'typing…' : typingLine(state, conversationId);
 	return {
 		conversationId,
-		peerId,
-		name: sanitizeInline(peerName(state, conversationId)),
+		kind,
+		peerId: peerId ?? conversationId,
+		name: sanitizeInline(conversationTitle(state, conversationId)),
 		presence: presenceState,
 		statusMessage: sanitizeInline(presence?.statusMessage ?? ''),
 		unread: summary?.unread ?? 0,
-		// A line break in the preview reads as a space, not as a control picture.
-		preview: last ? sanitizeInline(last.content.replace(/\r?\n/g, ' ')) : '',
-		time: last ? formatListTime(last.createdAt, state.now, state.timeZone) : '',
-		isTyping: typists !== undefined && Object.keys(typists).length > 0,
+		isMuted: summary?.isMuted ?? false,
+		...lastMessagePreview(state, conversationId),
+		isTyping: typing !== '',
+		typing,
 		lastSeen: presenceState === 'offline' && presence && presence.at > 0 ? `last seen ${formatTime(presence.at, state.now, state.timeZone)}` : '',
 		isOpen: state.openConversationId === conversationId,
 		isSelected: state.selectedConversationId === conversationId,
 		lastActivityAt: summary?.lastActivityAt ?? 0,
+	};
+}
+
+/**
+ * The list's second line: `name: text` of the last message in a room or the broadcast (`me:` for
+ * mine; the bare text in a direct chat and for a system line), its time, and for mine its tick (aggregated over the members when the message
+ * is loaded, else the state Postgres gave).
+ */
+function lastMessagePreview(state: ChatState, conversationId: string): Pick<ConversationRow, 'preview' | 'previewStatus' | 'time'> {
+	const last = state.conversations[conversationId]?.lastMessage;
+	if (!last) return {preview: '', time: ''};
+	const isMine = last.senderId === state.me.userId;
+	// A line break in the preview reads as a space, not as a control picture.
+	const text = sanitizeInline(last.content.replace(/\r?\n/g, ' '));
+	// A direct chat has one other writer: the name would only repeat the title.
+	const isNamed = last.messageType !== 'system' && kindOf(conversationId) !== 'direct';
+	const who = !isNamed ? '' : isMine ? 'me: ' : `${sanitizeInline(last.senderName)}: `;
+	const loaded = isMine ? threadOf(state, conversationId).messages.findLast((m) => m.senderId === state.me.userId && m.createdAt === last.createdAt) : undefined;
+	const status = loaded ? tickOf(state, loaded) : last.status;
+	return {
+		preview: who + text,
+		time: formatListTime(last.createdAt, state.now, state.timeZone),
+		...(isMine && last.messageType !== 'system' && status ? {previewStatus: status} : {}),
 	};
 }
 
@@ -99,6 +134,7 @@ export function openThreadLayout(state: ChatState): (ThreadLayoutInput & {height
 	return {
 		messages: thread.messages,
 		me: state.me.userId,
+		statusOf: (message) => tickOf(state, message),
 		width: layout.threadInnerWidth,
 		height: layout.threadRows,
 		now: state.now,
@@ -118,7 +154,10 @@ export function openThreadWindow(state: ChatState, scroll = state.scroll): Threa
 	return visibleThreadRows({...input, scroll});
 }
 
-/** "alice is typing…" / "alice and bob are typing…" for a conversation, or ''. Sanitized. */
+/**
+ * Who is typing in a conversation, sanitized, or '': "Bob is typing…", "Alice, Bob typing…",
+ * "3 people typing…" (from three on, names would not fit).
+ */
 export function typingLine(state: ChatState, conversationId: string | undefined): string {
 	const typists = conversationId ? state.typing[conversationId] : undefined;
 	if (!typists) return '';
@@ -127,7 +166,8 @@ export function typingLine(state: ChatState, conversationId: string | undefined)
 		.map(([, t]) => sanitizeInline(t.name));
 	if (names.length === 0) return '';
 	if (names.length === 1) return `${names[0]} is typing…`;
-	return `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are typing…`;
+	if (names.length === 2) return `${names.join(', ')} typing…`;
+	return `${names.length} people typing…`;
 }
 
 /**
@@ -169,22 +209,34 @@ export function findMessage(state: ChatState, messageId: string): ChatMessage | 
 export function infoTarget(state: ChatState): ChatMessage | undefined {
 	const messages = threadOf(state, state.openConversationId).messages;
 	const selected = state.selectedMessageId ? findMessage(state, state.selectedMessageId) : undefined;
-	if (selected && selected.senderId === state.me.userId) return selected;
+	const isInfoable = (m: ChatMessage): boolean => m.senderId === state.me.userId && m.messageType !== 'system';
+	if (selected && isInfoable(selected)) return selected;
 	if (selected) return undefined;
-	return messages.findLast((m) => m.senderId === state.me.userId);
+	return messages.findLast(isInfoable);
 }
 
-/** Total unread messages across conversations. */
+/** Total unread messages across conversations that are not muted. */
 export function totalUnread(state: ChatState): number {
-	return Object.values(state.conversations).reduce((sum, c) => sum + c.unread, 0);
+	return Object.values(state.conversations).reduce((sum, c) => sum + (c.isMuted ? 0 : c.unread), 0);
 }
 
-/** Header of the thread pane: "Bob · away: lunch" / "Bob · offline · last seen 09:12". Sanitized. */
+/**
+ * Header of the thread pane, sanitized: "Bob (bob) · away: lunch" / "Bob (bob) · offline · last
+ * seen 09:12" for a direct chat; "# Title · 3 members · muted · topic" for a room.
+ */
 export function threadTitle(state: ChatState): string {
 	const id = state.openConversationId;
 	if (!id) return '';
 	const row = conversationRow(state, id);
-	if (row.peerId === BROADCAST_ID) return 'everyone (broadcast)';
+	if (row.kind === 'broadcast') return 'everyone (broadcast)';
+	if (row.kind === 'group') {
+		const summary = state.conversations[id];
+		const count = state.members[id]?.length ?? summary?.memberCount ?? 0;
+		const topic = sanitizeInline((summary?.topic ?? '').replace(/\r?\n/g, ' '));
+		// The topic (free text, the longest) goes last, so the count stays in sight.
+		const parts = [`# ${row.name}`, ...(count > 0 ? [`${count} member${count === 1 ? '' : 's'}`] : []), ...(row.isMuted ? ['muted'] : []), ...(topic ? [topic] : [])];
+		return parts.join(' · ');
+	}
 	const parts = [`${row.name} (${row.peerId})`, row.statusMessage ? `${row.presence}: ${row.statusMessage}` : row.presence];
 	if (row.lastSeen) parts.push(row.lastSeen);
 	return parts.join(' · ');
@@ -193,9 +245,4 @@ export function threadTitle(state: ChatState): string {
 /** The conversation id between me and `userId` (`all` for broadcasts). */
 export function conversationWith(state: ChatState, userId: string): string {
 	return conversationIdFor(state.me.userId, userId);
-}
-
-/** The user id typing indicators and plain text go to in the open conversation (`all` for broadcasts). */
-export function openPeerId(state: ChatState): string | undefined {
-	return state.openConversationId ? peerOf(state.openConversationId, state.me.userId) : undefined;
 }

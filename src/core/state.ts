@@ -4,6 +4,7 @@ import type {
 	ChatMessage,
 	ConversationSummary,
 	Identity,
+	Member,
 	MessageStatusReport,
 	Presence,
 	Receipt,
@@ -68,7 +69,15 @@ export type Overlay =
 	| {kind: 'help'}
 	| {kind: 'switcher'; query: string; index: number}
 	| {kind: 'info'; messageId: string; receipts?: readonly Receipt[]}
-	| {kind: 'status'; reports?: readonly MessageStatusReport[]};
+	| {kind: 'status'; reports?: readonly MessageStatusReport[]}
+	/** The members of a conversation (`/members`, the members key): name, id, role, presence, muted. */
+	| {kind: 'members'; conversationId: string};
+
+/** What one member did with one of my messages: first delivered / read times in ms. */
+export interface MemberReceipt {
+	delivered?: number;
+	read?: number;
+}
 
 /** Everything the TUI shows, as data. */
 export interface ChatState {
@@ -81,6 +90,13 @@ export interface ChatState {
 	threads: Readonly<Record<string, Thread>>;
 	/** Message id → conversation id, for dedupe and receipts. */
 	messageIndex: Readonly<Record<string, string>>;
+	/** Conversation id → its current members, as last loaded (`members-loaded`). */
+	members: Readonly<Record<string, readonly Member[]>>;
+	/**
+	 * Message id (of my messages) → member user id → delivered/read times from live and loaded
+	 * receipts; the tick of a group message aggregates these over the current members.
+	 */
+	receipts: Readonly<Record<string, Readonly<Record<string, MemberReceipt>>>>;
 	/** User id → last known presence. */
 	presence: Readonly<Record<string, Presence>>;
 	/** User id → display name of people the server knows (`chat_users`), as found by the switcher. */
@@ -134,6 +150,8 @@ export function initialState(me: Identity, options: InitialStateOptions = {}): C
 		conversations: {},
 		threads: {},
 		messageIndex: {},
+		members: {},
+		receipts: {},
 		presence: {},
 		knownUsers: {},
 		typing: {},

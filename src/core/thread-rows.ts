@@ -24,6 +24,8 @@ export type ThreadRow =
 			text: string;
 			/** My messages only, on the first row. */
 			status?: LocalStatus;
+			/** A membership line stored by the server: dim, no sender, no tick. */
+			isSystem?: boolean;
 	  }
 	/** A calendar-day separator before the first message of each day: `Today`, `Mon 23 Nov`. */
 	| {kind: 'day'; key: string; label: string}
@@ -36,6 +38,8 @@ export type ThreadRow =
 export const SENDER_COLUMNS = 14;
 /** Columns reserved at the end of a first row for the ticks (` ✓✓`). */
 export const TICK_COLUMNS = 3;
+/** What separates the time from a system line's text (the text is indented, not prefixed by a sender). */
+export const SYSTEM_GAP = '   ';
 /** Indent of a stacked message's text rows (when `time sender: ` is too wide to align under). */
 export const STACKED_INDENT = 2;
 
@@ -72,6 +76,7 @@ export function wrapMessage(message: ChatMessage, width: number, timeZone: strin
 	const cached = wrapCache.get(message);
 	if (cached && cached.width === width && cached.timeZone === timeZone) return cached.wrapped;
 	const time = formatClock(message.createdAt, timeZone);
+	if (message.messageType === 'system') return wrapSystem(message, width, timeZone, time);
 	const name = sanitizeInline(message.senderName);
 	let sender = truncate(name, SENDER_COLUMNS);
 	const isStacked = displayWidth(`${time} ${sender}: `) > width / 2;
@@ -89,6 +94,17 @@ export function wrapMessage(message: ChatMessage, width: number, timeZone: strin
 	return wrapped;
 }
 
+/** A system line: `HH:MM` then the indented text (no sender, no tick), wrapped under itself. */
+function wrapSystem(message: ChatMessage, width: number, timeZone: string, time: string): WrappedMessage {
+	const indent = displayWidth(`${time}${SYSTEM_GAP}`);
+	const contentWidth = Math.max(1, width - indent);
+	// One line: a server-made line has no reason for breaks, and a hostile title must not forge rows.
+	const lines = wrapText(sanitizeInline(message.content.replace(/\r?\n/g, ' ')), contentWidth).map((row, i) => (i > 0 && row.startsWith(' ') ? row.slice(1) : row));
+	const wrapped: WrappedMessage = {time, sender: '', indent, isStacked: false, lines: lines.length > 0 ? lines : [''], day: dayKey(message.createdAt, timeZone)};
+	wrapCache.set(message, {width, timeZone, wrapped});
+	return wrapped;
+}
+
 /** Rows a message takes at `width` columns (first row included; not its day separator). */
 export function messageRowCount(message: ChatMessage, width: number, timeZone: string): number {
 	const wrapped = wrapMessage(message, width, timeZone);
@@ -100,6 +116,8 @@ export interface ThreadWindowInput {
 	messages: readonly ChatMessage[];
 	/** My user id (marks my own messages). */
 	me: string;
+	/** The tick of one of my messages (per-member aggregate); default its own `status`. */
+	statusOf?: (message: ChatMessage) => LocalStatus;
 	/** Columns and rows of the thread's inside (no border). */
 	width: number;
 	height: number;
@@ -186,7 +204,9 @@ function rowsOfMessage(input: ThreadLayoutInput, index: number): ThreadRow[] {
 		rows.push({kind: 'day', key: `day-${message.messageId}`, label: formatDayLabel(message.createdAt, input.now, input.timeZone)});
 	}
 	if (message.messageId === input.dividerBeforeId) rows.push({kind: 'divider', key: `divider-${message.messageId}`});
-	const isMine = message.senderId === input.me;
+	const isSystem = message.messageType === 'system';
+	const isMine = message.senderId === input.me && !isSystem;
+	const status = isMine ? (input.statusOf?.(message) ?? message.status) : undefined;
 	const base = {
 		kind: 'message' as const,
 		messageId: message.messageId,
@@ -195,10 +215,11 @@ function rowsOfMessage(input: ThreadLayoutInput, index: number): ThreadRow[] {
 		indent: wrapped.indent,
 		isMine,
 		isSelected: message.messageId === input.selectedMessageId,
+		...(isSystem ? {isSystem} : {}),
 	};
 	const texts = wrapped.isStacked ? ['', ...wrapped.lines] : wrapped.lines;
 	texts.forEach((text, n) => {
-		rows.push({...base, key: `${message.messageId}-${n}`, isFirst: n === 0, text, ...(isMine && n === 0 ? {status: message.status} : {})});
+		rows.push({...base, key: `${message.messageId}-${n}`, isFirst: n === 0, text, ...(status !== undefined && n === 0 ? {status} : {})});
 	});
 	if (message.messageId === input.gapAfterId) rows.push({kind: 'gap', key: `gap-${message.messageId}`});
 	return rows;

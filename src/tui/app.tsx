@@ -5,6 +5,8 @@ import {memo, useEffect, useMemo, useRef} from 'react';
 import type {Effect} from '../core/effects.js';
 import {DEFAULT_KEYMAP, type Keymap} from '../core/keymap.js';
 import {calculateLayout, listWindow} from '../core/layout.js';
+import {conversationTitle, kindOf} from '../core/conversation-info.js';
+import {memberRows, recipientRows} from '../core/member-rows.js';
 import {conversationRows, findMessage, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../core/selectors.js';
 import {sanitizeInline} from '../core/sanitize.js';
 import {displayWidth} from '../core/text-layout.js';
@@ -16,6 +18,7 @@ import type {TerminalEvent} from './filtered-stdin.js';
 import {ConversationList} from './conversation-list.js';
 import {HelpOverlay} from './help-overlay.js';
 import {InfoView} from './info-view.js';
+import {MembersView} from './members-view.js';
 import {StatusBar} from './status-bar.js';
 import {StatusView} from './status-view.js';
 import {Switcher} from './switcher.js';
@@ -95,7 +98,11 @@ export function App(props: AppProps) {
 	const stickyText = stickyNotice === undefined ? undefined : sanitizeInline(stickyNotice);
 	const stickyRows = stickyText === undefined ? 0 : Math.min(3, Math.ceil(displayWidth(stickyText) / Math.max(1, size.columns)));
 	const layout = useMemo(() => calculateLayout(size.columns, size.rows - stickyRows, composerLines), [size.columns, size.rows, stickyRows, composerLines]);
-	const rows = useMemo(() => conversationRows(state), [state.conversations, state.presence, state.typing, state.selectedConversationId, state.openConversationId, state.now, state.me]);
+	const rows = useMemo(
+		() => conversationRows(state),
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+		[state.conversations, state.presence, state.typing, state.selectedConversationId, state.openConversationId, state.now, state.me, state.threads, state.members, state.receipts],
+	);
 	const selectedIndex = rows.findIndex((r) => r.isSelected);
 	const window = listWindow(rows.length, selectedIndex, layout.listRows);
 	const visibleRows = useMemo(() => rows.slice(window.start, window.start + window.size), [rows, window.start, window.size]);
@@ -103,9 +110,13 @@ export function App(props: AppProps) {
 	const threadWindow = useMemo(
 		() => openThreadWindow(state),
 		// eslint-disable-next-line react-hooks/exhaustive-deps
-		[openThread, state.openConversationId, state.scroll, state.viewport, state.divider, state.selectedMessageId, state.now],
+		[openThread, state.openConversationId, state.scroll, state.viewport, state.divider, state.selectedMessageId, state.now, state.members, state.receipts],
 	);
-	const title = useMemo(() => threadTitle(state), [state.openConversationId, state.presence, state.conversations, state.now]);
+	const title = useMemo(
+		() => threadTitle(state),
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+		[state.openConversationId, state.presence, state.conversations, state.now, state.members],
+	);
 	const typing = typingLine(state, state.openConversationId);
 	const mainHeight = layout.height - 1;
 
@@ -147,6 +158,11 @@ export function App(props: AppProps) {
 	);
 }
 
+/** What a conversation is called in overlays: `#Title` for a room, else its title (unsanitized). */
+function recipientName(state: ReturnType<typeof initialState>, conversationId: string): string {
+	return `${kindOf(conversationId) === 'group' ? '#' : ''}${conversationTitle(state, conversationId)}`;
+}
+
 // The one input listener of the app: a stable handler subscribed once, so no key is
 // lost while React re-subscribes (see use-composer.ts).
 const KeyHandler = memo(function KeyHandler({onKey}: {onKey: (input: string, key: Key) => void}) {
@@ -163,7 +179,23 @@ function Overlay({state, keymap, width, height}: {state: ReturnType<typeof initi
 			return <Switcher query={overlay.query} matches={switcherMatches(state, overlay.query)} index={overlay.index} width={width} height={height} />;
 		case 'info': {
 			const message = findMessage(state, overlay.messageId);
-			return <InfoView {...(message ? {message} : {})} {...(overlay.receipts ? {receipts: overlay.receipts} : {})} timeZone={state.timeZone} width={width} height={height} />;
+			const recipients = message ? recipientRows(state, message, overlay.receipts ?? []) : [];
+			const to = message ? sanitizeInline(recipientName(state, message.conversationId)) : '';
+			return (
+				<InfoView
+					{...(message ? {message} : {})}
+					{...(overlay.receipts ? {receipts: overlay.receipts} : {})}
+					recipients={recipients}
+					to={to}
+					timeZone={state.timeZone}
+					width={width}
+					height={height}
+				/>
+			);
+		}
+		case 'members': {
+			const members = memberRows(state, overlay.conversationId);
+			return <MembersView title={sanitizeInline(recipientName(state, overlay.conversationId))} {...(members ? {members} : {})} width={width} height={height} />;
 		}
 		case 'status':
 			return <StatusView {...(overlay.reports ? {reports: overlay.reports} : {})} now={state.now} timeZone={state.timeZone} width={width} height={height} />;

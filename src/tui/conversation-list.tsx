@@ -1,8 +1,8 @@
-// The conversation list pane: presence, name, unread, last message or typing, per row.
+// The conversation list pane: rooms (#) and direct chats (presence), name, unread, last message with tick, or who types.
 // May import react, ink, core/ and tui/.
 import {Box, Text} from 'ink';
 import {memo} from 'react';
-import {formatUnread} from '../core/format.js';
+import {formatUnread, statusGlyph} from '../core/format.js';
 import type {ConversationRow} from '../core/selectors.js';
 import {displayWidth, truncate} from '../core/text-layout.js';
 import {COLORS, PRESENCE_MARKS} from './theme.js';
@@ -18,7 +18,7 @@ export interface ConversationListProps {
 	isFocused: boolean;
 }
 
-/** Left pane: two lines per conversation, bold while unread. */
+/** Left pane: two lines per conversation, bold while unread (dim when muted). */
 export const ConversationList = memo(function ConversationList({rows, width, height, isFocused}: ConversationListProps) {
 	const inner = Math.max(1, width - 2);
 	return (
@@ -31,30 +31,38 @@ export const ConversationList = memo(function ConversationList({rows, width, hei
 	);
 });
 
+/** The mark before a name: `#` for a room, the presence dot for a person (and the broadcast). */
+function markOf(row: ConversationRow): {mark: string; color: string | undefined} {
+	return row.kind === 'group' ? {mark: '#', color: COLORS.focus} : PRESENCE_MARKS[row.presence];
+}
+
 const Entry = memo(function Entry({row, width, isFocused}: {row: ConversationRow; width: number; isFocused: boolean}) {
-	const presence = PRESENCE_MARKS[row.presence];
-	const right = `${row.unread > 0 ? `(${formatUnread(row.unread)}) ` : ''}${row.time}`;
+	const mark = markOf(row);
+	const right = `${row.isMuted ? 'muted ' : ''}${row.unread > 0 ? `(${formatUnread(row.unread)}) ` : ''}${row.time}`;
 	const nameWidth = Math.max(1, width - 2 - displayWidth(right) - 1);
 	const name = truncate(row.name, nameWidth);
 	const gap = ' '.repeat(Math.max(1, width - 2 - displayWidth(name) - displayWidth(right)));
-	const second = row.isTyping ? '✎ typing…' : row.preview || row.lastSeen || row.statusMessage;
+	const tick = !row.isTyping && row.preview && row.previewStatus ? `${statusGlyph(row.previewStatus)} ` : '';
+	const second = row.isTyping ? `✎ ${row.typing}` : row.preview || row.lastSeen || row.statusMessage;
 	const isHighlighted = row.isSelected && isFocused;
+	const isLoud = row.unread > 0 && !row.isMuted;
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate" inverse={isHighlighted}>
-				<Text color={presence.color}>{presence.mark}</Text>
+				<Text color={mark.color}>{mark.mark}</Text>
 				{row.isOpen ? '▸' : ' '}
-				<Text bold={row.unread > 0} underline={row.isSelected && !isFocused}>
+				<Text bold={isLoud} dimColor={row.isMuted} underline={row.isSelected && !isFocused}>
 					{name}
 				</Text>
 				{gap}
-				<Text bold={row.unread > 0} color={row.unread > 0 ? COLORS.focus : undefined}>
+				<Text bold={isLoud} dimColor={row.isMuted} color={isLoud ? COLORS.focus : undefined}>
 					{right}
 				</Text>
 			</Text>
 			<Text wrap="truncate" dimColor={!row.isTyping} color={row.isTyping ? COLORS.typing : undefined} italic={row.isTyping}>
 				{'  '}
-				{truncate(second, Math.max(1, width - 2))}
+				{tick ? <Text color={row.previewStatus === 'read' ? COLORS.read : undefined}>{tick}</Text> : null}
+				{truncate(second, Math.max(1, width - 2 - displayWidth(tick)))}
 			</Text>
 		</Box>
 	);

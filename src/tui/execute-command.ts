@@ -5,6 +5,7 @@ import type {Command} from '../core/commands.js';
 import {formatTimestamp} from '../core/format.js';
 import {conversationWith} from '../core/selectors.js';
 import {HISTORY_PAGE, type ChatState} from '../core/state.js';
+import {executeRoomCommand} from './execute-room-command.js';
 import type {ChatPort} from '../core/types.js';
 
 /** What a command needs from the TUI. */
@@ -29,14 +30,14 @@ export async function executeCommand(command: Command, {port, state, dispatch, o
 	try {
 		switch (command.kind) {
 			case 'say':
-				await port.sendMessage(command.to, command.text);
+				await port.sendMessage(command.conversationId, command.text);
 				return true;
 			case 'send': {
 				if (command.to !== 'all' && !(await port.isKnownUser(command.to))) {
 					notice(`unknown user "${command.to}" — check the id, or wait until they have been online once`, 'error');
 					return false;
 				}
-				await port.sendMessage(command.to, command.text);
+				await port.sendMessage(conversationWith(state, command.to), command.text);
 				notice(`sent to ${command.to}`);
 				return true;
 			}
@@ -54,7 +55,7 @@ export async function executeCommand(command: Command, {port, state, dispatch, o
 				dispatch({type: 'overlay-opened', overlay: {kind: 'status'}});
 				return true;
 			case 'typing':
-				port.sendTyping(command.to, true);
+				port.sendTyping(conversationWith(state, command.to), true);
 				notice(`told ${command.to} you are typing`);
 				return true;
 			case 'open': {
@@ -88,6 +89,10 @@ export async function executeCommand(command: Command, {port, state, dispatch, o
 			case 'quit':
 				dispatch({type: 'quit-requested'});
 				return true;
+			case 'room-create':
+			case 'room-change':
+			case 'members':
+				return await executeRoomCommand(command, {port, state, dispatch});
 		}
 	} catch (error) {
 		notice(`${command.kind} failed: ${errorText(error)}`, 'error');

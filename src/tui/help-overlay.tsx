@@ -5,7 +5,7 @@ import {memo} from 'react';
 import {COMMAND_HELP} from '../core/commands.js';
 import {COMPOSER_KEYS, describeKey} from '../core/key-help.js';
 import {KEY_ACTIONS, type KeyAction, type Keymap} from '../core/keymap.js';
-import {truncate} from '../core/text-layout.js';
+import {truncate, wrapText} from '../core/text-layout.js';
 import {COLORS} from './theme.js';
 
 const KEY_COLUMNS = 14;
@@ -55,24 +55,62 @@ export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: He
 			)}
 		</Box>
 	);
+	const keysColumn = (
+		<Box flexDirection="column" width={half} flexShrink={0}>
+			<Text underline>Keys</Text>
+			{(Object.keys(KEY_ACTIONS) as KeyAction[]).map((action) => (
+				<Text key={action} wrap="truncate">
+					<Text color={COLORS.focus}>{keymap[action].map(describeKey).join(' ').padEnd(KEY_COLUMNS)}</Text>
+					{truncate(KEY_ACTIONS[action], Math.max(1, half - KEY_COLUMNS - 1))}
+				</Text>
+			))}
+		</Box>
+	);
+	// Too small for a line per command (e.g. 80×24): the command names, wrapped, then the
+	// composer keys the same way, so nothing is drawn over anything else.
+	const isCompact = !isThreeColumns && COMMAND_HELP.length + composerRows + 1 > height - 5;
+	if (isCompact) {
+		const names = [...new Set(COMMAND_HELP.map(([usage]) => usage.split(/\s+/).filter((word) => word.startsWith('/')).join(' ')))].join('  ');
+		const editing = COMPOSER_KEYS.map(([keys, what]) => `${keys} ${what}`).join(' · ');
+		return (
+			<Box width={width} height={height} borderStyle="double" borderColor={COLORS.focus} flexDirection="column" overflow="hidden">
+				<Box flexShrink={0}>
+					<Text bold>Help — Esc or ? closes</Text>
+				</Box>
+				<Box flexDirection="row">
+					{keysColumn}
+					<Box flexDirection="column" width={commandsWidth}>
+						<Text underline wrap="truncate">
+							Commands (a larger window shows their arguments)
+						</Text>
+						{wrapText(names, commandsWidth).map((line, i) => (
+							<Text key={`c${i}`} color={COLORS.focus} wrap="truncate">
+								{line}
+							</Text>
+						))}
+						<Text underline>In the composer</Text>
+						{wrapText(editing, commandsWidth).map((line, i) => (
+							<Text key={`k${i}`} dimColor wrap="truncate">
+								{line}
+							</Text>
+						))}
+					</Box>
+				</Box>
+			</Box>
+		);
+	}
 	const usageWidth = Math.max(...COMMAND_HELP.map(([usage]) => usage.length));
 	const hasRoomForWhat = commandsWidth - usageWidth - 1 >= 12;
 	return (
 		<Box width={width} height={height} borderStyle="double" borderColor={COLORS.focus} flexDirection="column" overflow="hidden">
-			<Text bold>Help — Esc or ? closes</Text>
+			<Box flexShrink={0}>
+				<Text bold>Help — Esc or ? closes</Text>
+			</Box>
 			<Text dimColor wrap="truncate">
 				Rebind keys in the config file: &quot;keymap&quot;: {'{'}&quot;switcher&quot;: &quot;ctrl+p&quot;{'}'} — actions: {Object.keys(KEY_ACTIONS).join(' ')}
 			</Text>
 			<Box flexDirection="row">
-				<Box flexDirection="column" width={half}>
-					<Text underline>Keys</Text>
-					{(Object.keys(KEY_ACTIONS) as KeyAction[]).map((action) => (
-						<Text key={action} wrap="truncate">
-							<Text color={COLORS.focus}>{keymap[action].map(describeKey).join(' ').padEnd(KEY_COLUMNS)}</Text>
-							{truncate(KEY_ACTIONS[action], Math.max(1, half - KEY_COLUMNS - 1))}
-						</Text>
-					))}
-				</Box>
+				{keysColumn}
 				<Box flexDirection="column" width={commandsWidth}>
 					<Text underline>Commands</Text>
 					{COMMAND_HELP.map(([usage, what]) =>

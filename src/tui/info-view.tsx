@@ -4,15 +4,23 @@ import {Box, Text} from 'ink';
 import {memo} from 'react';
 import {formatTimestamp, statusWords} from '../core/format.js';
 import {sanitizeInline} from '../core/sanitize.js';
-import {truncate} from '../core/text-layout.js';
+import {displayWidth, truncate} from '../core/text-layout.js';
+import type {RecipientRow} from '../core/member-rows.js';
 import type {ChatMessage, Receipt} from '../core/types.js';
 import {COLORS} from './theme.js';
+
+/** Columns of the member column (name and id). */
+const RECIPIENT_COLUMNS = 28;
 
 /** Props of {@link InfoView}. */
 export interface InfoViewProps {
 	message?: ChatMessage;
 	/** Stored transitions from `port.messageInfo`; undefined while loading. */
 	receipts?: readonly Receipt[];
+	/** Per member delivered/read times (recipientRows: the members plus anyone a receipt names), sanitized. */
+	recipients: readonly RecipientRow[];
+	/** What the message went to: the peer's name, `#room`, `everyone`; sanitized. */
+	to: string;
 	/** IANA time zone the times are shown in. */
 	timeZone: string;
 	/** Outer size of the overlay box (border included), in columns and rows. */
@@ -20,24 +28,17 @@ export interface InfoViewProps {
 	height: number;
 }
 
-/** One row per recipient: delivered and read times; plus when the server stored it. */
-export const InfoView = memo(function InfoView({message, receipts, timeZone, width, height}: InfoViewProps) {
+/** One row per member (recipient): delivered and read times; plus when the server stored it. */
+export const InfoView = memo(function InfoView({message, receipts, recipients, to, timeZone, width, height}: InfoViewProps) {
 	const inner = Math.max(1, width - 4);
 	const stored = receipts?.find((r) => r.status === 'received_by_server');
-	const recipients = new Map<string, {delivered?: number; read?: number}>();
-	for (const r of receipts ?? []) {
-		if (r.status !== 'delivered' && r.status !== 'read') continue;
-		const entry = recipients.get(r.userId) ?? {};
-		entry[r.status] = Math.min(entry[r.status] ?? Number.POSITIVE_INFINITY, r.at);
-		recipients.set(r.userId, entry);
-	}
 	const time = (at?: number): string => (at === undefined ? '—' : formatTimestamp(at, timeZone));
 	return (
 		<Box width={width} height={height} borderStyle="double" borderColor={COLORS.focus} flexDirection="column" overflow="hidden">
 			<Text bold>Message info — Esc closes</Text>
 			{message ? (
 				<Text wrap="truncate">
-					{truncate(`“${sanitizeInline(message.content)}” to ${sanitizeInline(message.receiverId)} — ${statusWords(message.status)}`, inner)}
+					{truncate(`“${sanitizeInline(message.content)}” to ${to} — ${statusWords(message.status)}`, inner)}
 				</Text>
 			) : null}
 			{message?.rejectedReason ? (
@@ -50,11 +51,11 @@ export const InfoView = memo(function InfoView({message, receipts, timeZone, wid
 			) : (
 				<>
 					<Text>stored:    {time(stored?.at)}</Text>
-					<Text underline>{'recipient'.padEnd(20)}{'delivered'.padEnd(21)}read</Text>
-					{recipients.size === 0 ? <Text dimColor>not delivered yet</Text> : null}
-					{[...recipients].map(([userId, r]) => (
-						<Text key={userId} wrap="truncate">
-							{truncate(sanitizeInline(userId), 19).padEnd(20)}
+					<Text underline>{'member'.padEnd(RECIPIENT_COLUMNS)}{'delivered'.padEnd(21)}read</Text>
+					{recipients.length === 0 ? <Text dimColor>not delivered yet</Text> : null}
+					{recipients.map((r) => (
+						<Text key={r.userId} wrap="truncate">
+							{padTo(truncate(r.name && r.name !== r.userId ? `${r.name} (${r.userId})` : r.userId, RECIPIENT_COLUMNS - 1), RECIPIENT_COLUMNS)}
 							{time(r.delivered).padEnd(21)}
 							<Text color={r.read === undefined ? undefined : COLORS.read}>{time(r.read)}</Text>
 						</Text>
@@ -64,3 +65,8 @@ export const InfoView = memo(function InfoView({message, receipts, timeZone, wid
 		</Box>
 	);
 });
+
+/** `text` padded with spaces to `width` columns (wide characters count two). */
+function padTo(text: string, width: number): string {
+	return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+}

@@ -37,12 +37,13 @@ export const Switcher = memo(function Switcher({query, matches, index, width, he
 			{matches.length === 0 ? <Text dimColor>no match</Text> : null}
 			{matches.slice(Math.max(0, start), Math.max(0, start) + visible).map((row, i) => {
 				const isChosen = i + Math.max(0, start) === index;
-				const mark = PRESENCE_MARKS[row.presence];
+				const mark = row.kind === 'group' ? {mark: '#', color: COLORS.focus} : PRESENCE_MARKS[row.presence];
+				const label = row.kind === 'direct' ? `${row.name} (${row.peerId})` : row.name;
 				return (
 					<Text key={row.conversationId} inverse={isChosen} wrap="truncate">
 						<Text color={mark.color}>{mark.mark}</Text>
 						{' '}
-						{truncate(`${row.name} (${row.peerId})${row.unread > 0 ? ` · ${formatUnread(row.unread)} unread` : ''}`, inner)}
+						{truncate(`${label}${row.unread > 0 ? ` · ${formatUnread(row.unread)} unread` : ''}`, inner)}
 					</Text>
 				);
 			})}

@@ -3,7 +3,7 @@
 import {Box, Text} from 'ink';
 import {memo} from 'react';
 import {statusGlyph} from '../core/format.js';
-import type {ThreadRow} from '../core/thread-rows.js';
+import {SYSTEM_GAP, type ThreadRow} from '../core/thread-rows.js';
 import {displayWidth, truncate} from '../core/text-layout.js';
 import type {LocalStatus} from '../core/types.js';
 import {COLORS} from './theme.js';
@@ -78,6 +78,14 @@ const Row = memo(function Row({row, width}: {row: ThreadRow; width: number}) {
 		return (
 			<Text dimColor wrap="truncate">
 				{text}
+			</Text>
+		);
+	}
+	if (row.isSystem) {
+		return (
+			<Text wrap="truncate" dimColor inverse={row.isSelected}>
+				{row.isFirst ? `${row.time}${SYSTEM_GAP}` : ' '.repeat(row.indent)}
+				{row.text}
 			</Text>
 		);
 	}

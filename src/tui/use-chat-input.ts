@@ -10,7 +10,6 @@ import {isPassedOnFromOverlay, isTextInput, keyToAction, type Keymap} from '../c
 import {MAX_COMPOSER_LINES} from '../core/layout.js';
 import {cleanText} from '../core/line-editor.js';
 import {mouseToAction} from '../core/mouse.js';
-import {openPeerId} from '../core/selectors.js';
 import {splitKeys} from '../core/split-keys.js';
 import type {ChatState} from '../core/state.js';
 import type {ChatPort} from '../core/types.js';
@@ -99,7 +98,7 @@ export function useChatInput(options: ChatInputOptions): ChatInput {
 	const contextFor = useCallback(
 		(current: ChatState): ComposerContext => ({
 			conversationId: current.openConversationId,
-			to: openPeerId(current),
+			to: current.openConversationId,
 			people: () => knownPeople(stateRef.current),
 		}),
 		[stateRef],

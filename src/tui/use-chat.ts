@@ -76,7 +76,7 @@ export function useChat(port: ChatPort, options: UseChatOptions): ChatHandle {
 				return;
 			case 'load-info':
 				port
-					.messageInfo(effect.messageId)
+					.messageInfo(effect.messageId, port.me.userId)
 					.then((receipts) => dispatch({type: 'info-loaded', messageId: effect.messageId, receipts}))
 					.catch(fail('message info'));
 				return;
@@ -91,6 +91,12 @@ export function useChat(port: ChatPort, options: UseChatOptions): ChatHandle {
 					.recentStatus(10)
 					.then((reports) => dispatch({type: 'status-loaded', reports}))
 					.catch(fail('/status'));
+				return;
+			case 'load-members':
+				port.loadMembers(effect.conversationId).catch(fail('loading members'));
+				return;
+			case 'load-conversations':
+				port.loadConversations().catch(fail('loading conversations'));
 				return;
 			case 'quit':
 				optionsRef.current.onQuit();

@@ -38,10 +38,10 @@ export interface ComposerOptions {
 	now: () => number;
 }
 
-/** Where the composer is typing: the open conversation (id and peer), and who can be completed. */
+/** Where the composer is typing: the open conversation, and who can be completed. */
 export interface ComposerContext {
 	conversationId: string | undefined;
-	/** The open conversation's peer (typing indicators go there). */
+	/** The open conversation id again: typing indicators go there. */
 	to: string | undefined;
 	people: () => readonly Completable[];
 }

@@ -19,15 +19,17 @@ import {render} from 'ink-testing-library';
 import {describe, expect, it} from 'vitest';
 import type {ChatAction} from '../../src/core/actions.js';
 import {calculateLayout} from '../../src/core/layout.js';
+import {memberRows, recipientRows} from '../../src/core/member-rows.js';
 import {chatReducer} from '../../src/core/reducer.js';
 import {sanitizeInline} from '../../src/core/sanitize.js';
-import {conversationRows, openThreadWindow, peerName, switcherMatches, typingLine} from '../../src/core/selectors.js';
+import {conversationRows, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../../src/core/selectors.js';
 import {initialState, type ChatState} from '../../src/core/state.js';
 import {displayWidth} from '../../src/core/text-layout.js';
 import type {ChatMessage} from '../../src/core/types.js';
 import {conversationIdFor} from '../../src/protocol/index.js';
 import {ConversationList} from '../../src/tui/conversation-list.js';
 import {InfoView} from '../../src/tui/info-view.js';
+import {MembersView} from '../../src/tui/members-view.js';
 import {StatusBar} from '../../src/tui/status-bar.js';
 import {StatusView} from '../../src/tui/status-view.js';
 import {Switcher} from '../../src/tui/switcher.js';
@@ -49,6 +51,7 @@ const CONVERSATION = conversationIdFor(ME.userId, PEER);
 function message(id: string, senderId: string, senderName: string, receiverId: string, content: string): ChatMessage {
 	return {
 		messageId: id,
+		messageType: 'text',
 		senderId,
 		senderName,
 		receiverId,
@@ -67,14 +70,40 @@ function hostileState(text: string): ChatState {
 		{type: 'clock-ticked', now: NOW},
 		{type: 'connection-changed', service: 'broker', state: 'up'},
 		{type: 'presence-changed', presences: [{userId: PEER, name: text, state: 'online', statusMessage: text, at: NOW}]},
-		{type: 'conversations-loaded', conversations: [{conversationId: CONVERSATION, peerId: PEER, peerName: text, unread: 1, lastMessage: {senderId: PEER, content: text, createdAt: NOW}, lastActivityAt: NOW}]},
-		{type: 'conversation-opened', conversationId: CONVERSATION, peerName: text},
+		{type: 'conversations-loaded', conversations: [{conversationId: CONVERSATION, peerId: PEER, title: text, kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 1, lastMessage: {senderId: PEER, senderName: PEER, messageType: 'text' as const, content: text, createdAt: NOW}, lastActivityAt: NOW}]},
+		{type: 'conversation-opened', conversationId: CONVERSATION, name: text},
 		{type: 'history-loaded', conversationId: CONVERSATION, messages: [mine, fromPeer], mode: 'latest', hasMore: false},
 		{type: 'messages-received', messages: [message('m-in-2', PEER, text, ME.userId, `${text}\nsecond line ${text}`)]},
 		{type: 'typing-changed', userId: PEER, name: text, conversationId: CONVERSATION, isTyping: true, at: NOW},
 		{type: 'notice', level: 'error', text: `unknown user ${text}`},
 	];
 	return actions.reduce(chatReducer, initialState({userId: ME.userId, name: text}, {viewport: {columns: COLUMNS, rows: ROWS}}));
+}
+
+const ROOM = 'room-hostile';
+
+/** {@link hostileState}, then a room titled `text` with topic `text` opened: a system line, a member named `text`. */
+function hostileRoomState(text: string): ChatState {
+	const system: ChatMessage = {
+		...message('m-sys', PEER, text, ROOM, `${text} created "${text}"`),
+		conversationId: ROOM,
+		messageType: 'system',
+		event: {action: 'create', userIds: [ME.userId], title: text, topic: text},
+		seq: 1,
+	};
+	const said: ChatMessage = {...message('m-room', PEER, text, ROOM, text), conversationId: ROOM, seq: 2};
+	const mine: ChatMessage = {...message('m-room-mine', ME.userId, ME.name, ROOM, text), conversationId: ROOM, seq: 3};
+	const summary = {conversationId: ROOM, kind: 'group' as const, title: text, topic: text, memberCount: 2, isMuted: false, unread: 1, lastActivityAt: NOW, lastMessage: {senderId: PEER, senderName: text, content: text, createdAt: NOW, messageType: 'text' as const}};
+	const member = (userId: string, name: string) => ({userId, name, role: 'admin' as const, joinedAt: NOW, isMuted: true, lastReadSeq: 0});
+	const actions: ChatAction[] = [
+		{type: 'conversations-loaded', conversations: [summary]},
+		{type: 'conversation-opened', conversationId: ROOM},
+		{type: 'history-loaded', conversationId: ROOM, messages: [system, said, mine], mode: 'latest', hasMore: false},
+		{type: 'members-loaded', conversationId: ROOM, members: [member(ME.userId, text), member(PEER, text)]},
+		{type: 'typing-changed', userId: 'carol', name: text, conversationId: ROOM, isTyping: true, at: NOW},
+		{type: 'typing-changed', userId: PEER, name: text, conversationId: ROOM, isTyping: true, at: NOW},
+	];
+	return actions.reduce(chatReducer, hostileState(text));
 }
 
 /** The panes as the app lays them out (list | thread over status bar), from selectors only. */
@@ -86,7 +115,7 @@ function Screen({state}: {state: ChatState}) {
 			<Box>
 				<ConversationList rows={conversationRows(state)} width={layout.listWidth} height={layout.threadBoxRows} isFocused />
 				<ThreadPane
-					title={id ? sanitizeInline(peerName(state, id)) : ''}
+					title={id ? threadTitle(state) : ''}
 					rows={openThreadWindow(state).rows}
 					typing={typingLine(state, id)}
 					width={layout.threadWidth}
@@ -148,6 +177,17 @@ describe.each(INJECTION_CORPUS.map((c) => [c.name, c] as const))('injection case
 		if (sample.trim() !== '') expect(frames.at(-1)!.normalize('NFC')).toContain(sample);
 	});
 
+	it('rooms: list entry, header with topic, system line and members overlay', () => {
+		const room = hostileRoomState(corpus.text);
+		const frames = allFrames(<Screen state={room} />);
+		expectSafe(frames);
+		const last = frames.at(-1)!;
+		expect(last).toContain('# ');
+		const sample = visibleSample(corpus.text);
+		if (sample.trim() !== '') expect(last.normalize('NFC')).toContain(sample);
+		expectSafe(allFrames(<MembersView title={sanitizeInline(`#${corpus.text}`)} members={memberRows(room, ROOM)!} width={80} height={10} />), 80);
+	});
+
 	it('switcher overlay', () => {
 		const matches = switcherMatches(state, '');
 		expect(matches.length).toBeGreaterThan(0);
@@ -157,7 +197,8 @@ describe.each(INJECTION_CORPUS.map((c) => [c.name, c] as const))('injection case
 	it('message info and /status views', () => {
 		const mine = message('m-out', ME.userId, ME.name, PEER, corpus.text);
 		const receipts = [{messageId: 'm-out', status: 'read' as const, userId: corpus.text, at: NOW}];
-		expectSafe(allFrames(<InfoView message={mine} receipts={receipts} timeZone="UTC" width={80} height={10} />), 80);
+		const recipients = recipientRows(state, mine, receipts);
+		expectSafe(allFrames(<InfoView message={mine} receipts={receipts} recipients={recipients} to={sanitizeInline(corpus.text)} timeZone="UTC" width={80} height={10} />), 80);
 		expectSafe(allFrames(<StatusView reports={[{message: mine, receipts}]} now={NOW} timeZone="UTC" width={80} height={10} />), 80);
 	});
 });

@@ -1,7 +1,7 @@
 // A ChatPort for component tests: records every request and lets the test emit events.
 // May import core/ and protocol/ only.
-import {conversationIdFor} from '../../src/protocol/index.js';
-import type {ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt} from '../../src/core/types.js';
+import {conversationIdFor, peerOf} from '../../src/protocol/index.js';
+import type {ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, Member, MessageStatusReport, Receipt, RoomChange} from '../../src/core/types.js';
 
 /** One recorded request: the ChatPort method name and its arguments. */
 export interface PortCall {
@@ -23,6 +23,10 @@ export class FakeChatPort implements ChatPort {
 	knownUsers?: Set<string>;
 	/** The server's people (`chat_users`), searched by `searchUsers`. */
 	users: KnownUser[] = [];
+	/** Answer of `loadMembers` (emitted as `members-loaded`), by conversation id; absent = nothing emitted. */
+	members = new Map<string, Member[]>();
+	/** Id `createRoom` resolves with (undefined = refused). */
+	nextRoomId: string | undefined = 'room-1';
 	private readonly listeners = new Set<(event: ChatEvent) => void>();
 	private sent = 0;
 
@@ -48,15 +52,16 @@ export class FakeChatPort implements ChatPort {
 		return this.calls.filter((c) => c.method === method).map((c) => c.args);
 	}
 
-	async sendMessage(to: string, content: string): Promise<void> {
-		this.record('sendMessage', to, content);
+	async sendMessage(conversationId: string, content: string): Promise<void> {
+		this.record('sendMessage', conversationId, content);
 		this.sent += 1;
 		const message: ChatMessage = {
 			messageId: `fake-${this.sent}`,
+			messageType: 'text',
 			senderId: this.me.userId,
 			senderName: this.me.name,
-			receiverId: to,
-			conversationId: conversationIdFor(this.me.userId, to),
+			receiverId: conversationId.startsWith('room-') ? conversationId : peerOf(conversationId, this.me.userId),
+			conversationId,
 			content,
 			createdAt: Date.UTC(2026, 10, 22, 10, 0, this.sent),
 			status: 'pending',
@@ -64,8 +69,23 @@ export class FakeChatPort implements ChatPort {
 		this.emit({type: 'message-sent', message});
 	}
 
-	sendTyping(to: string, isTyping: boolean): void {
-		this.record('sendTyping', to, isTyping);
+	sendTyping(conversationId: string, isTyping: boolean): void {
+		this.record('sendTyping', conversationId, isTyping);
+	}
+
+	async createRoom(title: string, userIds: readonly string[]): Promise<string | undefined> {
+		this.record('createRoom', title, [...userIds]);
+		return this.nextRoomId;
+	}
+
+	async changeRoom(conversationId: string, change: RoomChange): Promise<void> {
+		this.record('changeRoom', conversationId, change);
+	}
+
+	async loadMembers(conversationId: string): Promise<void> {
+		this.record('loadMembers', conversationId);
+		const members = this.members.get(conversationId);
+		if (members) this.emit({type: 'members-loaded', conversationId, members});
 	}
 
 	markRead(messages: readonly ChatMessage[]): void {
@@ -97,8 +117,8 @@ export class FakeChatPort implements ChatPort {
 		return this.status;
 	}
 
-	async messageInfo(messageId: string): Promise<Receipt[]> {
-		this.record('messageInfo', messageId);
+	async messageInfo(messageId: string, senderId?: string): Promise<Receipt[]> {
+		this.record('messageInfo', messageId, senderId);
 		return this.info.get(messageId) ?? [];
 	}
 
@@ -122,7 +142,10 @@ export class FakeChatPort implements ChatPort {
 	}
 }
 
-/** A ChatMessage for tests; `at` is minutes after 2026-11-22 10:00 UTC. */
+/**
+ * A ChatMessage for tests; `at` is minutes after 2026-11-22 10:00 UTC; `to` a user, `all`, or a
+ * room id (`room-…`: the message belongs to that room).
+ */
 export function fakeMessage(
 	from: string,
 	to: string,
@@ -132,13 +155,33 @@ export function fakeMessage(
 	const at = options.at ?? 0;
 	return {
 		messageId: options.id ?? `${from}-${to}-${at}-${content.length}`,
+		messageType: 'text',
 		...(options.seq === undefined ? {} : {seq: options.seq}),
 		senderId: from,
 		senderName: options.name ?? from[0]!.toUpperCase() + from.slice(1),
 		receiverId: to,
-		conversationId: conversationIdFor(from, to),
+		conversationId: to.startsWith('room-') ? to : conversationIdFor(from, to),
 		content,
 		createdAt: Date.UTC(2026, 10, 22, 10, at),
 		status: options.status ?? 'received_by_server',
 	};
+}
+
+/**
+ * A system line of a room (`content` as the server would store it), from `from`; `at` as in
+ * {@link fakeMessage}.
+ */
+export function fakeSystemMessage(
+	from: string,
+	roomId: string,
+	content: string,
+	event: NonNullable<ChatMessage['event']>,
+	options: {id?: string; at?: number; seq?: number} = {},
+): ChatMessage {
+	return {...fakeMessage(from, roomId, content, options), messageType: 'system', event};
+}
+
+/** A Member for tests (joined at 2026-11-22 09:00 UTC). */
+export function fakeMember(userId: string, options: Partial<Member> = {}): Member {
+	return {userId, name: userId[0]!.toUpperCase() + userId.slice(1), role: 'member', joinedAt: Date.UTC(2026, 10, 22, 9), isMuted: false, lastReadSeq: 0, ...options};
 }

@@ -12,8 +12,8 @@ afterEach(() => {
 const conversations = {
 	type: 'conversations-loaded' as const,
 	conversations: [
-		{conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: Date.UTC(2026, 10, 22, 10, 5), lastMessage: {senderId: 'bob', content: 'see you', createdAt: Date.UTC(2026, 10, 22, 10, 5)}},
-		{conversationId: 'alice:carol', peerId: 'carol', peerName: 'Carol', unread: 2, lastActivityAt: Date.UTC(2026, 10, 22, 10, 1), lastMessage: {senderId: 'carol', content: 'ping?', createdAt: Date.UTC(2026, 10, 22, 10, 1)}},
+		{conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: Date.UTC(2026, 10, 22, 10, 5), lastMessage: {senderId: 'bob', senderName: 'bob', messageType: 'text' as const, content: 'see you', createdAt: Date.UTC(2026, 10, 22, 10, 5)}},
+		{conversationId: 'alice:carol', peerId: 'carol', title: 'Carol', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 2, lastActivityAt: Date.UTC(2026, 10, 22, 10, 1), lastMessage: {senderId: 'carol', senderName: 'carol', messageType: 'text' as const, content: 'ping?', createdAt: Date.UTC(2026, 10, 22, 10, 1)}},
 	],
 };
 
@@ -70,7 +70,7 @@ describe('App thread', () => {
 		h = await openBob();
 		await h.type('hello bob');
 		await h.press(KEYS.enter);
-		expect(h.port.callsOf('sendMessage')).toEqual([['bob', 'hello bob']]);
+		expect(h.port.callsOf('sendMessage')).toEqual([['alice:bob', 'hello bob']]);
 		await h.waitFor((f) => /hello bob\s+◷/.test(f), 'pending clock');
 		const receipt = (status: 'received_by_server' | 'delivered' | 'read') =>
 			h!.port.emit({type: 'receipts-received', receipts: [{messageId: 'fake-1', status, userId: status === 'received_by_server' ? 'alice' : 'bob', at: 1}]});

@@ -10,7 +10,7 @@ let clock = 0;
 async function openBob(): Promise<void> {
 	clock = 100_000;
 	h = renderApp({now: () => clock});
-	h.port.emit({type: 'conversations-loaded', conversations: [{conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: 1}]});
+	h.port.emit({type: 'conversations-loaded', conversations: [{conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: 1}]});
 	await h.waitForText('Bob');
 	await h.press(KEYS.enter);
 	await h.waitForText('Bob (bob)');
@@ -24,7 +24,7 @@ describe('composer commands', () => {
 	it('sends plain text to the open conversation and clears the composer', async () => {
 		await openBob();
 		await command('hi there');
-		expect(h.port.callsOf('sendMessage')).toEqual([['bob', 'hi there']]);
+		expect(h.port.callsOf('sendMessage')).toEqual([['alice:bob', 'hi there']]);
 		await h.waitForText('Alice: hi there');
 		await h.waitForText('message, or /help');
 	});
@@ -34,7 +34,7 @@ describe('composer commands', () => {
 		h.port.knownUsers = new Set(['bob', 'carol']);
 		await command('/send carol lunch?');
 		await h.waitForText('sent to carol');
-		expect(h.port.callsOf('sendMessage')).toEqual([['carol', 'lunch?']]);
+		expect(h.port.callsOf('sendMessage')).toEqual([['alice:carol', 'lunch?']]);
 		await command('/send nobody hello');
 		await h.waitForText('unknown user "nobody"');
 		expect(h.port.callsOf('sendMessage')).toHaveLength(1);
@@ -48,7 +48,7 @@ describe('composer commands', () => {
 		await command('/busy');
 		await command('/online');
 		expect(h.port.callsOf('sendMessage')).toEqual([['all', 'hello all']]);
-		expect(h.port.callsOf('sendTyping')).toContainEqual(['bob', true]);
+		expect(h.port.callsOf('sendTyping')).toContainEqual(['alice:bob', true]);
 		expect(h.port.callsOf('setPresence')).toEqual([['away', 'out to lunch'], ['busy', undefined], ['online', undefined]]);
 		await h.waitForText('you are online');
 	});
@@ -84,7 +84,7 @@ describe('composer commands', () => {
 		await h.waitForText('Alice: ping');
 		await command('/info');
 		await h.waitForText('Message info');
-		expect(h.port.callsOf('messageInfo')).toEqual([['fake-1']]);
+		expect(h.port.callsOf('messageInfo')).toEqual([['fake-1', 'alice']]);
 		await h.press(KEYS.escape);
 		await command('/help');
 		await h.waitForText('Help — Esc or ? closes');
@@ -117,7 +117,7 @@ describe('composer commands', () => {
 		expect(await h.waitForText('/history takes a count')).toContain('› /history lots');
 		await h.press(KEYS.ctrl('u'));
 		await command('still works');
-		expect(h.port.callsOf('sendMessage')).toEqual([['bob', 'still works']]);
+		expect(h.port.callsOf('sendMessage')).toEqual([['alice:bob', 'still works']]);
 	});
 });
 
@@ -125,16 +125,16 @@ describe('typing indicators from the composer', () => {
 	it('sends isTyping:true at most every 3 s while typing and false when emptied or sent', async () => {
 		await openBob();
 		await h.type('he');
-		expect(h.port.callsOf('sendTyping')).toEqual([['bob', true]]);
+		expect(h.port.callsOf('sendTyping')).toEqual([['alice:bob', true]]);
 		clock += 3_000;
 		await h.type('y');
-		expect(h.port.callsOf('sendTyping')).toEqual([['bob', true], ['bob', true]]);
+		expect(h.port.callsOf('sendTyping')).toEqual([['alice:bob', true], ['alice:bob', true]]);
 		await h.press(KEYS.backspace, KEYS.backspace, KEYS.backspace);
-		expect(h.port.callsOf('sendTyping')).toEqual([['bob', true], ['bob', true], ['bob', false]]);
+		expect(h.port.callsOf('sendTyping')).toEqual([['alice:bob', true], ['alice:bob', true], ['alice:bob', false]]);
 		await h.type('yo');
 		await h.press(KEYS.enter);
-		expect(h.port.callsOf('sendTyping').slice(3)).toEqual([['bob', true], ['bob', false]]);
-		expect(h.port.callsOf('sendMessage')).toEqual([['bob', 'yo']]);
+		expect(h.port.callsOf('sendTyping').slice(3)).toEqual([['alice:bob', true], ['alice:bob', false]]);
+		expect(h.port.callsOf('sendMessage')).toEqual([['alice:bob', 'yo']]);
 	});
 
 	it('keeps shortcut letters out of the composer and keeps the draft behind overlays', async () => {

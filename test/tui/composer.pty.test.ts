@@ -62,7 +62,7 @@ describe('bracketed paste', () => {
 		s.press('enter');
 		const after = await s.waitFor(/Alice: first line/);
 		expect(rowsFrom(after, 'Alice: first line', 3).map((r) => r.trim())).toEqual([expect.stringMatching(/Alice: first line /), 'second line', 'third line']);
-		expect(await quitAndSent(s)).toEqual([['bob', 'first line\nsecond line\nthird line']]);
+		expect(await quitAndSent(s)).toEqual([['alice:bob', 'first line\nsecond line\nthird line']]);
 		const output = s.output();
 		expect(output.lastIndexOf(INPUT_MODES_OFF)).toBeGreaterThan(output.lastIndexOf(INPUT_MODES_ON));
 	});
@@ -73,7 +73,7 @@ describe('bracketed paste', () => {
 		expect(rowsFrom(await s.waitFor(/│ {2}three/), '› one', 3)).toEqual(['› one', '  two', '  three']);
 		s.press('enter');
 		await s.waitFor('Alice: one');
-		expect(await quitAndSent(s)).toEqual([['bob', 'one\ntwo\nthree']]);
+		expect(await quitAndSent(s)).toEqual([['alice:bob', 'one\ntwo\nthree']]);
 	});
 });
 
@@ -88,7 +88,7 @@ describe('external editor', () => {
 		const screen = await s.waitFor(/Alice: reply from the editor[\s\S]*message, or \/help[\s\S]*message from the editor/);
 		expect(screen.split('\n')[0]).toMatch(/^╭─+╮╭─+╮$/);
 		expect(readFileSync(join(dir, 'seen.txt'), 'utf8')).toBe('my draft');
-		expect(await quitAndSent(s)).toEqual([['bob', 'reply from the editor']]);
+		expect(await quitAndSent(s)).toEqual([['alice:bob', 'reply from the editor']]);
 		// The editor got the normal screen without our modes, and the chat took both back after.
 		const output = s.output();
 		expect(output.lastIndexOf(INPUT_MODES_ON)).toBeGreaterThan(output.indexOf(INPUT_MODES_OFF));

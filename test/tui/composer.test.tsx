@@ -15,8 +15,8 @@ afterEach(() => h?.unmount());
 const conversations = {
 	type: 'conversations-loaded' as const,
 	conversations: [
-		{conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: 3},
-		{conversationId: 'alice:carol', peerId: 'carol', peerName: 'Carol', unread: 0, lastActivityAt: 2},
+		{conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: 3},
+		{conversationId: 'alice:carol', peerId: 'carol', title: 'Carol', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: 2},
 	],
 };
 /** A terminal that can paste: the `terminalEvents` prop fed by the test. */
@@ -63,7 +63,7 @@ describe('composer keys (each listed in the help)', () => {
 		await h.press('\u001b[13;2u', 'x'); // Shift+Enter as kitty / CSI u reports it
 		expect(composerRows(await h.waitForText('x'))).toEqual(['one', 'two', 'x']);
 		await key('Enter', KEYS.enter);
-		expect(h.port.callsOf('sendMessage')).toEqual([['bob', 'one\ntwo\nx']]);
+		expect(h.port.callsOf('sendMessage')).toEqual([['alice:bob', 'one\ntwo\nx']]);
 		await h.waitFor((f) => composerRows(f).length === 1, 'composer back to one line');
 	});
 
@@ -86,6 +86,9 @@ describe('composer keys (each listed in the help)', () => {
 		await openBob();
 		await h.type('/op');
 		await key('Tab', KEYS.tab);
+		await h.waitForText('/op  /open');
+		await h.type('e');
+		await h.press(KEYS.tab);
 		await h.waitForText('› /open ');
 		await h.type('ca');
 		await h.press(KEYS.tab);
@@ -132,7 +135,7 @@ describe('composer keys (each listed in the help)', () => {
 		await key('Ctrl+X Ctrl+E', KEYS.ctrl('x'), KEYS.ctrl('e'));
 		await h.waitForText('message from the editor');
 		expect(drafts).toEqual(['from the composer']);
-		expect(h.port.callsOf('sendMessage')).toEqual([['bob', 'from the composer, edited']]);
+		expect(h.port.callsOf('sendMessage')).toEqual([['alice:bob', 'from the composer, edited']]);
 		// Ctrl+E alone is still "end of line", Ctrl+X then another key is no chord.
 		await h.type('ab');
 		await h.press(KEYS.ctrl('a'), KEYS.ctrl('x'), 'z', KEYS.ctrl('e'), 'y');
@@ -190,7 +193,7 @@ describe('paste, drafts, overlays, notices', () => {
 		expect(composerRows(await h.waitForText('› a'))).toEqual(['a', 'b', 'c']);
 		expect(h.port.callsOf('sendMessage')).toEqual([]);
 		await h.press(KEYS.enter);
-		expect(h.port.callsOf('sendMessage')).toEqual([['bob', 'a\nb\nc']]);
+		expect(h.port.callsOf('sendMessage')).toEqual([['alice:bob', 'a\nb\nc']]);
 	});
 
 	it('keeps a draft per conversation, starts from the given drafts and reports changes', async () => {

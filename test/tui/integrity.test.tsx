@@ -10,7 +10,7 @@ beforeAll(() => {
 let h: Harness | undefined;
 afterEach(() => h?.unmount());
 
-const bob = {conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: Date.UTC(2026, 10, 22, 10, 5)};
+const bob = {conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: Date.UTC(2026, 10, 22, 10, 5)};
 
 describe('integrity on screen', () => {
 	it('marks a rejected message ✗ and shows the reason in the status line and in /info', async () => {

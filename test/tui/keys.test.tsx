@@ -2,7 +2,7 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {COMPOSER_KEYS} from '../../src/core/key-help.js';
 import {DEFAULT_KEYMAP, KEY_ACTIONS, type KeyAction} from '../../src/core/keymap.js';
-import {fakeMessage} from '../helpers/fake-port.js';
+import {fakeMember, fakeMessage} from '../helpers/fake-port.js';
 import {KEYS, renderApp, type Harness} from './harness.js';
 
 let h: Harness;
@@ -36,10 +36,10 @@ const at = (m: number): number => Date.UTC(2026, 10, 22, 10, m);
 const list = {
 	type: 'conversations-loaded' as const,
 	conversations: [
-		{conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: at(9)},
-		{conversationId: 'alice:carol', peerId: 'carol', peerName: 'Carol', unread: 2, lastActivityAt: at(8)},
-		{conversationId: 'alice:dave', peerId: 'dave', peerName: 'Dave', unread: 0, lastActivityAt: at(7)},
-		{conversationId: 'alice:erin', peerId: 'erin', peerName: 'Erin', unread: 4, lastActivityAt: at(6)},
+		{conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: at(9)},
+		{conversationId: 'alice:carol', peerId: 'carol', title: 'Carol', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 2, lastActivityAt: at(8)},
+		{conversationId: 'alice:dave', peerId: 'dave', title: 'Dave', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: at(7)},
+		{conversationId: 'alice:erin', peerId: 'erin', title: 'Erin', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 4, lastActivityAt: at(6)},
 	],
 };
 async function start(): Promise<void> {
@@ -200,12 +200,34 @@ describe('overlay keys', () => {
 		await key('k'); // row 2 (mine)
 		await key('i');
 		const frame = await h.waitForText('2026-11-22 10:04:00');
-		expect(h.port.callsOf('messageInfo')).toEqual([['h2']]);
-		expect(frame).toContain('“row 2” to bob');
+		expect(h.port.callsOf('messageInfo')).toEqual([['h2', 'alice']]);
+		expect(frame).toContain('“row 2” to Bob');
 		expect(frame).toContain('stored:    2026-11-22 10:02:01');
-		expect(frame).toMatch(/bob\s+2026-11-22 10:02:03\s+2026-11-22 10:04:00/);
+		expect(frame).toMatch(/Bob \(bob\)\s+2026-11-22 10:02:03\s+2026-11-22 10:04:00/);
 		await key('escape');
 		await h.waitFor((f) => !f.includes('Message info'), 'info closed');
+	});
+
+	it('m opens the members overlay of the open room (name, id, role, presence, muted); Esc closes it', async () => {
+		h = renderApp();
+		h.port.members.set('room-1', [fakeMember('alice', {role: 'admin'}), fakeMember('bob', {isMuted: true}), fakeMember('carol')]);
+		h.port.emit({
+			type: 'conversations-loaded',
+			conversations: [{conversationId: 'room-1', kind: 'group', title: 'Team', topic: 'ship it', memberCount: 3, role: 'admin', isMuted: false, unread: 0, lastActivityAt: at(9)}],
+		});
+		h.port.emit({type: 'presence-changed', presences: [{userId: 'bob', name: 'Bob', state: 'away', statusMessage: 'lunch', at: at(5)}]});
+		await h.waitForText('Team');
+		await key('enter');
+		await h.waitForText('# Team · 3 members · ship it');
+		await key('escape');
+		await key('m');
+		const frame = await h.waitForText('Members of #Team — 3');
+		expect(h.port.callsOf('loadMembers')).toContainEqual(['room-1']);
+		expect(frame).toMatch(/Alice \(me\)\s+alice\s+admin\s+online/);
+		expect(frame).toMatch(/Bob\s+bob\s+member\s+away · lunch · muted/);
+		expect(frame).toMatch(/Carol\s+carol\s+member\s+offline/);
+		await key('escape');
+		await h.waitFor((f) => !f.includes('Members of'), 'members closed');
 	});
 
 	it('Ctrl+C quits from anywhere (the app unmounts and unsubscribes)', async () => {

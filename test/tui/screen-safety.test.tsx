@@ -31,7 +31,7 @@ describe('ticks in colour', () => {
 	it('draws ✓✓ in the read colour once read, grey when only delivered', async () => {
 		chalk.level = 1;
 		h = renderApp();
-		h.port.emit({type: 'conversations-loaded', conversations: [{conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread: 0, lastActivityAt: 1}]});
+		h.port.emit({type: 'conversations-loaded', conversations: [{conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 0, lastActivityAt: 1}]});
 		await h.press(KEYS.enter);
 		h.port.emit({
 			type: 'history-loaded',

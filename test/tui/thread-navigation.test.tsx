@@ -15,7 +15,7 @@ const at = (day: number, hour: number, minute = 0): number => Date.UTC(2026, 10,
 const bob = (n: number, createdAt: number, seq = n): ChatMessage => ({...fakeMessage('bob', 'alice', `bob line ${n}`, {id: `b${n}`, seq}), createdAt});
 const listed = (unread = 0) => ({
 	type: 'conversations-loaded' as const,
-	conversations: [{conversationId: 'alice:bob', peerId: 'bob', peerName: 'Bob', unread, lastActivityAt: at(30, 11, 59), lastMessage: {senderId: 'bob', content: 'hi', createdAt: at(30, 11, 59)}}],
+	conversations: [{conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread, lastActivityAt: at(30, 11, 59), lastMessage: {senderId: 'bob', senderName: 'bob', messageType: 'text' as const, content: 'hi', createdAt: at(30, 11, 59)}}],
 });
 
 async function openBob(unread = 0, size?: {columns: number; rows: number}): Promise<Harness> {
