@@ -190,32 +190,37 @@ export interface OpenRow {
 	p99Ms: number;
 }
 
-/** Result of {@link runRoomOpen}: room and direct rows and room ÷ direct medians. */
+/** Result of {@link runRoomOpen}: rows (big room, small room, direct chat) and big room ÷ direct medians. */
 export interface OpenResult {
 	rows: OpenRow[];
 	ratio: number;
 }
 
-// Both conversations get `messages` messages, interleaved in storage order as real traffic is; the
-// room's senders rotate over its 50 members. Every message has its sender's `sent` and
-// `received_by_server` rows; the newest `receipted` of each also have delivered + read from every
-// other member (49 members in the room, 1 in the direct chat), which is what a page reads.
+// The room and the direct chat get `messages` messages each, interleaved in storage order as
+// real traffic is; the room's senders rotate over its 50 members. A second room with the same
+// members and only `receipted` messages separates what the member count costs from what the
+// history length costs. Every message has its sender's `sent` and `received_by_server` rows; the
+// newest `receipted` of each conversation also have delivered + read from every other member
+// (49 in a room, 1 in the direct chat), which is what a page's tick states read.
 const seedOpen = (messages: number, receipted: number) => `
 INSERT INTO chat_users (user_id, display_name)
 SELECT 'm' || lpad(i::text, 2, '0'), 'Member ' || i FROM generate_series(0, 49) AS i
 UNION ALL VALUES ('da', 'Direct A'), ('db', 'Direct B');
-INSERT INTO conversations (id, kind, title, created_by) VALUES ('room-bench', 'group', 'Bench room', 'm00'), ('da:db', 'direct', '', NULL);
+INSERT INTO conversations (id, kind, title, created_by)
+VALUES ('room-bench', 'group', 'Bench room', 'm00'), ('room-small', 'group', 'Small room', 'm00'), ('da:db', 'direct', '', NULL);
 INSERT INTO conversation_members (user_id, conversation_id, role, joined_at)
-SELECT user_id, 'room-bench', CASE WHEN user_id = 'm00' THEN 'admin' ELSE 'member' END, now() - interval '1 day'
-FROM chat_users WHERE user_id LIKE 'm%'
+SELECT u.user_id, r.id, CASE WHEN u.user_id = 'm00' THEN 'admin' ELSE 'member' END, now() - interval '1 day'
+FROM chat_users u CROSS JOIN (VALUES ('room-bench'), ('room-small')) AS r (id) WHERE u.user_id LIKE 'm%'
 UNION ALL VALUES ('da', 'da:db', 'member', now() - interval '1 day'), ('db', 'da:db', 'member', now() - interval '1 day');
 INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, conversation_id)
-SELECT c.kind || '-' || i, c.sender, c.sender, c.receiver, 'message number ' || i || ' of a long conversation', c.id
+SELECT c.id || '-' || i, c.sender, c.sender, c.receiver, 'message number ' || i || ' of a long conversation', c.id
 FROM generate_series(1, ${messages}) AS i
 CROSS JOIN LATERAL (VALUES
-	('room', 'room-bench', 'm' || lpad((i % 50)::text, 2, '0'), 'room-bench', 1),
-	('direct', 'da:db', CASE WHEN i % 2 = 0 THEN 'da' ELSE 'db' END, CASE WHEN i % 2 = 0 THEN 'db' ELSE 'da' END, 2)
-) AS c (kind, id, sender, receiver, ord)
+	('room-bench', 'm' || lpad((i % 50)::text, 2, '0'), 'room-bench', 1),
+	('room-small', 'm' || lpad((i % 50)::text, 2, '0'), 'room-small', 2),
+	('da:db', CASE WHEN i % 2 = 0 THEN 'da' ELSE 'db' END, CASE WHEN i % 2 = 0 THEN 'db' ELSE 'da' END, 3)
+) AS c (id, sender, receiver, ord)
+WHERE c.id <> 'room-small' OR i > ${messages} - ${receipted}
 ORDER BY i, c.ord;
 INSERT INTO message_status (message_id, sender_id, status, user_id)
 SELECT m.message_id, m.sender_id, s.status, m.sender_id FROM chat_messages m, (VALUES ('sent'), ('received_by_server')) AS s (status);
@@ -224,14 +229,15 @@ SELECT m.message_id, m.sender_id, s.status, r.user_id
 FROM chat_messages m
 JOIN conversation_members r ON r.conversation_id = m.conversation_id AND r.user_id <> m.sender_id
 CROSS JOIN (VALUES ('delivered'), ('read')) AS s (status)
-WHERE m.seq > (SELECT max(seq) FROM chat_messages) - 2 * ${receipted};
+WHERE m.seq > (SELECT max(seq) FROM chat_messages) - 3 * ${receipted};
 UPDATE conversations c SET last_seq = x.seq, last_message_at = x.at
 FROM (SELECT conversation_id, max(seq) AS seq, max(created_at) AS at FROM chat_messages GROUP BY 1) x WHERE x.conversation_id = c.id;
 UPDATE conversation_members m SET last_read_seq = c.last_seq FROM conversations c WHERE c.id = m.conversation_id;`;
 
 /**
  * Measure opening (the newest page a client loads) a room and a direct chat of `messages`
- * messages each, `repeats` times each, interleaved, after 20 unmeasured opens of each.
+ * messages each and a room of 1,000 messages, `repeats` times each, interleaved, after 20
+ * unmeasured opens of each.
  * @throws the driver's error.
  */
 export async function runRoomOpen(options: {databaseUrl: string; messages: number; repeats: number; pageSize?: number}): Promise<OpenResult> {
@@ -240,21 +246,26 @@ export async function runRoomOpen(options: {databaseUrl: string; messages: numbe
 	const seed = new pg.Client(options.databaseUrl);
 	await seed.connect();
 	const statusRows = new Map<string, number>();
+	const messageCounts = new Map<string, number>();
 	try {
 		await seed.query(seedOpen(Math.floor(options.messages), 1_000));
 		await seed.query('ANALYZE');
 		const {rows} = await seed.query<{conversation_id: string; n: string}>(
 			'SELECT m.conversation_id, count(*) AS n FROM message_status s JOIN chat_messages m USING (message_id, sender_id) GROUP BY 1');
 		for (const row of rows) statusRows.set(row.conversation_id, Number(row.n));
+		const counts = await seed.query<{conversation_id: string; n: string}>('SELECT conversation_id, count(*) AS n FROM chat_messages GROUP BY 1');
+		for (const row of counts.rows) messageCounts.set(row.conversation_id, Number(row.n));
 	} finally {
 		await seed.end();
 	}
 	const db = openDb({databaseUrl: options.databaseUrl, max: 1, applicationName: 'hermes-chat bench'});
-	const samples = new Map<string, number[]>([['room-bench', []], ['da:db', []]]);
+	const conversations: Array<[string, string]> = [['room-bench', 'room of 50'], ['room-small', 'room of 50'], ['da:db', 'direct chat']];
+	const samples = new Map<string, number[]>(conversations.map(([id]) => [id, []]));
 	try {
 		for (let i = 0; i < 20 + options.repeats; i++) {
-			const order = i % 2 === 0 ? ['room-bench', 'da:db'] : ['da:db', 'room-bench'];
-			for (const id of order) {
+			// Rotate which goes first, so no conversation always meets the warmest cache.
+			for (let k = 0; k < conversations.length; k++) {
+				const id = conversations[(i + k) % conversations.length]![0];
 				const started = performance.now();
 				const page = await loadLatestPage(db, id, pageSize);
 				const ms = performance.now() - started;
@@ -268,10 +279,10 @@ export async function runRoomOpen(options: {databaseUrl: string; messages: numbe
 	const row = (id: string, conversation: string): OpenRow => {
 		const ms = samples.get(id)!;
 		return {
-			conversation, messages: options.messages, statusRows: statusRows.get(id) ?? 0, pageSize, repeats: options.repeats,
+			conversation, messages: messageCounts.get(id) ?? 0, statusRows: statusRows.get(id) ?? 0, pageSize, repeats: options.repeats,
 			medianMs: round(percentile(ms, 50), 3), p90Ms: round(percentile(ms, 90), 3), p99Ms: round(percentile(ms, 99), 3),
 		};
 	};
-	const rows = [row('room-bench', 'room of 50'), row('da:db', 'direct chat')];
-	return {rows, ratio: round(rows[0]!.medianMs / rows[1]!.medianMs, 2)};
+	const rows = conversations.map(([id, label]) => row(id, label));
+	return {rows, ratio: round(rows[0]!.medianMs / rows[2]!.medianMs, 2)};
 }
