@@ -286,3 +286,28 @@ export async function runRoomOpen(options: {databaseUrl: string; messages: numbe
 	const rows = conversations.map(([id, label]) => row(id, label));
 	return {rows, ratio: round(rows[0]!.medianMs / rows[2]!.medianMs, 2)};
 }
+
+function table<T extends object>(rows: T[], columns: Array<[keyof T, string]>): string {
+	const head = `| ${columns.map(([, title]) => title).join(' | ')} |`;
+	const rule = `|${columns.map(() => ' --- |').join('')}`;
+	const body = rows.map((row) => `| ${columns.map(([key]) => String(row[key])).join(' | ')} |`);
+	return [head, rule, ...body].join('\n');
+}
+
+/** The rooms sections of the results file (Markdown, ends with an empty line). */
+export function roomsMarkdown(fanOut: FanOutResult, open: OpenResult, rounds: number, opens: number): string {
+	return [
+		`### Rooms: send → shown on the other members' screens (publish to the server → the last other member's inbox; raw MQTT v2 clients, private Mosquitto, ${rounds} interleaved rounds)`,
+		'',
+		table<FanOutRow>(fanOut.rows, [['conversation', 'conversation'], ['members', 'members'], ['medianMs', 'median ms (last member)'], ['p90Ms', 'p90 ms'], ['p99Ms', 'p99 ms'], ['firstMedianMs', 'median ms (first member)'], ['lost', 'lost'], ['duplicated', 'duplicated']]),
+		'',
+		`Room of 50 ÷ direct chat, median: **${fanOut.ratio}** (issue 8 asks ≤ 2).`,
+		'',
+		`### Rooms: opening a conversation (the newest page of 50 with its tick states; ${opens} interleaved opens)`,
+		'',
+		table<OpenRow>(open.rows, [['conversation', 'conversation'], ['messages', 'messages'], ['statusRows', 'status rows'], ['medianMs', 'median ms'], ['p90Ms', 'p90 ms'], ['p99Ms', 'p99 ms']]),
+		'',
+		`Room of 100,000 messages ÷ direct chat of 100,000, median: **${open.ratio}** (the 1,000-message room shows what the member count alone costs).`,
+		'',
+	].join('\n');
+}

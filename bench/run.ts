@@ -8,7 +8,7 @@ import {runIngestThroughput, type ThroughputRow} from './ingest-throughput.js';
 import {createDatabase, MQTT_URL, PG_ADMIN_URL, servicesProblem} from './lib.js';
 import {freePort, startPrivateBroker} from './private-broker.js';
 import {runQosLatency, type LatencyRow} from './qos-latency.js';
-import {runRoomFanOut, runRoomOpen, type FanOutRow, type OpenRow} from './rooms.js';
+import {roomsMarkdown, runRoomFanOut, runRoomOpen} from './rooms.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5_000);
 const SLOW_MESSAGES = Number(process.env.BENCH_SLOW_MESSAGES ?? 2_000);
@@ -58,18 +58,7 @@ if (problem) {
 		'',
 		`Median round trip without TCP_NODELAY ÷ with it: **${latency.ratio}**.`,
 		'',
-		`### Rooms: send → shown on the other members' screens (publish to the server → the last other member's inbox; raw MQTT v2 clients, private Mosquitto, ${ROOM_ROUNDS} interleaved rounds)`,
-		'',
-		table<FanOutRow>(fanOut.rows, [['conversation', 'conversation'], ['members', 'members'], ['medianMs', 'median ms (last member)'], ['p90Ms', 'p90 ms'], ['p99Ms', 'p99 ms'], ['firstMedianMs', 'median ms (first member)'], ['lost', 'lost'], ['duplicated', 'duplicated']]),
-		'',
-		`Room of 50 ÷ direct chat, median: **${fanOut.ratio}** (issue 8 asks ≤ 2).`,
-		'',
-		`### Rooms: opening a conversation (the newest page of 50, with its tick states; ${ROOM_OPENS} interleaved opens)`,
-		'',
-		table<OpenRow>(open.rows, [['conversation', 'conversation'], ['messages', 'messages'], ['statusRows', 'status rows'], ['medianMs', 'median ms'], ['p90Ms', 'p90 ms'], ['p99Ms', 'p99 ms']]),
-		'',
-		`Room of 100,000 messages ÷ direct chat of 100,000, median: **${open.ratio}** (the 1,000-message room shows what the member count alone costs).`,
-		'',
+		roomsMarkdown(fanOut, open, ROOM_ROUNDS, ROOM_OPENS),
 		`_${startedAt}, Node ${process.version}, ${cpus().length} CPUs, PostgreSQL and Mosquitto on localhost._`,
 		'',
 	].join('\n');
