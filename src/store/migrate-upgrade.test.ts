@@ -290,13 +290,22 @@ function conversationsUpgradeSuite(connect: () => Promise<string>) {
 		});
 	});
 
-	it('takes the Hermes source system\'s status rows and messages in existing conversations afterwards', async () => {
+	it('still takes the Hermes source system\'s writes afterwards: status rows, messages, a new direct chat', async () => {
 		await withClient(url, async (client) => {
 			await client.query(`INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, conversation_id)
-				VALUES ('h-3', 'hermes', 'Hermes', 'erin', 'Delivered today', 'erin:hermes')`);
-			await client.query("INSERT INTO message_status (message_id, status, user_id) VALUES ('h-3', 'sent', 'hermes')");
-			const {rows} = await client.query("SELECT sender_id FROM message_status WHERE message_id = 'h-3'");
-			expect(rows).toEqual([{sender_id: 'hermes'}]);
+				VALUES ('h-3', 'hermes', 'Hermes', 'erin', 'Delivered today', 'erin:hermes'),
+				       ('h-4', 'hermes', 'Hermes', 'frank', 'Welcome, Frank', 'frank:hermes')`);
+			await client.query("INSERT INTO message_status (message_id, status, user_id) VALUES ('h-3', 'sent', 'hermes'), ('h-4', 'sent', 'hermes')");
+			const {rows} = await client.query("SELECT message_id, sender_id FROM message_status WHERE message_id IN ('h-3', 'h-4') ORDER BY 1");
+			expect(rows).toEqual([{message_id: 'h-3', sender_id: 'hermes'}, {message_id: 'h-4', sender_id: 'hermes'}]);
+			// A conversation nobody had: created as direct, both participants members from the start.
+			const conversation = await client.query("SELECT kind FROM conversations WHERE id = 'frank:hermes'");
+			expect(conversation.rows).toEqual([{kind: 'direct'}]);
+			const members = await client.query("SELECT user_id, role, last_read_seq FROM conversation_members WHERE conversation_id = 'frank:hermes' ORDER BY 1");
+			expect(members.rows).toEqual([{user_id: 'frank', role: 'member', last_read_seq: '0'}, {user_id: 'hermes', role: 'member', last_read_seq: '0'}]);
+			// Rooms exist only through the server: a message naming an unknown room is refused.
+			await expect(client.query(`INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, conversation_id)
+				VALUES ('h-5', 'hermes', 'Hermes', 'room-nope', 'x', 'room-nope')`)).rejects.toThrow(/foreign key/);
 		});
 	});
 }
