@@ -307,7 +307,7 @@ export function roomsMarkdown(fanOut: FanOutResult, open: OpenResult, rounds: nu
 		'',
 		table<OpenRow>(open.rows, [['conversation', 'conversation'], ['messages', 'messages'], ['statusRows', 'status rows'], ['medianMs', 'median ms'], ['p90Ms', 'p90 ms'], ['p99Ms', 'p99 ms']]),
 		'',
-		`Room of 100,000 messages ÷ direct chat of 100,000, median: **${open.ratio}** (the 1,000-message room shows what the member count alone costs).`,
+		`Room of ${open.rows[0]?.messages} messages ÷ direct chat of ${open.rows[2]?.messages}, median: **${open.ratio}** (the 1,000-message room shows what the member count alone costs).`,
 		'',
 	].join('\n');
 }
