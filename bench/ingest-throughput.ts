@@ -40,7 +40,7 @@ async function measureInsertsOnly(databaseUrl: string, count: number): Promise<T
 		for (let i = 0; i < count; i++) {
 			await client.query(
 				`INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id)
-				 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING`, row('single', i));
+				 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id, sender_id) DO NOTHING`, row('single', i));
 		}
 		const singleMs = performance.now() - started;
 		started = performance.now();
@@ -50,7 +50,7 @@ async function measureInsertsOnly(databaseUrl: string, count: number): Promise<T
 			await client.query(
 				`INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id)
 				 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-				 ON CONFLICT (message_id) DO NOTHING`, columns);
+				 ON CONFLICT (message_id, sender_id) DO NOTHING`, columns);
 		}
 		const batchMs = performance.now() - started;
 		return [

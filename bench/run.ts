@@ -1,14 +1,21 @@
-// `npm run bench`: ingest throughput (batched vs one transaction per message) and QoS 1 round
-// trip (TCP_NODELAY on vs off) against real PostgreSQL + Mosquitto; writes bench/results/latest.{json,md}.
+// `npm run bench`: ingest throughput (batched vs one transaction per message), QoS 1 round
+// trip (TCP_NODELAY on vs off) and rooms (send → every member's inbox in a room of 50 vs a direct
+// chat, on a private Mosquitto; opening a 100,000-message room vs direct chat) against real
+// PostgreSQL + Mosquitto; writes bench/results/latest.{json,md}.
 import {mkdir, writeFile} from 'node:fs/promises';
 import {cpus} from 'node:os';
 import {runIngestThroughput, type ThroughputRow} from './ingest-throughput.js';
-import {MQTT_URL, PG_ADMIN_URL, servicesProblem} from './lib.js';
+import {createDatabase, MQTT_URL, PG_ADMIN_URL, servicesProblem} from './lib.js';
+import {freePort, startPrivateBroker} from './private-broker.js';
 import {runQosLatency, type LatencyRow} from './qos-latency.js';
+import {roomsMarkdown, runRoomFanOut, runRoomOpen} from './rooms.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5_000);
 const SLOW_MESSAGES = Number(process.env.BENCH_SLOW_MESSAGES ?? 2_000);
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 200);
+const ROOM_ROUNDS = Number(process.env.BENCH_ROOM_ROUNDS ?? 200);
+const ROOM_MESSAGES = Number(process.env.BENCH_ROOM_MESSAGES ?? 100_000);
+const ROOM_OPENS = Number(process.env.BENCH_ROOM_OPENS ?? 200);
 const RESULTS = new URL('./results/', import.meta.url);
 
 function table<T extends object>(rows: T[], columns: Array<[keyof T, string]>): string {
@@ -28,8 +35,16 @@ if (problem) {
 	const throughput = await runIngestThroughput(MESSAGES, SLOW_MESSAGES);
 	process.stderr.write(`bench: QoS 1 round trips, ${ROUND_TRIPS} per mode…\n`);
 	const latency = await runQosLatency(ROUND_TRIPS);
+	process.stderr.write(`bench: rooms, ${ROOM_ROUNDS} rounds room of 50 vs direct chat on a private Mosquitto…\n`);
+	const fanOutDatabase = await createDatabase();
+	const broker = await startPrivateBroker(process.env.BENCH_BROKER_PORT ? Number(process.env.BENCH_BROKER_PORT) : await freePort(), process.env.BENCH_TMP ?? '/tmp/hermes-bench');
+	const fanOut = await runRoomFanOut({mqttUrl: broker.url, databaseUrl: fanOutDatabase.url, rounds: ROOM_ROUNDS})
+		.finally(() => broker.stop().then(() => fanOutDatabase.drop()));
+	process.stderr.write(`bench: rooms, opening ${ROOM_MESSAGES}-message conversations ${ROOM_OPENS} times each…\n`);
+	const openDatabase = await createDatabase();
+	const open = await runRoomOpen({databaseUrl: openDatabase.url, messages: ROOM_MESSAGES, repeats: ROOM_OPENS}).finally(() => openDatabase.drop());
 	const environment = {node: process.version, cpus: cpus().length, postgres: PG_ADMIN_URL.replace(/:[^:@/]*@/, '@'), mqtt: MQTT_URL};
-	const result = {startedAt, environment, throughput, latency};
+	const result = {startedAt, environment, throughput, latency, rooms: {fanOut, open}};
 	const markdown = [
 		`### Ingest throughput (publish → commit → ✓ receipt; one publisher keeping ≤ 1000 unconfirmed)`,
 		'',
@@ -43,6 +58,7 @@ if (problem) {
 		'',
 		`Median round trip without TCP_NODELAY ÷ with it: **${latency.ratio}**.`,
 		'',
+		roomsMarkdown(fanOut, open, ROOM_ROUNDS, ROOM_OPENS),
 		`_${startedAt}, Node ${process.version}, ${cpus().length} CPUs, PostgreSQL and Mosquitto on localhost._`,
 		'',
 	].join('\n');

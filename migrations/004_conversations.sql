@@ -74,3 +74,26 @@ ALTER TABLE chat_messages
     ADD CONSTRAINT chat_messages_conversation_fkey FOREIGN KEY (conversation_id) REFERENCES conversations (id),
     -- `system`: a membership line stored by the server ("alice added bob"), never sent by a client.
     ADD CONSTRAINT chat_messages_message_type_check CHECK (message_type IN ('text', 'system')) NOT VALID;
+
+-- A writer that predates conversations (the Hermes source system inserts chat_messages rows
+-- itself) keeps working: the direct or broadcast conversation its message names is created when
+-- missing, with both participants of a direct one as members (as this migration does for the
+-- rows it finds). Group rooms exist only through the server, so an unknown room id still fails
+-- the foreign key. The ingester creates conversations before it stores messages, so for it this
+-- is one primary-key probe per row. It does not move last_message_at/last_seq (the ingester does).
+CREATE FUNCTION chat_messages_ensure_conversation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM conversations WHERE id = NEW.conversation_id)
+        AND (NEW.conversation_id = 'all' OR NEW.conversation_id ~ '^[A-Za-z0-9_.-]{1,64}:[A-Za-z0-9_.-]{1,64}$') THEN
+        INSERT INTO conversations (id, kind)
+        VALUES (NEW.conversation_id, CASE WHEN NEW.conversation_id = 'all' THEN 'broadcast' ELSE 'direct' END)
+        ON CONFLICT (id) DO NOTHING;
+        INSERT INTO conversation_members (user_id, conversation_id)
+        SELECT p.user_id, NEW.conversation_id FROM unnest(string_to_array(NEW.conversation_id, ':')) AS p (user_id)
+        WHERE NEW.conversation_id <> 'all'
+        ON CONFLICT (user_id, conversation_id) DO NOTHING;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER chat_messages_ensure_conversation BEFORE INSERT ON chat_messages
+    FOR EACH ROW EXECUTE FUNCTION chat_messages_ensure_conversation();

@@ -1,0 +1,83 @@
+// A private Mosquitto for one benchmark run: anonymous, 127.0.0.1 only, no persistence, so no
+// other suite's traffic on the shared broker shares its CPU queue or its topics.
+import {spawn, type ChildProcess} from 'node:child_process';
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {connect, createServer} from 'node:net';
+import {join} from 'node:path';
+
+/** Mosquitto binary (env `MOSQUITTO_BIN`). */
+export const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
+
+/** A running private broker. */
+export interface PrivateBroker {
+	/** `mqtt://127.0.0.1:<port>` */
+	url: string;
+	/** Stop it (SIGTERM, then wait for the exit) and remove its folder. */
+	stop(): Promise<void>;
+}
+
+function isOpen(port: number): Promise<boolean> {
+	return new Promise((resolve) => {
+		const socket = connect({host: '127.0.0.1', port});
+		const done = (ok: boolean) => (socket.destroy(), resolve(ok));
+		socket.once('connect', () => done(true));
+		socket.once('error', () => done(false));
+	});
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
+export function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const {port} = server.address() as {port: number};
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+/**
+ * Start Mosquitto on 127.0.0.1:`port` with its config and log in a fresh folder under `tmpRoot`.
+ * Queues are raised (`max_queued_messages 100000`) so a slow benchmark client loses nothing.
+ * @throws Error when the port is taken or Mosquitto does not listen within 10 s (its log attached).
+ */
+export async function startPrivateBroker(port: number, tmpRoot: string): Promise<PrivateBroker> {
+	if (await isOpen(port)) throw new Error(`port ${port} is already in use`);
+	await mkdir(tmpRoot, {recursive: true});
+	const dir = await mkdtemp(join(tmpRoot, `mosquitto-${port}-`));
+	const config = join(dir, 'mosquitto.conf');
+	await writeFile(config, [
+		`listener ${port} 127.0.0.1`,
+		'allow_anonymous true',
+		'persistence false',
+		'max_queued_messages 100000',
+		'log_dest stderr',
+		'log_type error',
+		'log_type warning',
+		'',
+	].join('\n'));
+	let output = '';
+	const child: ChildProcess = spawn(MOSQUITTO_BIN, ['-c', config], {stdio: ['ignore', 'ignore', 'pipe']});
+	child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+	const deadline = Date.now() + 10_000;
+	while (!(await isOpen(port))) {
+		if (child.exitCode !== null || Date.now() > deadline) {
+			child.kill('SIGKILL');
+			await rm(dir, {recursive: true, force: true});
+			throw new Error(`mosquitto did not start on ${port}: ${output.trim() || `exit ${child.exitCode}`}`);
+		}
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+	return {
+		url: `mqtt://127.0.0.1:${port}`,
+		async stop() {
+			if (child.exitCode === null) {
+				const exited = new Promise((resolve) => child.once('exit', resolve));
+				child.kill('SIGTERM');
+				await exited;
+			}
+			await rm(dir, {recursive: true, force: true});
+		},
+	};
+}
