@@ -15,7 +15,7 @@ const tables = async (url: string) => {
 	await client.end();
 	return rows.map((r) => r.table_name);
 };
-const SCHEMA = ['chat_messages', 'chat_users', 'conversation_members', 'message_status', 'pgmigrations'];
+const SCHEMA = ['chat_messages', 'chat_users', 'conversation_members', 'conversations', 'message_status', 'pgmigrations'];
 
 describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SERVICES !== '1')('runMigrations on PostgreSQL', () => {
 	let db: TestDatabase;
