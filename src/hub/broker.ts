@@ -53,11 +53,19 @@ export interface ListenBrokerOptions {
 	/** Time to send CONNECT, in ms (default {@link DEFAULT_MQTT_CONNECT_TIMEOUT_MS}). */
 	connectTimeoutMs?: number;
 	/**
-	 * MQTT client id of the hub's ingester: the only client allowed to publish to an inbox
-	 * (`…/{member}/server/inbox`, protocol v2). Unset: nobody may (tests without an ingester).
+	 * MQTT client id of the hub's ingester, allowed to publish to inboxes
+	 * (`…/{member}/server/inbox`, protocol v2), like any client whose id starts with
+	 * {@link INGESTER_CLIENT_ID_PREFIX}. Every other client is refused there.
 	 */
 	serverClientId?: string;
 }
+
+/**
+ * Client ids of `hermes-chat ingest` (`hermes-ingest-<random>`, ingest/subscription.ts), which
+ * may write inboxes too; chat clients are `hermes-chat-{user}-…` and never match. aedes has no
+ * authentication, so this keeps well-behaved and buggy clients out of the inboxes, not an attacker.
+ */
+export const INGESTER_CLIENT_ID_PREFIX = 'hermes-ingest-';
 
 /**
  * Whether `topic` is a protocol v2 inbox (`{base}/{member}/server/inbox`, written by the server
@@ -102,7 +110,8 @@ export async function listenBroker(options: ListenBrokerOptions): Promise<Embedd
 		},
 		// client is null for the broker's own publishes (the drain barrier).
 		authorizePublish: (client, packet, callback) => {
-			if (client && isInboxTopic(packet.topic) && client.id !== options.serverClientId) {
+			if (client && packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));
+			if (client && isInboxTopic(packet.topic) && client.id !== options.serverClientId && !client.id.startsWith(INGESTER_CLIENT_ID_PREFIX)) {
 				options.logger?.warn({clientId: client.id, topic: packet.topic}, 'hub: refused a publish to an inbox (only the server writes inboxes)');
 				return callback(new Error('only the server writes inboxes'));
 			}

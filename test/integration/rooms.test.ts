@@ -9,7 +9,7 @@ import pg from 'pg';
 import {afterAll, beforeAll, expect, it} from 'vitest';
 import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
 import {inboxTopic, type MessageV2, type StatusV2} from '../../src/protocol/index.js';
-import {Member, Sender} from '../helpers/sender.js';
+import {Member, pollUntil, Sender} from '../helpers/sender.js';
 import {forEachTarget} from '../helpers/targets.js';
 
 const user = (name: string) => `${name}${randomUUID().slice(0, 6)}`;
@@ -145,18 +145,41 @@ forEachTarget('rooms', (target) => {
 			expect(await rows('SELECT kind FROM conversations WHERE id = $1', [conversation])).toEqual([{kind: 'direct'}]);
 			// bob's v2 read receipt is stored for the v1 message.
 			await bob.receipt(delivered, 'read');
-			const read = await (async () => {
-				for (let i = 0; i < 100; i++) {
-					const found = await rows("SELECT 1 FROM message_status WHERE message_id = $1 AND status = 'read'", [message.message_id]);
-					if (found.length) return true;
-					await new Promise((resolve) => setTimeout(resolve, 100));
-				}
-				return false;
-			})();
-			expect(read).toBe(true);
+			const read = await pollUntil(() => rows("SELECT user_id FROM message_status WHERE message_id = $1 AND status = 'read'", [message.message_id]), (found) => found.length > 0);
+			expect(read).toEqual([{user_id: bob.userId}]);
 		} finally {
 			await v1.close();
 		}
+	});
+
+	it('stores a re-sent v2 message once: its ✓ again, no second delivery', async () => {
+		const [alice, bob] = [await join('alice'), await join('bob')];
+		const conversation = [alice.userId, bob.userId].sort().join(':');
+		const payload = {type: 'message', message_id: `${alice.userId}-resent`, conversation_id: conversation, sender_id: alice.userId, sender_name: 'Alice', content: 'once'};
+		const confirmations = () => alice.deliveries.filter((d) => d.payload.type === 'status' && d.payload.status === 'received_by_server' && d.payload.message_id === payload.message_id).length;
+		// Re-sent after each ✓ (a client that missed it), so each copy is in a batch of its own.
+		for (let i = 1; i <= 3; i++) {
+			await alice.publish(payload);
+			await alice.waitFor(() => confirmations() === i);
+		}
+		await barrier(bob);
+		await barrier(bob);
+		const copies = (m: Member) => m.deliveries.filter((d) => d.payload.type === 'message' && d.payload.message_id === payload.message_id).length;
+		expect([copies(alice), copies(bob)]).toEqual([1, 1]);
+		expect(await rows('SELECT count(*)::int AS n FROM chat_messages WHERE message_id = $1', [payload.message_id])).toEqual([{n: 1}]);
+	});
+
+	it('relays typing to the other current members only, never stored', async () => {
+		const [alice, bob, mallory] = [await join('alice'), await join('bob'), await join('mallory')];
+		const room = await roomOf(alice, [bob]);
+		await alice.publish({type: 'typing', conversation_id: room, sender_id: alice.userId, sender_name: 'Alice', is_typing: true});
+		await mallory.publish({type: 'typing', conversation_id: room, sender_id: mallory.userId, sender_name: 'Mallory', is_typing: true});
+		const typing = (await bob.waitFor((d) => d.payload.type === 'typing' && d.payload.conversation_id === room)).payload;
+		expect(typing).toMatchObject({sender_id: alice.userId, is_typing: true});
+		// Relays go out after the batch's ✓s: a second barrier is in a later batch than mallory's typing.
+		for (const member of [bob, bob, alice, alice]) await barrier(member);
+		expect(bob.deliveries.filter((d) => d.payload.type === 'typing' && d.payload.conversation_id === room)).toHaveLength(1);
+		expect(alice.deliveries.some((d) => d.payload.type === 'typing' && d.payload.conversation_id === room)).toBe(false);
 	});
 
 	it.skipIf(target.name === 'services')('refuses a client publishing into an inbox (only the server writes them)', async () => {
