@@ -13,6 +13,7 @@ import type {ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatu
 import {CATCH_UP_PASSES, CatchUp} from './catch-up.js';
 import {DatabaseLink} from './database-link.js';
 import {EventHub} from './event-hub.js';
+import {PendingSends, rejectionNotice} from './pending-sends.js';
 import {messagePayloadFor, refuseConversation, refuseMessage, refuseStatusMessage} from './outgoing.js';
 import {changeRoomPayload, createRoomPayload, newRoomId, refuseRoomChange, refuseTitle, refuseUserIds, RoomMembership} from './rooms.js';
 import {messageFromPayload, presenceFromPayload, receiptFromPayload} from './to-core.js';
@@ -109,15 +110,13 @@ class ChatClient implements ChatPort {
 	readonly #hub: EventHub;
 	readonly #link: ChatLink;
 	readonly #database: DatabaseLink;
-	/** My messages not yet confirmed by the ingester, by id. */
-	readonly #unconfirmed = new Map<string, ChatMessage>();
+	/** My messages and room actions not yet confirmed (or refused) by the ingester. */
+	readonly #pending = new PendingSends();
 	/** Users known to exist (seen live or in chat_users). */
 	readonly #knownUsers = new Set<string>();
 	readonly #presenceSeenLive = new Set<string>();
 	readonly #readSent = new SeenSet();
 	readonly #rooms: RoomMembership;
-	/** My room actions waiting for the server's ✓ / ✗, by message id. */
-	readonly #pendingRoomActions = new Map<string, {conversationId: string; action: string}>();
 	#isBrokerDownNoticed = false;
 	/** The outbox file's current write problem (one line), for listeners that come later. */
 	#outboxProblem: string | undefined;
@@ -179,7 +178,7 @@ class ChatClient implements ChatPort {
 	subscribe(listener: (event: ChatEvent) => void): () => void {
 		const unsubscribe = this.#hub.subscribe(listener);
 		// Messages still waiting for their ✓ (e.g. restored from the outbox file before this listener came).
-		for (const message of this.#unconfirmed.values()) listener({type: 'message-sent', message});
+		for (const message of this.#pending.messages()) listener({type: 'message-sent', message});
 		if (this.#outboxProblem) listener({type: 'outbox-problem-changed', problem: this.#outboxProblem});
 		return unsubscribe;
 	}
@@ -192,15 +191,10 @@ class ChatClient implements ChatPort {
 		this.#notice('info', `${count} from your last session not yet stored by the server — sending again`);
 	}
 
-	/** Track a queued payload: a message waits for its ✓ in the thread, a room action in {@link #pendingRoomActions}. */
+	/** Track a queued payload: a message is shown pending in the thread at once. */
 	#notePending(payload: OutboxPayload): void {
-		if (payload.type === 'room') {
-			this.#pendingRoomActions.set(payload.message_id, {conversationId: payload.conversation_id, action: payload.action});
-			return;
-		}
-		const message: ChatMessage = {...messageFromPayload(payload), status: 'pending'};
-		this.#unconfirmed.set(message.messageId, message);
-		this.#hub.emit({type: 'message-sent', message});
+		const message = this.#pending.add(payload);
+		if (message) this.#hub.emit({type: 'message-sent', message});
 	}
 
 	async sendMessage(conversationId: string, content: string): Promise<void> {
@@ -317,7 +311,8 @@ class ChatClient implements ChatPort {
 		const stored = (await this.#database.run('load message status', (db) => loadRecentSent(db, this.me.userId, limit))) ?? [];
 		const storedIds = new Set(stored.map((r) => r.message.messageId));
 		// Messages without ✓ are not in Postgres yet; they are the most interesting ones here.
-		const waiting = [...this.#unconfirmed.values()]
+		const waiting = this.#pending
+			.messages()
 			.filter((m) => !storedIds.has(m.messageId))
 			.reverse()
 			.map((message) => ({message, receipts: [] as Receipt[]}));
@@ -359,11 +354,8 @@ class ChatClient implements ChatPort {
 				this.#catchUp.noteState('broker', event.state);
 				return;
 			case 'message-pubacked': {
-				const message = this.#unconfirmed.get(event.messageId);
-				if (message?.status !== 'pending') return;
-				const sent: ChatMessage = {...message, status: 'sent'};
-				this.#unconfirmed.set(sent.messageId, sent);
-				this.#hub.emit({type: 'message-sent', message: sent});
+				const sent = this.#pending.markPubacked(event.messageId);
+				if (sent) this.#hub.emit({type: 'message-sent', message: sent});
 				return;
 			}
 			case 'message-arrived': {
@@ -374,11 +366,9 @@ class ChatClient implements ChatPort {
 			case 'status-arrived': {
 				const {payload} = event;
 				if (payload.status === 'received_by_server') {
-					this.#unconfirmed.delete(payload.message_id);
-					const action = this.#pendingRoomActions.get(payload.message_id);
-					this.#pendingRoomActions.delete(payload.message_id);
+					const action = this.#pending.confirm(payload.message_id);
 					// Room actions are not messages of the thread: their system line (if any) is.
-					if (action) return void ((action.action === 'mute' || action.action === 'unmute') && this.loadConversations());
+					if (action) return void ((action === 'mute' || action === 'unmute') && this.loadConversations());
 				}
 				this.#hub.addReceipt(receiptFromPayload(payload));
 				return;
@@ -392,14 +382,9 @@ class ChatClient implements ChatPort {
 				this.#hub.emit(event);
 				return;
 			case 'message-rejected': {
-				const action = this.#pendingRoomActions.get(event.messageId);
-				this.#pendingRoomActions.delete(event.messageId);
-				if (action) return this.#notice('error', `✗ ${action.action} refused by the server: ${event.reason}`);
-				const message = this.#unconfirmed.get(event.messageId);
-				this.#unconfirmed.delete(event.messageId);
-				if (message) this.#hub.emit({type: 'message-sent', message: {...message, status: 'rejected', rejectedReason: event.reason}});
-				const to = !message ? '' : message.conversationId === 'all' ? ' to everyone' : message.receiverId === message.conversationId ? ' to the room' : ` to ${message.receiverId}`;
-				this.#notice('error', `✗ message${to} refused by the server: ${event.reason} — it was not sent; edit it and send again`);
+				const rejection = this.#pending.reject(event.messageId, event.reason);
+				if (rejection.message) this.#hub.emit({type: 'message-sent', message: rejection.message});
+				this.#notice('error', rejectionNotice(rejection, event.reason));
 				return;
 			}
 			case 'typing-arrived': {

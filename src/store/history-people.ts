@@ -154,7 +154,7 @@ export async function loadConversations(db: Db, userId: string, limit = 500): Pr
 
 function toConversation(row: ConversationDbRow): ConversationRow {
 	const kind = row.kind as ConversationKind;
-	const hasLast = row.last_created_at !== null && row.last_sender_id !== null && row.last_content !== null;
+	const hasLast = row.last_created_at != null && row.last_sender_id != null && row.last_content != null;
 	return {
 		conversationId: row.conversation_id,
 		kind,
