@@ -26,13 +26,14 @@ const problem = await suiteProblem();
 const mustRun = process.env.HERMES_REQUIRE_SERVICES === '1';
 const title = 'three users in real terminals';
 
-/** ann's read markers as Postgres has them, per peer. */
-const READ_MARKERS = `SELECT peer_id, last_read_seq::int AS read, last_seq::int AS last
-FROM conversation_members WHERE user_id = 'ann' AND peer_id = ANY($1::text[]) ORDER BY peer_id`;
+/** ann's read markers as Postgres has them, per direct conversation with the given peers, with its newest seq. */
+const READ_MARKERS = `SELECT m.conversation_id, m.last_read_seq::int AS read, c.last_seq::int AS last
+FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+WHERE m.user_id = 'ann' AND m.conversation_id = ANY(SELECT 'ann:' || p FROM unnest($1::text[]) AS p) ORDER BY m.conversation_id`;
 /** What ben and cat sent, as the ingester stored it. */
 const STORED_FROM = `SELECT sender_id, content FROM chat_messages WHERE sender_id = ANY($1::text[]) AND receiver_id = 'ann' ORDER BY sender_id, seq`;
 /** Seeded conversations start read for ann, so `n` only finds what ben and cat send. */
-const MARK_SEEDED_READ = `UPDATE conversation_members SET last_read_seq = last_seq WHERE user_id = 'ann'`;
+const MARK_SEEDED_READ = `UPDATE conversation_members m SET last_read_seq = c.last_seq FROM conversations c WHERE c.id = m.conversation_id AND m.user_id = 'ann'`;
 
 describe.skipIf(Boolean(problem) && !mustRun)(problem && !mustRun ? `${title} (skipped: ${problem})` : title, () => {
 	const topicBase = `t-${randomUUID().slice(0, 8)}/messages`;
@@ -158,7 +159,7 @@ describe.skipIf(Boolean(problem) && !mustRun)(problem && !mustRun ? `${title} (s
 		// ann's read receipts turn ben's ticks into bold "read" ticks.
 		await ben.waitFor(screenWhere('ben sees read ticks', (s) => /are you there\s+✓✓/.test(s) && ben.styleOf('✓✓', 'are you there')?.isBold === true));
 		await expect
-			.poll(async () => (await db.query<{peer_id: string; read: number; last: number}>(READ_MARKERS, [['ben', 'cat']])).rows.map((r) => r.read === r.last && r.read > 0), {timeout: 10_000})
+			.poll(async () => (await db.query<{conversation_id: string; read: number; last: number}>(READ_MARKERS, [['ben', 'cat']])).rows.map((r) => r.read === r.last && r.read > 0), {timeout: 10_000})
 			.toEqual([true, true]);
 	});
 
