@@ -20,14 +20,10 @@ export type ParsedRoomCommand = {ok: true; command: RoomCommand} | {ok: false; e
 /** Usage and meaning of each room command, for `/help` and the help overlay. */
 export const ROOM_COMMAND_HELP: readonly (readonly [string, string])[] = [
 	['/room create <name> [user…]', 'new room ("quoted name")'],
-	['/invite <user…>', 'add people (admin)'],
-	['/kick <user>', 'remove someone (admin)'],
-	['/leave', 'leave this room'],
-	['/rename <title>', 'rename the room (admin)'],
-	['/topic [text]', 'set or clear the topic (admin)'],
-	['/members', 'who is in here (also m)'],
-	['/mute  /unmute', 'room alerts off / on'],
-	['/op <user>', 'make someone admin (admin)'],
+	['/invite <user…>  /kick <user>', 'add / remove people (admin)'],
+	['/leave  /members', 'leave; who is here (also m)'],
+	['/rename <title>  /topic [text]', 'title; topic, \'\' clears (admin)'],
+	['/op <user>  /mute  /unmute', 'make admin (admin); alerts off/on'],
 ];
 
 /** Command names (without `/`) handled here. */

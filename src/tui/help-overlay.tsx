@@ -83,7 +83,7 @@ export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: He
 						<Text underline wrap="truncate">
 							Commands (a larger window shows their arguments)
 						</Text>
-						{wrapText(names, commandsWidth).map((line, i) => (
+						{wrapText(names, commandsWidth - 1).map((line, i) => (
 							<Text key={`c${i}`} color={COLORS.focus} wrap="truncate">
 								{line}
 							</Text>
