@@ -61,7 +61,7 @@ const Entry = memo(function Entry({row, width, isFocused}: {row: ConversationRow
 			</Text>
 			<Text wrap="truncate" dimColor={!row.isTyping} color={row.isTyping ? COLORS.typing : undefined} italic={row.isTyping}>
 				{'  '}
-				{tick ? <Text color={row.previewStatus === 'read' ? COLORS.read : undefined}>{tick}</Text> : null}
+				{tick ? <Text color={row.previewStatus === 'read' ? COLORS.read : undefined} bold={row.previewStatus === 'read'}>{tick}</Text> : null}
 				{truncate(second, Math.max(1, width - 2 - displayWidth(tick)))}
 			</Text>
 		</Box>
