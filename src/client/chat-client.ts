@@ -270,17 +270,17 @@ class ChatClient implements ChatPort {
 	}
 
 	async loadLatest(conversationId: string, limit: number): Promise<void> {
-		const page = await this.#database.run('load history', (db) => loadLatestPage(db, conversationId, limit));
+		const page = await this.#database.run('load history', (db) => loadLatestPage(db, conversationId, limit, this.me.userId));
 		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'latest', ...page});
 	}
 
 	async loadOlder(conversationId: string, beforeSeq: number, limit: number): Promise<void> {
-		const page = await this.#database.run('load older messages', (db) => loadOlderPage(db, conversationId, beforeSeq, limit));
+		const page = await this.#database.run('load older messages', (db) => loadOlderPage(db, conversationId, beforeSeq, limit, this.me.userId));
 		this.#hub.emit({type: 'history-loaded', conversationId, mode: 'older', ...(page ?? {messages: [], hasMore: true})});
 	}
 
 	async loadBefore(conversationId: string, before: Date, limit: number): Promise<void> {
-		const page = await this.#database.run('load history', (db) => loadPageBefore(db, conversationId, before, limit));
+		const page = await this.#database.run('load history', (db) => loadPageBefore(db, conversationId, before, limit, this.me.userId));
 		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'before', ...page});
 	}
 

@@ -122,7 +122,7 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 	const close = () =>
 		(closing ??= (async () => {
 			isClosed = true;
-			await confirmer.settled(5_000);
+			await confirmer.settled(15_000);
 			await live.close();
 			await db.close();
 		})());
@@ -136,7 +136,7 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 			stopping ??= (async () => {
 				isStopping = true;
 				const receivedBefore = stats.received;
-				const isDrained = await live.drain(options.drainBarrierMs ?? 5_000);
+				const isDrained = await live.drain(options.drainBarrierMs ?? 15_000);
 				// receivedWhileDraining: what the broker still handed over after the UNSUBSCRIBE.
 				logger.info({isDrained, receivedWhileDraining: stats.received - receivedBefore, pending: pending()}, 'unsubscribed; committing what was received');
 				// Receipts waiting for their message get one last try, then are dropped.

@@ -85,7 +85,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 	it('ticks ✓✓ read only when every member who was there has read; leavers and later joiners do not count', async () => {
 		await receipt('r-2', 'alice', 'read', 'carol', 11);
 		expect((await loadConversations(db, 'alice'))[0]!.lastMessage?.status).toBe('read');
-		const page = await loadLatestPage(db, ROOM, 10);
+		const page = await loadLatestPage(db, ROOM, 10, 'alice');
 		expect(page.messages.map((m) => [m.messageId, m.messageType, m.status])).toEqual([
 			['sys-1', 'system', 'sent'],
 			['r-1', 'text', 'sent'],
@@ -156,8 +156,8 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 			expect(latest.messages.at(-1)?.content).toBe('message 100000');
 			expect(latest.hasMore).toBe(true);
 			for (const [sql, params] of [
-				[PAGE_QUERIES.latest, [BIG, 51]],
-				[PAGE_QUERIES.older, [BIG, latest.messages[0]!.seq, 51]],
+				[PAGE_QUERIES.latest, [BIG, 51, 'member1']],
+				[PAGE_QUERIES.older, [BIG, latest.messages[0]!.seq, 51, 'member1']],
 			] as const) {
 				const {rows} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`, [...params]);
 				const plan = rows.map((r) => r['QUERY PLAN']).join('\n');

@@ -38,7 +38,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 	});
 
 	it.each([99_990, 50_000, 100])('finds the date by index and reads only the page (before message %i)', async (i) => {
-		const {rows} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN (ANALYZE, COSTS OFF) ${PAGE_QUERIES.beforeDate}`, ['ivan:judy', dateOf(i), 51]);
+		const {rows} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN (ANALYZE, COSTS OFF) ${PAGE_QUERIES.beforeDate}`, ['ivan:judy', dateOf(i), 51, 'ivan']);
 		const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
 		expect(plan).toMatch(/Index Only Scan Backward using chat_messages_conversation_created_at on chat_messages b/);
 		expect(plan).toMatch(/Index Scan Backward using chat_messages_conversation_seq on chat_messages m/);

@@ -49,13 +49,10 @@ describe.skipIf(shouldSkip(problem))(`services down${problem ? ` (skipped: ${pro
 		report('PostgreSQL stopped + restarted (1,500)', await observe(services.databaseUrl, [alice], before), Date.now() - started);
 	}, SCENARIO_MS);
 
-	// KNOWN FAILURE (issue 11 outcome 5, open): every message is stored once and confirmed, but the
-	// receiver reports 1,400–2,000 redeliveries again. The burst (1,500) overflows the per-sender
-	// dedupe memory (1,000 ids); a redelivery below the floor is checked against my stored
-	// `delivered` receipt, which is often still in flight after the broker restart, so it is
-	// reported again (the TUI's reducer merges it by id; the port's contract is broken). Flip to
-	// `it` when the dedupe no longer depends on the receipt being stored.
-	it.fails('kill -9 of Mosquitto (persistence on) under load: every message stored once, none shown twice', async () => {
+	// Was a known failure (issue 11 outcome 5): the receiver reported 1,400–2,000 redeliveries again.
+	// Since protocol 2 every delivery comes from the server's fan-out after COMMIT, with its seq
+	// (see docs/protocol.md, Version 2), so a redelivery is a repeat of a stored message.
+	it('kill -9 of Mosquitto (persistence on) under load: every message stored once, none shown twice', async () => {
 		if (problem) throw new Error(`required (HERMES_REQUIRE_SERVICES=1) but ${problem}`);
 		const started = Date.now();
 		const db = await createTestDatabase();

@@ -148,9 +148,9 @@ forEachTarget('chat client', (target) => {
 			await db.query('ANALYZE chat_messages');
 			const mid = old.firstSeq + 50_000;
 			for (const [sql, params] of [
-				[PAGE_QUERIES.latest, ['ivan:judy', 51]],
-				[PAGE_QUERIES.older, ['ivan:judy', mid, 51]],
-				[PAGE_QUERIES.beforeDate, ['ivan:judy', new Date(old.createdAtOf(50_000)), 51]],
+				[PAGE_QUERIES.latest, ['ivan:judy', 51, 'ivan']],
+				[PAGE_QUERIES.older, ['ivan:judy', mid, 51, 'ivan']],
+				[PAGE_QUERIES.beforeDate, ['ivan:judy', new Date(old.createdAtOf(50_000)), 51, 'ivan']],
 			] as const) {
 				const {rows} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN ${sql}`, [...params]);
 				const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
