@@ -39,8 +39,9 @@ export interface EmbeddedDatabase {
  * Open (or create) the cluster in `{dataDir}/pgdata` — this takes ~4 s — and serve it on
  * `host:port` through the validating front: PostgreSQL framing with lengths checked before
  * anything is buffered, handshake / idle / idle-in-transaction timeouts (see {@link PgFrontLimits}).
- * pglite-socket itself listens on a Unix socket only the owner can reach. Queries of all
- * connections run one at a time; an open transaction holds the others back until it ends.
+ * pglite-socket itself listens on a Unix socket only the owner can reach. PGlite is one session:
+ * the front passes on one connection's request (a Query, or Parse…Sync) at a time, and an open
+ * transaction holds the others back until it ends (see `SessionGate` in pg-front.ts).
  * `pgdata` is created (and kept) with mode 0700.
  * @param port TCP port; 0 picks a free one.
  * @throws DataDirectoryError when `pgdata` is not empty but has no `PG_VERSION` (PGlite would

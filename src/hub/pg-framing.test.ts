@@ -89,6 +89,20 @@ describe('FrontendFramer', () => {
 	});
 });
 
+describe('FrontendFramer.completedRequests', () => {
+	it('counts the StartupMessage, Query, Sync and FunctionCall once their last byte is in', () => {
+		const framer = new FrontendFramer();
+		const counts = (bytes: Buffer) => [...bytes].map((byte) => (framer.push(Buffer.from([byte])), framer.completedRequests));
+		expect(counts(startup()).at(-1)).toBe(1);
+		const query = message('Q', 'select 1\0');
+		expect(counts(query)).toEqual([...Array(query.length - 1).fill(1), 2]);
+		// Parse, Bind, Describe, Execute end no request; their Sync does.
+		const extended = [message('P', '\0select 1\0\0\0'), message('B', '\0\0\0\0\0\0\0\0'), message('D', 'P\0'), message('E', '\0\0\0\0\0')];
+		expect(counts(Buffer.concat(extended)).at(-1)).toBe(2);
+		expect(counts(message('S', '')).at(-1)).toBe(3);
+	});
+});
+
 describe('BackendTracker', () => {
 	it('reads the transaction status of each ReadyForQuery, after an unframed SSL answer', () => {
 		const tracker = new BackendTracker();

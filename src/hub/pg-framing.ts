@@ -24,6 +24,9 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
  */
 const FRONTEND_TYPES = new Set('BCcdDEfFHPQSX'.split('').map((c) => c.charCodeAt(0)));
 
+/** Frontend messages answered by one ReadyForQuery each: Query, Sync, FunctionCall. */
+export const REQUEST_TYPES: ReadonlySet<string> = new Set(['Q', 'S', 'F']);
+
 /** What a first packet (before the StartupMessage) asks for. */
 export type FirstPacketKind = 'startup' | 'ssl-request' | 'gssenc-request' | 'cancel-request';
 
@@ -51,6 +54,14 @@ export class FrontendFramer {
 	private firstKind: FirstPacketKind | undefined;
 	/** The body of the first packet so far (≤ {@link MAX_STARTUP_BYTES}), checked once complete. */
 	private startupBody: Buffer[] = [];
+	/** Type of the regular message being read. */
+	private messageType = '';
+	/**
+	 * Frames received whole that end a request the server answers with one ReadyForQuery: the
+	 * StartupMessage, Query ('Q'), Sync ('S') and FunctionCall ('F'). Counted once the last byte of
+	 * the frame is in (a 'message' event comes with the header, before the body).
+	 */
+	completedRequests = 0;
 
 	/** @param maxMessageBytes largest regular message accepted, in bytes (length field included). */
 	constructor(private readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {}
@@ -116,7 +127,8 @@ export class FrontendFramer {
 			return {kind: 'refused', reason: `invalid message length ${length} for type '${String.fromCharCode(type)}' (4 to ${this.maxMessageBytes} bytes)`};
 		}
 		this.remaining = length - 4;
-		return {kind: 'message', type: String.fromCharCode(type), length};
+		this.messageType = String.fromCharCode(type);
+		return {kind: 'message', type: this.messageType, length};
 	}
 
 	/**
@@ -126,6 +138,10 @@ export class FrontendFramer {
 	 * Only a StartupMessage moves on to typed messages.
 	 */
 	private frameDone(events: FramingEvent[]): void {
+		if (this.phase === 'messages') {
+			if (REQUEST_TYPES.has(this.messageType)) this.completedRequests++;
+			return;
+		}
 		if (this.phase !== 'first') return;
 		const kind = this.firstKind!;
 		const body = Buffer.concat(this.startupBody);
@@ -139,6 +155,7 @@ export class FrontendFramer {
 				return;
 			}
 			this.phase = 'messages';
+			this.completedRequests++;
 		}
 		events.push({kind: 'first-packet', packet: kind});
 	}

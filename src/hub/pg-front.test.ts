@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {silentLogger} from '../log.js';
-import {listenPgFront, type PgFront} from './pg-front.js';
+import {listenPgFront, SessionGate, type PgFront} from './pg-front.js';
 
 /** Bytes the server sent until it closed the connection (or until `until` matched). */
 function collect(socket: Socket, until?: RegExp): Promise<string> {
@@ -18,6 +18,61 @@ function collect(socket: Socket, until?: RegExp): Promise<string> {
 		socket.on('close', () => resolve(text));
 	});
 }
+
+const startupPacket = () => {
+	const params = Buffer.from('user\0postgres\0\0', 'latin1');
+	const head = Buffer.alloc(8);
+	head.writeInt32BE(8 + params.length, 0);
+	head.writeInt32BE(196_608, 4);
+	return Buffer.concat([head, params]);
+};
+const queryMessage = (sql: string) => {
+	const body = Buffer.from(`${sql}\0`, 'latin1');
+	const head = Buffer.alloc(5);
+	head.write('Q', 0, 'latin1');
+	head.writeInt32BE(body.length + 4, 1);
+	return Buffer.concat([head, body]);
+};
+/** ReadyForQuery with transaction status `status`. */
+const ready = (status: 'I' | 'T') => Buffer.from([0x5a, 0, 0, 0, 5, status.charCodeAt(0)]);
+
+/** Everything `socket` received so far, and a way to wait for a given total. */
+function recorder(socket: Socket) {
+	let text = '';
+	const waiters: (() => void)[] = [];
+	socket.on('data', (chunk: Buffer) => {
+		text += chunk.toString('latin1');
+		for (const wake of waiters.splice(0)) wake();
+	});
+	return {
+		get text() {
+			return text;
+		},
+		async waitFor(expected: string) {
+			while (!text.includes(expected)) await new Promise<void>((resolve) => waiters.push(resolve));
+		},
+	};
+}
+
+describe('SessionGate', () => {
+	it('grants the session to one owner at a time, first come first served', () => {
+		const gate = new SessionGate();
+		const [a, b, c] = [{}, {}, {}];
+		const started: string[] = [];
+		gate.request(a, () => started.push('a'));
+		gate.request(b, () => started.push('b'));
+		gate.request(c, () => started.push('c'));
+		gate.request(b, () => started.push('b again'));
+		expect(started).toEqual(['a']);
+		gate.release(c); // leaves the line
+		gate.release(a);
+		expect(started).toEqual(['a', 'b']);
+		expect(gate.holds(b)).toBe(true);
+		gate.release(b);
+		expect(gate.holds(b)).toBe(false);
+		expect(started).toEqual(['a', 'b']);
+	});
+});
 
 describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 	let dir: string;
@@ -63,6 +118,44 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 		while (upstreamSockets.length < 1) await new Promise((resolve) => setImmediate(resolve));
 		const received = await collect(upstreamSockets[0]!, /S\0\0\0\x04$/);
 		expect(received.endsWith('P\0\0\0\x09\x01\x02\x03\x04\x05S\0\0\0\x04')).toBe(true);
+	});
+
+	// Regression: pglite-socket ran the Parse/Bind/Execute/Sync of concurrent connections
+	// interleaved on PGlite's one session (another connection's rows, `portal "" does not exist`).
+	it('forwards a second connection\'s request only once the first is answered and out of its transaction', async () => {
+		const a = connect(front.port, '127.0.0.1');
+		await new Promise((resolve) => a.once('connect', resolve));
+		while (upstreamSockets.length < 1) await new Promise((resolve) => setImmediate(resolve));
+		const b = connect(front.port, '127.0.0.1');
+		await new Promise((resolve) => b.once('connect', resolve));
+		while (upstreamSockets.length < 2) await new Promise((resolve) => setImmediate(resolve));
+		const [upA, upB] = [recorder(upstreamSockets[0]!), recorder(upstreamSockets[1]!)];
+		const clientA = recorder(a);
+		a.write(startupPacket());
+		await upA.waitFor('postgres\0\0');
+		b.write(Buffer.concat([startupPacket(), queryMessage('SELECT 2')]));
+		// A holds the session until its ReadyForQuery: what it sends meanwhile goes straight on
+		// (it arrives after B's bytes reached the front, which kept them).
+		a.write(queryMessage('BEGIN'));
+		await upA.waitFor('BEGIN');
+		upstreamSockets[0]!.write(Buffer.concat([ready('I'), ready('T')]));
+		await clientA.waitFor('Z\0\0\0\x05T');
+		a.write(queryMessage('SELECT 1'));
+		await upA.waitFor('SELECT 1');
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(upB.text).toBe('');
+		upstreamSockets[0]!.write(ready('T'));
+		await clientA.waitFor('Z\0\0\0\x05TZ\0\0\0\x05T');
+		a.write(queryMessage('COMMIT'));
+		await upA.waitFor('COMMIT');
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(upB.text).toBe('');
+		upstreamSockets[0]!.write(ready('I'));
+		// Out of the transaction: B's startup and query go on, whole.
+		await upB.waitFor('SELECT 2\0');
+		expect(upB.text).toBe(Buffer.concat([startupPacket(), queryMessage('SELECT 2')]).toString('latin1'));
+		a.destroy();
+		b.destroy();
 	});
 
 	it('forwards a partial StartupMessage to nobody', async () => {

@@ -2,7 +2,7 @@
 // connection timeouts before bytes reach pglite-socket on a private Unix socket. May import node: and hub/.
 import {createConnection, createServer, type Server, type Socket} from 'node:net';
 import type {Logger} from '../log.js';
-import {BackendTracker, DEFAULT_MAX_MESSAGE_BYTES, errorResponse, FrontendFramer} from './pg-framing.js';
+import {BackendTracker, DEFAULT_MAX_MESSAGE_BYTES, errorResponse, FrontendFramer, REQUEST_TYPES} from './pg-framing.js';
 
 /** Connection policy of the front. Times in ms (0 = no limit), sizes in bytes. */
 export interface PgFrontLimits {
@@ -56,12 +56,13 @@ export async function listenPgFront(options: {
 }): Promise<PgFront> {
 	const limits = {...DEFAULT_PG_FRONT_LIMITS, ...options.limits};
 	const sessions = new Set<() => void>();
+	const gate = new SessionGate();
 	const server = createServer((client) => {
 		if (sessions.size >= limits.maxConnections) {
 			refuse(client, '53300', 'sorry, too many clients already', options.logger);
 			return;
 		}
-		const end = serve(client, options.upstreamPath, limits, options.logger, () => sessions.delete(end));
+		const end = serve(client, options.upstreamPath, gate, limits, options.logger, () => sessions.delete(end));
 		sessions.add(end);
 	});
 	await listen(server, options.host, options.port);
@@ -83,24 +84,82 @@ const EXTENDED_QUERY_TYPES = new Set(['P', 'B', 'D', 'E', 'C', 'H']);
 /** A Sync message ('S', length 4). */
 const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
 
+/**
+ * PGlite's one session, lent to one connection at a time. pglite-socket (0.2.17) queues each
+ * message on its own and keeps a connection's messages together only while a transaction is
+ * open, so the Parse/Bind/Execute/Sync of two connections interleaved on the session: one got
+ * the other's rows, or `portal "" does not exist` (electric-sql/pglite issue #1046). A
+ * connection holds the gate from forwarding a whole request (up to and including its Query,
+ * Sync or FunctionCall) until every request it forwarded has its ReadyForQuery and no
+ * transaction is open; the others' requests wait in the front, first come first served.
+ */
+export class SessionGate {
+	private holder: object | undefined;
+	private readonly waiting: {owner: object; start: () => void}[] = [];
+
+	/** Whether `owner` holds the session. */
+	holds(owner: object): boolean {
+		return this.holder === owner;
+	}
+
+	/** Ask for the session; `start` runs (possibly at once) when granted. Ignored while `owner` holds or waits. */
+	request(owner: object, start: () => void): void {
+		if (this.holder === owner || this.waiting.some((w) => w.owner === owner)) return;
+		this.waiting.push({owner, start});
+		this.grant();
+	}
+
+	/** Give the session back (or leave the line) and grant it to the next in line. */
+	release(owner: object): void {
+		if (this.holder === owner) this.holder = undefined;
+		const index = this.waiting.findIndex((w) => w.owner === owner);
+		if (index >= 0) this.waiting.splice(index, 1);
+		this.grant();
+	}
+
+	private grant(): void {
+		while (!this.holder && this.waiting.length > 0) {
+			const next = this.waiting.shift()!;
+			this.holder = next.owner;
+			next.start();
+		}
+	}
+}
+
 /** Serve one client; returns a function that closes it. */
-function serve(client: Socket, upstreamPath: string, limits: Required<PgFrontLimits>, log: Logger, onClosed: () => void): () => void {
+function serve(
+	client: Socket,
+	upstreamPath: string,
+	gate: SessionGate,
+	limits: Required<PgFrontLimits>,
+	log: Logger,
+	onClosed: () => void,
+): () => void {
 	const framer = new FrontendFramer(limits.maxMessageBytes);
 	const tracker = new BackendTracker();
 	const upstream = createConnection(upstreamPath);
 	const peer = `${client.remoteAddress}:${client.remotePort}`;
+	/** This connection, as an owner of the {@link SessionGate}. */
+	const self = {};
 	// Each StartupMessage, Query, Sync and FunctionCall is answered by one ReadyForQuery.
 	let requests = 0;
-	/** Bytes of an incomplete first packet, forwarded once it is whole (≤ 10 000 bytes). */
-	let held: Buffer[] = [];
+	/**
+	 * Bytes received and not forwarded yet: an incomplete first packet (≤ 10 000 bytes), or
+	 * messages waiting for the session — forwarded once they hold a whole request and the gate is ours.
+	 */
+	let pending: Buffer[] = [];
+	let pendingBytes = 0;
+	/** `framer.completedRequests` when `pending` was last forwarded. */
+	let forwardedRequests = 0;
 	let isClosed = false;
-	/** An extended-query message was forwarded and no Sync after it yet. */
+	/** An extended-query message was received and no Sync after it yet. */
 	let isUnsynced = false;
 	let timer: NodeJS.Timeout | undefined;
 	const close = (code?: string, reason?: string) => {
 		if (isClosed) return;
 		isClosed = true;
 		clearTimeout(timer);
+		pending = [];
 		if (code && reason) {
 			log.warn({peer, code}, `hub: database connection closed: ${reason}`);
 			client.end(errorResponse(code, reason));
@@ -109,35 +168,85 @@ function serve(client: Socket, upstreamPath: string, limits: Required<PgFrontLim
 			client.end();
 			client.setTimeout(1_000, () => client.destroy());
 		}
-		// An extended-query message (Parse, Bind, …) without its Sync leaves PGlite — one session
-		// for every connection — skipping everything until a Sync: the next client's queries went
-		// unanswered for good. End such a client's exchange with a Sync and wait for its
-		// ReadyForQuery (at most 1 s) before letting the upstream connection go.
-		if (isUnsynced && !upstream.destroyed && upstream.writable) {
-			const readyBefore = tracker.readyCount;
-			const release = () => (clearTimeout(guard), upstream.destroy());
+		onClosed();
+		// Not holding the session: nothing of this client is in PGlite beyond whole requests.
+		if (!gate.holds(self)) {
+			gate.release(self);
+			upstream.destroy();
+			return;
+		}
+		// Holding it: PGlite — one session for every connection — must finish this client's
+		// exchange before anyone else's starts. An extended-query message without its Sync left it
+		// skipping everything until a Sync (the next client's queries went unanswered for good),
+		// and pglite-socket drops a closed connection's messages not run yet (its Sync among
+		// them). So end such an exchange with a Sync, wait for the ReadyForQuery of every request
+		// (at most 1 s), then let the upstream connection and the session go.
+		const isBusy = requests > tracker.readyCount;
+		if ((isUnsynced || isBusy) && !upstream.destroyed && upstream.writable) {
+			const expected = requests + (isUnsynced ? 1 : 0);
+			let isReleased = false;
+			const release = () => {
+				if (isReleased) return;
+				isReleased = true;
+				clearTimeout(guard);
+				upstream.destroy();
+				gate.release(self);
+			};
 			const guard = setTimeout(release, 1_000);
 			upstream.removeAllListeners('data');
-			upstream.on('data', (chunk: Buffer) => (tracker.push(chunk), tracker.readyCount > readyBefore && release()));
-			upstream.write(SYNC);
+			upstream.on('data', (chunk: Buffer) => (tracker.push(chunk), tracker.readyCount >= expected && release()));
+			upstream.once('close', release);
+			if (isUnsynced) upstream.write(SYNC);
 		} else {
 			upstream.destroy();
+			gate.release(self);
 		}
-		onClosed();
 	};
-	// One timer at a time: before the StartupMessage the handshake limit, while a transaction
-	// waits on its client the idle-in-transaction limit, otherwise the idle limit.
+	// One timer at a time: before the StartupMessage the handshake limit, while the session
+	// waits on this client (a transaction or an extended query without Sync open) the
+	// idle-in-transaction limit, otherwise the idle limit.
 	const arm = () => {
 		clearTimeout(timer);
 		if (isClosed) return;
-		const isIdleInTransaction =
-			(tracker.status === 'T' || tracker.status === 'E') && framer.isBetweenFrames && requests <= tracker.readyCount;
+		const isHoldingIdle = gate.holds(self) && framer.isBetweenFrames && requests <= tracker.readyCount;
 		const [ms, code, reason] = !framer.isStarted
 			? [limits.handshakeTimeoutMs, '08P01', `no startup packet within ${limits.handshakeTimeoutMs} ms`]
-			: isIdleInTransaction
-				? [limits.idleInTransactionTimeoutMs, '25P03', `terminating connection due to idle-in-transaction timeout (${limits.idleInTransactionTimeoutMs} ms): PGlite serves one transaction at a time`]
+			: isHoldingIdle
+				? [
+						limits.idleInTransactionTimeoutMs,
+						'25P03',
+						`terminating connection due to idle-in-transaction timeout (${limits.idleInTransactionTimeoutMs} ms${isUnsynced ? ', extended query without Sync' : ''}): PGlite serves one transaction at a time`,
+					]
 				: [limits.idleTimeoutMs, '57P05', `terminating connection due to idle-session timeout (${limits.idleTimeoutMs} ms)`];
 		if (ms > 0) timer = setTimeout(() => close(code, reason), ms);
+	};
+	const flush = () => {
+		if (isClosed || pending.length === 0) return;
+		const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+		pending = [];
+		pendingBytes = 0;
+		forwardedRequests = framer.completedRequests;
+		if (upstream.write(bytes)) client.resume();
+		else client.pause();
+	};
+	/**
+	 * Forward what may go now. Nothing of a first packet reaches PGlite before the framer has it
+	 * whole and valid (a partial or malformed StartupMessage left pglite-socket unable to serve
+	 * anyone else); SSLRequests before it go at once (pglite-socket answers them without the
+	 * session); everything else goes while this connection holds the session, or once it has a
+	 * whole request to run (or more than a message's worth waiting) and the session is granted.
+	 */
+	const forward = () => {
+		if (isClosed || pending.length === 0) return;
+		if (!framer.isStarted) {
+			if (framer.isBetweenFrames) flush();
+		} else if (gate.holds(self)) {
+			flush();
+		} else if (framer.completedRequests > forwardedRequests || pendingBytes > limits.maxMessageBytes) {
+			gate.request(self, () => (flush(), arm()));
+			// Waiting in line: take no more than a message's worth from the client meanwhile.
+			if (!gate.holds(self) && pendingBytes > limits.maxMessageBytes) client.pause();
+		}
 	};
 	client.setNoDelay(true);
 	arm();
@@ -145,7 +254,7 @@ function serve(client: Socket, upstreamPath: string, limits: Required<PgFrontLim
 		for (const event of framer.push(chunk)) {
 			if (event.kind === 'refused') return close('08P01', event.reason);
 			if (event.kind === 'message') {
-				if (event.type === 'Q' || event.type === 'S' || event.type === 'F') requests++;
+				if (REQUEST_TYPES.has(event.type)) requests++;
 				if (EXTENDED_QUERY_TYPES.has(event.type)) isUnsynced = true;
 				else if (event.type === 'S') isUnsynced = false;
 				continue;
@@ -160,20 +269,20 @@ function serve(client: Socket, upstreamPath: string, limits: Required<PgFrontLim
 			}
 			if (event.packet === 'ssl-request') tracker.expectSingleByte();
 		}
-		// Nothing of a first packet reaches PGlite before the framer has it whole and valid: a
-		// partial or malformed StartupMessage left pglite-socket unable to serve anyone else.
-		held.push(chunk);
-		if (framer.isStarted || framer.isBetweenFrames) {
-			const bytes = held.length === 1 ? held[0]! : Buffer.concat(held);
-			held = [];
-			if (!upstream.write(bytes)) client.pause();
-		}
+		pending.push(chunk);
+		pendingBytes += chunk.length;
+		forward();
 		arm();
 	});
 	upstream.on('drain', () => client.resume());
 	upstream.on('data', (chunk: Buffer) => {
 		tracker.push(chunk);
 		if (!client.write(chunk)) upstream.pause();
+		// Every request answered and no transaction open: the session is free for the others.
+		if (gate.holds(self) && requests <= tracker.readyCount && tracker.status === 'I' && !isUnsynced) {
+			gate.release(self);
+			forward();
+		}
 		arm();
 	});
 	client.on('drain', () => upstream.resume());
