@@ -83,6 +83,7 @@ function withActivity(
 		...(isNewer
 			? {
 					lastMessage: {
+						messageId: newest.messageId,
 						senderId: newest.senderId,
 						senderName: newest.senderName,
 						content: newest.content,

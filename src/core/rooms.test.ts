@@ -85,6 +85,13 @@ describe('room summaries', () => {
 		expect(Object.keys(open.conversations).sort()).toEqual([ROOM, 'room-2']);
 	});
 
+	it('previews my tick after the server copy moved the message to its storage time', () => {
+		const pending = {...fakeMessage('alice', ROOM, 'hi all', {id: 'm1', at: 3}), status: 'pending' as const};
+		const stored = {...pending, status: 'received_by_server' as const, seq: 9, createdAt: 500};
+		const state = fold(start(), {type: 'conversations-loaded', conversations: [room()]}, members, {type: 'conversation-opened', conversationId: ROOM}, {type: 'message-sent', message: pending}, {type: 'message-sent', message: stored}, receipt('bob', 'delivered'), receipt('carol', 'delivered'));
+		expect(conversationRows(state)[0]).toMatchObject({preview: 'me: hi all', previewStatus: 'delivered'});
+	});
+
 	it('previews "name: text" with my tick, and names who is typing', () => {
 		const state = fold(start(), {type: 'conversations-loaded', conversations: [room()]}, members, {type: 'message-sent', message: {...fakeMessage('alice', ROOM, 'hi all', {id: 'm1', at: 3}), status: 'received_by_server'}}, receipt('bob', 'delivered'), receipt('carol', 'delivered'));
 		expect(conversationRows(state)[0]).toMatchObject({preview: 'me: hi all', previewStatus: 'delivered'});

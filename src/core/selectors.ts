@@ -108,7 +108,9 @@ function lastMessagePreview(state: ChatState, conversationId: string): Pick<Conv
 	// A direct chat has one other writer: the name would only repeat the title.
 	const isNamed = last.messageType !== 'system' && kindOf(conversationId) !== 'direct';
 	const who = !isNamed ? '' : isMine ? 'me: ' : `${sanitizeInline(last.senderName)}: `;
-	const loaded = isMine ? threadOf(state, conversationId).messages.findLast((m) => m.senderId === state.me.userId && m.createdAt === last.createdAt) : undefined;
+	// By id: the server's copy replaces the sender's clock with the storage time, so times differ.
+	const isLast = (m: ChatMessage) => m.senderId === state.me.userId && (last.messageId !== undefined ? m.messageId === last.messageId : m.createdAt === last.createdAt);
+	const loaded = isMine ? threadOf(state, conversationId).messages.findLast(isLast) : undefined;
 	const status = loaded ? tickOf(state, loaded) : last.status;
 	return {
 		preview: who + text,

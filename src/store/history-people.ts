@@ -46,14 +46,14 @@ SELECT c.id AS conversation_id, c.kind, c.topic, c.role, c.is_muted, c.peer_id,
 			AND x.seq > c.last_read_seq AND x.sender_id <> $1
 		ORDER BY x.conversation_id, x.seq
 		LIMIT ${UNREAD_COUNT_CAP}) AS unread_rows)::int AS unread,
-	last.sender_id AS last_sender_id, coalesce(lu.display_name, last.sender_name) AS last_sender_name,
+	last.message_id AS last_message_id, last.sender_id AS last_sender_id, coalesce(lu.display_name, last.sender_name) AS last_sender_name,
 	last.content AS last_content, last.created_at AS last_created_at, last.message_type AS last_message_type,
 	CASE WHEN last.sender_id = $1 THEN last.status END AS last_status,
 	GREATEST(last.created_at, c.last_message_at) AS last_activity_at
 FROM listed c
 LEFT JOIN chat_users u ON u.user_id = c.peer_id
 LEFT JOIN LATERAL (
-	SELECT m.sender_id, m.sender_name, m.content, m.created_at, m.message_type,
+	SELECT m.message_id, m.sender_id, m.sender_name, m.content, m.created_at, m.message_type,
 		CASE WHEN m.sender_id = $1 THEN ${MESSAGE_STATUS} END AS status
 	FROM chat_messages m
 	WHERE m.conversation_id >= c.id AND m.conversation_id <= c.id
@@ -113,6 +113,7 @@ interface ConversationDbRow {
 	unread: number;
 	last_sender_id: string | null;
 	last_sender_name: string | null;
+	last_message_id: string | null;
 	last_content: string | null;
 	last_created_at: Date | null;
 	last_message_type: string | null;
@@ -168,6 +169,7 @@ function toConversation(row: ConversationDbRow): ConversationRow {
 		...(hasLast
 			? {
 					lastMessage: {
+						...(row.last_message_id !== null ? {messageId: row.last_message_id} : {}),
 						senderId: row.last_sender_id!,
 						senderName: row.last_sender_name ?? row.last_sender_id!,
 						content: row.last_content!,

@@ -73,7 +73,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		expect(list[0]).toEqual({
 			conversationId: ROOM, kind: 'group', title: 'Ops', topic: 'deploys', memberCount: 4, role: 'admin', isMuted: false,
 			unread: 1, // bob's line; the system line is mine
-			lastMessage: {senderId: 'alice', senderName: 'Alice A', content: 'hello all', createdAt: at(6).getTime(), messageType: 'text', status: 'delivered'},
+			lastMessage: {messageId: 'r-2', senderId: 'alice', senderName: 'Alice A', content: 'hello all', createdAt: at(6).getTime(), messageType: 'text', status: 'delivered'},
 			lastActivityAt: at(6).getTime(),
 		});
 		expect(list[1]).toMatchObject({kind: 'broadcast', title: 'everyone', memberCount: 0, unread: 1, lastMessage: {senderName: 'Carol C'}});
