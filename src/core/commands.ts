@@ -1,6 +1,7 @@
 // Composer commands: a typed line → a typed Command or a one-line error.
 // Pure: imports protocol/ and core/ only.
 import {BROADCAST_ID, isValidUserId, MAX_CONTENT_LENGTH, MAX_STATUS_MESSAGE_LENGTH} from '../protocol/index.js';
+import {kindOf} from './conversation-info.js';
 import {instantOf} from './format.js';
 import {parseRoomCommand, ROOM_COMMAND_HELP, ROOM_COMMANDS, type RoomCommand} from './room-commands.js';
 import {infoTarget} from './selectors.js';
@@ -69,6 +70,12 @@ export function parseCommand(line: string, state: ChatState): ParsedCommand {
 		const body = text.startsWith('//') ? text.slice(1) : line.trimEnd();
 		if (!state.openConversationId) return {ok: false, error: 'no conversation open — pick one in the list or use /open <user>'};
 		const conversationId = state.openConversationId;
+		// A room whose loaded members no longer include me (I left or was removed): refused here, so
+		// the text stays in the composer (the server would refuse it anyway).
+		const members = state.members[conversationId];
+		if (kindOf(conversationId) === 'group' && members !== undefined && !members.some((m) => m.userId === state.me.userId)) {
+			return {ok: false, error: 'not sent: you are not a member of this room any more — ask an admin to /invite you'};
+		}
 		return withText(body, (t) => ({kind: 'say', conversationId, text: t}));
 	}
 	const [name = '', ...rest] = text.slice(1).split(/\s+/);

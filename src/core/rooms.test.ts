@@ -2,6 +2,7 @@
 import {describe, expect, it} from 'vitest';
 import {fakeMember, fakeMessage, fakeSystemMessage} from '../../test/helpers/fake-port.js';
 import type {ChatAction} from './actions.js';
+import {parseCommand} from './commands.js';
 import {planEffects} from './effects.js';
 import {tickOf} from './receipts.js';
 import {chatReducer} from './reducer.js';
@@ -83,6 +84,13 @@ describe('room summaries', () => {
 		expect(Object.keys(reloaded.conversations)).toEqual([ROOM]);
 		const open = fold(listed, {type: 'conversation-opened', conversationId: 'room-2'}, {type: 'conversations-loaded', conversations: [room()]});
 		expect(Object.keys(open.conversations).sort()).toEqual([ROOM, 'room-2']);
+	});
+
+	it('refuses to send in a room whose members no longer include me, so the text stays in the composer', () => {
+		const open = fold(start(), {type: 'conversations-loaded', conversations: [room()]}, members, {type: 'conversation-opened', conversationId: ROOM});
+		expect(parseCommand('hello', open)).toMatchObject({ok: true, command: {kind: 'say', conversationId: ROOM}});
+		const left = fold(open, {...members, members: [fakeMember('bob'), fakeMember('carol')]});
+		expect(parseCommand('hello', left)).toEqual({ok: false, error: 'not sent: you are not a member of this room any more — ask an admin to /invite you'});
 	});
 
 	it('previews my tick after the server copy moved the message to its storage time', () => {
