@@ -267,7 +267,8 @@ export async function runRoomOpen(options: {databaseUrl: string; messages: numbe
 			for (let k = 0; k < conversations.length; k++) {
 				const id = conversations[(i + k) % conversations.length]![0];
 				const started = performance.now();
-				const page = await loadLatestPage(db, id, pageSize);
+				// Opened by a member, as a client does: m00 wrote 1 in 50 of the room's messages, da half of the direct chat's.
+				const page = await loadLatestPage(db, id, pageSize, id === 'da:db' ? 'da' : 'm00');
 				const ms = performance.now() - started;
 				if (page.messages.length !== pageSize) throw new Error(`${id}: page of ${page.messages.length}, expected ${pageSize}`);
 				if (i >= 20) samples.get(id)!.push(ms);
