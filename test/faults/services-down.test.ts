@@ -49,15 +49,11 @@ describe.skipIf(shouldSkip(problem))(`services down${problem ? ` (skipped: ${pro
 		report('PostgreSQL stopped + restarted (1,500)', await observe(services.databaseUrl, [alice], before), Date.now() - started);
 	}, SCENARIO_MS);
 
-	// KNOWN FAILURE (issue 11 outcome 5, open): every message is stored once and confirmed, but the
-	// receiver reports some redeliveries again. Protocol 1 (peer to peer): 1,400–2,000 of 1,500.
-	// Protocol 2 (server fan-out with seq, 3 runs on 2026-11-30): 0, 142 and 333. Mosquitto restores
-	// its last persistence snapshot, so it redelivers messages bob already had; past his per-sender
-	// memory (1,000 ids) a redelivery is checked against his stored `delivered` receipt, often still
-	// in flight after the restart. Next step: the server stamps each delivery with the previous seq
-	// of its conversation (one row lock per conversation per batch), so a client knows "everything
-	// up to seq N of this conversation is reported" exactly, in bounded memory. Flip to `it` then.
-	it.fails('kill -9 of Mosquitto (persistence on) under load: every message stored once, none shown twice', async () => {
+	// Storage is checked here; what bob is *shown* is counted and printed, not asserted: the receiver
+	// still reports some redeliveries again (issue 11 outcome 5, open — see the it.todo below).
+	// Protocol 1 (peer to peer): 1,400–2,000 of 1,500; protocol 2 (server fan-out with seq, five
+	// runs on 2026-11-30): 0, 142, 333, 0, 0 — so neither `it` nor `it.fails` can be asserted.
+	it('kill -9 of Mosquitto (persistence on) under load: every message stored once', async () => {
 		if (problem) throw new Error(`required (HERMES_REQUIRE_SERVICES=1) but ${problem}`);
 		const started = Date.now();
 		const db = await createTestDatabase();
@@ -70,12 +66,6 @@ describe.skipIf(shouldSkip(problem))(`services down${problem ? ` (skipped: ${pro
 		const bob = track(await ChatProcess.start({...services, userId: 'bob'}));
 		alice.command({cmd: 'send', to: 'bob', prefix: 'mq', count: 1_500});
 		await alice.waitFor('some ✓ but not all', () => alice.acked.size >= 150);
-		// On the merged branch (3 runs, 14:1x–14:3x UTC) every message was stored once and got its ✓,
-		// but bob reported 1,473, 1,984 and 1,881 repeat arrivals. Probable cause (not proven): a burst of 1,500 overflows his per-sender
-		// dedupe window (1,000 ids); redeliveries older than its floor come as `isPossibleRepeat`,
-		// and ChatClient#reportUnlessDelivered reports them again whenever bob's own `delivered` is
-		// not stored yet (still in flight to the ingester, or lost with the broker). Open: fix in
-		// src/client + src/live (remember ids reported through that path), not in this test.
 		// Seen on the old main, about one run in two: after the restart some of alice's messages stay ◷
 		// forever. Probable cause: mqtt.js clears its packet-id provider on CONNACK and replays its
 		// outgoing store, while ChatLink's outbox republishes at once on `connect`; a new publish
@@ -87,7 +77,17 @@ describe.skipIf(shouldSkip(problem))(`services down${problem ? ` (skipped: ${pro
 		await broker.restart();
 		await alice.waitFor('1500 queued', () => alice.sent.size === 1_500);
 		await alice.allAcked();
-		// Bob may have missed some live (stored, ✓, in his history): only repeats count here.
-		report('kill -9 Mosquitto, persistence on (1,500)', await observe(db.url, [alice], before, [bob]), Date.now() - started);
+		// Bob may have missed some live (stored, ✓, in his history): only repeats count there.
+		const stored = await observe(db.url, [alice], before);
+		const shown = await observe(db.url, [alice], before, [bob]);
+		console.info(`[faults] kill -9 Mosquitto: bob was shown ${shown.duplicated - stored.duplicated} of 1,500 messages a second time (issue 11 outcome 5, open)`);
+		report('kill -9 Mosquitto, persistence on (1,500)', stored, Date.now() - started);
 	}, SCENARIO_MS);
+
+	// Mosquitto restores its last persistence snapshot and redelivers messages bob already had; past
+	// his per-sender memory (1,000 ids) a redelivery is checked against his stored `delivered`
+	// receipt, often still in flight after the restart. Next step: the server stamps each delivery
+	// with the previous seq of its conversation (one row lock per conversation per batch), so a
+	// client knows exactly, in bounded memory, that everything up to seq N is reported.
+	it.todo('kill -9 of Mosquitto (persistence on) under load: no message shown twice (issue 11 outcome 5)');
 });
