@@ -31,11 +31,12 @@ const RECEIPT_RETRY_DELAY_MS = 500;
  *   (sender's timestamp) and `received_by_server` (now) status rows, senders in chat_users,
  *   conversations (created on a direct conversation's first message, last_seq/last_message_at)
  *   and the sender's read marker.
- * - Only after COMMIT: `received_by_server` for every message and room action of the batch
- *   including duplicates (v1 on `{base}/{sender}/server`, v2 on the sender's inbox), `rejected`
- *   for refused ones, then the fan-out: each newly stored message or system line (v2, with seq)
- *   to every current member's inbox (sender included; `{base}/all/server/inbox` for `all`),
- *   stored receipts to the message sender's inbox, v2 typing (QoS 0) to the other members.
+ * - Only after COMMIT, in this order: the fan-out — each stored message or system line (v2, with
+ *   seq; duplicates again, see docs/protocol.md) to every current member's inbox (sender
+ *   included; `{base}/all/server/inbox` for `all`) —, then `received_by_server` for every message
+ *   and room action of the batch including duplicates (v1 on `{base}/{sender}/server`, v2 on the
+ *   sender's inbox) and `rejected` for refused ones, then stored receipts to the message sender's
+ *   inbox and v2 typing (QoS 0) to the other members.
  * - `delivered`/`read` receipts are stored only for stored messages and only from a current
  *   member other than the sender (anyone for a broadcast); a receipt that arrives before its
  *   message is retried every 0.5 s for `statusRetryMs`, then logged and dropped. `read` advances

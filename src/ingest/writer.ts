@@ -47,10 +47,13 @@ export function createBatchWriter(options: BatchWriterOptions): (items: IngestIt
 		stats.refusedByRules += result.refusedByRules.messages + result.refusedByRules.rooms;
 		stats.duplicates += batch.messages.length - result.inserted - result.refusedByRules.messages;
 		stats.presences += batch.presences.length;
-		// Receipts to senders first, then the fan-out (both only now, after COMMIT).
+		// The fan-out first, then the senders' receipts (all only now, after COMMIT): publishes leave
+		// in order on one connection, so a sender holding its ✓ knows the broker took the delivery
+		// before it — an ingester killed in between leaves no ✓ without a delivery, and a sender
+		// without its ✓ re-sends, which delivers the stored copy again.
+		options.confirmer.deliver(result.stored);
 		options.confirmer.confirm(result.confirmations);
 		options.confirmer.reject(result.rejections.refused);
-		options.confirmer.deliver(result.stored);
 		options.confirmer.forwardReceipts(result.receiptForwards);
 		options.confirmer.relayTyping(result.typingRelays);
 		for (const clash of result.idClashes) {

@@ -283,7 +283,11 @@ export interface BatchResult {
 	refusedByRules: {messages: number; rooms: number};
 	/** Everything to confirm after COMMIT (stored or duplicate messages and room actions), in batch order. */
 	confirmations: Confirmation[];
-	/** Messages and system lines this batch stored, in seq order, with their recipients. */
+	/**
+	 * What to deliver, in seq order, with the recipients: messages and system lines this batch
+	 * stored, and messages stored before and received again (delivered again: the first delivery
+	 * may have died with an ingester between its COMMIT and its fan-out).
+	 */
 	stored: StoredMessage[];
 	/** Stored receipts, to forward to the message's sender. */
 	receiptForwards: ReceiptForward[];
@@ -320,7 +324,7 @@ export async function writeIngestBatch(db: Db, batch: IngestBatch): Promise<Batc
 		const messages = await writeMessages(client, batch.messages);
 		refused.push(...messages.refused);
 		confirmations.push(...messages.accepted.map((m) => ({messageId: m.messageId, senderId: m.senderId, conversationId: m.version === 2 ? m.conversationId : undefined})));
-		stored.push(...messages.stored);
+		stored.push(...messages.stored, ...messages.redelivered);
 		const idClashes = await findIdClashes(client, messages.accepted);
 		const receipts = await writeReceipts(client, batch.receipts);
 		const typingRelays = await relayTyping(client, batch.typing ?? []);
@@ -348,8 +352,11 @@ function directRefusal(id: string, sender: string): string | undefined {
 	return pair && !pair.includes(sender) ? 'you are not a member of this conversation' : undefined;
 }
 
-async function writeMessages(client: pg.PoolClient, all: readonly MessageRow[]): Promise<{accepted: MessageRow[]; refused: RejectionRow[]; stored: StoredMessage[]}> {
-	if (all.length === 0) return {accepted: [], refused: [], stored: []};
+async function writeMessages(
+	client: pg.PoolClient,
+	all: readonly MessageRow[],
+): Promise<{accepted: MessageRow[]; refused: RejectionRow[]; stored: StoredMessage[]; redelivered: StoredMessage[]}> {
+	if (all.length === 0) return {accepted: [], refused: [], stored: [], redelivered: []};
 	// Already stored (re-sends): confirmed again whatever the sender's membership is now.
 	const already = await client.query<{message_id: string; sender_id: string}>(FIND_STORED, [all.map((m) => m.messageId), all.map((m) => m.senderId)]);
 	const isStored = new Set(already.rows.map((r) => `${r.sender_id}/${r.message_id}`));
@@ -372,7 +379,7 @@ async function writeMessages(client: pg.PoolClient, all: readonly MessageRow[]):
 	}
 	const messages = all.filter((m) => !refusals.has(m));
 	const refused = [...refusals].map(([m, reason]) => ({messageId: m.messageId, senderId: m.senderId, reason, conversationId: m.version === 2 ? m.conversationId : undefined}));
-	if (messages.length === 0) return {accepted: [], refused, stored: []};
+	if (messages.length === 0) return {accepted: [], refused, stored: [], redelivered: []};
 
 	const created = messages.filter((m) => conversationKindOf(m.conversationId) !== 'group');
 	if (created.length > 0) {
@@ -405,7 +412,27 @@ async function writeMessages(client: pg.PoolClient, all: readonly MessageRow[]):
 	if (inserted.length > 0) {
 		await client.query(ADVANCE_CONVERSATIONS, [inserted.map((i) => i.row.conversationId), inserted.map((i) => i.seq), inserted.map((i) => i.createdAt)]);
 	}
-	const members = await currentMembers(client, inserted.map((i) => i.row.conversationId));
+	// A message stored before and received again: its sender did not get the ✓, so the ingester
+	// that stored it may have died between COMMIT and the fan-out. Deliver the stored copy again
+	// (members dedupe by sender and id) — at least once, never "stored but never delivered".
+	const insertedKeys = new Set(inserted.map((i) => `${i.row.senderId}/${i.row.messageId}`));
+	const again = [...new Map(messages.filter((m) => !insertedKeys.has(`${m.senderId}/${m.messageId}`)).map((m) => [`${m.senderId}/${m.messageId}`, m])).values()];
+	const copies = again.length === 0 ? [] : (await client.query<StoredCopyRow>(STORED_COPIES, [again.map((m) => m.messageId), again.map((m) => m.senderId)])).rows;
+	const members = await currentMembers(client, [...inserted.map((i) => i.row.conversationId), ...copies.map((c) => c.conversation_id)]);
+	const recipientsOf = (conversationId: string) => (conversationId === BROADCAST_ID ? BROADCAST_ID : (members.get(conversationId) ?? []));
+	const sentAtOf = new Map(again.map((m) => [`${m.senderId}/${m.messageId}`, m.sentAt]));
+	const redelivered = copies.map((c): StoredMessage => ({
+		messageId: c.message_id,
+		senderId: c.sender_id,
+		senderName: c.sender_name,
+		conversationId: c.conversation_id,
+		content: c.content,
+		messageType: c.message_type === 'system' ? 'system' : 'text',
+		sentAt: sentAtOf.get(`${c.sender_id}/${c.message_id}`) ?? c.created_at.toISOString(),
+		seq: Number(c.seq),
+		createdAt: c.created_at.toISOString(),
+		recipients: recipientsOf(c.conversation_id),
+	}));
 	const stored = inserted.map(({row, seq, createdAt}): StoredMessage => ({
 		messageId: row.messageId,
 		senderId: row.senderId,
@@ -416,10 +443,25 @@ async function writeMessages(client: pg.PoolClient, all: readonly MessageRow[]):
 		sentAt: row.sentAt,
 		seq,
 		createdAt: createdAt.toISOString(),
-		recipients: row.conversationId === BROADCAST_ID ? BROADCAST_ID : (members.get(row.conversationId) ?? []),
+		recipients: recipientsOf(row.conversationId),
 	}));
-	return {accepted: messages, refused, stored};
+	return {accepted: messages, refused, stored, redelivered};
 }
+
+interface StoredCopyRow {
+	message_id: string;
+	sender_id: string;
+	sender_name: string;
+	conversation_id: string;
+	content: string;
+	message_type: string;
+	seq: string;
+	created_at: Date;
+}
+
+// The stored copies of messages received again (a resend of something already stored).
+const STORED_COPIES = `SELECT m.message_id, m.sender_id, m.sender_name, m.conversation_id, m.content, m.message_type, m.seq, m.created_at
+FROM chat_messages m JOIN unnest($1::text[], $2::text[]) AS k (message_id, sender_id) USING (message_id, sender_id)`;
 
 async function findIdClashes(client: pg.PoolClient, messages: readonly MessageRow[]): Promise<IdClash[]> {
 	if (messages.length === 0) return [];

@@ -43,7 +43,7 @@ describe.skipIf(shouldSkip(problem))(`ingester signals${problem ? ` (skipped: ${
 		track(await IngesterProcess.start({...services, flags: ['--no-migrate']}, 'ingester 2'));
 		await alice.waitFor('3000 queued', () => alice.sent.size === 1_000);
 		await alice.allAcked();
-		await bob.waitFor('bob got all', () => bob.arrived.size === 1_000);
+		await bob.waitFor('bob got all', () => bob.arrived.size === 1_000).catch((e) => { console.info(`[faults] kill -9 ingester: bob has ${bob.arrived.size} of 1,000 live, alice ${alice.acked.size} ✓`); throw e; });
 		report('kill -9 ingester (1,000 in flight)', await observe(db.url, [alice], before, [bob]), Date.now() - started);
 	}, SCENARIO_MS);
 
