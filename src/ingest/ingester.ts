@@ -137,7 +137,7 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 			stopping ??= (async () => {
 				isStopping = true;
 				const receivedBefore = stats.received;
-				const isDrained = await live.drain(options.drainBarrierMs ?? 15_000);
+				const isDrained = await live.drain(options.drainBarrierMs ?? 25_000);
 				// receivedWhileDraining: what the broker still handed over after the UNSUBSCRIBE.
 				logger.info({isDrained, receivedWhileDraining: stats.received - receivedBefore, pending: pending()}, 'unsubscribed; committing what was received');
 				// Receipts waiting for their message get one last try, then are dropped.

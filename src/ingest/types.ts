@@ -35,7 +35,7 @@ export interface IngestOptions {
 	 * `hermes-chat ingest`). Default: none, which is what PGlite (the embedded hub) needs.
 	 */
 	sessionTimeouts?: SessionTimeouts;
-	/** How long `stop()` waits for the broker to hand over what it had routed here, in ms (default 15000; the CLI's drain deadline, 30 s, bounds the whole stop). */
+	/** How long `stop()` waits for the broker to hand over what it had routed here, in ms (default 25000: under load the barrier queues behind this ingester's own backlog of deliveries and ✓s; the CLI's drain deadline, 30 s, bounds the whole stop). */
 	drainBarrierMs?: number;
 	/** Told after each committed batch: its size in items and how long the write took, in ms. */
 	onBatchCommitted?(items: number, durationMs: number): void;

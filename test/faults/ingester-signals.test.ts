@@ -68,6 +68,7 @@ describe.skipIf(shouldSkip(problem))(`ingester signals${problem ? ` (skipped: ${
 		// Liveness bound, not a speed threshold: with nothing resent, what is missing now stays missing.
 		await alice.allAcked(30_000).catch(() => undefined);
 		const outcome = await observe(db.url, [alice], before);
+		if (outcome.lost > 0) console.info(`[faults] SIGTERM: the drained ingester's last log lines:\n${first.stderrTail.slice(-8).join('\n')}`);
 		report('SIGTERM 1 of 2 ingesters, no resend (3,000)', outcome, Date.now() - started);
 		expect(code, 'a drained ingester exits 0').toBe(0);
 	}, SCENARIO_MS);
