@@ -9,7 +9,7 @@ import {directMembersOf, isValidUserId, type MessageV2} from '../protocol/index.
 import {isKnownUser, loadConversations, loadMembers, loadPresences, searchUsers} from '../store/history-people.js';
 import {loadLatestPage, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
 import {wasDeliveredTo} from '../store/seen-queries.js';
-import type {ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt, RoomChange} from '../core/types.js';
+import type {AwayEntry, ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt, RoomChange, SearchHit} from '../core/types.js';
 import {CATCH_UP_PASSES, CatchUp} from './catch-up.js';
 import {DatabaseLink} from './database-link.js';
 import {EventHub} from './event-hub.js';
@@ -282,6 +282,29 @@ class ChatClient implements ChatPort {
 	async loadBefore(conversationId: string, before: Date, limit: number): Promise<void> {
 		const page = await this.#database.run('load history', (db) => loadPageBefore(db, conversationId, before, limit, this.me.userId));
 		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'before', ...page});
+	}
+
+	// Issue 10 contract (base branch): replaced by the message-actions work before it lands.
+	async editMessage(): Promise<void> {
+		this.#notice('error', 'editing is not available yet');
+	}
+
+	async deleteMessage(): Promise<void> {
+		this.#notice('error', 'deleting is not available yet');
+	}
+
+	async react(): Promise<void> {
+		this.#notice('error', 'reactions are not available yet');
+	}
+
+	async searchMessages(): Promise<{hits: SearchHit[]; error?: string}> {
+		return {hits: [], error: 'search is not available yet'};
+	}
+
+	async loadAround(): Promise<void> {}
+
+	async loadAwaySummary(): Promise<AwayEntry[]> {
+		return [];
 	}
 
 	async loadConversations(): Promise<void> {

@@ -36,6 +36,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 			return reduceHistory(state, action);
 		case 'receipts-received':
 			return reduceReceipts(state, action.receipts);
+		case 'messages-changed':
+			return state; // issue 10: merged by version (edit), delete wins, reactions toggled
 		case 'typing-changed':
 			return reduceTyping(state, action);
 		case 'presence-changed':

@@ -54,6 +54,89 @@ export interface ChatMessage {
 	status: LocalStatus;
 	/** With status `rejected`: the server's one-line reason (untrusted text: sanitize it). */
 	rejectedReason?: string;
+	/** A reply: the message it answers (issue 10). */
+	replyTo?: ReplyRef;
+	/**
+	 * Edit version: 0 (or absent) for the original, n after the n-th edit. A copy (live or stored)
+	 * with a lower version never replaces one with a higher version.
+	 */
+	version?: number;
+	/** When the latest edit was stored, in ms; present = shown "(edited)". */
+	editedAt?: number;
+	/** Soft-deleted (ms): `content` is '' and the thread shows "message deleted". Wins over any edit. */
+	deletedAt?: number;
+	/** Who deleted it (the sender, or a room admin). */
+	deletedBy?: string;
+	/** Reactions: emoji → the user ids who reacted with it (each at most once). Absent = none. */
+	reactions?: Record<string, string[]>;
+	/** User ids mentioned with `@id` in the content (see core/mentions.ts), as the server stored them. */
+	mentions?: string[];
+}
+
+/** What a reply points at: the original message (a message is (sender, message_id)). */
+export interface ReplyRef {
+	messageId: string;
+	senderId: string;
+	/** The original's sender name, when known (untrusted). */
+	senderName?: string;
+	/** The start of the original text, at most 100 characters (untrusted); absent when unknown or deleted. */
+	preview?: string;
+	/** The original's `seq`, when known (to jump to it). */
+	seq?: number;
+}
+
+/**
+ * A change to a stored message, delivered live by the server after it committed it (issue 10).
+ * `version` orders edits; a delete is final.
+ */
+export type MessageChange =
+	| {kind: 'edit'; conversationId: string; messageId: string; senderId: string; content: string; version: number; editedAt: number; mentions?: string[]}
+	| {kind: 'delete'; conversationId: string; messageId: string; senderId: string; deletedBy: string; deletedAt: number}
+	| {kind: 'reaction'; conversationId: string; messageId: string; senderId: string; emoji: string; userId: string; isOn: boolean; at: number};
+
+/** One search result (PostgreSQL full-text search over my conversations). */
+export interface SearchHit {
+	conversationId: string;
+	/** The conversation's title as the list shows it (untrusted). */
+	conversationTitle: string;
+	messageId: string;
+	senderId: string;
+	senderName: string;
+	seq: number;
+	/** ms. */
+	createdAt: number;
+	/** The message text, or an excerpt of it (untrusted). */
+	snippet: string;
+	/** Matched ranges in `snippet`: [start, end) UTF-16 offsets, ascending, non-overlapping. */
+	matches: Array<[number, number]>;
+}
+
+/** A search request: `/search [--in c] [--from u] [--before d] [--after d] words`. */
+export interface SearchQuery {
+	/** websearch_to_tsquery syntax: words, "quoted phrase", -word, or. 1–200 characters. */
+	text: string;
+	conversationId?: string;
+	fromUserId?: string;
+	/** ms bounds on the message time. */
+	before?: number;
+	after?: number;
+	/** At most this many hits (default 50). */
+	limit?: number;
+}
+
+/** One row of the "while you were away" summary: a conversation with unread messages. */
+export interface AwayEntry {
+	conversationId: string;
+	title: string;
+	kind: ConversationKind;
+	/** Unread messages from others (capped at {@link UNREAD_COUNT_CAP}). */
+	unread: number;
+	/** Unread messages that mention me. */
+	mentions: number;
+	/** The first unread message (content untrusted). */
+	firstUnread: {seq: number; messageId: string; senderId: string; senderName: string; content: string; createdAt: number};
+	/** Distinct senders of the unread messages, most active first (names, untrusted). */
+	senders: string[];
 }
 
 /** One stored status transition (a `message_status` row, or a live receipt). */
@@ -156,15 +239,20 @@ export type ChatEvent =
 			messages: ChatMessage[];
 			/**
 			 * `latest` replaces the thread, `older` prepends a page, `before` replaces it with the
-			 * page before a date (`/history --before`).
+			 * page before a date (`/history --before`), `around` replaces it with the page around one
+			 * message (`focusSeq`: jump to a reply's original, open a search hit).
 			 */
-			mode: 'latest' | 'older' | 'before';
+			mode: 'latest' | 'older' | 'before' | 'around';
 			/** Whether Postgres holds older messages than the first one given. */
 			hasMore: boolean;
-			/** `before` only: whether Postgres holds newer messages than the last one given (a gap). */
+			/** `before`/`around`: whether Postgres holds newer messages than the last one given (a gap). */
 			hasNewer?: boolean;
+			/** `around` only: the seq of the message to select and scroll to. */
+			focusSeq?: number;
 	  }
 	| {type: 'receipts-received'; receipts: Receipt[]}
+	/** Edits, deletions and reactions the server committed (issue 10). */
+	| {type: 'messages-changed'; changes: MessageChange[]}
 	| {type: 'typing-changed'; userId: string; name: string; conversationId: string; isTyping: boolean; at: number}
 	| {type: 'presence-changed'; presences: Presence[]}
 	| {type: 'conversations-loaded'; conversations: ConversationSummary[]}
@@ -196,7 +284,25 @@ export interface ChatPort {
 	 * Send `content` to a conversation (`a:b` direct — created by its first message —, `all`, or a
 	 * room I am a member of); emits `message-sent`; retried until ✓ (or ✗ rejected).
 	 */
-	sendMessage(conversationId: string, content: string): Promise<void>;
+	sendMessage(conversationId: string, content: string, options?: {replyTo?: {messageId: string; senderId: string}}): Promise<void>;
+	/**
+	 * Replace the text of my message (issue 10); the server stores the new version and delivers a
+	 * `messages-changed` edit to every member. Refusals come back as a `notice`.
+	 */
+	editMessage(conversationId: string, messageId: string, content: string): Promise<void>;
+	/** Soft-delete a message (mine, or anyone's in a room where I am admin). */
+	deleteMessage(conversationId: string, messageId: string, senderId: string): Promise<void>;
+	/** Add (`isOn`) or remove my reaction `emoji` on a message. */
+	react(conversationId: string, messageId: string, senderId: string, emoji: string, isOn: boolean): Promise<void>;
+	/**
+	 * Full-text search over the conversations I am a member of, newest first. Never rejects:
+	 * a bad query or an unreachable database resolves `{hits: [], error}` (one line).
+	 */
+	searchMessages(query: SearchQuery): Promise<{hits: SearchHit[]; error?: string}>;
+	/** Load the page around message `seq` of a conversation; emits `history-loaded` (around, with `focusSeq`). */
+	loadAround(conversationId: string, seq: number, limit: number): Promise<void>;
+	/** Conversations with unread messages, mentions first then newest ("while you were away"). Resolves [] when the database cannot be asked. */
+	loadAwaySummary(): Promise<AwayEntry[]>;
 	/** Tell the conversation's other members I am (or stopped) typing. Rate limiting is the caller's job. */
 	sendTyping(conversationId: string, isTyping: boolean): void;
 	/**

@@ -1,7 +1,7 @@
 // A ChatPort for component tests: records every request and lets the test emit events.
 // May import core/ and protocol/ only.
 import {conversationIdFor, peerOf} from '../../src/protocol/index.js';
-import type {ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, Member, MessageStatusReport, Receipt, RoomChange} from '../../src/core/types.js';
+import type {AwayEntry, ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, Member, MessageStatusReport, Receipt, RoomChange, SearchHit, SearchQuery} from '../../src/core/types.js';
 
 /** One recorded request: the ChatPort method name and its arguments. */
 export interface PortCall {
@@ -25,6 +25,10 @@ export class FakeChatPort implements ChatPort {
 	users: KnownUser[] = [];
 	/** Answer of `loadMembers` (emitted as `members-loaded`), by conversation id; absent = nothing emitted. */
 	members = new Map<string, Member[]>();
+	/** Answer of `searchMessages`. */
+	searchAnswer: {hits: SearchHit[]; error?: string} = {hits: []};
+	/** Answer of `loadAwaySummary`. */
+	away: AwayEntry[] = [];
 	/** Id `createRoom` resolves with (undefined = refused). */
 	nextRoomId: string | undefined = 'room-1';
 	private readonly listeners = new Set<(event: ChatEvent) => void>();
@@ -52,8 +56,8 @@ export class FakeChatPort implements ChatPort {
 		return this.calls.filter((c) => c.method === method).map((c) => c.args);
 	}
 
-	async sendMessage(conversationId: string, content: string): Promise<void> {
-		this.record('sendMessage', conversationId, content);
+	async sendMessage(conversationId: string, content: string, options?: {replyTo?: {messageId: string; senderId: string}}): Promise<void> {
+		this.record('sendMessage', conversationId, content, ...(options ? [options] : []));
 		this.sent += 1;
 		const message: ChatMessage = {
 			messageId: `fake-${this.sent}`,
@@ -65,8 +69,35 @@ export class FakeChatPort implements ChatPort {
 			content,
 			createdAt: Date.UTC(2026, 10, 22, 10, 0, this.sent),
 			status: 'pending',
+			...(options?.replyTo ? {replyTo: options.replyTo} : {}),
 		};
 		this.emit({type: 'message-sent', message});
+	}
+
+	async editMessage(conversationId: string, messageId: string, content: string): Promise<void> {
+		this.record('editMessage', conversationId, messageId, content);
+	}
+
+	async deleteMessage(conversationId: string, messageId: string, senderId: string): Promise<void> {
+		this.record('deleteMessage', conversationId, messageId, senderId);
+	}
+
+	async react(conversationId: string, messageId: string, senderId: string, emoji: string, isOn: boolean): Promise<void> {
+		this.record('react', conversationId, messageId, senderId, emoji, isOn);
+	}
+
+	async searchMessages(query: SearchQuery): Promise<{hits: SearchHit[]; error?: string}> {
+		this.record('searchMessages', query);
+		return this.searchAnswer;
+	}
+
+	async loadAround(conversationId: string, seq: number, limit: number): Promise<void> {
+		this.record('loadAround', conversationId, seq, limit);
+	}
+
+	async loadAwaySummary(): Promise<AwayEntry[]> {
+		this.record('loadAwaySummary');
+		return this.away;
 	}
 
 	sendTyping(conversationId: string, isTyping: boolean): void {
