@@ -27,6 +27,8 @@ export type Ask = (question: string) => Promise<string>;
  * The display name is `--name`, else `CHAT_USER_NAME`, else the one saved in that user's own
  * file, else asked (first run), else the id; it is saved in that user's file only, so naming
  * fredy never renames anyone else.
+ * In account mode (`isAccountMode`: the services log in with the chat account) the first-run
+ * question asks for the account's user id and says how to get one.
  * @throws AbortError for an invalid user id, or when the id must be asked and `isInteractive`
  *   is false (no terminal to ask on).
  */
@@ -36,6 +38,7 @@ export async function resolveIdentity(
 	env: Record<string, string | undefined> = process.env,
 	ask: Ask = askOnTerminal,
 	isInteractive = process.stdin.isTTY === true,
+	isAccountMode = false,
 ): Promise<Identity> {
 	const explicit = nonEmpty(flags.user) ?? nonEmpty(env.CHAT_USER_ID);
 	let name = nonEmpty(flags.name) ?? nonEmpty(env.CHAT_USER_NAME);
@@ -58,7 +61,7 @@ export async function resolveIdentity(
 				const hint = known.length > 1 ? `pass --user with one of ${known.join(', ')}` : 'pass --user <id> or set CHAT_USER_ID';
 				throw new AbortError(known.length > 1 ? 'several identities are set up here' : 'no user id given', hint);
 			}
-			userId = (await ask('Pick a user id (letters, digits, _ . -): ')).trim();
+			userId = (await ask(isAccountMode ? ACCOUNT_QUESTION : 'Pick a user id (letters, digits, _ . -): ')).trim();
 			isChosen = true;
 		}
 		if (isChosen && !known.includes(userId) && name === undefined && isValidUserId(userId)) {
@@ -76,12 +79,18 @@ export async function resolveIdentity(
 	return identity;
 }
 
+/** The first-run question in account mode: the id is an account an operator created. */
+export const ACCOUNT_QUESTION =
+	'No account yet? Ask your operator to run `hermes-chat account create <id>` and give you its password.\n' +
+	'Your account user id: ';
+
 function nonEmpty(value: string | undefined): string | undefined {
 	const trimmed = value?.trim();
 	return trimmed ? trimmed : undefined;
 }
 
-async function askOnTerminal(question: string): Promise<string> {
+/** Ask `question` on the terminal (readline, echoed) and resolve with the answer. */
+export async function askOnTerminal(question: string): Promise<string> {
 	const rl = createInterface({input: process.stdin, output: process.stdout});
 	try {
 		return await rl.question(question);

@@ -6,6 +6,7 @@ import {Command} from 'commander';
 import {chatCommand} from './commands/chat.js';
 import {hubCommand} from './commands/hub.js';
 import {ingestCommand} from './commands/ingest.js';
+import {logoutCommand} from './commands/logout.js';
 import {migrateCommand} from './commands/migrate.js';
 import {errorLine} from './errors.js';
 import {examples} from './help.js';
@@ -15,7 +16,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 	description: string;
 };
 
-/** Build the program: `hermes-chat [chat]`, `ingest`, `migrate`, `hub`. */
+/** Build the program: `hermes-chat [chat]`, `ingest`, `migrate`, `hub`, `logout`. */
 export function buildProgram(): Command {
 	const program = new Command('hermes-chat')
 		.description(pkg.description)
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
 	program.addCommand(ingestCommand());
 	program.addCommand(migrateCommand());
 	program.addCommand(hubCommand());
+	program.addCommand(logoutCommand());
 	return program;
 }
 

@@ -39,6 +39,8 @@ export interface UserSettings {
 	drafts?: Record<string, string>;
 	/** This person's key map entries, over the shared ones. */
 	keymap?: KeymapSettings;
+	/** Account mode: ask for the password on every start and never save it (as `--ask-password`). */
+	askPassword?: boolean;
 }
 
 /**

@@ -48,7 +48,8 @@ const UNSUPPORTED_PROTOCOL = /unacceptable protocol version|unsupported protocol
  * no difference, and it is kept as a guard for other stacks and real networks).
  * The returned client reconnects by itself after the first successful connect.
  * @throws Error with a one-line message when the first connection fails
- *   (refused, unreachable, bad credentials, or no CONNACK within the timeout).
+ *   (refused, unreachable, bad credentials, or no CONNACK within the timeout); a refusal by
+ *   the broker keeps mqtt.js's `code` (CONNACK return code or MQTT 5 reason code).
  */
 export async function connectBroker(options: BrokerOptions): Promise<BrokerConnection> {
 	const first = options.protocolVersion ?? 5;
@@ -93,7 +94,8 @@ function attempt(options: BrokerOptions, protocolVersion: 4 | 5): Promise<Broker
 			client.removeListener('error', fail);
 			client.removeListener('offline', onOffline);
 			client.end(true);
-			reject(new Error(`MQTT broker ${redact(options.url)}: ${error.message}`));
+			// The CONNACK code (mqtt.js `code`: 4/5 on 3.1.1, reason codes such as 0x86/0x87 on MQTT 5) tells a refused login.
+			reject(Object.assign(new Error(`MQTT broker ${redact(options.url)}: ${error.message}`), {code: (error as {code?: unknown}).code}));
 		};
 		const onConnect = (connack: {properties?: {sharedSubscriptionAvailable?: boolean}}) => {
 			clearTimeout(timer);

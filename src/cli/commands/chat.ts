@@ -3,17 +3,21 @@
 import {join} from 'node:path';
 import {Command} from 'commander';
 import {createChatClient} from '../../client/chat-client.js';
+import {checkLogin} from '../../client/login-check.js';
 import {ensureHub, hubStatus} from '../../hub/daemon.js';
 import {createLogger} from '../../log.js';
 import {runTui} from '../../tui/run.js';
 import {showStartScreen} from '../../tui/start-screen.js';
 import {hermesHome, isEmbedded, resolveServiceConfig, type ServiceFlags} from '../config.js';
+import {isAccountMode} from '../credentials.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
-import {resolveIdentity, type IdentityFlags} from '../identity.js';
+import {askOnTerminal, resolveIdentity, type IdentityFlags} from '../identity.js';
+import {logIn} from '../login.js';
+import {askHidden} from '../password-prompt.js';
 import {DraftSaver, openSettings} from '../settings.js';
 
-type ChatFlags = ServiceFlags & IdentityFlags;
+type ChatFlags = ServiceFlags & IdentityFlags & {askPassword?: boolean};
 
 /** The `chat` command (the default when no command is named). */
 export function chatCommand(): Command {
@@ -24,14 +28,18 @@ export function chatCommand(): Command {
 		.option('--mqtt-url <url>', 'MQTT broker, mqtt://[user:pass@]host:port (env MQTT_URL, MQTT_BROKER_HOST)')
 		.option('--database-url <url>', 'PostgreSQL, postgres://user:pass@host:port/db (env DATABASE_URL, POSTGRES_*)')
 		.option('--topic <base>', 'base topic (env MQTT_TOPIC)', undefined)
+		.option('--ask-password', 'account mode: ask for the password every time, save nothing (setting askPassword)')
 		.addHelpText(
 			'after',
 			'\nNeeds a terminal: with stdin or stdout not a TTY it refuses in one line before connecting.\n' +
+				'Account mode: a database URL without a user name logs in to PostgreSQL and MQTT as your user id with\n' +
+				'your account password: HERMES_PASSWORD, else the saved one ({HERMES_HOME}/credentials/<id>), else asked.\n' +
 				'NO_COLOR=1 turns colours off (read ✓✓ stays bold, delivered ✓✓ plain).\n' +
 				examples([
 					'hermes-chat --user fredy --name Fredy                 # embedded hub (started if needed)',
 					'hermes-chat                                            # asks who you are when several ids are set up',
 					'MQTT_URL=mqtt://localhost:1883 DATABASE_URL=postgres://hermes:hermes@localhost/hermes hermes-chat --user alice',
+					'MQTT_URL=mqtt://db.example:1883 DATABASE_URL=postgres://db.example:5432/hermes hermes-chat --user alice  # account mode',
 					'NO_COLOR=1 hermes-chat --user david',
 				]),
 		)
@@ -62,11 +70,24 @@ async function runChat(flags: ChatFlags): Promise<void> {
 		);
 	}
 	const settings = openSettings();
-	const identity = await resolveIdentity(flags, settings);
+	const isAccount = isAccountMode(config);
+	const identity = await resolveIdentity(flags, settings, process.env, askOnTerminal, process.stdin.isTTY === true, isAccount);
 	const mine = settings.user(identity.userId);
 	const home = hermesHome();
-	const logger = createLogger({name: 'tui', destination: join(home, 'logs', `tui-${identity.userId}.log`)});
 	let {mqttUrl, databaseUrl, topicBase} = config;
+	if (isAccount) {
+		({mqttUrl, databaseUrl} = await logIn({
+			urls: {databaseUrl: databaseUrl!, mqttUrl: mqttUrl!},
+			userId: identity.userId,
+			home,
+			isAskEveryTime: flags.askPassword === true || mine.get('askPassword') === true,
+			isInteractive: process.stdin.isTTY === true,
+			ask: (question) => askHidden(question),
+			check: (urls) => checkLogin({...urls, clientIdPrefix: `hermes-chat-${identity.userId}`}),
+			say: (line) => process.stderr.write(`${line}\n`),
+		}));
+	}
+	const logger = createLogger({name: 'tui', destination: join(home, 'logs', `tui-${identity.userId}.log`)});
 	if (!mqttUrl || !databaseUrl) {
 		({mqttUrl, databaseUrl, topicBase} = await startEmbeddedHub(home, topicBase));
 	}
