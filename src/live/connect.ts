@@ -82,7 +82,7 @@ function attempt(options: BrokerOptions, protocolVersion: 4 | 5): Promise<Broker
 			clientOptions.will.properties = {willDelayInterval: delaySeconds};
 		}
 	}
-	const client = mqtt.connect(options.url, clientOptions);
+	const client = mqtt.connect(withoutCredentials(options.url, clientOptions), clientOptions);
 	const setNoDelay = () => (client.stream as Partial<Socket> | undefined)?.setNoDelay?.(true);
 	client.on('connect', setNoDelay);
 	return new Promise((resolve, reject) => {
@@ -117,6 +117,25 @@ function attempt(options: BrokerOptions, protocolVersion: 4 | 5): Promise<Broker
 		const onOffline = () => fail(new Error('connection refused or unreachable'));
 		client.once('offline', onOffline);
 	});
+}
+
+/**
+ * `url` without user name and password, which go to `clientOptions` decoded: mqtt.js splits the
+ * URL's user info at its last `:`, so a password containing `:` would end up in the user name.
+ */
+function withoutCredentials(url: string, clientOptions: IClientOptions): string {
+	let parsed: URL;
+	try {
+		parsed = new URL(url);
+	} catch {
+		return url;
+	}
+	if (!parsed.username && !parsed.password) return url;
+	clientOptions.username = decodeURIComponent(parsed.username);
+	if (parsed.password) clientOptions.password = decodeURIComponent(parsed.password);
+	parsed.username = '';
+	parsed.password = '';
+	return parsed.toString();
 }
 
 /** `url` without its password, for messages and logs. */
