@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {AbortError} from './errors.js';
-import {resolveIdentity, type Ask} from './identity.js';
+import {ACCOUNT_QUESTION, resolveIdentity, type Ask} from './identity.js';
 import {openSettings} from './settings.js';
 
 let home: string;
@@ -86,6 +86,13 @@ describe('resolveIdentity', () => {
 		const ask = answers('zed', 'Zed Shaw');
 		expect(await resolveIdentity({}, store(), {}, ask, true)).toEqual({userId: 'zed', name: 'Zed Shaw'});
 		expect(await resolveIdentity({}, store(), {}, never, false)).toEqual({userId: 'zed', name: 'Zed Shaw'});
+	});
+
+	it('in account mode, the first-run question asks for the account id and says how to get an account', async () => {
+		const ask = answers('alice', 'Alice');
+		expect(await resolveIdentity({}, store(), {}, ask, true, true)).toEqual({userId: 'alice', name: 'Alice'});
+		expect(ask.questions[0]).toBe(ACCOUNT_QUESTION);
+		expect(ACCOUNT_QUESTION).toContain('hermes-chat account create <id>');
 	});
 
 	it('uses the id as the name when no name is given', async () => {
