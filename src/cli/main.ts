@@ -33,6 +33,7 @@ export function buildProgram(): Command {
 				'hermes-chat --user fredy --name Fredy        # chat as fredy on the embedded hub',
 				'hermes-chat hub status                       # is the embedded hub running? (exit 3 if not)',
 				'hermes-chat ingest --database-url postgres://hermes@db/hermes --mqtt-url mqtt://broker:1883',
+				'hermes-chat logout --user alice              # forget alice\'s saved account password',
 				'hermes-chat chat --help                      # every option of the chat',
 			]),
 	);
