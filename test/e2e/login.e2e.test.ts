@@ -4,7 +4,7 @@
 // services, saves the password 0600 for the next start; `hermes-chat logout` forgets it.
 import {execFile} from 'node:child_process';
 import {readFileSync, statSync} from 'node:fs';
-import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises';
+import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -112,7 +112,7 @@ describe.skipIf(accountServicesProblem() !== undefined)('account login in a term
 		await expect(readdir(join(home, 'credentials'))).rejects.toThrow();
 	});
 
-	it('logs in with HERMES_PASSWORD without asking; --ask-password asks even with a saved password, and saves nothing', async () => {
+	it('logs in with HERMES_PASSWORD without asking or saving; --ask-password and the askPassword setting ask, and save nothing', async () => {
 		const withEnv = startTerminal({
 			command: process.execPath,
 			args: [CLI, '--user', 'alice', '--name', 'Alice'],
@@ -133,6 +133,17 @@ describe.skipIf(accountServicesProblem() !== undefined)('account login in a term
 		await asking.waitFor(/broker up │ db up/, 20_000);
 		asking.write('/quit\r');
 		expect((await asking.exited).exitCode).toBe(0);
+		await expect(readdir(join(home, 'credentials'))).rejects.toThrow();
+
+		// The same as a setting of alice's own: `"askPassword": true` in config/users/alice.json.
+		const settingsFile = join(home, 'config', 'users', 'alice.json');
+		await writeFile(settingsFile, JSON.stringify({...JSON.parse(await readFile(settingsFile, 'utf8')), askPassword: true}));
+		const bySetting = chat();
+		await bySetting.waitFor('Password for alice:');
+		bySetting.write(`${PASSWORD}\r`);
+		await bySetting.waitFor(/broker up │ db up/, 20_000);
+		bySetting.write('/quit\r');
+		expect((await bySetting.exited).exitCode).toBe(0);
 		await expect(readdir(join(home, 'credentials'))).rejects.toThrow();
 	});
 });

@@ -86,6 +86,8 @@ async function runChat(flags: ChatFlags): Promise<void> {
 			check: (urls) => checkLogin({...urls, clientIdPrefix: `hermes-chat-${identity.userId}`}),
 			say: (line) => process.stderr.write(`${line}\n`),
 		}));
+		// Not handed on to the processes the chat starts (`/editor`, desktop notifications).
+		delete process.env.HERMES_PASSWORD;
 	}
 	const logger = createLogger({name: 'tui', destination: join(home, 'logs', `tui-${identity.userId}.log`)});
 	if (!mqttUrl || !databaseUrl) {
