@@ -73,6 +73,16 @@ describe('the credential file', () => {
 		expect(readdirSync(join(home, 'credentials'))).toEqual([]);
 	});
 
+	it('never exists for the user ids . and .. (valid ids, but no file names)', async () => {
+		await savePassword(home, 'alice', 'pw');
+		for (const id of ['.', '..']) {
+			await expect(savePassword(home, id, 'pw')).rejects.toThrow('cannot have a saved password');
+			expect(await readSavedPassword(home, id)).toBeUndefined();
+			expect(await forgetPassword(home, id)).toBe(false);
+		}
+		expect(readdirSync(join(home, 'credentials'))).toEqual(['alice']);
+	});
+
 	it('is deleted by forgetPassword, which says whether there was one', async () => {
 		await savePassword(home, 'alice', 'pw');
 		expect(await forgetPassword(home, 'alice')).toBe(true);

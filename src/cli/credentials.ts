@@ -40,9 +40,18 @@ export function accountUrls(urls: {databaseUrl: string; mqttUrl: string}, userId
 	return {databaseUrl: database.toString(), mqttUrl: broker.toString().replace(/\/$/, '')};
 }
 
-/** `{home}/credentials/<userId>`: the saved password of one account (`userId` must be a valid user id). */
+/**
+ * `{home}/credentials/<userId>`: the saved password of one account. `userId` must be a valid user
+ * id; `.` and `..` are valid ids but no file names, so they never have a saved password.
+ * @throws Error for `.` and `..`.
+ */
 export function credentialPath(home: string, userId: string): string {
+	if (isDotName(userId)) throw new Error(`user id "${userId}" cannot have a saved password`);
 	return join(home, 'credentials', userId);
+}
+
+function isDotName(userId: string): boolean {
+	return userId === '.' || userId === '..';
 }
 
 /**
@@ -52,6 +61,7 @@ export function credentialPath(home: string, userId: string): string {
  * @throws Error for read failures other than a missing file.
  */
 export async function readSavedPassword(home: string, userId: string): Promise<string | undefined> {
+	if (isDotName(userId)) return undefined;
 	const path = credentialPath(home, userId);
 	try {
 		if (((await stat(path)).mode & 0o077) !== 0) {
@@ -70,9 +80,10 @@ export async function readSavedPassword(home: string, userId: string): Promise<s
  * Save `password` for `userId`, atomically: written to a temp file created 0600 in the same
  * directory, fsynced, then renamed over the old one, so a reader sees the old or the new
  * password, never half of one. The directory is created (or tightened) to 0700.
- * @throws Error when the file cannot be written (the temp file is removed).
+ * @throws Error when the file cannot be written (the temp file is removed), or for `.` and `..`.
  */
 export async function savePassword(home: string, userId: string, password: string): Promise<void> {
+	const path = credentialPath(home, userId);
 	const dir = join(home, 'credentials');
 	await mkdir(dir, {recursive: true, mode: 0o700});
 	await chmod(dir, 0o700);
@@ -82,7 +93,7 @@ export async function savePassword(home: string, userId: string, password: strin
 		await file.writeFile(password, 'utf8');
 		await file.sync();
 		await file.close();
-		await rename(temp, credentialPath(home, userId));
+		await rename(temp, path);
 	} catch (error) {
 		await file.close().catch(() => undefined);
 		await rm(temp, {force: true});
@@ -92,6 +103,7 @@ export async function savePassword(home: string, userId: string, password: strin
 
 /** Delete the saved password of `userId`. @returns whether there was one. */
 export async function forgetPassword(home: string, userId: string): Promise<boolean> {
+	if (isDotName(userId)) return false;
 	try {
 		await rm(credentialPath(home, userId));
 		return true;
