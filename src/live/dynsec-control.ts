@@ -89,11 +89,15 @@ export async function connectDynsecControl(options: DynsecControlOptions): Promi
 		}
 	});
 	try {
+		// mqtt.js 5 rejects a refused SUBSCRIBE; a 3.1.1 broker answers 0x80 instead.
 		const [grant] = await client.subscribeAsync(RESPONSE_TOPIC, {qos: 1});
-		if (!grant || grant.qos > 2) throw new Error(`the broker refused ${adminUsername} the control topic (SUBACK ${grant?.qos}): not a dynamic-security admin, or the plugin is not loaded`);
+		if (!grant || grant.qos > 2) throw new Error(`SUBACK ${grant?.qos}`);
 	} catch (error) {
 		client.end(true);
-		throw new AccountError('unavailable', `${where}: ${(error as Error).message}`);
+		throw new AccountError(
+			'unavailable',
+			`${where}: the broker refused ${adminUsername} the control topic (${(error as Error).message}): not a dynamic-security admin, or the plugin is not loaded`,
+		);
 	}
 	return {
 		adminUsername,
