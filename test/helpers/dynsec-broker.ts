@@ -21,6 +21,7 @@ export const DYNSEC_PLUGIN = process.env.MOSQUITTO_DYNSEC_PLUGIN ?? '/usr/lib/x8
 export const HAS_DYNSEC = [MOSQUITTO, MOSQUITTO_CTRL, DYNSEC_PLUGIN].every((path) => existsSync(path));
 
 const CONFIG = fileURLToPath(new URL('../../docker/mosquitto/mosquitto.conf', import.meta.url));
+const COMPOSE = fileURLToPath(new URL('../../docker-compose.yml', import.meta.url));
 
 /** A running private broker. */
 export interface DynsecBroker {
@@ -30,6 +31,10 @@ export interface DynsecBroker {
 	configFile: string;
 	adminUser: string;
 	adminPassword: string;
+	/** How the plugin file was made: compose's own mosquitto-init script, or plain `mosquitto_ctrl dynsec init`. */
+	initializedBy: 'compose mosquitto-init' | 'mosquitto_ctrl';
+	/** Run the init step again (it must leave an existing file alone). */
+	runInit(): Promise<void>;
 	/** `mqtt://user:password@127.0.0.1:port` (no credentials without `user`). */
 	url(user?: string, password?: string): string;
 	/** What Mosquitto logged so far (stdout + stderr). */
@@ -66,9 +71,32 @@ export async function testConfig(port: number, dir: string): Promise<string> {
 	return config;
 }
 
+/** The shell script of docker-compose.yml's mosquitto-init service, compose's `$$` unescaped. */
+export async function composeInitScript(): Promise<string> {
+	const compose = await readFile(COMPOSE, 'utf8');
+	const block = /^ {2}mosquitto-init:\n(?: {4}.*\n)*? {4}command:\n {6}- \|\n((?: {8}.*\n)+)/m.exec(compose);
+	if (!block?.[1]) throw new Error('docker-compose.yml: no `command: - |` script in the mosquitto-init service');
+	return block[1]
+		.split('\n')
+		.map((line) => line.slice(8))
+		.join('\n')
+		.replaceAll('$$', '$');
+}
+
+/** Whether this process may run compose's init script as is (it chowns to the `mosquitto` user). */
+async function canChownToMosquitto(): Promise<boolean> {
+	if (process.getuid?.() !== 0) return false;
+	return run('id', ['-u', 'mosquitto']).then(
+		() => true,
+		() => false,
+	);
+}
+
 /**
- * `mosquitto_ctrl dynsec init` a fresh plugin file with an admin (as compose's mosquitto-init),
- * then start Mosquitto on it. Nothing else is set up: no roles, no ingester.
+ * Make the plugin file with an admin the way compose's mosquitto-init service does (its own
+ * script, the data folder substituted; as root, so its chown to `mosquitto` works — else plain
+ * `mosquitto_ctrl dynsec init`), then start Mosquitto on it. Nothing else is set up: no roles,
+ * no ingester (that is `hermes-chat account setup-broker`).
  */
 export async function startDynsecBroker(): Promise<DynsecBroker> {
 	const dir = await mkdtemp(join(tmpdir(), 'hermes-dynsec-'));
@@ -77,8 +105,17 @@ export async function startDynsecBroker(): Promise<DynsecBroker> {
 	const configFile = join(dir, 'dynamic-security.json');
 	const adminUser = 'admin';
 	const adminPassword = `admin-${randomUUID()}`;
-	await run(MOSQUITTO_CTRL, ['dynsec', 'init', configFile, adminUser, adminPassword]);
-	await chmod(configFile, 0o666);
+	const isComposeScript = await canChownToMosquitto();
+	const script = (await composeInitScript()).replaceAll('/mosquitto/data/', `${dir}/`);
+	const runInit = async () => {
+		if (isComposeScript) {
+			await run('/bin/sh', ['-ec', script], {env: {...process.env, DYNSEC_ADMIN_USER: adminUser, DYNSEC_ADMIN_PASSWORD: adminPassword}});
+		} else if (!existsSync(configFile)) {
+			await run(MOSQUITTO_CTRL, ['dynsec', 'init', configFile, adminUser, adminPassword]);
+			await chmod(configFile, 0o666);
+		}
+	};
+	await runInit();
 	const port = await freePort();
 	await writeFile(join(dir, 'mosquitto.conf'), await testConfig(port, dir));
 	const child = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], {stdio: ['ignore', 'pipe', 'pipe']});
@@ -95,6 +132,8 @@ export async function startDynsecBroker(): Promise<DynsecBroker> {
 		configFile,
 		adminUser,
 		adminPassword,
+		initializedBy: isComposeScript ? 'compose mosquitto-init' : 'mosquitto_ctrl',
+		runInit,
 		url: (user, password) =>
 			user ? `mqtt://${encodeURIComponent(user)}:${encodeURIComponent(password ?? '')}@127.0.0.1:${port}` : `mqtt://127.0.0.1:${port}`,
 		output: () => output,
