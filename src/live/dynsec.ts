@@ -75,19 +75,18 @@ export async function createDynsecBackend(options: DynsecOptions): Promise<Accou
 			checkId(userId);
 			checkPassword(password);
 			const role = userRole(topicBase, userId);
-			// The role first (created, or reset to today's rules if an earlier create stopped half way).
-			const [created, modified, client] = await control.run([
+			// The plugin rewrites its whole file after each change, so the usual case is two changes;
+			// a role left by an earlier create that stopped half way is reset to today's rules after.
+			const [createdRole, client] = await control.run([
 				{command: 'createRole', ...role},
-				{command: 'modifyRole', ...role},
-				{
-					command: 'createClient',
-					username: userId,
-					password,
-					roles: [{rolename: role.rolename}, {rolename: SHARED_USER_ROLE}],
-				},
+				{command: 'createClient', username: userId, password, roles: [{rolename: role.rolename}, {rolename: SHARED_USER_ROLE}]},
 			]);
-			if (created?.error && created.error !== ROLE_EXISTS) expectOk(created, 'createRole');
-			expectOk(modified, 'modifyRole');
+			if (createdRole?.error === ROLE_EXISTS) {
+				const [modified] = await control.run([{command: 'modifyRole', ...role}]);
+				expectOk(modified, 'modifyRole');
+			} else {
+				expectOk(createdRole, 'createRole');
+			}
 			if (client?.error === CLIENT_EXISTS) throw new AccountError('exists', `${userId} already exists on the broker`);
 			if (client?.error === ROLE_NOT_FOUND) {
 				throw new AccountError('unavailable', `the broker has no role ${SHARED_USER_ROLE} yet — run \`hermes-chat account setup-broker\` once`);

@@ -15,6 +15,7 @@ import type {ChatPort} from '../../src/core/types.js';
 import {startIngester} from '../../src/ingest/ingester.js';
 import {connectBroker, type BrokerConnection} from '../../src/live/connect.js';
 import {createDynsecBackend, setupDynsec} from '../../src/live/dynsec.js';
+import {connectDynsecControl} from '../../src/live/dynsec-control.js';
 import {silentLogger} from '../../src/log.js';
 import {Recorder} from '../helpers/chat-recorder.js';
 import {createTestDatabase, isPostgresReachable} from '../helpers/db.js';
@@ -231,6 +232,19 @@ describe.skipIf(!HAS_DYNSEC)('shipped Mosquitto config with the dynamic-security
 		await accounts.setPassword(carol, 'the new one');
 		await expect(as(carol, old)).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
 		expect((await as(carol, 'the new one')).protocolVersion).toBe(5);
+	});
+
+	it('a create that finds its role left over (an earlier create stopped half way) resets the role to today\'s rules', async () => {
+		const zed = `zed${randomUUID().slice(0, 6)}`;
+		const control = await connectDynsecControl({adminUrl: broker.url(broker.adminUser, broker.adminPassword)});
+		const [stale] = await control.run([{command: 'createRole', rolename: `hermes-user-${zed}`, acls: [{acltype: 'subscribePattern', topic: '#', allow: true}]}]);
+		await control.close();
+		expect(stale?.error).toBeUndefined();
+		await accounts.create(zed, 'zed-password');
+		passwords.set(zed, 'zed-password');
+		const connection = await as(zed);
+		expect(await subackCode(connection, '#')).toBe(NOT_AUTHORIZED);
+		expect(await subackCode(connection, `${base}/${zed}/server/inbox`)).toBe(1);
 	});
 
 	it('refuses what it must, with the contract\'s codes', async () => {
