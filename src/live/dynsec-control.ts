@@ -45,7 +45,7 @@ export interface DynsecControl {
 	 *   loaded, broker gone) or the publish is refused.
 	 */
 	run(commands: readonly DynsecCommand[]): Promise<DynsecResponse[]>;
-	/** Disconnect. Never throws. */
+	/** Disconnect (forced after 2 s). Never throws. */
 	close(): Promise<void>;
 }
 
@@ -124,7 +124,12 @@ export async function connectDynsecControl(options: DynsecControlOptions): Promi
 			}
 		},
 		async close() {
-			await client.endAsync(false).catch(() => client.end(true));
+			let timer: NodeJS.Timeout | undefined;
+			await Promise.race([
+				client.endAsync(false).catch(() => client.end(true)),
+				new Promise<void>((resolve) => (timer = setTimeout(() => (client.end(true), resolve()), 2_000))),
+			]);
+			clearTimeout(timer);
 		},
 	};
 }

@@ -141,6 +141,18 @@ export async function startDynsecBroker(): Promise<DynsecBroker> {
 	};
 }
 
+/** A private Mosquitto without the plugin, anonymous (a broker where nobody answers on $CONTROL). */
+export async function startPlainBroker(): Promise<{url: string; stop(): Promise<void>}> {
+	const dir = await mkdtemp(join(tmpdir(), 'hermes-plain-'));
+	const port = await freePort();
+	await writeFile(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+	const child = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], {stdio: 'ignore'});
+	while (!(await accepts(port))) {
+		if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode})`);
+	}
+	return {url: `mqtt://nobody:nothing@127.0.0.1:${port}`, stop: () => stopBroker(child, dir)};
+}
+
 async function stopBroker(child: ChildProcess, dir: string): Promise<void> {
 	if (child.exitCode === null && child.signalCode === null) {
 		const exited = new Promise((resolve) => child.once('exit', resolve));

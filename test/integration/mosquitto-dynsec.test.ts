@@ -19,7 +19,7 @@ import {connectDynsecControl} from '../../src/live/dynsec-control.js';
 import {silentLogger} from '../../src/log.js';
 import {Recorder} from '../helpers/chat-recorder.js';
 import {createTestDatabase, isPostgresReachable} from '../helpers/db.js';
-import {HAS_DYNSEC, startDynsecBroker, type DynsecBroker} from '../helpers/dynsec-broker.js';
+import {HAS_DYNSEC, startDynsecBroker, startPlainBroker, type DynsecBroker} from '../helpers/dynsec-broker.js';
 
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const run = promisify(execFile);
@@ -267,6 +267,20 @@ describe.skipIf(!HAS_DYNSEC)('shipped Mosquitto config with the dynamic-security
 			message: expect.stringMatching(/control topic.*Not authorized/),
 		});
 		await expect(createDynsecBackend({adminUrl: broker.url('admin', 'wrong'), topicBase: base, logger: silentLogger()})).rejects.toMatchObject({code: 'unavailable'});
+	});
+
+	it('a broker without the plugin never answers: the command times out as `unavailable`, in one line', async () => {
+		const plain = await startPlainBroker();
+		try {
+			const backend = await createDynsecBackend({adminUrl: plain.url, topicBase: base, logger: silentLogger(), timeoutMs: 300});
+			await expect(backend.create('frank', 'secret')).rejects.toMatchObject({
+				code: 'unavailable',
+				message: expect.stringMatching(/^no answer from Mosquitto's dynamic-security plugin at mqtt:\/\/nobody:\*\*\*@.* within 300 ms \(is the plugin loaded\?\)$/),
+			});
+			await backend.close();
+		} finally {
+			await plain.stop();
+		}
 	});
 });
 
