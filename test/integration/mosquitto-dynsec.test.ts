@@ -269,6 +269,18 @@ describe.skipIf(!HAS_DYNSEC)('shipped Mosquitto config with the dynamic-security
 		await expect(createDynsecBackend({adminUrl: broker.url('admin', 'wrong'), topicBase: base, logger: silentLogger()})).rejects.toMatchObject({code: 'unavailable'});
 	});
 
+	it('before `setup-broker`, create says what to run instead of leaving a client without rules', async () => {
+		const fresh = await startDynsecBroker();
+		try {
+			const backend = await createDynsecBackend({adminUrl: fresh.url(fresh.adminUser, fresh.adminPassword), topicBase: base, logger: silentLogger()});
+			await expect(backend.create('gina', 'secret')).rejects.toMatchObject({code: 'unavailable', message: expect.stringContaining('run `hermes-chat account setup-broker` once')});
+			await backend.close();
+			await expect(connectBroker({url: fresh.url('gina', 'secret'), clientId: 'gina', reconnectPeriodMs: 0})).rejects.toThrow(/Not authorized/i);
+		} finally {
+			await fresh.stop();
+		}
+	});
+
 	it('a broker without the plugin never answers: the command times out as `unavailable`, in one line', async () => {
 		const plain = await startPlainBroker();
 		try {
