@@ -4,7 +4,9 @@
 // (a) `account create` round trip (createRole + modifyRole + createClient; the plugin rewrites its
 //     whole JSON file on every change) with few accounts vs with BENCH_DYNSEC_ACCOUNTS (2000);
 // (b) QoS 1 round trip of an account publishing to its own inbox through its role's ACLs (publish,
-//     subscribe and receive checked) vs the same on an anonymous private Mosquitto without the plugin.
+//     subscribe and receive checked) vs the same on an anonymous private Mosquitto without the plugin;
+// (c) that round trip while accounts are being created back to back vs idle: Mosquitto is one
+//     thread, so the plugin's file rewrite holds every client's traffic meanwhile.
 import {randomUUID} from 'node:crypto';
 import {mkdir, stat, writeFile} from 'node:fs/promises';
 import {cpus, loadavg} from 'node:os';
@@ -56,7 +58,6 @@ if (!HAS_DYNSEC) {
 		const manySamples: number[] = [];
 		for (let i = 0; i < SAMPLES; i++) manySamples.push(await timedCreate(`v${i}`));
 		const fileBytes = (await stat(broker.configFile)).size;
-		await accounts.close();
 
 		process.stderr.write(`bench: dynsec, ${ROUND_TRIPS} QoS 1 round trips each, interleaved, plugin vs anonymous…\n`);
 		const withPlugin = await connectBroker({url: broker.url('u1', 'pw-u1'), clientId: 'bench-u1'});
@@ -71,10 +72,22 @@ if (!HAS_DYNSEC) {
 			pluginSamples.push(await roundTrip(withPlugin, topic, payload));
 			plainSamples.push(await roundTrip(withoutPlugin, topic, payload));
 		}
+		process.stderr.write(`bench: dynsec, ${ROUND_TRIPS} round trips while accounts are created back to back…\n`);
+		let isCreating = true;
+		let createdMeanwhile = 0;
+		const creator = (async () => {
+			while (isCreating) await accounts.create(`w${createdMeanwhile++}`, 'pw');
+		})();
+		const busySamples: number[] = [];
+		for (let i = 0; i < ROUND_TRIPS; i++) busySamples.push(await roundTrip(withPlugin, topic, payload));
+		isCreating = false;
+		await creator;
+		await accounts.close();
 		await Promise.all([withPlugin.client.endAsync(), withoutPlugin.client.endAsync()]);
 
 		const create = {few: summary(fewSamples), many: summary(manySamples), accounts: ACCOUNTS + SAMPLES, fileBytes, fillMs: Math.round(fillMs)};
 		const qos = {plugin: summary(pluginSamples), plain: summary(plainSamples), roundTrips: ROUND_TRIPS};
+		const busy = {...summary(busySamples), maxMs: round(Math.max(...busySamples), 3), createdMeanwhile};
 		const environment = {node: process.version, cpus: cpus().length, loadAverage: loadavg().map((l) => round(l))};
 		const markdown = [
 			`#### Mosquitto dynamic security (\`npx tsx bench/dynsec-run.ts\`; private Mosquitto 2.0.11 with the plugin)`,
@@ -83,6 +96,7 @@ if (!HAS_DYNSEC) {
 			'| --- | --- | --- | --- |',
 			`| \`account create\`, median ms (p99) | ${create.few.medianMs} (${create.few.p99Ms}) with ≤ ${SAMPLES} accounts | ${create.many.medianMs} (${create.many.p99Ms}) with ${ACCOUNTS}+ accounts | **${round(create.many.medianMs / create.few.medianMs)}** |`,
 			`| QoS 1 round trip to my own inbox, median ms (p99) | ${qos.plain.medianMs} (${qos.plain.p99Ms}) anonymous, no plugin | ${qos.plugin.medianMs} (${qos.plugin.p99Ms}) as an account, ${ACCOUNTS}+ accounts | **${round(qos.plugin.medianMs / qos.plain.medianMs)}** |`,
+			`| the same round trip while accounts are created back to back, p99 ms (max) | ${qos.plugin.p99Ms} idle | ${busy.p99Ms} (${busy.maxMs}), ${createdMeanwhile} created meanwhile | **${round(busy.p99Ms / qos.plugin.p99Ms)}** |`,
 			'',
 			`Creating ${ACCOUNTS - SAMPLES} accounts one after another took ${round(fillMs / 1000, 1)} s; the plugin's file then held ${create.accounts} accounts in ${Math.round(fileBytes / 1024)} KiB (it is rewritten whole on every change).`,
 			'',
@@ -90,7 +104,7 @@ if (!HAS_DYNSEC) {
 			'',
 		].join('\n');
 		await mkdir(RESULTS, {recursive: true});
-		await writeFile(new URL('dynsec.json', RESULTS), `${JSON.stringify({startedAt, environment, create, qos}, null, 2)}\n`);
+		await writeFile(new URL('dynsec.json', RESULTS), `${JSON.stringify({startedAt, environment, create, qos, busy}, null, 2)}\n`);
 		await writeFile(new URL('dynsec.md', RESULTS), markdown);
 		process.stdout.write(markdown);
 	} finally {
