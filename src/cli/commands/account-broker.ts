@@ -41,8 +41,8 @@ export function setupBrokerCommand(): Command {
 				'upgrade: it resets the roles to the current rules. Accounts are then managed with\n' +
 				'`hermes-chat account create|passwd|disable` (MQTT_ADMIN_URL), without a broker restart.\n' +
 				examples([
-					"MQTT_ADMIN_URL=mqtt://admin:$ADMIN_PW@localhost:1883 INGESTER_MQTT_PASSWORD=$ING_PW hermes-chat account setup-broker",
-					'printf %s "$ING_PW" | hermes-chat account setup-broker --admin-url mqtt://admin:$ADMIN_PW@broker:1883 --ingester-password-stdin',
+					'hermes-chat account setup-broker --admin-url "mqtt://admin:$ADMIN_PW@localhost:1883"   # ingester password from INGESTER_MQTT_PASSWORD',
+					'printf %s "$ING_PW" | hermes-chat account setup-broker --ingester-password-stdin     # admin from MQTT_ADMIN_URL',
 				]),
 		)
 		.action(async (flags: SetupFlags) => runSetup(flags));
