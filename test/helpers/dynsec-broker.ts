@@ -83,6 +83,14 @@ export async function composeInitScript(): Promise<string> {
 		.replaceAll('$$', '$');
 }
 
+/** The mosquitto service's health check command in docker-compose.yml, compose's `$$` unescaped. */
+export async function composeHealthcheck(): Promise<string> {
+	const compose = await readFile(COMPOSE, 'utf8');
+	const check = /^ {2}mosquitto:\n(?: {4}.*\n|\s*\n)*? {8}- (mosquitto_sub .*)\n/m.exec(compose);
+	if (!check?.[1]) throw new Error('docker-compose.yml: no mosquitto_sub health check in the mosquitto service');
+	return check[1].replaceAll('$$', '$');
+}
+
 /** Whether this process may run compose's init script as is (it chowns to the `mosquitto` user). */
 async function canChownToMosquitto(): Promise<boolean> {
 	if (process.getuid?.() !== 0) return false;

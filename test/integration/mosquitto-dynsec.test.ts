@@ -19,7 +19,7 @@ import {connectDynsecControl} from '../../src/live/dynsec-control.js';
 import {silentLogger} from '../../src/log.js';
 import {Recorder} from '../helpers/chat-recorder.js';
 import {createTestDatabase, isPostgresReachable} from '../helpers/db.js';
-import {HAS_DYNSEC, startDynsecBroker, startPlainBroker, type DynsecBroker} from '../helpers/dynsec-broker.js';
+import {composeHealthcheck, HAS_DYNSEC, startDynsecBroker, startPlainBroker, type DynsecBroker} from '../helpers/dynsec-broker.js';
 
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const run = promisify(execFile);
@@ -100,6 +100,14 @@ describe.skipIf(!HAS_DYNSEC)('shipped Mosquitto config with the dynamic-security
 		expect(await savedRules(broker.configFile)).toEqual(before);
 		// The ingester still logs in with its password.
 		expect((await as('ingester')).protocolVersion).toBe(5);
+	});
+
+	it('compose\'s health check of the mosquitto service passes with the admin\'s password and fails without it', async () => {
+		const check = (await composeHealthcheck()).replace('-h localhost -p 1883', `-h 127.0.0.1 -p ${broker.port}`);
+		expect(check).toContain(`-p ${broker.port}`);
+		const env = (password: string) => ({...process.env, DYNSEC_ADMIN_USER: broker.adminUser, DYNSEC_ADMIN_PASSWORD: password});
+		await run('/bin/sh', ['-c', check], {env: env(broker.adminPassword)});
+		await expect(run('/bin/sh', ['-c', check], {env: env('wrong')})).rejects.toMatchObject({code: expect.any(Number)});
 	});
 
 	it('refuses anonymous clients, unknown users and wrong passwords', async () => {
