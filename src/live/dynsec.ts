@@ -41,8 +41,9 @@ const ROLE_NOT_FOUND = 'Role not found';
  * {@link setupDynsec}) and its own `hermes-user-<id>` (its topics, written out: see
  * dynsec-roles.ts). Only clients holding their `hermes-user-<id>` role are managed: the admin
  * and the ingester are `unknown` to `setPassword`/`setDisabled` and `reserved` to `create`.
- * Disabling kicks the account's live connections at once (MQTT 5 DISCONNECT 0x98,
- * administrative action) and refuses its next CONNECT; no broker restart is ever needed.
+ * Disabling, and setting a password, kick the account's live connections at once (MQTT 5
+ * DISCONNECT 0x98, administrative action; Mosquitto 2.0.11's plugin does both) and refuse a CONNECT
+ * with the old state; no broker restart is ever needed.
  * @throws AccountError `unavailable` when the broker cannot be reached or refuses the admin.
  */
 export async function createDynsecBackend(options: DynsecOptions): Promise<AccountBackend> {

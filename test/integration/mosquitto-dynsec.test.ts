@@ -234,10 +234,13 @@ describe.skipIf(!HAS_DYNSEC)('shipped Mosquitto config with the dynamic-security
 		expect((await as(bob)).protocolVersion).toBe(5);
 	});
 
-	it('a new password replaces the old one at once', async () => {
+	it('a new password replaces the old one at once: sessions on the old one are disconnected (0x98) and it is refused', async () => {
 		const carol = await account('carol');
 		const old = passwords.get(carol)!;
+		const connection = await as(carol);
+		const kicked = new Promise<number | undefined>((resolve) => connection.client.once('disconnect', (packet) => resolve(packet.reasonCode)));
 		await accounts.setPassword(carol, 'the new one');
+		expect(await kicked).toBe(ADMINISTRATIVE_ACTION);
 		await expect(as(carol, old)).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
 		expect((await as(carol, 'the new one')).protocolVersion).toBe(5);
 	});
