@@ -39,8 +39,8 @@ const ROLE_NOT_FOUND = 'Role not found';
  * Connect to the broker as the dynsec admin and return the backend. Each account is a dynsec
  * client named by its user id with two roles: `hermes-user` (broadcasts, presence; made by
  * {@link setupDynsec}) and its own `hermes-user-<id>` (its topics, written out: see
- * dynsec-roles.ts). Only clients holding their `hermes-user-<id>` role are managed: the admin
- * and the ingester are `unknown` to `setPassword`/`setDisabled` and `reserved` to `create`.
+ * dynsec-roles.ts). Only clients holding their `hermes-user-<id>` role are managed: the admin's
+ * and the ingester's usernames are `reserved` to every method, any other client is `unknown`.
  * Disabling, and setting a password, kick the account's live connections at once (MQTT 5
  * DISCONNECT 0x98, administrative action; Mosquitto 2.0.11's plugin does both) and refuse a CONNECT
  * with the old state; no broker restart is ever needed.
@@ -56,7 +56,11 @@ export async function createDynsecBackend(options: DynsecOptions): Promise<Accou
 		if (RESERVED_IDS.has(userId.toLowerCase()) || reserved.has(userId)) {
 			throw new AccountError('reserved', `${userId} is reserved on the broker (the admin, the ingester, all, presence, server)`);
 		}
-		if (!isValidUserId(userId)) throw new AccountError('invalid', `${JSON.stringify(userId)} is not a user id (1–64 of A-Z a-z 0-9 _ . -)`);
+		if (!isValidUserId(userId)) {
+			// Quoted and printable only: the id came from the operator's input, the line goes to a terminal.
+			const shown = JSON.stringify(userId).replace(/[^\x20-\x7e]/g, '?');
+			throw new AccountError('invalid', `${shown} is not a user id (1–64 of A-Z a-z 0-9 _ . -)`);
+		}
 	}
 
 	/** @throws AccountError `unknown` unless `userId` is a chat account of this broker. */
