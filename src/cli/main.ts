@@ -3,6 +3,7 @@
 // Composition root; may import every layer. The only place that calls process.exit.
 import {readFileSync} from 'node:fs';
 import {Command} from 'commander';
+import {addBrokerCommands} from './commands/account-broker.js';
 import {chatCommand} from './commands/chat.js';
 import {hubCommand} from './commands/hub.js';
 import {ingestCommand} from './commands/ingest.js';
@@ -16,7 +17,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 	description: string;
 };
 
-/** Build the program: `hermes-chat [chat]`, `ingest`, `migrate`, `hub`, `logout`. */
+/** Build the program: `hermes-chat [chat]`, `ingest`, `migrate`, `hub`, `logout`, `account`. */
 export function buildProgram(): Command {
 	const program = new Command('hermes-chat')
 		.description(pkg.description)
@@ -41,6 +42,9 @@ export function buildProgram(): Command {
 	program.addCommand(migrateCommand());
 	program.addCommand(hubCommand());
 	program.addCommand(logoutCommand());
+	// `account` itself (create, passwd, disable, list) lives in commands/account.ts; merged, this is
+	// `program.addCommand(addBrokerCommands(accountCommand()))`.
+	program.addCommand(addBrokerCommands(new Command('account').description('manage chat accounts (broker set-up: `account setup-broker`)')));
 	return program;
 }
 

@@ -113,7 +113,7 @@ describe('hub status', () => {
 });
 
 describe('--help', () => {
-	it.each([[[]], [['chat']], [['hub']], [['hub', 'start']], [['hub', 'status']], [['hub', 'stop']], [['ingest']], [['migrate']]])(
+	it.each([[[]], [['chat']], [['hub']], [['hub', 'start']], [['hub', 'status']], [['hub', 'stop']], [['ingest']], [['migrate']], [['account', 'setup-broker']]])(
 		'hermes-chat %j --help shows usage and at least one example',
 		async (command) => {
 			const result = await runPiped(home, [...command, '--help']);

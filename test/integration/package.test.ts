@@ -106,15 +106,31 @@ function composeCommand(): string[] | undefined {
 const compose = composeCommand();
 
 describe.skipIf(!compose)('docker-compose.yml (needs `docker compose` or Debian\'s docker-compose)', () => {
-	it('is accepted by `compose config` and defines the stack with health checks everywhere', async () => {
+	it('is accepted by `compose config` with .env.example and defines the stack with health checks everywhere', async () => {
 		const [command, ...args] = compose!;
-		await run(command!, [...args, '-f', join(ROOT, 'docker-compose.yml'), 'config', '-q'], {cwd: ROOT});
-		const {stdout} = await run(command!, [...args, '-f', join(ROOT, 'docker-compose.yml'), 'config', '--services'], {
-			cwd: ROOT,
-		});
+		const withEnv = [...args, '--env-file', join(ROOT, '.env.example'), '-f', join(ROOT, 'docker-compose.yml')];
+		// Only what compose sets: the caller's own DYNSEC_…/INGESTER_… must not hide a missing default.
+		const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(DYNSEC_|INGESTER_|POSTGRES_|MQTT_)/.test(name)));
+		await run(command!, [...withEnv, 'config', '-q'], {cwd: ROOT, env});
+		const {stdout} = await run(command!, [...withEnv, 'config', '--services'], {cwd: ROOT, env});
 		// `chat` (profile tui) is listed by docker-compose 1.x, not by the compose plugin.
-		expect(stdout.trim().split('\n')).toEqual(expect.arrayContaining(['ingester', 'mosquitto', 'postgres']));
+		expect(stdout.trim().split('\n')).toEqual(expect.arrayContaining(['mosquitto-init', 'mosquitto', 'accounts', 'ingester', 'postgres']));
 		const text = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
 		expect(text.match(/^\s+healthcheck:/gm)).toHaveLength(3);
+	});
+
+	it('refuses to start without the broker passwords (no shipped default password reaches a broker)', async () => {
+		const [command, ...args] = compose!;
+		const dir = await mkdtemp(join(tmpdir(), 'hermes-compose-'));
+		const emptyEnv = join(dir, 'empty.env');
+		await writeFile(emptyEnv, '');
+		const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(DYNSEC_|INGESTER_)/.test(name)));
+		try {
+			await expect(run(command!, [...args, '--env-file', emptyEnv, '-f', join(ROOT, 'docker-compose.yml'), 'config', '-q'], {cwd: ROOT, env})).rejects.toMatchObject({
+				stderr: expect.stringMatching(/set (DYNSEC_ADMIN_PASSWORD|INGESTER_MQTT_PASSWORD) in \.env/),
+			});
+		} finally {
+			await rm(dir, {recursive: true, force: true});
+		}
 	});
 });

@@ -188,7 +188,7 @@ forEachTarget('rooms', (target) => {
 	});
 
 	it.skipIf(target.name === 'services')('refuses a client publishing into an inbox (only the server writes them)', async () => {
-		// services: the shared Mosquitto runs without an ACL; mosquitto-acl.test.ts runs the shipped one.
+		// services: the shared Mosquitto runs without an ACL; mosquitto-dynsec.test.ts runs the shipped one (dynamic-security plugin).
 		const bob = await join('bob');
 		const mallory = await join('mallory');
 		const closed = new Promise<void>((resolve) => mallory.client.once('close', () => resolve()));

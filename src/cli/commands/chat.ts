@@ -160,9 +160,9 @@ async function startEmbeddedHub(home: string, topicBase: string) {
 }
 
 /**
- * The broker URL with the user id as MQTT username when it names none: a broker ACL
- * (docker/mosquitto/acl) matches `%u` against the topic's publisher level, so the username
- * must be the chat user id. Brokers without authentication ignore it.
+ * The broker URL with the user id as MQTT username when it names none: the broker's rules
+ * (Mosquitto's dynamic-security roles, live/dynsec-roles.ts) tie the topic's publisher level to
+ * the account, so the username must be the chat user id. Brokers without authentication ignore it.
  */
 export function withDefaultUsername(mqttUrl: string, userId: string): string {
 	const url = new URL(mqttUrl);
