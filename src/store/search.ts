@@ -96,8 +96,8 @@ export function refuseSearch(query: SearchRequest): string | undefined {
  * member of and the broadcast, newest first, at most `limit` (default {@link DEFAULT_SEARCH_LIMIT})
  * hits. Filters: `conversationId`, `fromUserId`, `after` ≤ time < `before` (ms), `beforeSeq`.
  * Deleted and system messages never match. Each hit's `snippet` is ts_headline's excerpt and
- * `matches` the highlighted words in it; the highlight markers are random per request, so text
- * in a message cannot forge one.
+ * `matches` the highlighted words in it (ts_headline drops HTML-like tags from the excerpt); the
+ * highlight markers are random per request, so text in a message cannot forge one.
  * @returns `{hits: [], error}` for a query that cannot be searched (too long, no words, only -words).
  * @throws the driver's error (database unreachable, schema missing).
  */
