@@ -6,7 +6,9 @@ import {Command} from 'commander';
 import {chatCommand} from './commands/chat.js';
 import {hubCommand} from './commands/hub.js';
 import {ingestCommand} from './commands/ingest.js';
+import {exportCommand} from './commands/export.js';
 import {migrateCommand} from './commands/migrate.js';
+import {statsCommand} from './commands/stats.js';
 import {errorLine} from './errors.js';
 import {examples} from './help.js';
 
@@ -15,7 +17,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 	description: string;
 };
 
-/** Build the program: `hermes-chat [chat]`, `ingest`, `migrate`, `hub`. */
+/** Build the program: `hermes-chat [chat]`, `ingest`, `migrate`, `hub`, `stats`, `export`. */
 export function buildProgram(): Command {
 	const program = new Command('hermes-chat')
 		.description(pkg.description)
@@ -38,6 +40,8 @@ export function buildProgram(): Command {
 	program.addCommand(ingestCommand());
 	program.addCommand(migrateCommand());
 	program.addCommand(hubCommand());
+	program.addCommand(statsCommand());
+	program.addCommand(exportCommand());
 	return program;
 }
 
