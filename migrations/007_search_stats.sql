@@ -36,14 +36,14 @@ CREATE UNIQUE INDEX chat_stats_daily_key ON chat_stats_daily (day, conversation_
 
 -- Delivery and read delays as a histogram per day (of the message's received_by_server time):
 -- delay = the recipient's `delivered` / `read` time − the server's `received_by_server` time, in
--- ms, negative (clock skew of the recipient's device) counted as 0. Buckets keep two significant
+-- ms (rounded), negative (clock skew of the recipient's device) counted as 0. Buckets keep two significant
 -- digits (exact below 100 ms, 10 ms wide below 1 s, 100 ms below 10 s, …), so medians over any
 -- range of days are computed from sums (a median of medians would not be one) and are at most
 -- 10% low.
 CREATE MATERIALIZED VIEW chat_stats_delays AS
 WITH delays AS (
     SELECT (s.timestamp AT TIME ZONE 'UTC')::date AS day, r.status AS kind,
-        GREATEST(0, floor(extract(epoch FROM r.timestamp - s.timestamp) * 1000))::bigint AS ms
+        GREATEST(0, round(extract(epoch FROM r.timestamp - s.timestamp) * 1000))::bigint AS ms
     FROM message_status s
     JOIN message_status r ON r.message_id = s.message_id AND r.sender_id = s.sender_id
         AND r.status IN ('delivered', 'read') AND r.user_id <> s.sender_id
