@@ -64,7 +64,15 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 	let db: Db;
 	let dir: string;
 	let duck: DuckDBConnection;
-	let aliceMessages: Array<{conversation_id: string; seq: string; message_id: string; sender_id: string; content: string; message_type: string}>;
+	interface StoredRow {
+		conversation_id: string;
+		seq: string;
+		message_id: string;
+		sender_id: string;
+		content: string;
+		message_type: string;
+	}
+	let aliceMessages: StoredRow[];
 
 	beforeAll(async () => {
 		if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
@@ -90,7 +98,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 			{messageId: 'd1', senderId: 'alice', status: 'delivered', userId: 'bob', at: after(50), conversationId: 'alice:bob'},
 			{messageId: 'd1', senderId: 'alice', status: 'read', userId: 'bob', at: after(2_000), conversationId: 'alice:bob'},
 		]});
-		aliceMessages = (await db.query(`SELECT conversation_id, seq::text, message_id, sender_id, content, message_type FROM chat_messages
+		aliceMessages = (await db.query<StoredRow>(`SELECT conversation_id, seq::text, message_id, sender_id, content, message_type FROM chat_messages
 			WHERE conversation_id IN ($1, 'alice:bob', 'all') ORDER BY conversation_id, chat_messages.seq`, [ROOM])).rows;
 		duck = await (await DuckDBInstance.create(':memory:')).connect();
 	}, 120_000);
