@@ -10,6 +10,7 @@ import {isKnownUser, loadConversations, loadMembers, loadPresences, searchUsers}
 import {loadLatestPage, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
 import {wasDeliveredTo} from '../store/seen-queries.js';
 import {loadAwaySummary} from '../store/away.js';
+import {loadPageAround} from '../store/history-around.js';
 import {refuseSearch, searchMessages} from '../store/search.js';
 import type {AwayEntry, ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt, RoomChange, SearchHit, SearchQuery} from '../core/types.js';
 import {CATCH_UP_PASSES, CatchUp} from './catch-up.js';
@@ -310,7 +311,10 @@ class ChatClient implements ChatPort {
 		return result ?? {hits: [], error: failure ?? 'could not search: the client is closed'};
 	}
 
-	async loadAround(): Promise<void> {}
+	async loadAround(conversationId: string, seq: number, limit: number): Promise<void> {
+		const page = await this.#database.run('load the messages around it', (db) => loadPageAround(db, conversationId, seq, limit, this.me.userId));
+		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'around', focusSeq: seq, ...page});
+	}
 
 	async loadAwaySummary(): Promise<AwayEntry[]> {
 		return (await this.#database.run('load the unread summary', (db) => loadAwaySummary(db, this.me.userId))) ?? [];
