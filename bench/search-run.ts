@@ -11,10 +11,12 @@ const RUNS = Number(process.env.BENCH_SEARCH_RUNS ?? 200);
 const RESULTS = new URL('./results/', import.meta.url);
 
 const startedAt = new Date().toISOString();
-const database = await createDatabase();
+// BENCH_SEARCH_DATABASE_URL: measure again on a database seeded before (BENCH_KEEP_DATABASE=1 keeps one).
+const reused = process.env.BENCH_SEARCH_DATABASE_URL;
+const database = reused ? {url: reused, drop: async () => undefined} : await createDatabase();
 try {
 	const seedStart = performance.now();
-	await seedSearch(database.url, MESSAGES, (stored) => process.stderr.write(`bench: search, ${stored.toLocaleString('en-US')} messages stored…\n`));
+	if (!reused) await seedSearch(database.url, MESSAGES, (stored) => process.stderr.write(`bench: search, ${stored.toLocaleString('en-US')} messages stored…\n`));
 	const seedSeconds = Math.round((performance.now() - seedStart) / 100) / 10;
 	process.stderr.write(`bench: search, seeded in ${seedSeconds} s; ${RUNS} runs per query kind…\n`);
 	const {rows, explains} = await runSearchBench(database.url, RUNS);

@@ -73,7 +73,7 @@ export async function seedSearch(databaseUrl: string, messages: number, onProgre
 		await client.query(`INSERT INTO conversations (id, kind, title) SELECT id, CASE WHEN a IS NULL THEN 'group' ELSE 'direct' END, CASE WHEN a IS NULL THEN 'Room ' || idx ELSE '' END FROM bench_conversations`);
 		await client.query(`INSERT INTO conversation_members (user_id, conversation_id, role)
 			SELECT DISTINCT u, id, 'member' FROM bench_conversations c
-			CROSS JOIN LATERAL (SELECT 'u' || lpad(((c.idx * 7 + j) % ${USERS})::text, 3, '0') FROM generate_series(0, 9) AS j WHERE c.a IS NULL
+			CROSS JOIN LATERAL (SELECT 'u' || lpad((1 + (c.idx * 7 + j) % ${USERS - 1})::text, 3, '0') FROM generate_series(0, 9) AS j WHERE c.a IS NULL
 				UNION ALL SELECT c.a WHERE c.a IS NOT NULL UNION ALL SELECT c.b WHERE c.b IS NOT NULL
 				UNION ALL SELECT '${VIEWER}' WHERE c.a IS NULL AND c.idx < 12) AS m (u)
 			ON CONFLICT DO NOTHING`);
@@ -90,7 +90,7 @@ export async function seedSearch(databaseUrl: string, messages: number, onProgre
 					c.id, $3::timestamptz + i * interval '30 seconds'
 				FROM generate_series($4::int, $5::int) AS i
 				JOIN bench_conversations c ON c.idx = (i::bigint * 7919) % 1000
-				CROSS JOIN LATERAL (SELECT CASE WHEN c.a IS NULL THEN 'u' || lpad(((c.idx * 7 + floor(random() * 10)::int) % ${USERS})::text, 3, '0')
+				CROSS JOIN LATERAL (SELECT CASE WHEN c.a IS NULL THEN 'u' || lpad((1 + (c.idx * 7 + floor(random() * 10)::int) % ${USERS - 1})::text, 3, '0')
 					WHEN random() < 0.5 THEN c.a ELSE c.b END AS sender) AS s`,
 			[words, words.length, T0, from, to]);
 			onProgress(to);

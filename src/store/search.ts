@@ -21,9 +21,12 @@ FROM websearch_to_tsquery('${SEARCH_CONFIG}', $1) AS q`;
 // Conversations searched: my current member rows (a room I left is no longer searched) plus the
 // broadcast `all`, which every user reads. The explicit join holds whatever row-level security
 // later adds. Deleted messages: content '' (an empty vector) and deleted_at (migration 006).
-// Newest first by seq (storage order), keyset `seq < $n` for the next page. The GIN index finds
-// the matching rows; the membership and filters prune them; ts_headline (costly) runs on the
-// page only, in the outer query.
+// Newest first by seq (storage order), keyset `seq < $n` for the next page. Membership as an
+// array (`= ANY (ARRAY(…))`, computed once) rather than `IN (subquery)`: with IN the planner
+// joined per conversation and scanned the GIN index once per conversation (52 ms for one word
+// in bench/search.ts) instead of once, ANDed with the conversations' bitmap (5 ms). Very common
+// words are read backwards along seq instead, stopping at the page's 50th hit. ts_headline
+// (costly) runs on the page only, in the outer query.
 const SEARCH_SELECT = (filters: string, limit: string) => `
 WITH mine AS (
 	SELECT conversation_id FROM conversation_members WHERE user_id = $1 AND left_at IS NULL
@@ -32,7 +35,7 @@ WITH mine AS (
 	SELECT m.conversation_id, m.message_id, m.sender_id, m.sender_name, m.seq, m.created_at, m.content
 	FROM chat_messages m
 	WHERE m.search_vector @@ websearch_to_tsquery('${SEARCH_CONFIG}', $2)
-		AND m.conversation_id IN (SELECT conversation_id FROM mine)
+		AND m.conversation_id = ANY (ARRAY(SELECT conversation_id FROM mine))
 		AND m.message_type <> 'system' AND m.content <> '' AND m.deleted_at IS NULL${filters}
 	ORDER BY m.seq DESC
 	LIMIT ${limit}
