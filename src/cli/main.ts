@@ -8,7 +8,9 @@ import {chatCommand} from './commands/chat.js';
 import {hubCommand} from './commands/hub.js';
 import {ingestCommand} from './commands/ingest.js';
 import {logoutCommand} from './commands/logout.js';
+import {exportCommand} from './commands/export.js';
 import {migrateCommand} from './commands/migrate.js';
+import {statsCommand} from './commands/stats.js';
 import {errorLine} from './errors.js';
 import {examples} from './help.js';
 
@@ -17,7 +19,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 	description: string;
 };
 
-/** Build the program: `hermes-chat [chat]`, `ingest`, `migrate`, `hub`, `logout`, `account`. */
+/** Build the program: `hermes-chat [chat]`, `ingest`, `migrate`, `hub`, `logout`, `account`, `stats`, `export`. */
 export function buildProgram(): Command {
 	const program = new Command('hermes-chat')
 		.description(pkg.description)
@@ -45,6 +47,8 @@ export function buildProgram(): Command {
 	// `account` itself (create, passwd, disable, list) lives in commands/account.ts; merged, this is
 	// `program.addCommand(addBrokerCommands(accountCommand()))`.
 	program.addCommand(addBrokerCommands(new Command('account').description('manage chat accounts (broker set-up: `account setup-broker`)')));
+	program.addCommand(statsCommand());
+	program.addCommand(exportCommand());
 	return program;
 }
 

@@ -9,9 +9,12 @@ import {directMembersOf, isValidUserId, type MessageV2} from '../protocol/index.
 import {isKnownUser, loadConversations, loadMembers, loadPresences, searchUsers} from '../store/history-people.js';
 import {loadLatestPage, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
 import {wasDeliveredTo} from '../store/seen-queries.js';
-import type {AwayEntry, ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt, RoomChange, SearchHit} from '../core/types.js';
+import {loadAwaySummary} from '../store/away.js';
+import {loadPageAround} from '../store/history-around.js';
+import {refuseSearch, searchMessages} from '../store/search.js';
+import type {AwayEntry, ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt, RoomChange, SearchHit, SearchQuery} from '../core/types.js';
 import {CATCH_UP_PASSES, CatchUp} from './catch-up.js';
-import {DatabaseLink} from './database-link.js';
+import {DatabaseLink, describeFailure} from './database-link.js';
 import {EventHub} from './event-hub.js';
 import {PendingSends, rejectionNotice} from './pending-sends.js';
 import {messagePayloadFor, refuseConversation, refuseMessage, refuseStatusMessage} from './outgoing.js';
@@ -297,14 +300,24 @@ class ChatClient implements ChatPort {
 		this.#notice('error', 'reactions are not available yet');
 	}
 
-	async searchMessages(): Promise<{hits: SearchHit[]; error?: string}> {
-		return {hits: [], error: 'search is not available yet'};
+	async searchMessages(query: SearchQuery): Promise<{hits: SearchHit[]; error?: string}> {
+		const refusal = refuseSearch(query);
+		if (refusal) return {hits: [], error: refusal};
+		let failure: string | undefined;
+		const result = await this.#database.run('search', (db) => searchMessages(db, this.me.userId, query).catch((error: unknown) => {
+			failure = describeFailure('search', error);
+			throw error;
+		}), {isQuiet: true});
+		return result ?? {hits: [], error: failure ?? 'could not search: the client is closed'};
 	}
 
-	async loadAround(): Promise<void> {}
+	async loadAround(conversationId: string, seq: number, limit: number): Promise<void> {
+		const page = await this.#database.run('load the messages around it', (db) => loadPageAround(db, conversationId, seq, limit, this.me.userId));
+		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'around', focusSeq: seq, ...page});
+	}
 
 	async loadAwaySummary(): Promise<AwayEntry[]> {
-		return [];
+		return (await this.#database.run('load the unread summary', (db) => loadAwaySummary(db, this.me.userId))) ?? [];
 	}
 
 	async loadConversations(): Promise<void> {

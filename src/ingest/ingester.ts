@@ -2,6 +2,7 @@
 // May import live/ (via subscription), store/, protocol/ and log; never pg, mqtt, ink or react.
 import {openDb} from '../store/db.js';
 import {runMigrations} from '../store/migrate.js';
+import {keepStatsFresh} from '../store/stats.js';
 import {Batcher} from './batcher.js';
 import {Confirmer} from './confirmer.js';
 import {subscribeToChat, type ChatSubscription} from './subscription.js';
@@ -10,6 +11,7 @@ import {emptyStats, type IngestItem, type IngestOptions, type Ingester} from './
 import {createBatchWriter} from './writer.js';
 
 export {DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts} from '../store/db.js';
+export {STATS_REFRESH_INTERVAL_MS} from '../store/stats.js';
 export type {IngestHealth, IngestOptions, Ingester, IngestStats} from './types.js';
 
 /** Delay before a receipt whose message is not stored yet is tried again, in ms. */
@@ -118,6 +120,7 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 		throw error;
 	}
 	const live = subscription;
+	const stopStats = options.statsRefreshMs ? keepStatsFresh(options.databaseUrl, logger, options.statsRefreshMs) : undefined;
 	let stopping: Promise<void> | undefined;
 	let closing: Promise<void> | undefined;
 	const close = () =>
@@ -125,6 +128,7 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 			isClosed = true;
 			await confirmer.settled(15_000);
 			await live.close();
+			await stopStats?.();
 			await db.close();
 		})());
 	const pending = () => batcher.pending + retryTimers.size;

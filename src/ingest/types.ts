@@ -37,6 +37,13 @@ export interface IngestOptions {
 	sessionTimeouts?: SessionTimeouts;
 	/** How long `stop()` waits for the broker to hand over what it had routed here, in ms (default 25000: under load the barrier queues behind this ingester's own backlog of deliveries and ✓s; the CLI's drain deadline, 30 s, bounds the whole stop). */
 	drainBarrierMs?: number;
+	/**
+	 * Refresh the statistics views (migration 007, store/stats.ts) every this many ms on a
+	 * connection of their own; 0 or absent: never (the embedded hub leaves it off: a refresh
+	 * would hold PGlite's one session; `hermes-chat stats --refresh` refreshes on demand).
+	 * `hermes-chat ingest` sets 10 minutes (store/stats.ts STATS_REFRESH_INTERVAL_MS).
+	 */
+	statsRefreshMs?: number;
 	/** Told after each committed batch: its size in items and how long the write took, in ms. */
 	onBatchCommitted?(items: number, durationMs: number): void;
 	logger: Logger;

@@ -37,8 +37,8 @@ export const MESSAGE_STATUS = `CASE WHEN m.conversation_id = '${BROADCAST_ID}' T
 const viewerStatus = (viewer: string) => `CASE WHEN m.sender_id = ${viewer} OR m.conversation_id = '${BROADCAST_ID}' THEN ${MESSAGE_STATUS}
 	ELSE ${FURTHEST(" AND s.status IN ('sent', 'received_by_server')")} END`;
 
-/** Columns of a page (`viewer`: the SQL parameter holding the reader's user id, see {@link viewerStatus}). */
-const messageColumns = (viewer: string) => `m.message_id, m.seq, m.sender_id, m.sender_name, m.receiver_id, m.conversation_id,
+/** Columns of a page (`viewer`: the SQL parameter holding the reader's user id, see {@link viewerStatus}); exported for history-around.ts. */
+export const messageColumns = (viewer: string) => `m.message_id, m.seq, m.sender_id, m.sender_name, m.receiver_id, m.conversation_id,
 	m.content, m.created_at, m.message_type, ${viewerStatus(viewer)} AS status`;
 /** Columns of my own messages (`/status`): the aggregate for every row. */
 const MESSAGE_COLUMNS = `m.message_id, m.seq, m.sender_id, m.sender_name, m.receiver_id, m.conversation_id,
@@ -133,7 +133,8 @@ export interface MessageWithReceipts {
 	receipts: StoredReceipt[];
 }
 
-interface MessageRow {
+/** A page row as read with {@link messageColumns}. */
+export interface MessageRow {
 	message_id: string;
 	seq: string;
 	sender_id: string;
@@ -259,7 +260,8 @@ async function page(db: Db, sql: string, params: unknown[], limit: number, after
 	return {messages: rows.slice(0, size).reverse().map(toStoredMessage), hasMore};
 }
 
-function toStoredMessage(row: MessageRow): StoredMessage {
+/** A page row as a {@link StoredMessage}. */
+export function toStoredMessage(row: MessageRow): StoredMessage {
 	return {
 		messageId: row.message_id,
 		seq: Number(row.seq),

@@ -53,6 +53,21 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		expect(await conversation('ann:ben')).toEqual({kind: 'direct', last_seq: d2, created_by: 'ann'});
 	});
 
+	it('stores the @mentions of a text message (migration 007), NULL when it has none', async () => {
+		const batch = {...empty, messages: [
+			{...message('m1', 'ann', 'ben'), content: 'hi @ben, ask @carol.'},
+			{...message('m2', 'ann', 'ben'), content: 'mail ann@example.com'},
+			{...message('m3', 'ann', 'ben'), content: '@ben', messageType: 'notification'},
+		]};
+		await writeIngestBatch(db, batch);
+		const {rows} = await db.query("SELECT message_id, mentions FROM chat_messages WHERE message_id IN ('m1', 'm2', 'm3') ORDER BY message_id");
+		expect(rows).toEqual([
+			{message_id: 'm1', mentions: ['ben', 'carol']},
+			{message_id: 'm2', mentions: null},
+			{message_id: 'm3', mentions: null},
+		]);
+	});
+
 	it('keeps one row for the sender of a broadcast, in conversation "all"', async () => {
 		await writeIngestBatch(db, {...empty, messages: [message('b1', 'cat', 'all')]});
 		const seq = await seqOf('b1');

@@ -1,7 +1,7 @@
 // The ingester's writes: one transaction per batch of messages, receipts and presence.
 // May import pg (via db.ts) and protocol/ only. Reads live in history.ts (another owner).
 import type pg from 'pg';
-import {BROADCAST_ID, conversationKindOf, directMembersOf} from '../protocol/index.js';
+import {BROADCAST_ID, conversationKindOf, directMembersOf, mentionsOf} from '../protocol/index.js';
 import {currentMembers, type RoomRow, type StoredMessage} from './ingest-rows.js';
 import {applyRoomAction} from './room-actions.js';
 
@@ -10,12 +10,14 @@ import type {Db} from './db.js';
 
 // Every statement takes whole columns as arrays (unnest), so a batch costs a fixed number of
 // round trips whatever its size; ON CONFLICT makes each one idempotent because QoS 1 redelivers.
+// Mentions (migration 007) travel as one space-separated string per message (unnest cannot take
+// an array of arrays; user ids never contain a space); '' = none, stored as NULL.
 // Upserts lock rows in key order so two ingesters sharing a subscription cannot deadlock.
 const INSERT_MESSAGES = `
-INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id)
-SELECT message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-	WITH ORDINALITY AS t(message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id, ord)
+INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id, mentions)
+SELECT message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id, string_to_array(nullif(mentions, ''), ' ')
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+	WITH ORDINALITY AS t(message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id, mentions, ord)
 ORDER BY ord
 ON CONFLICT (message_id, sender_id) DO NOTHING
 RETURNING message_id, sender_id, seq, created_at`;
@@ -399,6 +401,7 @@ async function writeMessages(
 		messages.map((m) => m.content),
 		messages.map((m) => m.messageType),
 		messages.map((m) => m.conversationId),
+		messages.map((m) => (m.messageType === 'text' ? mentionsOf(m.content).join(' ') : '')),
 	]);
 	const ids = messages.map((m) => m.messageId);
 	const senderIds = messages.map((m) => m.senderId);

@@ -3,7 +3,7 @@
 import {Command, InvalidArgumentError, Option} from 'commander';
 import {createIngestMetrics} from '../../ingest/health-metrics.js';
 import {STARTING_HEALTH, startHealthServer, type HealthServer} from '../../ingest/health-server.js';
-import {DEFAULT_SESSION_TIMEOUTS, startIngester, type Ingester} from '../../ingest/ingester.js';
+import {DEFAULT_SESSION_TIMEOUTS, STATS_REFRESH_INTERVAL_MS, startIngester, type Ingester} from '../../ingest/ingester.js';
 import {redact} from '../../live/connect.js';
 import {createLogger, type Logger} from '../../log.js';
 import {resolveServiceConfig} from '../config.js';
@@ -24,6 +24,7 @@ interface IngestFlags {
 	statementTimeoutMs: number;
 	lockTimeoutMs: number;
 	idleInTransactionTimeoutMs: number;
+	statsRefreshMs: number;
 }
 
 /** The signals that start a drain; a second one (or the deadline) aborts it. */
@@ -53,6 +54,7 @@ export function ingestCommand(): Command {
 		.addOption(envOption('--statement-timeout-ms <ms>', 'PostgreSQL statement_timeout (0: off)', 'INGEST_STATEMENT_TIMEOUT_MS', nonNegativeInt, timeouts.statementMs))
 		.addOption(envOption('--lock-timeout-ms <ms>', 'PostgreSQL lock_timeout (0: off)', 'INGEST_LOCK_TIMEOUT_MS', nonNegativeInt, timeouts.lockMs))
 		.addOption(envOption('--idle-in-transaction-timeout-ms <ms>', 'PostgreSQL idle_in_transaction_session_timeout (0: off)', 'INGEST_IDLE_IN_TRANSACTION_TIMEOUT_MS', nonNegativeInt, timeouts.idleInTransactionMs))
+		.addOption(envOption('--stats-refresh-ms <ms>', 'refresh the statistics views for `hermes-chat stats` this often (0: never)', 'INGEST_STATS_REFRESH_MS', nonNegativeInt, STATS_REFRESH_INTERVAL_MS))
 		.addHelpText(
 			'after',
 			'\nLogs JSON lines to stderr (LOG_LEVEL=debug for more). SIGTERM or Ctrl-C drains: stops taking messages,\n' +
@@ -111,6 +113,7 @@ async function runIngest(flags: IngestFlags): Promise<void> {
 				lockMs: flags.lockTimeoutMs,
 				idleInTransactionMs: flags.idleInTransactionTimeoutMs,
 			},
+			statsRefreshMs: flags.statsRefreshMs,
 			onBatchCommitted: metrics.observeBatch,
 			logger,
 		});

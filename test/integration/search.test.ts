@@ -1,0 +1,58 @@
+// Search and the "while you were away" summary through the chat client, once per target (real
+// Mosquitto + PostgreSQL with our ingester, and the embedded hub): messages sent by clients and
+// stored by the ingester (mentions included) are found by members only, and summarised.
+import {afterAll, beforeAll, expect, it} from 'vitest';
+import type {ChatPort} from '../../src/core/types.js';
+import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
+import {openDb} from '../../src/store/db.js';
+import {eventually, startClient, type Recorder} from '../helpers/chat-recorder.js';
+import {forEachTarget} from '../helpers/targets.js';
+
+forEachTarget('search and the away summary through the client', (target) => {
+	let ingester: Ingester | undefined;
+	const people: Record<string, {port: ChatPort; recorder: Recorder}> = {};
+	const word = `kumquat${Date.now().toString(36)}`;
+
+	beforeAll(async () => {
+		if (target.needsIngester) ingester = await startIngester({mqttUrl: target.mqttUrl, databaseUrl: target.databaseUrl, topicBase: target.topicBase, logger: target.logger});
+		// Soft deletion's column comes with migration 006; the search skips deleted rows by it.
+		const db = openDb({databaseUrl: target.databaseUrl, max: 1});
+		await db.query('ALTER TABLE chat_messages ADD COLUMN IF NOT EXISTS deleted_at TIMESTAMPTZ').finally(() => db.close());
+		for (const id of ['sara', 'tom', 'uma']) people[id] = await startClient(target, id);
+	});
+	afterAll(async () => {
+		for (const person of Object.values(people)) await person.port.close();
+		await ingester?.stop();
+	});
+
+	const sendStored = async (from: string, conversationId: string, content: string) => {
+		await people[from]!.port.sendMessage(conversationId, content);
+		await people[from]!.recorder.waitFor('message-sent', (e) => e.message.content === content && e.message.status === 'received_by_server');
+	};
+
+	it('finds stored messages in my conversations only, with the word marked, and refuses bad queries in one line', async () => {
+		await sendStored('sara', 'sara:tom', `the ${word} order is late, @tom`);
+		await sendStored('uma', 'tom:uma', `secret ${word} recipe`);
+		const sara = await eventually(async () => {
+			const result = await people.sara!.port.searchMessages({text: word});
+			expect(result.hits).toHaveLength(1);
+			return result;
+		});
+		expect(sara.error).toBeUndefined();
+		const [hit] = sara.hits;
+		expect(hit).toMatchObject({conversationId: 'sara:tom', senderId: 'sara', snippet: `the ${word} order is late, @tom`});
+		expect(hit!.matches.map(([s, e]) => hit!.snippet.slice(s, e))).toEqual([word]);
+		// tom is in both conversations; uma only in hers.
+		expect((await people.tom!.port.searchMessages({text: word})).hits.map((h) => h.conversationId)).toEqual(['tom:uma', 'sara:tom']);
+		expect((await people.uma!.port.searchMessages({text: `${word} -secret`})).hits).toEqual([]);
+		expect(await people.uma!.port.searchMessages({text: 'x'.repeat(201)})).toEqual({hits: [], error: 'search text too long (201 characters, at most 200)'});
+	});
+
+	it('summarises what tom has not read: the mention first, with the first unread line', async () => {
+		const away = await people.tom!.port.loadAwaySummary();
+		const mine = away.filter((e) => e.conversationId === 'sara:tom' || e.conversationId === 'tom:uma');
+		expect(mine.map((e) => [e.conversationId, e.unread, e.mentions])).toEqual([['sara:tom', 1, 1], ['tom:uma', 1, 0]]);
+		expect(mine[0]!.firstUnread).toMatchObject({senderId: 'sara', content: `the ${word} order is late, @tom`});
+		expect(away.findIndex((e) => e.conversationId === 'sara:tom')).toBe(0);
+	});
+});
