@@ -119,7 +119,8 @@ function renamedBy(summary: ConversationSummary, list: readonly ChatMessage[]): 
 /**
  * A page of history. `latest` replaces the thread (keeping unstored live copies not older than
  * the page) and returns to the present; `before` (`/history --before`) replaces it too, and
- * when newer stored messages exist it marks a gap after the page; `older` prepends.
+ * when newer stored messages exist it marks a gap after the page; `around` (a reply's original,
+ * a search hit) does the same and selects the `focusSeq` message; `older` prepends.
  * Opening a conversation with unread messages lands on the "new messages" divider.
  */
 export function reduceHistory(state: ChatState, event: Extract<ChatEvent, {type: 'history-loaded'}>): ChatState {
@@ -133,12 +134,12 @@ export function reduceHistory(state: ChatState, event: Extract<ChatEvent, {type:
 		// the whole page (then it was stored and scrolled out of the page).
 		const oldestLoaded = messages[0]?.createdAt ?? 0;
 		const loadedIds = new Set(messages.map((m) => m.messageId));
-		const kept = thread.messages.filter((m) => loadedIds.has(m.messageId) || (m.seq === undefined && (mode === 'before' || m.createdAt >= oldestLoaded)));
+		const kept = thread.messages.filter((m) => loadedIds.has(m.messageId) || (m.seq === undefined && (mode !== 'latest' || m.createdAt >= oldestLoaded)));
 		merged = mergeMessages(kept, messages);
 	}
 	const messageIndex = {...state.messageIndex};
 	for (const m of messages) messageIndex[m.messageId] = conversationId;
-	const gapAfter = mode === 'before' && event.hasNewer ? messages.at(-1)?.messageId : undefined;
+	const gapAfter = (mode === 'before' || mode === 'around') && event.hasNewer ? messages.at(-1)?.messageId : undefined;
 	const nextThread: Thread = {
 		messages: merged,
 		hasMore,
@@ -157,8 +158,24 @@ export function reduceHistory(state: ChatState, event: Extract<ChatEvent, {type:
 	}
 	if (state.openConversationId !== conversationId || mode === 'older') return resolveDivider(next);
 	next = resolveDivider({...next, scroll: 0});
+	if (mode === 'around') return focusOn(next, merged.find((m) => m.seq === event.focusSeq));
 	// `before`: the page ends where the date is; show its newest rows, not a divider.
 	return mode === 'latest' ? landOnDivider(next) : next;
+}
+
+/**
+ * An `around` page arrived (a reply's original, a search hit): select the focus message, give
+ * the thread the keyboard, and scroll so the message sits in the middle of the pane.
+ */
+function focusOn(state: ChatState, message: ChatMessage | undefined): ChatState {
+	if (!message) return state;
+	const layout = openThreadLayout(state);
+	if (!layout) return state;
+	const index = layout.messages.findIndex((m) => m.messageId === message.messageId);
+	const below = threadRowCount(layout, index + 1);
+	const own = threadRowCount(layout, index) - below;
+	const scroll = Math.max(0, below - Math.max(0, Math.floor((layout.height - own) / 2)));
+	return {...state, selectedMessageId: message.messageId, focus: 'thread', scroll};
 }
 
 /**
