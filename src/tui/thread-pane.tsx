@@ -3,7 +3,7 @@
 import {Box, Text} from 'ink';
 import {memo} from 'react';
 import {statusGlyph} from '../core/format.js';
-import {SYSTEM_GAP, type ThreadRow} from '../core/thread-rows.js';
+import {EDITED_MARK, SYSTEM_GAP, type ThreadRow} from '../core/thread-rows.js';
 import {displayWidth, truncate} from '../core/text-layout.js';
 import type {LocalStatus} from '../core/types.js';
 import {COLORS} from './theme.js';
@@ -81,6 +81,27 @@ const Row = memo(function Row({row, width}: {row: ThreadRow; width: number}) {
 			</Text>
 		);
 	}
+	if (row.kind === 'quote') {
+		return (
+			<Text wrap="truncate" dimColor inverse={row.isSelected}>
+				{' '.repeat(row.indent)}
+				{row.text}
+			</Text>
+		);
+	}
+	if (row.kind === 'reactions') {
+		return (
+			<Text wrap="truncate" inverse={row.isSelected}>
+				{' '.repeat(row.indent)}
+				{row.items.map((item, i) => (
+					<Text key={item.emoji} {...(item.isMine ? {color: COLORS.reaction, bold: true} : {dimColor: true})}>
+						{i > 0 ? '  ' : ''}
+						{item.emoji === '+' ? `+${item.count}` : `${item.emoji} ${item.count}`}
+					</Text>
+				))}
+			</Text>
+		);
+	}
 	if (row.isSystem) {
 		return (
 			<Text wrap="truncate" dimColor inverse={row.isSelected}>
@@ -89,24 +110,38 @@ const Row = memo(function Row({row, width}: {row: ThreadRow; width: number}) {
 			</Text>
 		);
 	}
+	const body = (
+		<>
+			{row.isDeleted ? (
+				<Text italic dimColor>
+					{row.text}
+				</Text>
+			) : row.isMention ? (
+				<Text color={COLORS.mention}>{row.text}</Text>
+			) : (
+				row.text
+			)}
+			{row.isEdited ? <Text dimColor>{EDITED_MARK}</Text> : null}
+		</>
+	);
 	if (!row.isFirst) {
 		return (
 			<Text wrap="truncate" inverse={row.isSelected}>
 				{' '.repeat(row.indent)}
-				{row.text}
+				{body}
 			</Text>
 		);
 	}
-	const used = displayWidth(`${row.time} ${row.sender}: ${row.text}`);
+	const used = displayWidth(`${row.time} ${row.sender}: ${row.text}${row.isEdited ? EDITED_MARK : ''}`);
 	const pad = row.status ? ' '.repeat(Math.max(1, width - used - 2)) : '';
 	return (
 		<Text wrap="truncate" inverse={row.isSelected}>
 			<Text dimColor>{row.time} </Text>
-			<Text bold color={row.isMine ? COLORS.mine : COLORS.peer}>
+			<Text bold color={row.isMention ? COLORS.mention : row.isMine ? COLORS.mine : COLORS.peer} underline={row.isMention === true}>
 				{row.sender}
 			</Text>
 			{': '}
-			{row.text}
+			{body}
 			{row.status ? (
 				<>
 					{pad}
