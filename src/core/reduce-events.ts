@@ -1,6 +1,7 @@
 // chatReducer's handling of ChatEvents (facts reported by the shell).
 // Pure: imports protocol/ and core/ only.
 import {newSummary} from './conversation-info.js';
+import {isMentioned} from './mentions.js';
 import {mergeMessages} from './merge.js';
 import {TYPING_TTL_MS, type ChatState, type Divider, type Thread} from './state.js';
 import {openThreadLayout} from './selectors.js';
@@ -20,6 +21,7 @@ export function reduceLiveMessages(state: ChatState, messages: readonly ChatMess
 	const conversations = {...next.conversations};
 	const messageIndex = {...next.messageIndex};
 	let typing = next.typing;
+	let unreadMentions = next.unreadMentions;
 	for (const [conversationId, list] of byConversation) {
 		const thread = threads[conversationId] ?? NEW_THREAD;
 		threads[conversationId] = {...thread, messages: mergeMessages(thread.messages, list)};
@@ -28,6 +30,8 @@ export function reduceLiveMessages(state: ChatState, messages: readonly ChatMess
 		const fromOthers = list.filter((m) => m.senderId !== next.me.userId);
 		// A burst may carry two copies of one new message (live and catch-up): count it once.
 		const unread = new Set(fromOthers.map((m) => m.messageId)).size;
+		const mentioning = new Set(fromOthers.filter((m) => m.messageType === 'text' && isMentioned(m, next.me.userId)).map((m) => m.messageId)).size;
+		if (!isOpen && mentioning > 0) unreadMentions = {...unreadMentions, [conversationId]: (unreadMentions[conversationId] ?? 0) + mentioning};
 		conversations[conversationId] = withActivity(next, conversations[conversationId], conversationId, list, isOpen ? 0 : unread);
 		const typists = typing[conversationId];
 		if (typists && fromOthers.some((m) => typists[m.senderId])) {
@@ -36,7 +40,7 @@ export function reduceLiveMessages(state: ChatState, messages: readonly ChatMess
 			typing = {...typing, [conversationId]: remaining};
 		}
 	}
-	next = {...next, threads, conversations, messageIndex, typing};
+	next = {...next, threads, conversations, messageIndex, typing, unreadMentions};
 	const open = next.openConversationId;
 	if (open && next.scroll > 0 && byConversation.has(open)) next = {...next, scroll: next.scroll + addedRows(state, next, byConversation.get(open)!)};
 	return next;

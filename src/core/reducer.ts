@@ -44,8 +44,11 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 			return reduceTyping(state, action);
 		case 'presence-changed':
 			return reducePresence(state, action.presences);
-		case 'conversations-loaded':
-			return reduceConversations(state, action.conversations);
+		case 'conversations-loaded': {
+			const next = reduceConversations(state, action.conversations);
+			// The first list of the run: time to ask what happened while I was away.
+			return next.isAwayAsked ? next : {...next, isAwayAsked: true};
+		}
 		case 'members-loaded':
 			return reduceMembers(state, action.conversationId, action.members);
 		case 'notice':

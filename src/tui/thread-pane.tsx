@@ -16,6 +16,8 @@ export interface ThreadPaneProps {
 	rows: readonly ThreadRow[];
 	/** "alice is typing…", sanitized, or ''. */
 	typing: string;
+	/** Shown instead of the typing line: a reply/edit in progress, the delete confirmation, the reaction picker. */
+	banner?: ThreadBanner;
 	/** Outer width and height of the box. */
 	width: number;
 	height: number;
@@ -24,8 +26,14 @@ export interface ThreadPaneProps {
 	isFocused: boolean;
 }
 
+/** The thread's bottom line when something asks for attention (sanitized text within the width). */
+export interface ThreadBanner {
+	tone: 'compose' | 'alert' | 'picker';
+	text: string;
+}
+
 /** Right pane: the open conversation, newest at the bottom. */
-export const ThreadPane = memo(function ThreadPane({title, rows, typing, width, height, rowCount, isFocused}: ThreadPaneProps) {
+export const ThreadPane = memo(function ThreadPane({title, rows, typing, banner, width, height, rowCount, isFocused}: ThreadPaneProps) {
 	const inner = Math.max(1, width - 2);
 	return (
 		<Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={isFocused ? COLORS.focus : COLORS.border} overflow="hidden">
@@ -37,9 +45,15 @@ export const ThreadPane = memo(function ThreadPane({title, rows, typing, width, 
 					<Row key={row.key} row={row} width={inner} />
 				))}
 			</Box>
-			<Text color={COLORS.typing} italic wrap="truncate">
-				{typing ? truncate(typing, inner) : ' '}
-			</Text>
+			{banner ? (
+				<Text wrap="truncate" bold={banner.tone !== 'compose'} color={banner.tone === 'alert' ? COLORS.error : banner.tone === 'picker' ? COLORS.reaction : COLORS.focus}>
+					{truncate(banner.text, inner)}
+				</Text>
+			) : (
+				<Text color={COLORS.typing} italic wrap="truncate">
+					{typing ? truncate(typing, inner) : ' '}
+				</Text>
+			)}
 		</Box>
 	);
 });

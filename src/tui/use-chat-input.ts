@@ -142,6 +142,19 @@ export function useChatInput(options: ChatInputOptions): ChatInput {
 		[terminalEvents, dispatch, stateRef, composer, contextFor],
 	);
 
+	// `e` loads the message into the composer; Esc on an untouched edit empties it again (a
+	// changed text stays: what was typed is never thrown away, Ctrl+U clears it).
+	const composeChanged = useCallback(
+		(action: ChatAction, before: ChatState) => {
+			const context = contextFor(stateRef.current);
+			if (action.type === 'compose-started' && action.compose.kind === 'edit') composer.setText(action.compose.target.content, context);
+			if (action.type === 'compose-ended' && before.compose?.kind === 'edit') {
+				if (composer.store.get().value === before.compose.target.content) composer.setText('', context);
+				else notice('info', 'edit cancelled — the text stays in the composer (Ctrl+U clears it)');
+			}
+		},
+		[composer, contextFor, stateRef, notice],
+	);
 	const onKey = useCallback(
 		(chunk: string, flags: Key) => {
 			const {keymap} = optionsRef.current;
@@ -167,6 +180,7 @@ export function useChatInput(options: ChatInputOptions): ChatInput {
 				const action = keyToAction(input, key, current, keymap);
 				if (action) {
 					dispatch(action);
+					composeChanged(action, current);
 					// The "/" that moved focus to the composer starts the command (a whole chunk when pasted or fast).
 					if (action.type === 'focus-moved' && action.pane === 'composer' && input.startsWith('/')) composer.handleKey(input, key, contextFor(stateRef.current));
 					continue;
@@ -174,7 +188,7 @@ export function useChatInput(options: ChatInputOptions): ChatInput {
 				if (isComposing) composer.handleKey(input, key, contextFor(current));
 			}
 		},
-		[dispatch, stateRef, composer, contextFor],
+		[dispatch, stateRef, composer, contextFor, composeChanged],
 	);
 	return {composer, composerLines, onKey, stickyNotice};
 }
