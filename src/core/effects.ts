@@ -126,10 +126,14 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 			const isMention = batchOf(fresh, conversationId).some((x) => x.messageType === 'text' && isMentioned(x, next.me.userId));
 			if (mode === 'off' || (next.conversations[conversationId]?.isMuted && !isMention)) continue;
 			const kind = kindOf(conversationId);
+			const where = kind === 'broadcast' ? 'to everyone' : kind === 'group' ? `in #${peerName(next, conversationId)}` : '';
+			const mention = isMention ? batchOf(fresh, conversationId).findLast((x) => isMentioned(x, next.me.userId)) : undefined;
 			const title = sanitizeInline(
-				kind === 'broadcast' ? `${m.senderName} to everyone` : kind === 'group' ? `${m.senderName} in #${peerName(next, conversationId)}` : peerName(next, conversationId),
+				mention
+					? `${mention.senderName} mentioned you${where ? ` ${where}` : ''}`
+					: kind === 'broadcast' ? `${m.senderName} to everyone` : kind === 'group' ? `${m.senderName} in #${peerName(next, conversationId)}` : peerName(next, conversationId),
 			);
-			effects.push({kind: 'notify', conversationId, mode, title, body: sanitizeInline(m.content).slice(0, 200)});
+			effects.push({kind: 'notify', conversationId, mode, title, body: sanitizeInline((mention ?? m).content).slice(0, 200)});
 		}
 	}
 	if (action.type === 'messages-received') {
