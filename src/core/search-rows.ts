@@ -1,6 +1,6 @@
 // What the search and "while you were away" overlays show, as sanitized text within a width.
 // Pure: imports core/ only.
-import {formatClock, formatListTime} from './format.js';
+import {formatClock, formatTime} from './format.js';
 import {sanitizeInline} from './sanitize.js';
 import {displayWidth, truncate} from './text-layout.js';
 import type {AwayEntry, SearchHit} from './types.js';
@@ -65,7 +65,7 @@ export function fitSegments(segments: readonly Segment[], width: number): Segmen
 export function searchHitRows(hits: readonly SearchHit[], width: number, now: number, timeZone: string): SearchHitRow[] {
 	return hits.map((hit) => ({
 		key: `${hit.conversationId} ${hit.senderId} ${hit.messageId}`,
-		head: truncate(`${sanitizeInline(hit.conversationTitle)} · ${sanitizeInline(hit.senderName)} · ${formatListTime(hit.createdAt, now, timeZone)} ${formatClock(hit.createdAt, timeZone)}`, width),
+		head: truncate(`${sanitizeInline(hit.conversationTitle)} · ${sanitizeInline(hit.senderName)} · ${formatTime(hit.createdAt, now, timeZone)}`, width),
 		snippet: snippetSegments(hit, Math.max(1, width - 2)),
 	}));
 }
