@@ -150,7 +150,7 @@ export function useChatInput(options: ChatInputOptions): ChatInput {
 			if (action.type === 'compose-started' && action.compose.kind === 'edit') composer.setText(action.compose.target.content, context);
 			if (action.type === 'compose-ended' && before.compose?.kind === 'edit') {
 				if (composer.store.get().value === before.compose.target.content) composer.setText('', context);
-				else notice('info', 'edit cancelled — the text stays in the composer (Ctrl+U clears it)');
+				else notice('info', 'edit cancelled; the text stays (Ctrl+U clears)');
 			}
 		},
 		[composer, contextFor, stateRef, notice],
@@ -178,6 +178,11 @@ export function useChatInput(options: ChatInputOptions): ChatInput {
 					continue;
 				}
 				const action = keyToAction(input, key, current, keymap);
+				// `e` would replace a draft with the message's text: what was typed is never thrown away.
+				if (action?.type === 'compose-started' && action.compose.kind === 'edit' && composer.store.get().value.trim() !== '' && current.openConversationId === action.compose.target.conversationId) {
+					notice('info', 'the composer holds a draft — send it or clear it (Ctrl+U) before editing a message');
+					continue;
+				}
 				if (action) {
 					dispatch(action);
 					composeChanged(action, current);
@@ -188,7 +193,7 @@ export function useChatInput(options: ChatInputOptions): ChatInput {
 				if (isComposing) composer.handleKey(input, key, contextFor(current));
 			}
 		},
-		[dispatch, stateRef, composer, contextFor, composeChanged],
+		[dispatch, stateRef, composer, contextFor, composeChanged, notice],
 	);
 	return {composer, composerLines, onKey, stickyNotice};
 }

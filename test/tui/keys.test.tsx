@@ -286,6 +286,27 @@ describe('message keys (issue 10)', () => {
 		expect(await h.waitForText('row 2 fixed (edited)')).toContain('row 3');
 	});
 
+	it('e does not replace a draft in the composer; Esc on a changed edit keeps the text', async () => {
+		await openBob();
+		await key('tab');
+		await key('tab'); // composer
+		await h.type('half a thought');
+		await h.press(KEYS.shiftTab); // thread
+		await key('s');
+		await key('up'); // my row 2
+		await key('e');
+		await h.waitForText('the composer holds a draft');
+		expect(h.frame()).toContain('half a thought');
+		await h.press(KEYS.tab, KEYS.ctrl('u'), KEYS.shiftTab);
+		await key('e');
+		await h.waitForText('› row 2');
+		await h.type('!');
+		await h.press(KEYS.escape);
+		await h.waitForText('edit cancelled; the text stays (Ctrl+U clears)');
+		expect(h.frame()).toContain('row 2!');
+		expect(h.port.callsOf('editMessage')).toEqual([]);
+	});
+
 	it('d asks y/n; n keeps the message, y deletes it; the placeholder replaces the text', async () => {
 		await openBob();
 		await key('s');
