@@ -5,7 +5,7 @@ import type {KeyPress} from './key-press.js';
 import {kindOf} from './conversation-info.js';
 import {calculateLayout} from './layout.js';
 import {conversationRows, infoTarget, switcherMatches} from './selectors.js';
-import {isMessageOverlay, messageKeyAction, messageOverlayKey} from './message-keys.js';
+import {isMessageOverlay, isPassedOnFromAway, messageKeyAction, messageOverlayKey} from './message-keys.js';
 import type {ChatState} from './state.js';
 
 export type {KeyPress} from './key-press.js';
@@ -200,6 +200,7 @@ function isPrintable(input: string, key: KeyPress): boolean {
  * the keys that mean "close". Printable text then goes to the composer.
  */
 export function isPassedOnFromOverlay(input: string, key: KeyPress, state: ChatState, keymap: Keymap = DEFAULT_KEYMAP): boolean {
+	if (state.overlay?.kind === 'away') return isPassedOnFromAway(input, key);
 	if (!state.overlay || state.overlay.kind === 'switcher' || isMessageOverlay(state.overlay)) return false;
 	const action = actionForKey(input, key, keymap);
 	return !(action === 'back' || action === 'help' || key.return || key.escape || action === 'quit');

@@ -67,6 +67,15 @@ export function jumpToOriginal(state: ChatState): ChatAction {
 	return {type: 'notice', level: 'error', text: 'the original is not stored (yet), so it cannot be shown'};
 }
 
+/**
+ * Whether a key closes the "while you were away" overlay and then does its usual job: anything
+ * but its own keys (↑ ↓ j k n Enter Esc), so typing (`/open bob`) is never swallowed by it.
+ */
+export function isPassedOnFromAway(input: string, key: KeyPress): boolean {
+	if (key.upArrow || key.downArrow || key.return || key.escape) return false;
+	return !(input === 'j' || input === 'k' || input === 'n' || (key.ctrl && input === 'n'));
+}
+
 /** A key while a {@link MessageOverlay} is open. Never passes a key on. */
 export function messageOverlayKey(input: string, key: KeyPress, state: ChatState, overlay: MessageOverlay, action?: KeyAction): ChatAction | undefined {
 	const isText = input.length > 0 && !key.ctrl && !key.meta && !key.return && !key.escape && !key.tab && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow && !key.backspace && !key.delete;

@@ -114,7 +114,8 @@ export function reduceMessageAction(state: ChatState, action: MessageUiAction): 
 			const unreadMentions = {...state.unreadMentions};
 			for (const entry of action.entries) if (entry.mentions > 0 && entry.conversationId !== state.openConversationId) unreadMentions[entry.conversationId] = entry.mentions;
 			const next = {...state, unreadMentions};
-			if (action.entries.length === 0 || state.overlay) return next;
+			// Not over something the user already started (an open conversation, another overlay).
+			if (action.entries.length === 0 || state.overlay || state.openConversationId) return next;
 			return {...next, overlay: {kind: 'away', entries: action.entries, index: 0}, selectedConversationId: action.entries[0]!.conversationId};
 		}
 	}

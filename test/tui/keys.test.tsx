@@ -429,6 +429,16 @@ describe('while you were away (issue 10)', () => {
 		expect(h.port.callsOf('loadAwaySummary')).toHaveLength(1);
 	});
 
+	it('any other key closes it and does its job (typing goes to the composer); not shown over an open conversation', async () => {
+		h = renderApp();
+		h.port.away = [{conversationId: 'alice:erin', title: 'Erin', kind: 'direct', unread: 4, mentions: 0, senders: ['Erin'], firstUnread: {seq: 5, messageId: 'e1', senderId: 'erin', senderName: 'Erin', content: 'hi', createdAt: at(1)}}];
+		h.port.emit(list);
+		await h.waitForText('While you were away');
+		await h.type('/open dave');
+		await h.waitForText('› /open dave');
+		expect(h.frame()).not.toContain('While you were away');
+	});
+
 	it('Esc closes it; the list keeps the mention marker', async () => {
 		h = renderApp();
 		h.port.away = [{conversationId: 'alice:erin', title: 'Erin', kind: 'direct', unread: 4, mentions: 2, senders: ['Erin'], firstUnread: {seq: 5, messageId: 'e1', senderId: 'erin', senderName: 'Erin', content: 'hey @alice', createdAt: at(1)}}];
