@@ -253,14 +253,16 @@ export function scrollToMessage(input: ThreadLayoutInput & {height: number}, mes
 	return Math.max(0, threadRowCount(input, index) - input.height);
 }
 
-/** The reactions that fit `width` columns (`👍 3  🎉 1`); the rest are summed up as `+N` in the last that fits. */
+/**
+ * The reactions that fit `width` columns (`👍 3  🎉 1`), in order; one too wide to fit (a long
+ * hostile "emoji") is skipped, and those left out are counted in a last `+N` item.
+ */
 function fitReactions(items: ReactionItem[], width: number): ReactionItem[] {
 	if (displayWidth(reactionsText(items)) <= width) return items;
+	const plus = displayWidth(`  +${items.length}`);
 	const kept: ReactionItem[] = [];
 	for (const item of items) {
-		const rest = items.length - kept.length - 1;
-		if (displayWidth(reactionsText([...kept, item])) + (rest > 0 ? displayWidth(`  +${rest}`) : 0) > width) break;
-		kept.push(item);
+		if (displayWidth(reactionsText([...kept, item])) + plus <= width) kept.push(item);
 	}
 	const hidden = items.length - kept.length;
 	return hidden > 0 ? [...kept, {emoji: '+', count: hidden, isMine: false}] : kept;
