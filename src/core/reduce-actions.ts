@@ -94,7 +94,9 @@ export function reduceMessageAction(state: ChatState, action: MessageUiAction): 
 			const overlay = state.overlay;
 			if (overlay?.kind !== 'search' || overlay.searched !== action.text) return state;
 			const {error: _old, isLoading: _done, ...rest} = overlay;
-			return {...state, overlay: {...rest, hits: action.hits, index: 0, ...(action.error ? {error: action.error} : {})}};
+			// Newest first whatever order the answer came in (stable for equal times).
+			const hits = [...action.hits].sort((a, b) => b.createdAt - a.createdAt || b.seq - a.seq);
+			return {...state, overlay: {...rest, hits, index: 0, ...(action.error ? {error: action.error} : {})}};
 		}
 		case 'overlay-moved': {
 			const overlay = state.overlay;
@@ -116,7 +118,9 @@ export function reduceMessageAction(state: ChatState, action: MessageUiAction): 
 			const next = {...state, unreadMentions};
 			// Not over something the user already started (an open conversation, another overlay).
 			if (action.entries.length === 0 || state.overlay || state.openConversationId) return next;
-			return {...next, overlay: {kind: 'away', entries: action.entries, index: 0}, selectedConversationId: action.entries[0]!.conversationId};
+			// Mentions first, then the server's order (newest first).
+			const entries = [...action.entries].sort((a, b) => Number(b.mentions > 0) - Number(a.mentions > 0));
+			return {...next, overlay: {kind: 'away', entries, index: 0}, selectedConversationId: entries[0]!.conversationId};
 		}
 	}
 }

@@ -116,3 +116,23 @@ describe('history-loaded around', () => {
 		expect(end.threads[conversationId]!.isLoadingLatest).toBe(true);
 	});
 });
+
+describe('search and away answers', () => {
+	const hit = (seq: number, minute: number) => ({conversationId, conversationTitle: 'Bob', messageId: `h${seq}`, senderId: 'bob', senderName: 'Bob', seq, createdAt: Date.UTC(2026, 10, 22, 10, minute), snippet: 'x', matches: []});
+	it('keeps the hits of the search shown newest first, and ignores an answer to an older line', () => {
+		let state = run({type: 'search-requested', text: 'x'});
+		expect(state.overlay).toMatchObject({kind: 'search', isLoading: true, searched: 'x'});
+		expect(chatReducer(state, {type: 'search-loaded', text: 'older line', hits: [hit(1, 1)]})).toBe(state);
+		state = chatReducer(state, {type: 'search-loaded', text: 'x', hits: [hit(1, 1), hit(3, 3), hit(2, 2)]});
+		expect(state.overlay?.kind === 'search' && state.overlay.hits?.map((h) => h.seq)).toEqual([3, 2, 1]);
+		expect(state.overlay).not.toHaveProperty('isLoading');
+	});
+	it('puts conversations with mentions first in the away overlay, and not over an open conversation', () => {
+		const entry = (id: string, mentions: number) => ({conversationId: id, title: id, kind: 'direct' as const, unread: 1, mentions, senders: [], firstUnread: {seq: 1, messageId: 'm', senderId: 'x', senderName: 'X', content: '', createdAt: 0}});
+		const state = run({type: 'away-loaded', entries: [entry('alice:bob', 0), entry('alice:carol', 2)]});
+		expect(state.overlay?.kind === 'away' && state.overlay.entries.map((e) => e.conversationId)).toEqual(['alice:carol', 'alice:bob']);
+		expect(state.unreadMentions).toEqual({'alice:carol': 2});
+		const busy = run({type: 'conversation-opened', conversationId}, {type: 'away-loaded', entries: [entry('alice:carol', 1)]});
+		expect(busy.overlay).toBeUndefined();
+	});
+});
