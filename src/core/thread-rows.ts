@@ -1,12 +1,16 @@
-// Thread rendering as data: messages → day separators and wrapped terminal rows, only as many as fit.
+// Thread rendering as data: messages → day separators and wrapped terminal rows, only as many as fit
+// (quotes, reactions and the edited/deleted marks are in message-decor.ts).
 // Pure: imports core/ (format, sanitize, text-layout) only.
 import {dayKey, formatClock, formatDayLabel} from './format.js';
 import {isMentioned} from './mentions.js';
+import {DELETED_PLACEHOLDER, EDITED_MARK, fitReactions, hasReactions, quoteLine, reactionItems, type ReactionItem} from './message-decor.js';
 import {sanitizeInline, sanitizeText} from './sanitize.js';
 import {displayWidth, truncate, wrapText} from './text-layout.js';
 import type {ChatMessage, LocalStatus} from './types.js';
 
 /** One terminal row of the thread pane. Text fields are already sanitized. */
+export {DELETED_PLACEHOLDER, EDITED_MARK, quoteLine, reactionItems, reactionsText, type ReactionItem} from './message-decor.js';
+
 export type ThreadRow =
 	| {
 			kind: 'message';
@@ -44,18 +48,6 @@ export type ThreadRow =
 	/** Newer messages exist that are not loaded (after `/history --before`); End returns. */
 	| {kind: 'gap'; key: string}
 	| {kind: 'start'; key: string; isLoading: boolean; hasMore: boolean};
-
-/** One emoji under a message: sanitized emoji, how many reacted, whether I did. */
-export interface ReactionItem {
-	emoji: string;
-	count: number;
-	isMine: boolean;
-}
-
-/** What a deleted message shows instead of its text. */
-export const DELETED_PLACEHOLDER = 'message deleted';
-/** What follows an edited message's text. */
-export const EDITED_MARK = ' (edited)';
 
 /** Widest sender name shown before a message, in columns. */
 export const SENDER_COLUMNS = 14;
@@ -139,37 +131,6 @@ export function messageRowCount(message: ChatMessage, width: number, timeZone: s
 	return wrapped.lines.length + (wrapped.isStacked ? 1 : 0) + (message.replyTo ? 1 : 0) + (hasReactions(message) ? 1 : 0);
 }
 
-function hasReactions(message: ChatMessage): boolean {
-	return message.deletedAt === undefined && Object.values(message.reactions ?? {}).some((users) => users.length > 0);
-}
-
-/**
- * The quote line of a reply (sanitized, one line, at most `width` columns): `↳ Bob: start of the
- * original…`, from the original when it is loaded (`message deleted` when it was), else from the
- * reply's own preview.
- */
-export function quoteLine(reply: ChatMessage, messages: readonly ChatMessage[], width: number): string {
-	const ref = reply.replyTo;
-	if (!ref) return '';
-	const original = messages.find((m) => m.messageId === ref.messageId && m.senderId === ref.senderId);
-	const name = original?.senderName ?? ref.senderName ?? ref.senderId;
-	const text = original ? (original.deletedAt !== undefined ? DELETED_PLACEHOLDER : original.content) : (ref.preview ?? '…');
-	return truncate(`↳ ${sanitizeInline(name)}: ${sanitizeInline(text.replace(/\s*\r?\n\s*/g, ' '))}`, Math.max(1, width));
-}
-
-/** The reactions of a message as shown under it, in the order they were first added; `me` marks mine. */
-export function reactionItems(message: ChatMessage, me: string): ReactionItem[] {
-	if (message.deletedAt !== undefined) return [];
-	return Object.entries(message.reactions ?? {})
-		.filter(([, users]) => users.length > 0)
-		.map(([emoji, users]) => ({emoji: sanitizeInline(emoji), count: new Set(users).size, isMine: users.includes(me)}));
-}
-
-/** The reactions row as text (`👍 3  🎉 1`), for width checks and plain renderings. */
-export function reactionsText(items: readonly ReactionItem[]): string {
-	return items.map((item) => `${item.emoji} ${item.count}`).join('  ');
-}
-
 /** Input of {@link visibleThreadRows}. */
 export interface ThreadWindowInput {
 	messages: readonly ChatMessage[];
@@ -251,21 +212,6 @@ export function scrollToMessage(input: ThreadLayoutInput & {height: number}, mes
 	const index = input.messages.findIndex((m) => m.messageId === messageId);
 	if (index < 0) return 0;
 	return Math.max(0, threadRowCount(input, index) - input.height);
-}
-
-/**
- * The reactions that fit `width` columns (`👍 3  🎉 1`), in order; one too wide to fit (a long
- * hostile "emoji") is skipped, and those left out are counted in a last `+N` item.
- */
-function fitReactions(items: ReactionItem[], width: number): ReactionItem[] {
-	if (displayWidth(reactionsText(items)) <= width) return items;
-	const plus = displayWidth(`  +${items.length}`);
-	const kept: ReactionItem[] = [];
-	for (const item of items) {
-		if (displayWidth(reactionsText([...kept, item])) + plus <= width) kept.push(item);
-	}
-	const hidden = items.length - kept.length;
-	return hidden > 0 ? [...kept, {emoji: '+', count: hidden, isMine: false}] : kept;
 }
 
 /** The rows of message `index`: its day separator and divider when due, its text rows, a gap after. */
