@@ -15,20 +15,27 @@ import type {ChatMessage, ConversationSummary, MessageChange} from './types.js';
 export function reduceChanges(state: ChatState, changes: readonly MessageChange[]): ChatState {
 	let threads: Record<string, Thread> | undefined;
 	let conversations: Record<string, ConversationSummary> | undefined;
+	// Per conversation of the batch: the message array being changed (copied once) and an index by id.
+	const working = new Map<string, {messages: ChatMessage[]; index: Map<string, number>}>();
 	for (const change of changes) {
-		const current = (threads ?? state.threads)[change.conversationId];
-		const index = current ? current.messages.findIndex((m) => m.messageId === change.messageId && m.senderId === change.senderId) : -1;
+		const thread = state.threads[change.conversationId];
+		let work = working.get(change.conversationId);
+		if (!work && thread) {
+			const index = new Map<string, number>();
+			thread.messages.forEach((m, i) => index.set(m.messageId, i));
+			work = {messages: thread.messages as ChatMessage[], index};
+			working.set(change.conversationId, work);
+		}
+		const i = work?.index.get(change.messageId);
 		// A loaded message judges the change (a stale edit changes nothing, the preview neither).
-		let isApplied = index < 0;
-		if (current && index >= 0) {
-			const before = current.messages[index]!;
+		let isApplied = i === undefined;
+		if (work && i !== undefined) {
+			const before = work.messages[i]!;
 			const after = applyChange(before, change);
 			if (after !== before) {
 				isApplied = true;
-				const messages = [...current.messages];
-				messages[index] = after;
-				threads ??= {...state.threads};
-				threads[change.conversationId] = {...current, messages};
+				if (work.messages === thread!.messages) work.messages = [...work.messages];
+				work.messages[i] = after;
 			}
 		}
 		const summary = (conversations ?? state.conversations)[change.conversationId];
@@ -40,6 +47,12 @@ export function reduceChanges(state: ChatState, changes: readonly MessageChange[
 				conversations[change.conversationId] = {...summary, lastMessage: {...last, content}};
 			}
 		}
+	}
+	for (const [conversationId, work] of working) {
+		const thread = state.threads[conversationId]!;
+		if (work.messages === thread.messages) continue;
+		threads ??= {...state.threads};
+		threads[conversationId] = {...thread, messages: work.messages};
 	}
 	if (!threads && !conversations) return state;
 	return {...state, ...(threads ? {threads} : {}), ...(conversations ? {conversations} : {})};
