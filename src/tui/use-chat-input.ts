@@ -134,6 +134,11 @@ export function useChatInput(options: ChatInputOptions): ChatInput {
 					dispatch({type: 'switcher-query-changed', query: current.overlay.query + cleanText(event.text, false).trim()});
 					return;
 				}
+				// Pasted into the search line: one line, as typed.
+				if (current.overlay?.kind === 'search') {
+					dispatch({type: 'search-query-changed', query: current.overlay.query + cleanText(event.text, false).replace(/\s+/g, ' ')});
+					return;
+				}
 				// A paste is text for the composer, whatever had the focus (never a key, never a send).
 				if (current.overlay) dispatch({type: 'overlay-closed'});
 				if (current.focus !== 'composer') dispatch({type: 'focus-moved', pane: 'composer'});
