@@ -2,15 +2,24 @@
 // Pure: imports protocol/ and core/ only.
 import {BROADCAST_ID, isValidUserId, MAX_CONTENT_LENGTH, MAX_STATUS_MESSAGE_LENGTH} from '../protocol/index.js';
 import {kindOf} from './conversation-info.js';
-import {instantOf} from './format.js';
+import {parseDate} from './dates.js';
 import {parseRoomCommand, ROOM_COMMAND_HELP, ROOM_COMMANDS, type RoomCommand} from './room-commands.js';
+import {actionTarget, checkReaction, parseSearch} from './message-actions.js';
 import {infoTarget} from './selectors.js';
-import type {ChatState, NotifyMode} from './state.js';
+import type {ChatState, MessageTarget, NotifyMode} from './state.js';
 
 /** A parsed composer line. */
 export type Command =
-	/** Plain text for the open conversation. */
-	| {kind: 'say'; conversationId: string; text: string}
+	/** Plain text for the open conversation; `replyTo`: a reply (`r`, `/reply`), quoting that message. */
+	| {kind: 'say'; conversationId: string; text: string; replyTo?: MessageTarget}
+	/** A new text for my message (`e`, `/edit`). */
+	| {kind: 'edit'; target: MessageTarget; text: string}
+	/** `/delete`: ask for confirmation, then delete the message. */
+	| {kind: 'delete'; target: MessageTarget}
+	/** `/react <emoji>`: toggle my reaction. */
+	| {kind: 'react'; target: MessageTarget; emoji: string}
+	/** `/search [--in c] [--from u] [--before d] [--after d] words` (the line after `/search`). */
+	| {kind: 'search'; text: string}
 	/** `/send <user> <text>`: a direct message to a user. */
 	| {kind: 'send'; to: string; text: string}
 	| {kind: 'broadcast'; text: string}
@@ -48,6 +57,9 @@ export const COMMAND_HELP: readonly (readonly [string, string])[] = [
 	['/away [message]  /busy', 'presence: away, busy (+message)'],
 	['/online', 'presence: online'],
 	['/info', 'message info, per member'],
+	['/reply <text>  /edit <text>', 'on the selected (or last) message'],
+	['/delete  /react <emoji>', 'delete (y/n); toggle a reaction'],
+	['/search [--in c] [--from u] words', 'also --before/--after <date>; Ctrl+F'],
 	...ROOM_COMMAND_HELP,
 	['/notify on|off|bell|desktop [global]', 'alerts here (or all)'],
 	['/editor [text]', 'write in $EDITOR'],
@@ -76,7 +88,10 @@ export function parseCommand(line: string, state: ChatState): ParsedCommand {
 		if (kindOf(conversationId) === 'group' && members !== undefined && !members.some((m) => m.userId === state.me.userId)) {
 			return {ok: false, error: 'not sent: you are not a member of this room any more — ask an admin to /invite you'};
 		}
-		return withText(body, (t) => ({kind: 'say', conversationId, text: t}));
+		// Replying or editing (r, e): the text is the reply or the new version.
+		const compose = state.compose?.target.conversationId === conversationId ? state.compose : undefined;
+		if (compose?.kind === 'edit') return editTo(compose.target, body);
+		return withText(body, (t) => ({kind: 'say', conversationId, text: t, ...(compose ? {replyTo: compose.target} : {})}));
 	}
 	const [name = '', ...rest] = text.slice(1).split(/\s+/);
 	const args = rest;
@@ -119,6 +134,32 @@ export function parseCommand(line: string, state: ChatState): ParsedCommand {
 		}
 		case 'notify':
 			return parseNotify(args, state);
+		case 'reply': {
+			if (!tail) return usage('/reply <text> (to the selected message, else the last one)');
+			const found = actionTarget(state, 'reply');
+			if (!found.ok) return found;
+			return withText(tail, (t) => ({kind: 'say', conversationId: found.target.conversationId, text: t, replyTo: found.target}));
+		}
+		case 'edit': {
+			if (!tail) return usage('/edit <text> (my selected message, else my last one; e loads it to edit)');
+			const found = actionTarget(state, 'edit');
+			return found.ok ? editTo(found.target, tail) : found;
+		}
+		case 'delete': {
+			if (tail) return usage('/delete (the selected message, else my last one)');
+			const found = actionTarget(state, 'delete');
+			return found.ok ? {ok: true, command: {kind: 'delete', target: found.target}} : found;
+		}
+		case 'react': {
+			const checked = checkReaction(tail);
+			if (!checked.ok) return checked;
+			const found = actionTarget(state, 'react');
+			return found.ok ? {ok: true, command: {kind: 'react', target: found.target, emoji: checked.emoji}} : found;
+		}
+		case 'search': {
+			const parsed = parseSearch(tail, state);
+			return parsed.ok ? {ok: true, command: {kind: 'search', text: tail}} : parsed;
+		}
 		case 'help':
 			return {ok: true, command: {kind: 'help'}};
 		case 'editor':
@@ -156,20 +197,10 @@ function parseNotify(args: readonly string[], state: ChatState): ParsedCommand {
 	return {ok: true, command: {kind: 'notify', mode: parsed, scope: isGlobal ? 'global' : 'conversation'}};
 }
 
-/**
- * Dates as typed: ISO (`2026-11-22`, `2026-11-22T10:00`, with zone) or `YYYY-MM-DD HH:MM`,
- * the latter read on the wall clock of `timeZone` (the zone times are shown in).
- */
-function parseDate(raw: string, timeZone: string): Date | undefined {
-	const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(raw.trim());
-	if (m) {
-		const [year, month, day, hour, minute, second] = m.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
-		const check = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-		if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined;
-		return new Date(instantOf({year, month, day, hour, minute, second}, timeZone));
-	}
-	const date = new Date(raw);
-	return raw.trim() !== '' && !Number.isNaN(date.getTime()) && /\d{4}/.test(raw) ? date : undefined;
+function editTo(target: MessageTarget, text: string): ParsedCommand {
+	if (text.trim() === target.content.trim()) return {ok: false, error: 'nothing changed — edit the text, or Esc to cancel'};
+	if (text.length > MAX_CONTENT_LENGTH) return {ok: false, error: `the new text is longer than ${MAX_CONTENT_LENGTH} characters`};
+	return withText(text, (t) => ({kind: 'edit', target, text: t}));
 }
 
 function checkUser(id: string, isBroadcastAllowed: boolean): string | undefined {

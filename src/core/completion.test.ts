@@ -47,3 +47,15 @@ describe('completeInput', () => {
 		]);
 	});
 });
+
+describe('mention completion', () => {
+	const people = [{userId: 'bob', name: 'Bob Builder'}, {userId: 'bea', name: 'Beatrice'}, {userId: 'carol', name: 'Carol'}];
+	it('completes @ + an id or name prefix to @id', () => {
+		expect(completeInput({value: 'hi @car', cursor: 7}, people).line.value).toBe('hi @carol ');
+		expect(completeInput({value: 'hi @Beat', cursor: 8}, people).line.value).toBe('hi @bea ');
+	});
+	it('lists several matches', () => {
+		const result = completeInput({value: '@b', cursor: 2}, people);
+		expect(result.choices).toEqual(['@bea', '@bob']);
+	});
+});

@@ -39,7 +39,8 @@ export function knownPeople(state: ChatState): Completable[] {
  * to a command; a command's arguments complete to user ids (a display name prefix finds the
  * id too); a word in a message completes to a display name or id. A unique match is
  * completed with a trailing space; several extend to their longest common prefix and are
- * listed in `choices`. Matching ignores case.
+ * listed in `choices`. Matching ignores case. A word starting with `@` is a mention: it
+ * completes to `@<user id>` of a person whose id or display name starts with the rest.
  */
 export function completeInput(line: EditorLine, people: readonly Completable[]): Completion {
 	const chars = graphemes(line.value);
@@ -53,7 +54,11 @@ export function completeInput(line: EditorLine, people: readonly Completable[]):
 	if (word === '' && !isCommandArgument) return {line, choices: []};
 	const lower = word.toLowerCase();
 	let candidates: string[];
-	if (isCommandWord) candidates = commandNames().filter((c) => c.startsWith(lower));
+	// `@` + a prefix of an id or name: a mention, always completed to `@id` (what mentionsOf reads).
+	const isMention = !isCommandWord && word.startsWith('@');
+	const mentionPrefix = lower.slice(1);
+	if (isMention) candidates = people.filter((p) => p.userId.toLowerCase().startsWith(mentionPrefix) || p.name.toLowerCase().startsWith(mentionPrefix)).map((p) => `@${p.userId}`);
+	else if (isCommandWord) candidates = commandNames().filter((c) => c.startsWith(lower));
 	else if (isCommandArgument) candidates = people.filter((p) => p.userId.toLowerCase().startsWith(lower) || p.name.toLowerCase().startsWith(lower)).map((p) => p.userId);
 	else candidates = people.flatMap((p) => [p.name, p.userId]).filter((c) => c.toLowerCase().startsWith(lower) && c !== '');
 	// One candidate per spelling ("Carol" and "carol" are one; the display name comes first).

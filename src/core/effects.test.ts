@@ -42,3 +42,44 @@ describe('planEffects: notifications', () => {
 		expect(plan(s, {type: 'quit-requested'})).toEqual([{kind: 'quit'}]);
 	});
 });
+
+describe('planEffects: mentions (issue 10)', () => {
+	const room = (isMuted: boolean): ChatState =>
+		chatReducer(initialState(me), {
+			type: 'conversations-loaded',
+			conversations: [{conversationId: 'room-1', kind: 'group', title: 'Ops', topic: '', memberCount: 3, isMuted, unread: 0, lastActivityAt: 0}],
+		});
+	const mention = fakeMessage('dave', 'room-1', 'hey @alice, look', {id: 'd1', name: 'Dave'});
+	const plain = fakeMessage('dave', 'room-1', 'hey all', {id: 'd2', name: 'Dave'});
+
+	it('a mention of me notifies even in a muted room, titled as a mention', () => {
+		expect(plan(room(true), {type: 'messages-received', messages: [plain]})).toEqual([]);
+		expect(plan(room(true), {type: 'messages-received', messages: [plain, mention]})).toContainEqual({
+			kind: 'notify',
+			conversationId: 'room-1',
+			mode: 'bell',
+			title: 'Dave mentioned you in #Ops',
+			body: 'hey @alice, look',
+		});
+	});
+
+	it('not when notifications are off, and the stored mentions list counts over the text', () => {
+		const off = chatReducer(room(true), {type: 'notify-configured', mode: 'off'});
+		expect(plan(off, {type: 'messages-received', messages: [mention]}).filter((e) => e.kind === 'notify')).toEqual([]);
+		const notMe = {...mention, id: 'd3', messageId: 'd3', mentions: ['bob']};
+		expect(plan(room(true), {type: 'messages-received', messages: [notMe]}).filter((e) => e.kind === 'notify')).toEqual([]);
+	});
+
+	it('counts unread mentions per conversation for the list marker; opening clears it', () => {
+		const s = chatReducer(room(false), {type: 'messages-received', messages: [mention, plain, mention]});
+		expect(s.unreadMentions).toEqual({'room-1': 1});
+		expect(chatReducer(s, {type: 'conversation-opened', conversationId: 'room-1'}).unreadMentions).toEqual({});
+	});
+
+	it('asks for the away summary once, after the first conversation list', () => {
+		const first = plan(initialState(me), {type: 'conversations-loaded', conversations: []});
+		expect(first).toContainEqual({kind: 'load-away'});
+		const again = room(false);
+		expect(plan(again, {type: 'conversations-loaded', conversations: []})).not.toContainEqual({kind: 'load-away'});
+	});
+});

@@ -5,7 +5,9 @@ import {sanitizeInline} from './sanitize.js';
 import {kindOf} from './conversation-info.js';
 import {peerName} from './selectors.js';
 import {HISTORY_PAGE, type ChatState, type NotifyMode} from './state.js';
-import type {ChatMessage} from './types.js';
+import {isMentioned} from './mentions.js';
+import {hasMyReaction, parseSearch} from './message-actions.js';
+import type {ChatMessage, SearchQuery} from './types.js';
 
 /** A request for I/O, planned from one transition. */
 export type Effect =
@@ -24,10 +26,49 @@ export type Effect =
 	| {kind: 'load-members'; conversationId: string}
 	/** The conversation list again (a system line changed a room's title, topic or members). */
 	| {kind: 'load-conversations'}
+	/** The page around a stored message (a reply's original, a search hit, the first unread): `history-loaded` around. */
+	| {kind: 'load-around'; conversationId: string; seq: number; limit: number}
+	/** Soft-delete a message (confirmed). */
+	| {kind: 'delete-message'; conversationId: string; messageId: string; senderId: string}
+	/** Add (`isOn`) or remove my reaction. */
+	| {kind: 'react'; conversationId: string; messageId: string; senderId: string; emoji: string; isOn: boolean}
+	/** Full-text search; the answer comes back as `search-loaded` for `text`. */
+	| {kind: 'search-messages'; text: string; query: SearchQuery}
+	/** The "while you were away" summary (once per run). */
+	| {kind: 'load-away'}
 	| {kind: 'quit'};
 
 /** People asked of the server per switcher search. */
 export const SWITCHER_SEARCH_LIMIT = 50;
+
+function batchOf(messages: readonly ChatMessage[], conversationId: string): ChatMessage[] {
+	return messages.filter((m) => m.conversationId === conversationId);
+}
+
+/** Effects of the message actions of issue 10: jumps, delete, reactions, search, the away summary. */
+function messageActionEffects(prev: ChatState, action: ChatAction, next: ChatState): Effect[] {
+	switch (action.type) {
+		case 'around-requested':
+			return [{kind: 'load-around', conversationId: action.conversationId, seq: action.seq, limit: HISTORY_PAGE}];
+		case 'delete-confirmed': {
+			const overlay = prev.overlay;
+			if (overlay?.kind !== 'confirm-delete') return [];
+			const {conversationId, messageId, senderId} = overlay.target;
+			return [{kind: 'delete-message', conversationId, messageId, senderId}];
+		}
+		case 'reaction-toggled': {
+			const {conversationId, messageId, senderId} = action.target;
+			return [{kind: 'react', conversationId, messageId, senderId, emoji: action.emoji, isOn: !hasMyReaction(prev, action.target, action.emoji)}];
+		}
+		case 'search-requested': {
+			if (next.overlay?.kind !== 'search' || !next.overlay.isLoading) return [];
+			const parsed = parseSearch(action.text, next);
+			return parsed.ok ? [{kind: 'search-messages', text: action.text, query: parsed.query}] : [];
+		}
+		default:
+			return next.isAwayAsked && !prev.isAwayAsked ? [{kind: 'load-away'}] : [];
+	}
+}
 
 /** The notification mode in force for a conversation (its override, else the global mode). */
 export function notifyModeFor(state: ChatState, conversationId: string): NotifyMode {
@@ -47,7 +88,12 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 	const effects: Effect[] = [];
 	const open = next.openConversationId;
 	if (action.type === 'conversation-opened' && open) {
-		effects.push({kind: 'load-latest', conversationId: open, limit: HISTORY_PAGE});
+		// Opened at a message (search hit, first unread): the page around it, not the latest.
+		effects.push(
+			action.focusSeq === undefined
+				? {kind: 'load-latest', conversationId: open, limit: HISTORY_PAGE}
+				: {kind: 'load-around', conversationId: open, seq: action.focusSeq, limit: HISTORY_PAGE},
+		);
 		if (kindOf(open) === 'group') effects.push({kind: 'load-members', conversationId: open});
 	}
 	if (open) {
@@ -76,12 +122,18 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 		for (const m of fresh) if (m.conversationId !== open) elsewhere.set(m.conversationId, m);
 		for (const [conversationId, m] of elsewhere) {
 			const mode = notifyModeFor(next, conversationId);
-			if (mode === 'off' || next.conversations[conversationId]?.isMuted) continue;
+			// A mention of me notifies even in a muted room (not when notifications are off).
+			const isMention = batchOf(fresh, conversationId).some((x) => x.messageType === 'text' && isMentioned(x, next.me.userId));
+			if (mode === 'off' || (next.conversations[conversationId]?.isMuted && !isMention)) continue;
 			const kind = kindOf(conversationId);
+			const where = kind === 'broadcast' ? 'to everyone' : kind === 'group' ? `in #${peerName(next, conversationId)}` : '';
+			const mention = isMention ? batchOf(fresh, conversationId).findLast((x) => isMentioned(x, next.me.userId)) : undefined;
 			const title = sanitizeInline(
-				kind === 'broadcast' ? `${m.senderName} to everyone` : kind === 'group' ? `${m.senderName} in #${peerName(next, conversationId)}` : peerName(next, conversationId),
+				mention
+					? `${mention.senderName} mentioned you${where ? ` ${where}` : ''}`
+					: kind === 'broadcast' ? `${m.senderName} to everyone` : kind === 'group' ? `${m.senderName} in #${peerName(next, conversationId)}` : peerName(next, conversationId),
 			);
-			effects.push({kind: 'notify', conversationId, mode, title, body: sanitizeInline(m.content).slice(0, 200)});
+			effects.push({kind: 'notify', conversationId, mode, title, body: sanitizeInline((mention ?? m).content).slice(0, 200)});
 		}
 	}
 	if (action.type === 'messages-received') {
@@ -105,6 +157,7 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 	if (action.type === 'switcher-query-changed' && next.overlay?.kind === 'switcher') {
 		effects.push({kind: 'search-users', query: next.overlay.query.trim(), limit: SWITCHER_SEARCH_LIMIT});
 	}
+	effects.push(...messageActionEffects(prev, action, next));
 	if (next.isQuitting && !prev.isQuitting) effects.push({kind: 'quit'});
 	return effects;
 }

@@ -1,30 +1,14 @@
 // Key bindings: key specs ("ctrl+k", "shift+tab", "j") → named actions → UiActions.
 // Pure: imports core/ only (Ink's Key shape is mirrored, not imported).
 import type {ChatAction, UiAction} from './actions.js';
+import type {KeyPress} from './key-press.js';
 import {kindOf} from './conversation-info.js';
 import {calculateLayout} from './layout.js';
 import {conversationRows, infoTarget, switcherMatches} from './selectors.js';
+import {isMessageOverlay, isPassedOnFromAway, messageKeyAction, messageOverlayKey} from './message-keys.js';
 import type {ChatState} from './state.js';
 
-/** The flags of a key press, as Ink's `useInput` reports them (a subset of its `Key`). */
-export interface KeyPress {
-	upArrow?: boolean;
-	downArrow?: boolean;
-	leftArrow?: boolean;
-	rightArrow?: boolean;
-	pageUp?: boolean;
-	pageDown?: boolean;
-	home?: boolean;
-	end?: boolean;
-	return?: boolean;
-	escape?: boolean;
-	ctrl?: boolean;
-	shift?: boolean;
-	tab?: boolean;
-	backspace?: boolean;
-	delete?: boolean;
-	meta?: boolean;
-}
+export type {KeyPress} from './key-press.js';
 
 /** Every bindable action with its help text, in help-overlay order. */
 export const KEY_ACTIONS = {
@@ -41,11 +25,18 @@ export const KEY_ACTIONS = {
 	bottom: 'last chat / newest message',
 	back: 'to the list, close overlay',
 	switcher: 'quick switcher',
+	search: 'search messages',
 	'next-unread': 'next unread conversation',
 	help: 'this help',
 	info: 'info on my selected message',
 	members: 'members of this room or chat',
 	quit: 'quit',
+	'select-newest': 'select the newest message',
+	reply: 'reply to the selected',
+	edit: 'edit my selected message',
+	delete: 'delete selected (y/n)',
+	react: 'react: pick or type emoji',
+	original: "jump to a reply's original",
 } as const;
 
 /** A bindable action name. */
@@ -69,11 +60,18 @@ export const DEFAULT_KEYMAP: Keymap = {
 	bottom: ['G', 'end'],
 	back: ['escape'],
 	switcher: ['ctrl+k'],
+	search: ['ctrl+f'],
 	'next-unread': ['ctrl+n', 'n'],
 	help: ['?'],
 	info: ['i'],
 	members: ['m'],
 	quit: ['ctrl+c'],
+	'select-newest': ['s'],
+	reply: ['r'],
+	edit: ['e'],
+	delete: ['d'],
+	react: ['+'],
+	original: ['o'],
 };
 
 const NAMED_KEYS = {
@@ -202,7 +200,8 @@ function isPrintable(input: string, key: KeyPress): boolean {
  * the keys that mean "close". Printable text then goes to the composer.
  */
 export function isPassedOnFromOverlay(input: string, key: KeyPress, state: ChatState, keymap: Keymap = DEFAULT_KEYMAP): boolean {
-	if (!state.overlay || state.overlay.kind === 'switcher') return false;
+	if (state.overlay?.kind === 'away') return isPassedOnFromAway(input, key);
+	if (!state.overlay || state.overlay.kind === 'switcher' || isMessageOverlay(state.overlay)) return false;
 	const action = actionForKey(input, key, keymap);
 	return !(action === 'back' || action === 'help' || key.return || key.escape || action === 'quit');
 }
@@ -223,7 +222,12 @@ export function keyToAction(input: string, key: KeyPress, state: ChatState, keym
 	if (action === 'quit') return {type: 'quit-requested'};
 	const overlay = state.overlay;
 	if (overlay?.kind === 'switcher') return switcherKey(input, key, state, overlay.query, overlay.index, action);
+	if (isMessageOverlay(overlay)) return messageOverlayKey(input, key, state, overlay, action);
 	if (overlay) return {type: 'overlay-closed'};
+	// Esc ends a reply or edit first, then clears the thread's selection, then goes to the list.
+	if (action === 'back' && state.compose) return {type: 'compose-ended'};
+	if (action === 'back' && state.focus === 'thread' && state.selectedMessageId) return {type: 'message-selection-cleared'};
+	if (action === 'search') return {type: 'overlay-opened', overlay: {kind: 'search', query: '', index: 0}};
 	const isTextFocus = state.focus === 'composer';
 	if (isTextFocus && isPrintable(input, key)) return undefined;
 	// "/" starts a command from any pane (the irssi/WeeChat habit): without this, typing
@@ -274,6 +278,13 @@ export function keyToAction(input: string, key: KeyPress, state: ChatState, keym
 				? {type: 'notice', level: 'info', text: 'info is for your own messages — select one with ↑/↓ in the thread'}
 				: undefined;
 		}
+		case 'select-newest':
+		case 'reply':
+		case 'edit':
+		case 'delete':
+		case 'react':
+		case 'original':
+			return messageKeyAction(action, state);
 		case 'members': {
 			const id = state.openConversationId;
 			if (!id) return undefined;

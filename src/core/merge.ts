@@ -1,7 +1,8 @@
-// Message merging rules: dedupe by messageId, the server's order (seq), statuses never go backwards.
+// Message merging rules: dedupe by messageId, the server's order (seq), statuses never go backwards,
+// edits by version, a delete is final, reactions toggle (issue 10).
 // Pure: imports protocol/ and core/ only.
 import {STATUS_FLOW, statusRank} from '../protocol/index.js';
-import type {ChatMessage, LocalStatus} from './types.js';
+import type {ChatMessage, LocalStatus, MessageChange} from './types.js';
 
 /**
  * Rank of a local status: pending (-1) < sent < received_by_server < delivered < read;
@@ -21,6 +22,8 @@ export function furthestStatus(a: LocalStatus, b: LocalStatus): LocalStatus {
  * Two copies of one message → one: the stored copy (with `seq`) wins over a live one,
  * a later copy over an earlier one otherwise, and the furthest status is kept. A message of
  * another sender under the same id is no copy: `known` is returned unchanged.
+ * The text follows {@link newerText}: a deleted copy wins and stays deleted, else the higher
+ * edit `version` (a stale stored copy or a late live copy never undoes a newer edit).
  */
 export function mergeMessage(known: ChatMessage, incoming: ChatMessage): ChatMessage {
 	// A message is (sender, message id): another sender's message under the same id is not a copy
@@ -29,11 +32,89 @@ export function mergeMessage(known: ChatMessage, incoming: ChatMessage): ChatMes
 	const status = furthestStatus(known.status, incoming.status);
 	const isIncomingStored = incoming.seq !== undefined || known.seq === undefined;
 	const base = isIncomingStored ? {...known, ...incoming} : {...incoming, ...known};
-	const merged: ChatMessage = {...base, status};
-	if (merged.status === known.status && merged.seq === known.seq && merged.createdAt === known.createdAt) {
+	const text = newerText(known, incoming);
+	const merged: ChatMessage = {...withoutText(base), ...textOf(text), status};
+	// A live copy carries no reactions: the known ones stay.
+	if (merged.reactions === undefined && known.reactions !== undefined && !merged.deletedAt) merged.reactions = known.reactions;
+	if (merged.deletedAt !== undefined) delete merged.reactions;
+	if (
+		merged.status === known.status &&
+		merged.seq === known.seq &&
+		merged.createdAt === known.createdAt &&
+		text === known &&
+		merged.reactions === known.reactions &&
+		merged.replyTo === known.replyTo
+	) {
 		return known;
 	}
 	return merged;
+}
+
+/** The text-bearing fields of a message: content, version, edit and delete marks, mentions. */
+const TEXT_FIELDS = ['content', 'version', 'editedAt', 'deletedAt', 'deletedBy', 'mentions'] as const;
+
+function withoutText(message: ChatMessage): ChatMessage {
+	const copy = {...message};
+	for (const field of TEXT_FIELDS) delete copy[field];
+	return copy as ChatMessage;
+}
+
+function textOf(message: ChatMessage): Partial<ChatMessage> {
+	const text: Partial<ChatMessage> = {content: message.content};
+	for (const field of TEXT_FIELDS) if (message[field] !== undefined) (text as Record<string, unknown>)[field] = message[field];
+	return text;
+}
+
+/**
+ * Of two copies of one message, the one whose text counts: a deleted copy (deletion is final;
+ * the earlier deletion when both are), else the higher edit `version`; on a tie `known` (nothing
+ * newer arrived). Returns one of its arguments.
+ */
+export function newerText(known: ChatMessage, incoming: ChatMessage): ChatMessage {
+	if (known.deletedAt !== undefined) return known;
+	if (incoming.deletedAt !== undefined) return incoming;
+	const kv = known.version ?? 0;
+	const iv = incoming.version ?? 0;
+	if (iv > kv) return incoming;
+	if (iv < kv) return known;
+	// Same version, same text: prefer the stored copy's fields (it may carry editedAt/mentions).
+	return incoming.seq !== undefined && known.seq === undefined && incoming.content === known.content ? incoming : known;
+}
+
+/**
+ * Apply a committed change (issue 10) to a message. Edits apply when their version is newer
+ * and the message is not deleted; a delete empties the text and is final; a reaction toggles
+ * (emoji, user) idempotently. Returns `message` itself when nothing changed (another sender, a
+ * stale edit, a repeated toggle).
+ */
+export function applyChange(message: ChatMessage, change: MessageChange): ChatMessage {
+	if (message.senderId !== change.senderId || message.messageId !== change.messageId) return message;
+	if (message.deletedAt !== undefined) return message;
+	switch (change.kind) {
+		case 'edit': {
+			if (change.version <= (message.version ?? 0)) return message;
+			const {mentions: _old, ...rest} = message;
+			return {...rest, content: change.content, version: change.version, editedAt: change.editedAt, ...(change.mentions ? {mentions: change.mentions} : {})};
+		}
+		case 'delete': {
+			const {reactions: _gone, mentions: _none, ...rest} = message;
+			return {...rest, content: '', deletedAt: change.deletedAt, deletedBy: change.deletedBy};
+		}
+		case 'reaction':
+			return toggleReaction(message, change.emoji, change.userId, change.isOn);
+	}
+}
+
+/** Set (`isOn`) or clear one user's reaction `emoji`; idempotent; emoji with nobody left disappear. */
+export function toggleReaction(message: ChatMessage, emoji: string, userId: string, isOn: boolean): ChatMessage {
+	const users = message.reactions?.[emoji] ?? [];
+	if (users.includes(userId) === isOn) return message;
+	const reactions: Record<string, string[]> = {...message.reactions};
+	const next = isOn ? [...users, userId] : users.filter((u) => u !== userId);
+	if (next.length > 0) reactions[emoji] = next;
+	else delete reactions[emoji];
+	const {reactions: _old, ...rest} = message;
+	return Object.keys(reactions).length > 0 ? {...rest, reactions} : rest;
 }
 
 /**

@@ -1,6 +1,7 @@
 // chatReducer's handling of ChatEvents (facts reported by the shell).
 // Pure: imports protocol/ and core/ only.
 import {newSummary} from './conversation-info.js';
+import {isMentioned} from './mentions.js';
 import {mergeMessages} from './merge.js';
 import {TYPING_TTL_MS, type ChatState, type Divider, type Thread} from './state.js';
 import {openThreadLayout} from './selectors.js';
@@ -20,6 +21,7 @@ export function reduceLiveMessages(state: ChatState, messages: readonly ChatMess
 	const conversations = {...next.conversations};
 	const messageIndex = {...next.messageIndex};
 	let typing = next.typing;
+	let unreadMentions = next.unreadMentions;
 	for (const [conversationId, list] of byConversation) {
 		const thread = threads[conversationId] ?? NEW_THREAD;
 		threads[conversationId] = {...thread, messages: mergeMessages(thread.messages, list)};
@@ -28,6 +30,8 @@ export function reduceLiveMessages(state: ChatState, messages: readonly ChatMess
 		const fromOthers = list.filter((m) => m.senderId !== next.me.userId);
 		// A burst may carry two copies of one new message (live and catch-up): count it once.
 		const unread = new Set(fromOthers.map((m) => m.messageId)).size;
+		const mentioning = new Set(fromOthers.filter((m) => m.messageType === 'text' && isMentioned(m, next.me.userId)).map((m) => m.messageId)).size;
+		if (!isOpen && mentioning > 0) unreadMentions = {...unreadMentions, [conversationId]: (unreadMentions[conversationId] ?? 0) + mentioning};
 		conversations[conversationId] = withActivity(next, conversations[conversationId], conversationId, list, isOpen ? 0 : unread);
 		const typists = typing[conversationId];
 		if (typists && fromOthers.some((m) => typists[m.senderId])) {
@@ -36,7 +40,7 @@ export function reduceLiveMessages(state: ChatState, messages: readonly ChatMess
 			typing = {...typing, [conversationId]: remaining};
 		}
 	}
-	next = {...next, threads, conversations, messageIndex, typing};
+	next = {...next, threads, conversations, messageIndex, typing, unreadMentions};
 	const open = next.openConversationId;
 	if (open && next.scroll > 0 && byConversation.has(open)) next = {...next, scroll: next.scroll + addedRows(state, next, byConversation.get(open)!)};
 	return next;
@@ -119,7 +123,8 @@ function renamedBy(summary: ConversationSummary, list: readonly ChatMessage[]): 
 /**
  * A page of history. `latest` replaces the thread (keeping unstored live copies not older than
  * the page) and returns to the present; `before` (`/history --before`) replaces it too, and
- * when newer stored messages exist it marks a gap after the page; `older` prepends.
+ * when newer stored messages exist it marks a gap after the page; `around` (a reply's original,
+ * a search hit) does the same and selects the `focusSeq` message; `older` prepends.
  * Opening a conversation with unread messages lands on the "new messages" divider.
  */
 export function reduceHistory(state: ChatState, event: Extract<ChatEvent, {type: 'history-loaded'}>): ChatState {
@@ -133,12 +138,12 @@ export function reduceHistory(state: ChatState, event: Extract<ChatEvent, {type:
 		// the whole page (then it was stored and scrolled out of the page).
 		const oldestLoaded = messages[0]?.createdAt ?? 0;
 		const loadedIds = new Set(messages.map((m) => m.messageId));
-		const kept = thread.messages.filter((m) => loadedIds.has(m.messageId) || (m.seq === undefined && (mode === 'before' || m.createdAt >= oldestLoaded)));
+		const kept = thread.messages.filter((m) => loadedIds.has(m.messageId) || (m.seq === undefined && (mode !== 'latest' || m.createdAt >= oldestLoaded)));
 		merged = mergeMessages(kept, messages);
 	}
 	const messageIndex = {...state.messageIndex};
 	for (const m of messages) messageIndex[m.messageId] = conversationId;
-	const gapAfter = mode === 'before' && event.hasNewer ? messages.at(-1)?.messageId : undefined;
+	const gapAfter = (mode === 'before' || mode === 'around') && event.hasNewer ? messages.at(-1)?.messageId : undefined;
 	const nextThread: Thread = {
 		messages: merged,
 		hasMore,
@@ -157,8 +162,24 @@ export function reduceHistory(state: ChatState, event: Extract<ChatEvent, {type:
 	}
 	if (state.openConversationId !== conversationId || mode === 'older') return resolveDivider(next);
 	next = resolveDivider({...next, scroll: 0});
+	if (mode === 'around') return focusOn(next, merged.find((m) => m.seq === event.focusSeq));
 	// `before`: the page ends where the date is; show its newest rows, not a divider.
 	return mode === 'latest' ? landOnDivider(next) : next;
+}
+
+/**
+ * An `around` page arrived (a reply's original, a search hit): select the focus message, give
+ * the thread the keyboard, and scroll so the message sits in the middle of the pane.
+ */
+function focusOn(state: ChatState, message: ChatMessage | undefined): ChatState {
+	if (!message) return state;
+	const layout = openThreadLayout(state);
+	if (!layout) return state;
+	const index = layout.messages.findIndex((m) => m.messageId === message.messageId);
+	const below = threadRowCount(layout, index + 1);
+	const own = threadRowCount(layout, index) - below;
+	const scroll = Math.max(0, below - Math.max(0, Math.floor((layout.height - own) / 2)));
+	return {...state, selectedMessageId: message.messageId, focus: 'thread', scroll};
 }
 
 /**

@@ -2,14 +2,15 @@
 // Pure: imports protocol/ and core/ only.
 import type {UiAction} from './actions.js';
 import {newSummary} from './conversation-info.js';
+import {isMessageUiAction, reduceMessageAction, selectIndex} from './reduce-actions.js';
 import {landOnDivider, resolveDivider} from './reduce-events.js';
-import {conversationRows, openThreadLayout, openThreadWindow, switcherMatches, threadOf} from './selectors.js';
+import {conversationRows, openThreadWindow, switcherMatches, threadOf} from './selectors.js';
 import {PANES, type ChatState, type Pane} from './state.js';
-import {threadRowCount} from './thread-rows.js';
 import type {KnownUser} from './types.js';
 
 /** Apply one UI action. Total: an action that does not apply returns the state unchanged. */
 export function reduceUi(state: ChatState, action: UiAction): ChatState {
+	if (isMessageUiAction(action)) return reduceMessageAction(state, action);
 	switch (action.type) {
 		case 'focus-cycled':
 			return {...state, focus: cycleFocus(state, action.direction)};
@@ -82,8 +83,13 @@ function openConversation(state: ChatState, conversationId: string, name?: strin
 	const known = state.conversations[conversationId];
 	const unreadAtOpen = known?.unread ?? 0;
 	const summary = known ? {...known, unread: 0} : newSummary(state, conversationId, name === undefined ? {} : {name});
+	const {[conversationId]: _seen, ...unreadMentions} = state.unreadMentions;
+	const {compose, ...rest} = state;
 	const next: ChatState = {
-		...state,
+		...rest,
+		// A reply or edit belongs to its conversation: opening another one ends it.
+		...(compose && compose.target.conversationId === conversationId ? {compose} : {}),
+		unreadMentions,
 		conversations: {...state.conversations, [conversationId]: summary},
 		openConversationId: conversationId,
 		selectedConversationId: conversationId,
@@ -130,15 +136,8 @@ function moveMessageSelection(state: ChatState, by: number): ChatState {
 	const current = messages.findIndex((m) => m.messageId === state.selectedMessageId);
 	const start = current < 0 ? messages.length : current;
 	const index = clamp(Number.isFinite(by) ? start + by : by > 0 ? messages.length - 1 : 0, 0, messages.length - 1);
-	const selected = messages[index]!;
 	// Scroll just enough to keep the selected message on screen.
-	const layout = openThreadLayout(state)!;
-	const below = threadRowCount(layout, index + 1);
-	const own = threadRowCount(layout, index) - below;
-	let scroll = state.scroll;
-	if (scroll > below) scroll = below;
-	if (below + own > scroll + layout.height) scroll = below + own - layout.height;
-	return {...state, selectedMessageId: selected.messageId, scroll: Math.max(0, scroll)};
+	return selectIndex(state, index);
 }
 
 /** Remember the people a switcher search found (their names, for the switcher and the list). */

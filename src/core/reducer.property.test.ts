@@ -86,3 +86,81 @@ describe('chatReducer properties', () => {
 		);
 	});
 });
+
+describe('chatReducer properties: edits, deletes, reactions (issue 10)', () => {
+	const original: ChatMessage = {
+		messageId: 'e1',
+		messageType: 'text',
+		seq: 7,
+		senderId: 'bob',
+		senderName: 'Bob',
+		receiverId: 'alice',
+		conversationId: 'alice:bob',
+		content: 'v0',
+		createdAt: 100,
+		status: 'received_by_server',
+	};
+	const at = (v: number): Pick<ChatMessage, 'content' | 'version' | 'editedAt'> => ({content: `v${v}`, ...(v > 0 ? {version: v, editedAt: 1000 + v} : {})});
+	const base = {conversationId: 'alice:bob', messageId: 'e1', senderId: 'bob'};
+	type Step =
+		| {kind: 'stored' | 'live' | 'edit'; version: number}
+		| {kind: 'delete'}
+		| {kind: 'react'; emoji: string; userId: string; isOn: boolean};
+	const step: fc.Arbitrary<Step> = fc.oneof(
+		fc.record({kind: fc.constantFrom('stored' as const, 'live' as const, 'edit' as const), version: fc.integer({min: 0, max: 6})}),
+		fc.constant({kind: 'delete' as const}),
+		fc.record({kind: fc.constant('react' as const), emoji: fc.constantFrom('👍', '🎉'), userId: fc.constantFrom('alice', 'carol'), isOn: fc.boolean()}),
+	);
+	const toAction = (s: Step): ChatAction => {
+		switch (s.kind) {
+			case 'stored':
+				return {type: 'history-loaded', conversationId: 'alice:bob', messages: [{...original, ...at(s.version)}], mode: 'latest', hasMore: false};
+			case 'live': {
+				const {seq: _none, ...live} = original;
+				return {type: 'messages-received', messages: [{...live, ...at(s.version)}]};
+			}
+			case 'edit':
+				return {type: 'messages-changed', changes: [{kind: 'edit', ...base, content: `v${s.version}`, version: s.version, editedAt: 1000 + s.version}]};
+			case 'delete':
+				return {type: 'messages-changed', changes: [{kind: 'delete', ...base, deletedBy: 'bob', deletedAt: 9}]};
+			case 'react':
+				return {type: 'messages-changed', changes: [{kind: 'reaction', ...base, emoji: s.emoji, userId: s.userId, isOn: s.isOn, at: 1}]};
+		}
+	};
+
+	it('shows the highest version seen in any order of live copies, stored copies and edits; a delete wins and is final; reactions end as their last toggle', () => {
+		fc.assert(
+			fc.property(fc.array(step, {maxLength: 30}), (steps) => {
+				let state = chatReducer(initialState(me), {type: 'history-loaded', conversationId: 'alice:bob', messages: [original], mode: 'latest', hasMore: false});
+				let wasDeleted = false;
+				for (const s of steps) {
+					state = chatReducer(state, toAction(s));
+					const m = state.threads['alice:bob']!.messages.find((x) => x.messageId === 'e1')!;
+					// Once deleted, always deleted (no copy or edit brings the text back).
+					if (wasDeleted) expect(m).toMatchObject({content: '', deletedAt: 9});
+					wasDeleted ||= m.deletedAt !== undefined;
+				}
+				const messages = state.threads['alice:bob']!.messages.filter((x) => x.messageId === 'e1');
+				expect(messages).toHaveLength(1);
+				const m = messages[0]!;
+				if (steps.some((s) => s.kind === 'delete')) {
+					expect(m).toMatchObject({content: '', deletedAt: 9, deletedBy: 'bob'});
+					expect(m.reactions).toBeUndefined();
+					return;
+				}
+				const highest = Math.max(0, ...steps.map((s) => ('version' in s ? s.version : 0)));
+				expect(m.content).toBe(`v${highest}`);
+				expect(m.version ?? 0).toBe(highest);
+				const expected: Record<string, string[]> = {};
+				const last = new Map<string, boolean>();
+				for (const s of steps) if (s.kind === 'react') last.set(`${s.emoji} ${s.userId}`, s.isOn);
+				for (const [key, isOn] of last) {
+					const [emoji, userId] = key.split(' ') as [string, string];
+					if (isOn) (expected[emoji] ??= []).push(userId);
+				}
+				const actual = Object.fromEntries(Object.entries(m.reactions ?? {}).map(([e, users]) => [e, [...users].sort()]));
+				expect(actual).toEqual(Object.fromEntries(Object.entries(expected).map(([e, users]) => [e, users.sort()])));
+			}),
+		);
+	});
+});

@@ -1,6 +1,7 @@
 // The chat core's reducer: (ChatState, ChatEvent | UiAction) → ChatState. Main file of src/core.
 // Pure and total: imports protocol/ and core/ only; no clock, no randomness, no I/O.
 import type {ChatAction} from './actions.js';
+import {reduceChanges} from './reduce-changes.js';
 import {reduceConversations, reduceMembers, reduceReceipts} from './reduce-conversations.js';
 import {reduceClock, reduceHistory, reduceLiveMessages, reducePresence, reduceTyping} from './reduce-events.js';
 import {reduceUi} from './reduce-ui.js';
@@ -11,7 +12,8 @@ import type {ChatState} from './state.js';
  * - messages are deduplicated by `messageId`; a status never goes backwards (`statusRank`);
  * - unread per conversation = count loaded from Postgres + live increments, reset when opened;
  * - typing indicators expire `TYPING_TTL_MS` after the event's `at`, judged on `clock-ticked`;
- * - the "new messages" divider is placed when a conversation with unread messages is opened.
+ * - the "new messages" divider is placed when a conversation with unread messages is opened;
+ * - edits apply by version, a delete is final, reactions toggle per (emoji, user) (reduce-changes.ts).
  * Returns the same object when nothing changed, so memoised views skip work.
  */
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
@@ -37,13 +39,16 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 		case 'receipts-received':
 			return reduceReceipts(state, action.receipts);
 		case 'messages-changed':
-			return state; // issue 10: merged by version (edit), delete wins, reactions toggled
+			return reduceChanges(state, action.changes);
 		case 'typing-changed':
 			return reduceTyping(state, action);
 		case 'presence-changed':
 			return reducePresence(state, action.presences);
-		case 'conversations-loaded':
-			return reduceConversations(state, action.conversations);
+		case 'conversations-loaded': {
+			const next = reduceConversations(state, action.conversations);
+			// The first list of the run: time to ask what happened while I was away.
+			return next.isAwayAsked ? next : {...next, isAwayAsked: true};
+		}
 		case 'members-loaded':
 			return reduceMembers(state, action.conversationId, action.members);
 		case 'notice':

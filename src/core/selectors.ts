@@ -23,6 +23,8 @@ export interface ConversationRow {
 	/** Presence status message (`/away lunch`), sanitized; '' when none. */
 	statusMessage: string;
 	unread: number;
+	/** Unread messages that mention me (the `@` marker; shown even when muted). */
+	mentions: number;
 	/** Muted by me: no notifications, unread shown dim. */
 	isMuted: boolean;
 	/** Last message as `name: text` (`me: text` for mine, no name for a system line), one line, sanitized ('' when none). */
@@ -83,6 +85,7 @@ function conversationRow(state: ChatState, conversationId: string): Conversation
 		presence: presenceState,
 		statusMessage: sanitizeInline(presence?.statusMessage ?? ''),
 		unread: summary?.unread ?? 0,
+		mentions: state.unreadMentions[conversationId] ?? 0,
 		isMuted: summary?.isMuted ?? false,
 		...lastMessagePreview(state, conversationId),
 		isTyping: typing !== '',

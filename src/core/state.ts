@@ -8,6 +8,8 @@ import type {
 	MessageStatusReport,
 	Presence,
 	Receipt,
+	AwayEntry,
+	SearchHit,
 	ServiceState,
 } from './types.js';
 import {systemTimeZone} from './format.js';
@@ -71,7 +73,36 @@ export type Overlay =
 	| {kind: 'info'; messageId: string; receipts?: readonly Receipt[]}
 	| {kind: 'status'; reports?: readonly MessageStatusReport[]}
 	/** The members of a conversation (`/members`, the members key): name, id, role, presence, muted. */
-	| {kind: 'members'; conversationId: string};
+	| {kind: 'members'; conversationId: string}
+	/** "Delete this message? y/n" (shown on the thread's bottom line; the message stays in view). */
+	| {kind: 'confirm-delete'; target: MessageTarget}
+	/** The reaction picker (thread's bottom line): common emoji by number, or one typed in `typed`. */
+	| {kind: 'react'; target: MessageTarget; index: number; typed: string}
+	/**
+	 * Message search (Ctrl+F, `/search`): `query` is the line being typed (flags included);
+	 * `searched` the line the shown `hits` answer; `index` the highlighted hit.
+	 */
+	| {kind: 'search'; query: string; index: number; searched?: string; hits?: readonly SearchHit[]; error?: string; isLoading?: boolean}
+	/** "While you were away": conversations with unread messages, mentions first; `index` highlighted. */
+	| {kind: 'away'; entries: readonly AwayEntry[]; index: number};
+
+/** The message an action is about: where it is, whose it is, and what the composer shows of it. */
+export interface MessageTarget {
+	conversationId: string;
+	messageId: string;
+	senderId: string;
+	/** Untrusted: sanitize before display. */
+	senderName: string;
+	/** The message text (untrusted). */
+	content: string;
+	seq?: number;
+}
+
+/** The composer is writing a reply to, or a new version of, a message (Esc cancels). */
+export interface ComposeMode {
+	kind: 'reply' | 'edit';
+	target: MessageTarget;
+}
 
 /** What one member did with one of my messages: first delivered / read times in ms. */
 export interface MemberReceipt {
@@ -126,6 +157,12 @@ export interface ChatState {
 	timeZone: string;
 	/** `/quit` or the quit key was used: the shell unmounts. */
 	isQuitting: boolean;
+	/** Replying to or editing a message: what the composer's next text does. */
+	compose?: ComposeMode;
+	/** Conversation id → unread messages that mention me (the list's `@` marker); reset when opened. */
+	unreadMentions: Readonly<Record<string, number>>;
+	/** The "while you were away" summary was asked for (once per run, after the first list). */
+	isAwayAsked: boolean;
 }
 
 /** How long a typing indicator lasts without a refresh, in ms. */
@@ -162,5 +199,7 @@ export function initialState(me: Identity, options: InitialStateOptions = {}): C
 		now: 0,
 		timeZone: options.timeZone ?? systemTimeZone(),
 		isQuitting: false,
+		unreadMentions: {},
+		isAwayAsked: false,
 	};
 }

@@ -159,3 +159,77 @@ describe('scrollToMessage', () => {
 		expect(scrollToMessage(layout, 'nope')).toBe(0);
 	});
 });
+
+describe('replies, edits, deletions, reactions, mentions (issue 10)', () => {
+	const at = day(30, 10, 0);
+	it('quotes the original above a reply, from the loaded original, sanitized and cut to the width', () => {
+		const original = msg('o1', at, 'the original\nsecond line \u001b[31mred', 'bob');
+		const reply = {...msg('r1', at, 'my answer', 'alice'), replyTo: {messageId: 'o1', senderId: 'bob'}};
+		const rows = visibleThreadRows(input([original, reply], {width: 40})).rows;
+		const quote = rows.find((r) => r.kind === 'quote')!;
+		expect(quote.kind === 'quote' && quote.text).toMatch(/^↳ Bob: the original second…$/);
+		expect(quote.kind === 'quote' && quote.text).not.toContain('\u001b');
+		if (quote.kind === 'quote') expect(quote.indent + displayWidth(quote.text)).toBeLessThanOrEqual(40);
+		// The quote comes right before the reply's first row.
+		const index = rows.indexOf(quote);
+		expect(rows[index + 1]).toMatchObject({kind: 'message', messageId: 'r1', isFirst: true});
+	});
+
+	it('quotes from the reply preview when the original is not loaded, and says when it was deleted', () => {
+		const reply = {...msg('r1', at, 'answer'), replyTo: {messageId: 'gone', senderId: 'carol', senderName: 'Carol', preview: 'old words'}};
+		expect(visibleThreadRows(input([reply])).rows.find((r) => r.kind === 'quote')).toMatchObject({text: '↳ Carol: old words'});
+		const deleted = {...msg('o1', at, ''), deletedAt: 1, deletedBy: 'bob'};
+		const reply2 = {...msg('r2', at, 'answer'), replyTo: {messageId: 'o1', senderId: 'bob', preview: 'secret'}};
+		expect(visibleThreadRows(input([deleted, reply2])).rows.find((r) => r.kind === 'quote')).toMatchObject({text: '↳ Bob: message deleted'});
+	});
+
+	it('marks an edited message "(edited)" on its last row, keeping the row within the width', () => {
+		for (const width of [20, 30, 45, 60]) {
+			const edited = {...msg('e1', at, 'a message that was edited after it was sent'), version: 1, editedAt: at + 1};
+			const rows = visibleThreadRows(input([edited], {width})).rows.filter((r) => r.kind === 'message');
+			const last = rows.at(-1)!;
+			expect(last).toMatchObject({isEdited: true});
+			expect(rows.filter((r) => r.kind === 'message' && r.isEdited)).toHaveLength(1);
+			for (const row of rows) expect(displayWidth(rendered(row)) + (row.kind === 'message' && row.isEdited ? 9 : 0)).toBeLessThanOrEqual(width);
+		}
+	});
+
+	it('shows the placeholder for a deleted message, without reactions', () => {
+		const deleted = {...msg('d1', at, ''), deletedAt: 2, deletedBy: 'bob', reactions: {'👍': ['alice']}};
+		const rows = visibleThreadRows(input([deleted])).rows;
+		expect(rows.find((r) => r.kind === 'message')).toMatchObject({text: 'message deleted', isDeleted: true});
+		expect(rows.some((r) => r.kind === 'reactions')).toBe(false);
+	});
+
+	it('lists reactions under the message with counts, mine marked, sanitized', () => {
+		const m = {...msg('x1', at, 'hello'), reactions: {'👍': ['bob', 'alice', 'carol'], '🎉': ['bob'], '\u001b[2J': ['bob']}};
+		const rows = visibleThreadRows(input([m])).rows;
+		const reactions = rows.at(-1)!;
+		expect(reactions.kind).toBe('reactions');
+		if (reactions.kind !== 'reactions') return;
+		expect(reactions.items.slice(0, 2)).toEqual([
+			{emoji: '👍', count: 3, isMine: true},
+			{emoji: '🎉', count: 1, isMine: false},
+		]);
+		expect(reactions.items[2]!.emoji).not.toContain('\u001b');
+		// Row counts agree with what is drawn (scrolling math stays right).
+		expect(scrollToMessage({...input([m]), height: 1}, 'x1')).toBe(rows.length - 2);
+	});
+
+	it('cuts reactions to the width with a +N for the rest (wide emoji measured as two columns)', () => {
+		const many = Object.fromEntries(['😀', '😃', '😄', '😁', '😆', '😅', '🤣', '😂'].map((e) => [e, ['bob']]));
+		const m = {...msg('x1', at, 'hi'), reactions: many};
+		const row = visibleThreadRows(input([m], {width: 30})).rows.at(-1)!;
+		if (row.kind !== 'reactions') throw new Error('no reactions row');
+		const text = row.items.map((i) => (i.emoji === '+' ? `+${i.count}` : `${i.emoji} ${i.count}`)).join('  ');
+		expect(row.indent + displayWidth(text)).toBeLessThanOrEqual(30);
+		expect(row.items.at(-1)!.emoji).toBe('+');
+		expect(row.items.reduce((n, i) => n + (i.emoji === '+' ? i.count : 1), 0)).toBe(8);
+	});
+
+	it('highlights a message that mentions me, not my own', () => {
+		const rows = visibleThreadRows(input([msg('a', at, 'hey @alice look'), msg('b', at, 'hey @bob', 'alice'), msg('c', at, 'no mention')])).rows;
+		const flags = rows.filter((r) => r.kind === 'message').map((r) => r.kind === 'message' && r.isMention === true);
+		expect(flags).toEqual([true, false, false]);
+	});
+});

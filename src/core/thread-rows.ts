@@ -1,11 +1,16 @@
-// Thread rendering as data: messages → day separators and wrapped terminal rows, only as many as fit.
+// Thread rendering as data: messages → day separators and wrapped terminal rows, only as many as fit
+// (quotes, reactions and the edited/deleted marks are in message-decor.ts).
 // Pure: imports core/ (format, sanitize, text-layout) only.
 import {dayKey, formatClock, formatDayLabel} from './format.js';
+import {isMentioned} from './mentions.js';
+import {DELETED_PLACEHOLDER, EDITED_MARK, fitReactions, hasReactions, quoteLine, reactionItems, type ReactionItem} from './message-decor.js';
 import {sanitizeInline, sanitizeText} from './sanitize.js';
 import {displayWidth, truncate, wrapText} from './text-layout.js';
 import type {ChatMessage, LocalStatus} from './types.js';
 
 /** One terminal row of the thread pane. Text fields are already sanitized. */
+export {DELETED_PLACEHOLDER, EDITED_MARK, quoteLine, reactionItems, reactionsText, type ReactionItem} from './message-decor.js';
+
 export type ThreadRow =
 	| {
 			kind: 'message';
@@ -26,7 +31,17 @@ export type ThreadRow =
 			status?: LocalStatus;
 			/** A membership line stored by the server: dim, no sender, no tick. */
 			isSystem?: boolean;
+			/** The "message deleted" placeholder (italic, dim); `text` holds it. */
+			isDeleted?: boolean;
+			/** Last text row of an edited message: " (edited)" follows the text (dim). */
+			isEdited?: boolean;
+			/** A message from someone else that mentions me (`@my-id`): highlighted. */
+			isMention?: boolean;
 	  }
+	/** A reply's one-line quote of the original, above its text: `↳ Bob: start of the original…` (dim). */
+	| {kind: 'quote'; key: string; messageId: string; indent: number; text: string; isSelected: boolean}
+	/** The reactions under a message: each emoji with its count, mine highlighted. */
+	| {kind: 'reactions'; key: string; messageId: string; indent: number; items: ReactionItem[]; isSelected: boolean}
 	/** A calendar-day separator before the first message of each day: `Today`, `Mon 23 Nov`. */
 	| {kind: 'day'; key: string; label: string}
 	| {kind: 'divider'; key: string}
@@ -57,6 +72,8 @@ export interface WrappedMessage {
 	lines: string[];
 	/** `YYYY-MM-DD` of the message in the time zone it was laid out for. */
 	day: string;
+	/** The last row is followed by {@link EDITED_MARK} (room for it is kept). */
+	isEdited?: boolean;
 }
 
 interface WrapCacheEntry {
@@ -86,10 +103,13 @@ export function wrapMessage(message: ChatMessage, width: number, timeZone: strin
 	const contentWidth = Math.max(1, width - indent - (isStacked ? 0 : TICK_COLUMNS));
 	// A soft break can leave the space it broke at in front of the next row: drop that one
 	// space so wrapped rows line up under the text (indentation at a line's start is kept).
-	const lines = sanitizeText(message.content)
+	const lines = (message.deletedAt !== undefined ? DELETED_PLACEHOLDER : sanitizeText(message.content))
 		.split('\n')
 		.flatMap((line) => (line === '' ? [''] : wrapText(line, contentWidth).map((row, i) => (i > 0 && row.startsWith(' ') ? row.slice(1) : row))));
-	const wrapped: WrappedMessage = {time, sender, indent, isStacked, lines, day: dayKey(message.createdAt, timeZone)};
+	// "(edited)" goes after the last row when it fits there, else on a row of its own.
+	const isEdited = message.editedAt !== undefined && message.deletedAt === undefined;
+	if (isEdited && displayWidth(lines.at(-1) ?? '') + displayWidth(EDITED_MARK) > contentWidth) lines.push('');
+	const wrapped: WrappedMessage = {time, sender, indent, isStacked, lines, day: dayKey(message.createdAt, timeZone), ...(isEdited ? {isEdited} : {})};
 	wrapCache.set(message, {width, timeZone, wrapped});
 	return wrapped;
 }
@@ -105,10 +125,10 @@ function wrapSystem(message: ChatMessage, width: number, timeZone: string, time:
 	return wrapped;
 }
 
-/** Rows a message takes at `width` columns (first row included; not its day separator). */
+/** Rows a message takes at `width` columns (first row, quote and reactions included; not its day separator). */
 export function messageRowCount(message: ChatMessage, width: number, timeZone: string): number {
 	const wrapped = wrapMessage(message, width, timeZone);
-	return wrapped.lines.length + (wrapped.isStacked ? 1 : 0);
+	return wrapped.lines.length + (wrapped.isStacked ? 1 : 0) + (message.replyTo ? 1 : 0) + (hasReactions(message) ? 1 : 0);
 }
 
 /** Input of {@link visibleThreadRows}. */
@@ -217,10 +237,32 @@ function rowsOfMessage(input: ThreadLayoutInput, index: number): ThreadRow[] {
 		isSelected: message.messageId === input.selectedMessageId,
 		...(isSystem ? {isSystem} : {}),
 	};
+	const isSelected = base.isSelected;
+	if (message.replyTo) {
+		const indent = wrapped.isStacked ? STACKED_INDENT : wrapped.indent;
+		rows.push({kind: 'quote', key: `quote-${message.messageId}`, messageId: message.messageId, indent, text: quoteLine(message, input.messages, input.width - indent), isSelected});
+	}
+	const isDeleted = message.deletedAt !== undefined;
+	const isMention = !isMine && !isSystem && !isDeleted && isMentioned(message, input.me);
+	const flags = {...(isDeleted ? {isDeleted} : {}), ...(isMention ? {isMention} : {})};
 	const texts = wrapped.isStacked ? ['', ...wrapped.lines] : wrapped.lines;
 	texts.forEach((text, n) => {
-		rows.push({...base, key: `${message.messageId}-${n}`, isFirst: n === 0, text, ...(status !== undefined && n === 0 ? {status} : {})});
+		const isLast = n === texts.length - 1;
+		rows.push({
+			...base,
+			...flags,
+			key: `${message.messageId}-${n}`,
+			isFirst: n === 0,
+			text,
+			...(status !== undefined && n === 0 ? {status} : {}),
+			...(wrapped.isEdited && isLast ? {isEdited: true} : {}),
+		});
 	});
+	const items = reactionItems(message, input.me);
+	if (items.length > 0) {
+		const indent = wrapped.isStacked ? STACKED_INDENT : wrapped.indent;
+		rows.push({kind: 'reactions', key: `reactions-${message.messageId}`, messageId: message.messageId, indent, items: fitReactions(items, input.width - indent), isSelected});
+	}
 	if (message.messageId === input.gapAfterId) rows.push({kind: 'gap', key: `gap-${message.messageId}`});
 	return rows;
 }

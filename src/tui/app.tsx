@@ -9,7 +9,9 @@ import {conversationTitle, kindOf} from '../core/conversation-info.js';
 import {memberRows, recipientRows} from '../core/member-rows.js';
 import {conversationRows, findMessage, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../core/selectors.js';
 import {sanitizeInline} from '../core/sanitize.js';
-import {displayWidth} from '../core/text-layout.js';
+import {displayWidth, truncate} from '../core/text-layout.js';
+import {composeLine} from '../core/message-actions.js';
+import {reactPickerLine} from '../core/message-keys.js';
 import {initialState, type NotifyPrefs} from '../core/state.js';
 import type {ChatPort} from '../core/types.js';
 import {Composer} from './composer.js';
@@ -22,7 +24,9 @@ import {MembersView} from './members-view.js';
 import {StatusBar} from './status-bar.js';
 import {StatusView} from './status-view.js';
 import {Switcher} from './switcher.js';
-import {ThreadPane} from './thread-pane.js';
+import {AwayView} from './away-view.js';
+import {SearchView} from './search-view.js';
+import {ThreadPane, type ThreadBanner} from './thread-pane.js';
 import {useChat} from './use-chat.js';
 import {useChatInput} from './use-chat-input.js';
 
@@ -101,7 +105,7 @@ export function App(props: AppProps) {
 	const rows = useMemo(
 		() => conversationRows(state),
 		// eslint-disable-next-line react-hooks/exhaustive-deps
-		[state.conversations, state.presence, state.typing, state.selectedConversationId, state.openConversationId, state.now, state.me, state.threads, state.members, state.receipts],
+		[state.conversations, state.presence, state.typing, state.selectedConversationId, state.openConversationId, state.now, state.me, state.threads, state.members, state.receipts, state.unreadMentions],
 	);
 	const selectedIndex = rows.findIndex((r) => r.isSelected);
 	const window = listWindow(rows.length, selectedIndex, layout.listRows);
@@ -118,12 +122,15 @@ export function App(props: AppProps) {
 		[state.openConversationId, state.presence, state.conversations, state.now, state.members],
 	);
 	const typing = typingLine(state, state.openConversationId);
+	const banner = bannerOf(state, Math.max(1, layout.threadWidth - 2));
 	const mainHeight = layout.height - 1;
+	// The delete confirmation and the reaction picker sit on the thread's bottom line, the message in view.
+	const isFullOverlay = state.overlay !== undefined && state.overlay.kind !== 'confirm-delete' && state.overlay.kind !== 'react';
 
 	return (
 		<Box flexDirection="column" width={layout.columns} height={layout.height + stickyRows}>
 			<KeyHandler onKey={onKey} />
-			{state.overlay ? (
+			{isFullOverlay ? (
 				<Overlay state={state} keymap={keymap} width={layout.columns} height={mainHeight} />
 			) : (
 				<Box flexDirection="row" height={mainHeight}>
@@ -133,6 +140,7 @@ export function App(props: AppProps) {
 							title={title}
 							rows={threadWindow.rows}
 							typing={typing}
+							{...(banner ? {banner} : {})}
 							width={layout.threadWidth}
 							height={layout.threadBoxRows}
 							rowCount={layout.threadRows}
@@ -199,5 +207,40 @@ function Overlay({state, keymap, width, height}: {state: ReturnType<typeof initi
 		}
 		case 'status':
 			return <StatusView {...(overlay.reports ? {reports: overlay.reports} : {})} now={state.now} timeZone={state.timeZone} width={width} height={height} />;
+		case 'search':
+			return (
+				<SearchView
+					query={overlay.query}
+					{...(overlay.searched === undefined ? {} : {searched: overlay.searched})}
+					{...(overlay.hits ? {hits: overlay.hits} : {})}
+					{...(overlay.error ? {error: overlay.error} : {})}
+					isLoading={overlay.isLoading === true}
+					index={overlay.index}
+					now={state.now}
+					timeZone={state.timeZone}
+					width={width}
+					height={height}
+				/>
+			);
+		case 'away':
+			return <AwayView entries={overlay.entries} index={overlay.index} timeZone={state.timeZone} width={width} height={height} />;
+		case 'confirm-delete':
+		case 'react':
+			return null;
 	}
+}
+
+/**
+ * The thread's bottom line when it is not "typing…": the delete confirmation, the reaction
+ * picker, or what the composer is doing (replying to / editing). Sanitized, within `width`.
+ */
+function bannerOf(state: ReturnType<typeof initialState>, width: number): ThreadBanner | undefined {
+	const overlay = state.overlay;
+	if (overlay?.kind === 'confirm-delete') {
+		const whose = overlay.target.senderId === state.me.userId ? 'your message' : `${sanitizeInline(overlay.target.senderName)}'s message`;
+		return {tone: 'alert', text: truncate(`delete ${whose} for everybody? y deletes, n keeps it`, width)};
+	}
+	if (overlay?.kind === 'react') return {tone: 'picker', text: truncate(sanitizeInline(reactPickerLine(overlay)), width)};
+	const line = composeLine(state, width);
+	return line ? {tone: 'compose', text: line} : undefined;
 }

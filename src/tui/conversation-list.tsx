@@ -38,7 +38,8 @@ function markOf(row: ConversationRow): {mark: string; color: string | undefined}
 
 const Entry = memo(function Entry({row, width, isFocused}: {row: ConversationRow; width: number; isFocused: boolean}) {
 	const mark = markOf(row);
-	const right = `${row.isMuted ? 'muted ' : ''}${row.unread > 0 ? `(${formatUnread(row.unread)}) ` : ''}${row.time}`;
+	const mention = row.mentions > 0 ? '@ ' : '';
+	const right = `${row.isMuted ? 'muted ' : ''}${mention}${row.unread > 0 ? `(${formatUnread(row.unread)}) ` : ''}${row.time}`;
 	const nameWidth = Math.max(1, width - 2 - displayWidth(right) - 1);
 	const name = truncate(row.name, nameWidth);
 	const gap = ' '.repeat(Math.max(1, width - 2 - displayWidth(name) - displayWidth(right)));
@@ -56,7 +57,16 @@ const Entry = memo(function Entry({row, width, isFocused}: {row: ConversationRow
 				</Text>
 				{gap}
 				<Text bold={isLoud} dimColor={row.isMuted} color={isLoud ? COLORS.focus : undefined}>
-					{right}
+					{row.isMuted ? 'muted ' : ''}
+				</Text>
+				{/* A mention stands out even in a muted room. */}
+				{mention ? (
+					<Text bold color={COLORS.mention}>
+						{mention}
+					</Text>
+				) : null}
+				<Text bold={isLoud} dimColor={row.isMuted} color={isLoud ? COLORS.focus : undefined}>
+					{right.slice((row.isMuted ? 'muted ' : '').length + mention.length)}
 				</Text>
 			</Text>
 			<Text wrap="truncate" dimColor={!row.isTyping} color={row.isTyping ? COLORS.typing : undefined} italic={row.isTyping}>

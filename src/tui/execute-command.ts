@@ -30,7 +30,27 @@ export async function executeCommand(command: Command, {port, state, dispatch, o
 	try {
 		switch (command.kind) {
 			case 'say':
-				await port.sendMessage(command.conversationId, command.text);
+				if (command.replyTo) {
+					const {messageId, senderId} = command.replyTo;
+					await port.sendMessage(command.conversationId, command.text, {replyTo: {messageId, senderId}});
+					dispatch({type: 'compose-ended'});
+				} else {
+					await port.sendMessage(command.conversationId, command.text);
+				}
+				return true;
+			case 'edit':
+				await port.editMessage(command.target.conversationId, command.target.messageId, command.text);
+				dispatch({type: 'compose-ended'});
+				notice('edit sent');
+				return true;
+			case 'delete':
+				dispatch({type: 'overlay-opened', overlay: {kind: 'confirm-delete', target: command.target}});
+				return true;
+			case 'react':
+				dispatch({type: 'reaction-toggled', target: command.target, emoji: command.emoji});
+				return true;
+			case 'search':
+				dispatch({type: 'search-requested', text: command.text});
 				return true;
 			case 'send': {
 				if (command.to !== 'all' && !(await port.isKnownUser(command.to))) {

@@ -5,10 +5,14 @@ import {memo} from 'react';
 import {COMMAND_HELP} from '../core/commands.js';
 import {COMPOSER_KEYS, describeKey} from '../core/key-help.js';
 import {KEY_ACTIONS, type KeyAction, type Keymap} from '../core/keymap.js';
+import {MESSAGE_KEY_ACTIONS} from '../core/message-keys.js';
 import {truncate, wrapText} from '../core/text-layout.js';
 import {COLORS} from './theme.js';
 
 const KEY_COLUMNS = 14;
+/** The keys on the selected message get their own section; the rest are listed under "Keys". */
+const MESSAGE_ACTIONS = (Object.keys(KEY_ACTIONS) as KeyAction[]).filter((action) => MESSAGE_KEY_ACTIONS.has(action));
+const PANE_ACTIONS = (Object.keys(KEY_ACTIONS) as KeyAction[]).filter((action) => !MESSAGE_KEY_ACTIONS.has(action));
 const COMPOSER_KEY_COLUMNS = 14;
 /** Inner width from which the composer keys get a third column (else they follow the commands). */
 const THREE_COLUMNS = 96;
@@ -29,10 +33,10 @@ export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: He
 	const composerWidth = isThreeColumns ? Math.min(COMPOSER_KEY_COLUMNS + 30, Math.floor((inner - half) / 2)) : 0;
 	const commandsWidth = inner - half - composerWidth;
 	// Two lines per command when they fit (borders, title, hint and heading take 5 rows), else one.
-	const composerRows = isThreeColumns ? 0 : COMPOSER_KEYS.length + 1;
+	const composerRows = isThreeColumns ? 0 : COMPOSER_KEYS.length + 1 + MESSAGE_KEY_ACTIONS.size + 1;
 	const isRoomy = COMMAND_HELP.length * 2 + composerRows <= height - 5;
 	// In its own column the composer keys take two lines each when they fit, like the commands.
-	const isComposerRoomy = isThreeColumns && COMPOSER_KEYS.length * 2 <= height - 5;
+	const isComposerRoomy = isThreeColumns && COMPOSER_KEYS.length * 2 + MESSAGE_KEY_ACTIONS.size + 2 <= height - 5;
 	const composerKeys = (
 		<Box flexDirection="column" width={isThreeColumns ? composerWidth : commandsWidth} flexShrink={0}>
 			<Text underline>In the composer</Text>
@@ -55,10 +59,20 @@ export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: He
 			)}
 		</Box>
 	);
+	const messageKeys = (
+		<Box flexDirection="column" flexShrink={0}>
+			<Text underline>On the selected message</Text>
+			{MESSAGE_ACTIONS.map((action) => (
+				<Text key={action} wrap="truncate">
+					<Text color={COLORS.focus}>{keymap[action].map(describeKey).join(' ').padEnd(3)}</Text> <Text dimColor>{KEY_ACTIONS[action]}</Text>
+				</Text>
+			))}
+		</Box>
+	);
 	const keysColumn = (
 		<Box flexDirection="column" width={half} flexShrink={0}>
 			<Text underline>Keys</Text>
-			{(Object.keys(KEY_ACTIONS) as KeyAction[]).map((action) => (
+			{PANE_ACTIONS.map((action) => (
 				<Text key={action} wrap="truncate">
 					<Text color={COLORS.focus}>{keymap[action].map(describeKey).join(' ').padEnd(KEY_COLUMNS)}</Text>
 					{truncate(KEY_ACTIONS[action], Math.max(1, half - KEY_COLUMNS - 1))}
@@ -72,6 +86,12 @@ export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: He
 	if (isCompact) {
 		const names = [...new Set(COMMAND_HELP.map(([usage]) => usage.split(/\s+/).filter((word) => word.startsWith('/')).join(' ')))].join('  ');
 		const editing = COMPOSER_KEYS.map(([keys, what]) => `${keys} ${what}`).join(' · ');
+		const nameLines = wrapText(names, commandsWidth - 1);
+		// What is left under the commands and the message keys (borders, title and two headings
+		// take 5 rows): the composer keys are cut to it, with a pointer to the full list.
+		const room = Math.max(1, height - 6 - nameLines.length - MESSAGE_ACTIONS.length - 1);
+		const wrapped = wrapText(editing, commandsWidth);
+		const composerLines = wrapped.length <= room ? wrapped : [...wrapped.slice(0, room - 1), '… all keys: a larger window or README'];
 		return (
 			<Box width={width} height={height} borderStyle="double" borderColor={COLORS.focus} flexDirection="column" overflow="hidden">
 				<Box flexShrink={0}>
@@ -83,13 +103,14 @@ export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: He
 						<Text underline wrap="truncate">
 							Commands (a larger window shows their arguments)
 						</Text>
-						{wrapText(names, commandsWidth - 1).map((line, i) => (
+						{nameLines.map((line, i) => (
 							<Text key={`c${i}`} color={COLORS.focus} wrap="truncate">
 								{line}
 							</Text>
 						))}
+						{messageKeys}
 						<Text underline>In the composer</Text>
-						{wrapText(editing, commandsWidth).map((line, i) => (
+						{composerLines.map((line, i) => (
 							<Text key={`k${i}`} dimColor wrap="truncate">
 								{line}
 							</Text>
@@ -132,8 +153,14 @@ export const HelpOverlay = memo(function HelpOverlay({keymap, width, height}: He
 						),
 					)}
 					{isThreeColumns ? null : composerKeys}
+					{isThreeColumns ? null : messageKeys}
 				</Box>
-				{isThreeColumns ? composerKeys : null}
+				{isThreeColumns ? (
+					<Box flexDirection="column" width={composerWidth} flexShrink={0}>
+						{composerKeys}
+						{messageKeys}
+					</Box>
+				) : null}
 			</Box>
 		</Box>
 	);

@@ -30,6 +30,8 @@ const NAMED_COLORS = {
 	typing: 'green',
 	error: 'red',
 	selected: 'blue',
+	mention: 'yellow',
+	reaction: 'yellow',
 } as const;
 
 /** Ink colour names used by the components; all undefined under NO_COLOR. */

@@ -3,7 +3,7 @@
 import {Box, Text} from 'ink';
 import {memo} from 'react';
 import {statusGlyph} from '../core/format.js';
-import {SYSTEM_GAP, type ThreadRow} from '../core/thread-rows.js';
+import {EDITED_MARK, SYSTEM_GAP, type ThreadRow} from '../core/thread-rows.js';
 import {displayWidth, truncate} from '../core/text-layout.js';
 import type {LocalStatus} from '../core/types.js';
 import {COLORS} from './theme.js';
@@ -16,6 +16,8 @@ export interface ThreadPaneProps {
 	rows: readonly ThreadRow[];
 	/** "alice is typing…", sanitized, or ''. */
 	typing: string;
+	/** Shown instead of the typing line: a reply/edit in progress, the delete confirmation, the reaction picker. */
+	banner?: ThreadBanner;
 	/** Outer width and height of the box. */
 	width: number;
 	height: number;
@@ -24,8 +26,14 @@ export interface ThreadPaneProps {
 	isFocused: boolean;
 }
 
+/** The thread's bottom line when something asks for attention (sanitized text within the width). */
+export interface ThreadBanner {
+	tone: 'compose' | 'alert' | 'picker';
+	text: string;
+}
+
 /** Right pane: the open conversation, newest at the bottom. */
-export const ThreadPane = memo(function ThreadPane({title, rows, typing, width, height, rowCount, isFocused}: ThreadPaneProps) {
+export const ThreadPane = memo(function ThreadPane({title, rows, typing, banner, width, height, rowCount, isFocused}: ThreadPaneProps) {
 	const inner = Math.max(1, width - 2);
 	return (
 		<Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={isFocused ? COLORS.focus : COLORS.border} overflow="hidden">
@@ -37,9 +45,15 @@ export const ThreadPane = memo(function ThreadPane({title, rows, typing, width, 
 					<Row key={row.key} row={row} width={inner} />
 				))}
 			</Box>
-			<Text color={COLORS.typing} italic wrap="truncate">
-				{typing ? truncate(typing, inner) : ' '}
-			</Text>
+			{banner ? (
+				<Text wrap="truncate" bold={banner.tone !== 'compose'} color={banner.tone === 'alert' ? COLORS.error : banner.tone === 'picker' ? COLORS.reaction : COLORS.focus}>
+					{truncate(banner.text, inner)}
+				</Text>
+			) : (
+				<Text color={COLORS.typing} italic wrap="truncate">
+					{typing ? truncate(typing, inner) : ' '}
+				</Text>
+			)}
 		</Box>
 	);
 });
@@ -81,6 +95,27 @@ const Row = memo(function Row({row, width}: {row: ThreadRow; width: number}) {
 			</Text>
 		);
 	}
+	if (row.kind === 'quote') {
+		return (
+			<Text wrap="truncate" dimColor inverse={row.isSelected}>
+				{' '.repeat(row.indent)}
+				{row.text}
+			</Text>
+		);
+	}
+	if (row.kind === 'reactions') {
+		return (
+			<Text wrap="truncate" inverse={row.isSelected}>
+				{' '.repeat(row.indent)}
+				{row.items.map((item, i) => (
+					<Text key={item.emoji} {...(item.isMine ? {color: COLORS.reaction, bold: true} : {dimColor: true})}>
+						{i > 0 ? '  ' : ''}
+						{item.emoji === '+' ? `+${item.count}` : `${item.emoji} ${item.count}`}
+					</Text>
+				))}
+			</Text>
+		);
+	}
 	if (row.isSystem) {
 		return (
 			<Text wrap="truncate" dimColor inverse={row.isSelected}>
@@ -89,24 +124,38 @@ const Row = memo(function Row({row, width}: {row: ThreadRow; width: number}) {
 			</Text>
 		);
 	}
+	const body = (
+		<>
+			{row.isDeleted ? (
+				<Text italic dimColor>
+					{row.text}
+				</Text>
+			) : row.isMention ? (
+				<Text color={COLORS.mention}>{row.text}</Text>
+			) : (
+				row.text
+			)}
+			{row.isEdited ? <Text dimColor>{EDITED_MARK}</Text> : null}
+		</>
+	);
 	if (!row.isFirst) {
 		return (
 			<Text wrap="truncate" inverse={row.isSelected}>
 				{' '.repeat(row.indent)}
-				{row.text}
+				{body}
 			</Text>
 		);
 	}
-	const used = displayWidth(`${row.time} ${row.sender}: ${row.text}`);
+	const used = displayWidth(`${row.time} ${row.sender}: ${row.text}${row.isEdited ? EDITED_MARK : ''}`);
 	const pad = row.status ? ' '.repeat(Math.max(1, width - used - 2)) : '';
 	return (
 		<Text wrap="truncate" inverse={row.isSelected}>
 			<Text dimColor>{row.time} </Text>
-			<Text bold color={row.isMine ? COLORS.mine : COLORS.peer}>
+			<Text bold color={row.isMention ? COLORS.mention : row.isMine ? COLORS.mine : COLORS.peer} underline={row.isMention === true}>
 				{row.sender}
 			</Text>
 			{': '}
-			{row.text}
+			{body}
 			{row.status ? (
 				<>
 					{pad}

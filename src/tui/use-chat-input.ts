@@ -134,6 +134,11 @@ export function useChatInput(options: ChatInputOptions): ChatInput {
 					dispatch({type: 'switcher-query-changed', query: current.overlay.query + cleanText(event.text, false).trim()});
 					return;
 				}
+				// Pasted into the search line: one line, as typed.
+				if (current.overlay?.kind === 'search') {
+					dispatch({type: 'search-query-changed', query: current.overlay.query + cleanText(event.text, false).replace(/\s+/g, ' ')});
+					return;
+				}
 				// A paste is text for the composer, whatever had the focus (never a key, never a send).
 				if (current.overlay) dispatch({type: 'overlay-closed'});
 				if (current.focus !== 'composer') dispatch({type: 'focus-moved', pane: 'composer'});
@@ -142,6 +147,19 @@ export function useChatInput(options: ChatInputOptions): ChatInput {
 		[terminalEvents, dispatch, stateRef, composer, contextFor],
 	);
 
+	// `e` loads the message into the composer; Esc on an untouched edit empties it again (a
+	// changed text stays: what was typed is never thrown away, Ctrl+U clears it).
+	const composeChanged = useCallback(
+		(action: ChatAction, before: ChatState) => {
+			const context = contextFor(stateRef.current);
+			if (action.type === 'compose-started' && action.compose.kind === 'edit') composer.setText(action.compose.target.content, context);
+			if (action.type === 'compose-ended' && before.compose?.kind === 'edit') {
+				if (composer.store.get().value === before.compose.target.content) composer.setText('', context);
+				else notice('info', 'edit cancelled; the text stays (Ctrl+U clears)');
+			}
+		},
+		[composer, contextFor, stateRef, notice],
+	);
 	const onKey = useCallback(
 		(chunk: string, flags: Key) => {
 			const {keymap} = optionsRef.current;
@@ -165,8 +183,14 @@ export function useChatInput(options: ChatInputOptions): ChatInput {
 					continue;
 				}
 				const action = keyToAction(input, key, current, keymap);
+				// `e` would replace a draft with the message's text: what was typed is never thrown away.
+				if (action?.type === 'compose-started' && action.compose.kind === 'edit' && composer.store.get().value.trim() !== '' && current.openConversationId === action.compose.target.conversationId) {
+					notice('info', 'the composer holds a draft — send it or clear it (Ctrl+U) before editing a message');
+					continue;
+				}
 				if (action) {
 					dispatch(action);
+					composeChanged(action, current);
 					// The "/" that moved focus to the composer starts the command (a whole chunk when pasted or fast).
 					if (action.type === 'focus-moved' && action.pane === 'composer' && input.startsWith('/')) composer.handleKey(input, key, contextFor(stateRef.current));
 					continue;
@@ -174,7 +198,7 @@ export function useChatInput(options: ChatInputOptions): ChatInput {
 				if (isComposing) composer.handleKey(input, key, contextFor(current));
 			}
 		},
-		[dispatch, stateRef, composer, contextFor],
+		[dispatch, stateRef, composer, contextFor, composeChanged, notice],
 	);
 	return {composer, composerLines, onKey, stickyNotice};
 }

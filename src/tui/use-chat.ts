@@ -98,6 +98,30 @@ export function useChat(port: ChatPort, options: UseChatOptions): ChatHandle {
 			case 'load-conversations':
 				port.loadConversations().catch(fail('loading conversations'));
 				return;
+			case 'load-around':
+				port.loadAround(effect.conversationId, effect.seq, effect.limit).catch(fail('loading the message'));
+				return;
+			case 'delete-message':
+				port
+					.deleteMessage(effect.conversationId, effect.messageId, effect.senderId)
+					.then(() => dispatch({type: 'notice', level: 'info', text: 'message deleted'}))
+					.catch(fail('deleting the message'));
+				return;
+			case 'react':
+				port.react(effect.conversationId, effect.messageId, effect.senderId, effect.emoji, effect.isOn).catch(fail('the reaction'));
+				return;
+			case 'search-messages':
+				port
+					.searchMessages(effect.query)
+					.then((answer) => dispatch({type: 'search-loaded', text: effect.text, hits: answer.hits, ...(answer.error ? {error: answer.error} : {})}))
+					.catch((error: unknown) => dispatch({type: 'search-loaded', text: effect.text, hits: [], error: `search failed: ${(error as Error)?.message ?? String(error)}`}));
+				return;
+			case 'load-away':
+				port
+					.loadAwaySummary()
+					.then((entries) => dispatch({type: 'away-loaded', entries}))
+					.catch(fail('the "while you were away" summary'));
+				return;
 			case 'quit':
 				optionsRef.current.onQuit();
 				return;

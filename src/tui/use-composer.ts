@@ -57,6 +57,8 @@ export interface ComposerHandle {
 	submitText: (text: string, context: ComposerContext) => void;
 	/** The open conversation changed: park the draft and bring back the new one's. */
 	switchTo: (conversationId: string | undefined) => void;
+	/** Replace the text (cursor at the end): `e` loads the message being edited. */
+	setText: (text: string, context: ComposerContext) => void;
 }
 
 /**
@@ -176,6 +178,10 @@ export function useComposer(options: ComposerOptions): ComposerHandle {
 			switchTo(context.conversationId);
 			if (text.trim() !== '') submit(text, context);
 		};
-		return {store, handleKey, insert, submitText, switchTo};
+		const setText = (text: string, context: ComposerContext): void => {
+			switchTo(context.conversationId);
+			set(endOf(text));
+		};
+		return {store, handleKey, insert, submitText, switchTo, setText};
 	}, []);
 }

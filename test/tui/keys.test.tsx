@@ -24,6 +24,7 @@ const SPEC_BYTES: Record<string, string> = {
 	'ctrl+k': KEYS.ctrl('k'),
 	'ctrl+n': KEYS.ctrl('n'),
 	'ctrl+c': KEYS.ctrl('c'),
+	'ctrl+f': KEYS.ctrl('f'),
 };
 const exercised = new Set<string>();
 /** Press the key of a spec from the default key map, recording that it was covered. */
@@ -235,6 +236,217 @@ describe('overlay keys', () => {
 		expect(h.port.listenerCount).toBe(1);
 		await key('ctrl+c');
 		expect(h.port.listenerCount).toBe(0);
+	});
+});
+
+describe('message keys (issue 10)', () => {
+	const bob = 'alice:bob';
+	async function openBob(): Promise<void> {
+		await start();
+		await key('enter');
+		h.port.emit(history(bob, 4));
+		await h.waitForText('row 3');
+		await key('escape'); // to the list: the thread's keys work from there too
+	}
+
+	it('s selects the newest, r replies with a quote line, Esc cancels, Enter sends with replyTo', async () => {
+		await openBob();
+		await key('s');
+		await key('r');
+		await h.waitForText('replying to Bob: row 3 (Esc cancels)');
+		await key('escape');
+		await h.waitFor((f) => !f.includes('replying to'), 'reply cancelled');
+		await key('r'); // the composer has the focus: r is text now
+		await h.waitForText('› r');
+		await h.press(KEYS.backspace, KEYS.shiftTab); // back to the thread, Bob's row 3 still selected
+		await key('r');
+		await h.waitForText('replying to Bob: row 3');
+		await h.type('agreed');
+		await h.press(KEYS.enter);
+		const frame = await h.waitForText('↳ Bob: row 3');
+		expect(frame).toContain('agreed');
+		expect(frame).not.toContain('replying to');
+		expect(h.port.callsOf('sendMessage')).toEqual([[bob, 'agreed', {replyTo: {messageId: 'h3', senderId: 'bob'}}]]);
+	});
+
+	it('e edits my message (only mine); the edit shows "(edited)" once the server sends it', async () => {
+		await openBob();
+		await key('s'); // Bob's row 3
+		await key('e');
+		await h.waitForText('you can only edit your own messages');
+		await key('up'); // my row 2
+		await key('e');
+		await h.waitForText('editing your message: row 2');
+		await h.waitForText('› row 2');
+		await h.type(' fixed');
+		await h.press(KEYS.enter);
+		await h.waitFor((f) => !f.includes('editing your message'), 'edit sent');
+		expect(h.port.callsOf('editMessage')).toEqual([[bob, 'h2', 'row 2 fixed']]);
+		h.port.emit({type: 'messages-changed', changes: [{kind: 'edit', conversationId: bob, messageId: 'h2', senderId: 'alice', content: 'row 2 fixed', version: 1, editedAt: at(5)}]});
+		expect(await h.waitForText('row 2 fixed (edited)')).toContain('row 3');
+	});
+
+	it('e does not replace a draft in the composer; Esc on a changed edit keeps the text', async () => {
+		await openBob();
+		await key('tab');
+		await key('tab'); // composer
+		await h.type('half a thought');
+		await h.press(KEYS.shiftTab); // thread
+		await key('s');
+		await key('up'); // my row 2
+		await key('e');
+		await h.waitForText('the composer holds a draft');
+		expect(h.frame()).toContain('half a thought');
+		await h.press(KEYS.tab, KEYS.ctrl('u'), KEYS.shiftTab);
+		await key('e');
+		await h.waitForText('› row 2');
+		await h.type('!');
+		await h.press(KEYS.escape);
+		await h.waitForText('edit cancelled; the text stays (Ctrl+U clears)');
+		expect(h.frame()).toContain('row 2!');
+		expect(h.port.callsOf('editMessage')).toEqual([]);
+	});
+
+	it('d asks y/n; n keeps the message, y deletes it; the placeholder replaces the text', async () => {
+		await openBob();
+		await key('s');
+		await key('up'); // my row 2
+		await key('d');
+		await h.waitForText('delete your message for everybody? y deletes, n keeps it');
+		await h.press('n');
+		await h.waitFor((f) => !f.includes('delete your message'), 'kept');
+		expect(h.port.callsOf('deleteMessage')).toEqual([]);
+		await key('d');
+		await h.waitForText('delete your message for everybody?');
+		await h.press('y');
+		await h.waitFor((f) => !f.includes('delete your message'), 'confirmed');
+		expect(h.port.callsOf('deleteMessage')).toEqual([[bob, 'h2', 'alice']]);
+		h.port.emit({type: 'messages-changed', changes: [{kind: 'delete', conversationId: bob, messageId: 'h2', senderId: 'alice', deletedBy: 'alice', deletedAt: at(6)}]});
+		const frame = await h.waitForText('message deleted');
+		expect(frame).not.toContain('row 2');
+	});
+
+	it('+ opens the picker; a number toggles that reaction; the count shows under the message', async () => {
+		await openBob();
+		await key('s');
+		await key('+');
+		await h.waitForText('react:[1 👍]');
+		await h.press('1');
+		await h.waitFor((f) => !f.includes('react:['), 'picker closed');
+		expect(h.port.callsOf('react')).toEqual([[bob, 'h3', 'bob', '👍', true]]);
+		h.port.emit({type: 'messages-changed', changes: [{kind: 'reaction', conversationId: bob, messageId: 'h3', senderId: 'bob', emoji: '👍', userId: 'alice', isOn: true, at: at(7)}]});
+		await h.waitForText('👍 1');
+		// Again: it is mine now, so the same choice takes it back.
+		await key('+');
+		await h.press(KEYS.enter);
+		await h.waitFor((f) => !f.includes('react:['), 'picker closed');
+		expect(h.port.callsOf('react').at(-1)).toEqual([bob, 'h3', 'bob', '👍', false]);
+	});
+
+	it("o jumps to a reply's original: selected when loaded, else the page around it is loaded", async () => {
+		await start();
+		await key('enter');
+		const reply = {...fakeMessage('bob', 'alice', 'yes to that', {id: 'r1', at: 8, seq: 90}), replyTo: {messageId: 'o1', senderId: 'alice', senderName: 'Alice', preview: 'shall we?', seq: 12}};
+		h.port.emit({type: 'history-loaded', conversationId: bob, mode: 'latest', hasMore: true, messages: [reply]});
+		await h.waitForText('↳ Alice: shall we?');
+		await key('escape');
+		await key('o');
+		await h.waitForText('select a reply with ↑/↓ first');
+		await key('s');
+		await key('o');
+		await h.waitForText('loading the original message…');
+		expect(h.port.callsOf('loadAround')).toEqual([[bob, 12, 50]]);
+		const page = [fakeMessage('alice', 'bob', 'shall we?', {id: 'o1', at: 1, seq: 12}), fakeMessage('bob', 'alice', 'later words', {id: 'o2', at: 2, seq: 13})];
+		h.port.emit({type: 'history-loaded', conversationId: bob, mode: 'around', hasMore: true, hasNewer: true, focusSeq: 12, messages: page});
+		await h.waitForText('newer messages not shown');
+		// The original is selected: r replies to it.
+		await key('r');
+		await h.waitForText('replying to Alice: shall we?');
+	});
+
+	it('Ctrl+F searches, shows hits with the match, Enter opens the hit in its conversation', async () => {
+		await start();
+		h.port.searchAnswer = {
+			hits: [
+				{conversationId: 'alice:carol', conversationTitle: 'Carol', messageId: 'c9', senderId: 'carol', senderName: 'Carol', seq: 40, createdAt: at(3), snippet: 'the deploy is done', matches: [[4, 10]]},
+				{conversationId: bob, conversationTitle: 'Bob', messageId: 'b1', senderId: 'bob', senderName: 'Bob', seq: 7, createdAt: at(1), snippet: 'deploy tomorrow?', matches: [[0, 6]]},
+			],
+		};
+		await key('ctrl+f');
+		await h.waitForText('Search messages');
+		await h.type('deploy --from carol');
+		await h.press(KEYS.enter);
+		const frame = await h.waitForText('2 messages, newest first — Enter opens');
+		expect(frame).toContain('Carol · Carol · 10:03');
+		expect(frame).toContain('the deploy is done');
+		expect(h.port.callsOf('searchMessages')).toEqual([[{text: 'deploy', fromUserId: 'carol'}]]);
+		await h.press(KEYS.down, KEYS.enter);
+		await h.waitFor((f) => !f.includes('Search messages'), 'search closed');
+		expect(h.port.callsOf('loadAround')).toEqual([[bob, 7, 50]]);
+		expect(h.port.callsOf('loadLatest')).toEqual([]);
+		h.port.emit({type: 'history-loaded', conversationId: bob, mode: 'around', hasMore: false, hasNewer: false, focusSeq: 7, messages: [fakeMessage('bob', 'alice', 'deploy tomorrow?', {id: 'b1', at: 1, seq: 7})]});
+		await h.waitForText('deploy tomorrow?');
+		await key('r');
+		await h.waitForText('replying to Bob: deploy tomorrow?');
+	});
+
+	it('a search error is one line and the overlay stays', async () => {
+		await start();
+		h.port.searchAnswer = {hits: [], error: 'the database is not reachable'};
+		await key('ctrl+f');
+		await h.type('anything');
+		await h.press(KEYS.enter);
+		await h.waitForText('the database is not reachable');
+		await h.type(' --in nowhere');
+		await h.press(KEYS.enter);
+		await h.waitForText('no conversation "nowhere"');
+		expect(h.port.callsOf('searchMessages')).toHaveLength(1);
+		await key('escape');
+		await h.waitFor((f) => !f.includes('Search messages'), 'closed');
+	});
+});
+
+describe('while you were away (issue 10)', () => {
+	it('shows unread conversations with mentions first; n walks them; Enter jumps to the first unread', async () => {
+		h = renderApp();
+		h.port.away = [
+			{conversationId: 'room-9', title: 'Ops', kind: 'group', unread: 5, mentions: 1, senders: ['Dave', 'Erin'], firstUnread: {seq: 300, messageId: 'x1', senderId: 'dave', senderName: 'Dave', content: '@alice the build broke', createdAt: at(2)}},
+			{conversationId: 'alice:carol', title: 'Carol', kind: 'direct', unread: 2, mentions: 0, senders: ['Carol'], firstUnread: {seq: 41, messageId: 'c1', senderId: 'carol', senderName: 'Carol', content: 'lunch?', createdAt: at(4)}},
+		];
+		h.port.emit(list);
+		const frame = await h.waitForText('While you were away — 2 conversations');
+		expect(frame).toContain('@ #Ops — 5 unread · 1 mention');
+		expect(frame).toContain('10:02 Dave: @alice the build broke');
+		expect(frame).toContain('from Dave, Erin');
+		expect(frame).toContain('Carol — 2 unread');
+		expect(h.port.callsOf('loadAwaySummary')).toHaveLength(1);
+		await h.press('n');
+		await h.press(KEYS.enter);
+		await h.waitForText('Carol (carol)');
+		expect(h.port.callsOf('loadAround')).toEqual([['alice:carol', 41, 50]]);
+		// A second list (a reload) does not ask again.
+		h.port.emit(list);
+		expect(h.port.callsOf('loadAwaySummary')).toHaveLength(1);
+	});
+
+	it('any other key closes it and does its job (typing goes to the composer); not shown over an open conversation', async () => {
+		h = renderApp();
+		h.port.away = [{conversationId: 'alice:erin', title: 'Erin', kind: 'direct', unread: 4, mentions: 0, senders: ['Erin'], firstUnread: {seq: 5, messageId: 'e1', senderId: 'erin', senderName: 'Erin', content: 'hi', createdAt: at(1)}}];
+		h.port.emit(list);
+		await h.waitForText('While you were away');
+		await h.type('/open dave');
+		await h.waitForText('› /open dave');
+		expect(h.frame()).not.toContain('While you were away');
+	});
+
+	it('Esc closes it; the list keeps the mention marker', async () => {
+		h = renderApp();
+		h.port.away = [{conversationId: 'alice:erin', title: 'Erin', kind: 'direct', unread: 4, mentions: 2, senders: ['Erin'], firstUnread: {seq: 5, messageId: 'e1', senderId: 'erin', senderName: 'Erin', content: 'hey @alice', createdAt: at(1)}}];
+		h.port.emit(list);
+		await h.waitForText('While you were away');
+		await h.press(KEYS.escape);
+		const frame = await h.waitFor((f) => !f.includes('While you were away'), 'closed');
+		expect(frame).toMatch(/Erin\s+@ \(4\)/);
 	});
 });
 

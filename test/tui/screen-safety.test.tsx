@@ -4,6 +4,7 @@
 import chalk from 'chalk';
 import {afterEach, describe, expect, it} from 'vitest';
 import {displayWidth} from '../../src/core/text-layout.js';
+import {INJECTION_CORPUS, UNSAFE_ON_SCREEN} from '../fixtures/injection-corpus.js';
 import {fakeMessage} from '../helpers/fake-port.js';
 import {KEYS, renderApp, type Harness} from './harness.js';
 
@@ -47,5 +48,33 @@ describe('ticks in colour', () => {
 		const line = (text: string): string => frame.split('\n').find((l) => l.includes(text))!;
 		expect(line(': was delivered')).toContain('\u001b[90m✓✓');
 		expect(line(': was read')).toMatch(/\u001b\[36m(\u001b\[1m)?✓✓|\u001b\[1m\u001b\[36m✓✓/);
+	});
+});
+
+describe('issue 10 surfaces with hostile text (quote, reactions, edits, search, away)', () => {
+	it.each(INJECTION_CORPUS.map((c) => [c.name, c.text]))('%s stays inert everywhere it is shown', async (_name, text) => {
+		h = renderApp();
+		const bob = 'alice:bob';
+		h.port.away = [{conversationId: bob, title: text, kind: 'direct', unread: 1, mentions: 1, senders: [text], firstUnread: {seq: 1, messageId: 'x', senderId: 'bob', senderName: text, content: text, createdAt: Date.UTC(2026, 10, 22, 10)}}];
+		h.port.emit({type: 'conversations-loaded', conversations: [{conversationId: bob, peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 1, lastActivityAt: 1}]});
+		const away = await h.waitForText('While you were away');
+		expect(away).not.toMatch(UNSAFE_ON_SCREEN);
+		await h.press(KEYS.escape, KEYS.enter);
+		const original = fakeMessage('bob', 'alice', text, {id: 'o', seq: 1, name: text});
+		const reply = {...fakeMessage('bob', 'alice', 'the reply', {id: 'r', at: 1, seq: 2}), replyTo: {messageId: 'gone', senderId: 'carol', senderName: text, preview: text}, reactions: {[text]: ['alice'], '👍': ['bob']}};
+		h.port.emit({type: 'history-loaded', conversationId: bob, mode: 'latest', hasMore: false, messages: [original, reply]});
+		h.port.emit({type: 'messages-changed', changes: [{kind: 'edit', conversationId: bob, messageId: 'o', senderId: 'bob', content: `${text} again`, version: 1, editedAt: 5}]});
+		const thread = await h.waitForText('(edited)');
+		expect(thread).toMatch(/👍 1|  \+1/);
+		expect(thread).toContain('↳ ');
+		expect(thread).not.toMatch(UNSAFE_ON_SCREEN);
+		await h.press(KEYS.shiftTab, 'r');
+		expect(await h.waitForText('replying to')).not.toMatch(UNSAFE_ON_SCREEN);
+		h.port.searchAnswer = {hits: [{conversationId: bob, conversationTitle: text, messageId: 'o', senderId: 'bob', senderName: text, seq: 1, createdAt: 0, snippet: `${text} found`, matches: [[0, 3]]}], error: text};
+		await h.press(KEYS.escape, KEYS.ctrl('f'));
+		await h.type('found');
+		await h.press(KEYS.enter);
+		const search = await h.waitForText('Enter opens');
+		expect(search).not.toMatch(UNSAFE_ON_SCREEN);
 	});
 });
