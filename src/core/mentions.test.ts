@@ -9,7 +9,7 @@ describe('mentionsOf', () => {
 	});
 	it('drops sentence punctuation after the id', () => {
 		expect(mentionsOf('thanks @bob.')).toEqual(['bob']);
-		expect(mentionsOf('ask @bob-')).toEqual(['bob']);
+		expect(mentionsOf('ask @bob-')).toEqual(['bob-']); // '-' may end a user id (protocol USER_ID_PATTERN); only '.' is punctuation
 		expect(mentionsOf('ask @bob.smith now')).toEqual(['bob.smith']);
 	});
 	it('ignores e-mail addresses, reserved ids and a bare @', () => {
