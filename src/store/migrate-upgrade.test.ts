@@ -251,10 +251,13 @@ function conversationsUpgradeSuite(connect: () => Promise<string>) {
 		expect(before.unread.dave).toEqual({all: 3});
 		expect(before.unread.erin).toEqual({all: 3});
 
-		expect(await runMigrations({databaseUrl: url, logger})).toEqual(['004_conversations']);
+		expect(await runMigrations({databaseUrl: url, logger})).toEqual(['004_conversations', '006_message_actions']);
 
 		await withClient(url, async (client) => {
-			expect((await client.query('SELECT * FROM chat_messages ORDER BY seq')).rows).toEqual(before.messages);
+			// Migration 006's columns are defaults on every existing row (no reply, version 0, not edited or deleted).
+			const migrated = (await client.query('SELECT * FROM chat_messages ORDER BY seq')).rows;
+			const added = {reply_to_sender_id: null, reply_to_message_id: null, reply_to_seq: null, version: 0, edited_at: null, deleted_at: null, deleted_by: null};
+			expect(migrated).toEqual(before.messages.map((m: object) => ({...m, ...added})));
 			expect((await client.query('SELECT * FROM message_status ORDER BY id')).rows).toEqual(before.statuses);
 			expect((await client.query('SELECT * FROM chat_users ORDER BY user_id')).rows).toEqual(before.users);
 
