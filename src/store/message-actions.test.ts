@@ -23,7 +23,7 @@ const createRoom: RoomRow = {messageId: 'r-create', conversationId: ROOM, sender
 describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SERVICES !== '1')('message actions in writeIngestBatch', () => {
 	let database: TestDatabase;
 	let db: Db;
-	const row = async (id: string, sender: string) =>
+	const row = async (id: string, sender: string): Promise<Record<string, unknown> | undefined> =>
 		(await db.query('SELECT content, version, edited_at, deleted_at, deleted_by, reply_to_seq::int FROM chat_messages WHERE message_id = $1 AND sender_id = $2', [id, sender])).rows[0];
 	const versions = async (id: string) => (await db.query('SELECT version, content, replaced_by FROM message_versions WHERE message_id = $1 ORDER BY version', [id])).rows;
 	const actions = (list: MessageActionRow[]) => writeIngestBatch(db, {...empty, actions: list});
@@ -47,8 +47,8 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		]});
 		expect(result.stored.find((m) => m.messageId === 're1')?.replyTo).toEqual({senderId: 'bo', messageId: 'm1', seq: expect.any(Number), senderName: 'BO', preview: 'text of m1'});
 		expect(result.stored.find((m) => m.messageId === 're2')?.replyTo).toBeUndefined();
-		expect((await row('re2', 'ada')).reply_to_seq).toBeNull();
-		expect((await row('re1', 'cy')).reply_to_seq).toBe(result.stored[0]!.replyTo!.seq);
+		expect((await row('re2', 'ada'))!.reply_to_seq).toBeNull();
+		expect((await row('re1', 'cy'))!.reply_to_seq).toBe(result.stored[0]!.replyTo!.seq);
 	});
 
 	it('applies an edit once, keeps the earlier text, resets reads, and never lets a stale edit win', async () => {
@@ -89,7 +89,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		]);
 		expect(result.refusedByRules.actions).toBe(6);
 		expect(await row('m3', 'bo')).toMatchObject({content: 'text of m3', version: 0, deleted_at: null});
-		expect((await db.query("SELECT count(*)::int AS n FROM message_reactions WHERE message_id IN ('m3', 'dm1')")).rows[0].n).toBe(0);
+		expect((await db.query("SELECT count(*)::int AS n FROM message_reactions WHERE message_id IN ('m3', 'dm1')")).rows[0]!.n).toBe(0);
 	});
 
 	it('lets a room admin delete anyone\'s message: the text is gone from the row and every version, and no edit comes after', async () => {
@@ -99,10 +99,10 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		expect(await row('m2', 'cy')).toMatchObject({content: '', deleted_by: 'ada', deleted_at: expect.any(Date)});
 		expect(await versions('m2')).toEqual([{version: 0, content: '', replaced_by: 'cy'}]);
 		const leftovers = await db.query("SELECT count(*)::int AS n FROM message_versions WHERE content LIKE '%text of m2%' OR content LIKE '%secret%'");
-		expect(leftovers.rows[0].n).toBe(0);
+		expect(leftovers.rows[0]!.n).toBe(0);
 		const late = await actions([act('edit', 'c-e2', 'cy', ['cy', 'm2'], {content: 'back', version: 2}), act('react', 'c-r', 'bo', ['cy', 'm2'], {emoji: '👍', isOn: true})]);
 		expect(late.rejections.refused.map((r) => r.reason)).toEqual(['the message was deleted', 'the message was deleted']);
-		expect((await row('m2', 'cy')).content).toBe('');
+		expect((await row('m2', 'cy'))!.content).toBe('');
 	});
 
 	it('toggles reactions once per (user, emoji) and caps the distinct emoji of a message', async () => {
