@@ -56,7 +56,6 @@ export const replyRef = messageRef.extend({
 });
 
 const actionHeader = {
-	v: version,
 	/** The action's own idempotency id (the client re-sends it until ✓ or ✗), not the target's. */
 	message_id: messageId,
 	conversation_id: conversationId,
@@ -75,17 +74,17 @@ const actionHeader = {
  * `version` (1…{@link MAX_EDITS}): the server applies it only when `version` is higher than the
  * stored one, so an older edit never overwrites a newer one, and never after a delete.
  */
-export const editV2 = z.object({...actionHeader, type: z.literal('edit'), content, version: z.number().int().min(1).max(MAX_EDITS)});
+export const editV2 = z.object({v: version, type: z.literal('edit'), ...actionHeader, content, version: z.number().int().min(1).max(MAX_EDITS)});
 /** A decoded `edit`. */
 export type EditV2 = z.infer<typeof editV2>;
 
 /** `type: "delete"`: soft-delete a message (my own, or anyone's text message in a room I administer). */
-export const deleteV2 = z.object({...actionHeader, type: z.literal('delete')});
+export const deleteV2 = z.object({v: version, type: z.literal('delete'), ...actionHeader});
 /** A decoded `delete`. */
 export type DeleteV2 = z.infer<typeof deleteV2>;
 
 /** `type: "react"`: add (`is_on: true`) or take back (`false`) my reaction `emoji` on a message. */
-export const reactV2 = z.object({...actionHeader, type: z.literal('react'), emoji, is_on: z.boolean()});
+export const reactV2 = z.object({v: version, type: z.literal('react'), ...actionHeader, emoji, is_on: z.boolean()});
 /** A decoded `react`. */
 export type ReactV2 = z.infer<typeof reactV2>;
 
