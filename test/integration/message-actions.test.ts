@@ -74,7 +74,11 @@ forEachTarget('message actions', (target) => {
 		expect((await latest(cid, room)).find((m) => m.messageId === reply.messageId)?.replyTo).toEqual(quote);
 	});
 
-	it('bob sees the author\'s edit live and in history; the earlier text is kept in message_versions', async () => {
+	it('bob sees the author\'s edit live and in history; the earlier text is kept in message_versions; reads reset', async () => {
+		const readsOf = () => query(target, "SELECT user_id FROM message_status WHERE message_id = $1 AND sender_id = 'ben' AND status = 'read' ORDER BY user_id", [original.messageId]);
+		const cidCopy = cid.recorder.received(original.messageId)[0]!;
+		cid.port.markRead([cidCopy]);
+		await eventually(async () => expect(await readsOf()).toEqual([{user_id: 'cid'}]));
 		await ben.port.editMessage(room, original.messageId, 'the original text, fixed');
 		for (const member of [ana, cid]) {
 			const edit = await waitForChange(member, (c) => c.kind === 'edit' && c.messageId === original.messageId);
@@ -84,6 +88,10 @@ forEachTarget('message actions', (target) => {
 		expect(stored).toMatchObject({content: 'the original text, fixed', version: 1, editedAt: expect.any(Number)});
 		const versions = await query(target, 'SELECT version, content FROM message_versions WHERE message_id = $1 AND sender_id = $2', [original.messageId, 'ben']);
 		expect(versions).toEqual([{version: 0, content: 'the original text, long enough to be quoted'}]);
+		// Receipts reset to delivered-only; reading the new text sends `read` again.
+		expect(await readsOf()).toEqual([]);
+		cid.port.markRead([cidCopy]);
+		await eventually(async () => expect(await readsOf()).toEqual([{user_id: 'cid'}]));
 	});
 
 	it('refuses a non-author\'s edit, a non-member\'s reaction and a plain member\'s delete of another\'s message, with the reason', async () => {
