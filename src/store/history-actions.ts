@@ -5,15 +5,16 @@ import {MAX_REPLY_PREVIEW_LENGTH} from '../protocol/index.js';
 import type {Db} from './db.js';
 
 /**
- * Extra page columns (alias `m` = a chat_messages row): the reply's original found by its seq
- * (the unique seq index; its name and first 100 characters, no text once it is deleted), and
+ * Extra page columns (alias `m` = a chat_messages row): the reply's original found by its key
+ * (the (message_id, sender_id) unique index — not the seq index, which page plans must not use,
+ * see history.ts; its name and first 100 characters, no text once it is deleted), and
  * the reactions as one JSON object emoji → user ids (oldest first; emoji in order of first use)
  * from a prefix scan of message_reactions' key — none on a deleted message.
  */
 export const ACTION_COLUMNS = `m.version, m.edited_at, m.deleted_at, m.deleted_by,
 	m.reply_to_sender_id, m.reply_to_message_id, m.reply_to_seq,
 	(SELECT json_build_object('sender_name', o.sender_name, 'preview', CASE WHEN o.deleted_at IS NULL THEN left(o.content, ${MAX_REPLY_PREVIEW_LENGTH}) END)
-		FROM chat_messages o WHERE o.seq = m.reply_to_seq) AS reply_quote,
+		FROM chat_messages o WHERE o.message_id = m.reply_to_message_id AND o.sender_id = m.reply_to_sender_id) AS reply_quote,
 	(SELECT json_object_agg(x.emoji, x.users) FROM (
 		SELECT r.emoji, json_agg(r.user_id ORDER BY r.created_at, r.user_id) AS users FROM message_reactions r
 		WHERE r.message_id = m.message_id AND r.sender_id = m.sender_id AND m.deleted_at IS NULL
