@@ -511,9 +511,11 @@ interface StoredCopyRow {
 	reply_to_seq: string | null;
 }
 
-// The stored copies of messages received again (a resend of something already stored).
+// The stored copies of messages received again (a resend of something already stored); a
+// deleted one is not delivered again (its text is gone; members got the delete).
 const STORED_COPIES = `SELECT m.message_id, m.sender_id, m.sender_name, m.conversation_id, m.content, m.message_type, m.seq, m.created_at, m.reply_to_seq
-FROM chat_messages m JOIN unnest($1::text[], $2::text[]) AS k (message_id, sender_id) USING (message_id, sender_id)`;
+FROM chat_messages m JOIN unnest($1::text[], $2::text[]) AS k (message_id, sender_id) USING (message_id, sender_id)
+WHERE m.deleted_at IS NULL`;
 
 async function findIdClashes(client: pg.PoolClient, messages: readonly MessageRow[]): Promise<IdClash[]> {
 	if (messages.length === 0) return [];
