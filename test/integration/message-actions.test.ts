@@ -2,10 +2,15 @@
 // PostgreSQL, and the embedded hub): quotes, live changes and history, refusals with a reason,
 // an admin's delete, deleted text gone from the tables, a resent edit applied once, a stale edit refused.
 import {randomUUID} from 'node:crypto';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import mqtt from 'mqtt';
 import {afterAll, beforeAll, expect, it} from 'vitest';
 import type {ChatMessage, ChatPort, MessageChange} from '../../src/core/types.js';
 import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
+import {createChatClient} from '../../src/client/chat-client.js';
+import {silentLogger} from '../../src/log.js';
 import {decodeV2, encodeV2, inboxTopic, serverTopic} from '../../src/protocol/index.js';
 import {openDb} from '../../src/store/db.js';
 import {eventually, Recorder, startClient} from '../helpers/chat-recorder.js';
@@ -31,6 +36,7 @@ forEachTarget('message actions', (target) => {
 	let dov: Client;
 	let room: string;
 	let original: ChatMessage;
+	let reply: ChatMessage;
 
 	const changesOf = (client: Client): MessageChange[] => client.recorder.events.flatMap((e) => (e.type === 'messages-changed' ? e.changes : []));
 	const waitForChange = (client: Client, match: (c: MessageChange) => boolean) =>
@@ -67,7 +73,7 @@ forEachTarget('message actions', (target) => {
 	});
 
 	it('a reply carries the quote live and in history: the original\'s sender name, start of text and seq', async () => {
-		const reply = await sent(ana, room, 'a reply', {messageId: original.messageId, senderId: 'ben'});
+		reply = await sent(ana, room, 'a reply', {messageId: original.messageId, senderId: 'ben'});
 		const quote = {messageId: original.messageId, senderId: 'ben', senderName: 'Ben', preview: 'the original text, long enough to be quoted', seq: original.seq};
 		const live = await ben.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.messageId === reply.messageId));
 		expect(live.messages.find((m) => m.messageId === reply.messageId)?.replyTo).toEqual(quote);
@@ -120,6 +126,25 @@ forEachTarget('message actions', (target) => {
 		await cid.port.react(room, original.messageId, 'ben', '👍', false);
 		await waitForChange(ana, (c) => c.kind === 'reaction' && c.userId === 'cid' && !c.isOn);
 		expect((await latest(ana, room)).find((m) => m.messageId === original.messageId)?.reactions).toEqual({'👍': ['ana']});
+	});
+
+	it('a reaction made while the broker is unreachable survives closing the client and is applied by the next run', async () => {
+		const home = await mkdtemp(join(tmpdir(), 'hermes-actions-outbox-'));
+		try {
+			const common = {identity: {userId: 'cid', name: 'Cid'}, topicBase: target.topicBase, logger: silentLogger(), outboxDir: join(home, 'cid'), resendAfterMs: 300};
+			const offline = await createChatClient({...common, mqttUrl: 'mqtt://127.0.0.1:1', databaseUrl: target.databaseUrl});
+			await offline.react(room, reply.messageId, 'ana', '🎉', true);
+			await offline.close();
+			const online = await createChatClient({...common, mqttUrl: target.mqttUrl, databaseUrl: target.databaseUrl});
+			try {
+				await waitForChange(ana, (c) => c.kind === 'reaction' && c.emoji === '🎉' && c.userId === 'cid' && c.messageId === reply.messageId);
+			} finally {
+				await online.close();
+			}
+			expect(await query(target, "SELECT user_id FROM message_reactions WHERE message_id = $1 AND emoji = '🎉'", [reply.messageId])).toEqual([{user_id: 'cid'}]);
+		} finally {
+			await rm(home, {recursive: true, force: true});
+		}
 	});
 
 	it('a resent edit applies once and a stale one is refused (raw publishes of one edit id, then an older version)', async () => {
