@@ -466,7 +466,7 @@ class ChatClient implements ChatPort {
 					// Receipts reset to delivered-only after an edit: reading the new text sends `read` again.
 					this.#readSent.delete(`${change.senderId}\u0000${change.messageId}`);
 				}
-				this.#hub.emit({type: 'messages-changed', changes: [change]});
+				this.#hub.addChange(change);
 				return;
 			}
 			case 'typing-arrived': {
