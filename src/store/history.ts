@@ -193,22 +193,24 @@ export async function loadPageBefore(db: Db, conversationId: string, before: Dat
 }
 
 /**
- * The page around message `seq` (which need not exist): up to `ceil(limit / 2)` messages up to
- * and including it and the rest after it, oldest first, with `hasMore` (older ones exist) and
+ * The page around message `seq` (which need not exist): `limit` messages, about half up to and
+ * including it and the rest after it — fewer after it near the end (or before it near the
+ * start) are made up from the other side — oldest first, with `hasMore` (older ones exist) and
  * `hasNewer` (newer ones exist past the page: the thread shows a gap until End).
  * @throws the driver's error.
  */
 export async function loadAroundPage(db: Db, conversationId: string, seq: number, limit: number, viewerId = ''): Promise<HistoryPage> {
 	const size = clampLimit(limit);
-	const olderSize = Math.max(1, Math.ceil(size / 2));
-	const older = await page(db, AROUND_OLDER, [conversationId, seq], olderSize, [viewerId]);
-	const newerSize = size - older.messages.length;
-	if (newerSize <= 0) {
-		const {rows} = await db.query<{newer: boolean}>(HAS_NEWER, [conversationId, seq]);
-		return {...older, hasNewer: rows[0]?.newer === true};
-	}
-	const {rows} = await db.query<MessageRow>(AROUND_NEWER, [conversationId, seq, newerSize + 1, viewerId]);
-	return {messages: [...older.messages, ...rows.slice(0, newerSize).map(toStoredMessage)], hasMore: older.hasMore, hasNewer: rows.length > newerSize};
+	// Up to a whole page each way (+1 to know whether more exist), then the window is chosen.
+	const older = (await db.query<MessageRow>(AROUND_OLDER, [conversationId, seq, size + 1, viewerId])).rows;
+	const newer = (await db.query<MessageRow>(AROUND_NEWER, [conversationId, seq, size + 1, viewerId])).rows;
+	const newerTake = Math.min(newer.length, size - Math.min(older.length, Math.ceil(size / 2)));
+	const olderTake = Math.min(older.length, size - newerTake);
+	return {
+		messages: [...older.slice(0, olderTake).reverse(), ...newer.slice(0, newerTake)].map(toStoredMessage),
+		hasMore: older.length > olderTake,
+		hasNewer: newer.length > newerTake,
+	};
 }
 
 /**
