@@ -97,8 +97,11 @@ export class Confirmer {
 	deliverChanges(changes: readonly StoredChange[]): void {
 		for (const c of changes) {
 			const {row} = c;
+			// A delivered delete names its deleter (for a re-sent action on a deleted message, whoever deleted it).
+			const isOtherDeleter = c.kind === 'delete' && c.deletedBy !== undefined && c.deletedBy !== row.actorId;
 			const header = {
-				v: 2 as const, message_id: row.actionId, conversation_id: row.conversationId, sender_id: row.actorId, sender_name: row.actorName,
+				v: 2 as const, message_id: row.actionId, conversation_id: row.conversationId,
+				sender_id: isOtherDeleter ? c.deletedBy! : row.actorId, sender_name: isOtherDeleter ? c.deletedBy! : row.actorName,
 				target: {sender_id: row.targetSenderId, message_id: row.targetMessageId}, timestamp: row.sentAt, applied_at: c.appliedAt,
 			};
 			const encode = () =>

@@ -95,13 +95,17 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 	it('lets a room admin delete anyone\'s message: the text is gone from the row and every version, and no edit comes after', async () => {
 		await actions([act('edit', 'c-e1', 'cy', ['cy', 'm2'], {content: 'secret v1', version: 1})]);
 		const deleted = await actions([act('delete', 'a-d1', 'ada', ['cy', 'm2'])]);
-		expect(deleted.changes).toMatchObject([{kind: 'delete', recipients: ['ada', 'bo', 'cy']}]);
+		expect(deleted.changes).toMatchObject([{kind: 'delete', deletedBy: 'ada', recipients: ['ada', 'bo', 'cy']}]);
 		expect(await row('m2', 'cy')).toMatchObject({content: '', deleted_by: 'ada', deleted_at: expect.any(Date)});
 		expect(await versions('m2')).toEqual([{version: 0, content: '', replaced_by: 'cy'}]);
 		const leftovers = await db.query("SELECT count(*)::int AS n FROM message_versions WHERE content LIKE '%text of m2%' OR content LIKE '%secret%'");
 		expect(leftovers.rows[0]!.n).toBe(0);
 		const late = await actions([act('edit', 'c-e2', 'cy', ['cy', 'm2'], {content: 'back', version: 2}), act('react', 'c-r', 'bo', ['cy', 'm2'], {emoji: '👍', isOn: true})]);
 		expect(late.rejections.refused.map((r) => r.reason)).toEqual(['the message was deleted', 'the message was deleted']);
+		// cy's earlier edit re-sent now: confirmed again, and what is delivered is the delete, by ada.
+		const resent = await actions([act('edit', 'c-e1', 'cy', ['cy', 'm2'], {content: 'secret v1', version: 1})]);
+		expect(resent.confirmations.map((c) => c.messageId)).toEqual(['c-e1']);
+		expect(resent.changes).toMatchObject([{kind: 'delete', deletedBy: 'ada'}]);
 		expect((await row('m2', 'cy'))!.content).toBe('');
 	});
 

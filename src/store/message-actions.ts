@@ -37,6 +37,8 @@ export interface StoredChange {
 	version?: number;
 	/** react: whether `row.emoji` by the actor is on the message now. */
 	isOn?: boolean;
+	/** delete: who deleted it (the actor, or — for a re-sent action on a deleted message — whoever did). */
+	deletedBy?: string;
 	/** When the change was committed (edit: edited_at, delete: deleted_at), ISO 8601. */
 	appliedAt: string;
 	/** Current members (actor included), or `all`: the broadcast inbox. */
@@ -52,7 +54,7 @@ export type ActionOutcome =
 const IS_APPLIED = `SELECT 1 FROM message_actions WHERE action_id = $1 AND actor_id = $2`;
 // The target row locked: concurrent actions on one message (two ingesters) are serialised.
 const LOCK_TARGET = `
-SELECT conversation_id, message_type, content, version, created_at, edited_at, deleted_at
+SELECT conversation_id, message_type, content, version, created_at, edited_at, deleted_at, deleted_by
 FROM chat_messages WHERE message_id = $1 AND sender_id = $2 FOR UPDATE`;
 const ROLE_OF = `SELECT role FROM conversation_members WHERE conversation_id = $1 AND user_id = $2 AND left_at IS NULL`;
 const KEEP_VERSION = `
@@ -87,6 +89,7 @@ interface TargetRow {
 	created_at: Date;
 	edited_at: Date | null;
 	deleted_at: Date | null;
+	deleted_by: string | null;
 }
 
 /**
@@ -132,10 +135,12 @@ export async function applyMessageAction(client: pg.PoolClient, row: MessageActi
 			if (!isOwn && role !== 'admin') return refuse('you can only delete your own messages (or any, as a room admin)');
 			if (target.deleted_at) {
 				appliedAt = target.deleted_at;
+				change = {deletedBy: target.deleted_by ?? row.actorId};
 				break;
 			}
 			appliedAt = (await client.query<{deleted_at: Date}>(APPLY_DELETE, [...key, row.actorId])).rows[0]!.deleted_at;
 			await client.query(ERASE_VERSIONS, key);
+			change = {deletedBy: row.actorId};
 			break;
 		}
 		case 'react': {
@@ -158,7 +163,7 @@ export async function applyMessageAction(client: pg.PoolClient, row: MessageActi
 async function currentState(client: pg.PoolClient, row: MessageActionRow, target: TargetRow): Promise<StoredChange> {
 	const recipients = await recipientsOf(client, target.conversation_id);
 	const base = {row: {...row, conversationId: target.conversation_id}, recipients};
-	if (target.deleted_at) return {...base, kind: 'delete', appliedAt: target.deleted_at.toISOString()};
+	if (target.deleted_at) return {...base, kind: 'delete', deletedBy: target.deleted_by ?? row.actorId, appliedAt: target.deleted_at.toISOString()};
 	if (row.kind === 'react') {
 		const now = (await client.query<{is_on: boolean}>(REACTIONS_OF, [row.targetMessageId, row.targetSenderId, row.emoji ?? '', row.actorId])).rows[0]!;
 		return {...base, kind: 'react', isOn: now.is_on, appliedAt: new Date().toISOString()};
