@@ -125,4 +125,17 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		expect(many.rejections.refused).toHaveLength(emoji.length + 1 - MAX_DISTINCT_REACTIONS);
 		expect(many.rejections.refused[0]?.reason).toBe(`a message has at most ${MAX_DISTINCT_REACTIONS} different reactions`);
 	});
+
+	it('in the broadcast "all": anyone reacts, only the author edits or deletes (nobody is admin there)', async () => {
+		await writeIngestBatch(db, {...empty, messages: [post('b1', 'bo', 'all')]});
+		const inAll = {conversationId: 'all'};
+		const result = await actions([
+			act('react', 'all-r', 'zed', ['bo', 'b1'], {...inAll, emoji: '👋', isOn: true}),
+			act('delete', 'all-d', 'ada', ['bo', 'b1'], inAll),
+			act('edit', 'all-e', 'bo', ['bo', 'b1'], {...inAll, content: 'hello all', version: 1}),
+		]);
+		expect(result.confirmations.map((c) => c.messageId)).toEqual(['all-r', 'all-e']);
+		expect(result.rejections.refused.map((r) => r.reason)).toEqual(['you can only delete your own messages (or any, as a room admin)']);
+		expect(result.changes.map((c) => c.recipients)).toEqual(['all', 'all']);
+	});
 });
