@@ -7,10 +7,10 @@ import type {OutboxPayload} from '../live/outbox-entries.js';
 import {SeenSet} from '../live/seen-set.js';
 import {directMembersOf, isValidUserId, type MessageV2} from '../protocol/index.js';
 import {isKnownUser, loadConversations, loadMembers, loadPresences, searchUsers} from '../store/history-people.js';
-import {loadLatestPage, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../store/history.js';
+import {loadAroundPage, loadLatestPage, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent, type HistoryPage} from '../store/history.js';
+import {loadMessageVersion} from '../store/history-actions.js';
 import {wasDeliveredTo} from '../store/seen-queries.js';
 import {loadAwaySummary} from '../store/away.js';
-import {loadPageAround} from '../store/history-around.js';
 import {refuseSearch, searchMessages} from '../store/search.js';
 import type {AwayEntry, ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt, RoomChange, SearchHit, SearchQuery} from '../core/types.js';
 import {CATCH_UP_PASSES, CatchUp} from './catch-up.js';
@@ -19,7 +19,8 @@ import {EventHub} from './event-hub.js';
 import {PendingSends, rejectionNotice} from './pending-sends.js';
 import {messagePayloadFor, refuseConversation, refuseMessage, refuseStatusMessage} from './outgoing.js';
 import {changeRoomPayload, createRoomPayload, newRoomId, refuseRoomChange, refuseTitle, refuseUserIds, RoomMembership} from './rooms.js';
-import {messageFromPayload, presenceFromPayload, receiptFromPayload} from './to-core.js';
+import {changeFromPayload, messageFromPayload, presenceFromPayload, receiptFromPayload} from './to-core.js';
+import {deletePayload, editPayload, EditVersions, isEncodable, reactPayload, refuseEditText, refuseReaction, refuseTarget, type ActionTarget} from './message-actions.js';
 
 export {CATCH_UP_PASSES};
 
@@ -120,6 +121,7 @@ class ChatClient implements ChatPort {
 	readonly #presenceSeenLive = new Set<string>();
 	readonly #readSent = new SeenSet();
 	readonly #rooms: RoomMembership;
+	readonly #editVersions = new EditVersions();
 	#isBrokerDownNoticed = false;
 	/** The outbox file's current write problem (one line), for listeners that come later. */
 	#outboxProblem: string | undefined;
@@ -200,12 +202,14 @@ class ChatClient implements ChatPort {
 		if (message) this.#hub.emit({type: 'message-sent', message});
 	}
 
-	async sendMessage(conversationId: string, content: string): Promise<void> {
+	async sendMessage(conversationId: string, content: string, options?: {replyTo?: {messageId: string; senderId: string}}): Promise<void> {
 		if (this.#isClosed) return;
 		if (this.#rooms.hasLeft(conversationId)) {
 			return this.#notice('error', 'not sent: you are not a member of this room any more — ask an admin to /invite you');
 		}
-		const payload = messagePayloadFor(this.me, conversationId, content, randomUUID(), new Date());
+		const replyTo = options?.replyTo;
+		if (replyTo && refuseTarget(this.me.userId, {conversationId, ...replyTo})) return this.#notice('error', 'not sent: the message replied to has a bad id');
+		const payload = messagePayloadFor(this.me, conversationId, content, randomUUID(), new Date(), replyTo);
 		const refusal = refuseMessage(payload);
 		if (refusal) return this.#notice('error', refusal);
 		this.#link.sendMessage(payload);
@@ -274,30 +278,63 @@ class ChatClient implements ChatPort {
 
 	async loadLatest(conversationId: string, limit: number): Promise<void> {
 		const page = await this.#database.run('load history', (db) => loadLatestPage(db, conversationId, limit, this.me.userId));
-		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'latest', ...page});
+		if (page) this.#emitPage(conversationId, 'latest', page);
 	}
 
 	async loadOlder(conversationId: string, beforeSeq: number, limit: number): Promise<void> {
 		const page = await this.#database.run('load older messages', (db) => loadOlderPage(db, conversationId, beforeSeq, limit, this.me.userId));
-		this.#hub.emit({type: 'history-loaded', conversationId, mode: 'older', ...(page ?? {messages: [], hasMore: true})});
+		this.#emitPage(conversationId, 'older', page ?? {messages: [], hasMore: true});
 	}
 
 	async loadBefore(conversationId: string, before: Date, limit: number): Promise<void> {
 		const page = await this.#database.run('load history', (db) => loadPageBefore(db, conversationId, before, limit, this.me.userId));
-		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'before', ...page});
+		if (page) this.#emitPage(conversationId, 'before', page);
 	}
 
-	// Issue 10 contract (base branch): replaced by the message-actions work before it lands.
-	async editMessage(): Promise<void> {
-		this.#notice('error', 'editing is not available yet');
+	async editMessage(conversationId: string, messageId: string, content: string): Promise<void> {
+		const target = {conversationId, messageId, senderId: this.me.userId};
+		const refusal = this.#refuseAction(target) ?? refuseEditText(content);
+		if (refusal) return this.#notice('error', refusal);
+		// The database's version when it answers (another client of mine may have edited it).
+		const stored = this.#database.isUp ? await this.#database.run('look up the message', (db) => loadMessageVersion(db, this.me.userId, messageId)) : undefined;
+		const version = this.#editVersions.next(this.me.userId, messageId, stored ?? 0);
+		if (version === undefined) return this.#notice('error', 'this message cannot be edited any more (edit limit reached)');
+		const payload = editPayload(this.me, target, content, version, randomUUID(), new Date());
+		if (!isEncodable(payload)) return this.#notice('error', 'the new text is too large once encoded — shorten it');
+		this.#sendAction(payload);
 	}
 
-	async deleteMessage(): Promise<void> {
-		this.#notice('error', 'deleting is not available yet');
+	async deleteMessage(conversationId: string, messageId: string, senderId: string): Promise<void> {
+		const target = {conversationId, messageId, senderId};
+		const refusal = this.#refuseAction(target);
+		if (refusal) return this.#notice('error', refusal);
+		this.#sendAction(deletePayload(this.me, target, randomUUID(), new Date()));
 	}
 
-	async react(): Promise<void> {
-		this.#notice('error', 'reactions are not available yet');
+	async react(conversationId: string, messageId: string, senderId: string, emoji: string, isOn: boolean): Promise<void> {
+		const target = {conversationId, messageId, senderId};
+		const refusal = this.#refuseAction(target) ?? refuseReaction(emoji);
+		if (refusal) return this.#notice('error', refusal);
+		this.#sendAction(reactPayload(this.me, target, emoji, isOn, randomUUID(), new Date()));
+	}
+
+	/** Why an action on `target` is refused here (one line), before the server would. */
+	#refuseAction(target: ActionTarget): string | undefined {
+		if (this.#isClosed) return 'the chat is closing';
+		const bad = refuseTarget(this.me.userId, target);
+		if (bad) return bad;
+		if (this.#rooms.hasLeft(target.conversationId)) return 'you are not a member of this room any more';
+		// Not stored yet: the server would not find it. Its ✓ comes first.
+		if (target.senderId === this.me.userId && this.#pending.messages().some((m) => m.messageId === target.messageId)) {
+			return 'that message is not stored yet — wait for its ✓';
+		}
+		return undefined;
+	}
+
+	#sendAction(payload: Parameters<ChatLink['sendAction']>[0]): void {
+		this.#link.sendAction(payload);
+		this.#notePending(payload);
+		this.#noticeIfBrokerDown();
 	}
 
 	async searchMessages(query: SearchQuery): Promise<{hits: SearchHit[]; error?: string}> {
@@ -312,8 +349,14 @@ class ChatClient implements ChatPort {
 	}
 
 	async loadAround(conversationId: string, seq: number, limit: number): Promise<void> {
-		const page = await this.#database.run('load the messages around it', (db) => loadPageAround(db, conversationId, seq, limit, this.me.userId));
-		if (page) this.#hub.emit({type: 'history-loaded', conversationId, mode: 'around', focusSeq: seq, ...page});
+		const page = await this.#database.run('load the message in context', (db) => loadAroundPage(db, conversationId, seq, limit, this.me.userId));
+		if (page) this.#emitPage(conversationId, 'around', page, seq);
+	}
+
+	/** A history page as `history-loaded`, noting the edit versions it shows. */
+	#emitPage(conversationId: string, mode: 'latest' | 'older' | 'before' | 'around', page: HistoryPage, focusSeq?: number): void {
+		for (const m of page.messages) if (m.version) this.#editVersions.note(m.senderId, m.messageId, m.version);
+		this.#hub.emit({type: 'history-loaded', conversationId, mode, ...page, ...(focusSeq !== undefined ? {focusSeq} : {})});
 	}
 
 	async loadAwaySummary(): Promise<AwayEntry[]> {
@@ -401,6 +444,8 @@ class ChatClient implements ChatPort {
 			}
 			case 'status-arrived': {
 				const {payload} = event;
+				// An edit, delete or reaction of mine: its effect arrives as a change; ✗ is handled below.
+				if (this.#pending.isMessageAction(payload.message_id)) return void this.#pending.confirm(payload.message_id);
 				if (payload.status === 'received_by_server') {
 					const action = this.#pending.confirm(payload.message_id);
 					// Room actions are not messages of the thread: their system line (if any) is.
@@ -421,6 +466,16 @@ class ChatClient implements ChatPort {
 				const rejection = this.#pending.reject(event.messageId, event.reason);
 				if (rejection.message) this.#hub.emit({type: 'message-sent', message: rejection.message});
 				this.#notice('error', rejectionNotice(rejection, event.reason));
+				return;
+			}
+			case 'message-changed': {
+				const change = changeFromPayload(event.payload);
+				if (change.kind === 'edit') {
+					this.#editVersions.note(change.senderId, change.messageId, change.version);
+					// Receipts reset to delivered-only after an edit: reading the new text sends `read` again.
+					this.#readSent.delete(`${change.senderId}\u0000${change.messageId}`);
+				}
+				this.#hub.addChange(change);
 				return;
 			}
 			case 'typing-arrived': {

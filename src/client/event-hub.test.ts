@@ -20,6 +20,19 @@ describe('EventHub', () => {
 		expect(events[0]).toMatchObject({messages: [{messageId: 'm1'}, {messageId: 'm2'}]});
 	});
 
+	it('delivers a burst of changes as one event, after the messages of the same turn', () => {
+		const hub = new EventHub(silentLogger());
+		const events: ChatEvent[] = [];
+		hub.subscribe((e) => events.push(e));
+		const edit = {kind: 'edit' as const, conversationId: 'alice:bob', messageId: 'm1', senderId: 'bob', content: 'm1!', version: 1, editedAt: 2};
+		hub.addChange(edit);
+		hub.addMessage(message('m1'));
+		hub.addChange({kind: 'reaction', conversationId: 'alice:bob', messageId: 'm1', senderId: 'bob', emoji: '👍', userId: 'alice', isOn: true, at: 3});
+		hub.flush();
+		expect(events.map((e) => e.type)).toEqual(['messages-received', 'messages-changed']);
+		expect(events[1]).toMatchObject({changes: [edit, {kind: 'reaction'}]});
+	});
+
 	it('flushes batches on the next turn of the event loop', async () => {
 		const hub = new EventHub(silentLogger());
 		const events: ChatEvent[] = [];

@@ -1,13 +1,14 @@
 // Fan-out of ChatEvents to listeners, with bursts batched and connection states replayed.
 // Pure apart from setImmediate: imports core/ types and log only.
 import type {Logger} from '../log.js';
-import type {ChatEvent, ChatMessage, Presence, Receipt} from '../core/types.js';
+import type {ChatEvent, ChatMessage, MessageChange, Presence, Receipt} from '../core/types.js';
 
 type ConnectionEvent = Extract<ChatEvent, {type: 'connection-changed'}>;
 
 /**
- * Delivers events to every listener. Messages, receipts and presences that arrive in the
- * same turn of the event loop go out as ONE event each (a burst is one array); everything
+ * Delivers events to every listener. Messages, message changes (after the messages, so an
+ * edit never comes before its message), receipts and presences that arrive in the same turn of
+ * the event loop go out as ONE event each (a burst is one array); everything
  * else goes out at once, after any batch still pending, so order is kept. A new listener is
  * first told the current broker and database states and everyone's latest presence (retained
  * presence arrives once, right after connecting, possibly before the TUI subscribes).
@@ -19,6 +20,7 @@ export class EventHub {
 	/** Latest presence per user, replayed to new listeners. */
 	readonly #latestPresence = new Map<string, Presence>();
 	#messages: ChatMessage[] = [];
+	#changes: MessageChange[] = [];
 	#receipts: Receipt[] = [];
 	#presences: Presence[] = [];
 	#flushScheduled = false;
@@ -48,6 +50,12 @@ export class EventHub {
 		this.#schedule();
 	}
 
+	/** Queue an edit, delete or reaction for the next `messages-changed` batch. */
+	addChange(change: MessageChange): void {
+		this.#changes.push(change);
+		this.#schedule();
+	}
+
 	/** Queue a receipt for the next `receipts-received` batch. */
 	addReceipt(receipt: Receipt): void {
 		this.#receipts.push(receipt);
@@ -63,6 +71,7 @@ export class EventHub {
 	/** Emit pending batches now. */
 	flush(): void {
 		const messages = this.#messages.splice(0);
+		const changes = this.#changes.splice(0);
 		const receipts = this.#receipts.splice(0);
 		const presences = this.#presences.splice(0);
 		for (const presence of presences) {
@@ -71,6 +80,7 @@ export class EventHub {
 		}
 		const out: ChatEvent[] = [];
 		if (messages.length > 0) out.push({type: 'messages-received', messages});
+		if (changes.length > 0) out.push({type: 'messages-changed', changes});
 		if (receipts.length > 0) out.push({type: 'receipts-received', receipts});
 		if (presences.length > 0) out.push({type: 'presence-changed', presences});
 		for (const event of out) for (const listener of [...this.#listeners]) this.#deliver(listener, event);

@@ -30,9 +30,10 @@ export function refuseConversation(me: string, conversationId: string): string |
 	return undefined;
 }
 
-/** The v2 `message` payload I publish (message_type `text`, timestamp = `now`). */
-export function messagePayloadFor(me: Identity, conversationId: string, content: string, messageId: string, now: Date): MessageV2 {
+/** The v2 `message` payload I publish (message_type `text`, timestamp = `now`), replying to `replyTo` when given. */
+export function messagePayloadFor(me: Identity, conversationId: string, content: string, messageId: string, now: Date, replyTo?: {messageId: string; senderId: string}): MessageV2 {
 	return {
+		...(replyTo ? {reply_to: {sender_id: replyTo.senderId, message_id: replyTo.messageId}} : {}),
 		v: PROTOCOL_VERSION,
 		type: 'message',
 		message_id: messageId,

@@ -1,7 +1,7 @@
 // Maps decoded wire payloads to the core's domain values (ChatMessage, Receipt, Presence).
 // Pure: imports protocol/ and core/ only.
-import {conversationKindOf, type MessageV2, type PresencePayload, type StatusV2} from '../protocol/index.js';
-import type {ChatMessage, Presence, Receipt} from '../core/types.js';
+import {conversationKindOf, type MessageActionV2, type MessageV2, type PresencePayload, type StatusV2} from '../protocol/index.js';
+import type {ChatMessage, MessageChange, Presence, Receipt} from '../core/types.js';
 
 /**
  * The Hermes `receiver_id` of a message in `conversationId` sent by `senderId`: the peer
@@ -44,7 +44,36 @@ export function messageFromPayload(payload: MessageV2, receivedAt?: number): Cha
 		content: payload.content,
 		createdAt: payload.created_at !== undefined ? Date.parse(payload.created_at) : (receivedAt ?? Date.parse(payload.timestamp)),
 		status: 'sent',
+		...(payload.reply_to
+			? {
+					replyTo: {
+						messageId: payload.reply_to.message_id,
+						senderId: payload.reply_to.sender_id,
+						...(payload.reply_to.sender_name !== undefined ? {senderName: payload.reply_to.sender_name} : {}),
+						...(payload.reply_to.preview !== undefined ? {preview: payload.reply_to.preview} : {}),
+						...(payload.reply_to.seq !== undefined ? {seq: payload.reply_to.seq} : {}),
+					},
+				}
+			: {}),
 	};
+}
+
+/**
+ * A change the server committed (an `edit`, `delete` or `react` delivery with `applied_at`) as
+ * the core's MessageChange: `senderId` is the target's sender; the actor is `deletedBy` /
+ * `userId`; times are `applied_at` in ms.
+ */
+export function changeFromPayload(payload: MessageActionV2 & {applied_at: string}): MessageChange {
+	const at = Date.parse(payload.applied_at);
+	const ref = {conversationId: payload.conversation_id, messageId: payload.target.message_id, senderId: payload.target.sender_id};
+	switch (payload.type) {
+		case 'edit':
+			return {kind: 'edit', ...ref, content: payload.content, version: payload.version, editedAt: at};
+		case 'delete':
+			return {kind: 'delete', ...ref, deletedBy: payload.sender_id, deletedAt: at};
+		case 'react':
+			return {kind: 'reaction', ...ref, emoji: payload.emoji, userId: payload.sender_id, isOn: payload.is_on, at};
+	}
 }
 
 /**

@@ -13,7 +13,7 @@ import {
 	unstorableTextReason,
 } from '../protocol/index.js';
 import type {Logger} from '../log.js';
-import type {Confirmation, ReceiptForward, RejectionRow, StoredMessage, TypingRelay} from '../store/ingest-queries.js';
+import type {Confirmation, ReceiptForward, RejectionRow, StoredChange, StoredMessage, TypingRelay} from '../store/ingest-queries.js';
 import type {IngestStats} from './types.js';
 
 /**
@@ -83,8 +83,32 @@ export class Confirmer {
 					v: 2, type: 'message', message_id: m.messageId, conversation_id: m.conversationId, sender_id: m.senderId,
 					sender_name: m.senderName, content: m.content, message_type: m.messageType, timestamp: m.sentAt,
 					seq: m.seq, created_at: m.createdAt, ...(m.event ? {event: m.event} : {}),
+					...(m.replyTo ? {reply_to: {sender_id: m.replyTo.senderId, message_id: m.replyTo.messageId, seq: m.replyTo.seq, sender_name: m.replyTo.senderName, ...(m.replyTo.preview !== undefined ? {preview: m.replyTo.preview} : {})}} : {}),
 				});
 			this.#fanOut(m.recipients, encode, 1, m.messageId);
+		}
+	}
+
+	/**
+	 * Fan out committed edits, deletes and reactions (v2 `edit`/`delete`/`react` with
+	 * `applied_at`) at QoS 1 to the conversation's current members (or the broadcast inbox), in
+	 * batch order. A deleted message's edit goes out as its delete. Never throws.
+	 */
+	deliverChanges(changes: readonly StoredChange[]): void {
+		for (const c of changes) {
+			const {row} = c;
+			// A delivered delete names its deleter (for a re-sent action on a deleted message, whoever deleted it).
+			const isOtherDeleter = c.kind === 'delete' && c.deletedBy !== undefined && c.deletedBy !== row.actorId;
+			const header = {
+				v: 2 as const, message_id: row.actionId, conversation_id: row.conversationId,
+				sender_id: isOtherDeleter ? c.deletedBy! : row.actorId, sender_name: isOtherDeleter ? c.deletedBy! : row.actorName,
+				target: {sender_id: row.targetSenderId, message_id: row.targetMessageId}, timestamp: row.sentAt, applied_at: c.appliedAt,
+			};
+			const encode = () =>
+				c.kind === 'edit' ? encodeV2({...header, type: 'edit', content: c.content ?? '', version: c.version ?? 1})
+				: c.kind === 'delete' ? encodeV2({...header, type: 'delete'})
+				: encodeV2({...header, type: 'react', emoji: row.emoji ?? '', is_on: c.isOn === true});
+			this.#fanOut(c.recipients, encode, 1, row.actionId);
 		}
 	}
 

@@ -238,6 +238,7 @@ function toItemV2(from: string, topic: string, bytes: Buffer, logger: Logger, st
 					sentAt: payload.timestamp,
 					conversationId: payload.conversation_id,
 					version: 2,
+					...(payload.reply_to ? {replyTo: {senderId: payload.reply_to.sender_id, messageId: payload.reply_to.message_id}} : {}),
 				},
 			};
 		}
@@ -253,6 +254,25 @@ function toItemV2(from: string, topic: string, bytes: Buffer, logger: Logger, st
 			return {
 				kind: 'typing',
 				row: {conversationId: payload.conversation_id, senderId: payload.sender_id, senderName: payload.sender_name, isTyping: payload.is_typing, at: payload.timestamp},
+			};
+		case 'edit':
+		case 'delete':
+		case 'react':
+			stats.messageActions++;
+			return {
+				kind: 'action',
+				row: {
+					kind: payload.type,
+					actionId: payload.message_id,
+					actorId: payload.sender_id,
+					actorName: payload.sender_name,
+					conversationId: payload.conversation_id,
+					targetSenderId: payload.target.sender_id,
+					targetMessageId: payload.target.message_id,
+					sentAt: payload.timestamp,
+					...(payload.type === 'edit' ? {content: payload.content, version: payload.version} : {}),
+					...(payload.type === 'react' ? {emoji: payload.emoji, isOn: payload.is_on} : {}),
+				},
 			};
 		case 'room':
 			stats.roomActions++;
@@ -274,7 +294,7 @@ function toItemV2(from: string, topic: string, bytes: Buffer, logger: Logger, st
 }
 
 /**
- * Who to tell that a v2 `message` or `room` publish was refused: its publisher and
+ * Who to tell that a v2 `message`, `room`, `edit`, `delete` or `react` publish was refused: its publisher and
  * `message_id`, with its `conversation_id` (the v2 `rejected` receipt needs one), when all are
  * readable; undefined otherwise (logged only: such a publish never comes from our client).
  */
@@ -288,7 +308,7 @@ function rejectionTargetV2(from: string, bytes: Buffer): {senderId: string; mess
 	}
 	if (typeof json !== 'object' || json === null) return undefined;
 	const {type, message_id: messageId, conversation_id: conversationId} = json as Record<string, unknown>;
-	if (type !== 'message' && type !== 'room') return undefined;
+	if (type !== 'message' && type !== 'room' && type !== 'edit' && type !== 'delete' && type !== 'react') return undefined;
 	if (typeof messageId !== 'string' || !/^[A-Za-z0-9._:-]{1,255}$/.test(messageId)) return undefined;
 	if (typeof conversationId !== 'string' || conversationKindOf(conversationId) === undefined) return undefined;
 	return {senderId: from, messageId, conversationId};

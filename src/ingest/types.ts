@@ -2,7 +2,7 @@
 // Pure types; imports store/ and log types only.
 import type {Logger} from '../log.js';
 import type {SessionTimeouts} from '../store/db.js';
-import type {MessageRow, PresenceRow, ReceiptRow, RejectionRow, RoomRow, TypingRow} from '../store/ingest-queries.js';
+import type {MessageActionRow, MessageRow, PresenceRow, ReceiptRow, RejectionRow, RoomRow, TypingRow} from '../store/ingest-queries.js';
 
 /** Options for startIngester. */
 export interface IngestOptions {
@@ -77,7 +77,9 @@ export interface IngestStats {
 	ignored: number;
 	/** v2 room actions queued (duplicates included). */
 	roomActions: number;
-	/** Messages and room actions refused by the membership rules (sender told with `rejected`). */
+	/** v2 edits, deletes and reactions queued (duplicates included). */
+	messageActions: number;
+	/** Messages, room actions and message actions refused by the rules (sender told with `rejected`). */
 	refusedByRules: number;
 	/** `message` publishes queued for writing (duplicates included). */
 	messages: number;
@@ -151,6 +153,8 @@ export type IngestItem =
 	| {kind: 'typing'; row: TypingRow}
 	/** v2 room action: applied in the batch transaction, confirmed or rejected after it. */
 	| {kind: 'room'; row: RoomRow}
+	/** v2 edit, delete or reaction: applied in the batch transaction after the messages, delivered and confirmed (or rejected) after it. */
+	| {kind: 'action'; row: MessageActionRow}
 	/** A message the server will never store: its sender gets a `rejected` receipt after the batch commits. */
 	| {kind: 'rejection'; row: RejectionRow};
 
@@ -159,7 +163,7 @@ export function emptyStats(): IngestStats {
 	return {
 		received: 0, invalid: 0, ignored: 0, messages: 0, inserted: 0, duplicates: 0,
 		receiptsStored: 0, receiptsRetried: 0, receiptsDropped: 0, presences: 0, shed: 0, poisoned: 0,
-		rejectionsPublished: 0, idClashes: 0, roomActions: 0, refusedByRules: 0,
+		rejectionsPublished: 0, idClashes: 0, roomActions: 0, messageActions: 0, refusedByRules: 0,
 		batches: 0, writeFailures: 0, confirmationsPublished: 0, fanOutPublishes: 0, pending: 0,
 	};
 }

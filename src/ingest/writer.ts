@@ -2,7 +2,7 @@
 // Imports store/ (writes), protocol/ and ingest/ parts; never pg or mqtt directly.
 import type {Logger} from '../log.js';
 import type {Db} from '../store/db.js';
-import {writeIngestBatch, type IngestBatch, type MessageRow, type RejectionRow, type RoomRow, type TypingRow} from '../store/ingest-queries.js';
+import {writeIngestBatch, type IngestBatch, type MessageActionRow, type MessageRow, type RejectionRow, type RoomRow, type TypingRow} from '../store/ingest-queries.js';
 import type {Confirmer} from './confirmer.js';
 import type {IngestItem, IngestStats} from './types.js';
 
@@ -44,7 +44,7 @@ export function createBatchWriter(options: BatchWriterOptions): (items: IngestIt
 		const result = await writeIngestBatch(options.db, batch);
 		stats.batches++;
 		stats.inserted += result.inserted;
-		stats.refusedByRules += result.refusedByRules.messages + result.refusedByRules.rooms;
+		stats.refusedByRules += result.refusedByRules.messages + result.refusedByRules.rooms + result.refusedByRules.actions;
 		stats.duplicates += batch.messages.length - result.inserted - result.refusedByRules.messages;
 		stats.presences += batch.presences.length;
 		// The fan-out first, then the senders' receipts (all only now, after COMMIT): publishes leave
@@ -52,6 +52,7 @@ export function createBatchWriter(options: BatchWriterOptions): (items: IngestIt
 		// before it — an ingester killed in between leaves no ✓ without a delivery, and a sender
 		// without its ✓ re-sends, which delivers the stored copy again.
 		options.confirmer.deliver(result.stored);
+		options.confirmer.deliverChanges(result.changes);
 		options.confirmer.confirm(result.confirmations);
 		options.confirmer.reject(result.rejections.refused);
 		options.confirmer.forwardReceipts(result.receiptForwards);
@@ -90,7 +91,7 @@ export function createBatchWriter(options: BatchWriterOptions): (items: IngestIt
 				logger.warn({item: describe(item), err: (error as Error).message}, 'dropped an item Postgres rejects');
 				// Its sender would re-send it forever: say it will never be stored. (Before the
 				// transaction it is checked not to be stored already, as every rejection is.)
-				if (item.kind === 'message' || item.kind === 'room') await rejectUnstorable(item, error as Error);
+				if (item.kind === 'message' || item.kind === 'room' || item.kind === 'action') await rejectUnstorable(item, error as Error);
 				return;
 			}
 			const half = Math.ceil(items.length / 2);
@@ -99,10 +100,11 @@ export function createBatchWriter(options: BatchWriterOptions): (items: IngestIt
 		}
 	}
 
-	async function rejectUnstorable(item: Extract<IngestItem, {kind: 'message' | 'room'}>, error: Error): Promise<void> {
-		const {row} = item;
-		const isV2 = item.kind === 'room' || item.row.version === 2;
-		const rejection = {messageId: row.messageId, senderId: row.senderId, reason: `the server cannot store it: ${error.message}`, ...(isV2 ? {conversationId: row.conversationId} : {})};
+	async function rejectUnstorable(item: Extract<IngestItem, {kind: 'message' | 'room' | 'action'}>, error: Error): Promise<void> {
+		const reason = `the server cannot store it: ${error.message}`;
+		const rejection = item.kind === 'action'
+			? {messageId: item.row.actionId, senderId: item.row.actorId, reason, conversationId: item.row.conversationId}
+			: {messageId: item.row.messageId, senderId: item.row.senderId, reason, ...(item.kind === 'room' || item.row.version === 2 ? {conversationId: item.row.conversationId} : {})};
 		await commit([{kind: 'rejection', row: rejection}]);
 	}
 
@@ -123,15 +125,17 @@ function toBatch(items: readonly IngestItem[]): IngestBatch {
 	const rejections: RejectionRow[] = [];
 	const rooms: RoomRow[] = [];
 	const typing: TypingRow[] = [];
+	const actions: MessageActionRow[] = [];
 	for (const item of items) {
 		if (item.kind === 'message') messages.push(item.row);
 		else if (item.kind === 'receipt') receipts.push(item.row);
 		else if (item.kind === 'rejection') rejections.push(item.row);
 		else if (item.kind === 'room') rooms.push(item.row);
 		else if (item.kind === 'typing') typing.push(item.row);
+		else if (item.kind === 'action') actions.push(item.row);
 		else presences.push(item.row);
 	}
-	return {messages, receipts, presences, rejections, rooms, typing};
+	return {messages, receipts, presences, rejections, rooms, typing, actions};
 }
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation). */
@@ -144,6 +148,7 @@ function describe(item: IngestItem): Record<string, string> {
 	if (item.kind === 'message') return {kind: item.kind, messageId: item.row.messageId, senderId: item.row.senderId};
 	if (item.kind === 'receipt') return {kind: item.kind, messageId: item.row.messageId, userId: item.row.userId};
 	if (item.kind === 'rejection' || item.kind === 'room') return {kind: item.kind, messageId: item.row.messageId, senderId: item.row.senderId};
+	if (item.kind === 'action') return {kind: item.row.kind, messageId: item.row.actionId, senderId: item.row.actorId};
 	if (item.kind === 'typing') return {kind: item.kind, senderId: item.row.senderId, conversationId: item.row.conversationId};
 	return {kind: item.kind, userId: item.row.userId};
 }

@@ -15,6 +15,7 @@ import {
 	inboxTopic,
 	presenceTopic,
 	serverTopic,
+	type MessageActionV2,
 	type MessageV2,
 	type PresencePayload,
 	type PresenceState,
@@ -55,6 +56,11 @@ export type ChatLinkEvent =
 	| {type: 'outbox-problem-changed'; problem?: string}
 	/** The server will never store my message or room action (it left the outbox); `reason` is one untrusted line. */
 	| {type: 'message-rejected'; messageId: string; conversationId: string; reason: string}
+	/**
+	 * An edit, delete or reaction the server committed in a conversation of mine (`applied_at`
+	 * set), mine included; a redelivery may come again (applying one twice changes nothing).
+	 */
+	| {type: 'message-changed'; payload: MessageActionV2 & {applied_at: string}}
 	/** Someone else typing in a conversation of mine (relayed by the server). */
 	| {type: 'typing-arrived'; payload: TypingV2}
 	| {type: 'presence-arrived'; payload: PresencePayload};
@@ -183,6 +189,16 @@ export class ChatLink {
 	 * @throws Error when the payload is invalid (check before calling).
 	 */
 	sendRoom(payload: RoomV2): void {
+		this.#queue(payload);
+		this.#store?.file.flush();
+	}
+
+	/**
+	 * Queue an edit, delete or reaction like a message: persisted, resent (same id) until the
+	 * server's `received_by_server` or `rejected`.
+	 * @throws Error when the payload is invalid (check before calling).
+	 */
+	sendAction(payload: MessageActionV2): void {
 		this.#queue(payload);
 		this.#store?.file.flush();
 	}
@@ -413,6 +429,14 @@ export class ChatLink {
 			case 'room':
 				// Client → server only; a server never delivers one.
 				return;
+			case 'edit':
+			case 'delete':
+			case 'react': {
+				const appliedAt = payload.applied_at;
+				// Only the server's record of a committed change counts (it alone sets applied_at).
+				if (appliedAt !== undefined) this.#options.onEvent({type: 'message-changed', payload: {...payload, applied_at: appliedAt}});
+				return;
+			}
 		}
 	}
 }

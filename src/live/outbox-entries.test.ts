@@ -26,4 +26,11 @@ describe('decodeOutboxEntry', () => {
 		expect(decodeOutboxEntry(base, 'carol', {topic: topicFor(base, 'alice', 'bob'), payload: encodePayload(v1).toString('utf8')})).toMatchObject({ok: false});
 		expect(decodeOutboxEntry(base, 'bob', {topic: serverTopic(base, 'bob'), payload: '{'})).toMatchObject({ok: false});
 	});
+
+	it('keeps edits, deletes and reactions of mine (they are resent after a restart like messages)', () => {
+		const react = {v: 2 as const, type: 'react' as const, message_id: 'x-1', conversation_id: 'alice:bob', sender_id: 'bob', sender_name: 'Bob', target: {sender_id: 'alice', message_id: 'm-1'}, emoji: '👍', is_on: true, timestamp: v1.timestamp};
+		const entry = {topic: serverTopic(base, 'bob'), payload: encodeV2(react).toString('utf8')};
+		expect(decodeOutboxEntry(base, 'bob', entry)).toMatchObject({ok: true, isConverted: false, payload: {type: 'react', emoji: '👍'}});
+		expect(decodeOutboxEntry(base, 'alice', entry)).toMatchObject({ok: false});
+	});
 });

@@ -1,4 +1,4 @@
-// What an outbox file entry is: a v2 message or room payload of mine, or — in files written by
+// What an outbox file entry is: a v2 message, room or message action payload of mine, or — in files written by
 // the previous release (protocol 1) — a v1 message, converted here to v2 so it is resent to the
 // server topic under the same message id. Pure: imports protocol/ only.
 import {
@@ -8,12 +8,14 @@ import {
 	decodeV2,
 	serverTopic,
 	PROTOCOL_VERSION,
+	isMessageAction,
+	type MessageActionV2,
 	type MessageV2,
 	type RoomV2,
 } from '../protocol/index.js';
 
-/** A payload the outbox keeps until the server confirms (or rejects) it. */
-export type OutboxPayload = MessageV2 | RoomV2;
+/** A payload the outbox keeps until the server confirms (or rejects) it: a message, a room action, an edit, delete or reaction. */
+export type OutboxPayload = MessageV2 | RoomV2 | MessageActionV2;
 
 /** Result of {@link decodeOutboxEntry}: the payload to queue again, or why the entry is dropped. */
 export type DecodedEntry = {ok: true; payload: OutboxPayload; isConverted: boolean} | {ok: false; error: string};
@@ -32,7 +34,7 @@ export function decodeOutboxEntry(base: string, me: string, entry: {topic: strin
 		const decoded = decodeV2(me, bytes);
 		if (!decoded.ok) return decoded;
 		const {payload} = decoded;
-		if (payload.type !== 'message' && payload.type !== 'room') return {ok: false, error: `a ${payload.type} is not kept in the outbox`};
+		if (payload.type !== 'message' && payload.type !== 'room' && !isMessageAction(payload)) return {ok: false, error: `a ${payload.type} is not kept in the outbox`};
 		return {ok: true, payload, isConverted: false};
 	}
 	const decoded = decodePayload(base, entry.topic, bytes);

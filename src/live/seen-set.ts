@@ -30,6 +30,11 @@ export class SeenSet {
 		return true;
 	}
 
+	/** Forget `id` (it counts as new again). */
+	delete(id: string): void {
+		this.#ids.delete(id);
+	}
+
 	/** Whether `id` is remembered. */
 	has(id: string): boolean {
 		return this.#ids.has(id);

@@ -11,7 +11,9 @@ import {
 	encodeV2,
 	inboxTopic,
 	ingestSubscriptionV2,
+	isMessageAction,
 	isVersion2,
+	refuseEmoji,
 	serverTopic,
 } from './v2.js';
 
@@ -60,9 +62,9 @@ describe('decodeV2', () => {
 	});
 
 	it('accepts unknown optional fields and drops them (forward compatibility within v 2)', () => {
-		const decoded = decodeV2('alice', bytes({...message, reply_to: 'm-0', reactions: {x: 1}}));
+		const decoded = decodeV2('alice', bytes({...message, thread_id: 'm-0', reactions: {x: 1}}));
 		expect(decoded.ok).toBe(true);
-		if (decoded.ok) expect(decoded.payload).not.toHaveProperty('reply_to');
+		if (decoded.ok) expect(decoded.payload).not.toHaveProperty('thread_id');
 		const action = decodeV2('alice', bytes({...roomAction, colour: 'blue'}));
 		expect(action.ok && !('colour' in action.payload)).toBe(true);
 	});
@@ -141,5 +143,65 @@ describe('version 1 next to version 2', () => {
 	it('the version 1 decoder refuses v2 payloads (strict), so the ingester routes by topic', () => {
 		expect(decodePayload(base, 'chat/messages/server/alice', bytes(message)).ok).toBe(false);
 		expect(decodePayload(base, 'chat/messages/bob/alice', bytes({...v1Message, v: 2})).ok).toBe(false);
+	});
+});
+
+describe('message actions (issue 10)', () => {
+	const target = {sender_id: 'alice', message_id: 'm-1'};
+	const edit = {v: 2, type: 'edit', message_id: 'e-1', conversation_id: room, sender_id: 'alice', sender_name: 'Alice', target, content: 'hello room!', version: 1, timestamp: at};
+	const del = {v: 2, type: 'delete', message_id: 'd-1', conversation_id: room, sender_id: 'carol', sender_name: 'Carol', target, timestamp: at};
+	const react = {v: 2, type: 'react', message_id: 'x-1', conversation_id: room, sender_id: 'bob', sender_name: 'Bob', target, emoji: '👍', is_on: true, timestamp: at};
+
+	it('decodes edit, delete and react from their actor', () => {
+		expect(decodeV2('alice', bytes(edit))).toMatchObject({ok: true, payload: {type: 'edit', version: 1, target}});
+		expect(decodeV2('carol', bytes(del))).toMatchObject({ok: true, payload: {type: 'delete', target}});
+		expect(decodeV2('bob', bytes(react))).toMatchObject({ok: true, payload: {type: 'react', emoji: '👍', is_on: true}});
+		expect(encodeV2(edit as never).toString()).toContain('"type":"edit"');
+	});
+
+	it('takes a reply reference on a message; the quote fields come from the server only', () => {
+		const reply = {...message, message_id: 'm-2', reply_to: target};
+		expect(decodeV2('alice', bytes(reply))).toMatchObject({ok: true, payload: {reply_to: target}});
+		const quoted = {...reply, reply_to: {...target, seq: 7, sender_name: 'Alice', preview: 'hello room'}};
+		expect(decodeV2('alice', bytes(quoted))).toMatchObject({ok: false, error: expect.stringContaining('server only')});
+		expect(decodeV2('server', bytes(quoted))).toMatchObject({ok: true, payload: {reply_to: {seq: 7, preview: 'hello room'}}});
+		expect(decodeV2('alice', bytes({...reply, reply_to: 'm-1'})).ok).toBe(false);
+		expect(decodeV2('alice', bytes({...reply, reply_to: {message_id: 'm-1'}})).ok).toBe(false);
+	});
+
+	it('refuses malformed actions with a one-line reason', () => {
+		const bad: Array<[string, string, unknown]> = [
+			['alice', 'spoofed actor', {...edit, sender_id: 'bob'}],
+			['alice', 'version 0', {...edit, version: 0}],
+			['alice', 'version past the limit', {...edit, version: 51}],
+			['alice', 'blank content', {...edit, content: '  '}],
+			['alice', 'no target', {...edit, target: undefined}],
+			['alice', 'target without sender', {...edit, target: {message_id: 'm-1'}}],
+			['alice', 'applied_at from a client', {...edit, applied_at: at}],
+			['bob', 'two emoji', {...react, emoji: '👍👍'}],
+			['bob', 'a letter', {...react, emoji: 'a'}],
+			['bob', 'a word', {...react, emoji: 'ok'}],
+			['bob', 'an emoji with a space', {...react, emoji: '👍 '}],
+			['bob', 'an emoji with a control character', {...react, emoji: '👍\u0007'}],
+			['bob', 'no emoji', {...react, emoji: ''}],
+			['bob', 'is_on as a string', {...react, is_on: 'yes'}],
+			['carol', 'a bad conversation', {...del, conversation_id: 'bob'}],
+		];
+		for (const [from, name, payload] of bad) {
+			const decoded = decodeV2(from, bytes(payload));
+			expect(decoded.ok, name).toBe(false);
+			if (!decoded.ok) expect(decoded.error, name).not.toContain('\n');
+		}
+	});
+
+	it('takes one emoji of any shape up to 32 bytes', () => {
+		for (const emoji of ['👍', '❤️', '👨‍👩‍👧‍👦', '🇫🇷', '1️⃣', '👍🏽', '🏴󠁧󠁢󠁳󠁣󠁴󠁿']) expect(refuseEmoji(emoji), emoji).toBeUndefined();
+		for (const text of ['', 'a', '1', '👍👎', '👍 ', '\u200d', 'x\u20e3y']) expect(refuseEmoji(text), JSON.stringify(text)).toBeDefined();
+	});
+
+	it('delivers a committed change from the server with applied_at', () => {
+		const delivered = decodeV2('server', bytes({...edit, applied_at: at}));
+		expect(delivered).toMatchObject({ok: true, payload: {type: 'edit', applied_at: at}});
+		expect(isMessageAction({type: 'react'}) && !isMessageAction({type: 'message'})).toBe(true);
 	});
 });

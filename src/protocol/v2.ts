@@ -3,18 +3,15 @@
 // member's inbox (`{base}/{member}/server/inbox`) or, for the broadcast, to `{base}/all/server/inbox`.
 // Pure: imports zod and protocol/ only.
 import {z} from 'zod';
-import {
-	MAX_CONTENT_LENGTH,
-	MAX_NAME_LENGTH,
-	MAX_PAYLOAD_BYTES,
-	MAX_REASON_LENGTH,
-	unstorableTextReason,
-	unstorableTimestampReason,
-} from './payloads.js';
-import {BROADCAST_ID, PRESENCE_ID, SERVER_ID, isValidUserId} from './topics.js';
+import {MAX_PAYLOAD_BYTES, MAX_REASON_LENGTH} from './payloads.js';
+import {BROADCAST_ID, PRESENCE_ID, SERVER_ID} from './topics.js';
+import {content, conversationId, conversationKindOf, messageId, name, PROTOCOL_VERSION, storable, timestamp, userId, version} from './v2-fields.js';
+import {deleteV2, editV2, reactV2, replyRef} from './v2-actions.js';
 
-/** The protocol major version of the payloads in this file (`v` field). */
-export const PROTOCOL_VERSION = 2;
+export * from './v2-actions.js';
+
+export {CONVERSATION_KINDS, PROTOCOL_VERSION, conversationKindOf, directMembersOf, type ConversationKind} from './v2-fields.js';
+
 /** Longest room title, in characters (`conversations.title` is varchar(100)). */
 export const MAX_TITLE_LENGTH = 100;
 /** Longest room topic, in characters (`conversations.topic` is varchar(500)). */
@@ -24,10 +21,6 @@ export const MAX_ACTION_USERS = 50;
 /** Last topic level of every server → member delivery: `{base}/{member}/server/inbox`. */
 export const INBOX_LEVEL = 'inbox';
 
-/** Kinds of conversation (the `conversations.kind` column). */
-export const CONVERSATION_KINDS = ['direct', 'group', 'broadcast'] as const;
-/** One of {@link CONVERSATION_KINDS}. */
-export type ConversationKind = (typeof CONVERSATION_KINDS)[number];
 /** Member roles (the `conversation_members.role` column). */
 export const MEMBER_ROLES = ['admin', 'member'] as const;
 /** One of {@link MEMBER_ROLES}. */
@@ -36,45 +29,6 @@ export type MemberRole = (typeof MEMBER_ROLES)[number];
 export const ROOM_ACTIONS = ['create', 'invite', 'kick', 'leave', 'rename', 'topic', 'op', 'mute', 'unmute'] as const;
 /** One of {@link ROOM_ACTIONS}. */
 export type RoomAction = (typeof ROOM_ACTIONS)[number];
-
-const GROUP_ID = /^room-[A-Za-z0-9_-]{1,96}$/;
-
-/**
- * The kind of a conversation id, or undefined when `id` is not one: `all` (broadcast), two
- * valid user ids sorted and joined by `:` (direct; the same id as protocol 1's
- * conversationIdFor), or `room-` + 1–96 of `A-Z a-z 0-9 _ -` (group, chosen by its creator's
- * client, normally `room-` + a UUID v4).
- */
-export function conversationKindOf(id: string): ConversationKind | undefined {
-	if (id === BROADCAST_ID) return 'broadcast';
-	if (GROUP_ID.test(id)) return 'group';
-	const parts = id.split(':');
-	if (parts.length === 2 && isValidUserId(parts[0]!) && isValidUserId(parts[1]!) && parts[0]! < parts[1]!) return 'direct';
-	return undefined;
-}
-
-/** The two members of a direct conversation id (`a:b` → ['a', 'b']); undefined for other kinds. */
-export function directMembersOf(id: string): [string, string] | undefined {
-	if (conversationKindOf(id) !== 'direct') return undefined;
-	const [a, b] = id.split(':') as [string, string];
-	return [a, b];
-}
-
-const storable = (schema: z.ZodString) =>
-	schema.superRefine((text, ctx) => {
-		const reason = unstorableTextReason(text);
-		if (reason) ctx.addIssue({code: 'custom', message: reason});
-	});
-const version = z.literal(PROTOCOL_VERSION);
-const userId = z.string().refine(isValidUserId, 'must be 1-64 of A-Z a-z 0-9 _ . - and not a reserved id');
-const conversationId = z.string().refine((id) => conversationKindOf(id) !== undefined, 'must be all, a direct id a:b (sorted) or room-…');
-const messageId = z.string().regex(/^[A-Za-z0-9._:-]{1,255}$/, 'must be 1-255 of A-Z a-z 0-9 . _ : -');
-const name = storable(z.string().trim().min(1).max(MAX_NAME_LENGTH));
-const timestamp = z.iso.datetime({offset: true}).superRefine((iso, ctx) => {
-	const reason = unstorableTimestampReason(iso);
-	if (reason) ctx.addIssue({code: 'custom', message: reason});
-});
-const content = storable(z.string().min(1).max(MAX_CONTENT_LENGTH)).refine((text) => text.trim() !== '', 'must not be blank');
 
 /**
  * What a `system` message records (server → members only): the room action, who did it
@@ -113,6 +67,8 @@ export const messageV2 = z.object({
 	seq: z.number().int().positive().optional(),
 	created_at: timestamp.optional(),
 	event: roomEvent.optional(),
+	/** A reply: the original message of the same conversation (see v2-actions.ts replyRef). */
+	reply_to: replyRef.optional(),
 });
 /** A decoded v2 `message`. */
 export type MessageV2 = z.infer<typeof messageV2>;
@@ -192,7 +148,7 @@ export const roomV2 = z
 export type RoomV2 = z.infer<typeof roomV2>;
 
 /** Any v2 payload, discriminated by `type` (presence keeps its version 1 form: see the doc). */
-export const payloadV2 = z.discriminatedUnion('type', [messageV2, statusV2, typingV2, roomV2]);
+export const payloadV2 = z.discriminatedUnion('type', [messageV2, statusV2, typingV2, roomV2, editV2, deleteV2, reactV2]);
 /** A decoded v2 payload. */
 export type PayloadV2 = z.infer<typeof payloadV2>;
 
@@ -258,6 +214,13 @@ export function decodeV2(from: string, bytes: Uint8Array): DecodedV2 {
 	}
 	if (payload.type === 'message' && (payload.message_type !== 'text' || payload.seq !== undefined || payload.event !== undefined)) {
 		return {ok: false, error: 'system messages, seq and event are set by the server only'};
+	}
+	const reply = payload.type === 'message' ? payload.reply_to : undefined;
+	if (reply && (reply.seq !== undefined || reply.sender_name !== undefined || reply.preview !== undefined)) {
+		return {ok: false, error: 'reply_to seq, sender_name and preview are set by the server only'};
+	}
+	if ((payload.type === 'edit' || payload.type === 'delete' || payload.type === 'react') && payload.applied_at !== undefined) {
+		return {ok: false, error: 'applied_at is set by the server only'};
 	}
 	return {ok: true, payload};
 }

@@ -4,6 +4,7 @@
 import type {ChatMessage, Receipt} from '../core/types.js';
 import {BROADCAST_ID, STATUS_FLOW, type DeliveryStatus} from '../protocol/index.js';
 import type {Db} from './db.js';
+import {ACTION_COLUMNS, actionFields, type ActionColumns} from './history-actions.js';
 
 /** The newest seq stored (0 for an empty table): where a client's catch-up starts. */
 const HEAD_SEQ = 'SELECT coalesce(max(seq), 0)::text AS head FROM chat_messages';
@@ -22,7 +23,7 @@ const MISSED_MESSAGES = `WITH mine AS (
 )
 SELECT m.* FROM mine c CROSS JOIN LATERAL (
 	SELECT m.message_id, m.seq::text AS seq, m.sender_id, m.sender_name, m.receiver_id,
-		m.conversation_id, m.content, m.created_at, m.message_type,
+		m.conversation_id, m.content, m.created_at, m.message_type, ${ACTION_COLUMNS},
 		EXISTS (SELECT 1 FROM message_status s WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id
 			AND s.user_id = $1 AND s.status = 'delivered') AS has_delivered
 	FROM chat_messages m
@@ -60,14 +61,15 @@ export interface UnreceiptedMessage {
 }
 
 /**
- * Messages of others (text and system lines) stored after `afterSeq` in the conversations
+ * Messages of others (text and system lines, with their reply quote, edit, delete and reactions
+ * as history pages read them) stored after `afterSeq` in the conversations
  * `userId` is a current member of (direct, rooms) and in `all`, that have no `read` row of
  * `userId` (so possibly missed, or receipted in a publish that was lost), oldest first, at most
  * `limit` (1…1000).
  * @throws the driver's error.
  */
 export async function loadUnreceiptedMessages(db: Db, userId: string, afterSeq: number, limit = 500): Promise<UnreceiptedMessage[]> {
-	const {rows} = await db.query<{
+	const {rows} = await db.query<ActionColumns & {
 		message_id: string;
 		seq: string;
 		sender_id: string;
@@ -91,6 +93,7 @@ export async function loadUnreceiptedMessages(db: Db, userId: string, afterSeq: 
 			content: row.content,
 			createdAt: row.created_at.getTime(),
 			status: 'sent',
+			...actionFields(row),
 		},
 		isDeliveredStored: row.has_delivered,
 	}));

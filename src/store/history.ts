@@ -3,6 +3,7 @@
 import type {ChatMessage, Receipt} from '../core/types.js';
 import {BROADCAST_ID, STATUS_FLOW, type DeliveryStatus} from '../protocol/index.js';
 import type {Db} from './db.js';
+import {ACTION_COLUMNS, actionFields, type ActionColumns} from './history-actions.js';
 
 // The tick state of message `m` as its sender sees it (rooms contract: per-member receipts).
 // Direct and group: `read` / `delivered` once every current member other than the sender who had
@@ -37,12 +38,12 @@ export const MESSAGE_STATUS = `CASE WHEN m.conversation_id = '${BROADCAST_ID}' T
 const viewerStatus = (viewer: string) => `CASE WHEN m.sender_id = ${viewer} OR m.conversation_id = '${BROADCAST_ID}' THEN ${MESSAGE_STATUS}
 	ELSE ${FURTHEST(" AND s.status IN ('sent', 'received_by_server')")} END`;
 
-/** Columns of a page (`viewer`: the SQL parameter holding the reader's user id, see {@link viewerStatus}); exported for history-around.ts. */
+/** Columns of a page (`viewer`: the SQL parameter holding the reader's user id, see {@link viewerStatus}); exported for search and away. */
 export const messageColumns = (viewer: string) => `m.message_id, m.seq, m.sender_id, m.sender_name, m.receiver_id, m.conversation_id,
-	m.content, m.created_at, m.message_type, ${viewerStatus(viewer)} AS status`;
+	m.content, m.created_at, m.message_type, ${viewerStatus(viewer)} AS status, ${ACTION_COLUMNS}`;
 /** Columns of my own messages (`/status`): the aggregate for every row. */
 const MESSAGE_COLUMNS = `m.message_id, m.seq, m.sender_id, m.sender_name, m.receiver_id, m.conversation_id,
-	m.content, m.created_at, m.message_type, ${MESSAGE_STATUS} AS status`;
+	m.content, m.created_at, m.message_type, ${MESSAGE_STATUS} AS status, ${ACTION_COLUMNS}`;
 
 // Pages are backward scans of chat_messages_conversation_seq (conversation_id, seq), newest
 // first. Why `conversation_id >= $1 AND conversation_id <= $1 ORDER BY conversation_id, seq`
@@ -77,6 +78,13 @@ WHERE ${IN_CONVERSATION} AND m.seq <= (${LAST_SEQ_BEFORE_DATE}) ${NEWEST_FIRST} 
 const HAS_NEWER = `SELECT EXISTS (SELECT 1 FROM chat_messages m
 WHERE ${IN_CONVERSATION} AND m.seq > $2) AS newer`;
 
+// The page around one message (jump to a reply's original, open a search hit): a backward scan
+// from it (it included) and a forward scan after it, both of chat_messages_conversation_seq.
+const AROUND_OLDER = `SELECT ${messageColumns('$4')} FROM chat_messages m
+WHERE ${IN_CONVERSATION} AND m.seq <= $2 ${NEWEST_FIRST} LIMIT $3`;
+const AROUND_NEWER = `SELECT ${messageColumns('$4')} FROM chat_messages m
+WHERE ${IN_CONVERSATION} AND m.seq > $2 ORDER BY m.conversation_id, m.seq LIMIT $3`;
+
 const RECENT_SENT_BY = `SELECT ${MESSAGE_COLUMNS} FROM chat_messages m
 WHERE m.sender_id = $1 ORDER BY m.seq DESC LIMIT $2`;
 
@@ -105,7 +113,7 @@ FROM who LEFT JOIN chat_users u ON u.user_id = who.user_id
 ORDER BY read_at NULLS LAST, delivered_at NULLS LAST, who.user_id`;
 
 /** The page statements by name, for EXPLAIN checks (tests, benchmarks). */
-export const PAGE_QUERIES = {latest: LATEST_PAGE, older: OLDER_PAGE, beforeDate: PAGE_BEFORE_DATE} as const;
+export const PAGE_QUERIES = {latest: LATEST_PAGE, older: OLDER_PAGE, beforeDate: PAGE_BEFORE_DATE, aroundOlder: AROUND_OLDER, aroundNewer: AROUND_NEWER} as const;
 
 /**
  * One stored message: a core ChatMessage with its `seq`, `messageType` (`system` lines too),
@@ -134,7 +142,7 @@ export interface MessageWithReceipts {
 }
 
 /** A page row as read with {@link messageColumns}. */
-export interface MessageRow {
+export interface MessageRow extends ActionColumns {
 	message_id: string;
 	seq: string;
 	sender_id: string;
@@ -183,6 +191,27 @@ export async function loadPageBefore(db: Db, conversationId: string, before: Dat
 	// No message before the date: the whole conversation is newer than the (empty) page.
 	const {rows} = await db.query<{newer: boolean}>(HAS_NEWER, [conversationId, last?.seq ?? 0]);
 	return {...loaded, hasNewer: rows[0]?.newer === true};
+}
+
+/**
+ * The page around message `seq` (which need not exist): `limit` messages, about half up to and
+ * including it and the rest after it — fewer after it near the end (or before it near the
+ * start) are made up from the other side — oldest first, with `hasMore` (older ones exist) and
+ * `hasNewer` (newer ones exist past the page: the thread shows a gap until End).
+ * @throws the driver's error.
+ */
+export async function loadAroundPage(db: Db, conversationId: string, seq: number, limit: number, viewerId = ''): Promise<HistoryPage> {
+	const size = clampLimit(limit);
+	// Up to a whole page each way (+1 to know whether more exist), then the window is chosen.
+	const older = (await db.query<MessageRow>(AROUND_OLDER, [conversationId, seq, size + 1, viewerId])).rows;
+	const newer = (await db.query<MessageRow>(AROUND_NEWER, [conversationId, seq, size + 1, viewerId])).rows;
+	const newerTake = Math.min(newer.length, size - Math.min(older.length, Math.ceil(size / 2)));
+	const olderTake = Math.min(older.length, size - newerTake);
+	return {
+		messages: [...older.slice(0, olderTake).reverse(), ...newer.slice(0, newerTake)].map(toStoredMessage),
+		hasMore: older.length > olderTake,
+		hasNewer: newer.length > newerTake,
+	};
 }
 
 /**
@@ -273,6 +302,7 @@ export function toStoredMessage(row: MessageRow): StoredMessage {
 		content: row.content,
 		createdAt: row.created_at.getTime(),
 		status: row.status === null ? 'sent' : toStatus(row.status),
+		...actionFields(row),
 	};
 }
 

@@ -177,7 +177,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 			{messageId: 'g2', senderId: 'zed', reason: 'you are not a member of this room', conversationId: ROOM},
 			{messageId: 'g3', senderId: 'kim', reason: 'no such room', conversationId: 'room-nope'},
 		]);
-		expect(created.refusedByRules).toEqual({messages: 2, rooms: 0});
+		expect(created.refusedByRules).toEqual({messages: 2, rooms: 0, actions: 0});
 		expect(created.confirmations.map((c) => c.messageId)).toEqual(['c1', 'g1']);
 		expect(created.stored.map((m) => [m.messageId, m.messageType, m.recipients])).toEqual([
 			['c1', 'system', ['kim', 'lee', 'max']],

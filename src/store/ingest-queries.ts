@@ -1,11 +1,13 @@
 // The ingester's writes: one transaction per batch of messages, receipts and presence.
 // May import pg (via db.ts) and protocol/ only. Reads live in history.ts (another owner).
 import type pg from 'pg';
-import {BROADCAST_ID, conversationKindOf, directMembersOf, mentionsOf} from '../protocol/index.js';
+import {BROADCAST_ID, MAX_REPLY_PREVIEW_LENGTH, conversationKindOf, directMembersOf, mentionsOf} from '../protocol/index.js';
 import {currentMembers, type RoomRow, type StoredMessage} from './ingest-rows.js';
 import {applyRoomAction} from './room-actions.js';
+import {applyMessageAction, type MessageActionRow, type StoredChange} from './message-actions.js';
 
 export {currentMembers, clampContent, type RoomRow, type StoredMessage} from './ingest-rows.js';
+export type {MessageActionRow, StoredChange} from './message-actions.js';
 import type {Db} from './db.js';
 
 // Every statement takes whole columns as arrays (unnest), so a batch costs a fixed number of
@@ -13,14 +15,23 @@ import type {Db} from './db.js';
 // Mentions (migration 007) travel as one space-separated string per message (unnest cannot take
 // an array of arrays; user ids never contain a space); '' = none, stored as NULL.
 // Upserts lock rows in key order so two ingesters sharing a subscription cannot deadlock.
+// A reply keeps its original only when it is stored in the same conversation (a reference to
+// another conversation's message would show its text to people who cannot read it).
 const INSERT_MESSAGES = `
-INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id, mentions)
-SELECT message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id, string_to_array(nullif(mentions, ''), ' ')
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-	WITH ORDINALITY AS t(message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id, mentions, ord)
-ORDER BY ord
+INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id,
+	reply_to_sender_id, reply_to_message_id, reply_to_seq, mentions)
+SELECT t.message_id, t.sender_id, t.sender_name, t.receiver_id, t.content, t.message_type, t.conversation_id,
+	o.sender_id, o.message_id, o.seq, string_to_array(nullif(t.mentions, ''), ' ')
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+	WITH ORDINALITY AS t(message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id, reply_sender_id, reply_message_id, mentions, ord)
+	LEFT JOIN chat_messages o ON o.message_id = t.reply_message_id AND o.sender_id = t.reply_sender_id AND o.conversation_id = t.conversation_id
+ORDER BY t.ord
 ON CONFLICT (message_id, sender_id) DO NOTHING
-RETURNING message_id, sender_id, seq, created_at`;
+RETURNING message_id, sender_id, seq, created_at, reply_to_seq`;
+
+// The quote of replies to deliver: the original's sender name and first 100 characters (none once deleted).
+const QUOTES = `SELECT seq, sender_id, message_id, sender_name, CASE WHEN deleted_at IS NULL THEN left(content, ${MAX_REPLY_PREVIEW_LENGTH}) END AS preview
+FROM chat_messages WHERE seq = ANY($1::bigint[])`;
 
 // 'sent' at the sender's clock, 'received_by_server' at ours; both about the sender.
 const INSERT_SENT_STATUSES = `
@@ -175,6 +186,8 @@ export interface MessageRow {
 	conversationId: string;
 	/** 1 (default): ✓ on `{base}/{sender}/server`; 2: on the sender's inbox, and membership is checked. */
 	version?: WireVersion;
+	/** v2 replies: the original (kept only when it is stored in the same conversation). */
+	replyTo?: {senderId: string; messageId: string};
 }
 
 /** One `delivered`/`read` receipt to store. */
@@ -261,6 +274,8 @@ export interface IngestBatch {
 	rooms?: readonly RoomRow[];
 	/** v2 typing notifications (membership is looked up, nothing is written). */
 	typing?: readonly TypingRow[];
+	/** v2 edits, deletes and reactions, applied one by one in arrival order after the messages. */
+	actions?: readonly MessageActionRow[];
 }
 
 /** What became of a receipt: stored (or already was), its message is `missing`, or not from a current member. */
@@ -281,8 +296,8 @@ export interface BatchResult {
 	 * added to `refused`.
 	 */
 	rejections: {stored: RejectionRow[]; refused: RejectionRow[]};
-	/** How many of `batch.messages` and `batch.rooms` the membership rules refused (in `rejections.refused`). */
-	refusedByRules: {messages: number; rooms: number};
+	/** How many of `batch.messages`, `batch.rooms` and `batch.actions` the rules refused (in `rejections.refused`). */
+	refusedByRules: {messages: number; rooms: number; actions: number};
 	/** Everything to confirm after COMMIT (stored or duplicate messages and room actions), in batch order. */
 	confirmations: Confirmation[];
 	/**
@@ -295,6 +310,8 @@ export interface BatchResult {
 	receiptForwards: ReceiptForward[];
 	/** Typing notifications from current members, with their recipients. */
 	typingRelays: TypingRelay[];
+	/** Edits, deletes and reactions to deliver (applied ones, and the current state for re-sent ones), in batch order. */
+	changes: StoredChange[];
 }
 
 /**
@@ -306,7 +323,9 @@ export interface BatchResult {
  * `seq` follows arrival (an id is unique per sender only, so another sender using the same id
  * can neither block nor stand in for a message), their `sent`/`received_by_server` status rows,
  * the senders in chat_users, the sender's read marker, the conversation's last_seq /
- * last_message_at; then receipts (only for stored messages, so a receipt may be reported
+ * last_message_at and the reply quotes (a reply keeps its original only within its
+ * conversation); then edits, deletes and reactions one by one (store/message-actions.ts); then
+ * receipts (only for stored messages, so a receipt may be reported
  * `missing` and retried later), read markers (GREATEST), typing members, presence.
  * Idempotent: re-writing a batch changes nothing. Duplicates inside a batch are allowed.
  * @throws the driver's error (nothing was written: the transaction is rolled back).
@@ -327,6 +346,18 @@ export async function writeIngestBatch(db: Db, batch: IngestBatch): Promise<Batc
 		refused.push(...messages.refused);
 		confirmations.push(...messages.accepted.map((m) => ({messageId: m.messageId, senderId: m.senderId, conversationId: m.version === 2 ? m.conversationId : undefined})));
 		stored.push(...messages.stored, ...messages.redelivered);
+		const changes: StoredChange[] = [];
+		let refusedActions = 0;
+		for (const action of batch.actions ?? []) {
+			const outcome = await applyMessageAction(client, action);
+			if (outcome.kind === 'refused') {
+				refusedActions++;
+				refused.push({messageId: action.actionId, senderId: action.actorId, reason: outcome.reason, conversationId: action.conversationId});
+				continue;
+			}
+			confirmations.push({messageId: action.actionId, senderId: action.actorId, conversationId: action.conversationId});
+			changes.push(outcome.change);
+		}
 		const idClashes = await findIdClashes(client, messages.accepted);
 		const receipts = await writeReceipts(client, batch.receipts);
 		const typingRelays = await relayTyping(client, batch.typing ?? []);
@@ -340,10 +371,11 @@ export async function writeIngestBatch(db: Db, batch: IngestBatch): Promise<Batc
 			receiptForwards: receipts.forwards,
 			idClashes,
 			rejections: {stored: rejections.stored, refused: [...rejections.refused, ...refused]},
-			refusedByRules: {messages: messages.refused.length, rooms: refusedRooms},
+			refusedByRules: {messages: messages.refused.length, rooms: refusedRooms, actions: refusedActions},
 			confirmations,
 			stored,
 			typingRelays,
+			changes,
 		};
 	});
 }
@@ -393,7 +425,7 @@ async function writeMessages(
 		const direct = [...new Set(created.map((m) => m.conversationId).filter((id) => id !== BROADCAST_ID))];
 		if (direct.length > 0) await client.query(ENSURE_DIRECT_MEMBERS, [direct]);
 	}
-	const result = await client.query<{message_id: string; sender_id: string; seq: string; created_at: Date}>(INSERT_MESSAGES, [
+	const result = await client.query<{message_id: string; sender_id: string; seq: string; created_at: Date; reply_to_seq: string | null}>(INSERT_MESSAGES, [
 		messages.map((m) => m.messageId),
 		messages.map((m) => m.senderId),
 		messages.map((m) => m.senderName),
@@ -401,6 +433,8 @@ async function writeMessages(
 		messages.map((m) => m.content),
 		messages.map((m) => m.messageType),
 		messages.map((m) => m.conversationId),
+		messages.map((m) => m.replyTo?.senderId ?? null),
+		messages.map((m) => m.replyTo?.messageId ?? null),
 		messages.map((m) => (m.messageType === 'text' ? mentionsOf(m.content).join(' ') : '')),
 	]);
 	const ids = messages.map((m) => m.messageId);
@@ -411,7 +445,7 @@ async function writeMessages(
 	await client.query(UPSERT_SENDERS, [senders.map(([id]) => id), senders.map(([, name]) => name)]);
 	await client.query(ADVANCE_SENDER_MARKERS, [ids, senderIds]);
 	const byKey = new Map(messages.map((m) => [`${m.senderId}/${m.messageId}`, m]));
-	const inserted = result.rows.map((r) => ({row: byKey.get(`${r.sender_id}/${r.message_id}`)!, seq: Number(r.seq), createdAt: r.created_at}));
+	const inserted = result.rows.map((r) => ({row: byKey.get(`${r.sender_id}/${r.message_id}`)!, seq: Number(r.seq), createdAt: r.created_at, replySeq: r.reply_to_seq}));
 	if (inserted.length > 0) {
 		await client.query(ADVANCE_CONVERSATIONS, [inserted.map((i) => i.row.conversationId), inserted.map((i) => i.seq), inserted.map((i) => i.createdAt)]);
 	}
@@ -424,7 +458,7 @@ async function writeMessages(
 	const members = await currentMembers(client, [...inserted.map((i) => i.row.conversationId), ...copies.map((c) => c.conversation_id)]);
 	const recipientsOf = (conversationId: string) => (conversationId === BROADCAST_ID ? BROADCAST_ID : (members.get(conversationId) ?? []));
 	const sentAtOf = new Map(again.map((m) => [`${m.senderId}/${m.messageId}`, m.sentAt]));
-	const redelivered = copies.map((c): StoredMessage => ({
+	const redelivered = copies.map((c): StoredMessage & {replySeq?: number} => ({
 		messageId: c.message_id,
 		senderId: c.sender_id,
 		senderName: c.sender_name,
@@ -435,8 +469,9 @@ async function writeMessages(
 		seq: Number(c.seq),
 		createdAt: c.created_at.toISOString(),
 		recipients: recipientsOf(c.conversation_id),
+		...(c.reply_to_seq !== null ? {replySeq: Number(c.reply_to_seq)} : {}),
 	}));
-	const stored = inserted.map(({row, seq, createdAt}): StoredMessage => ({
+	const stored = inserted.map(({row, seq, createdAt, replySeq}): StoredMessage & {replySeq?: number} => ({
 		messageId: row.messageId,
 		senderId: row.senderId,
 		senderName: row.senderName,
@@ -447,8 +482,24 @@ async function writeMessages(
 		seq,
 		createdAt: createdAt.toISOString(),
 		recipients: recipientsOf(row.conversationId),
+		...(replySeq !== null ? {replySeq: Number(replySeq)} : {}),
 	}));
+	await attachQuotes(client, [...stored, ...redelivered]);
 	return {accepted: messages, refused, stored, redelivered};
+}
+
+/** Sets `replyTo` (the original's sender, id, seq, name and preview) on replies, from their `replySeq`. */
+async function attachQuotes(client: pg.PoolClient, messages: Array<StoredMessage & {replySeq?: number}>): Promise<void> {
+	const replies = messages.filter((m) => m.replySeq !== undefined);
+	if (replies.length > 0) {
+		const {rows} = await client.query<{seq: string; sender_id: string; message_id: string; sender_name: string; preview: string | null}>(QUOTES, [replies.map((m) => m.replySeq)]);
+		const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
+		for (const m of replies) {
+			const o = bySeq.get(m.replySeq!);
+			if (o) m.replyTo = {senderId: o.sender_id, messageId: o.message_id, seq: m.replySeq!, senderName: o.sender_name, ...(o.preview !== null ? {preview: o.preview} : {})};
+		}
+	}
+	for (const m of messages) delete m.replySeq;
 }
 
 interface StoredCopyRow {
@@ -460,11 +511,14 @@ interface StoredCopyRow {
 	message_type: string;
 	seq: string;
 	created_at: Date;
+	reply_to_seq: string | null;
 }
 
-// The stored copies of messages received again (a resend of something already stored).
-const STORED_COPIES = `SELECT m.message_id, m.sender_id, m.sender_name, m.conversation_id, m.content, m.message_type, m.seq, m.created_at
-FROM chat_messages m JOIN unnest($1::text[], $2::text[]) AS k (message_id, sender_id) USING (message_id, sender_id)`;
+// The stored copies of messages received again (a resend of something already stored); a
+// deleted one is not delivered again (its text is gone; members got the delete).
+const STORED_COPIES = `SELECT m.message_id, m.sender_id, m.sender_name, m.conversation_id, m.content, m.message_type, m.seq, m.created_at, m.reply_to_seq
+FROM chat_messages m JOIN unnest($1::text[], $2::text[]) AS k (message_id, sender_id) USING (message_id, sender_id)
+WHERE m.deleted_at IS NULL`;
 
 async function findIdClashes(client: pg.PoolClient, messages: readonly MessageRow[]): Promise<IdClash[]> {
 	if (messages.length === 0) return [];

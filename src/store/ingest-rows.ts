@@ -43,6 +43,8 @@ export interface StoredMessage {
 	createdAt: string;
 	/** System lines: what changed. */
 	event?: RoomEvent;
+	/** Replies: the original of the same conversation, with its sender's name and first ≤ 100 characters (none once deleted). */
+	replyTo?: {senderId: string; messageId: string; seq: number; senderName: string; preview?: string};
 	/** Whose inboxes get it: current members (sender included) plus users this action removed; `all`: the broadcast inbox. */
 	recipients: readonly string[] | typeof BROADCAST_ID;
 }

@@ -69,7 +69,15 @@ function templatesV2(base: string): Array<{kind: string; topic: string; payload:
 		{kind: 'v2 status', topic, payload: {v: 2, type: 'status', status: 'read', conversation_id: `bob:${MALLORY}`, message_id: 'm-corpus-v2-2', sender_id: 'bob', user_id: MALLORY, timestamp: TS}},
 		{kind: 'v2 typing', topic, payload: {v: 2, type: 'typing', conversation_id: 'all', sender_id: MALLORY, sender_name: 'Mallory', is_typing: true, timestamp: TS}},
 		{kind: 'v2 room', topic, payload: {v: 2, type: 'room', message_id: 'r-corpus-v2-1', conversation_id: 'room-corpus', sender_id: MALLORY, sender_name: 'Mallory', action: 'rename', title: 'T', timestamp: TS}},
+		{kind: 'v2 edit', topic, payload: {...action('e-corpus-v2-1'), type: 'edit', target: {sender_id: MALLORY, message_id: 'm-corpus-v2-1'}, content: 'fixed', version: 1}},
+		{kind: 'v2 delete', topic, payload: {...action('d-corpus-v2-1'), type: 'delete'}},
+		{kind: 'v2 react', topic, payload: {...action('x-corpus-v2-1'), type: 'react', emoji: '👍', is_on: true}},
 	];
+}
+
+/** The common fields of a message action by mallory on bob's message m-bob (issue 10). */
+function action(id: string): Json {
+	return {v: 2, message_id: id, conversation_id: `bob:${MALLORY}`, sender_id: MALLORY, sender_name: 'Mallory', target: {sender_id: 'bob', message_id: 'm-bob'}, timestamp: TS};
 }
 
 /** Mutations that add a field: valid in version 2 (the field is dropped). */
@@ -184,6 +192,25 @@ function refusals(base: string): BadPublish[] {
 	add('v2 room: on a direct conversation', v2, {...v2r, conversation_id: `bob:${MALLORY}`});
 	add('v2 room: 101-character title', v2, {...v2r, title: 't'.repeat(101)});
 	add('v2 room: 51 users', v2, {...v2r, action: 'invite', user_ids: Array.from({length: 51}, (_, i) => `u${i}`)});
+	const [, , , , v2e, v2d, v2x] = templatesV2(base).map((t) => t.payload) as Json[];
+	add('v2 message: reply_to as a string', v2, {...v2m, reply_to: 'm-bob'});
+	add('v2 message: reply_to without sender', v2, {...v2m, reply_to: {message_id: 'm-bob'}});
+	add('v2 message: reply_to with a server quote', v2, {...v2m, reply_to: {sender_id: 'bob', message_id: 'm-bob', preview: 'faked quote'}});
+	add('v2 edit: spoofed sender_id', v2, {...v2e, sender_id: 'bob'});
+	add('v2 edit: version 0', v2, {...v2e, version: 0});
+	add('v2 edit: version 51', v2, {...v2e, version: 51});
+	add('v2 edit: version 1.5', v2, {...v2e, version: 1.5});
+	add('v2 edit: blank content', v2, {...v2e, content: ' \n '});
+	add('v2 edit: 4,001 characters', v2, {...v2e, content: 'x'.repeat(4_001)});
+	add('v2 edit: applied_at from a client', v2, {...v2e, applied_at: TS});
+	add('v2 delete: target of a reserved id', v2, {...v2d, target: {sender_id: 'server', message_id: 'm-bob'}});
+	add('v2 delete: target message_id with SQL', v2, {...v2d, target: {sender_id: 'bob', message_id: "x');DELETE FROM chat_messages;--"}});
+	add('v2 react: two emoji', v2, {...v2x, emoji: '👍👍'});
+	add('v2 react: a word', v2, {...v2x, emoji: 'lol'});
+	add('v2 react: 33 bytes', v2, {...v2x, emoji: '👍'.repeat(8) + 'x'});
+	add('v2 react: an emoji with a bell', v2, {...v2x, emoji: '👍\u0007'});
+	add('v2 react: an escape sequence', v2, {...v2x, emoji: '\u001b[31m'});
+	add('v2 react: is_on missing', v2, {...v2x, is_on: undefined});
 	add('topic: two levels', `${base}/bob`, m);
 	add('topic: four levels', `${base}/bob/${MALLORY}/x`, m);
 	add('topic: empty recipient', `${base}//${MALLORY}`, m);
