@@ -59,8 +59,6 @@ export async function seedSearch(databaseUrl: string, messages: number, onProgre
 	const client = new pg.Client({connectionString: databaseUrl});
 	await client.connect();
 	try {
-		// Soft deletion's column comes with migration 006; a branch without it gets it here.
-		await client.query('ALTER TABLE chat_messages ADD COLUMN IF NOT EXISTS deleted_at TIMESTAMPTZ');
 		await client.query(`INSERT INTO chat_users (user_id, display_name) SELECT 'u' || lpad(i::text, 3, '0'), 'User ' || i FROM generate_series(0, ${USERS - 1}) AS i`);
 		await client.query('CREATE TABLE bench_conversations (idx INT PRIMARY KEY, id TEXT NOT NULL, a TEXT, b TEXT)');
 		const rows: Array<[number, string, string | null, string | null]> = [];

@@ -4,7 +4,6 @@
 import {afterAll, beforeAll, expect, it} from 'vitest';
 import type {ChatPort} from '../../src/core/types.js';
 import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
-import {openDb} from '../../src/store/db.js';
 import {eventually, startClient, type Recorder} from '../helpers/chat-recorder.js';
 import {forEachTarget} from '../helpers/targets.js';
 
@@ -15,9 +14,6 @@ forEachTarget('search and the away summary through the client', (target) => {
 
 	beforeAll(async () => {
 		if (target.needsIngester) ingester = await startIngester({mqttUrl: target.mqttUrl, databaseUrl: target.databaseUrl, topicBase: target.topicBase, logger: target.logger});
-		// Soft deletion's column comes with migration 006; the search skips deleted rows by it.
-		const db = openDb({databaseUrl: target.databaseUrl, max: 1});
-		await db.query('ALTER TABLE chat_messages ADD COLUMN IF NOT EXISTS deleted_at TIMESTAMPTZ').finally(() => db.close());
 		for (const id of ['sara', 'tom', 'uma']) people[id] = await startClient(target, id);
 	});
 	afterAll(async () => {
