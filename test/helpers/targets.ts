@@ -31,6 +31,10 @@ export interface Target {
 	readonly needsIngester: boolean;
 	/** Whether the broker offers MQTT 5 shared subscriptions (Mosquitto yes, aedes no). */
 	readonly hasSharedSubscriptions: boolean;
+	/**
+	 * `embedded`: this and {@link Target.databaseUrl} carry the hub owner's credentials
+	 * (`server:<secret>`), so a suite's clients may publish for any user, as on the anonymous test Mosquitto.
+	 */
 	readonly mqttUrl: string;
 	readonly databaseUrl: string;
 	/** The topic base of this target (unique per suite run). */
@@ -99,17 +103,18 @@ async function startServices(): Promise<Backend> {
 
 async function startEmbedded(topicBase: string, logger: Logger): Promise<Backend> {
 	const {startHub} = (await import(HUB_MODULE.href)) as typeof import('../../src/hub/hub.js');
+	const {HUB_OWNER} = await import('../../src/hub/hub-secret.js');
 	const dataDir = await mkdtemp(join(tmpdir(), 'hermes-pipeline-'));
 	const start = () => startHub({dataDir, mqttPort: 0, pgPort: 0, topicBase, logger});
 	let hub = await start();
+	// Suites' clients speak for many users through one URL: they connect as the hub's owner
+	// (the per-user rules are tested in hub-auth.test.ts and, through the CLI, in the e2e suites).
 	const backend: Backend = {
-		mqttUrl: hub.mqttUrl,
-		databaseUrl: hub.databaseUrl,
+		...hub.urlsFor(HUB_OWNER),
 		async restartHub() {
 			await hub.stop();
 			hub = await start();
-			backend.mqttUrl = hub.mqttUrl;
-			backend.databaseUrl = hub.databaseUrl;
+			Object.assign(backend, hub.urlsFor(HUB_OWNER));
 		},
 		async stop() {
 			await hub.stop();

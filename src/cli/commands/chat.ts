@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import {Command} from 'commander';
 import {createChatClient} from '../../client/chat-client.js';
 import {ensureHub, hubStatus} from '../../hub/daemon.js';
+import {withHubCredentials} from '../../hub/hub-secret.js';
 import {createLogger} from '../../log.js';
 import {runTui} from '../../tui/run.js';
 import {showStartScreen} from '../../tui/start-screen.js';
@@ -68,7 +69,11 @@ async function runChat(flags: ChatFlags): Promise<void> {
 	const logger = createLogger({name: 'tui', destination: join(home, 'logs', `tui-${identity.userId}.log`)});
 	let {mqttUrl, databaseUrl, topicBase} = config;
 	if (!mqttUrl || !databaseUrl) {
-		({mqttUrl, databaseUrl, topicBase} = await startEmbeddedHub(home, topicBase));
+		// The hub's ports take this user id and the hub secret (never printed: the URLs only connect).
+		const hub = await startEmbeddedHub(home, topicBase);
+		topicBase = hub.topicBase;
+		mqttUrl = withHubCredentials(hub.mqttUrl, identity.userId, hub.secret);
+		databaseUrl = withHubCredentials(hub.databaseUrl, identity.userId, hub.secret);
 	}
 	const port = await createChatClient({
 		identity,
