@@ -108,7 +108,7 @@ describe('the embedded hub requires its secret and applies per-user rules', {tim
 				// MQTT 3.1.1 cannot refuse a PUBLISH: the hub closes the connection (a client that
 				// reconnects would resend it, so this one does not).
 				const forger = await mqtt.connectAsync(hub.urlsFor('alice').mqttUrl, {reconnectPeriod: 0});
-				const closed = new Promise((resolve) => forger.once('close', resolve));
+				const closed = new Promise<void>((resolve) => forger.once('close', () => resolve()));
 				forger.publish(topic, JSON.stringify(forged), {qos: 1}, () => undefined);
 				await closed;
 				forger.end(true);
