@@ -206,6 +206,8 @@ export class HubProcess extends Child {
 	readonly logLines: Array<Record<string, unknown>> = [];
 	mqttUrl = '';
 	databaseUrl = '';
+	/** The hub secret (`{home}/hub-secret`), once started. */
+	secret = '';
 
 	private constructor(name: string, child: ChildProcess) {
 		super(name, child);
@@ -237,6 +239,7 @@ export class HubProcess extends Child {
 		if (!hub.isReady) throw new Error(`${hub.name} exited at start:\n${hub.stderrTail.join('\n')}`);
 		// The suites connect as the hub's owner: the logged URLs carry no credentials.
 		const secret = await readHubSecret(options.home);
+		hub.secret = secret;
 		hub.mqttUrl = withHubCredentials(hub.mqttUrl, HUB_OWNER, secret);
 		hub.databaseUrl = withHubCredentials(hub.databaseUrl, HUB_OWNER, secret);
 		return hub;
