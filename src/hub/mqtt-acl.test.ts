@@ -48,13 +48,15 @@ describe('topicRules (the Mosquitto ACL of docker/mosquitto/acl, plus SUBSCRIBE 
 		}
 	});
 
-	it('gives the owner the base (and the ingesters\' shared subscription), nothing outside it', () => {
+	it('gives the owner every topic (and the ingesters\' shared subscription) but $SYS', () => {
 		expect(owner.mayPublish('chat/messages/bob/server/inbox')).toBe(true);
+		expect(owner.mayPublish('other/base/bob/server')).toBe(true);
 		expect(owner.maySubscribe('chat/messages/+/+')).toBe(true);
 		expect(owner.maySubscribe('$share/hermes-ingest/chat/messages/+/+')).toBe(true);
 		expect(owner.maySubscribe('$share/other/chat/messages/+/+')).toBe(false);
-		expect(owner.maySubscribe('#')).toBe(false);
+		expect(owner.maySubscribe('$SYS/#')).toBe(false);
 		expect(owner.mayPublish('$SYS/x')).toBe(false);
+		expect(owner.mayPublish('chat/+/x')).toBe(false);
 	});
 
 	it('gives an invalid user id nothing', () => {

@@ -16,9 +16,10 @@ export interface TopicRules {
 
 /**
  * The rules for user name `user` under base topic `base` (e.g. `chat/messages`):
- * - `owner` (the hub's ingester, migrations, an operator): publish and subscribe anywhere
- *   under `{base}/`, also as the shared subscription `$share/hermes-ingest/{base}/…`
- *   (Mosquitto: `user ingester` / `topic readwrite chat/messages/#`).
+ * - `owner` (the hub's ingester, an `ingest` process, an operator): publish and subscribe
+ *   anywhere but `$…` topics (`$SYS/…`), also as the shared subscription `$share/hermes-ingest/…`
+ *   (Mosquitto: `user ingester` / `topic readwrite chat/messages/#`; not limited to `base` here,
+ *   since whoever holds the secret may connect as the owner anyway).
  * - a chat user `me`: publish only to `{base}/{to}/me` — two levels, the last its own id
  *   (`pattern write chat/messages/+/%u`: v1 messages, typing, receipts and presence, v2's
  *   `{base}/server/me`), so never as someone else, never a receipt from `server`, never an
@@ -30,13 +31,12 @@ export interface TopicRules {
 export function topicRules(user: string, base: string, owner: string): TopicRules {
 	const baseLevels = base.split('/');
 	if (user === owner) {
-		const under = (levels: string[]) => startsWith(levels, baseLevels) && levels.length > baseLevels.length;
 		return {
-			mayPublish: (topic) => !hasWildcard(topic) && under(topic.split('/')),
+			mayPublish: (topic) => !hasWildcard(topic) && !topic.startsWith('$'),
 			maySubscribe(filter) {
 				const levels = filter.split('/');
-				if (levels[0] === '$share') return levels[1] === INGEST_SHARE_GROUP && isWellFormedFilter(levels.slice(2)) && under(levels.slice(2));
-				return isWellFormedFilter(levels) && under(levels);
+				if (levels[0] === '$share') return levels[1] === INGEST_SHARE_GROUP && levels.length > 2 && isWellFormedFilter(levels.slice(2));
+				return isWellFormedFilter(levels) && !filter.startsWith('$');
 			},
 		};
 	}
