@@ -2,7 +2,7 @@ import {chmod, mkdtemp, rm, stat, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {ensureHubSecret, hubSecretPath, isHubSecret, readHubSecret, withHubCredentials} from './hub-secret.js';
+import {ensureHubSecret, hubSecretPath, isHubSecret, readHubSecret, tightenHome, withHubCredentials} from './hub-secret.js';
 
 describe('hub secret', () => {
 	let home: string;
@@ -30,6 +30,13 @@ describe('hub secret', () => {
 		expect(await ensureHubSecret(home, (mode) => loosened.push(mode))).toBe(secret);
 		expect(loosened).toEqual([0o644]);
 		expect((await stat(hubSecretPath(home))).mode & 0o777).toBe(0o600);
+	});
+
+	it('makes a home others could enter owner-only, and leaves a private one alone', async () => {
+		await chmod(home, 0o755);
+		expect(await tightenHome(home)).toBe(0o755);
+		expect((await stat(home)).mode & 0o777).toBe(0o700);
+		expect(await tightenHome(home)).toBeUndefined();
 	});
 
 	it('refuses a missing or malformed file with one line', async () => {

@@ -60,6 +60,18 @@ export async function ensureHubSecret(home: string, onLoosened?: (mode: number) 
 }
 
 /**
+ * Make `home` (the hub's data directory: secret, hub.json, pgdata, logs) 0700 when others may
+ * enter or read it. @returns its previous mode when it was changed, else undefined.
+ * @throws fs errors (e.g. `home` is not ours).
+ */
+export async function tightenHome(home: string): Promise<number | undefined> {
+	const mode = (await stat(home)).mode & 0o777;
+	if ((mode & 0o077) === 0) return undefined;
+	await chmod(home, mode & 0o700);
+	return mode;
+}
+
+/**
  * Read the secret of the hub of `home` (written by {@link ensureHubSecret}).
  * @throws HubSecretError when the file is missing, unreadable (EACCES for another OS user) or malformed.
  */

@@ -10,7 +10,7 @@ import {keepStatisticsFresh} from '../store/maintenance.js';
 import {runMigrations} from '../store/migrate.js';
 import {listenBroker, type EmbeddedBroker} from './broker.js';
 import {openDatabase, type EmbeddedDatabase} from './database.js';
-import {ensureHubSecret, HUB_OWNER, withHubCredentials} from './hub-secret.js';
+import {ensureHubSecret, HUB_OWNER, tightenHome, withHubCredentials} from './hub-secret.js';
 import type {PgFrontLimits} from './pg-front.js';
 import {acquireLock, LockHeldError, type FileLock} from './lock.js';
 
@@ -115,6 +115,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		const secret = await ensureHubSecret(options.dataDir, (mode) =>
 			log.warn({mode: mode.toString(8)}, 'hub: the secret file was readable by others; made it 0600 (rotate the secret if that matters)'),
 		);
+		const loose = await tightenHome(options.dataDir);
+		if (loose !== undefined) log.warn({mode: loose.toString(8), home: options.dataDir}, 'hub: the home was open to other users; made it owner-only');
 		const brokerOptions = {host, logger: log, maxPacketBytes: options.maxMqttPacketBytes, auth: {secret, owner: HUB_OWNER, topicBase}};
 		// Ports of the last run first: TUIs still running reconnect to the URLs they had, also
 		// when a taken default port made that run fall back to a free one.
