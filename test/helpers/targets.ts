@@ -37,6 +37,11 @@ export interface Target {
 	 */
 	readonly mqttUrl: string;
 	readonly databaseUrl: string;
+	/**
+	 * The broker URL for a client that speaks only for `userId`: on `embedded` with that user id
+	 * and the hub secret, so the hub's per-user rules apply; on `services` {@link Target.mqttUrl}.
+	 */
+	mqttUrlFor(userId: string): string;
 	/** The topic base of this target (unique per suite run). */
 	readonly topicBase: string;
 	/** Logger to hand to ingesters; its lines are kept for {@link Target.logLines}. */
@@ -54,6 +59,7 @@ export interface Target {
 interface Backend {
 	mqttUrl: string;
 	databaseUrl: string;
+	mqttUrlFor(userId: string): string;
 	restartHub(): Promise<void>;
 	stop(): Promise<void>;
 }
@@ -96,6 +102,7 @@ async function startServices(): Promise<Backend> {
 	return {
 		mqttUrl: TEST_MQTT_URL,
 		databaseUrl: database.url,
+		mqttUrlFor: () => TEST_MQTT_URL,
 		restartHub: () => Promise.reject(new Error('the services target has no hub to restart')),
 		stop: () => database.drop(),
 	};
@@ -111,6 +118,7 @@ async function startEmbedded(topicBase: string, logger: Logger): Promise<Backend
 	// (the per-user rules are tested in hub-auth.test.ts and, through the CLI, in the e2e suites).
 	const backend: Backend = {
 		...hub.urlsFor(HUB_OWNER),
+		mqttUrlFor: (userId) => hub.urlsFor(userId).mqttUrl,
 		async restartHub() {
 			await hub.stop();
 			hub = await start();
@@ -162,6 +170,7 @@ export function forEachTarget(title: string, body: (target: Target) => void): vo
 				get databaseUrl() {
 					return ready().databaseUrl;
 				},
+				mqttUrlFor: (userId) => ready().mqttUrlFor(userId),
 				topicBase,
 				logger,
 				logLines: () => lines,
