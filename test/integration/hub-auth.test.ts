@@ -162,17 +162,19 @@ describe('the embedded hub requires its secret and applies per-user rules', {tim
 			const fs = require('node:fs');
 			const out = {};
 			try { fs.readFileSync(${JSON.stringify(hubSecretPath(dataDir))}); out.read = 'ok'; } catch (e) { out.read = e.code; }
-			const ask = (port, bytes) => new Promise((resolve) => {
+			// The first \`want\` bytes the server answers (it may send them in several segments).
+			const ask = (port, bytes, want) => new Promise((resolve) => {
+				let got = Buffer.alloc(0);
 				const s = net.connect(port, '127.0.0.1', () => s.write(Buffer.from(bytes)));
-				s.once('data', (d) => { resolve([...d.subarray(0, 9)]); s.destroy(); });
+				s.on('data', (d) => { got = Buffer.concat([got, d]); if (got.length >= want) { resolve([...got.subarray(0, want)]); s.destroy(); } });
 				s.once('error', (e) => resolve(e.code));
-				s.once('close', () => resolve('closed'));
+				s.once('close', () => resolve(got.length ? [...got] : 'closed'));
 			});
 			const user = Buffer.from('alice'), pass = Buffer.from('guess');
 			const body = [0, 4, ...Buffer.from('MQTT'), 4, 0xc2, 0, 0, 0, 5, ...Buffer.from('nosey'), 0, user.length, ...user, 0, pass.length, ...pass];
 			const params = Buffer.from('user\\0alice\\0database\\0postgres\\0\\0');
 			const startup = Buffer.alloc(8); startup.writeInt32BE(8 + params.length); startup.writeInt32BE(196608, 4);
-			Promise.all([ask(${mqttPort}, [0x10, body.length, ...body]), ask(${pgPort}, Buffer.concat([startup, params]))]).then(([mqtt, pg]) => {
+			Promise.all([ask(${mqttPort}, [0x10, body.length, ...body], 4), ask(${pgPort}, Buffer.concat([startup, params]), 9)]).then(([mqtt, pg]) => {
 				out.mqtt = mqtt; out.pg = pg; console.log(JSON.stringify(out));
 			});`;
 		const asNobody = async () => JSON.parse((await run('runuser', ['-u', 'nobody', '--', process.execPath, '-e', script])).stdout) as {read: string; mqtt: number[]; pg: number[]};
