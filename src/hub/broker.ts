@@ -1,9 +1,12 @@
 // The embedded MQTT broker: aedes (MQTT 3.1.1, in-memory) on a TCP port bound to one host.
-// May import aedes, node: modules and hub/ (pure framing).
+// May import aedes, node: modules, protocol/ and hub/ (pure framing, topic rules, the secret check).
 import {createServer, type Server, type Socket} from 'node:net';
 import {Duplex} from 'node:stream';
-import {Aedes} from 'aedes';
+import {Aedes, type Client} from 'aedes';
 import type {Logger} from '../log.js';
+import {isValidUserId} from '../protocol/index.js';
+import {isHubSecret} from './hub-secret.js';
+import {topicRules, type TopicRules} from './mqtt-acl.js';
 import {DEFAULT_MAX_MQTT_PACKET_BYTES, MqttPacketGuard} from './mqtt-framing.js';
 
 /** Time a client has to send CONNECT after connecting, in ms (aedes' default is 30 000). */
@@ -52,29 +55,30 @@ export interface ListenBrokerOptions {
 	maxPacketBytes?: number;
 	/** Time to send CONNECT, in ms (default {@link DEFAULT_MQTT_CONNECT_TIMEOUT_MS}). */
 	connectTimeoutMs?: number;
-	/**
-	 * MQTT client id of the hub's ingester, allowed to publish to inboxes
-	 * (`…/{member}/server/inbox`, protocol v2), like any client whose id starts with
-	 * {@link INGESTER_CLIENT_ID_PREFIX}. Every other client is refused there.
-	 */
-	serverClientId?: string;
+	/** Who may connect, and where each may publish and subscribe. */
+	auth: BrokerAuth;
 }
 
 /**
- * Client ids of `hermes-chat ingest` (`hermes-ingest-<random>`, ingest/subscription.ts), which
- * may write inboxes too; chat clients are `hermes-chat-{user}-…` and never match. aedes has no
- * authentication, so this keeps well-behaved and buggy clients out of the inboxes, not an attacker.
+ * The broker's authentication and authorization: CONNECT must carry `secret` as password and
+ * `owner` or a valid chat user id as user name; each user name then gets {@link topicRules}
+ * under `topicBase` (the rules of production Mosquitto's ACL, docker/mosquitto/acl).
  */
-export const INGESTER_CLIENT_ID_PREFIX = 'hermes-ingest-';
-
-/**
- * Whether `topic` is a protocol v2 inbox (`{base}/{member}/server/inbox`, written by the server
- * only; the same rule as the Mosquitto ACL, whose client patterns are two levels deep).
- */
-export function isInboxTopic(topic: string): boolean {
-	const levels = topic.split('/');
-	return levels.length >= 3 && levels.at(-1) === 'inbox' && levels.at(-2) === 'server';
+export interface BrokerAuth {
+	/** The hub secret (hub-secret.ts); compared in constant time. */
+	secret: string;
+	/** User name of the hub's own clients (its ingester): every topic under `topicBase`. */
+	owner: string;
+	/** Base topic the rules apply under (e.g. `chat/messages`). */
+	topicBase: string;
 }
+
+/** MQTT 3.1.1 CONNACK return code 4 (§3.2.2.3), MQTT 5's reason 0x86: "bad user name or password". */
+export const CONNACK_BAD_USERNAME_OR_PASSWORD = 4;
+/** MQTT 3.1.1 CONNACK return code 2: "identifier rejected". */
+export const CONNACK_IDENTIFIER_REJECTED = 2;
+/** Client id of the liveness probe (hub-file.ts): it connects without credentials on purpose. */
+const PROBE_CLIENT_ID = 'hermes-probe';
 
 /** Thrown by {@link listenBroker} when the port is taken: usually a hub already runs. */
 export class PortInUseError extends Error {
@@ -93,29 +97,59 @@ export class PortInUseError extends Error {
  * hub is opened, so of two hubs started at once exactly one gets past this point.
  * Every connection gets TCP_NODELAY: without it a QoS 1 round trip waits on Nagle plus
  * delayed ACK (~44 ms instead of ~0.5 ms, measured on aedes).
- * aedes has no MQTT 5 and no shared subscriptions; clients fall back to 3.1.1. A publish to an
- * inbox from any client but `serverClientId` is refused (aedes then closes that connection).
+ * aedes has no MQTT 5 and no shared subscriptions; clients fall back to 3.1.1. Every CONNECT
+ * needs the secret ({@link BrokerAuth}), else CONNACK 4 "bad user name or password" and one log
+ * line; a publish outside the user's topics closes that connection (MQTT 3.1.1 has no refusal
+ * of a PUBLISH), a refused filter gets SUBACK 0x80 — one log line each.
  * @throws PortInUseError on EADDRINUSE; the listen error otherwise.
  */
 export async function listenBroker(options: ListenBrokerOptions): Promise<EmbeddedBroker> {
 	let admitAll: () => void = () => undefined;
 	const isOpen = options.admitOnlyFirst ? new Promise<void>((resolve) => (admitAll = resolve)) : Promise.resolve();
 	let drainingFor: string | undefined;
+	const {auth, logger: log} = options;
+	/** The rules of each authenticated client (by its user name), set in authenticate. */
+	const rulesOf = new WeakMap<Client, TopicRules & {user: string}>();
+	const refuseConnect = (client: Client, returnCode: number, reason: string, username: string | undefined) => {
+		const level = client.id === PROBE_CLIENT_ID && username === undefined ? 'debug' : 'warn';
+		log?.[level]({clientId: client.id, username, peer: peerOf(client)}, `hub: MQTT connection refused: ${reason}`);
+		return Object.assign(new Error(reason), {returnCode});
+	};
 	const broker = await Aedes.createBroker({
 		connectTimeout: options.connectTimeoutMs ?? DEFAULT_MQTT_CONNECT_TIMEOUT_MS,
 		preConnect: (_client, _packet, callback) => callback(null, drainingFor === undefined),
-		authenticate: (client, _username, _password, done) => {
+		authenticate: (client, username, password, done) => {
+			const rules = topicRules(username ?? '', auth.topicBase, auth.owner);
+			// The secret first, so a wrong one says nothing about which user names exist.
+			if (!isHubSecret(password, auth.secret) || username === undefined || (username !== auth.owner && !isValidUserId(username))) {
+				return done(refuseConnect(client, CONNACK_BAD_USERNAME_OR_PASSWORD, 'bad user name or password', username), false);
+			}
+			// A client id in use by another user would take that session over (§3.1.4): the ingester's, say.
+			const holder = (broker as unknown as {clients: Record<string, Client | undefined>}).clients[client.id];
+			if (holder && holder !== client && rulesOf.get(holder)?.user !== username) {
+				return done(refuseConnect(client, CONNACK_IDENTIFIER_REJECTED, 'client id in use by another user', username), false);
+			}
+			rulesOf.set(client, {...rules, user: username});
 			if (options.admitOnlyFirst?.(client.id) !== false) return done(null, true);
 			void isOpen.then(() => done(null, true));
 		},
 		// client is null for the broker's own publishes (the drain barrier).
 		authorizePublish: (client, packet, callback) => {
-			if (client && packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));
-			if (client && isInboxTopic(packet.topic) && client.id !== options.serverClientId && !client.id.startsWith(INGESTER_CLIENT_ID_PREFIX)) {
-				options.logger?.warn({clientId: client.id, topic: packet.topic}, 'hub: refused a publish to an inbox (only the server writes inboxes)');
-				return callback(new Error('only the server writes inboxes'));
+			if (client) {
+				const rules = rulesOf.get(client);
+				if (!rules?.mayPublish(packet.topic)) {
+					log?.warn({clientId: client.id, username: rules?.user, topic: packet.topic}, 'hub: refused a publish (not this user\'s topic)');
+					return callback(new Error('not allowed to publish there'));
+				}
 			}
 			callback(drainingFor === undefined || client?.id === drainingFor ? null : new Error('the hub is stopping'));
+		},
+		authorizeSubscribe: (client, subscription, callback) => {
+			const rules = rulesOf.get(client);
+			if (rules?.maySubscribe(subscription.topic)) return callback(null, subscription);
+			log?.warn({clientId: client.id, username: rules?.user, filter: subscription.topic}, 'hub: refused a subscription (SUBACK 0x80)');
+			// null: SUBACK 0x80 for this filter (MQTT 3.1.1 §3.9.3), the connection stays.
+			callback(null, null);
 		},
 	});
 	const sockets = new Set<Socket>();
@@ -181,6 +215,7 @@ function guarded(socket: Socket, maxPacketBytes: number, log?: Logger): Duplex {
 			callback(error);
 		},
 	});
+	Object.assign(stream, {peer: `${socket.remoteAddress}:${socket.remotePort}`});
 	socket.on('data', (chunk: Buffer) => {
 		if (stream.destroyed) return;
 		const refusal = guard.push(chunk);
@@ -210,6 +245,11 @@ function closeGently(socket: Socket): void {
 	socket.end();
 	socket.resume();
 	setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+}
+
+/** `address:port` of the client's peer (set by {@link guarded}), for log lines. */
+function peerOf(client: Client): string | undefined {
+	return (client.conn as unknown as {peer?: string}).peer;
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

@@ -5,6 +5,7 @@ import {mkdir, open, readFile, rename, stat} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import {setTimeout as delay} from 'node:timers/promises';
 import {hubAnswers, hubLogPath, readHubFile, removeHubFile, type HubRecord} from './hub-file.js';
+import {hubSecretPath, readHubSecret} from './hub-secret.js';
 import type {HubPhase} from './hub.js';
 import {isProcessAlive, readPid} from './lock.js';
 import {readFile as readProcFile} from 'node:fs/promises';
@@ -21,8 +22,12 @@ const POLL_MS = 100;
 
 /** A hub found or started by {@link ensureHub}. */
 export interface HubEndpoint {
+	/** Without credentials: add a user name and {@link HubEndpoint.secret} (hub-secret.ts withHubCredentials). */
 	mqttUrl: string;
+	/** Without credentials, as {@link HubEndpoint.mqttUrl}. */
 	databaseUrl: string;
+	/** The password of both ports (`{home}/hub-secret`). Never print or log it. */
+	secret: string;
 	/** Base topic its ingester serves. */
 	topicBase: string;
 	pid: number;
@@ -51,9 +56,11 @@ export interface EnsureHubOptions {
  * A hub counts as running when `{home}/hub.json` names a live pid whose MQTT and Postgres
  * ports answer. Otherwise `node <entry> hub --foreground` is spawned detached (own session,
  * so closing the terminal does not stop it) with output appended to `{home}/hub.log`.
+ * The endpoint carries the hub secret read from `{home}/hub-secret`.
  * Two concurrent calls yield one hub: the hub that loses the port / data-directory race
  * exits with {@link EXIT_HUB_RUNNING} and its caller waits for the winner.
- * @throws Error with the tail of hub.log when the hub exits during start-up, or on timeout.
+ * @throws Error with the tail of hub.log when the hub exits during start-up, or on timeout;
+ *   HubSecretError when the running hub's secret file cannot be read (another OS user's hub).
  */
 export async function ensureHub(options: EnsureHubOptions): Promise<HubEndpoint> {
 	const {home} = options;
@@ -68,7 +75,7 @@ export async function ensureHub(options: EnsureHubOptions): Promise<HubEndpoint>
 				lastPhase = record.phase;
 				options.onProgress?.(record.phase as HubPhase);
 			}
-			if (await hubAnswers(record)) return endpointOf(record, record.pid === child?.pid);
+			if (await hubAnswers(record)) return endpointOf(record, record.pid === child?.pid, await readHubSecret(home));
 			// A ready hub that stays silent is wedged (or draining): waiting would not help.
 			if (record.state === 'ready' && ++silentProbes >= MAX_SILENT_PROBES) {
 				throw new Error(`the hub (pid ${record.pid}) runs but does not answer on its ports; stop it with \`hermes-chat hub stop\``);
@@ -109,6 +116,8 @@ export interface HubStatus {
 	/** Where the database lives (`{home}/pgdata`) and hub.json. */
 	dataDir: string;
 	logFile: string;
+	/** The file holding the hub secret (never the secret itself). */
+	secretFile: string;
 }
 
 /**
@@ -118,7 +127,7 @@ export interface HubStatus {
  */
 export async function hubStatus(home: string): Promise<HubStatus> {
 	const record = await readHubFile(home);
-	const common = {dataDir: home, logFile: hubLogPath(home)};
+	const common = {dataDir: home, logFile: hubLogPath(home), secretFile: hubSecretPath(home)};
 	const holder = await lockHolder(home);
 	if (!record || !isProcessAlive(record.pid) || (record.state === 'ready' && holder !== record.pid)) {
 		// No usable hub.json, but a live hub may still hold the data directory.
@@ -198,10 +207,11 @@ async function lockHolder(home: string): Promise<number | undefined> {
 	return commandLine === undefined || commandLine.split('\0').includes('hub') ? pid : undefined;
 }
 
-function endpointOf(record: HubRecord, started: boolean): HubEndpoint {
+function endpointOf(record: HubRecord, started: boolean, secret: string): HubEndpoint {
 	return {
 		mqttUrl: record.mqtt_url!,
 		databaseUrl: record.database_url!,
+		secret,
 		topicBase: record.topic_base ?? 'chat/messages',
 		pid: record.pid,
 		started,

@@ -6,7 +6,9 @@ import {join} from 'node:path';
 import {PGlite} from '@electric-sql/pglite';
 import {PGLiteSocketServer} from '@electric-sql/pglite-socket';
 import type {Logger} from '../log.js';
+import {isValidUserId} from '../protocol/index.js';
 import {DEFAULT_PG_FRONT_LIMITS, listenPgFront, type PgFrontLimits} from './pg-front.js';
+import {sessionRoles} from './session-roles.js';
 
 /** Connections served at most; a pg Pool of 4 per process, a few processes. */
 export const DEFAULT_MAX_CONNECTIONS = DEFAULT_PG_FRONT_LIMITS.maxConnections;
@@ -27,7 +29,7 @@ export class DataDirectoryError extends Error {
 export interface EmbeddedDatabase {
 	/** The port actually bound. */
 	port: number;
-	/** `postgres://postgres@host:port/postgres` (PGlite has no authentication). */
+	/** `postgres://host:port/postgres`, without credentials: every connection authenticates (see {@link openDatabase}). */
 	url: string;
 	/** Folder holding the cluster (`{dataDir}/pgdata`). */
 	pgdata: string;
@@ -37,7 +39,9 @@ export interface EmbeddedDatabase {
 
 /**
  * Open (or create) the cluster in `{dataDir}/pgdata` — this takes ~4 s — and serve it on
- * `host:port` through the validating front: PostgreSQL framing with lengths checked before
+ * `host:port` through the validating front: SCRAM-SHA-256 with `secret` as every user's
+ * password before any byte reaches PGlite; user names `owner` (runs as PGlite's superuser) or a
+ * valid chat user id (runs as its role, see session-roles.ts); PostgreSQL framing with lengths checked before
  * anything is buffered, handshake / idle / idle-in-transaction timeouts (see {@link PgFrontLimits}).
  * pglite-socket itself listens on a Unix socket only the owner can reach. PGlite is one session:
  * the front passes on one connection's request (a Query, or Parse…Sync) at a time, and an open
@@ -54,6 +58,10 @@ export async function openDatabase(options: {
 	port: number;
 	logger: Logger;
 	limits?: PgFrontLimits;
+	/** The password of every user (the hub secret). */
+	secret: string;
+	/** The user name of the hub's own clients and of the operator. */
+	owner: string;
 }): Promise<EmbeddedDatabase> {
 	const pgdata = join(options.dataDir, 'pgdata');
 	await prepareDataDirectory(pgdata);
@@ -69,7 +77,12 @@ export async function openDatabase(options: {
 	try {
 		await server.start();
 		await chmod(socketPath, 0o600);
-		front = await listenPgFront({host: options.host, port: options.port, upstreamPath: socketPath, limits, logger: options.logger});
+		const auth = {
+			secret: options.secret,
+			isUser: (user: string) => user === options.owner || isValidUserId(user),
+			assume: sessionRoles(db, options.owner, options.logger),
+		};
+		front = await listenPgFront({host: options.host, port: options.port, upstreamPath: socketPath, limits, auth, logger: options.logger});
 	} catch (error) {
 		await server.stop();
 		await db.close();
@@ -80,7 +93,7 @@ export async function openDatabase(options: {
 	let closing: Promise<void> | undefined;
 	return {
 		port,
-		url: `postgres://postgres@${options.host}:${port}/postgres`,
+		url: `postgres://${options.host}:${port}/postgres`,
 		pgdata,
 		close() {
 			closing ??= (async () => {

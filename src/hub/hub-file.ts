@@ -11,7 +11,9 @@ const hubFileSchema = z.object({
 	state: z.enum(['starting', 'ready']),
 	/** The start-up phase under way (see hub.ts HUB_PHASES). */
 	phase: z.string(),
+	/** Without credentials (the secret is in `{home}/hub-secret`). */
 	mqtt_url: z.string().optional(),
+	/** Without credentials. */
 	database_url: z.string().optional(),
 	mqtt_port: z.number().int().optional(),
 	pg_port: z.number().int().optional(),
@@ -60,7 +62,8 @@ export async function readHubFile(home: string): Promise<HubRecord | undefined> 
 export async function writeHubFile(home: string, record: HubRecord): Promise<void> {
 	await mkdir(home, {recursive: true, mode: 0o700});
 	const temporary = `${hubFilePath(home)}.${process.pid}.tmp`;
-	await writeFile(temporary, `${JSON.stringify(record, null, '\t')}\n`);
+	// 0600 like the secret: it holds no credentials, but only the hub's OS user needs it.
+	await writeFile(temporary, `${JSON.stringify(record, null, '\t')}\n`, {mode: 0o600});
 	await rename(temporary, hubFilePath(home));
 }
 

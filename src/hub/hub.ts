@@ -10,6 +10,7 @@ import {keepStatisticsFresh} from '../store/maintenance.js';
 import {runMigrations} from '../store/migrate.js';
 import {listenBroker, type EmbeddedBroker} from './broker.js';
 import {openDatabase, type EmbeddedDatabase} from './database.js';
+import {ensureHubSecret, HUB_OWNER, tightenHome, withHubCredentials} from './hub-secret.js';
 import type {PgFrontLimits} from './pg-front.js';
 import {acquireLock, LockHeldError, type FileLock} from './lock.js';
 
@@ -25,9 +26,12 @@ export type HubPhase = (typeof HUB_PHASES)[number];
 
 /** Options for {@link startHub}. */
 export interface HubOptions {
-	/** Folder for the database (`{dataDir}/pgdata`) and the lock file (`{dataDir}/hub.lock`). */
+	/**
+	 * Folder for the database (`{dataDir}/pgdata`), the lock file (`{dataDir}/hub.lock`) and the
+	 * secret (`{dataDir}/hub-secret`, 0600, created on first start).
+	 */
 	dataDir: string;
-	/** Interface to bind (default 127.0.0.1: the hub has no authentication). */
+	/** Interface to bind (default 127.0.0.1: the hub secret is its only authentication, and no TLS). */
 	host?: string;
 	/** MQTT port (default 11883; 0 = any free port). */
 	mqttPort?: number;
@@ -46,10 +50,17 @@ export interface HubOptions {
 
 /** A running hub. */
 export interface RunningHub {
-	/** `mqtt://127.0.0.1:port` (MQTT 3.1.1; no credentials). */
+	/** `mqtt://127.0.0.1:port` (MQTT 3.1.1), without credentials: connect with {@link RunningHub.urlsFor}. */
 	mqttUrl: string;
-	/** `postgres://postgres@127.0.0.1:port/postgres` (no password; `psql` works on it). */
+	/** `postgres://127.0.0.1:port/postgres`, without credentials: connect with {@link RunningHub.urlsFor}. */
 	databaseUrl: string;
+	/** The hub secret, every user's password on both ports. Never log or print it. */
+	secret: string;
+	/**
+	 * Both URLs with `user` (a chat user id, or {@link HUB_OWNER} for everything) and the secret
+	 * as credentials — to connect with, never to print.
+	 */
+	urlsFor(user: string): {mqttUrl: string; databaseUrl: string};
 	mqttPort: number;
 	pgPort: number;
 	topicBase: string;
@@ -84,7 +95,6 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 	const host = options.host ?? '127.0.0.1';
 	const topicBase = options.topicBase ?? DEFAULT_TOPIC_BASE;
 	const log = options.logger;
-	const brokerOptions = {host, logger: log, maxPacketBytes: options.maxMqttPacketBytes};
 	const progress = (phase: HubPhase) => {
 		log.info({phase}, `hub: ${phase}`);
 		options.onProgress?.(phase);
@@ -102,6 +112,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		})());
 	try {
 		progress('starting broker');
+		const secret = await ensureHubSecret(options.dataDir, (mode) =>
+			log.warn({mode: mode.toString(8)}, 'hub: the secret file was readable by others; made it 0600 (rotate the secret if that matters)'),
+		);
+		const loose = await tightenHome(options.dataDir);
+		if (loose !== undefined) log.warn({mode: loose.toString(8), home: options.dataDir}, 'hub: the home was open to other users; made it owner-only');
+		const brokerOptions = {host, logger: log, maxPacketBytes: options.maxMqttPacketBytes, auth: {secret, owner: HUB_OWNER, topicBase}};
 		// Ports of the last run first: TUIs still running reconnect to the URLs they had, also
 		// when a taken default port made that run fall back to a free one.
 		const last = await readLastPorts(options.dataDir);
@@ -110,15 +126,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		const ingesterId = `hermes-hub-ingest-${process.pid}`;
 		// Only the ingester is answered before `ready`: see ListenBrokerOptions.admitOnlyFirst.
 		const admitOnlyFirst = (clientId: string) => clientId === ingesterId;
-		const serverClientId = ingesterId;
 		const broker =
-			(options.mqttPort === undefined && last.mqtt ? await listenBroker({...brokerOptions, port: last.mqtt, admitOnlyFirst, serverClientId}).catch(() => undefined) : undefined) ??
-			(await listenOrExplain({...brokerOptions, admitOnlyFirst, serverClientId}, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT, options.mqttPort === undefined, log));
+			(options.mqttPort === undefined && last.mqtt ? await listenBroker({...brokerOptions, port: last.mqtt, admitOnlyFirst}).catch(() => undefined) : undefined) ??
+			(await listenOrExplain({...brokerOptions, admitOnlyFirst}, options.mqttPort ?? DEFAULT_HUB_MQTT_PORT, options.mqttPort === undefined, log));
 		opened.push(() => broker.close());
 		await mkdir(options.dataDir, {recursive: true, mode: 0o700});
 		lock = await lockOrExplain(join(options.dataDir, 'hub.lock'));
 		progress('opening database');
+		const databaseAuth = {secret, owner: HUB_OWNER};
 		const database: EmbeddedDatabase = await openDatabase({
+			...databaseAuth,
 			dataDir: options.dataDir,
 			host,
 			logger: log,
@@ -127,18 +144,23 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		}).catch((error: NodeJS.ErrnoException) => {
 			if (error.code !== 'EADDRINUSE' || options.pgPort !== undefined) throw error;
 			log.warn({port: DEFAULT_HUB_PG_PORT}, 'hub: default PostgreSQL port taken; using a free port');
-			return openDatabase({dataDir: options.dataDir, host, port: 0, logger: log, limits: options.pgLimits});
+			return openDatabase({...databaseAuth, dataDir: options.dataDir, host, port: 0, logger: log, limits: options.pgLimits});
 		});
 		opened.push(() => database.close());
+		const urlsFor = (user: string) => ({
+			mqttUrl: withHubCredentials(broker.url, user, secret),
+			databaseUrl: withHubCredentials(database.url, user, secret),
+		});
+		const owner = urlsFor(HUB_OWNER);
 		progress('migrating');
-		const applied = await runMigrations({databaseUrl: database.url, logger: log});
+		const applied = await runMigrations({databaseUrl: owner.databaseUrl, logger: log});
 		if (applied.length) log.info({applied}, 'hub: migrations applied');
 		// PGlite has no autovacuum: without statistics every page of a long conversation is a sort.
-		opened.push(await keepStatisticsFresh(database.url, log));
+		opened.push(await keepStatisticsFresh(owner.databaseUrl, log));
 		progress('starting ingester');
 		const ingester = await startIngester({
-			mqttUrl: broker.url,
-			databaseUrl: database.url,
+			mqttUrl: owner.mqttUrl,
+			databaseUrl: owner.databaseUrl,
 			topicBase,
 			migrate: false,
 			clientId: ingesterId,
@@ -154,6 +176,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		return {
 			mqttUrl: broker.url,
 			databaseUrl: database.url,
+			secret,
+			urlsFor,
 			mqttPort: broker.port,
 			pgPort: database.port,
 			topicBase,

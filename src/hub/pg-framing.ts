@@ -162,7 +162,7 @@ export class FrontendFramer {
 }
 
 /** Why a StartupMessage body (after length and version) is not PostgreSQL's layout, or undefined. */
-function startupLayoutProblem(body: Buffer): string | undefined {
+export function startupLayoutProblem(body: Buffer): string | undefined {
 	if (body.length === 0 || body[body.length - 1] !== 0) return 'expected terminator as last byte';
 	const strings = body.subarray(0, body.length - 1).toString('utf8').split('\0');
 	// "a\0b\0" minus the final NUL splits into ['a', 'b', '']: pairs, then the empty rest.

@@ -3,8 +3,11 @@ import {connect, createServer, type Server, type Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {authenticate, BackendReader, startupMessage} from '../../test/helpers/scram-client.js';
 import {silentLogger} from '../log.js';
 import {listenPgFront, SessionGate, type PgFront} from './pg-front.js';
+
+const SECRET = 'k'.repeat(43);
 
 /** Bytes the server sent until it closed the connection (or until `until` matched). */
 function collect(socket: Socket, until?: RegExp): Promise<string> {
@@ -19,13 +22,8 @@ function collect(socket: Socket, until?: RegExp): Promise<string> {
 	});
 }
 
-const startupPacket = () => {
-	const params = Buffer.from('user\0postgres\0\0', 'latin1');
-	const head = Buffer.alloc(8);
-	head.writeInt32BE(8 + params.length, 0);
-	head.writeInt32BE(196_608, 4);
-	return Buffer.concat([head, params]);
-};
+/** The StartupMessage the front passes on after authentication: the client's, as PGlite's user. */
+const startupPacket = () => startupMessage({database: 'postgres', user: 'postgres'});
 const queryMessage = (sql: string) => {
 	const body = Buffer.from(`${sql}\0`, 'latin1');
 	const head = Buffer.alloc(5);
@@ -79,13 +77,30 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 	let upstream: Server;
 	let front: PgFront;
 	const upstreamSockets: Socket[] = [];
+	/** Every `assume` call, as `user` or `user (first)`. */
+	const assumed: string[] = [];
+	/** A connected client that authenticated as `user`; resolves once its upstream connection exists. */
+	const connected = async (user = 'alice'): Promise<Socket> => {
+		const before = upstreamSockets.length;
+		const socket = connect(front.port, '127.0.0.1');
+		await new Promise((resolve) => socket.once('connect', resolve));
+		expect(await authenticate(socket, new BackendReader(socket), user, SECRET)).toEqual({ok: true});
+		while (upstreamSockets.length <= before) await new Promise((resolve) => setImmediate(resolve));
+		return socket;
+	};
 	beforeEach(async () => {
+		assumed.length = 0;
 		dir = await mkdtemp(join(tmpdir(), 'pg-front-'));
 		const path = join(dir, 'up.sock');
 		// Holds every connection and answers nothing: enough to count and to decline GSS in front.
 		upstream = createServer((socket) => upstreamSockets.push(socket));
 		await new Promise<void>((resolve) => upstream.listen(path, resolve));
-		front = await listenPgFront({host: '127.0.0.1', port: 0, upstreamPath: path, limits: {maxConnections: 2}, logger: silentLogger()});
+		const auth = {
+			secret: SECRET,
+			isUser: (user: string) => user === 'alice' || user === 'bob' || user === 'server',
+			assume: async (user: string, isFirst: boolean) => void assumed.push(isFirst ? `${user} (first)` : user),
+		};
+		front = await listenPgFront({host: '127.0.0.1', port: 0, upstreamPath: path, limits: {maxConnections: 2}, auth, logger: silentLogger()});
 	});
 	afterEach(async () => {
 		await front.close();
@@ -95,9 +110,7 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 	});
 
 	it('refuses one connection over the limit with FATAL 53300', async () => {
-		const open = [connect(front.port, '127.0.0.1'), connect(front.port, '127.0.0.1')];
-		await Promise.all(open.map((s) => new Promise((resolve) => s.once('connect', resolve))));
-		while (upstreamSockets.length < 2) await new Promise((resolve) => setImmediate(resolve));
+		const open = [await connected(), await connected()];
 		const third = connect(front.port, '127.0.0.1');
 		expect(await collect(third)).toMatch(/SFATAL.*C53300.*Msorry, too many clients already/);
 		for (const socket of open) socket.destroy();
@@ -106,16 +119,10 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 	// Regression (fault suite's hub-wire corpus): a client that hung up after a Parse with no Sync
 	// left PGlite skipping every later message until a Sync: the hub stopped answering SQL.
 	it('ends a client that hung up mid extended query with a Sync before closing upstream', async () => {
-		const socket = connect(front.port, '127.0.0.1');
-		const params = Buffer.from('user\0postgres\0\0', 'latin1');
-		const startup = Buffer.alloc(8);
-		startup.writeInt32BE(8 + params.length, 0);
-		startup.writeInt32BE(196_608, 4);
+		const socket = await connected();
 		const parse = Buffer.from([0x50, 0, 0, 0, 9, 1, 2, 3, 4, 5]);
-		await new Promise((resolve) => socket.once('connect', resolve));
 		socket.on('error', () => undefined);
-		socket.end(Buffer.concat([startup, params, parse]));
-		while (upstreamSockets.length < 1) await new Promise((resolve) => setImmediate(resolve));
+		socket.end(parse);
 		const received = await collect(upstreamSockets[0]!, /S\0\0\0\x04$/);
 		expect(received.endsWith('P\0\0\0\x09\x01\x02\x03\x04\x05S\0\0\0\x04')).toBe(true);
 	});
@@ -123,17 +130,13 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 	// Regression: pglite-socket ran the Parse/Bind/Execute/Sync of concurrent connections
 	// interleaved on PGlite's one session (another connection's rows, `portal "" does not exist`).
 	it('forwards a second connection\'s request only once the first is answered and out of its transaction', async () => {
-		const a = connect(front.port, '127.0.0.1');
-		await new Promise((resolve) => a.once('connect', resolve));
-		while (upstreamSockets.length < 1) await new Promise((resolve) => setImmediate(resolve));
-		const b = connect(front.port, '127.0.0.1');
-		await new Promise((resolve) => b.once('connect', resolve));
-		while (upstreamSockets.length < 2) await new Promise((resolve) => setImmediate(resolve));
-		const [upA, upB] = [recorder(upstreamSockets[0]!), recorder(upstreamSockets[1]!)];
+		const a = await connected('alice');
+		const upA = recorder(upstreamSockets[0]!);
 		const clientA = recorder(a);
-		a.write(startupPacket());
 		await upA.waitFor('postgres\0\0');
-		b.write(Buffer.concat([startupPacket(), queryMessage('SELECT 2')]));
+		const b = await connected('bob');
+		const upB = recorder(upstreamSockets[1]!);
+		b.write(queryMessage('SELECT 2'));
 		// A holds the session until its ReadyForQuery: what it sends meanwhile goes straight on
 		// (it arrives after B's bytes reached the front, which kept them).
 		a.write(queryMessage('BEGIN'));
@@ -154,18 +157,41 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 		// Out of the transaction: B's startup and query go on, whole.
 		await upB.waitFor('SELECT 2\0');
 		expect(upB.text).toBe(Buffer.concat([startupPacket(), queryMessage('SELECT 2')]).toString('latin1'));
+		// A kept the session from its startup to its COMMIT; each role was set before its first byte went on.
+		expect(assumed).toEqual(['alice (first)', 'bob (first)']);
 		a.destroy();
 		b.destroy();
 	});
 
-	it('forwards a partial StartupMessage to nobody', async () => {
+	it('opens no upstream connection for a partial StartupMessage', async () => {
 		const socket = connect(front.port, '127.0.0.1');
 		await new Promise((resolve) => socket.once('connect', resolve));
 		socket.on('error', () => undefined);
-		while (upstreamSockets.length < 1) await new Promise((resolve) => setImmediate(resolve));
-		const received = collect(upstreamSockets[0]!);
 		socket.end(Buffer.from([0, 0, 0, 9, 0, 3, 0, 0]));
-		expect(await received).toBe('');
+		expect(await collect(socket)).toBe('');
+		expect(upstreamSockets).toHaveLength(0);
+	});
+
+	it('refuses a wrong password with FATAL 28P01 before anything reaches PGlite, and serves the next client', async () => {
+		const socket = connect(front.port, '127.0.0.1');
+		await new Promise((resolve) => socket.once('connect', resolve));
+		expect(await authenticate(socket, new BackendReader(socket), 'alice', 'x'.repeat(43))).toEqual({
+			ok: false,
+			code: '28P01',
+			message: 'password authentication failed for user "alice"',
+		});
+		const tooEarly = connect(front.port, '127.0.0.1');
+		// A query before (instead of) the SASL exchange is refused too.
+		tooEarly.write(Buffer.concat([startupMessage({user: 'alice'}), queryMessage('SELECT 1')]));
+		expect(await collect(tooEarly)).toMatch(/SFATAL.*C08P01.*expected a SASL response/);
+		const stranger = connect(front.port, '127.0.0.1');
+		await new Promise((resolve) => stranger.once('connect', resolve));
+		expect(await authenticate(stranger, new BackendReader(stranger), 'mallory', SECRET)).toMatchObject({ok: false, code: '28000'});
+		expect(upstreamSockets).toHaveLength(0);
+		expect(assumed).toEqual([]);
+		const alice = await connected('alice');
+		expect(upstreamSockets).toHaveLength(1);
+		alice.destroy();
 	});
 
 	it('declines GSS encryption itself (pglite-socket does not know the request)', async () => {

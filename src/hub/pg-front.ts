@@ -1,8 +1,14 @@
-// The hub's database front: the TCP port clients see, validating PostgreSQL framing and enforcing
-// connection timeouts before bytes reach pglite-socket on a private Unix socket. May import node: and hub/.
+// The hub's database front: the TCP port clients see, authenticating every connection (SCRAM-SHA-256),
+// validating PostgreSQL framing and enforcing connection timeouts before bytes reach pglite-socket
+// on a private Unix socket, and switching PGlite's one session to each connection's role. May import node: and hub/.
 import {createConnection, createServer, type Server, type Socket} from 'node:net';
 import type {Logger} from '../log.js';
+import {PgAuthHandshake} from './pg-auth.js';
 import {BackendTracker, DEFAULT_MAX_MESSAGE_BYTES, errorResponse, FrontendFramer, REQUEST_TYPES} from './pg-framing.js';
+import {scramVerifier, type ScramVerifier} from './pg-scram.js';
+import {SessionGate} from './session-gate.js';
+
+export {SessionGate} from './session-gate.js';
 
 /** Connection policy of the front. Times in ms (0 = no limit), sizes in bytes. */
 export interface PgFrontLimits {
@@ -31,6 +37,21 @@ export const DEFAULT_PG_FRONT_LIMITS: Required<PgFrontLimits> = {
 	maxConnections: 32,
 };
 
+/** Who may connect to the front, and how PGlite's one session takes each connection's role. */
+export interface PgFrontAuth {
+	/** The password of every user (the hub secret); only its SCRAM verifier is kept. */
+	secret: string;
+	/** Whether a StartupMessage user name may log in (the owner or a valid chat user id). */
+	isUser: (user: string) => boolean;
+	/**
+	 * Make PGlite's session run as `user` (`SET ROLE`, or `RESET ROLE` for the owner). Called each
+	 * time a connection of `user` takes the session, before any of its bytes go on; `isFirst` on
+	 * its first time (check or create the role then).
+	 * @throws Error with a one-line reason: the connection is closed with FATAL 28000.
+	 */
+	assume: (user: string, isFirst: boolean) => Promise<void>;
+}
+
 /** A listening front. */
 export interface PgFront {
 	/** The TCP port bound. */
@@ -52,17 +73,19 @@ export async function listenPgFront(options: {
 	port: number;
 	upstreamPath: string;
 	limits?: PgFrontLimits;
+	auth: PgFrontAuth;
 	logger: Logger;
 }): Promise<PgFront> {
 	const limits = {...DEFAULT_PG_FRONT_LIMITS, ...options.limits};
 	const sessions = new Set<() => void>();
 	const gate = new SessionGate();
+	const verifier = scramVerifier(options.auth.secret);
 	const server = createServer((client) => {
 		if (sessions.size >= limits.maxConnections) {
 			refuse(client, '53300', 'sorry, too many clients already', options.logger);
 			return;
 		}
-		const end = serve(client, options.upstreamPath, gate, limits, options.logger, () => sessions.delete(end));
+		const end = serve(client, options.upstreamPath, gate, limits, {...options.auth, verifier}, options.logger, () => sessions.delete(end));
 		sessions.add(end);
 	});
 	await listen(server, options.host, options.port);
@@ -85,59 +108,28 @@ const EXTENDED_QUERY_TYPES = new Set(['P', 'B', 'D', 'E', 'C', 'H']);
 const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
 
 /**
- * PGlite's one session, lent to one connection at a time. pglite-socket (0.2.17) queues each
- * message on its own and keeps a connection's messages together only while a transaction is
- * open, so the Parse/Bind/Execute/Sync of two connections interleaved on the session: one got
- * the other's rows, or `portal "" does not exist` (electric-sql/pglite issue #1046). A
- * connection holds the gate from forwarding a whole request (up to and including its Query,
- * Sync or FunctionCall) until every request it forwarded has its ReadyForQuery and no
- * transaction is open; the others' requests wait in the front, first come first served.
+ * Serve one client; returns a function that closes it. Until it has authenticated
+ * ({@link PgAuthHandshake}) nothing reaches PGlite — the upstream connection is only opened
+ * then; afterwards each time it takes the session its role is set first (`auth.assume`).
  */
-export class SessionGate {
-	private holder: object | undefined;
-	private readonly waiting: {owner: object; start: () => void}[] = [];
-
-	/** Whether `owner` holds the session. */
-	holds(owner: object): boolean {
-		return this.holder === owner;
-	}
-
-	/** Ask for the session; `start` runs (possibly at once) when granted. Ignored while `owner` holds or waits. */
-	request(owner: object, start: () => void): void {
-		if (this.holder === owner || this.waiting.some((w) => w.owner === owner)) return;
-		this.waiting.push({owner, start});
-		this.grant();
-	}
-
-	/** Give the session back (or leave the line) and grant it to the next in line. */
-	release(owner: object): void {
-		if (this.holder === owner) this.holder = undefined;
-		const index = this.waiting.findIndex((w) => w.owner === owner);
-		if (index >= 0) this.waiting.splice(index, 1);
-		this.grant();
-	}
-
-	private grant(): void {
-		while (!this.holder && this.waiting.length > 0) {
-			const next = this.waiting.shift()!;
-			this.holder = next.owner;
-			next.start();
-		}
-	}
-}
-
-/** Serve one client; returns a function that closes it. */
 function serve(
 	client: Socket,
 	upstreamPath: string,
 	gate: SessionGate,
 	limits: Required<PgFrontLimits>,
+	auth: PgFrontAuth & {verifier: ScramVerifier},
 	log: Logger,
 	onClosed: () => void,
 ): () => void {
+	const handshake = new PgAuthHandshake(auth.verifier, auth.isUser);
+	/** The authenticated user name; undefined while authenticating. */
+	let user: string | undefined;
+	let hasAssumed = false;
+	/** Between taking the session and its role being set: nothing of this client is in PGlite yet. */
+	let isAssuming = false;
 	const framer = new FrontendFramer(limits.maxMessageBytes);
 	const tracker = new BackendTracker();
-	const upstream = createConnection(upstreamPath);
+	let upstream: Socket = undefined as unknown as Socket;
 	const peer = `${client.remoteAddress}:${client.remotePort}`;
 	/** This connection, as an owner of the {@link SessionGate}. */
 	const self = {};
@@ -169,10 +161,11 @@ function serve(
 			client.setTimeout(1_000, () => client.destroy());
 		}
 		onClosed();
-		// Not holding the session: nothing of this client is in PGlite beyond whole requests.
-		if (!gate.holds(self)) {
+		// Not holding the session (or holding it while its role is being set): nothing of this
+		// client is in PGlite beyond whole requests.
+		if (!gate.holds(self) || isAssuming) {
 			gate.release(self);
-			upstream.destroy();
+			upstream?.destroy();
 			return;
 		}
 		// Holding it: PGlite — one session for every connection — must finish this client's
@@ -243,14 +236,64 @@ function serve(
 		} else if (gate.holds(self)) {
 			flush();
 		} else if (framer.completedRequests > forwardedRequests || pendingBytes > limits.maxMessageBytes) {
-			gate.request(self, () => (flush(), arm()));
+			gate.request(self, () => void takeSession());
 			// Waiting in line: take no more than a message's worth from the client meanwhile.
 			if (!gate.holds(self) && pendingBytes > limits.maxMessageBytes) client.pause();
 		}
 	};
-	client.setNoDelay(true);
-	arm();
-	client.on('data', (chunk: Buffer) => {
+	/** The session is ours: set this connection's role, then let its bytes go. */
+	const takeSession = async () => {
+		isAssuming = true;
+		try {
+			await auth.assume(user!, !hasAssumed);
+			hasAssumed = true;
+		} catch (error) {
+			isAssuming = false;
+			gate.release(self);
+			close('28000', (error as Error).message);
+			return;
+		} finally {
+			isAssuming = false;
+		}
+		if (isClosed) return;
+		flush();
+		arm();
+	};
+	/** Bytes from the client before it authenticated: the handshake's, nothing for PGlite. */
+	const authenticate = (chunk: Buffer) => {
+		for (const event of handshake.push(chunk)) {
+			if (event.kind === 'reply') {
+				client.write(event.bytes);
+				continue;
+			}
+			if (event.kind === 'refused') return event.code ? close(event.code, event.reason) : close();
+			user = event.user;
+			log.debug({peer, user}, 'hub: database connection authenticated');
+			client.write(event.reply);
+			connectUpstream();
+			receive(event.startup);
+			if (event.rest.length > 0) receive(event.rest);
+		}
+		arm();
+	};
+	const connectUpstream = () => {
+		upstream = createConnection(upstreamPath);
+		upstream.on('drain', () => client.resume());
+		upstream.on('data', (chunk: Buffer) => {
+			tracker.push(chunk);
+			if (!client.write(chunk)) upstream.pause();
+			// Every request answered and no transaction open: the session is free for the others.
+			if (gate.holds(self) && requests <= tracker.readyCount && tracker.status === 'I' && !isUnsynced) {
+				gate.release(self);
+				forward();
+			}
+			arm();
+		});
+		upstream.on('error', (error) => close('08006', `database unavailable: ${error.message}`));
+		upstream.on('close', () => close());
+	};
+	/** Bytes of an authenticated client (its StartupMessage, rewritten, first). */
+	const receive = (chunk: Buffer) => {
 		for (const event of framer.push(chunk)) {
 			if (event.kind === 'refused') return close('08P01', event.reason);
 			if (event.kind === 'message') {
@@ -273,23 +316,13 @@ function serve(
 		pendingBytes += chunk.length;
 		forward();
 		arm();
-	});
-	upstream.on('drain', () => client.resume());
-	upstream.on('data', (chunk: Buffer) => {
-		tracker.push(chunk);
-		if (!client.write(chunk)) upstream.pause();
-		// Every request answered and no transaction open: the session is free for the others.
-		if (gate.holds(self) && requests <= tracker.readyCount && tracker.status === 'I' && !isUnsynced) {
-			gate.release(self);
-			forward();
-		}
-		arm();
-	});
-	client.on('drain', () => upstream.resume());
+	};
+	client.setNoDelay(true);
+	arm();
+	client.on('data', (chunk: Buffer) => (user === undefined ? authenticate(chunk) : receive(chunk)));
+	client.on('drain', () => upstream?.resume());
 	client.on('error', () => close());
 	client.on('close', () => close());
-	upstream.on('error', (error) => close('08006', `database unavailable: ${error.message}`));
-	upstream.on('close', () => close());
 	return () => close('57P01', 'terminating connection: the hub is stopping');
 }
 

@@ -6,11 +6,13 @@ import {rm} from 'node:fs/promises';
 import {connect} from 'node:net';
 import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {withHubCredentials} from '../../src/hub/hub-secret.js';
+import {authenticate, BackendReader} from '../helpers/scram-client.js';
 import {Sender} from '../helpers/sender.js';
 import {HubProcess, SCENARIO_MS, WAIT_MS} from '../faults/helpers/processes.js';
 import {freshTopicBase} from '../faults/helpers/scenario.js';
 import {faultsTempDir} from '../faults/helpers/services.js';
-import {mqttFrameCorpus, pgPacketCorpus, pgStartupWithLength, type WireCase} from './wire-corpus.js';
+import {mqttFrameCorpus, pgPacketCorpus, pgSessionCorpus, pgStartupWithLength, type WireCase} from './wire-corpus.js';
 
 /** Longest a hostile connection may stay open after we half-close it, in ms (a liveness bound). */
 const CLOSE_BOUND_MS = 20_000;
@@ -27,12 +29,31 @@ function hitAndHangUp(port: number, bytes: Buffer): Promise<boolean> {
 	});
 }
 
+/**
+ * Authenticate as chat user `alice` with `secret`, wait for the first ReadyForQuery, then as
+ * {@link hitAndHangUp}. Resolves false too when the authentication itself fails.
+ */
+function authenticateThenHit(port: number, bytes: Buffer, secret: string): Promise<boolean> {
+	return new Promise((resolve) => {
+		const socket = connect({host: '127.0.0.1', port});
+		const timer = setTimeout(() => (socket.destroy(), resolve(false)), CLOSE_BOUND_MS);
+		socket.on('error', () => undefined);
+		socket.once('close', () => (clearTimeout(timer), resolve(true)));
+		socket.once('connect', async () => {
+			const reader = new BackendReader(socket);
+			if (!(await authenticate(socket, reader, 'alice', secret)).ok) return socket.destroy(), clearTimeout(timer), resolve(false);
+			for (let m = await reader.next(); m && m.type !== 'Z'; m = await reader.next());
+			socket.end(bytes);
+		});
+	});
+}
+
 /** Run `cases` 10 at a time; after each round ask `isHealthy`. @returns names left open, and the first round after which the hub was unhealthy. */
-async function throwAll(port: number, cases: WireCase[], isHealthy: () => Promise<boolean>) {
+async function throwAll(port: number, cases: WireCase[], isHealthy: () => Promise<boolean>, hit = hitAndHangUp) {
 	const leftOpen: string[] = [];
 	for (let i = 0; i < cases.length; i += 10) {
 		const round = cases.slice(i, i + 10);
-		const closed = await Promise.all(round.map((c) => hitAndHangUp(port, c.bytes)));
+		const closed = await Promise.all(round.map((c) => hit(port, c.bytes)));
 		round.forEach((c, k) => closed[k] || leftOpen.push(c.name));
 		if (!(await isHealthy())) return {leftOpen, unhealthyAfter: round.map((c) => c.name)};
 	}
@@ -81,7 +102,7 @@ function startHubIn(prefix: string, mqttPort: number, pgPort: number, topicBase:
 
 /** A valid message through the hub's broker gets its ✓ (so the ingester stored it). */
 async function storesValidMessage(hub: HubProcess, topicBase: string): Promise<string> {
-	const alice = await Sender.connect({mqttUrl: hub.mqttUrl, topicBase}, 'alice');
+	const alice = await Sender.connect({mqttUrl: withHubCredentials(hub.mqttUrl, 'alice', hub.secret), topicBase}, 'alice');
 	try {
 		const valid = alice.message('bob', 'after-the-bytes');
 		await alice.publish('bob', valid);
@@ -97,7 +118,8 @@ describe('hostile bytes at the embedded hub', () => {
 	const hub = startHubIn('wire-hub', 21740, 21741, topicBase);
 
 	it('MQTT frames (random, mutated, hand-made) at the broker: connections closed, hub up, nothing stored', async () => {
-		const cases = mqttFrameCorpus(topicBase);
+		// Chat user `mallory` with the secret: the frames after CONNECT reach an authenticated session.
+		const cases = mqttFrameCorpus(topicBase, {username: 'mallory', password: hub().secret});
 		expect(cases.length).toBeGreaterThanOrEqual(150);
 		const port = Number(new URL(hub().mqttUrl).port);
 		const result = await throwAll(port, cases, () => answersSql(hub().databaseUrl));
@@ -121,6 +143,18 @@ describe('hostile bytes at the embedded hub', () => {
 		const port = Number(new URL(hub().databaseUrl).port);
 		const result = await throwAll(port, cases, () => answersSql(hub().databaseUrl));
 		console.log(`[corpus] ${cases.length} PostgreSQL connections; left open: ${result.leftOpen.length}`);
+		expect(result.unhealthyAfter, 'the hub answers SQL after every round').toBeUndefined();
+		expect(hub().isRunning, 'no crash').toBe(true);
+		expect(result.leftOpen, 'every hostile connection is closed').toEqual([]);
+		await storesValidMessage(hub(), topicBase);
+	}, SCENARIO_MS);
+
+	it('PostgreSQL messages from an authenticated client: connections closed, hub up on both ports', async () => {
+		const cases = pgSessionCorpus();
+		expect(cases.length).toBeGreaterThanOrEqual(40);
+		const port = Number(new URL(hub().databaseUrl).port);
+		const result = await throwAll(port, cases, () => answersSql(hub().databaseUrl), (p, bytes) => authenticateThenHit(p, bytes, hub().secret));
+		console.log(`[corpus] ${cases.length} authenticated PostgreSQL connections; left open: ${result.leftOpen.length}`);
 		expect(result.unhealthyAfter, 'the hub answers SQL after every round').toBeUndefined();
 		expect(hub().isRunning, 'no crash').toBe(true);
 		expect(result.leftOpen, 'every hostile connection is closed').toEqual([]);

@@ -31,9 +31,16 @@ function packet(firstByte: number, body: Buffer): Buffer {
 	return Buffer.concat([Buffer.from([firstByte]), varint(body.length), body]);
 }
 
-/** An MQTT 3.1.1 CONNECT (clean session, keep-alive 60 s). */
-export function mqttConnect(clientId: string, level = 4): Buffer {
-	return packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([level, 0x02, 0x00, 0x3c]), str(clientId)]));
+/** MQTT credentials: a user name and a password (the hub secret). */
+export interface MqttCredentials {
+	username: string;
+	password: string;
+}
+
+/** An MQTT 3.1.1 CONNECT (clean session, keep-alive 60 s), with `credentials` when given. */
+export function mqttConnect(clientId: string, level = 4, credentials?: MqttCredentials): Buffer {
+	if (!credentials) return packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([level, 0x02, 0x00, 0x3c]), str(clientId)]));
+	return packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([level, 0xc2, 0x00, 0x3c]), str(clientId), str(credentials.username), str(credentials.password)]));
 }
 
 /** A QoS 1 PUBLISH of `payload` on `topic` with packet id `id`. */
@@ -54,10 +61,12 @@ function flips(template: Buffer, seed: number, count: number, prefix: string): W
 
 /**
  * ~160 hostile MQTT connections for topic base `base`. A PUBLISH in them only ever carries the
- * payload `{` (never a valid chat payload), so no mutation can turn into a stored row.
+ * payload `{` (never a valid chat payload), so no mutation can turn into a stored row. With
+ * `credentials` (chat user `mallory` and the hub secret) the frames after CONNECT come from an
+ * authenticated user; a few connections try without, or with a wrong password, all the same.
  */
-export function mqttFrameCorpus(base: string): WireCase[] {
-	const connect = mqttConnect('fuzz');
+export function mqttFrameCorpus(base: string, credentials?: MqttCredentials): WireCase[] {
+	const connect = mqttConnect('fuzz', 4, credentials);
 	const publish = mqttPublish(`${base}/bob/mallory`, '{');
 	const cases: WireCase[] = [
 		{name: 'remaining length of 5 bytes', bytes: Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x7f])},
@@ -85,6 +94,9 @@ export function mqttFrameCorpus(base: string): WireCase[] {
 		{name: '1,000 PINGREQs', bytes: Buffer.concat([connect, ...Array.from({length: 1_000}, () => Buffer.from([0xc0, 0x00]))])},
 		{name: 'HTTP request', bytes: Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')},
 		{name: 'TLS ClientHello prefix', bytes: Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03])},
+		{name: 'CONNECT without credentials, then PUBLISH', bytes: Buffer.concat([mqttConnect('anon'), publish])},
+		{name: 'CONNECT with a wrong password, then SUBSCRIBE #', bytes: Buffer.concat([mqttConnect('guess', 4, {username: 'mallory', password: 'guess'}), packet(0x82, Buffer.concat([Buffer.from([0, 1]), str('#'), Buffer.from([1])]))])},
+		{name: 'SUBSCRIBE # and $SYS/#', bytes: Buffer.concat([connect, packet(0x82, Buffer.concat([Buffer.from([0, 1]), str('#'), Buffer.from([1]), str('$SYS/#'), Buffer.from([1])]))])},
 	];
 	const random = fc.sample(fc.uint8Array({minLength: 1, maxLength: 300}), {seed: 7, numRuns: 60});
 	cases.push(...random.map((bytes, n) => ({name: `random bytes ${n}`, bytes: Buffer.from(bytes)})));
@@ -149,4 +161,20 @@ export function pgPacketCorpus(): WireCase[] {
 	cases.push(...random.map((bytes, n) => ({name: `random bytes ${n}`, bytes: Buffer.from(bytes.length >= 4 ? [0, bytes[1]! & 0x0f, ...bytes.slice(2)] : bytes)})));
 	cases.push(...flips(Buffer.concat([startup, pgMessage('Q', Buffer.from('SELECT 1\0'))]), 6, 30, 'mutated startup+Query').map((c) => ({...c, bytes: c.bytes.length >= 4 ? Buffer.concat([Buffer.from([0, c.bytes[1]! & 0x0f]), c.bytes.subarray(2)]) : c.bytes})));
 	return cases;
+}
+
+/**
+ * ~50 hostile message streams for a client that has authenticated (the hub asks for SCRAM
+ * first: {@link pgPacketCorpus}'s startup-prefixed cases never get past it): the same messages,
+ * random bytes and mutated Queries, sent right after the first ReadyForQuery.
+ */
+export function pgSessionCorpus(): WireCase[] {
+	const startup = pgStartup();
+	const tails = pgPacketCorpus()
+		.filter((c) => c.bytes.subarray(0, startup.length).equals(startup) && c.bytes.length > startup.length)
+		.map((c) => ({name: `authenticated: ${c.name}`, bytes: c.bytes.subarray(startup.length)}));
+	const random = fc.sample(fc.uint8Array({minLength: 1, maxLength: 200}), {seed: 15, numRuns: 15});
+	tails.push(...random.map((bytes, n) => ({name: `authenticated: random bytes ${n}`, bytes: Buffer.from(bytes.length >= 5 ? [bytes[0]!, 0, 0, ...bytes.slice(3)] : bytes)})));
+	tails.push(...flips(pgMessage('Q', Buffer.from('SELECT 1\0')), 16, 20, 'authenticated: mutated Query').map((c) => ({...c, bytes: c.bytes.length >= 3 ? Buffer.concat([c.bytes.subarray(0, 1), Buffer.from([0, 0]), c.bytes.subarray(3)]) : c.bytes})));
+	return tails;
 }

@@ -47,6 +47,8 @@ export interface HubStatusJson {
 	mqttUrl?: string;
 	databaseUrl?: string;
 	dataDir: string;
+	/** Where the hub secret is (never the secret). */
+	secretFile: string;
 }
 
 /**

@@ -6,7 +6,7 @@
 // The steps share one hub, so they run in order and each builds on the one before.
 import {randomUUID} from 'node:crypto';
 import {existsSync} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, readFile, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
@@ -93,6 +93,10 @@ describe('embedded default: two TUIs share one background hub', {timeout: 90_000
 		expect(status.dataDir).toBe(home);
 		expect(status.mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
 		expect(status.databaseUrl).toMatch(/^postgres(ql)?:\/\//);
+		// The chat connected with fredy's id and the hub secret; status names the file, never the secret.
+		const secret = (await readFile(join(home, 'hub-secret'), 'utf8')).trim();
+		expect(JSON.stringify(status)).not.toContain(secret);
+		expect(status.secretFile).toBe(join(home, 'hub-secret'));
 		firstHubPid = status.pid!;
 		// A background daemon, not the TUI itself.
 		expect(firstHubPid).toBeGreaterThan(0);

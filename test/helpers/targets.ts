@@ -31,8 +31,17 @@ export interface Target {
 	readonly needsIngester: boolean;
 	/** Whether the broker offers MQTT 5 shared subscriptions (Mosquitto yes, aedes no). */
 	readonly hasSharedSubscriptions: boolean;
+	/**
+	 * `embedded`: this and {@link Target.databaseUrl} carry the hub owner's credentials
+	 * (`server:<secret>`), so a suite's clients may publish for any user, as on the anonymous test Mosquitto.
+	 */
 	readonly mqttUrl: string;
 	readonly databaseUrl: string;
+	/**
+	 * The broker URL for a client that speaks only for `userId`: on `embedded` with that user id
+	 * and the hub secret, so the hub's per-user rules apply; on `services` {@link Target.mqttUrl}.
+	 */
+	mqttUrlFor(userId: string): string;
 	/** The topic base of this target (unique per suite run). */
 	readonly topicBase: string;
 	/** Logger to hand to ingesters; its lines are kept for {@link Target.logLines}. */
@@ -50,6 +59,7 @@ export interface Target {
 interface Backend {
 	mqttUrl: string;
 	databaseUrl: string;
+	mqttUrlFor(userId: string): string;
 	restartHub(): Promise<void>;
 	stop(): Promise<void>;
 }
@@ -92,6 +102,7 @@ async function startServices(): Promise<Backend> {
 	return {
 		mqttUrl: TEST_MQTT_URL,
 		databaseUrl: database.url,
+		mqttUrlFor: () => TEST_MQTT_URL,
 		restartHub: () => Promise.reject(new Error('the services target has no hub to restart')),
 		stop: () => database.drop(),
 	};
@@ -99,17 +110,19 @@ async function startServices(): Promise<Backend> {
 
 async function startEmbedded(topicBase: string, logger: Logger): Promise<Backend> {
 	const {startHub} = (await import(HUB_MODULE.href)) as typeof import('../../src/hub/hub.js');
+	const {HUB_OWNER} = await import('../../src/hub/hub-secret.js');
 	const dataDir = await mkdtemp(join(tmpdir(), 'hermes-pipeline-'));
 	const start = () => startHub({dataDir, mqttPort: 0, pgPort: 0, topicBase, logger});
 	let hub = await start();
+	// Suites' clients speak for many users through one URL: they connect as the hub's owner
+	// (the per-user rules are tested in hub-auth.test.ts and, through the CLI, in the e2e suites).
 	const backend: Backend = {
-		mqttUrl: hub.mqttUrl,
-		databaseUrl: hub.databaseUrl,
+		...hub.urlsFor(HUB_OWNER),
+		mqttUrlFor: (userId) => hub.urlsFor(userId).mqttUrl,
 		async restartHub() {
 			await hub.stop();
 			hub = await start();
-			backend.mqttUrl = hub.mqttUrl;
-			backend.databaseUrl = hub.databaseUrl;
+			Object.assign(backend, hub.urlsFor(HUB_OWNER));
 		},
 		async stop() {
 			await hub.stop();
@@ -157,6 +170,7 @@ export function forEachTarget(title: string, body: (target: Target) => void): vo
 				get databaseUrl() {
 					return ready().databaseUrl;
 				},
+				mqttUrlFor: (userId) => ready().mqttUrlFor(userId),
 				topicBase,
 				logger,
 				logLines: () => lines,

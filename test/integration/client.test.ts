@@ -2,7 +2,7 @@
 // PostgreSQL with our own ingester, and the embedded hub): messages, receipts, history paging,
 // unread counts, the outbox across an ingester outage, de-duplication, typing and presence.
 import {spawn} from 'node:child_process';
-import {randomUUID} from 'node:crypto';
+import {randomBytes, randomUUID} from 'node:crypto';
 import {writeFile, rm} from 'node:fs/promises';
 import {createServer, connect as connectTcp, type Server} from 'node:net';
 import {tmpdir} from 'node:os';
@@ -13,6 +13,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {createChatClient} from '../../src/client/chat-client.js';
 import type {ChatEvent, ChatPort} from '../../src/core/types.js';
 import {listenBroker} from '../../src/hub/broker.js';
+import {HUB_OWNER, withHubCredentials} from '../../src/hub/hub-secret.js';
 import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
 import {silentLogger} from '../../src/log.js';
 import {openDb} from '../../src/store/db.js';
@@ -259,17 +260,20 @@ describe('chat client without services', () => {
 
 	it('reconnects after a broker restart, re-subscribes, and sends what was queued meanwhile', async () => {
 		const topicBase = `t-${randomUUID().slice(0, 8)}/messages`;
-		let broker = await listenBroker({host: '127.0.0.1', port: 0});
+		// The hub's broker: each client connects with its own user id and the hub secret.
+		const secret = randomBytes(32).toString('base64url');
+		const auth = {secret, owner: HUB_OWNER, topicBase};
+		let broker = await listenBroker({host: '127.0.0.1', port: 0, auth});
+		const as = (user: string) => withHubCredentials(broker.url, user, secret);
 		const options = {
-			mqttUrl: broker.url,
 			databaseUrl: 'postgres://postgres@127.0.0.1:1/none',
 			topicBase,
 			logger: silentLogger(),
 			reconnectPeriodMs: 100,
 			resendAfterMs: 200,
 		};
-		const gina = await createChatClient({...options, identity: {userId: 'gina', name: 'Gina'}});
-		const hank = await createChatClient({...options, identity: {userId: 'hank', name: 'Hank'}});
+		const gina = await createChatClient({...options, mqttUrl: as('gina'), identity: {userId: 'gina', name: 'Gina'}});
+		const hank = await createChatClient({...options, mqttUrl: as('hank'), identity: {userId: 'hank', name: 'Hank'}});
 		const g = new Recorder(gina);
 		const h = new Recorder(hank);
 		await g.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'up');
@@ -278,11 +282,10 @@ describe('chat client without services', () => {
 		await broker.close();
 		await g.waitFor('connection-changed', (e) => e.service === 'broker' && e.state === 'down');
 		await gina.sendMessage('gina:hank', 'sent while the broker was away');
-		// The watcher stands in for the server: the only client the hub lets write an inbox.
-		const serverClientId = `watch-${randomUUID().slice(0, 8)}`;
-		broker = await listenBroker({host: '127.0.0.1', port: broker.port, serverClientId});
+		// The watcher stands in for the server (the hub's owner): the only user the hub lets write an inbox.
+		broker = await listenBroker({host: '127.0.0.1', port: broker.port, auth});
 		// Without an ingester nobody fans out: watch what gina publishes to the server instead.
-		const watcher = await mqtt.connectAsync(broker.url, {clientId: serverClientId});
+		const watcher = await mqtt.connectAsync(as(HUB_OWNER), {clientId: `watch-${randomUUID().slice(0, 8)}`});
 		const published: string[] = [];
 		watcher.on('message', (_topic, bytes) => published.push((JSON.parse(bytes.toString()) as {content?: string}).content ?? ''));
 		await watcher.subscribeAsync(`${topicBase}/server/gina`, {qos: 1});

@@ -12,6 +12,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ensureHub, stopHub} from '../../src/hub/daemon.js';
 import {hubAnswers, readHubFile, type HubRecord} from '../../src/hub/hub-file.js';
 import {isProcessAlive} from '../../src/hub/lock.js';
+import {HUB_OWNER, readHubSecret, withHubCredentials} from '../../src/hub/hub-secret.js';
 import {connectBroker} from '../../src/live/connect.js';
 import {encodePayload, topicFor, type MessagePayload} from '../../src/protocol/index.js';
 
@@ -42,7 +43,7 @@ describe.skipIf(!existsSync(CLI))('the hub drains on SIGTERM (built dist/)', {ti
 			timestamp: new Date().toISOString(),
 		}));
 		// A publisher that never resends: what is lost here is lost for good.
-		const broker = await connectBroker({url: hub.mqttUrl, clientId: `${sender}-${randomUUID().slice(0, 8)}`});
+		const broker = await connectBroker({url: withHubCredentials(hub.mqttUrl, sender, hub.secret), clientId: `${sender}-${randomUUID().slice(0, 8)}`});
 		const confirmed = new Set<string>();
 		broker.client.on('message', (_topic, bytes) => {
 			const receipt = JSON.parse(bytes.toString()) as {status: string; message_id: string};
@@ -62,7 +63,7 @@ describe.skipIf(!existsSync(CLI))('the hub drains on SIGTERM (built dist/)', {ti
 		expect(messages.filter((m) => !confirmed.has(m.message_id))).toEqual([]);
 		// … and is in the database after a restart.
 		const again = await ensureHub({home, entry: CLI, mqttPort: 0, pgPort: 0});
-		const client = new pg.Client({connectionString: again.databaseUrl});
+		const client = new pg.Client({connectionString: withHubCredentials(again.databaseUrl, HUB_OWNER, again.secret)});
 		await client.connect();
 		const stored = await client.query<{n: string}>('SELECT count(*) AS n FROM chat_messages WHERE sender_id = $1', [sender]);
 		await client.end();
@@ -96,7 +97,8 @@ describe.skipIf(!existsSync(CLI))('the hub drains on SIGTERM (built dist/)', {ti
 		const record = await readyRecord(child.pid!, () => child.exitCode !== null).catch((error: Error) => {
 			throw new Error(`${error.message}: ${stderr}`);
 		});
-		const holder = new pg.Client({connectionString: record.database_url});
+		const secret = await readHubSecret(home);
+		const holder = new pg.Client({connectionString: withHubCredentials(record.database_url!, HUB_OWNER, secret)});
 		holder.on('error', () => undefined);
 		await holder.connect();
 		await holder.query('BEGIN');
@@ -104,7 +106,7 @@ describe.skipIf(!existsSync(CLI))('the hub drains on SIGTERM (built dist/)', {ti
 		const busy = (async () => {
 			for (;;) await holder.query('SELECT 1');
 		})().catch(() => undefined);
-		const broker = await connectBroker({url: record.mqtt_url!, clientId: `oscar-${randomUUID().slice(0, 8)}`});
+		const broker = await connectBroker({url: withHubCredentials(record.mqtt_url!, 'oscar', secret), clientId: `oscar-${randomUUID().slice(0, 8)}`});
 		const m: MessagePayload = {
 			type: 'message',
 			message_id: `oscar-${randomUUID()}`,

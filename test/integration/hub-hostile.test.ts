@@ -14,10 +14,12 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ensureHub, hubStatus, stopHub, type HubEndpoint} from '../../src/hub/daemon.js';
 import {DataDirectoryError} from '../../src/hub/database.js';
 import {startHub} from '../../src/hub/hub.js';
+import {HUB_OWNER, withHubCredentials} from '../../src/hub/hub-secret.js';
 import {isProcessAlive} from '../../src/hub/lock.js';
 import {connectBroker} from '../../src/live/connect.js';
 import {silentLogger} from '../../src/log.js';
 import {encodePayload, topicFor, type MessagePayload} from '../../src/protocol/index.js';
+import {authenticate, BackendReader} from '../helpers/scram-client.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
@@ -29,28 +31,34 @@ const int32 = (n: number) => {
 	return b;
 };
 const STARTUP = (() => {
-	const body = Buffer.concat([int32(196_608), Buffer.from('user\0postgres\0database\0postgres\0\0', 'latin1')]);
+	const body = Buffer.concat([int32(196_608), Buffer.from('user\0alice\0database\0postgres\0\0', 'latin1')]);
 	return Buffer.concat([int32(body.length + 4), body]);
 })();
 
-/** Connect, optionally complete the startup, send `bytes`; resolve with all the server sent until it closed. */
-function exchange(port: number, bytes: Buffer, options: {afterStartup?: boolean} = {}): Promise<string> {
-	return new Promise((resolve, reject) => {
-		const socket = connect({port, host: '127.0.0.1'});
+/** A connected socket that authenticated as chat user `alice` and got its first ReadyForQuery. */
+async function startedSession(port: number, secret: string): Promise<{socket: Socket; reader: BackendReader}> {
+	const socket = connect({port, host: '127.0.0.1'});
+	await new Promise((resolve) => socket.once('connect', resolve));
+	const reader = new BackendReader(socket);
+	const outcome = await authenticate(socket, reader, 'alice', secret);
+	if (!outcome.ok) throw new Error(`authentication failed: ${JSON.stringify(outcome)}`);
+	for (let m = await reader.next(); m?.type !== 'Z'; m = await reader.next()) if (!m) throw new Error('closed during startup');
+	return {socket, reader};
+}
+
+/**
+ * Connect, optionally authenticate with `secret` and complete the startup, send `bytes`;
+ * resolve with all the server sent (after the startup) until it closed.
+ */
+async function exchange(port: number, bytes: Buffer, options: {afterStartupWith?: string} = {}): Promise<string> {
+	const socket = options.afterStartupWith ? (await startedSession(port, options.afterStartupWith)).socket : connect({port, host: '127.0.0.1'});
+	return new Promise((resolve) => {
 		const chunks: Buffer[] = [];
-		let isStarted = !options.afterStartup;
-		socket.on('connect', () => socket.write(options.afterStartup ? STARTUP : bytes));
-		socket.on('data', (chunk) => {
-			chunks.push(chunk);
-			// The startup is complete at the first ReadyForQuery ('Z', length 5, 'I').
-			if (!isStarted && Buffer.concat(chunks).includes(Buffer.from('Z\0\0\0\x05I', 'latin1'))) {
-				isStarted = true;
-				chunks.length = 0;
-				socket.write(bytes);
-			}
-		});
+		if (options.afterStartupWith) socket.write(bytes);
+		else socket.on('connect', () => socket.write(bytes));
+		socket.on('data', (chunk) => chunks.push(chunk));
 		socket.on('error', () => undefined);
-		socket.on('close', () => (isStarted ? resolve(Buffer.concat(chunks).toString('latin1')) : reject(new Error('closed during startup'))));
+		socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
 	});
 }
 
@@ -106,6 +114,8 @@ describe.skipIf(!existsSync(CLI))('the hub survives hostile input (built dist/)'
 	let hub: HubEndpoint;
 	const env = () => ({...process.env, HERMES_HOME: home, LOG_LEVEL: 'warn'});
 	const pgPort = () => Number(new URL(hub.databaseUrl).port);
+	/** The hub's URLs with `user` and the secret. */
+	const as = (user: string) => ({mqttUrl: withHubCredentials(hub.mqttUrl, user, hub.secret), databaseUrl: withHubCredentials(hub.databaseUrl, user, hub.secret)});
 	beforeAll(async () => {
 		await mkdir('/tmp/hub', {recursive: true}).catch(() => undefined);
 		home = await mkdtemp(join(tmpdir(), 'hermes-hostile-'));
@@ -123,7 +133,17 @@ describe.skipIf(!existsSync(CLI))('the hub survives hostile input (built dist/)'
 		['garbage (an HTTP request)', Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')],
 	])('closes the connection on %s with one FATAL line, and keeps serving', async (_name, bytes) => {
 		expect(await exchange(pgPort(), bytes)).toMatch(/SFATAL.*C08P01.*Minvalid (startup packet length|first packet)/);
-		expect(await sql<{n: number}>(hub.databaseUrl, 'SELECT 1 AS n')).toEqual([{n: 1}]);
+		expect(await sql<{n: number}>(as('alice').databaseUrl, 'SELECT 1 AS n')).toEqual([{n: 1}]);
+	});
+
+	it.each([
+		['a query instead of the SASL exchange', Buffer.concat([STARTUP, Buffer.from('Q'), int32(13), Buffer.from('select 1\0')]), /C08P01.*Mexpected a SASL response/],
+		['a cleartext password', Buffer.concat([STARTUP, Buffer.from('p'), int32(11), Buffer.from('secret\0')]), /C08P01.*Mmalformed SASLInitialResponse/],
+		['a 1 GB SASL message', Buffer.concat([STARTUP, Buffer.from('p'), int32(0x40_00_00_00)]), /C08P01.*Minvalid SASL message length/],
+		['another SASL mechanism', Buffer.concat([STARTUP, Buffer.from('p'), int32(18), Buffer.from('PLAIN\0'), int32(4), Buffer.from('abcd')]), /C28000.*MSASL mechanism "PLAIN" not supported/],
+	])('refuses an unauthenticated client sending %s (FATAL), and keeps serving', async (_name, bytes, reply) => {
+		expect(await exchange(pgPort(), bytes)).toMatch(reply);
+		expect(await sql<{n: number}>(as('alice').databaseUrl, 'SELECT 1 AS n')).toEqual([{n: 1}]);
 	});
 
 	it.each([
@@ -132,33 +152,21 @@ describe.skipIf(!existsSync(CLI))('the hub survives hostile input (built dist/)'
 		['an unknown message type', Buffer.concat([Buffer.from([0x9f]), int32(8), Buffer.from('abcd')])],
 		['a password message nobody asked for', Buffer.concat([Buffer.from('p'), int32(11), Buffer.from('secret\0')])],
 	])('after the startup, closes the connection on %s and keeps serving', async (_name, bytes) => {
-		expect(await exchange(pgPort(), bytes, {afterStartup: true})).toMatch(/SFATAL.*C08P01.*Minvalid (message length|frontend message type)/);
-		expect(await sql<{n: number}>(hub.databaseUrl, 'SELECT 1 AS n')).toEqual([{n: 1}]);
+		expect(await exchange(pgPort(), bytes, {afterStartupWith: hub.secret})).toMatch(/SFATAL.*C08P01.*Minvalid (message length|frontend message type)/);
+		expect(await sql<{n: number}>(as('alice').databaseUrl, 'SELECT 1 AS n')).toEqual([{n: 1}]);
 	});
 
 	it('answers well-framed garbage with an error, not a stall', async () => {
 		// A Parse whose strings are not terminated, then a Sync: PostgreSQL's "invalid string in message".
 		const parse = Buffer.concat([Buffer.from('P'), int32(8), Buffer.from([0xde, 0xad, 0xbe, 0xef])]);
 		const sync = Buffer.concat([Buffer.from('S'), int32(4)]);
-		const socket = connect({port: pgPort(), host: '127.0.0.1'});
-		const reply = await new Promise<string>((resolve, reject) => {
-			let seen = Buffer.alloc(0);
-			let sentGarbage = false;
-			socket.on('connect', () => socket.write(STARTUP));
-			socket.on('error', reject);
-			socket.on('data', (chunk) => {
-				seen = Buffer.concat([seen, chunk]);
-				const text = seen.toString('latin1');
-				if (!sentGarbage && text.includes('Z\0\0\0\x05I')) {
-					sentGarbage = true;
-					seen = Buffer.alloc(0);
-					socket.write(Buffer.concat([parse, sync]));
-				} else if (sentGarbage && text.includes('Z\0\0\0\x05')) resolve(text);
-			});
-		});
+		const {socket, reader} = await startedSession(pgPort(), hub.secret);
+		socket.write(Buffer.concat([parse, sync]));
+		const replies: string[] = [];
+		for (let m = await reader.next(); m && m.type !== 'Z'; m = await reader.next()) replies.push(`${m.type}${m.body.toString('latin1')}`);
 		socket.destroy();
-		expect(reply).toMatch(/SERROR.*C08P01/);
-		await roundTrip(hub.mqttUrl, 'ivy');
+		expect(replies.join('|')).toMatch(/SERROR.*C08P01/);
+		await roundTrip(as('ivy').mqttUrl, 'ivy');
 	});
 
 	// Regression (issue 11): a 200 MB publish was accepted and delivered (RSS 447 → 1,040 MiB).
@@ -166,8 +174,9 @@ describe.skipIf(!existsSync(CLI))('the hub survives hostile input (built dist/)'
 		const before = await rssBytes(hub.pid);
 		const size = 200 * 1024 * 1024;
 		const socket: Socket = connect({port: Number(new URL(hub.mqttUrl).port), host: '127.0.0.1'});
-		const clientId = Buffer.from('hostile-big');
-		const connectBody = Buffer.concat([Buffer.from([0, 4]), Buffer.from('MQTT'), Buffer.from([4, 2, 0, 60, 0, clientId.length]), clientId]);
+		// An authenticated user (the hub refuses anyone else at CONNECT): clean session, user name, password.
+		const field = (text: string) => Buffer.concat([Buffer.from([0, Buffer.byteLength(text)]), Buffer.from(text)]);
+		const connectBody = Buffer.concat([Buffer.from([0, 4]), Buffer.from('MQTT'), Buffer.from([4, 0xc2, 0, 60]), field('hostile-big'), field('mallory'), field(hub.secret)]);
 		const topic = Buffer.from(`${BASE}/all/mallory`);
 		const remaining = 2 + topic.length + size;
 		const lengthBytes: number[] = [];
@@ -187,7 +196,7 @@ describe.skipIf(!existsSync(CLI))('the hub survives hostile input (built dist/)'
 		await closed;
 		expect(written).toBeLessThan(size);
 		expect((await rssBytes(hub.pid)) - before).toBeLessThan(64 * 1024 * 1024);
-		await roundTrip(hub.mqttUrl, 'judy');
+		await roundTrip(as('judy').mqttUrl, 'judy');
 	});
 
 	it('`hub stop` stops it cleanly after all that', async () => {
@@ -213,7 +222,7 @@ describe.skipIf(!existsSync(CLI))('the hub survives hostile input (built dist/)'
 		const started = await run(process.execPath, [CLI, 'hub', 'start', '--mqtt-port', '0', '--pg-port', '0'], {env: env()});
 		expect(started.stdout).toMatch(/hub started \(pid \d+\)/);
 		hub = await ensureHub({home, entry: CLI});
-		await roundTrip(hub.mqttUrl, 'kim');
+		await roundTrip(as('kim').mqttUrl, 'kim');
 	});
 
 	it('after kill -9, `hub status` says not running and `hub start` starts it again', async () => {
@@ -225,7 +234,7 @@ describe.skipIf(!existsSync(CLI))('the hub survives hostile input (built dist/)'
 		const started = await run(process.execPath, [CLI, 'hub', 'start', '--mqtt-port', '0', '--pg-port', '0'], {env: env()});
 		expect(started.stdout).toMatch(/hub started \(pid \d+\)/);
 		hub = await ensureHub({home, entry: CLI});
-		expect(await sql<{n: string}>(hub.databaseUrl, 'SELECT count(*) AS n FROM chat_messages')).toEqual([{n: '3'}]);
+		expect(await sql<{n: string}>(as(HUB_OWNER).databaseUrl, 'SELECT count(*) AS n FROM chat_messages')).toEqual([{n: '3'}]);
 	});
 });
 
@@ -247,16 +256,17 @@ describe('the hub in process: one client cannot stall the others; data directory
 			pgLimits: {idleInTransactionTimeoutMs: 1_000, handshakeTimeoutMs: 1_000},
 		});
 		try {
-			const holder = new pg.Client({connectionString: hub.databaseUrl});
+			const owner = hub.urlsFor(HUB_OWNER).databaseUrl;
+			const holder = new pg.Client({connectionString: owner});
 			const holderError = new Promise<Error & {code?: string}>((resolve) => holder.on('error', resolve));
 			await holder.connect();
 			await holder.query('BEGIN');
 			await holder.query('CREATE TABLE held (n int); INSERT INTO held VALUES (1)');
 			await holder.query('LOCK TABLE chat_messages IN ACCESS EXCLUSIVE MODE');
 			// Queued behind the open transaction until the policy ends it, which rolls it back.
-			expect(await sql<{held: string | null}>(hub.databaseUrl, "SELECT to_regclass('held') AS held")).toEqual([{held: null}]);
+			expect(await sql<{held: string | null}>(owner, "SELECT to_regclass('held') AS held")).toEqual([{held: null}]);
 			expect((await holderError).code).toBe('25P03');
-			await roundTrip(hub.mqttUrl, 'leo');
+			await roundTrip(hub.urlsFor('leo').mqttUrl, 'leo');
 			// A connection that never sends its startup packet is closed by the handshake limit.
 			expect(await exchange(hub.pgPort, Buffer.alloc(0))).toMatch(/SFATAL.*C08P01.*Mno startup packet within 1000 ms/);
 		} finally {
@@ -284,7 +294,7 @@ describe('the hub in process: one client cannot stall the others; data directory
 		const hub = await startHub({dataDir, mqttPort: 0, pgPort: 0, logger: silentLogger()});
 		try {
 			expect((await stat(pgdata)).mode & 0o777).toBe(0o700);
-			expect(await sql<{n: string}>(hub.databaseUrl, "SELECT count(*) AS n FROM chat_messages WHERE sender_id = 'leo'")).toEqual([{n: '1'}]);
+			expect(await sql<{n: string}>(hub.urlsFor(HUB_OWNER).databaseUrl, "SELECT count(*) AS n FROM chat_messages WHERE sender_id = 'leo'")).toEqual([{n: '1'}]);
 		} finally {
 			await hub.stop();
 		}

@@ -2,7 +2,7 @@
 // background daemon (two concurrent ensureHub → one pid) and `hermes-chat hub status|stop`.
 import {execFile, spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, readFile, rm} from 'node:fs/promises';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -12,6 +12,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ensureHub, hubStatus, stopHub} from '../../src/hub/daemon.js';
 import {DEFAULT_HUB_MQTT_PORT, DEFAULT_HUB_PG_PORT, HubRunningError, startHub, type RunningHub} from '../../src/hub/hub.js';
 import {readHubFile, writeHubFile} from '../../src/hub/hub-file.js';
+import {HUB_OWNER, hubSecretPath, withHubCredentials} from '../../src/hub/hub-secret.js';
 import {connectBroker, type BrokerConnection} from '../../src/live/connect.js';
 import {silentLogger} from '../../src/log.js';
 import {encodePayload, topicFor, type MessagePayload} from '../../src/protocol/index.js';
@@ -56,6 +57,11 @@ async function sendAndAwaitReceipts(mqttUrl: string, from: string, messages: Mes
 	}
 }
 
+/** An endpoint's URLs with `user` and its secret as credentials. */
+function as(hub: {mqttUrl: string; databaseUrl: string; secret: string}, user: string) {
+	return {mqttUrl: withHubCredentials(hub.mqttUrl, user, hub.secret), databaseUrl: withHubCredentials(hub.databaseUrl, user, hub.secret)};
+}
+
 async function storedIds(databaseUrl: string): Promise<Set<string>> {
 	const db = openDb({databaseUrl, max: 1});
 	try {
@@ -92,17 +98,17 @@ describe('startHub (in process)', {timeout: 120_000}, () => {
 		expect(phases).toEqual(['starting broker', 'opening database', 'migrating', 'starting ingester', 'ready']);
 		expect(hub.mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
 		const burst = Array.from({length: 300}, (_, n) => message('alice', n % 2 ? 'bob' : 'all', n));
-		await sendAndAwaitReceipts(hub.mqttUrl, 'alice', burst);
-		const before = await storedIds(hub.databaseUrl);
+		await sendAndAwaitReceipts(hub.urlsFor('alice').mqttUrl, 'alice', burst);
+		const before = await storedIds(hub.urlsFor(HUB_OWNER).databaseUrl);
 		for (const m of burst) expect(before.has(m.message_id)).toBe(true);
 		await hub.stop();
 
 		hub = await startHub({dataDir, mqttPort: 0, pgPort: 0, logger: silentLogger()});
 		try {
-			const after = await storedIds(hub.databaseUrl);
+			const after = await storedIds(hub.urlsFor(HUB_OWNER).databaseUrl);
 			expect(after).toEqual(before);
 			// A pg Pool of 4 (what every client opens) must not be reset by pglite-socket.
-			const db = openDb({databaseUrl: hub.databaseUrl, max: 4});
+			const db = openDb({databaseUrl: hub.urlsFor(HUB_OWNER).databaseUrl, max: 4});
 			const counts = await Promise.all(
 				Array.from({length: 8}, () => db.query<{n: string}>('SELECT count(*) AS n FROM chat_messages')),
 			);
@@ -180,7 +186,7 @@ describe.skipIf(!existsSync(CLI))('hub daemon and `hermes-chat hub` (built dist/
 	it('`hub status` prints the pid and both URLs; `hub stop` stops it; messages survive a restart', async () => {
 		const hub = await ensureHub({home, entry: CLI, mqttPort: 0, pgPort: 0});
 		const sent = [message('carol', 'dave', 1), message('carol', 'all', 2)];
-		await sendAndAwaitReceipts(hub.mqttUrl, 'carol', sent);
+		await sendAndAwaitReceipts(as(hub, 'carol').mqttUrl, 'carol', sent);
 
 		const status = await run(process.execPath, [CLI, 'hub', 'status'], {env: env()});
 		expect(status.stdout).toContain('hub:        running');
@@ -188,6 +194,21 @@ describe.skipIf(!existsSync(CLI))('hub daemon and `hermes-chat hub` (built dist/
 		expect(status.stdout).toContain(hub.mqttUrl);
 		expect(status.stdout).toContain(hub.databaseUrl);
 		expect(status.stdout).toContain(`data:       ${home}`);
+		// Where the secret is and how to print it, never the secret itself (nor in --json, nor in hub.log).
+		expect(status.stdout).toContain(`secret:     ${hubSecretPath(home)}`);
+		const json = await run(process.execPath, [CLI, 'hub', 'status', '--json'], {env: env()});
+		for (const text of [status.stdout, json.stdout, await readFile(join(home, 'hub.log'), 'utf8')]) expect(text).not.toContain(hub.secret);
+		// `hub secret` prints it to a terminal only, or on request.
+		const piped = await run(process.execPath, [CLI, 'hub', 'secret'], {env: env()}).then(
+			() => expect.unreachable('`hub secret` must refuse a pipe without --pipe'),
+			(error: {code?: number; stdout?: string; stderr?: string}) => error,
+		);
+		expect(piped.stdout).toBe('');
+		expect(piped.stderr).toMatch(/stdout is not a terminal.*--pipe/);
+		expect((await run(process.execPath, [CLI, 'hub', 'secret', '--pipe'], {env: env()})).stdout).toBe(`${hub.secret}\n`);
+		// psql as README shows it: a chat user id and the secret.
+		const psql = await run('psql', [as(hub, 'carol').databaseUrl, '-Atc', "SELECT count(*) FROM chat_messages WHERE sender_id = 'carol'"]);
+		expect(psql.stdout).toBe('2\n');
 
 		const stopped = await run(process.execPath, [CLI, 'hub', 'stop'], {env: env()});
 		expect(stopped.stdout).toBe(`hub: stopped (pid ${hub.pid})\n`);
@@ -203,7 +224,8 @@ describe.skipIf(!existsSync(CLI))('hub daemon and `hermes-chat hub` (built dist/
 
 		const restarted = await ensureHub({home, entry: CLI, mqttPort: 0, pgPort: 0});
 		expect(restarted.pid).not.toBe(hub.pid);
-		const ids = await storedIds(restarted.databaseUrl);
+		expect(restarted.secret).toBe(hub.secret);
+		const ids = await storedIds(as(restarted, HUB_OWNER).databaseUrl);
 		for (const m of sent) expect(ids.has(m.message_id)).toBe(true);
 	});
 
@@ -232,7 +254,7 @@ describe.skipIf(!existsSync(CLI))('hub daemon and `hermes-chat hub` (built dist/
 	it('keeps every confirmed message when the hub is killed with SIGKILL', async () => {
 		const hub = await ensureHub({home, entry: CLI, mqttPort: 0, pgPort: 0});
 		const sent = Array.from({length: 200}, (_, n) => message('erin', 'frank', n));
-		await sendAndAwaitReceipts(hub.mqttUrl, 'erin', sent);
+		await sendAndAwaitReceipts(as(hub, 'erin').mqttUrl, 'erin', sent);
 		const exited = new Promise<void>((resolve) => {
 			const poll = setInterval(() => {
 				try {
@@ -248,7 +270,7 @@ describe.skipIf(!existsSync(CLI))('hub daemon and `hermes-chat hub` (built dist/
 		// hub.json and hub.lock are left behind by the dead hub; both are recognised as stale.
 		const restarted = await ensureHub({home, entry: CLI, mqttPort: 0, pgPort: 0});
 		expect(restarted.started).toBe(true);
-		const ids = await storedIds(restarted.databaseUrl);
+		const ids = await storedIds(as(restarted, HUB_OWNER).databaseUrl);
 		for (const m of sent) expect(ids.has(m.message_id)).toBe(true);
 	});
 
@@ -280,7 +302,7 @@ describe.skipIf(!existsSync(CLI))('hub daemon and `hermes-chat hub` (built dist/
 	});
 
 	it('every hub subcommand has --help', async () => {
-		for (const sub of [[], ['start'], ['status'], ['stop']]) {
+		for (const sub of [[], ['start'], ['status'], ['secret'], ['stop']]) {
 			const help = await run(process.execPath, [CLI, 'hub', ...sub, '--help'], {env: env()});
 			expect(help.stdout).toMatch(/^Usage: hermes-chat hub/);
 		}

@@ -190,13 +190,16 @@ forEachTarget('rooms', (target) => {
 	it.skipIf(target.name === 'services')('refuses a client publishing into an inbox (only the server writes them)', async () => {
 		// services: the shared Mosquitto runs without an ACL; mosquitto-dynsec.test.ts runs the shipped one (dynamic-security plugin).
 		const bob = await join('bob');
-		const mallory = await join('mallory');
+		// Mallory speaks for herself only: on the hub, with her own user name and the secret.
+		const malloryId = user('mallory');
+		const mallory = await Member.connect({mqttUrl: target.mqttUrlFor(malloryId), topicBase: target.topicBase}, malloryId);
+		members.push(mallory);
 		const closed = new Promise<void>((resolve) => mallory.client.once('close', () => resolve()));
 		const forged = {v: 2, type: 'message', message_id: 'forged-1', conversation_id: 'all', sender_id: mallory.userId, sender_name: 'M', content: 'x', timestamp: new Date().toISOString(), seq: 1};
 		void mallory.client.publishAsync(inboxTopic(target.topicBase, bob.userId), JSON.stringify(forged), {qos: 1}).catch(() => undefined);
 		await closed;
 		await barrier(bob);
 		expect(bob.deliveries.some((d) => d.payload.type === 'message' && d.payload.message_id === 'forged-1')).toBe(false);
-		expect(target.logLines().some((line) => String(line.msg).includes('refused a publish to an inbox'))).toBe(true);
+		expect(target.logLines().some((line) => String(line.msg).includes('refused a publish') && String(line.topic) === inboxTopic(target.topicBase, bob.userId))).toBe(true);
 	});
 });

@@ -5,6 +5,7 @@ import {Command} from 'commander';
 import {createChatClient} from '../../client/chat-client.js';
 import {checkLogin} from '../../client/login-check.js';
 import {ensureHub, hubStatus} from '../../hub/daemon.js';
+import {withHubCredentials} from '../../hub/hub-secret.js';
 import {createLogger} from '../../log.js';
 import {runTui} from '../../tui/run.js';
 import {showStartScreen} from '../../tui/start-screen.js';
@@ -91,7 +92,11 @@ async function runChat(flags: ChatFlags): Promise<void> {
 	}
 	const logger = createLogger({name: 'tui', destination: join(home, 'logs', `tui-${identity.userId}.log`)});
 	if (!mqttUrl || !databaseUrl) {
-		({mqttUrl, databaseUrl, topicBase} = await startEmbeddedHub(home, topicBase));
+		// The hub's ports take this user id and the hub secret (never printed: the URLs only connect).
+		const hub = await startEmbeddedHub(home, topicBase);
+		topicBase = hub.topicBase;
+		mqttUrl = withHubCredentials(hub.mqttUrl, identity.userId, hub.secret);
+		databaseUrl = withHubCredentials(hub.databaseUrl, identity.userId, hub.secret);
 	}
 	const port = await createChatClient({
 		identity,

@@ -4,6 +4,7 @@ import {Command, InvalidArgumentError} from 'commander';
 import {ensureHub, EXIT_HUB_RUNNING, hubStatus, stopHub, type HubStatus} from '../../hub/daemon.js';
 import {runHubForeground} from '../../hub/foreground.js';
 import {DEFAULT_HUB_MQTT_PORT, DEFAULT_HUB_PG_PORT, HubRunningError} from '../../hub/hub.js';
+import {HUB_OWNER, readHubSecret} from '../../hub/hub-secret.js';
 import {createLogger} from '../../log.js';
 import {hermesHome, resolveServiceConfig} from '../config.js';
 import {AbortError, errorLine} from '../errors.js';
@@ -54,6 +55,20 @@ export function hubCommand(): Command {
 					examples(['hermes-chat hub status', 'hermes-chat hub status --json', 'hermes-chat hub status >/dev/null || hermes-chat hub start']),
 			)
 			.action(async (flags: {json?: boolean}) => runStatus(flags)),
+	);
+	hub.addCommand(
+		new Command('secret')
+			.description('print the hub secret: the password of the hub\'s MQTT and PostgreSQL ports (to a terminal only, unless --pipe)')
+			.option('--pipe', 'print it even when stdout is not a terminal (a pipe, a file)')
+			.addHelpText(
+				'after',
+				`\nThe secret lives in HERMES_HOME/hub-secret (mode 0600). User names: a chat user id, or \`${HUB_OWNER}\` for everything.\n` +
+					examples([
+						'hermes-chat hub secret',
+						`psql "postgres://alice:$(hermes-chat hub secret --pipe)@127.0.0.1:${DEFAULT_HUB_PG_PORT}/postgres"`,
+					]),
+			)
+			.action(async (flags: {pipe?: boolean}) => runSecret(flags)),
 	);
 	hub.addCommand(
 		new Command('stop')
@@ -126,6 +141,17 @@ async function runStart(flags: HubFlags): Promise<void> {
 	}
 }
 
+async function runSecret(flags: {pipe?: boolean}): Promise<void> {
+	if (!process.stdout.isTTY && !flags.pipe) {
+		throw new AbortError('stdout is not a terminal: the hub secret is printed to a terminal only', 'add --pipe to print it to a pipe or file on purpose');
+	}
+	const home = hermesHome();
+	const secret = await readHubSecret(home).catch((error: Error) => {
+		throw new AbortError(error.message, 'the hub creates it on its first start (`hermes-chat hub start`)');
+	});
+	process.stdout.write(`${secret}\n`);
+}
+
 /** Exit status of `hub status` when the hub is not running (LSB init-script `status`: 3, "not running"). */
 export const EXIT_NOT_RUNNING = 3;
 
@@ -148,11 +174,18 @@ export function formatStatus(status: HubStatus): string {
 	const lines = [`hub:        ${STATE_LINES[status.state]}`];
 	if (status.pid !== undefined) lines.push(`pid:        ${status.pid}`);
 	if (status.mqttUrl) lines.push(`MQTT:       ${status.mqttUrl}`);
-	if (status.databaseUrl) lines.push(`PostgreSQL: ${status.databaseUrl}   (psql '${status.databaseUrl}')`);
+	if (status.databaseUrl) lines.push(`PostgreSQL: ${status.databaseUrl}   (psql "${userUrl(status.databaseUrl)}")`);
 	if (status.topicBase) lines.push(`topic:      ${status.topicBase}/#`);
 	if (status.startedAt) lines.push(`since:      ${status.startedAt}`);
 	lines.push(`data:       ${status.dataDir}`, `log:        ${status.logFile}`);
+	lines.push(`secret:     ${status.secretFile}   (user: a chat user id or ${HUB_OWNER}; password: \`hermes-chat hub secret\`)`);
 	return `${lines.join('\n')}\n`;
+}
+
+/** `url` with a user-id placeholder and the secret as a shell substitution: never the secret itself. */
+function userUrl(url: string): string {
+	const parsed = new URL(url);
+	return `${parsed.protocol}//<user id>:$(hermes-chat hub secret --pipe)@${parsed.host}${parsed.pathname}`;
 }
 
 async function runStop(): Promise<void> {

@@ -2,6 +2,7 @@
 // (`node dist/cli/main.js ingest`) as real child processes a scenario can signal, freeze or kill.
 import {spawn, type ChildProcess} from 'node:child_process';
 import {createInterface} from 'node:readline';
+import {HUB_OWNER, readHubSecret, withHubCredentials} from '../../../src/hub/hub-secret.js';
 import type {ChatProcessCommand, ChatProcessConfig, ChatProcessReport} from './chat-process.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -196,12 +197,17 @@ export class IngesterProcess extends Child {
 	}
 }
 
-/** `hermes-chat hub` (foreground) as a child process on fixed ports, with its own HERMES_HOME. */
+/**
+ * `hermes-chat hub` (foreground) as a child process on fixed ports, with its own HERMES_HOME;
+ * `mqttUrl` and `databaseUrl` carry the hub owner's credentials once started.
+ */
 export class HubProcess extends Child {
 	isReady = false;
 	readonly logLines: Array<Record<string, unknown>> = [];
 	mqttUrl = '';
 	databaseUrl = '';
+	/** The hub secret (`{home}/hub-secret`), once started. */
+	secret = '';
 
 	private constructor(name: string, child: ChildProcess) {
 		super(name, child);
@@ -231,6 +237,11 @@ export class HubProcess extends Child {
 		const hub = new HubProcess(`hub (pid ${child.pid})`, child);
 		await hub.waitFor('hub: ready', () => hub.isReady || !hub.isRunning);
 		if (!hub.isReady) throw new Error(`${hub.name} exited at start:\n${hub.stderrTail.join('\n')}`);
+		// The suites connect as the hub's owner: the logged URLs carry no credentials.
+		const secret = await readHubSecret(options.home);
+		hub.secret = secret;
+		hub.mqttUrl = withHubCredentials(hub.mqttUrl, HUB_OWNER, secret);
+		hub.databaseUrl = withHubCredentials(hub.databaseUrl, HUB_OWNER, secret);
 		return hub;
 	}
 }
