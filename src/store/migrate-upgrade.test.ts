@@ -224,11 +224,17 @@ interface MessageRowSnapshot {
 function conversationsUpgradeSuite(connect: () => Promise<string>) {
 	let url: string;
 	let oldDir: string;
+	// Up to 004 only, so later migrations do not change what this test applies.
+	let upgradeDir: string;
 	beforeAll(async () => {
 		url = await connect();
 		oldDir = await migrationsUpTo(['001_initial', '002_created_at_index', '003_sender_scoped_message_id']);
+		upgradeDir = await migrationsUpTo(['001_initial', '002_created_at_index', '003_sender_scoped_message_id', '004_conversations']);
 	});
-	afterAll(async () => oldDir && rm(oldDir, {recursive: true, force: true}));
+	afterAll(async () => {
+		if (oldDir) await rm(oldDir, {recursive: true, force: true});
+		if (upgradeDir) await rm(upgradeDir, {recursive: true, force: true});
+	});
 
 	it('keeps every message, status row and unread count, and makes every conversation and direct participant explicit', async () => {
 		expect(await runMigrations({databaseUrl: url, logger, dir: oldDir})).toEqual(['001_initial', '002_created_at_index', '003_sender_scoped_message_id']);
@@ -251,7 +257,7 @@ function conversationsUpgradeSuite(connect: () => Promise<string>) {
 		expect(before.unread.dave).toEqual({all: 3});
 		expect(before.unread.erin).toEqual({all: 3});
 
-		expect(await runMigrations({databaseUrl: url, logger})).toEqual(['004_conversations']);
+		expect(await runMigrations({databaseUrl: url, logger, dir: upgradeDir})).toEqual(['004_conversations']);
 
 		await withClient(url, async (client) => {
 			expect((await client.query('SELECT * FROM chat_messages ORDER BY seq')).rows).toEqual(before.messages);
