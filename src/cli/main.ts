@@ -3,6 +3,7 @@
 // Composition root; may import every layer. The only place that calls process.exit.
 import {readFileSync} from 'node:fs';
 import {Command} from 'commander';
+import {accountCommand} from './commands/account.js';
 import {chatCommand} from './commands/chat.js';
 import {hubCommand} from './commands/hub.js';
 import {ingestCommand} from './commands/ingest.js';
@@ -15,7 +16,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 	description: string;
 };
 
-/** Build the program: `hermes-chat [chat]`, `ingest`, `migrate`, `hub`. */
+/** Build the program: `hermes-chat [chat]`, `ingest`, `migrate`, `hub`, `account`. */
 export function buildProgram(): Command {
 	const program = new Command('hermes-chat')
 		.description(pkg.description)
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
 	program.addCommand(ingestCommand());
 	program.addCommand(migrateCommand());
 	program.addCommand(hubCommand());
+	program.addCommand(accountCommand());
 	return program;
 }
 
