@@ -146,6 +146,22 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 		expect(bobSees).toEqual(['ab-1', 'ab-2', 'all-1', 'bc-1', 'bc-2', 'room-1', 'room-2']);
 	});
 
+	it('cannot be escaped by shadowing the membership view with a temporary one', async () => {
+		const {out, code} = await psql(alice, password.alice, `CREATE TEMP VIEW hermes_my_conversations AS SELECT DISTINCT conversation_id, NULL::timestamptz AS left_at FROM chat_users, (VALUES ('${bobCarol}'), ('${room}')) AS v(conversation_id);
+			SELECT count(*) FROM chat_messages WHERE conversation_id IN ('${bobCarol}', '${room}')`);
+		// The temporary view is created (the attempt is real), and the policy still uses the real one.
+		expect({code, out}).toEqual({code: 0, out: 'CREATE VIEW\n0'});
+	});
+
+	it('protects a new table in one statement (hermes_protect_table, for later migrations)', async () => {
+		await owner.query(`CREATE TABLE rls_probe (conversation_id varchar(201) NOT NULL, note text NOT NULL)`);
+		await owner.query(`INSERT INTO rls_probe VALUES ($1, 'mine'), ($2, 'theirs'), ('all', 'everyone')`, [aliceBob, bobCarol]);
+		expect((await psql(alice, password.alice, 'SELECT note FROM rls_probe')).err).toMatch(/permission denied/);
+		await owner.query(`SELECT hermes_protect_table('rls_probe', 'conversation_id')`);
+		expect((await psql(alice, password.alice, 'SELECT note FROM rls_probe ORDER BY note')).out.split('\n')).toEqual(['everyone', 'mine']);
+		expect((await psql(alice, password.alice, `DELETE FROM rls_probe`)).err).toMatch(/permission denied/);
+	});
+
 	it('shows a member who left only what was stored before they left', async () => {
 		const {out} = await psql(dave, password.dave, 'SELECT message_id FROM chat_messages ORDER BY message_id');
 		expect(out.split('\n')).toEqual(['all-1', 'room-1']);
