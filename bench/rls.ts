@@ -88,7 +88,11 @@ export async function runRlsBenchmark(options: {databaseUrl: string; adminUrl: s
 	await accounts.close();
 	const seed = new pg.Client(options.databaseUrl);
 	await seed.connect();
-	const owner = openDb({databaseUrl: options.databaseUrl, max: 1});
+	// Both without JIT, so the difference is the policies': an account role has `jit = off` (set by
+	// account create), and JIT compiling would dominate the owner's conversation list otherwise.
+	const ownerUrl = new URL(options.databaseUrl);
+	ownerUrl.searchParams.set('options', '-c jit=off');
+	const owner = openDb({databaseUrl: ownerUrl.toString(), max: 1});
 	const memberUrl = new URL(options.databaseUrl);
 	memberUrl.username = alice;
 	memberUrl.password = '';

@@ -130,6 +130,9 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 		// The role's password is the verifier computed client-side, not a hash the server made of clear text.
 		const {rows} = await owner.query<{rolpassword: string}>('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [alice]);
 		expect(rows[0]!.rolpassword).toMatch(/^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+		// Short reads only: no JIT for an account (it cost 1–14 s on the conversation list, bench/rls.ts).
+		const config = await owner.query<{rolconfig: string[]}>('SELECT rolconfig FROM pg_roles WHERE rolname = $1', [alice]);
+		expect(config.rows[0]!.rolconfig).toEqual(['jit=off']);
 	});
 
 	it("shows alice her own conversations and `all`, and none of bob↔carol's messages, receipts or members", async () => {
