@@ -75,9 +75,10 @@ async function seedMessages(client: pg.Client, conversations: readonly [string, 
  * Seed a fresh database (migrated here), create the member account `alice` (a unique role name
  * per run, dropped at the end), then time each probe `rounds` times per role after
  * {@link WARMUP_ROUNDS}, alternating which role goes first.
- * The member logs in as its own role by name (the benchmark cluster has trust auth).
+ * The member logs in as its own role by name (the benchmark cluster has trust auth). `keep`
+ * leaves the database and the role in place (to study plans by hand).
  */
-export async function runRlsBenchmark(options: {databaseUrl: string; adminUrl: string; rounds: number}): Promise<RlsResult> {
+export async function runRlsBenchmark(options: {databaseUrl: string; adminUrl: string; rounds: number; keep?: boolean}): Promise<RlsResult> {
 	const tag = randomUUID().slice(0, 6);
 	const alice = `rls_${tag}_alice`;
 	const bob = `rls_${tag}_bob`;
@@ -168,12 +169,16 @@ export async function runRlsBenchmark(options: {databaseUrl: string; adminUrl: s
 		await member.close();
 		await owner.close();
 		await seed.end();
-		// Roles are cluster-wide: the benchmark's own role goes when the run ends.
-		const admin = new pg.Client(options.adminUrl);
-		await admin.connect();
-		await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [alice]).catch(() => undefined);
-		await admin.query(`DROP ROLE IF EXISTS "${alice}"`).catch(() => undefined);
-		await admin.end();
+		if (options.keep) {
+			process.stderr.write(`bench: kept ${options.databaseUrl} and role ${alice}\n`);
+		} else {
+			// Roles are cluster-wide: the benchmark's own role goes when the run ends.
+			const admin = new pg.Client(options.adminUrl);
+			await admin.connect();
+			await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [alice]).catch(() => undefined);
+			await admin.query(`DROP ROLE IF EXISTS "${alice}"`).catch(() => undefined);
+			await admin.end();
+		}
 	}
 }
 

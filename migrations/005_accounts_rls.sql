@@ -95,13 +95,16 @@ SELECT hermes_protect_table('conversations', 'id');
 SELECT hermes_protect_table('conversation_members', 'conversation_id');
 SELECT hermes_protect_table('chat_messages', 'conversation_id', 'created_at');
 
--- Receipts carry no conversation: a row is visible when its message is. The subquery on
--- chat_messages is itself filtered by chat_messages' policy (one probe of its unique key
--- (message_id, sender_id), then the hashed membership test).
+-- Receipts carry no conversation: a row is visible when it is the role's own (its receipts, or
+-- any receipt of a message it sent: sender_id is the message's sender, migration 003), else when
+-- its message is visible. The two column tests settle the tick state of one's own messages
+-- without the subquery; the subquery on chat_messages is itself filtered by chat_messages' policy
+-- (one probe of its unique key (message_id, sender_id), then the hashed membership test).
 ALTER TABLE message_status ENABLE ROW LEVEL SECURITY;
 GRANT SELECT ON message_status TO hermes_member;
 CREATE POLICY hermes_member_read ON message_status FOR SELECT TO hermes_member USING (
-    EXISTS (SELECT 1 FROM chat_messages m WHERE m.message_id = message_status.message_id AND m.sender_id = message_status.sender_id));
+    user_id = current_user::text OR sender_id = current_user::text
+    OR EXISTS (SELECT 1 FROM chat_messages m WHERE m.message_id = message_status.message_id AND m.sender_id = message_status.sender_id));
 
 -- The user directory (display name, presence, last seen) is everybody's: the switcher finds anyone
 -- who has used the server, and presence is on a retained MQTT topic anyway. No RLS, SELECT only.
