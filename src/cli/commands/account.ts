@@ -102,7 +102,9 @@ async function applyEverywhere(flags: AccountFlags, user: string, verb: string, 
 	if (failed.length === 0) return;
 	const done = outcomes.filter((outcome) => !outcome.error).map((outcome) => outcome.backend);
 	const reasons = failed.map((outcome) => `${outcome.backend}: ${describe(outcome.error!, outcome.backend === 'postgres' ? flags : undefined)}`).join('; ');
-	throw new AbortError(reasons, done.length ? `applied to ${done.join(', ')} only — fix the rest and run the command again there` : undefined);
+	// Whatever a backend's message says, the admin password does not reach the terminal.
+	const admin = flags.mqttAdminUrl;
+	throw new AbortError(admin ? reasons.replaceAll(admin, redact(admin)) : reasons, done.length ? `applied to ${done.join(', ')} only — fix the rest and run the command again there` : undefined);
 }
 
 async function openBackends(flags: AccountFlags): Promise<AccountBackend[]> {
