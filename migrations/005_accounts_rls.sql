@@ -79,12 +79,11 @@ RETURN (SELECT max(c.left_at) FROM hermes_my_conversations c WHERE c.conversatio
 -- enables RLS on the table, lets hermes_member SELECT it and nothing else, and adds the policy
 -- `hermes_member_read`: a row is visible when its conversation is one of hermes_my_conversations;
 -- with a stored-at column, a conversation the role left shows only rows stored before it left.
--- The policy is written as `col IN (SELECT … FROM hermes_my_conversations)`: the planner makes it a
--- hashed subplan, read once per statement, so each row costs one hash probe (a function called per
--- row, e.g. an EXISTS probe, cannot be inlined and runs its own plan per row). Policy expressions
--- are parsed here, so their references are bound now (a member cannot redirect them with a
--- temporary view of the same name in pg_temp). A table without a conversation column writes its
--- own policy, as message_status does below.
+-- The policy is written as `col IN (SELECT … FROM hermes_member_conversations())`: the planner
+-- makes it a hashed subplan, filled once per statement, so each row costs one hash probe (a
+-- function called per row, e.g. an EXISTS probe, cannot be inlined and runs its own plan per row).
+-- Policy expressions are parsed here, so their references are bound now. A table without a
+-- conversation column writes its own policy, as message_status does below.
 CREATE FUNCTION hermes_protect_table(target regclass, conversation_column name, stored_at_column name DEFAULT NULL)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
