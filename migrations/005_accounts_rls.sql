@@ -25,10 +25,13 @@ CREATE TABLE accounts (
 
 -- Roles are cluster-wide and many databases may run this migration at the same moment on one
 -- cluster (tests do): the loser of that race gets duplicate_object, or unique_violation when both
--- inserted into pg_authid at once.
+-- inserted into pg_authid at once. Creating it needs CREATEROLE; an owner without it can have an
+-- administrator run `CREATE ROLE hermes_member NOLOGIN` first, and this migration then only grants.
 DO $$
 BEGIN
-    CREATE ROLE hermes_member NOLOGIN;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hermes_member') THEN
+        CREATE ROLE hermes_member NOLOGIN;
+    END IF;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN
     NULL;
 END $$;

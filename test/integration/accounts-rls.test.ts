@@ -244,6 +244,24 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 		expect((await accounts.list()).map((a) => a.userId)).toEqual([alice, bob, carol, dave].sort());
 	});
 
+	it('works with an owner that is neither superuser nor CREATEROLE once hermes_member exists (RLS does not apply to the owner)', async () => {
+		const name = `owner_${tag}`;
+		await owner.query(`CREATE ROLE ${name} LOGIN PASSWORD 'owner-secret-1'`);
+		await owner.query(`CREATE DATABASE ${name} OWNER ${name}`);
+		const url = new URL(ownerUrl);
+		[url.username, url.password, url.pathname] = [name, 'owner-secret-1', `/${name}`];
+		expect(await runMigrations({databaseUrl: url.toString(), logger: silentLogger()})).toContain('005_accounts_rls');
+		const db = openDb({databaseUrl: url.toString(), max: 1});
+		try {
+			await db.query(`INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, conversation_id)
+				VALUES ('o-1', 'x', 'X', 'y', 'owner sees this', 'x:y')`);
+			const {rows} = await db.query<{n: number}>('SELECT count(*)::int AS n FROM chat_messages');
+			expect(rows[0]!.n).toBe(1);
+		} finally {
+			await db.close();
+		}
+	});
+
 	it("returns the client's own pages, lists and receipts unchanged when run logged in as the member", async () => {
 		const member = openDb({databaseUrl: urlOf(alice, password.alice), max: 1});
 		try {
