@@ -11,7 +11,7 @@
 -- without a (not disabled) row here sees nothing, not even `all`.
 
 -- password_hash: a PHC string of scrypt (node:crypto), `$scrypt$ln=15,r=8,p=1$<salt b64>$<hash b64>`
--- (store/password-hash.ts). PostgreSQL checks logins itself against the role's SCRAM-SHA-256
+-- (src/accounts/password.ts). PostgreSQL checks logins itself against the role's SCRAM-SHA-256
 -- verifier; this hash lets other front doors (the embedded hub, sign-up) verify a password
 -- without a database login. 63 characters at most: a PostgreSQL role name is at most 63 bytes
 -- (NAMEDATALEN - 1), and a longer id would be silently truncated into another role's name.
@@ -120,7 +120,9 @@ SELECT hermes_protect_table('chat_messages', 'conversation_id', 'created_at');
 ALTER TABLE message_status ENABLE ROW LEVEL SECURITY;
 GRANT SELECT ON message_status TO hermes_member;
 CREATE POLICY hermes_member_read ON message_status FOR SELECT TO hermes_member USING (
-    user_id = current_user::text OR sender_id = current_user::text
+    (user_id = current_user::text OR sender_id = current_user::text)
+        -- `all` is in the set exactly while the role holds an enabled account here (one test per statement).
+        AND 'all' IN (SELECT c.conversation_id FROM hermes_member_conversations() c)
     OR EXISTS (SELECT 1 FROM chat_messages m WHERE m.message_id = message_status.message_id AND m.sender_id = message_status.sender_id));
 
 -- The user directory (display name, presence, last seen) is everybody's: the switcher finds anyone

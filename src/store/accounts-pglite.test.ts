@@ -61,10 +61,19 @@ describe('accounts and row-level security on PGlite behind pglite-socket', () =>
 	});
 
 	it('shows a disabled account nothing, even through a session that was already in', async () => {
+		await client.query('SET ROLE carol');
+		try {
+			// Before: her own receipt on bob's message is hers to see.
+			expect((await client.query('SELECT message_id FROM message_status')).rows.map((r) => r.message_id)).toEqual(['m-2']);
+		} finally {
+			await client.query('RESET ROLE');
+		}
 		await accounts.setDisabled('carol', true);
 		await client.query('SET ROLE carol');
 		try {
 			expect((await client.query('SELECT message_id FROM chat_messages')).rows).toEqual([]);
+			// Not even the receipt that carries her own name.
+			expect((await client.query('SELECT message_id FROM message_status')).rows).toEqual([]);
 		} finally {
 			await client.query('RESET ROLE');
 		}
