@@ -112,6 +112,11 @@ SELECT hermes_protect_table('conversations', 'id');
 SELECT hermes_protect_table('conversation_members', 'conversation_id');
 SELECT hermes_protect_table('chat_messages', 'conversation_id', 'created_at');
 
+-- One row while the current role holds an enabled account in this database (owner rights, as
+-- hermes_my_conversations): one primary-key probe, evaluated once per statement.
+CREATE VIEW hermes_my_account WITH (security_barrier) AS
+SELECT a.user_id FROM accounts a WHERE a.user_id = current_user::text AND a.disabled_at IS NULL;
+
 -- Receipts carry no conversation: a row is visible when it is the role's own (its receipts, or
 -- any receipt of a message it sent: sender_id is the message's sender, migration 003), else when
 -- its message is visible. The two column tests settle the tick state of one's own messages
@@ -121,12 +126,11 @@ ALTER TABLE message_status ENABLE ROW LEVEL SECURITY;
 GRANT SELECT ON message_status TO hermes_member;
 CREATE POLICY hermes_member_read ON message_status FOR SELECT TO hermes_member USING (
     (user_id = current_user::text OR sender_id = current_user::text)
-        -- `all` is in the set exactly while the role holds an enabled account here (one test per statement).
-        AND 'all' IN (SELECT c.conversation_id FROM hermes_member_conversations() c)
+        AND EXISTS (SELECT 1 FROM hermes_my_account)
     OR EXISTS (SELECT 1 FROM chat_messages m WHERE m.message_id = message_status.message_id AND m.sender_id = message_status.sender_id));
 
 -- The user directory (display name, presence, last seen) is everybody's: the switcher finds anyone
 -- who has used the server, and presence is on a retained MQTT topic anyway. No RLS, SELECT only.
 GRANT SELECT ON chat_users TO hermes_member;
-GRANT SELECT ON hermes_my_conversations TO hermes_member;
+GRANT SELECT ON hermes_my_conversations, hermes_my_account TO hermes_member;
 -- accounts, pgmigrations and every sequence: no grant at all.

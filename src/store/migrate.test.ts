@@ -15,7 +15,7 @@ const tables = async (url: string) => {
 	await client.end();
 	return rows.map((r) => r.table_name);
 };
-const SCHEMA = ['accounts', 'chat_messages', 'chat_users', 'conversation_members', 'conversations', 'hermes_my_conversations', 'message_status', 'pgmigrations'];
+const SCHEMA = ['accounts', 'chat_messages', 'chat_users', 'conversation_members', 'conversations', 'hermes_my_account', 'hermes_my_conversations', 'message_status', 'pgmigrations'];
 const ALL = ['001_initial', '002_created_at_index', '003_sender_scoped_message_id', '004_conversations', '005_accounts_rls'];
 
 describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SERVICES !== '1')('runMigrations on PostgreSQL', () => {
