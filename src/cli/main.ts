@@ -4,6 +4,7 @@
 import {readFileSync} from 'node:fs';
 import {Command} from 'commander';
 import {addBrokerCommands} from './commands/account-broker.js';
+import {accountCommand} from './commands/account.js';
 import {chatCommand} from './commands/chat.js';
 import {hubCommand} from './commands/hub.js';
 import {ingestCommand} from './commands/ingest.js';
@@ -44,9 +45,7 @@ export function buildProgram(): Command {
 	program.addCommand(migrateCommand());
 	program.addCommand(hubCommand());
 	program.addCommand(logoutCommand());
-	// `account` itself (create, passwd, disable, list) lives in commands/account.ts; merged, this is
-	// `program.addCommand(addBrokerCommands(accountCommand()))`.
-	program.addCommand(addBrokerCommands(new Command('account').description('manage chat accounts (broker set-up: `account setup-broker`)')));
+	program.addCommand(addBrokerCommands(accountCommand()));
 	program.addCommand(statsCommand());
 	program.addCommand(exportCommand());
 	return program;

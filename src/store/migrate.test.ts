@@ -15,7 +15,8 @@ const tables = async (url: string) => {
 	await client.end();
 	return rows.map((r) => r.table_name);
 };
-const SCHEMA = ['chat_messages', 'chat_stats_refreshed', 'chat_users', 'conversation_members', 'conversations', 'message_actions', 'message_reactions', 'message_status', 'message_versions', 'pgmigrations'];
+const SCHEMA = ['accounts', 'chat_messages', 'chat_stats_refreshed', 'chat_users', 'conversation_members', 'conversations', 'hermes_my_account', 'hermes_my_conversations', 'message_actions', 'message_reactions', 'message_status', 'message_versions', 'pgmigrations'];
+const ALL = ['001_initial', '002_created_at_index', '003_sender_scoped_message_id', '004_conversations', '005_accounts_rls', '006_message_actions', '007_search_stats'];
 
 describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SERVICES !== '1')('runMigrations on PostgreSQL', () => {
 	let db: TestDatabase;
@@ -26,7 +27,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		// Two spellings of one database: separate in-process queues, so only the advisory lock serialises them.
 		const other = db.url.replace('127.0.0.1', 'localhost');
 		const results = await Promise.all([runMigrations({databaseUrl: db.url, logger}), runMigrations({databaseUrl: other, logger})]);
-		expect(results.flat()).toEqual(['001_initial', '002_created_at_index', '003_sender_scoped_message_id', '004_conversations', '006_message_actions', '007_search_stats']);
+		expect(results.flat()).toEqual(ALL);
 		expect(await runMigrations({databaseUrl: db.url, logger})).toEqual([]);
 		expect(await tables(db.url)).toEqual(SCHEMA);
 	});
@@ -53,7 +54,7 @@ describe('runMigrations on PGlite behind pglite-socket', () => {
 
 	it('applies every migration once when run twice at the same time, and the schema is there', async () => {
 		const results = await Promise.all([runMigrations({databaseUrl: url, logger}), runMigrations({databaseUrl: url, logger})]);
-		expect(results).toEqual([['001_initial', '002_created_at_index', '003_sender_scoped_message_id', '004_conversations', '006_message_actions', '007_search_stats'], []]);
+		expect(results).toEqual([ALL, []]);
 		expect(await tables(url)).toEqual(SCHEMA);
 	});
 });

@@ -135,7 +135,11 @@ export class PrivatePostgres {
 		return `postgres://postgres@127.0.0.1:${this.port}/${name}`;
 	}
 
-	static async start(port: number): Promise<PrivatePostgres> {
+	/**
+	 * initdb and start a cluster on `port`. `options.hbaLines` replace pg_hba.conf (e.g. trust for
+	 * `postgres` and scram-sha-256 for everyone else, to test password logins); default trust.
+	 */
+	static async start(port: number, options: {hbaLines?: readonly string[]} = {}): Promise<PrivatePostgres> {
 		const bin = postgresBin();
 		if (!bin) throw new Error('no PostgreSQL binaries');
 		const dir = await faultsTempDir(`pg-${port}`);
@@ -151,6 +155,8 @@ export class PrivatePostgres {
 		}
 		const server = new PrivatePostgres(port, dir, bin);
 		await server.#asOwner(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+		// Readable by the server (0644) whoever writes it.
+		if (options.hbaLines) await writeFile(join(data, 'pg_hba.conf'), `${options.hbaLines.join('\n')}\n`, {mode: 0o644});
 		await server.start();
 		await server.#asOwner(join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'test']);
 		return server;

@@ -1,0 +1,162 @@
+// `hermes-chat account create|passwd|disable|enable|list`: the operator's account commands, applied
+// to PostgreSQL (always) and to Mosquitto's dynamic-security plugin (when an admin URL is set).
+// Composition root: may import accounts/, store/ (accounts), live/ (dynsec, redact), log and cli/.
+import {Command, Option} from 'commander';
+import {AccountError, type AccountBackend, type AccountInfo} from '../../accounts/backend.js';
+import {createDynsecBackend} from '../../live/dynsec.js';
+import {redact} from '../../live/connect.js';
+import {createLogger} from '../../log.js';
+import {accountIdProblem, createPostgresAccountBackend, type PostgresAccountBackend} from '../../store/accounts.js';
+import {resolveServiceConfig} from '../config.js';
+import {AbortError} from '../errors.js';
+import {examples} from '../help.js';
+import {promptNewPassword, readPasswordFromStdin} from '../password-input.js';
+
+interface AccountFlags {
+	databaseUrl?: string;
+	mqttAdminUrl?: string;
+	topic?: string;
+	passwordStdin?: boolean;
+}
+
+/** One backend's outcome of one command. */
+interface Outcome {
+	backend: string;
+	error?: Error;
+}
+
+/**
+ * The `account` command group. Each subcommand uses the owner's database URL (as `migrate`);
+ * create and passwd read the password from a hidden prompt (twice) or `--password-stdin`.
+ * Every configured backend is tried; one line per backend on stdout, failures as one error
+ * line and exit status 1.
+ */
+export function accountCommand(): Command {
+	const command = new Command('account')
+		.description('create, change, disable, enable and list chat accounts (operator; uses the owner DATABASE_URL)')
+		.addHelpText(
+			'after',
+			'\nAn account is a PostgreSQL login role (reads only its own conversations) and, with --mqtt-admin-url\n' +
+				"(env MQTT_ADMIN_URL), a Mosquitto dynamic-security client. Passwords: at least 8 characters.\n" +
+				examples([
+					'hermes-chat account create alice                       # asks for the password twice (hidden)',
+					'printf %s "$PW" | hermes-chat account create alice --password-stdin',
+					'hermes-chat account passwd alice',
+					'hermes-chat account disable alice                      # refused at once, open sessions ended',
+					'hermes-chat account list --database-url postgres://hermes:hermes@127.0.0.1:5432/hermes',
+				]),
+		);
+	const withPassword = (name: string, description: string, verb: string, apply: (backend: AccountBackend, user: string, password: string) => Promise<void>) =>
+		withCommonOptions(new Command(name).description(description).argument('<user>', 'the user id'))
+			.option('--password-stdin', 'read the password from stdin instead of asking')
+			.action(async (user: string, flags: AccountFlags) => {
+				// Before asking for a password that could not be used anyway.
+				const idProblem = accountIdProblem(user);
+				if (idProblem) throw new AbortError(idProblem.message);
+				const password = flags.passwordStdin ? await readPasswordFromStdin() : await promptNewPassword(user);
+				await applyEverywhere(flags, user, verb, (backend) => apply(backend, user, password));
+			});
+	command.addCommand(withPassword('create', 'create an account', 'created', (backend, user, password) => backend.create(user, password)));
+	command.addCommand(withPassword('passwd', "replace an account's password", 'password changed for', (backend, user, password) => backend.setPassword(user, password)));
+	command.addCommand(
+		withCommonOptions(new Command('disable').description('refuse new logins and end open sessions at once').argument('<user>', 'the user id'))
+			.action(async (user: string, flags: AccountFlags) => applyEverywhere(flags, user, 'disabled', (backend) => backend.setDisabled(user, true))),
+	);
+	command.addCommand(
+		withCommonOptions(new Command('enable').description('let a disabled account log in again').argument('<user>', 'the user id'))
+			.action(async (user: string, flags: AccountFlags) => applyEverywhere(flags, user, 'enabled', (backend) => backend.setDisabled(user, false))),
+	);
+	command.addCommand(
+		new Command('list')
+			.description('list the accounts of the database: id, created, disabled (UTC)')
+			.option('--database-url <url>', 'PostgreSQL, as its owner (env DATABASE_URL, or POSTGRES_HOST/…)')
+			.action(async (flags: AccountFlags) => listAccounts(flags)),
+	);
+	return command;
+}
+
+function withCommonOptions(command: Command): Command {
+	return command
+		.option('--database-url <url>', 'PostgreSQL, as its owner (env DATABASE_URL, or POSTGRES_HOST/…)')
+		.addOption(new Option('--mqtt-admin-url <url>', 'Mosquitto dynamic-security admin, mqtt://admin:password@host:1883 (default: PostgreSQL only)').env('MQTT_ADMIN_URL'))
+		.option('--topic <base>', 'base topic the broker ACLs are written for (env MQTT_TOPIC, default chat/messages)');
+}
+
+async function applyEverywhere(flags: AccountFlags, user: string, verb: string, apply: (backend: AccountBackend) => Promise<void>): Promise<void> {
+	const backends = await openBackends(flags);
+	const outcomes: Outcome[] = [];
+	try {
+		for (const backend of backends) {
+			try {
+				await apply(backend);
+				outcomes.push({backend: backend.name});
+				process.stdout.write(`${verb} ${user} (${backend.name})\n`);
+			} catch (error) {
+				outcomes.push({backend: backend.name, error: error as Error});
+			}
+		}
+	} finally {
+		await Promise.all(backends.map((backend) => backend.close()));
+	}
+	const failed = outcomes.filter((outcome) => outcome.error);
+	if (failed.length === 0) return;
+	const done = outcomes.filter((outcome) => !outcome.error).map((outcome) => outcome.backend);
+	const reasons = failed.map((outcome) => `${outcome.backend}: ${describe(outcome.error!, outcome.backend === 'postgres' ? flags : undefined)}`).join('; ');
+	// Whatever a backend's message says, the admin password does not reach the terminal.
+	const admin = flags.mqttAdminUrl;
+	throw new AbortError(admin ? reasons.replaceAll(admin, redact(admin)) : reasons, done.length ? `applied to ${done.join(', ')} only — fix the rest and run the command again there` : undefined);
+}
+
+async function openBackends(flags: AccountFlags): Promise<AccountBackend[]> {
+	const backends: AccountBackend[] = [openPostgres(flags)];
+	const config = resolveServiceConfig(flags);
+	if (flags.mqttAdminUrl) {
+		try {
+			backends.push(await createDynsecBackend({adminUrl: flags.mqttAdminUrl, topicBase: config.topicBase, logger: createLogger({name: 'account', level: process.env.LOG_LEVEL ?? 'warn'})}));
+		} catch (error) {
+			// Still applied to PostgreSQL; the Mosquitto failure is reported with the outcome.
+			backends.push(failingBackend('mosquitto', error as Error));
+		}
+	}
+	return backends;
+}
+
+function openPostgres(flags: AccountFlags): PostgresAccountBackend {
+	const {databaseUrl} = resolveServiceConfig(flags);
+	if (!databaseUrl) {
+		throw new AbortError('no database configured', 'pass --database-url postgres://owner@host:5432/db or set DATABASE_URL');
+	}
+	return createPostgresAccountBackend({databaseUrl});
+}
+
+async function listAccounts(flags: AccountFlags): Promise<void> {
+	const backend = openPostgres(flags);
+	let accounts: AccountInfo[];
+	try {
+		accounts = await backend.list();
+	} catch (error) {
+		throw new AbortError(`postgres: ${describe(error as Error, flags)}`);
+	} finally {
+		await backend.close();
+	}
+	const rows = [['ID', 'CREATED', 'DISABLED'], ...accounts.map((a) => [a.userId, utc(a.createdAt), a.disabledAt ? utc(a.disabledAt) : '-'])];
+	const width = Math.max(...rows.map((row) => row[0]!.length));
+	for (const row of rows) process.stdout.write(`${row[0]!.padEnd(width)}  ${row[1]!.padEnd(20)}  ${row[2]}\n`);
+}
+
+/** One line for a backend's failure: an AccountError's own message, else the first line (with the database, password hidden). */
+function describe(error: Error, flags?: AccountFlags): string {
+	if (error instanceof AccountError) return error.message;
+	const first = error.message.split('\n')[0] ?? String(error);
+	const url = flags && resolveServiceConfig(flags).databaseUrl;
+	return url ? `${first} (${redact(url)})` : first;
+}
+
+function failingBackend(name: string, error: Error): AccountBackend {
+	const fail = () => Promise.reject(error);
+	return {name, create: fail, setPassword: fail, setDisabled: fail, close: () => Promise.resolve()};
+}
+
+function utc(ms: number): string {
+	return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

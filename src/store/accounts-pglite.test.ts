@@ -1,0 +1,83 @@
+// Migration 005 on PGlite (the embedded hub runs the same migrations): the group role, an
+// account's login role with the client-side SCRAM verifier, and row-level security under SET ROLE.
+import {PGlite} from '@electric-sql/pglite';
+import {PGLiteSocketServer} from '@electric-sql/pglite-socket';
+import pg from 'pg';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {silentLogger} from '../log.js';
+import {createPostgresAccountBackend, type PostgresAccountBackend} from './accounts.js';
+import {runMigrations} from './migrate.js';
+
+describe('accounts and row-level security on PGlite behind pglite-socket', () => {
+	let lite: PGlite;
+	let server: PGLiteSocketServer;
+	let client: pg.Client;
+	let accounts: PostgresAccountBackend;
+	beforeAll(async () => {
+		lite = await PGlite.create();
+		server = new PGLiteSocketServer({db: lite, port: 0, maxConnections: 4});
+		await server.start();
+		const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+		// Twice: the role is created idempotently (DO … EXCEPTION WHEN duplicate_object).
+		expect(await runMigrations({databaseUrl: url, logger: silentLogger()})).toContain('005_accounts_rls');
+		expect(await runMigrations({databaseUrl: url, logger: silentLogger()})).toEqual([]);
+		accounts = createPostgresAccountBackend({databaseUrl: url});
+		await accounts.create('alice', 'alice-secret');
+		await accounts.create('carol', 'carol-secret');
+		client = new pg.Client(url);
+		await client.connect();
+		await client.query(`INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, conversation_id) VALUES
+			('m-1', 'alice', 'Alice', 'bob', 'hi bob', 'alice:bob'), ('m-2', 'bob', 'Bob', 'carol', 'hi carol', 'bob:carol'),
+			('m-3', 'carol', 'Carol', 'all', 'hi all', 'all')`);
+		await client.query(`INSERT INTO message_status (message_id, sender_id, status, user_id) VALUES
+			('m-1', 'alice', 'sent', 'alice'), ('m-2', 'bob', 'read', 'carol')`);
+	});
+	afterAll(async () => {
+		await client?.end();
+		await accounts?.close();
+		await server?.stop();
+		await lite?.close();
+	});
+
+	it('stores the verifier computed client-side as the role password', async () => {
+		const {rows} = await client.query<{rolpassword: string; rolcanlogin: boolean}>(
+			"SELECT rolpassword, rolcanlogin FROM pg_authid WHERE rolname = 'alice'");
+		expect(rows[0]!.rolcanlogin).toBe(true);
+		expect(rows[0]!.rolpassword).toMatch(/^SCRAM-SHA-256\$4096:/);
+		expect(await accounts.verify('alice', 'alice-secret')).toBe(true);
+	});
+
+	it('shows a member role its own conversations and `all` only, and refuses its writes', async () => {
+		await client.query('SET ROLE alice');
+		try {
+			expect((await client.query('SELECT message_id FROM chat_messages ORDER BY 1')).rows.map((r) => r.message_id)).toEqual(['m-1', 'm-3']);
+			expect((await client.query('SELECT message_id FROM message_status ORDER BY 1')).rows.map((r) => r.message_id)).toEqual(['m-1']);
+			expect((await client.query('SELECT id FROM conversations ORDER BY 1')).rows.map((r) => r.id)).toEqual(['alice:bob', 'all']);
+			await expect(client.query("DELETE FROM chat_messages WHERE message_id = 'm-1'")).rejects.toThrow(/permission denied/);
+		} finally {
+			await client.query('RESET ROLE');
+		}
+		expect((await client.query('SELECT count(*)::int AS n FROM chat_messages')).rows[0].n).toBe(3);
+	});
+
+	it('shows a disabled account nothing, even through a session that was already in', async () => {
+		await client.query('SET ROLE carol');
+		try {
+			// Before: her own receipt on bob's message is hers to see.
+			expect((await client.query('SELECT message_id FROM message_status')).rows.map((r) => r.message_id)).toEqual(['m-2']);
+		} finally {
+			await client.query('RESET ROLE');
+		}
+		await accounts.setDisabled('carol', true);
+		await client.query('SET ROLE carol');
+		try {
+			expect((await client.query('SELECT message_id FROM chat_messages')).rows).toEqual([]);
+			// Not even the receipt that carries her own name.
+			expect((await client.query('SELECT message_id FROM message_status')).rows).toEqual([]);
+		} finally {
+			await client.query('RESET ROLE');
+		}
+		const {rows} = await client.query<{rolcanlogin: boolean}>("SELECT rolcanlogin FROM pg_authid WHERE rolname = 'carol'");
+		expect(rows[0]!.rolcanlogin).toBe(false);
+	});
+});

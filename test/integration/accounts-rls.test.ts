@@ -1,0 +1,309 @@
+// Accounts and row-level security (issue 9) on a private PostgreSQL cluster whose pg_hba asks
+// every account for its SCRAM-SHA-256 password (the owner `postgres` keeps trust), checked with
+// the real `psql` client and with the chat client's own read functions logged in as a member.
+import {execFile} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
+import {createServer} from 'node:net';
+import {promisify} from 'node:util';
+import pg from 'pg';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {silentLogger} from '../../src/log.js';
+import {loadHeadSeq, loadReceiptsOnMine, loadUnreceiptedMessages} from '../../src/store/catch-up.js';
+import {createPostgresAccountBackend, type PostgresAccountBackend} from '../../src/store/accounts.js';
+import {openDb, type Db} from '../../src/store/db.js';
+import {isKnownUser, loadConversations, loadMembers, loadPresences, searchUsers} from '../../src/store/history-people.js';
+import {loadLatestPage, loadMemberReceipts, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../../src/store/history.js';
+import {runMigrations} from '../../src/store/migrate.js';
+import {wasDeliveredTo} from '../../src/store/seen-queries.js';
+import {PrivatePostgres, postgresProblem} from '../faults/helpers/services.js';
+
+const run = promisify(execFile);
+const HBA = ['local all all trust', 'host all postgres 127.0.0.1/32 trust', 'host all all 127.0.0.1/32 scram-sha-256'];
+const T0 = Date.parse('2026-01-05T10:00:00Z');
+const at = (minutes: number): Date => new Date(T0 + minutes * 60_000);
+
+/** A free TCP port on 127.0.0.1 (the kernel's choice). */
+async function freePort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const {port} = server.address() as {port: number};
+	await new Promise((resolve) => server.close(resolve));
+	return port;
+}
+
+/** The psql outcome: exit code, stdout, stderr. */
+interface PsqlResult {
+	code: number;
+	out: string;
+	err: string;
+}
+
+const psqlProblem = async (): Promise<string | undefined> =>
+	run('psql', ['--version']).then(() => undefined, () => 'no psql on PATH');
+
+describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== undefined)('accounts and row-level security on PostgreSQL with passwords', () => {
+	// Roles are cluster-wide and this cluster is private, but ids stay unique per run anyway.
+	const tag = randomBytes(3).toString('hex');
+	const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((name) => `${name}_${tag}`) as [string, string, string, string];
+	const password = {alice: 'alice-secret-1', bob: 'bob-secret-22', carol: 'carol-secret-333', dave: 'dave-secret-4444'};
+	const aliceBob = [alice, bob].sort().join(':');
+	const bobCarol = [bob, carol].sort().join(':');
+	const room = `room-${tag}`;
+	let server: PrivatePostgres;
+	let ownerUrl: string;
+	let owner: Db;
+	let accounts: PostgresAccountBackend;
+
+	const urlOf = (user: string, secret?: string): string => {
+		const url = new URL(ownerUrl);
+		url.username = user;
+		url.password = secret ?? '';
+		return url.toString();
+	};
+	/** Run the real psql as `user` (no prompt: -w), one command, unaligned tuples. */
+	const psql = async (user: string, secret: string | undefined, sql: string): Promise<PsqlResult> => {
+		try {
+			const {stdout} = await run('psql', [urlOf(user, secret), '-XAtw', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
+				env: {PATH: process.env.PATH, PGCONNECT_TIMEOUT: '10', PGPASSFILE: '/nonexistent/pgpass'},
+			});
+			return {code: 0, out: stdout.trim(), err: ''};
+		} catch (error) {
+			const failed = error as {code?: number; stdout?: string; stderr?: string};
+			return {code: failed.code ?? -1, out: (failed.stdout ?? '').trim(), err: (failed.stderr ?? '').trim()};
+		}
+	};
+	const message = async (id: string, sender: string, conversation: string, minute: number): Promise<number> => {
+		const {rows} = await owner.query<{seq: string}>(
+			`INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, conversation_id, created_at)
+			VALUES ($1, $2::text, $2::text, $3, $4, $3, $5) RETURNING seq`,
+			[id, sender, conversation, `${id} text`, at(minute)],
+		);
+		await owner.query('UPDATE conversations SET last_seq = $2, last_message_at = $3 WHERE id = $1', [conversation, rows[0]!.seq, at(minute)]);
+		return Number(rows[0]!.seq);
+	};
+	const receipt = (id: string, sender: string, status: string, user: string, minute: number) =>
+		owner.query('INSERT INTO message_status (message_id, sender_id, status, user_id, timestamp) VALUES ($1, $2, $3, $4, $5)', [id, sender, status, user, at(minute)]);
+
+	beforeAll(async () => {
+		server = await PrivatePostgres.start(await freePort(), {hbaLines: HBA});
+		ownerUrl = server.urlOf('test');
+		await runMigrations({databaseUrl: ownerUrl, logger: silentLogger()});
+		owner = openDb({databaseUrl: ownerUrl, max: 2});
+		accounts = createPostgresAccountBackend({databaseUrl: ownerUrl});
+		for (const [user, secret] of [[alice, password.alice], [bob, password.bob], [carol, password.carol], [dave, password.dave]] as const) {
+			await accounts.create(user, secret);
+		}
+		await owner.query('INSERT INTO chat_users (user_id, display_name) SELECT u, initcap(u) FROM unnest($1::text[]) AS u', [[alice, bob, carol, dave]]);
+		await owner.query(`INSERT INTO conversations (id, kind, title, created_at) VALUES ($1, 'group', 'Ops', $2)`, [room, at(0)]);
+		// dave was in the room from minute 0 to minute 3.
+		await owner.query(`INSERT INTO conversation_members (user_id, conversation_id, role, joined_at, left_at) VALUES
+			($1, $4, 'admin', $5, NULL), ($2, $4, 'member', $5, NULL), ($3, $4, 'member', $5, $6)`, [bob, carol, dave, room, at(0), at(3)]);
+		await message('ab-1', alice, aliceBob, 1);
+		await message('ab-2', bob, aliceBob, 2);
+		await message('bc-1', bob, bobCarol, 1);
+		await message('bc-2', carol, bobCarol, 2);
+		await message('room-1', bob, room, 2);
+		await message('room-2', carol, room, 4);
+		await message('all-1', carol, 'all', 5);
+		// The trigger of migration 004 made the direct members join now; the seeded history is older.
+		await owner.query('UPDATE conversation_members SET joined_at = $1 WHERE conversation_id <> $2', [at(0), room]);
+		await receipt('ab-1', alice, 'sent', alice, 1);
+		await receipt('ab-1', alice, 'delivered', bob, 2);
+		await receipt('bc-1', bob, 'sent', bob, 1);
+		await receipt('bc-1', bob, 'read', carol, 2);
+		await receipt('all-1', carol, 'read', bob, 6);
+	}, 120_000);
+	afterAll(async () => {
+		await accounts?.close();
+		await owner?.close();
+		await server?.destroy();
+	});
+
+	it('refuses a wrong or missing password and lets the right one in as the account itself', async () => {
+		const wrong = await psql(alice, 'not-her-password', 'SELECT 1');
+		expect(wrong.code).toBe(2);
+		expect(wrong.err).toContain(`password authentication failed for user "${alice}"`);
+		const missing = await psql(alice, undefined, 'SELECT 1');
+		expect(missing.code).toBe(2);
+		expect(missing.err).toMatch(/no password supplied/);
+		expect(await psql(alice, password.alice, 'SELECT current_user')).toEqual({code: 0, out: alice, err: ''});
+		// The role's password is the verifier computed client-side, not a hash the server made of clear text.
+		const {rows} = await owner.query<{rolpassword: string}>('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [alice]);
+		expect(rows[0]!.rolpassword).toMatch(/^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+		// Short reads only: no JIT for an account (it cost 1–14 s on the conversation list, bench/rls.ts).
+		const config = await owner.query<{rolconfig: string[]}>('SELECT rolconfig FROM pg_roles WHERE rolname = $1', [alice]);
+		expect(config.rows[0]!.rolconfig).toEqual(['jit=off']);
+	});
+
+	it("shows alice her own conversations and `all`, and none of bob↔carol's messages, receipts or members", async () => {
+		const see = async (sql: string) => (await psql(alice, password.alice, sql)).out.split('\n').filter(Boolean);
+		expect(await see('SELECT message_id FROM chat_messages ORDER BY message_id')).toEqual(['ab-1', 'ab-2', 'all-1']);
+		expect(await see('SELECT message_id || \'/\' || status FROM message_status ORDER BY 1')).toEqual(['ab-1/delivered', 'ab-1/sent', 'all-1/read']);
+		expect(await see('SELECT id FROM conversations ORDER BY id')).toEqual([aliceBob, 'all'].sort());
+		expect(await see('SELECT user_id FROM conversation_members ORDER BY user_id')).toEqual([alice, bob].sort());
+		expect(await see(`SELECT count(*) FROM chat_messages WHERE conversation_id = '${bobCarol}'`)).toEqual(['0']);
+		// The directory is everybody's.
+		expect(await see('SELECT count(*) FROM chat_users')).toEqual(['4']);
+		// bob sees the room, carol's direct chat with him, and not alice's receipts of others.
+		const bobSees = (await psql(bob, password.bob, 'SELECT message_id FROM chat_messages ORDER BY message_id')).out.split('\n');
+		expect(bobSees).toEqual(['ab-1', 'ab-2', 'all-1', 'bc-1', 'bc-2', 'room-1', 'room-2']);
+	});
+
+	it('cannot be escaped by shadowing the membership view with a temporary one', async () => {
+		const {out, code} = await psql(alice, password.alice, `CREATE TEMP VIEW hermes_my_conversations AS SELECT DISTINCT conversation_id, NULL::timestamptz AS left_at FROM chat_users, (VALUES ('${bobCarol}'), ('${room}')) AS v(conversation_id);
+			SELECT count(*) FROM chat_messages WHERE conversation_id IN ('${bobCarol}', '${room}')`);
+		// The temporary view is created (the attempt is real), and the policy still uses the real one.
+		expect({code, out}).toEqual({code: 0, out: 'CREATE VIEW\n0'});
+	});
+
+	it('protects a new table in one statement (hermes_protect_table, for later migrations)', async () => {
+		await owner.query(`CREATE TABLE rls_probe (conversation_id varchar(201) NOT NULL, note text NOT NULL)`);
+		await owner.query(`INSERT INTO rls_probe VALUES ($1, 'mine'), ($2, 'theirs'), ('all', 'everyone')`, [aliceBob, bobCarol]);
+		expect((await psql(alice, password.alice, 'SELECT note FROM rls_probe')).err).toMatch(/permission denied/);
+		await owner.query(`SELECT hermes_protect_table('rls_probe', 'conversation_id')`);
+		expect((await psql(alice, password.alice, 'SELECT note FROM rls_probe ORDER BY note')).out.split('\n')).toEqual(['everyone', 'mine']);
+		expect((await psql(alice, password.alice, `DELETE FROM rls_probe`)).err).toMatch(/permission denied/);
+	});
+
+	it('shows a member who left only what was stored before they left', async () => {
+		const {out} = await psql(dave, password.dave, 'SELECT message_id FROM chat_messages ORDER BY message_id');
+		expect(out.split('\n')).toEqual(['all-1', 'room-1']);
+	});
+
+	it('refuses INSERT, UPDATE and DELETE on every chat table, and any access to accounts', async () => {
+		const writes = [
+			`INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, conversation_id) VALUES ('x', '${bob}', 'b', '${alice}', 'forged', '${aliceBob}')`,
+			`UPDATE chat_messages SET content = 'changed' WHERE message_id = 'ab-1'`,
+			`DELETE FROM chat_messages WHERE message_id = 'ab-2'`,
+			`INSERT INTO message_status (message_id, sender_id, status, user_id) VALUES ('ab-2', '${bob}', 'read', '${alice}')`,
+			`UPDATE message_status SET status = 'read'`,
+			'DELETE FROM message_status',
+			`INSERT INTO conversations (id, kind) VALUES ('room-forged', 'group')`,
+			`UPDATE conversations SET title = 'mine'`,
+			'DELETE FROM conversations',
+			`INSERT INTO conversation_members (user_id, conversation_id) VALUES ('${alice}', '${bobCarol}')`,
+			`UPDATE conversation_members SET last_read_seq = 0`,
+			'DELETE FROM conversation_members',
+			`INSERT INTO chat_users (user_id, display_name) VALUES ('x', 'x')`,
+			`UPDATE chat_users SET display_name = 'pwned'`,
+			'DELETE FROM chat_users',
+			'SELECT * FROM accounts',
+			`UPDATE accounts SET disabled_at = NULL`,
+			'SELECT * FROM pgmigrations',
+		];
+		for (const sql of writes) {
+			const result = await psql(alice, password.alice, sql);
+			expect({sql, code: result.code, err: result.err}).toEqual({sql, code: 1, err: expect.stringMatching(/permission denied for (table|relation)/) as string});
+		}
+		const {rows} = await owner.query<{n: string}>(`SELECT count(*) AS n FROM chat_messages`);
+		expect(Number(rows[0]!.n)).toBe(7);
+	});
+
+	it('refuses a disabled account at once, ends its open session, and lets it in again when enabled', async () => {
+		const session = new pg.Client({connectionString: urlOf(carol, password.carol)});
+		// Every error of the ended session lands here (the first is the server's FATAL).
+		const ended = new Promise<Error>((resolve) => session.on('error', resolve));
+		await session.connect();
+		expect((await session.query('SELECT current_user AS me')).rows[0].me).toBe(carol);
+		await accounts.setDisabled(carol, true);
+		expect((await ended).message).toMatch(/terminat/);
+		const refused = await psql(carol, password.carol, 'SELECT 1');
+		expect(refused.code).toBe(2);
+		expect(refused.err).toContain(`role "${carol}" is not permitted to log in`);
+		expect((await accounts.list()).find((a) => a.userId === carol)?.disabledAt).toBeGreaterThan(0);
+		expect(await accounts.verify(carol, password.carol)).toBe(false);
+		await session.end().catch(() => undefined);
+		await accounts.setDisabled(carol, false);
+		expect((await psql(carol, password.carol, 'SELECT current_user')).out).toBe(carol);
+		expect((await accounts.list()).find((a) => a.userId === carol)?.disabledAt).toBeUndefined();
+	});
+
+	it('changes a password: the new one logs in, the old one is refused', async () => {
+		await accounts.setPassword(bob, 'bob-new-password');
+		expect((await psql(bob, password.bob, 'SELECT 1')).err).toContain('password authentication failed');
+		expect((await psql(bob, 'bob-new-password', 'SELECT current_user')).out).toBe(bob);
+		expect(await accounts.verify(bob, 'bob-new-password')).toBe(true);
+		expect(await accounts.verify(bob, password.bob)).toBe(false);
+		password.bob = 'bob-new-password';
+	});
+
+	it('refuses existing, reserved, invalid and too-short accounts with their codes', async () => {
+		const code = (promise: Promise<unknown>) => promise.then(() => 'ok', (error: {code?: string}) => error.code);
+		expect(await code(accounts.create(alice, 'another-password'))).toBe('exists');
+		expect(await code(accounts.create('postgres', 'another-password'))).toBe('reserved');
+		expect(await code(accounts.create('hermes_member', 'another-password'))).toBe('reserved');
+		expect(await code(accounts.create('public', 'another-password'))).toBe('reserved');
+		expect(await code(accounts.create('all', 'another-password'))).toBe('reserved');
+		expect(await code(accounts.create('a/b', 'another-password'))).toBe('invalid');
+		expect(await code(accounts.create('x'.repeat(64), 'another-password'))).toBe('invalid');
+		expect(await code(accounts.create(`eve_${tag}`, 'short'))).toBe('invalid');
+		expect(await code(accounts.setPassword(`nobody_${tag}`, 'another-password'))).toBe('unknown');
+		expect(await code(accounts.setDisabled(`nobody_${tag}`, true))).toBe('unknown');
+		const {rows} = await owner.query<{n: string}>('SELECT count(*) AS n FROM pg_roles WHERE rolname IN ($1, $2)', [`eve_${tag}`, 'x'.repeat(63)]);
+		expect(rows[0]!.n).toBe('0');
+		expect((await accounts.list()).map((a) => a.userId)).toEqual([alice, bob, carol, dave].sort());
+	});
+
+	it('works with an owner that is neither superuser nor CREATEROLE once hermes_member exists (RLS does not apply to the owner)', async () => {
+		const name = `owner_${tag}`;
+		await owner.query(`CREATE ROLE ${name} LOGIN PASSWORD 'owner-secret-1'`);
+		await owner.query(`CREATE DATABASE ${name} OWNER ${name}`);
+		const url = new URL(ownerUrl);
+		[url.username, url.password, url.pathname] = [name, 'owner-secret-1', `/${name}`];
+		expect(await runMigrations({databaseUrl: url.toString(), logger: silentLogger()})).toContain('005_accounts_rls');
+		const db = openDb({databaseUrl: url.toString(), max: 1});
+		try {
+			await db.query(`INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, conversation_id)
+				VALUES ('o-1', 'x', 'X', 'y', 'owner sees this', 'x:y')`);
+			const {rows} = await db.query<{n: number}>('SELECT count(*)::int AS n FROM chat_messages');
+			expect(rows[0]!.n).toBe(1);
+		} finally {
+			await db.close();
+		}
+	});
+
+	it("returns the client's own pages, lists and receipts unchanged when run logged in as the member", async () => {
+		const member = openDb({databaseUrl: urlOf(alice, password.alice), max: 1});
+		try {
+			// Everything alice's TUI asks for, as the owner computes it and as alice's role reads it.
+			const reads = async (db: Db) => ({
+				latest: await loadLatestPage(db, aliceBob, 1, alice),
+				older: await loadOlderPage(db, aliceBob, 1_000_000, 10, alice),
+				before: await loadPageBefore(db, aliceBob, at(2), 10, alice),
+				all: await loadLatestPage(db, 'all', 10, alice),
+				conversations: await loadConversations(db, alice),
+				members: await loadMembers(db, aliceBob),
+				mine: await loadRecentSent(db, alice, 10),
+				receipts: await loadReceipts(db, ['ab-1', 'all-1']),
+				info: await loadMessageReceipts(db, alice, 'ab-1'),
+				perMember: await loadMemberReceipts(db, alice, 'ab-1'),
+				missed: await loadUnreceiptedMessages(db, alice, 0),
+				onMine: await loadReceiptsOnMine(db, alice, 0),
+				delivered: await wasDeliveredTo(db, alice, 'ab-1', bob),
+				people: await searchUsers(db, tag, 10),
+				isKnown: await isKnownUser(db, carol),
+				presences: await loadPresences(db, [bob, carol]),
+			});
+			const asOwner = await reads(owner);
+			const asAlice = await reads(member);
+			expect(asAlice).toEqual(asOwner);
+			// Not vacuous: the pages hold her messages, the list her two conversations.
+			expect(asAlice.latest.messages.map((m) => m.messageId)).toEqual(['ab-2']);
+			expect(asAlice.latest.hasMore).toBe(true);
+			expect(asAlice.older.messages.map((m) => m.messageId)).toEqual(['ab-1', 'ab-2']);
+			expect(asAlice.conversations.map((c) => c.conversationId).sort()).toEqual([aliceBob, 'all'].sort());
+			expect(asAlice.missed.map((m) => m.message.messageId)).toEqual(['ab-2', 'all-1']);
+			expect(asAlice.perMember).toEqual([expect.objectContaining({userId: bob, deliveredAt: at(2).getTime()})]);
+			// Another conversation's reads come back empty for her, not with its rows.
+			expect((await loadLatestPage(member, bobCarol, 10, alice)).messages).toEqual([]);
+			expect((await loadLatestPage(owner, bobCarol, 10, alice)).messages).toHaveLength(2);
+			expect(await loadMembers(member, room)).toEqual([]);
+			expect(await loadMessageReceipts(member, bob, 'bc-1')).toEqual([]);
+			expect(await wasDeliveredTo(member, bob, 'bc-1', carol)).toBe(false);
+			// Catch-up starts from the newest seq she can see, at or before the table's: never later.
+			expect(await loadHeadSeq(member)).toBeLessThanOrEqual(await loadHeadSeq(owner));
+		} finally {
+			await member.close();
+		}
+	});
+});
