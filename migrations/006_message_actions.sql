@@ -61,3 +61,20 @@ CREATE TABLE message_actions (
     FOREIGN KEY (message_id, sender_id) REFERENCES chat_messages (message_id, sender_id) ON DELETE CASCADE
 );
 CREATE INDEX message_actions_message ON message_actions (message_id, sender_id);
+
+-- Row-level security for members (migration 005's hermes_member role; writes stay the owner's,
+-- i.e. the ingester's). Neither table carries a conversation, so each row follows its message:
+-- the subquery on chat_messages is itself filtered by chat_messages' policy, as message_status's is.
+-- Reactions: visible with the message they are on.
+ALTER TABLE message_reactions ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON message_reactions TO hermes_member;
+CREATE POLICY hermes_member_read ON message_reactions FOR SELECT TO hermes_member USING (
+    EXISTS (SELECT 1 FROM chat_messages m WHERE m.message_id = message_reactions.message_id AND m.sender_id = message_reactions.sender_id));
+-- Earlier versions: the author's own only (an edit hides the old text from everybody else), and
+-- only while the author can still see the message.
+ALTER TABLE message_versions ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON message_versions TO hermes_member;
+CREATE POLICY hermes_member_read ON message_versions FOR SELECT TO hermes_member USING (
+    sender_id = current_user::text
+        AND EXISTS (SELECT 1 FROM chat_messages m WHERE m.message_id = message_versions.message_id AND m.sender_id = message_versions.sender_id));
+-- message_actions (idempotency ids) and migration 007's statistics views: no grant, owner only.

@@ -149,6 +149,34 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 		expect(bobSees).toEqual(['ab-1', 'ab-2', 'all-1', 'bc-1', 'bc-2', 'room-1', 'room-2']);
 	});
 
+	it("shows reactions with their message and earlier versions to their author only (migration 006); no message actions or statistics", async () => {
+		const react = (id: string, sender: string, emoji: string, user: string) =>
+			owner.query('INSERT INTO message_reactions (message_id, sender_id, emoji, user_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [id, sender, emoji, user]);
+		const version = (id: string, sender: string, text: string) =>
+			owner.query('INSERT INTO message_versions (message_id, sender_id, version, content, created_at, replaced_by) VALUES ($1, $2, 0, $3, $4, $2) ON CONFLICT DO NOTHING', [id, sender, text, at(1)]);
+		await react('ab-1', alice, '👍', bob);
+		await react('bc-1', bob, '🎉', carol);
+		await version('ab-1', alice, 'ab-1 first text');
+		await version('bc-1', bob, 'bc-1 first text');
+		const see = async (user: string, secret: string, sql: string) => (await psql(user, secret, sql)).out.split('\n').filter(Boolean);
+		expect(await see(alice, password.alice, 'SELECT message_id || emoji FROM message_reactions ORDER BY 1')).toEqual(['ab-1👍']);
+		expect(await see(carol, password.carol, 'SELECT message_id || emoji FROM message_reactions ORDER BY 1')).toEqual(['bc-1🎉']);
+		expect(await see(alice, password.alice, 'SELECT content FROM message_versions ORDER BY 1')).toEqual(['ab-1 first text']);
+		// bob reads ab-1 itself but not alice's earlier text of it.
+		expect(await see(bob, password.bob, 'SELECT content FROM message_versions ORDER BY 1')).toEqual(['bc-1 first text']);
+		for (const sql of [
+			`INSERT INTO message_reactions (message_id, sender_id, emoji, user_id) VALUES ('ab-2', '${bob}', '🔥', '${alice}')`,
+			`DELETE FROM message_reactions`,
+			`UPDATE message_versions SET content = ''`,
+			'SELECT * FROM message_actions',
+			'SELECT * FROM chat_stats_daily',
+			'SELECT * FROM chat_stats_delays',
+		]) {
+			const result = await psql(alice, password.alice, sql);
+			expect({sql, code: result.code, err: result.err}).toEqual({sql, code: 1, err: expect.stringMatching(/permission denied for (table|relation|materialized view)/) as string});
+		}
+	});
+
 	it('cannot be escaped by shadowing the membership view with a temporary one', async () => {
 		const {out, code} = await psql(alice, password.alice, `CREATE TEMP VIEW hermes_my_conversations AS SELECT DISTINCT conversation_id, NULL::timestamptz AS left_at FROM chat_users, (VALUES ('${bobCarol}'), ('${room}')) AS v(conversation_id);
 			SELECT count(*) FROM chat_messages WHERE conversation_id IN ('${bobCarol}', '${room}')`);
