@@ -12,7 +12,9 @@ import {loadHeadSeq, loadReceiptsOnMine, loadUnreceiptedMessages} from '../../sr
 import {createPostgresAccountBackend, type PostgresAccountBackend} from '../../src/store/accounts.js';
 import {openDb, type Db} from '../../src/store/db.js';
 import {isKnownUser, loadConversations, loadMembers, loadPresences, searchUsers} from '../../src/store/history-people.js';
-import {loadLatestPage, loadMemberReceipts, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../../src/store/history.js';
+import {loadAroundPage, loadLatestPage, loadMemberReceipts, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../../src/store/history.js';
+import {loadAwaySummary} from '../../src/store/away.js';
+import {searchMessages} from '../../src/store/search.js';
 import {runMigrations} from '../../src/store/migrate.js';
 import {wasDeliveredTo} from '../../src/store/seen-queries.js';
 import {PrivatePostgres, postgresProblem} from '../faults/helpers/services.js';
@@ -311,6 +313,9 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 				people: await searchUsers(db, tag, 10),
 				isKnown: await isKnownUser(db, carol),
 				presences: await loadPresences(db, [bob, carol]),
+				around: await loadAroundPage(db, aliceBob, 1_000_000, 10, alice),
+				search: await searchMessages(db, alice, {text: 'text'}),
+				away: await loadAwaySummary(db, alice),
 			});
 			const asOwner = await reads(owner);
 			const asAlice = await reads(member);
@@ -322,6 +327,8 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 			expect(asAlice.conversations.map((c) => c.conversationId).sort()).toEqual([aliceBob, 'all'].sort());
 			expect(asAlice.missed.map((m) => m.message.messageId)).toEqual(['ab-2', 'all-1']);
 			expect(asAlice.perMember).toEqual([expect.objectContaining({userId: bob, deliveredAt: at(2).getTime()})]);
+			expect(asAlice.search.hits.map((h) => h.messageId).sort()).toEqual(['ab-1', 'ab-2', 'all-1']);
+			expect(asAlice.around.messages.map((m) => m.messageId)).toEqual(['ab-1', 'ab-2']);
 			// Another conversation's reads come back empty for her, not with its rows.
 			expect((await loadLatestPage(member, bobCarol, 10, alice)).messages).toEqual([]);
 			expect((await loadLatestPage(owner, bobCarol, 10, alice)).messages).toHaveLength(2);
