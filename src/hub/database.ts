@@ -1,5 +1,7 @@
 // The embedded database: PGlite (Postgres in WASM) on disk, served by pglite-socket on a private
-// Unix socket behind the validating front (pg-front.ts). May import @electric-sql/pglite(-socket), hub/ and node:.
+// Unix socket behind the validating front (pg-front.ts). May import @electric-sql/pglite(-socket),
+// hub/, accounts/ and node:.
+import {hashPassword} from '../accounts/password.js';
 import {chmod, mkdir, mkdtemp, readdir, rm, stat} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -80,7 +82,7 @@ export async function openDatabase(options: {
 		const auth = {
 			secret: options.secret,
 			isUser: (user: string) => user === options.owner || isValidUserId(user),
-			assume: sessionRoles(db, options.owner, options.logger),
+			assume: sessionRoles(db, options.owner, options.logger, memoized(() => hashPassword(options.secret))),
 		};
 		front = await listenPgFront({host: options.host, port: options.port, upstreamPath: socketPath, limits, auth, logger: options.logger});
 	} catch (error) {
@@ -129,4 +131,10 @@ async function privateSocketDir(dataDir: string): Promise<{path: string; remove(
 	if (join(dataDir, '.s.PGSQL.hub').length <= MAX_SOCKET_PATH) return {path: dataDir, remove: async () => undefined};
 	const path = await mkdtemp(join(tmpdir(), 'hermes-hub-'));
 	return {path, remove: () => rm(path, {recursive: true, force: true})};
+}
+
+/** `make()` once, on first use; later calls share its promise. */
+function memoized<T>(make: () => Promise<T>): () => Promise<T> {
+	let made: Promise<T> | undefined;
+	return () => (made ??= make());
 }

@@ -13,6 +13,9 @@ const ROLE_QUERY = `
 	FROM pg_roles m LEFT JOIN pg_roles r ON r.rolname = $1
 	WHERE m.rolname = '${MEMBER_ROLE}'`;
 
+/** Whether the `accounts` table (migration 005) exists: queries naming it fail to parse before. */
+const HAS_ACCOUNTS = `SELECT to_regclass('accounts') IS NOT NULL AS has_table`;
+
 /** `"name"` as an SQL identifier (double quotes doubled). */
 export function quoteIdent(name: string): string {
 	return `"${name.replaceAll('"', '""')}"`;
@@ -24,11 +27,14 @@ export function quoteIdent(name: string): string {
  * `NOLOGIN IN ROLE hermes_member` when missing; refused when it exists but is a superuser or
  * not in `hermes_member` (a chat id like `postgres` must not become the superuser). While
  * `hermes_member` does not exist (migration 005 not applied), chat users run as the owner,
- * logged once. Calls run one after another. A transaction left open by a connection that
+ * logged once. Row-level security shows a role only what its (enabled) `accounts` row allows, so a
+ * chat user without one gets a row whose password hash is the hub secret's (`secretHash`): on
+ * the hub every identity logs in with the secret. A disabled row stays disabled. Calls run one
+ * after another. A transaction left open by a connection that
  * closed is rolled back first, so it cannot take the next role switch with it.
  * @throws Error with a one-line reason when a chat user's role may not be used.
  */
-export function sessionRoles(db: PGlite, owner: string, log: Logger): (user: string, isFirst: boolean) => Promise<void> {
+export function sessionRoles(db: PGlite, owner: string, log: Logger, secretHash: () => Promise<string>): (user: string, isFirst: boolean) => Promise<void> {
 	/** Chat users whose last check found no `hermes_member`: they run as the owner. */
 	const asOwner = new Set<string>();
 	let hasLoggedMissingRole = false;
@@ -52,6 +58,10 @@ export function sessionRoles(db: PGlite, owner: string, log: Logger): (user: str
 		} else if (row.is_super || !row.is_member) {
 			throw new Error(`role ${JSON.stringify(user)} exists and is not a chat user's role (a superuser, or not in ${MEMBER_ROLE})`);
 		}
+		if (!(await db.query<{has_table: boolean}>(HAS_ACCOUNTS)).rows[0]?.has_table) return;
+		if ((await db.query('SELECT 1 FROM accounts WHERE user_id = $1', [user])).rows.length > 0) return;
+		await db.query('INSERT INTO accounts (user_id, password_hash) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING', [user, await secretHash()]);
+		log.info({account: user}, 'hub: recorded the account of a chat user (the hub secret is its password)');
 	};
 	const assume = async (user: string, isFirst: boolean) => {
 		if (db.isInTransaction()) await db.exec('ROLLBACK');
