@@ -86,6 +86,29 @@ describe('the embedded hub requires its secret and applies per-user rules', {tim
 		await alice.close();
 	});
 
+	it("shows alice through psql on the hub's port her conversations only, and refuses her writes (row-level security of migration 005)", async () => {
+		const owner = openDb({databaseUrl: hub.urlsFor(HUB_OWNER).databaseUrl, max: 1});
+		try {
+			const insert = (id: string, from: string, to: string, conversation: string) =>
+				owner.query(`INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, conversation_id) VALUES ($1, $2, $3, $4, $5, $6)`, [id, from, from, to, id, conversation]);
+			await insert('hub-ad', 'alice', 'dan', 'alice:dan');
+			await insert('hub-de', 'dan', 'erin', 'dan:erin');
+			await insert('hub-all', 'erin', 'all', 'all');
+		} finally {
+			await owner.close();
+		}
+		const psql = (user: string, sql: string) =>
+			run('psql', [hub.urlsFor(user).databaseUrl, '-XAtw', '-v', 'ON_ERROR_STOP=1', '-c', sql], {env: {PATH: process.env.PATH, PGPASSFILE: '/nonexistent'}}).then(
+				({stdout}) => stdout.trim().split('\n').filter(Boolean),
+				(error: {stderr?: string}) => [`ERROR ${error.stderr ?? ''}`],
+			);
+		expect(await psql('alice', "SELECT message_id FROM chat_messages WHERE message_id LIKE 'hub-%' ORDER BY 1")).toEqual(['hub-ad', 'hub-all']);
+		expect(await psql('erin', "SELECT message_id FROM chat_messages WHERE message_id LIKE 'hub-%' ORDER BY 1")).toEqual(['hub-all', 'hub-de']);
+		expect(await psql('alice', "SELECT count(*) FROM conversation_members WHERE conversation_id = 'dan:erin'")).toEqual(['0']);
+		const [write] = await psql('alice', "UPDATE chat_messages SET content = 'changed' WHERE message_id = 'hub-ad'");
+		expect(write).toMatch(/ERROR .*permission denied for table chat_messages/);
+	});
+
 	it('lets alice publish as herself only: not as bob, not to an inbox, no forged receipt', async () => {
 		const alice = await Sender.connect({mqttUrl: hub.urlsFor('alice').mqttUrl, topicBase: BASE}, 'alice');
 		const bob = await Sender.connect({mqttUrl: hub.urlsFor('bob').mqttUrl, topicBase: BASE}, 'bob');
