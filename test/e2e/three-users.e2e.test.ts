@@ -204,7 +204,9 @@ describe.skipIf(Boolean(problem) && !mustRun)(problem && !mustRun ? `${title} (s
 		ann.write('?');
 		const keys = ['Help — Esc or ? closes', 'PgUp', 'page up (loads older)', 'Ctrl+K', 'quick switcher', 'Ctrl+N n', 'next unread conversation', '/away [message]', '/quit'];
 		// Wait for the whole overlay (a frame can be caught half drawn), then check each line.
-		const help = await ann.waitFor(screenWhere('help overlay drawn', (s) => s.includes(keys[0]!) && s.includes('Ctrl+C')));
+		// The overlay's last rows (the commands' column ends with /quit, below Ctrl+C since the
+		// message-action keys were added) can arrive in a later write than its first ones.
+		const help = await ann.waitFor(screenWhere('help overlay drawn', (s) => keys.every((text) => s.includes(text)) && s.includes('Ctrl+C')));
 		for (const text of keys) expect(help).toContain(text);
 		expect(help).toMatch(/PgUp\s+page up \(loads older\)/);
 		expect(help).toMatch(/Ctrl\+K\s+quick switcher/);
