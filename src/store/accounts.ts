@@ -15,6 +15,9 @@ const ROLE_OF = `SELECT r.rolname, a.user_id IS NOT NULL AS is_account
 FROM pg_roles r LEFT JOIN accounts a ON a.user_id = r.rolname WHERE r.rolname = $1`;
 const ACCOUNT_OF = 'SELECT user_id, password_hash, disabled_at FROM accounts WHERE user_id = $1';
 const INSERT_ACCOUNT = 'INSERT INTO accounts (user_id, password_hash) VALUES ($1, $2)';
+// An account is a known user from the start (the directory the switcher and `/send` check), with
+// its id as display name until its first client says otherwise; an existing entry is kept.
+const INSERT_DIRECTORY_ENTRY = 'INSERT INTO chat_users (user_id, display_name) VALUES ($1, $1) ON CONFLICT (user_id) DO NOTHING';
 const UPDATE_HASH = 'UPDATE accounts SET password_hash = $2 WHERE user_id = $1';
 // The first disable time stays when it is disabled again.
 const SET_DISABLED = `UPDATE accounts SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END
@@ -43,7 +46,8 @@ export interface PostgresAccountOptions {
 
 /**
  * Accounts in the database at `databaseUrl`. Connects lazily (one connection).
- * create: id checked (chat id rules, ≤ 63 characters), password ≥ 8 characters; `accounts` row +
+ * create: id checked (chat id rules, ≤ 63 characters), password ≥ 8 characters; `accounts` row,
+ * a `chat_users` entry (so others can find and write to the person before their first login) +
  * `CREATE ROLE "<id>" LOGIN IN ROLE hermes_member PASSWORD '<SCRAM-SHA-256 verifier>'` in one
  * transaction, the verifier computed here so the clear password never reaches a statement or a
  * server log. An existing role that is not an account of this database (`postgres`, the owner,
@@ -81,6 +85,7 @@ async function create(db: Db, userId: string, password: string): Promise<void> {
 			const role = await client.query<{is_account: boolean}>(ROLE_OF, [userId]);
 			if (role.rows[0]) throw roleTaken(userId, role.rows[0].is_account);
 			await client.query(INSERT_ACCOUNT, [userId, hash]);
+			await client.query(INSERT_DIRECTORY_ENTRY, [userId]);
 			await client.query(`CREATE ROLE ${identifier(userId)} LOGIN IN ROLE ${MEMBER_ROLE} PASSWORD ${literal(scramVerifier(password))}`);
 			// The chat's reads are short; with the policies' subplans the conversation list's
 			// estimated cost passed jit_above_cost and JIT compiling took 1–14 s of a 55 ms query.

@@ -95,7 +95,11 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 		for (const [user, secret] of [[alice, password.alice], [bob, password.bob], [carol, password.carol], [dave, password.dave]] as const) {
 			await accounts.create(user, secret);
 		}
-		await owner.query('INSERT INTO chat_users (user_id, display_name) SELECT u, initcap(u) FROM unnest($1::text[]) AS u', [[alice, bob, carol, dave]]);
+		// Every account is in the user directory from its creation (its id as name), so it can be found and written to.
+		expect((await owner.query<{user_id: string; display_name: string}>('SELECT user_id, display_name FROM chat_users ORDER BY user_id')).rows).toEqual(
+			[alice, bob, carol, dave].sort().map((id) => ({user_id: id, display_name: id})),
+		);
+		await owner.query('UPDATE chat_users SET display_name = initcap(user_id)');
 		await owner.query(`INSERT INTO conversations (id, kind, title, created_at) VALUES ($1, 'group', 'Ops', $2)`, [room, at(0)]);
 		// dave was in the room from minute 0 to minute 3.
 		await owner.query(`INSERT INTO conversation_members (user_id, conversation_id, role, joined_at, left_at) VALUES
