@@ -63,8 +63,12 @@ forEachTarget('two people chat in the full-screen TUI', (target) => {
 		alice.write('hello bob, this is alice\r');
 		await alice.waitFor(ticked('hello bob, this is alice', '✓'), 15_000);
 
-		// Bob starts: the conversation is in his list with one unread message, from Postgres.
+		// Bob starts: "while you were away" names the conversation, its unread count and first
+		// unread line (from Postgres); Esc shows the list with one unread message.
 		const bob = await chat('bob', 'Bob');
+		const away = await bob.waitFor(/While you were away — 1 conversation[\s\S]*Alice — 1 unread[\s\S]*Alice: hello bob, this is alice/);
+		expect(away).toContain('from Alice');
+		bob.press('escape');
 		await bob.waitFor(/Alice\s+\(1\)/);
 		bob.write('/open alice\r');
 		await bob.waitFor('Alice: hello bob, this is alice');

@@ -1,8 +1,9 @@
 // Test helper: services that check passwords, as production does after issue 9 — a private
 // PostgreSQL cluster with scram-sha-256 for everyone but the `postgres` owner, and a private
-// Mosquitto with a password file and no anonymous access. Accounts are made by hand here
-// (`CREATE ROLE … LOGIN PASSWORD`, `mosquitto_passwd`): the accounts migration and CLI are
-// issue 9's other half.
+// Mosquitto with a password file and no anonymous access. PostgreSQL accounts are made by the
+// product's own backend (store/accounts.ts: accounts row + login role, migration 005's
+// row-level security); the broker side with `mosquitto_passwd` (the dynamic-security backend has
+// its own suite, mosquitto-dynsec.test.ts).
 import {execFile, spawn, type ChildProcess} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {chmod, mkdtemp, rm, writeFile} from 'node:fs/promises';
@@ -10,6 +11,7 @@ import {createServer} from 'node:net';
 import {join} from 'node:path';
 import {promisify} from 'node:util';
 import pg from 'pg';
+import {createPostgresAccountBackend} from '../../src/store/accounts.js';
 import {connectBroker} from '../../src/live/connect.js';
 import {silentLogger} from '../../src/log.js';
 import {runMigrations} from '../../src/store/migrate.js';
@@ -89,12 +91,13 @@ export async function startAccountServices(): Promise<AccountServices> {
 			mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
 			ownerUrl,
 			async addAccount(userId, password, options = {}) {
-				await asOwner(ownerUrl, async (client) => {
-					const role = client.escapeIdentifier(userId);
-					await client.query(`CREATE ROLE ${role} ${options.isDisabled ? 'NOLOGIN' : 'LOGIN'} PASSWORD ${client.escapeLiteral(password)}`);
-					await client.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
-					await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
-				});
+				const accounts = createPostgresAccountBackend({databaseUrl: ownerUrl});
+				try {
+					await accounts.create(userId, password);
+					if (options.isDisabled) await accounts.setDisabled(userId, true);
+				} finally {
+					await accounts.close();
+				}
 				if (options.isDisabled || options.isPostgresOnly) return;
 				await run(MOSQUITTO_PASSWD, ['-b', passwordFile, userId, password]);
 				await chmod(passwordFile, 0o644);

@@ -25,7 +25,7 @@ describe.skipIf(problem !== undefined)('account login against password-checking 
 		services = await startAccountServices();
 		await services.addAccount('alice', 'alice pw: é/@');
 		await services.addAccount('carol', 'carol-pw', {isDisabled: true});
-		await services.addAccount('dave', 'dave-pw', {isPostgresOnly: true});
+		await services.addAccount('dave', 'dave-pw-8', {isPostgresOnly: true});
 		home = await mkdtemp(join(tmpdir(), 'hermes-account-login-'));
 	});
 	afterAll(async () => {
@@ -98,7 +98,7 @@ describe.skipIf(problem !== undefined)('account login against password-checking 
 			urls: configured(),
 			userId: 'dave',
 			home,
-			env: {HERMES_PASSWORD: 'dave-pw'},
+			env: {HERMES_PASSWORD: 'dave-pw-8'},
 			isAskEveryTime: false,
 			isInteractive: false,
 			ask: async () => '',
