@@ -69,7 +69,7 @@ export async function resolveIdentity(
 		}
 	}
 	if (!isValidUserId(userId)) {
-		throw new AbortError(`"${userId}" is not a valid user id`, 'use 1-64 of A-Z a-z 0-9 _ . - (not all, presence or server)');
+		throw new AbortError(`"${userId}" is not a valid user id`, 'use 1-64 of A-Z a-z 0-9 _ . - (not all, presence, server or signup)');
 	}
 	const file = store.user(userId);
 	const saved = file.get('name');
