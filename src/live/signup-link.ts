@@ -16,6 +16,9 @@ import {
 } from '../protocol/index.js';
 import {connectBroker, redact} from './connect.js';
 
+/** Sign-up requests waiting to be handled before new ones are dropped unanswered. */
+const MAX_WAITING = 100;
+
 /** Options for {@link serveSignups}. */
 export interface SignupServerOptions {
 	/** The ingester's broker URL (its role may read and write under `{base}`). */
@@ -40,7 +43,7 @@ export interface SignupServer {
  * shared subscriptions) and answer each request, one at a time, on `{base}/signup/reply/{reply_id}`
  * (QoS 1) — the topic made from the payload's reply id, never a Response Topic property the
  * requester chose. An invalid request is logged (one `warn` line) and, when it carries a usable
- * reply id, refused with the reason.
+ * reply id, refused with the reason. At most 100 valid requests wait; more are dropped unanswered.
  * @throws Error (one line) when the broker is unreachable or refuses the subscription.
  */
 export async function serveSignups(options: SignupServerOptions): Promise<SignupServer> {
@@ -50,6 +53,8 @@ export async function serveSignups(options: SignupServerOptions): Promise<Signup
 	const topic = signupRequestTopic(topicBase);
 	const filter = connection.sharedSubscriptionAvailable ? `$share/${options.sharedGroup}/${topic}` : topic;
 	let queue: Promise<void> = Promise.resolve();
+	let waiting = 0;
+	let dropped = 0;
 	let isClosed = false;
 	const reply = async (replyId: string, answer: SignupReply) => {
 		await client.publishAsync(signupReplyTopic(topicBase, replyId), encodeSignupReply(answer), {qos: 1});
@@ -64,11 +69,19 @@ export async function serveSignups(options: SignupServerOptions): Promise<Signup
 			return;
 		}
 		const {request} = decoded;
+		// A flood is not queued without bound: past MAX_WAITING, requests go unanswered (their clients time out).
+		if (waiting >= MAX_WAITING) {
+			if (dropped++ % 100 === 0) logger.warn({maxWaiting: MAX_WAITING, dropped}, 'sign-up requests arrive faster than they are handled; dropping');
+			return;
+		}
+		waiting++;
 		queue = queue.then(async () => {
 			try {
 				await reply(request.reply_id, await options.handle(request));
 			} catch (error) {
 				logger.warn({err: (error as Error).message}, 'could not answer a sign-up request');
+			} finally {
+				waiting--;
 			}
 		});
 	});
