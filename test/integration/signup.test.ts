@@ -154,6 +154,15 @@ describe.skipIf(!HAS_DYNSEC || !hasPostgres)('self sign-up through the broker cl
 		await expect.poll(() => heard.some((topic) => topic.startsWith(`${base}/signup/reply/`))).toBe(true);
 		expect(heard.filter((topic) => !topic.startsWith(`${base}/signup/reply/`))).toEqual([]);
 	});
+
+	it('keeps sign-up requests out of the chat pipeline: no invalid-publish warnings, no rejected receipts', () => {
+		const dropped = ingest!.lines.filter((line) => line.msg === 'dropped invalid publish' || line.msg === 'dropped publish');
+		// The talker's `{hello: 1}` above is the one invalid chat publish, and proves the warning is logged.
+		expect(dropped.map((line) => (line as {topic?: string}).topic)).toEqual([expect.stringMatching(/^chat\/messages\/all\/talker/)]);
+		expect(ingest!.lines.filter((line) => line.msg === 'account created by sign-up').length).toBeGreaterThanOrEqual(3);
+		// The password never reaches the log.
+		expect(JSON.stringify(ingest!.lines)).not.toMatch(/talker password|first password|long enough pw/);
+	});
 });
 
 async function subackCode(connection: BrokerConnection, filter: string): Promise<number | undefined> {
