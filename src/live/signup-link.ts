@@ -14,7 +14,7 @@ import {
 	type SignupReply,
 	type SignupRequest,
 } from '../protocol/index.js';
-import {connectBroker, redact} from './connect.js';
+import {connectBroker, redact, type BrokerConnection} from './connect.js';
 
 /** Sign-up requests waiting to be handled before new ones are dropped unanswered. */
 const MAX_WAITING = 100;
@@ -129,14 +129,24 @@ export interface SignupRequestOptions {
  * request (MQTT 5 Response Topic and Correlation Data set as well, MQTT 5.0 §4.10), wait for the
  * reply, disconnect.
  * @returns the ingester's reply.
- * @throws Error (one line) when the broker refuses the `signup` client, or no reply comes within
+ * @throws Error (one line) when the broker is unreachable or refuses the `signup` client, or no reply comes within
  *   `timeoutMs` (no ingester allows sign-up).
  */
 export async function requestSignup(options: SignupRequestOptions): Promise<SignupReply> {
 	const timeoutMs = options.timeoutMs ?? 10_000;
 	const replyId = randomBytes(16).toString('hex');
 	const replyTopic = signupReplyTopic(options.topicBase, replyId);
-	const connection = await connectBroker({url: options.mqttUrl, clientId: `hermes-signup-${replyId.slice(0, 8)}`, reconnectPeriodMs: 0});
+	let connection: BrokerConnection;
+	try {
+		connection = await connectBroker({url: options.mqttUrl, clientId: `hermes-signup-${replyId.slice(0, 8)}`, reconnectPeriodMs: 0});
+	} catch (error) {
+		const code = (error as {code?: unknown}).code;
+		// CONNACK 0x86/0x87 (MQTT 5), 4/5 (3.1.1): the `signup` client or its password is not there.
+		if (code === 0x86 || code === 0x87 || code === 4 || code === 5) {
+			throw new Error('the broker refused the sign-up client: HERMES_SIGNUP_PASSWORD is wrong, or sign-up is not set up on this server');
+		}
+		throw error;
+	}
 	const {client} = connection;
 	client.on('error', () => {}); // shows as the timeout
 	let timer: NodeJS.Timeout | undefined;

@@ -91,6 +91,11 @@ describe.skipIf(!HAS_DYNSEC || !hasPostgres)('self sign-up through the broker cl
 		expect(child.otherOutput.filter((line) => line.startsWith('hermes-chat:'))).toHaveLength(1);
 	});
 
+	it('says in one line when the broker refuses the sign-up password', async () => {
+		const attempt = requestSignup({mqttUrl: broker.url('signup', 'not the signup password'), topicBase: base, userId: newId('x'), password: 'long enough pw'});
+		await expect(attempt).rejects.toThrow(/^the broker refused the sign-up client: HERMES_SIGNUP_PASSWORD is wrong, or sign-up is not set up on this server$/);
+	});
+
 	it('without --allow-signup nobody answers: the request times out with one line', async () => {
 		ingest = await startIngest([]);
 		await expect(signUp(newId('nobody'), 'long enough pw', 1_500)).rejects.toThrow(/^no answer to the sign-up request within 1500 ms: sign-up is not allowed on this server/);
