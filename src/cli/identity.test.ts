@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {AbortError} from './errors.js';
-import {ACCOUNT_QUESTION, resolveIdentity, type Ask} from './identity.js';
+import {ACCOUNT_QUESTION, resolveIdentity, SIGNUP_QUESTION, type Ask} from './identity.js';
 import {openSettings} from './settings.js';
 
 let home: string;
@@ -93,6 +93,24 @@ describe('resolveIdentity', () => {
 		expect(await resolveIdentity({}, store(), {}, ask, true, true)).toEqual({userId: 'alice', name: 'Alice'});
 		expect(ask.questions[0]).toBe(ACCOUNT_QUESTION);
 		expect(ACCOUNT_QUESTION).toContain('hermes-chat account create <id>');
+	});
+
+	it('with sign-up configured, Enter on the first-run question signs up and takes the new id', async () => {
+		const ask = answers('', 'Newbie');
+		let signUps = 0;
+		const signUp = async () => (signUps++, 'newbie');
+		expect(await resolveIdentity({}, store(), {}, ask, true, true, signUp)).toEqual({userId: 'newbie', name: 'Newbie'});
+		expect(ask.questions).toEqual([SIGNUP_QUESTION, 'Display name [newbie]: ']);
+		expect(SIGNUP_QUESTION).toContain('Press Enter to sign up');
+		expect(signUps).toBe(1);
+	});
+
+	it('with sign-up configured, an id typed at the first-run question is an existing account: no sign-up', async () => {
+		const ask = answers('alice', 'Alice');
+		const signUp = async (): Promise<string> => {
+			throw new Error('must not sign up');
+		};
+		expect(await resolveIdentity({}, store(), {}, ask, true, true, signUp)).toEqual({userId: 'alice', name: 'Alice'});
 	});
 
 	it('uses the id as the name when no name is given', async () => {

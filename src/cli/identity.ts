@@ -28,7 +28,8 @@ export type Ask = (question: string) => Promise<string>;
  * file, else asked (first run), else the id; it is saved in that user's file only, so naming
  * fredy never renames anyone else.
  * In account mode (`isAccountMode`: the services log in with the chat account) the first-run
- * question asks for the account's user id and says how to get one.
+ * question asks for the account's user id and says how to get one; with `signUp` (the server
+ * allows self sign-up, cli/signup.ts), an empty answer runs it and its new id is the answer.
  * @throws AbortError for an invalid user id, or when the id must be asked and `isInteractive`
  *   is false (no terminal to ask on).
  */
@@ -39,6 +40,7 @@ export async function resolveIdentity(
 	ask: Ask = askOnTerminal,
 	isInteractive = process.stdin.isTTY === true,
 	isAccountMode = false,
+	signUp?: () => Promise<string>,
 ): Promise<Identity> {
 	const explicit = nonEmpty(flags.user) ?? nonEmpty(env.CHAT_USER_ID);
 	let name = nonEmpty(flags.name) ?? nonEmpty(env.CHAT_USER_NAME);
@@ -61,7 +63,9 @@ export async function resolveIdentity(
 				const hint = known.length > 1 ? `pass --user with one of ${known.join(', ')}` : 'pass --user <id> or set CHAT_USER_ID';
 				throw new AbortError(known.length > 1 ? 'several identities are set up here' : 'no user id given', hint);
 			}
-			userId = (await ask(isAccountMode ? ACCOUNT_QUESTION : 'Pick a user id (letters, digits, _ . -): ')).trim();
+			const question = isAccountMode ? (signUp ? SIGNUP_QUESTION : ACCOUNT_QUESTION) : 'Pick a user id (letters, digits, _ . -): ';
+			userId = (await ask(question)).trim();
+			if (userId === '' && isAccountMode && signUp) userId = await signUp();
 			isChosen = true;
 		}
 		if (isChosen && !known.includes(userId) && name === undefined && isValidUserId(userId)) {
@@ -69,7 +73,7 @@ export async function resolveIdentity(
 		}
 	}
 	if (!isValidUserId(userId)) {
-		throw new AbortError(`"${userId}" is not a valid user id`, 'use 1-64 of A-Z a-z 0-9 _ . - (not all, presence or server)');
+		throw new AbortError(`"${userId}" is not a valid user id`, 'use 1-64 of A-Z a-z 0-9 _ . - (not all, presence, server or signup)');
 	}
 	const file = store.user(userId);
 	const saved = file.get('name');
@@ -82,6 +86,11 @@ export async function resolveIdentity(
 /** The first-run question in account mode: the id is an account an operator created. */
 export const ACCOUNT_QUESTION =
 	'No account yet? Ask your operator to run `hermes-chat account create <id>` and give you its password.\n' +
+	'Your account user id: ';
+
+/** The first-run question in account mode when self sign-up is configured (HERMES_SIGNUP_PASSWORD). */
+export const SIGNUP_QUESTION =
+	'No account yet? Press Enter to sign up (or ask your operator: `hermes-chat account create <id>`).\n' +
 	'Your account user id: ';
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -65,6 +65,15 @@ describe('logIn', () => {
 		expect(tried).toEqual(['right', 'right']);
 	});
 
+	it('tries a password just chosen at sign-up first, without asking, and saves it once accepted', async () => {
+		const {check, tried} = services('chosen pw');
+		const run = options({check, password: 'chosen pw', env: {HERMES_PASSWORD: 'other'}});
+		expect(await logIn(run.all)).toMatchObject({source: 'prompt', isVerified: true});
+		expect(run.questions).toEqual([]);
+		expect(tried).toEqual(['chosen pw']);
+		expect(await readSavedPassword(home, 'alice')).toBe('chosen pw');
+	});
+
 	it('asks again after a wrong password, saying so in one line, and gives up after three tries', async () => {
 		const {check} = services('right');
 		const recovered = options({check}, ['nope', 'right']);

@@ -24,6 +24,8 @@ export interface LoginOptions {
 	check: (urls: {databaseUrl: string; mqttUrl: string}) => Promise<LoginCheck>;
 	/** Prints one line (stderr), e.g. a refusal before the question is asked again. */
 	say: (line: string) => void;
+	/** A password just chosen on this terminal (sign-up): tried first, as if typed at the prompt. */
+	password?: string;
 }
 
 /** What {@link logIn} settled on. */
@@ -51,8 +53,10 @@ export async function logIn(options: LoginOptions): Promise<LoginResult> {
 	const {userId, home} = options;
 	let isPromptOnly = false;
 	let tries = 0;
+	let chosen = options.password;
 	for (;;) {
-		const {password, source} = await resolvePassword({...options, isPromptOnly});
+		const {password, source} = chosen !== undefined ? {password: chosen, source: 'prompt' as const} : await resolvePassword({...options, isPromptOnly});
+		chosen = undefined;
 		const urls = accountUrls(options.urls, userId, password);
 		const verdict = await options.check(urls);
 		const refusal = refusalOf(verdict);

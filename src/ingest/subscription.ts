@@ -7,6 +7,7 @@ import {
 	BROADCAST_ID,
 	MAX_PAYLOAD_BYTES,
 	SERVER_ID,
+	SIGNUP_LEVEL,
 	isValidUserId,
 	conversationIdFor,
 	conversationKindOf,
@@ -164,6 +165,11 @@ function drainBarrier(topicBase: string, clientId: string) {
 function toItem(base: string, topic: string, bytes: Buffer, logger: Logger, stats: IngestStats): IngestItem | undefined {
 	const route = parseTopic(base, topic);
 	if (route?.to === SERVER_ID) return toItemV2(route.from, topic, bytes, logger, stats);
+	if (route?.to === SIGNUP_LEVEL) {
+		// `{base}/signup/request`: the sign-up channel (live/signup-link.ts answers it), not chat traffic.
+		stats.ignored++;
+		return undefined;
+	}
 	const decoded = decodePayload(base, topic, bytes);
 	if (!decoded.ok) {
 		stats.invalid++;

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {DEFAULT_ACL_ACCESS, ingesterRole, sharedUserRole, userIdOfRole, userRole, userRoleName} from './dynsec-roles.js';
+import {DEFAULT_ACL_ACCESS, ingesterRole, sharedUserRole, signupRole, userIdOfRole, userRole, userRoleName} from './dynsec-roles.js';
 
 describe('dynamic-security roles', () => {
 	it('gives an account its own topics, written out (no %u in Mosquitto 2.0 dynsec ACLs)', () => {
@@ -31,5 +31,15 @@ describe('dynamic-security roles', () => {
 		expect(userIdOfRole(userRoleName('bob.smith'))).toBe('bob.smith');
 		expect(userIdOfRole('hermes-user')).toBeUndefined();
 		expect(userIdOfRole('hermes-ingester')).toBeUndefined();
+	});
+});
+
+describe('signupRole', () => {
+	it('grants the sign-up channel only: publish the request topic, read the reply topics', () => {
+		const role = signupRole('chat/messages');
+		expect(role.rolename).toBe('hermes-signup');
+		expect(role.acls.filter((acl) => acl.acltype === 'publishClientSend').map((acl) => acl.topic)).toEqual(['chat/messages/signup/request']);
+		expect(new Set(role.acls.filter((acl) => acl.acltype !== 'publishClientSend').map((acl) => acl.topic))).toEqual(new Set(['chat/messages/signup/reply/+']));
+		expect(role.acls.every((acl) => acl.allow)).toBe(true);
 	});
 });

@@ -1,6 +1,6 @@
 // The broker's access rules for hermes-chat as Mosquitto dynamic-security roles (issue 9): the
 // same rules as the legacy docker/mosquitto/acl, plus SUBSCRIBE checks. Pure; may import protocol/.
-import {BROADCAST_ID, PRESENCE_ID} from '../protocol/index.js';
+import {BROADCAST_ID, PRESENCE_ID, signupReplyFilter, signupRequestTopic} from '../protocol/index.js';
 
 /**
  * One ACL entry of a role, as the plugin's `createRole`/`modifyRole` commands take it
@@ -108,5 +108,22 @@ export function ingesterRole(topicBase: string, sharedGroup: string): DynsecRole
 			{acltype: 'subscribePattern', topic: `$share/${sharedGroup}/${topicBase}/#`, allow: true},
 			{acltype: 'unsubscribePattern', topic: `$share/${sharedGroup}/${topicBase}/#`, allow: true},
 		],
+	};
+}
+
+/** The role of the sign-up client: the sign-up channel and nothing else. */
+export const SIGNUP_ROLE = 'hermes-signup';
+/** The broker client whose password the operator publishes to would-be users (never an account). */
+export const SIGNUP_USERNAME = 'signup';
+
+/**
+ * `hermes-signup` (protocol/signup.ts): publish only `{base}/signup/request` (literally: a
+ * `subscribePattern`-free publish ACL has no wildcard), read only `{base}/signup/reply/+`.
+ * Nothing else — not the broadcasts, presence or any inbox (default access denies the rest).
+ */
+export function signupRole(topicBase: string): DynsecRole {
+	return {
+		rolename: SIGNUP_ROLE,
+		acls: [{acltype: 'publishClientSend', topic: signupRequestTopic(topicBase), allow: true}, ...readable(signupReplyFilter(topicBase))],
 	};
 }

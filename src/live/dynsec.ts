@@ -8,8 +8,11 @@ import {
 	DEFAULT_ACL_ACCESS,
 	INGESTER_ROLE,
 	SHARED_USER_ROLE,
+	SIGNUP_ROLE,
+	SIGNUP_USERNAME,
 	ingesterRole,
 	sharedUserRole,
+	signupRole,
 	userIdOfRole,
 	userRole,
 	userRoleName,
@@ -54,7 +57,7 @@ export async function createDynsecBackend(options: DynsecOptions): Promise<Accou
 	/** Refuse ids that are not chat user ids, or that name the admin or the ingester. */
 	function checkId(userId: string): void {
 		if (RESERVED_IDS.has(userId.toLowerCase()) || reserved.has(userId)) {
-			throw new AccountError('reserved', `${userId} is reserved on the broker (the admin, the ingester, all, presence, server)`);
+			throw new AccountError('reserved', `${userId} is reserved on the broker (the admin, the ingester, all, presence, server, signup)`);
 		}
 		if (!isValidUserId(userId)) {
 			// Quoted and printable only: the id came from the operator's input, the line goes to a terminal.
@@ -128,6 +131,12 @@ export interface DynsecSetupOptions {
 	sharedGroup: string;
 	/** The ingester's MQTT client: created, or given this password and only its role. */
 	ingester: {username: string; password: string};
+	/**
+	 * Self sign-up (protocol/signup.ts): the `signup` client is created (or given this password)
+	 * with only the `hermes-signup` role. Absent: the role is still kept current, the client is
+	 * left as it is (an operator who stops allowing sign-up disables it with mosquitto_ctrl).
+	 */
+	signup?: {password: string};
 	logger: Logger;
 	/** ms per batch of commands (default 5000). */
 	timeoutMs?: number;
@@ -139,6 +148,7 @@ export interface DynsecSetupOptions {
  * 1. default ACL access: deny publishClientSend, publishClientReceive, subscribe, unsubscribe;
  * 2. roles `hermes-user` and `hermes-ingester`, created or reset to today's ACLs;
  * 3. the ingester's client with that password and exactly the `hermes-ingester` role, enabled;
+ *    with `signup`, likewise the client `signup` with the `hermes-signup` role;
  * 4. every account's `hermes-user-<id>` role reset to today's ACLs (a changed topic base).
  * @returns one line per step, for the operator.
  * @throws AccountError `unavailable` (broker, admin, plugin), `reserved` (the ingester's username
@@ -154,20 +164,13 @@ export async function setupDynsec(options: DynsecSetupOptions): Promise<string[]
 		const [defaults] = await control.run([{command: 'setDefaultACLAccess', acls: DEFAULT_ACL_ACCESS}]);
 		expectOk(defaults, 'setDefaultACLAccess');
 		lines.push('default ACL access: deny (publish, receive, subscribe, unsubscribe)');
-		for (const role of [sharedUserRole(options.topicBase), ingesterRole(options.topicBase, options.sharedGroup)]) {
+		for (const role of [sharedUserRole(options.topicBase), ingesterRole(options.topicBase, options.sharedGroup), signupRole(options.topicBase)]) {
 			lines.push(`role ${role.rolename}: ${await upsertRole(control, role)}`);
 		}
-		const [created] = await control.run([{command: 'createClient', username, password, roles: [{rolename: INGESTER_ROLE}]}]);
-		if (created?.error === CLIENT_EXISTS) {
-			const answers = await control.run([
-				{command: 'modifyClient', username, password, roles: [{rolename: INGESTER_ROLE}]},
-				{command: 'enableClient', username},
-			]);
-			answers.forEach((answer, index) => expectOk(answer, index === 0 ? 'modifyClient' : 'enableClient'));
-			lines.push(`client ${username}: password and role ${INGESTER_ROLE} set`);
-		} else {
-			expectOk(created, 'createClient');
-			lines.push(`client ${username}: created with role ${INGESTER_ROLE}`);
+		lines.push(await upsertClient(control, username, password, INGESTER_ROLE));
+		if (options.signup) {
+			checkPassword(options.signup.password);
+			lines.push(await upsertClient(control, SIGNUP_USERNAME, options.signup.password, SIGNUP_ROLE));
 		}
 		const refreshed = await refreshUserRoles(control, options.topicBase);
 		lines.push(`account roles refreshed: ${refreshed}`);
@@ -176,6 +179,21 @@ export async function setupDynsec(options: DynsecSetupOptions): Promise<string[]
 	} finally {
 		await control.close();
 	}
+}
+
+/** Create client `username` with `password` and exactly `rolename`, or set both and enable it. @returns the operator's line. */
+async function upsertClient(control: DynsecControl, username: string, password: string, rolename: string): Promise<string> {
+	const [created] = await control.run([{command: 'createClient', username, password, roles: [{rolename}]}]);
+	if (created?.error !== CLIENT_EXISTS) {
+		expectOk(created, 'createClient');
+		return `client ${username}: created with role ${rolename}`;
+	}
+	const answers = await control.run([
+		{command: 'modifyClient', username, password, roles: [{rolename}]},
+		{command: 'enableClient', username},
+	]);
+	answers.forEach((answer, index) => expectOk(answer, index === 0 ? 'modifyClient' : 'enableClient'));
+	return `client ${username}: password and role ${rolename} set`;
 }
 
 /** Create `role`, or replace its ACLs when it exists. @returns `created` or `updated`. */

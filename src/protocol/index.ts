@@ -4,3 +4,4 @@ export * from './topics.js';
 export * from './payloads.js';
 export * from './v2.js';
 export * from './mentions.js';
+export * from './signup.js';

@@ -11,8 +11,11 @@ export const PRESENCE_ID = 'presence';
 /** `from` level of receipts the ingester publishes after a commit. */
 export const SERVER_ID = 'server';
 
+/** `to` level of the sign-up channel (`{base}/signup/request`, protocol/signup.ts). */
+export const SIGNUP_LEVEL = 'signup';
+
 /** Ids that name topic roles and so can never be user ids. */
-export const RESERVED_IDS: ReadonlySet<string> = new Set([BROADCAST_ID, PRESENCE_ID, SERVER_ID]);
+export const RESERVED_IDS: ReadonlySet<string> = new Set([BROADCAST_ID, PRESENCE_ID, SERVER_ID, SIGNUP_LEVEL]);
 
 /**
  * A user id: 1–64 characters of `A-Z a-z 0-9 _ . -`, not a reserved id.

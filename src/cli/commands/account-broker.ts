@@ -14,6 +14,7 @@ interface SetupFlags {
 	sharedGroup: string;
 	ingesterUser?: string;
 	ingesterPasswordStdin?: boolean;
+	signupPassword?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -35,6 +36,7 @@ export function setupBrokerCommand(): Command {
 		.option('--shared-group <name>', "the ingesters' MQTT 5 shared subscription group", 'hermes-ingest')
 		.option('--ingester-user <name>', "the ingester's MQTT username (env INGESTER_MQTT_USERNAME, default ingester)")
 		.option('--ingester-password-stdin', "read the ingester's password from stdin (else env INGESTER_MQTT_PASSWORD)")
+		.option('--signup-password <password>', 'allow self sign-up: create the broker client `signup` with this password, which you publish to would-be users (env HERMES_SIGNUP_PASSWORD)')
 		.addHelpText(
 			'after',
 			'\nRun it once after `mosquitto_ctrl dynsec init` (docker compose does both), and again after an\n' +
@@ -57,6 +59,7 @@ async function runSetup(flags: SetupFlags, env: Env = process.env): Promise<void
 	if (!password) {
 		throw new AbortError("no password for the ingester's MQTT client", 'set INGESTER_MQTT_PASSWORD or pipe it with --ingester-password-stdin');
 	}
+	const signupPassword = flags.signupPassword || env.HERMES_SIGNUP_PASSWORD || undefined;
 	const {topicBase} = resolveServiceConfig({topic: flags.topic}, env);
 	const logger = createLogger({name: 'setup-broker', level: env.LOG_LEVEL ?? 'warn'});
 	let lines: string[];
@@ -66,6 +69,7 @@ async function runSetup(flags: SetupFlags, env: Env = process.env): Promise<void
 			topicBase,
 			sharedGroup: flags.sharedGroup,
 			ingester: {username: flags.ingesterUser?.trim() || env.INGESTER_MQTT_USERNAME?.trim() || 'ingester', password},
+			signup: signupPassword ? {password: signupPassword} : undefined,
 			logger,
 		});
 	} catch (error) {

@@ -6,6 +6,7 @@ import {createChatClient} from '../../client/chat-client.js';
 import {checkLogin} from '../../client/login-check.js';
 import {ensureHub, hubStatus} from '../../hub/daemon.js';
 import {withHubCredentials} from '../../hub/hub-secret.js';
+import {requestSignup} from '../../live/signup-link.js';
 import {createLogger} from '../../log.js';
 import {runTui} from '../../tui/run.js';
 import {showStartScreen} from '../../tui/start-screen.js';
@@ -15,6 +16,7 @@ import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
 import {askOnTerminal, resolveIdentity, type IdentityFlags} from '../identity.js';
 import {logIn} from '../login.js';
+import {signupBrokerUrl, signUpInteractively} from '../signup.js';
 import {askHidden} from '../password-prompt.js';
 import {DraftSaver, openSettings} from '../settings.js';
 
@@ -72,7 +74,23 @@ async function runChat(flags: ChatFlags): Promise<void> {
 	}
 	const settings = openSettings();
 	const isAccount = isAccountMode(config);
-	const identity = await resolveIdentity(flags, settings, process.env, askOnTerminal, process.stdin.isTTY === true, isAccount);
+	// Self sign-up on the first-run screen, when the operator published the sign-up password.
+	const signupPassword = isAccount ? process.env.HERMES_SIGNUP_PASSWORD : undefined;
+	let newPassword: string | undefined;
+	const signUp = signupPassword
+		? async () => {
+				const account = await signUpInteractively({
+					ask: askOnTerminal,
+					askHidden: (question) => askHidden(question),
+					request: (userId, password) =>
+						requestSignup({mqttUrl: signupBrokerUrl(config.mqttUrl!, signupPassword), topicBase: config.topicBase, userId, password}),
+					say: (line) => process.stderr.write(`${line}\n`),
+				});
+				newPassword = account.password;
+				return account.userId;
+			}
+		: undefined;
+	const identity = await resolveIdentity(flags, settings, process.env, askOnTerminal, process.stdin.isTTY === true, isAccount, signUp);
 	const mine = settings.user(identity.userId);
 	const home = hermesHome();
 	let {mqttUrl, databaseUrl, topicBase} = config;
@@ -86,7 +104,9 @@ async function runChat(flags: ChatFlags): Promise<void> {
 			ask: (question) => askHidden(question),
 			check: (urls) => checkLogin({...urls, clientIdPrefix: `hermes-chat-${identity.userId}`}),
 			say: (line) => process.stderr.write(`${line}\n`),
+			password: newPassword,
 		}));
+		delete process.env.HERMES_SIGNUP_PASSWORD;
 		// Not handed on to the processes the chat starts (`/editor`, desktop notifications).
 		delete process.env.HERMES_PASSWORD;
 	}

@@ -1,6 +1,12 @@
 // `hermes-chat ingest`: the server-side ingester as a long-running process (JSON logs on stderr).
-// Composition root: may import ingest/, live/ (redact), log and cli/.
+// Composition root: may import ingest/, live/ (redact, sign-up), store/ (accounts), log and cli/.
+import {randomBytes} from 'node:crypto';
 import {Command, InvalidArgumentError, Option} from 'commander';
+import type {AccountBackend} from '../../accounts/backend.js';
+import {createDynsecBackend} from '../../live/dynsec.js';
+import {serveSignups} from '../../live/signup-link.js';
+import {createSignupHandler, DEFAULT_SIGNUPS_PER_MINUTE} from '../../ingest/signup.js';
+import {createPostgresAccountBackend} from '../../store/accounts.js';
 import {createIngestMetrics} from '../../ingest/health-metrics.js';
 import {STARTING_HEALTH, startHealthServer, type HealthServer} from '../../ingest/health-server.js';
 import {DEFAULT_SESSION_TIMEOUTS, STATS_REFRESH_INTERVAL_MS, startIngester, type Ingester} from '../../ingest/ingester.js';
@@ -25,6 +31,9 @@ interface IngestFlags {
 	lockTimeoutMs: number;
 	idleInTransactionTimeoutMs: number;
 	statsRefreshMs: number;
+	allowSignup?: boolean;
+	mqttAdminUrl?: string;
+	signupsPerMinute: number;
 }
 
 /** The signals that start a drain; a second one (or the deadline) aborts it. */
@@ -55,6 +64,9 @@ export function ingestCommand(): Command {
 		.addOption(envOption('--lock-timeout-ms <ms>', 'PostgreSQL lock_timeout (0: off)', 'INGEST_LOCK_TIMEOUT_MS', nonNegativeInt, timeouts.lockMs))
 		.addOption(envOption('--idle-in-transaction-timeout-ms <ms>', 'PostgreSQL idle_in_transaction_session_timeout (0: off)', 'INGEST_IDLE_IN_TRANSACTION_TIMEOUT_MS', nonNegativeInt, timeouts.idleInTransactionMs))
 		.addOption(envOption('--stats-refresh-ms <ms>', 'refresh the statistics views for `hermes-chat stats` this often (0: never)', 'INGEST_STATS_REFRESH_MS', nonNegativeInt, STATS_REFRESH_INTERVAL_MS))
+		.option('--allow-signup', 'answer self sign-up requests from the broker client `signup` (env INGEST_ALLOW_SIGNUP=1; needs --mqtt-admin-url)')
+		.addOption(new Option('--mqtt-admin-url <url>', 'Mosquitto dynamic-security admin, for the broker accounts sign-up creates (env MQTT_ADMIN_URL)').env('MQTT_ADMIN_URL'))
+		.addOption(envOption('--signups-per-minute <n>', 'sign-up requests handled per minute; the rest are refused', 'INGEST_SIGNUPS_PER_MINUTE', positiveInt, DEFAULT_SIGNUPS_PER_MINUTE))
 		.addHelpText(
 			'after',
 			'\nLogs JSON lines to stderr (LOG_LEVEL=debug for more). SIGTERM or Ctrl-C drains: stops taking messages,\n' +
@@ -75,6 +87,11 @@ async function runIngest(flags: IngestFlags): Promise<void> {
 	}
 	if (!config.databaseUrl) {
 		throw new AbortError('no database configured', 'pass --database-url postgres://user@host:5432/db or set DATABASE_URL');
+	}
+	const isSignupAllowed = flags.allowSignup === true || ['1', 'true', 'yes'].includes(process.env.INGEST_ALLOW_SIGNUP?.trim().toLowerCase() ?? '');
+	const adminUrl = flags.mqttAdminUrl?.trim();
+	if (isSignupAllowed && !adminUrl) {
+		throw new AbortError('--allow-signup needs the broker admin to create accounts there', 'set MQTT_ADMIN_URL=mqtt://<admin>:<password>@host:1883 (or --mqtt-admin-url)');
 	}
 	const logger = createLogger({name: 'ingest'});
 	// Until the ingester runs, a signal just ends the process (nothing has been received yet).
@@ -122,9 +139,52 @@ async function runIngest(flags: IngestFlags): Promise<void> {
 		throw explainStartFailure(error as Error & {code?: string}, config.mqttUrl, config.databaseUrl);
 	}
 	metrics.bind(ingester.stats);
-	logger.info({topicBase: config.topicBase, isShared: ingester.isShared, health: health?.url}, 'ingester running');
+	let signups: Signups | undefined;
+	if (isSignupAllowed) {
+		try {
+			signups = await startSignups({...config, mqttUrl: config.mqttUrl, databaseUrl: config.databaseUrl, adminUrl: adminUrl!, sharedGroup: flags.sharedGroup, perMinute: flags.signupsPerMinute, logger});
+		} catch (error) {
+			await ingester.stop();
+			await health?.close();
+			const message = (error as Error).message.split('\n')[0] ?? String(error);
+			throw new AbortError(`sign-up: ${message.replaceAll(adminUrl!, redact(adminUrl!))}`, 'check MQTT_ADMIN_URL and that `hermes-chat account setup-broker` ran');
+		}
+	}
+	logger.info({topicBase: config.topicBase, isShared: ingester.isShared, health: health?.url, isSignupAllowed}, 'ingester running');
 	await untilStopped(ingester, flags.drainTimeoutMs, logger);
+	await signups?.close();
 	await health?.close();
+}
+
+/** The sign-up responder and the account backends it creates accounts on. */
+interface Signups {
+	close(): Promise<void>;
+}
+
+/** Open PostgreSQL's and Mosquitto's account backends and answer sign-up requests with them. @throws Error (one line). */
+async function startSignups(options: {mqttUrl: string; databaseUrl: string; topicBase: string; adminUrl: string; sharedGroup: string; perMinute: number; logger: Logger}): Promise<Signups> {
+	const backends: AccountBackend[] = [createPostgresAccountBackend({databaseUrl: options.databaseUrl})];
+	const closeBackends = () => Promise.all(backends.map((backend) => backend.close()));
+	try {
+		backends.push(await createDynsecBackend({adminUrl: options.adminUrl, topicBase: options.topicBase, logger: options.logger}));
+		const server = await serveSignups({
+			mqttUrl: options.mqttUrl,
+			topicBase: options.topicBase,
+			sharedGroup: options.sharedGroup,
+			clientId: `hermes-ingest-signup-${process.pid}-${randomBytes(3).toString('hex')}`,
+			handle: createSignupHandler({backends, perMinute: options.perMinute, logger: options.logger}),
+			logger: options.logger,
+		});
+		return {
+			async close() {
+				await server.close();
+				await closeBackends();
+			},
+		};
+	} catch (error) {
+		await closeBackends();
+		throw error;
+	}
 }
 
 /**
