@@ -103,6 +103,8 @@ export function messageOverlayKey(input: string, key: KeyPress, state: ChatState
 			if (key.upArrow) return {type: 'overlay-moved', by: -1};
 			if (key.downArrow) return {type: 'overlay-moved', by: 1};
 			if (key.backspace || key.delete) return {type: 'search-query-changed', query: [...overlay.query].slice(0, -1).join('')};
+			// Ctrl+U clears the line, as in the composer (readline).
+			if (key.ctrl && input === 'u') return {type: 'search-query-changed', query: ''};
 			if (key.return) {
 				const hit = overlay.hits?.[overlay.index];
 				// Enter on the answer to what is typed opens the hit; on a changed line it searches again.

@@ -401,6 +401,11 @@ describe('message keys (issue 10)', () => {
 		await h.press(KEYS.enter);
 		await h.waitForText('no conversation "nowhere"');
 		expect(h.port.callsOf('searchMessages')).toHaveLength(1);
+		// Ctrl+U clears the query line, as in the composer.
+		await h.press(KEYS.ctrl('u'));
+		await h.waitFor((f) => !f.includes('anything --in nowhere'), 'query cleared');
+		await h.type('lunch');
+		await h.waitForText('lunch');
 		await key('escape');
 		await h.waitFor((f) => !f.includes('Search messages'), 'closed');
 	});
