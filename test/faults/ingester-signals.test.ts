@@ -1,11 +1,18 @@
 // Fault scenarios on the ingester process: kill -9 with messages in flight, and SIGTERM of one of
 // two ingesters (shared subscription) while a sender that never resends is mid-stream.
 // Real Mosquitto + PostgreSQL of the machine; each scenario has its own database and topic base.
+// The SIGTERM scenario runs on a private Mosquitto with production's queue limits
+// (docker/mosquitto/mosquitto.conf): with the machine's defaults (max_queued_messages 1000) a
+// burst of 3,000 to a sender that never resends outruns a loaded ingester's queue, and Mosquitto
+// drops QoS 1 messages ("Outgoing messages are being dropped for client hermes-ingest-…" in its
+// log, seen at the moment of a CI run that lost 34) — a broker setting, not the drain.
 import {afterEach, describe, expect, it} from 'vitest';
 import {createTestDatabase, type TestDatabase} from '../helpers/db.js';
 import {TEST_MQTT_URL} from '../helpers/targets.js';
+import {freePort} from '../helpers/account-services.js';
 import {report} from './helpers/checker.js';
 import {ChatProcess, IngesterProcess, SCENARIO_MS} from './helpers/processes.js';
+import {PrivateMosquitto} from './helpers/services.js';
 import {ackedNow, freshTopicBase, observe, sharedServicesProblem, shouldSkip} from './helpers/scenario.js';
 
 const problem = await sharedServicesProblem();
@@ -54,7 +61,9 @@ describe.skipIf(shouldSkip(problem))(`ingester signals${problem ? ` (skipped: ${
 	it('SIGTERM of one of two ingesters mid-stream, sender never resends: nothing lost', async () => {
 		const started = Date.now();
 		const {db, topicBase} = await setUp();
-		const services = {mqttUrl: TEST_MQTT_URL, databaseUrl: db.url, topicBase};
+		const broker = await PrivateMosquitto.start(await freePort());
+		cleanups.push(() => broker.stop());
+		const services = {mqttUrl: broker.url, databaseUrl: db.url, topicBase};
 		const first = track(await IngesterProcess.start(services, 'ingester A'));
 		track(await IngesterProcess.start({...services, flags: ['--no-migrate']}, 'ingester B'));
 		// A resend delay of an hour: this sender publishes each message once (no reconnect happens).
