@@ -13,7 +13,8 @@ export const MAX_PASSWORD_BYTES = 1024;
 // be raised later without invalidating stored hashes.
 const SCRYPT = {ln: 15, r: 8, p: 1, keyBytes: 32, saltBytes: 16} as const;
 // PostgreSQL's default `scram_iterations` (PG 16; fixed at 4096 before).
-const SCRAM_ITERATIONS = 4096;
+/** PBKDF2 iterations of SCRAM-SHA-256, PostgreSQL's default (`scram_iterations`). */
+export const SCRAM_ITERATIONS = 4096;
 
 /**
  * Why `password` cannot be an account password (one line), or undefined when it can:
@@ -55,20 +56,40 @@ export async function verifyPassword(password: string, phc: string): Promise<boo
 	return timingSafeEqual(actual, expected);
 }
 
+/** What a SCRAM server keeps of a password (RFC 5802 §3): never the password itself. */
+export interface ScramKeys {
+	salt: Buffer;
+	iterations: number;
+	storedKey: Buffer;
+	serverKey: Buffer;
+}
+
 /**
- * PostgreSQL's stored form of a SCRAM-SHA-256 password (RFC 5802, RFC 7677; PostgreSQL
- * src/common/scram-common.c `scram_build_secret`), computed here so the clear password never
- * reaches the server: `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, base64.
- * SaltedPassword = PBKDF2-HMAC-SHA-256(SASLprep(password), salt, 4096), ClientKey =
- * HMAC(SaltedPassword, "Client Key"), StoredKey = SHA-256(ClientKey), ServerKey =
- * HMAC(SaltedPassword, "Server Key"). `salt` (16 random bytes by default) is for tests.
+ * The SCRAM-SHA-256 keys of `password` (RFC 5802, RFC 7677): SaltedPassword =
+ * PBKDF2-HMAC-SHA-256(SASLprep(password), salt, iterations), ClientKey = HMAC(SaltedPassword,
+ * "Client Key"), StoredKey = SHA-256(ClientKey), ServerKey = HMAC(SaltedPassword, "Server Key").
+ * `salt` (16 random bytes by default) is for tests. Used for PostgreSQL roles
+ * ({@link scramVerifier}) and by the embedded hub's database front (hub/pg-scram.ts).
  */
-export function scramVerifier(password: string, salt: Buffer = randomBytes(16), iterations = SCRAM_ITERATIONS): string {
+export function scramKeys(password: string, salt: Buffer = randomBytes(16), iterations = SCRAM_ITERATIONS): ScramKeys {
 	const salted = pbkdf2Sync(saslPrep(password), salt, iterations, 32, 'sha256');
 	const clientKey = createHmac('sha256', salted).update('Client Key').digest();
-	const storedKey = createHash('sha256').update(clientKey).digest();
-	const serverKey = createHmac('sha256', salted).update('Server Key').digest();
-	return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+	return {
+		salt,
+		iterations,
+		storedKey: createHash('sha256').update(clientKey).digest(),
+		serverKey: createHmac('sha256', salted).update('Server Key').digest(),
+	};
+}
+
+/**
+ * PostgreSQL's stored form of a SCRAM-SHA-256 password (PostgreSQL src/common/scram-common.c
+ * `scram_build_secret`), computed here so the clear password never reaches the server:
+ * `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, base64, from {@link scramKeys}.
+ */
+export function scramVerifier(password: string, salt: Buffer = randomBytes(16), iterations = SCRAM_ITERATIONS): string {
+	const keys = scramKeys(password, salt, iterations);
+	return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${keys.storedKey.toString('base64')}:${keys.serverKey.toString('base64')}`;
 }
 
 /**

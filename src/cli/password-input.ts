@@ -1,12 +1,12 @@
 // Where an operator's password comes from: a hidden prompt on a terminal (asked twice), or stdin
-// with --password-stdin (as `docker login --password-stdin`). May import node: modules and cli/.
-import {createInterface} from 'node:readline';
-import {Writable} from 'node:stream';
+// with --password-stdin (as `docker login --password-stdin`). The prompt is the chat's own
+// (password-prompt.ts: raw mode, nothing echoed). May import cli/ only.
 import {AbortError} from './errors.js';
+import {askHidden} from './password-prompt.js';
 
 /** The streams a password is read from and prompted on (the process's by default). */
 export interface PasswordStreams {
-	input: NodeJS.ReadableStream & {isTTY?: boolean};
+	input: NodeJS.ReadStream;
 	/** Prompts go here (stderr, so stdout keeps only the command's answer). */
 	output: NodeJS.WritableStream;
 }
@@ -37,38 +37,8 @@ export async function promptNewPassword(label: string, streams: PasswordStreams 
 	if (!streams.input.isTTY) {
 		throw new AbortError('no terminal to ask for the password on', 'pipe it with --password-stdin');
 	}
-	const first = await promptHidden(`New password for ${label}: `, streams);
-	const second = await promptHidden('Again: ', streams);
+	const first = await askHidden(`New password for ${label}: `, streams);
+	const second = await askHidden('Again: ', streams);
 	if (first !== second) throw new AbortError('the two passwords differ', 'run the command again');
 	return first;
-}
-
-/**
- * One line from the terminal with echo off: readline writes its prompt, then output is muted so
- * neither the typed characters nor readline's redraws reach the screen.
- * @throws AbortError on Ctrl+C or end of input.
- */
-export function promptHidden(prompt: string, streams: PasswordStreams): Promise<string> {
-	let isMuted = false;
-	const muted = new Writable({
-		write(chunk: Buffer, _encoding, done) {
-			if (!isMuted) streams.output.write(chunk);
-			done();
-		},
-	});
-	const rl = createInterface({input: streams.input, output: muted, terminal: true});
-	return new Promise((resolve, reject) => {
-		let answered = false;
-		rl.on('SIGINT', () => rl.close());
-		rl.once('close', () => {
-			streams.output.write('\n');
-			if (!answered) reject(new AbortError('no password given'));
-		});
-		rl.question(prompt, (answer) => {
-			answered = true;
-			rl.close();
-			resolve(answer);
-		});
-		isMuted = true;
-	});
 }

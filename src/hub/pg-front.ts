@@ -5,7 +5,8 @@ import {createConnection, createServer, type Server, type Socket} from 'node:net
 import type {Logger} from '../log.js';
 import {PgAuthHandshake} from './pg-auth.js';
 import {BackendTracker, DEFAULT_MAX_MESSAGE_BYTES, errorResponse, FrontendFramer, REQUEST_TYPES} from './pg-framing.js';
-import {scramVerifier, type ScramVerifier} from './pg-scram.js';
+import {scramKeys} from '../accounts/password.js';
+import type {ScramVerifier} from './pg-scram.js';
 import {SessionGate} from './session-gate.js';
 
 export {SessionGate} from './session-gate.js';
@@ -79,7 +80,7 @@ export async function listenPgFront(options: {
 	const limits = {...DEFAULT_PG_FRONT_LIMITS, ...options.limits};
 	const sessions = new Set<() => void>();
 	const gate = new SessionGate();
-	const verifier = scramVerifier(options.auth.secret);
+	const verifier = scramKeys(options.auth.secret);
 	const server = createServer((client) => {
 		if (sessions.size >= limits.maxConnections) {
 			refuse(client, '53300', 'sorry, too many clients already', options.logger);

@@ -1,35 +1,19 @@
 // The server side of SCRAM-SHA-256 as PostgreSQL speaks it (what psql and node-postgres use).
-// May import node:crypto only; no I/O.
+// May import node:crypto and accounts/ (the keys of a password); no I/O.
 // Sources: RFC 5802 (SCRAM), RFC 7677 (SCRAM-SHA-256), and PostgreSQL's "SASL Authentication"
 // (https://www.postgresql.org/docs/current/sasl-authentication.html): the user name in the
 // client-first-message is ignored (the StartupMessage's `user` counts), no channel binding
 // (SCRAM-SHA-256-PLUS needs TLS, which the hub does not offer on 127.0.0.1).
-import {createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual} from 'node:crypto';
+import {createHash, createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
+import type {ScramKeys} from '../accounts/password.js';
 
 /** The only mechanism offered. */
 export const SCRAM_MECHANISM = 'SCRAM-SHA-256';
-/** PBKDF2 iterations, PostgreSQL's default (`scram_iterations` = 4096). */
-export const SCRAM_ITERATIONS = 4096;
-
-/** What the server keeps of a password (RFC 5802 §3): never the password itself. */
-export interface ScramVerifier {
-	salt: Buffer;
-	iterations: number;
-	storedKey: Buffer;
-	serverKey: Buffer;
-}
+/** What the server keeps of a password: the keys of accounts/password.ts. */
+export type ScramVerifier = ScramKeys;
 
 const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
-
-/**
- * The verifier of `password` (PBKDF2-HMAC-SHA-256 over `salt`). The password is used as its
- * UTF-8 bytes: SASLprep (RFC 4013) leaves the hub secret, printable ASCII, unchanged.
- */
-export function scramVerifier(password: string, salt: Buffer = randomBytes(16), iterations = SCRAM_ITERATIONS): ScramVerifier {
-	const salted = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, 32, 'sha256');
-	return {salt, iterations, storedKey: sha256(hmac(salted, 'Client Key')), serverKey: hmac(salted, 'Server Key')};
-}
 
 /** One step's answer: the message to send, or why the exchange failed (one line). */
 export type ScramStep = {ok: true; message: string} | {ok: false; reason: string};

@@ -1,7 +1,7 @@
 // Table statistics upkeep for databases without autovacuum (PGlite in the embedded hub).
 // May import store/db.ts and log only.
 import type {Logger} from '../log.js';
-import {openDb} from './db.js';
+import {openDb, type Db} from './db.js';
 
 /** The tables whose statistics the planner needs for keyset pages and the conversation list. */
 const ANALYZE_TABLES = 'ANALYZE chat_messages, message_status, conversations, conversation_members, chat_users';
@@ -30,9 +30,18 @@ export async function keepStatisticsFresh(
 		}
 	};
 	await analyze();
+	return repeatOnConnection(db, intervalMs, analyze);
+}
+
+/**
+ * Run `task` every `intervalMs` (ms), never two at once; the timer does not keep the process
+ * alive. `task` must not throw (log instead).
+ * @returns stop: clears the timer, waits for a running task, then closes `db`.
+ */
+export function repeatOnConnection(db: Db, intervalMs: number, task: () => Promise<void>): () => Promise<void> {
 	let running: Promise<void> | undefined;
 	const timer = setInterval(() => {
-		running ??= analyze().finally(() => (running = undefined));
+		running ??= task().finally(() => (running = undefined));
 	}, intervalMs);
 	timer.unref();
 	return async () => {

@@ -1,7 +1,8 @@
 // Chat statistics (issue 10, outcome 8): the materialized views of migration 007, their scheduled
-// refresh, and the report `hermes-chat stats` prints. May import pg (via db.ts) and log only.
+// refresh, and the report `hermes-chat stats` prints. May import pg (via db.ts), store/maintenance.ts and log.
 import type {Logger} from '../log.js';
 import {openDb, type Db} from './db.js';
+import {repeatOnConnection} from './maintenance.js';
 
 /** How often the ingester refreshes the statistics views by default, in ms (10 minutes). */
 export const STATS_REFRESH_INTERVAL_MS = 10 * 60_000;
@@ -124,7 +125,6 @@ export async function refreshStats(db: Db): Promise<boolean> {
  */
 export function keepStatsFresh(databaseUrl: string, logger: Logger, intervalMs = STATS_REFRESH_INTERVAL_MS): () => Promise<void> {
 	const db = openDb({databaseUrl, max: 1, applicationName: 'hermes-chat stats refresh'});
-	let running: Promise<void> | undefined;
 	const refresh = async () => {
 		const startedAt = performance.now();
 		try {
@@ -134,15 +134,7 @@ export function keepStatsFresh(databaseUrl: string, logger: Logger, intervalMs =
 			logger.warn({err: (error as Error).message}, 'statistics refresh failed');
 		}
 	};
-	const timer = setInterval(() => {
-		running ??= refresh().finally(() => (running = undefined));
-	}, intervalMs);
-	timer.unref();
-	return async () => {
-		clearInterval(timer);
-		await running;
-		await db.close();
-	};
+	return repeatOnConnection(db, intervalMs, refresh);
 }
 
 /**

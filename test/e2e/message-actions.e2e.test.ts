@@ -13,7 +13,7 @@ import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
 import {silentLogger} from '../../src/log.js';
 import {openDb, type Db} from '../../src/store/db.js';
 import {createTestDatabase, type TestDatabase} from '../helpers/db.js';
-import type {TerminalSession} from '../helpers/terminal.js';
+import {pressAndAwaitFrame, type TerminalSession} from '../helpers/terminal.js';
 import {escapeToList, panesOf, screenWhere, startChat, submit, suiteProblem, switchTo, TEST_MQTT_URL, threadTitle} from './chat-screen.js';
 
 const problem = await suiteProblem();
@@ -25,17 +25,6 @@ const PLAN = 'the deploy plan is ready';
 const PLAN_V2 = 'the deploy plan is ready, version two';
 const REPLY = 'sounds good to me';
 const LUNCH = 'lunch at noon in the usual place';
-
-/**
- * Write one key and wait until the program drew a frame after it (a selection shows only in
- * colours, so the bytes written back are watched, not the screen text): keys written back to
- * back could reach the program as one read ("sr"), which is text, not two keys.
- */
-async function pressKey(session: TerminalSession, key: string): Promise<void> {
-	const before = session.output().length;
-	session.write(key);
-	for (let i = 0; i < 500 && session.output().length === before; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-}
 
 /** The thread pane's rows joined, so a check never matches the list's previews. */
 const thread = (screen: string) => panesOf(screen).thread.join('\n');
@@ -87,7 +76,7 @@ describe.skipIf(Boolean(problem) && !mustRun)(problem && !mustRun ? `${title} (s
 		await switchTo(david, 'fre', 'Fredy', `Fredy: ${PLAN}`, STEP_MS);
 		// Select the newest message (fredy's) and reply to it.
 		await escapeToList(david);
-		await pressKey(david, 's');
+		await pressAndAwaitFrame(david, 's');
 		david.write('r');
 		await david.waitFor(/replying to Fredy/, STEP_MS);
 		await submit(david, REPLY);
@@ -111,7 +100,7 @@ describe.skipIf(Boolean(problem) && !mustRun)(problem && !mustRun ? `${title} (s
 		// /react acts on the selected message: david selects the newest (his reply; his selection
 		// from replying was fredy's message). fredy selects nothing: his /react takes the last one.
 		await escapeToList(david);
-		await pressKey(david, 's');
+		await pressAndAwaitFrame(david, 's');
 		await submit(david, '/react 🎉');
 		await fredy.waitFor(screenWhere('fredy sees 🎉 1', (s) => /🎉 1\b/.test(thread(s))), STEP_MS);
 		await escapeToList(fredy);

@@ -238,3 +238,15 @@ export function startTerminal(options: TerminalOptions): TerminalSession {
 	};
 	return session;
 }
+
+/**
+ * Write one key and wait until the program drew something after it (up to 5 s). A focus or
+ * selection change shows only in colours, so the bytes written back are watched, not the screen
+ * text; keys written back to back could reach the program as one read ("sr"), which is text,
+ * not two keys.
+ */
+export async function pressAndAwaitFrame(session: TerminalSession, key: string): Promise<void> {
+	const before = session.output().length;
+	session.write(key);
+	for (let i = 0; i < 500 && session.output().length === before; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+}

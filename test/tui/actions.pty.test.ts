@@ -1,7 +1,7 @@
 // Issue 10 in a real terminal on the fake port: a reply with its quote, (edited), the deleted
 // placeholder, a reaction count that appears and goes with the deleted message, and the search overlay opening a hit in context.
 import {afterEach, describe, expect, it} from 'vitest';
-import {startTerminal, type TerminalSession} from '../helpers/terminal.js';
+import {pressAndAwaitFrame as press, startTerminal, type TerminalSession} from '../helpers/terminal.js';
 
 const FIXTURE = 'test/tui/fixtures/run-fake.tsx';
 let session: TerminalSession | undefined;
@@ -10,16 +10,6 @@ afterEach(async () => {
 	session = undefined;
 });
 
-/**
- * Write one key and wait until the program drew a frame after it (a focus or selection change
- * shows only in colours, so the bytes written are watched, not the screen text). Keys written
- * back to back could reach the program as one read ("sr"), which is text, not two keys.
- */
-async function press(s: TerminalSession, key: string): Promise<void> {
-	const before = s.output().length;
-	s.write(key);
-	for (let i = 0; i < 500 && s.output().length === before; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-}
 const SHIFT_TAB = '\u001b[Z';
 
 describe('message actions in a terminal (issue 10)', () => {
