@@ -18,10 +18,12 @@ export interface PromptStreams {
 export function askHidden(question: string, streams: PromptStreams = {input: process.stdin, output: process.stdout}): Promise<string> {
 	const {input, output} = streams;
 	if (!input.isTTY) return Promise.reject(new AbortError('cannot ask for a password without a terminal', 'set HERMES_PASSWORD'));
-	output.write(question);
 	const wasRaw = input.isRaw;
+	// Raw mode before the question: what is typed as soon as it shows must never meet the
+	// terminal's own echo (cooked mode echoes keys before the program reads them).
 	input.setRawMode(true);
 	input.resume();
+	output.write(question);
 	let typed: string[] = [];
 	return new Promise((resolve, reject) => {
 		const finish = () => {
