@@ -135,10 +135,18 @@ export function reduceHistory(state: ChatState, event: Extract<ChatEvent, {type:
 		merged = mergeMessages(thread.messages, messages);
 	} else {
 		// An unstored copy missing from the page is in flight (keep it), unless it is older than
-		// the whole page (then it was stored and scrolled out of the page).
+		// the whole page (then it was stored and scrolled out of the page). A stored copy the page
+		// lacks but not older than it was committed after the page's query ran (delivered live
+		// meanwhile; with several ingesters even a seq inside the page's range can commit late): keep it.
 		const oldestLoaded = messages[0]?.createdAt ?? 0;
+		const oldestLoadedSeq = messages.reduce((min, m) => Math.min(min, m.seq ?? Infinity), Infinity);
 		const loadedIds = new Set(messages.map((m) => m.messageId));
-		const kept = thread.messages.filter((m) => loadedIds.has(m.messageId) || (m.seq === undefined && (mode !== 'latest' || m.createdAt >= oldestLoaded)));
+		const isKept = (m: ChatMessage): boolean => {
+			if (loadedIds.has(m.messageId)) return true;
+			if (mode !== 'latest') return m.seq === undefined;
+			return m.seq === undefined ? m.createdAt >= oldestLoaded : m.seq > oldestLoadedSeq || messages.length === 0;
+		};
+		const kept = thread.messages.filter(isKept);
 		merged = mergeMessages(kept, messages);
 	}
 	const messageIndex = {...state.messageIndex};

@@ -29,6 +29,24 @@ describe('chatReducer: messages', () => {
 		expect(thread(s)[0]?.seq).toBe(7);
 	});
 
+	it('keeps a stored live message newer than a latest page read before it was committed', () => {
+		// The page query ran before the commit (empty page); the message was delivered while it ran.
+		const older = {...fakeMessage('bob', 'alice', 'old', {id: 'm0', at: 1}), seq: 3};
+		const live = {...fakeMessage('bob', 'alice', 'created', {id: 'm1', at: 2}), seq: 4};
+		let s = fold(start(), {type: 'messages-received', messages: [live]}, {type: 'history-loaded', conversationId: AB, messages: [], mode: 'latest', hasMore: false});
+		expect(thread(s).map((m) => m.messageId)).toEqual(['m1']);
+		s = fold(start(), {type: 'messages-received', messages: [live]}, {type: 'history-loaded', conversationId: AB, messages: [older], mode: 'latest', hasMore: false});
+		expect(thread(s).map((m) => m.messageId)).toEqual(['m0', 'm1']);
+		// One older than a page with more before it has scrolled out of the page; one inside its range committed late.
+		const stale = {...fakeMessage('bob', 'alice', 'stale', {id: 'm2', at: 1}), seq: 2};
+		s = fold(start(), {type: 'messages-received', messages: [stale]}, {type: 'history-loaded', conversationId: AB, messages: [older], mode: 'latest', hasMore: true});
+		expect(thread(s).map((m) => m.messageId)).toEqual(['m0']);
+		const late = {...fakeMessage('bob', 'alice', 'late', {id: 'm3', at: 2}), seq: 4};
+		const newer = {...fakeMessage('bob', 'alice', 'newer', {id: 'm4', at: 3}), seq: 5};
+		s = fold(start(), {type: 'messages-received', messages: [late]}, {type: 'history-loaded', conversationId: AB, messages: [older, newer], mode: 'latest', hasMore: true});
+		expect(thread(s).map((m) => m.messageId)).toEqual(['m0', 'm3', 'm4']);
+	});
+
 	it('keeps threads ordered by time when an older message arrives late', () => {
 		const s = fold(
 			start(),
