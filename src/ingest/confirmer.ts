@@ -72,7 +72,7 @@ export class Confirmer {
 	}
 
 	/**
-	 * Fan out newly stored messages and system lines (v2 `message` with `seq` and `created_at`)
+	 * Fan out newly stored messages and system lines (v2 `message` with `seq`, `prev_seq` and `created_at`)
 	 * at QoS 1, in the given (seq) order: to each recipient's inbox, or once to the broadcast
 	 * inbox for `all`. Never throws.
 	 */
@@ -82,7 +82,7 @@ export class Confirmer {
 				encodeV2({
 					v: 2, type: 'message', message_id: m.messageId, conversation_id: m.conversationId, sender_id: m.senderId,
 					sender_name: m.senderName, content: m.content, message_type: m.messageType, timestamp: m.sentAt,
-					seq: m.seq, created_at: m.createdAt, ...(m.event ? {event: m.event} : {}),
+					seq: m.seq, ...(m.prevSeq !== undefined ? {prev_seq: m.prevSeq} : {}), created_at: m.createdAt, ...(m.event ? {event: m.event} : {}),
 					...(m.replyTo ? {reply_to: {sender_id: m.replyTo.senderId, message_id: m.replyTo.messageId, seq: m.replyTo.seq, sender_name: m.replyTo.senderName, ...(m.replyTo.preview !== undefined ? {preview: m.replyTo.preview} : {})}} : {}),
 				});
 			this.#fanOut(m.recipients, encode, 1, m.messageId);

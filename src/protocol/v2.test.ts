@@ -205,3 +205,27 @@ describe('message actions (issue 10)', () => {
 		expect(isMessageAction({type: 'react'}) && !isMessageAction({type: 'message'})).toBe(true);
 	});
 });
+
+describe('prev_seq (protocol 2.1, issue 11 outcome 5)', () => {
+	const delivery = (extra: Record<string, unknown>) => new TextEncoder().encode(JSON.stringify({
+		v: 2, type: 'message', message_id: 'm-1', conversation_id: 'alice:bob', sender_id: 'alice', sender_name: 'Alice',
+		content: 'hi', timestamp: '2026-11-30T10:00:00Z', created_at: '2026-11-30T10:00:01Z', ...extra,
+	}));
+
+	it('is accepted from the server below seq (0 for a first message), and optional', () => {
+		const decoded = decodeV2('server', delivery({seq: 7, prev_seq: 3}));
+		expect(decoded.ok && decoded.payload.type === 'message' && decoded.payload.prev_seq).toBe(3);
+		expect(decodeV2('server', delivery({seq: 1, prev_seq: 0})).ok).toBe(true);
+		const old = decodeV2('server', delivery({seq: 7}));
+		expect(old.ok && old.payload.type === 'message' && old.payload.prev_seq).toBeUndefined();
+	});
+
+	it('is refused at or above seq, without seq, negative, or from a client', () => {
+		expect(decodeV2('server', delivery({seq: 7, prev_seq: 7}))).toEqual({ok: false, error: 'prev_seq must come with a seq greater than it'});
+		expect(decodeV2('server', delivery({prev_seq: 2})).ok).toBe(false);
+		expect(decodeV2('server', delivery({seq: 7, prev_seq: -1})).ok).toBe(false);
+		expect(decodeV2('server', delivery({seq: 7, prev_seq: 1.5})).ok).toBe(false);
+		const {created_at: _c, ...fromClient} = JSON.parse(new TextDecoder().decode(delivery({})));
+		expect(decodeV2('alice', new TextEncoder().encode(JSON.stringify({...fromClient, prev_seq: 1})))).toEqual({ok: false, error: 'system messages, seq, prev_seq and event are set by the server only'});
+	});
+});

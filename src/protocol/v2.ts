@@ -49,8 +49,9 @@ export type RoomEvent = z.infer<typeof roomEvent>;
 /**
  * `type: "message"`, v2. Client → server on `{base}/server/{sender_id}` (QoS 1): `message_type`
  * `text`, no `seq`/`created_at`/`event` (the server ignores them from a client). Server →
- * members on their inboxes after COMMIT: with `seq` (storage order, the same for every member)
- * and `created_at` (server commit time); `system` lines carry `event`.
+ * members on their inboxes after COMMIT: with `seq` (storage order, the same for every member),
+ * `prev_seq` (the conversation's previous seq; servers since 2.1) and `created_at` (server
+ * commit time); `system` lines carry `event`.
  * Unknown fields are accepted and dropped (forward compatibility, see the doc's policy).
  */
 export const messageV2 = z.object({
@@ -65,6 +66,12 @@ export const messageV2 = z.object({
 	/** Client send time, ISO 8601. */
 	timestamp,
 	seq: z.number().int().positive().optional(),
+	/**
+	 * Server deliveries since protocol 2.1 (optional: older servers omit it): the `seq` of the
+	 * previous message of the same conversation (0 for its first), so a client knows that no
+	 * message of this conversation has a seq in (`prev_seq`, `seq`). Always less than `seq`.
+	 */
+	prev_seq: z.number().int().nonnegative().optional(),
 	created_at: timestamp.optional(),
 	event: roomEvent.optional(),
 	/** A reply: the original message of the same conversation (see v2-actions.ts replyRef). */
@@ -206,14 +213,19 @@ export function decodeV2(from: string, bytes: Uint8Array): DecodedV2 {
 		return {ok: false, error: `invalid ${where}: ${issue?.message ?? 'schema mismatch'}`};
 	}
 	const payload = parsed.data;
-	if (from === SERVER_ID) return {ok: true, payload};
+	if (from === SERVER_ID) {
+		if (payload.type === 'message' && payload.prev_seq !== undefined && (payload.seq === undefined || payload.prev_seq >= payload.seq)) {
+			return {ok: false, error: 'prev_seq must come with a seq greater than it'};
+		}
+		return {ok: true, payload};
+	}
 	const author = payload.type === 'status' ? payload.user_id : payload.sender_id;
 	if (author !== from) return {ok: false, error: `${payload.type} by ${author} published on ${from}'s topic`};
 	if (payload.type === 'status' && (payload.status === 'received_by_server' || payload.status === 'rejected')) {
 		return {ok: false, error: `${payload.status} may only come from ${SERVER_ID}`};
 	}
-	if (payload.type === 'message' && (payload.message_type !== 'text' || payload.seq !== undefined || payload.event !== undefined)) {
-		return {ok: false, error: 'system messages, seq and event are set by the server only'};
+	if (payload.type === 'message' && (payload.message_type !== 'text' || payload.seq !== undefined || payload.prev_seq !== undefined || payload.event !== undefined)) {
+		return {ok: false, error: 'system messages, seq, prev_seq and event are set by the server only'};
 	}
 	const reply = payload.type === 'message' ? payload.reply_to : undefined;
 	if (reply && (reply.seq !== undefined || reply.sender_name !== undefined || reply.preview !== undefined)) {

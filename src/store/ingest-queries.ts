@@ -29,6 +29,25 @@ ORDER BY t.ord
 ON CONFLICT (message_id, sender_id) DO NOTHING
 RETURNING message_id, sender_id, seq, created_at, reply_to_seq`;
 
+// The conversation chain (issue 11 outcome 5): every delivered message carries `prev_seq`, the
+// seq of its conversation's previous message, so a client can dedupe by (conversation, seq) in
+// memory bounded by the holes it saw. That is exact only if, within one conversation, seqs are
+// allocated (nextval at INSERT) and committed in the same order: each inserter first takes the
+// conversation row's lock, so a second ingester's insert into that conversation waits for our
+// COMMIT and gets a greater seq. Room actions lock the room FOR UPDATE (room-actions.ts) before
+// their system line; messages take this lock, in id order (no deadlocks between ingesters).
+// NO KEY UPDATE, not UPDATE: it serialises inserters and room actions but not the foreign-key
+// checks (FOR KEY SHARE) of receipts and read markers in the same conversation.
+const LOCK_CONVERSATION_CHAINS = `SELECT id FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`;
+
+// Each delivered message's prev_seq: its conversation's greatest seq below its own (index
+// chat_messages_conversation_seq, one backward probe each). Run under the chain locks, after
+// the inserts: every seq below ours in a locked conversation is committed or ours (see above).
+const PREV_SEQS = `
+SELECT coalesce((SELECT max(p.seq) FROM chat_messages p WHERE p.conversation_id = t.conversation_id AND p.seq < t.seq), 0)::text AS prev_seq
+FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS t(seq, conversation_id, ord)
+ORDER BY t.ord`;
+
 // The quote of replies to deliver: the original's sender name and first 100 characters (none once deleted).
 const QUOTES = `SELECT seq, sender_id, message_id, sender_name, CASE WHEN deleted_at IS NULL THEN left(content, ${MAX_REPLY_PREVIEW_LENGTH}) END AS preview
 FROM chat_messages WHERE seq = ANY($1::bigint[])`;
@@ -303,7 +322,7 @@ export interface BatchResult {
 	/**
 	 * What to deliver, in seq order, with the recipients: messages and system lines this batch
 	 * stored, and messages stored before and received again (delivered again: the first delivery
-	 * may have died with an ingester between its COMMIT and its fan-out).
+	 * may have died with an ingester between its COMMIT and its fan-out). Each has `prevSeq`.
 	 */
 	stored: StoredMessage[];
 	/** Stored receipts, to forward to the message's sender. */
@@ -327,11 +346,16 @@ export interface BatchResult {
  * conversation); then edits, deletes and reactions one by one (store/message-actions.ts); then
  * receipts (only for stored messages, so a receipt may be reported
  * `missing` and retried later), read markers (GREATEST), typing members, presence.
+ * Every message to deliver gets `prevSeq`, its conversation's previous seq: messages take
+ * their conversations' row locks (id order) before inserting, so within a conversation seqs
+ * commit in order and the chain is exact with any number of ingesters.
  * Idempotent: re-writing a batch changes nothing. Duplicates inside a batch are allowed.
  * @throws the driver's error (nothing was written: the transaction is rolled back).
  */
 export async function writeIngestBatch(db: Db, batch: IngestBatch): Promise<BatchResult> {
 	return db.withTransaction(async (client) => {
+		// Rooms lock one by one in arrival order: take every chain lock of the batch first, in id order.
+		if ((batch.rooms ?? []).length > 0) await lockConversationChains(client, [...batch.rooms!, ...batch.messages].map((r) => r.conversationId));
 		const refused: RejectionRow[] = [];
 		let refusedRooms = 0;
 		const confirmations: Confirmation[] = [];
@@ -365,6 +389,7 @@ export async function writeIngestBatch(db: Db, batch: IngestBatch): Promise<Batc
 		const rejections = await splitRejections(client, batch.rejections ?? []);
 		confirmations.push(...rejections.stored);
 		stored.sort((a, b) => a.seq - b.seq);
+		await attachPrevSeqs(client, stored);
 		return {
 			inserted: messages.stored.length,
 			receiptOutcomes: receipts.outcomes,
@@ -425,6 +450,7 @@ async function writeMessages(
 		const direct = [...new Set(created.map((m) => m.conversationId).filter((id) => id !== BROADCAST_ID))];
 		if (direct.length > 0) await client.query(ENSURE_DIRECT_MEMBERS, [direct]);
 	}
+	await lockConversationChains(client, messages.map((m) => m.conversationId));
 	const result = await client.query<{message_id: string; sender_id: string; seq: string; created_at: Date; reply_to_seq: string | null}>(INSERT_MESSAGES, [
 		messages.map((m) => m.messageId),
 		messages.map((m) => m.senderId),
@@ -486,6 +512,19 @@ async function writeMessages(
 	}));
 	await attachQuotes(client, [...stored, ...redelivered]);
 	return {accepted: messages, refused, stored, redelivered};
+}
+
+/** Lock the rows of `conversationIds` (deduplicated, in id order) for the chain; see LOCK_CONVERSATION_CHAINS. */
+async function lockConversationChains(client: pg.PoolClient, conversationIds: readonly string[]): Promise<void> {
+	const ids = [...new Set(conversationIds)].sort();
+	if (ids.length > 0) await client.query(LOCK_CONVERSATION_CHAINS, [ids]);
+}
+
+/** Sets `prevSeq` on every message to deliver (see PREV_SEQS); call after the batch's last insert. */
+async function attachPrevSeqs(client: pg.PoolClient, messages: StoredMessage[]): Promise<void> {
+	if (messages.length === 0) return;
+	const {rows} = await client.query<{prev_seq: string}>(PREV_SEQS, [messages.map((m) => m.seq), messages.map((m) => m.conversationId)]);
+	messages.forEach((m, i) => (m.prevSeq = Number(rows[i]!.prev_seq)));
 }
 
 /** Sets `replyTo` (the original's sender, id, seq, name and preview) on replies, from their `replySeq`. */

@@ -39,6 +39,11 @@ export interface StoredMessage {
 	sentAt: string;
 	/** Storage order (chat_messages.seq): the one order every member sees. */
 	seq: number;
+	/**
+	 * The seq of the previous message of this conversation (0 for its first): set by
+	 * writeIngestBatch before it returns, delivered as protocol `prev_seq`.
+	 */
+	prevSeq?: number;
 	/** Server commit time, ISO 8601. */
 	createdAt: string;
 	/** System lines: what changed. */
