@@ -110,9 +110,10 @@ export class CatchUp {
 		if (this.#isClosed || unreceipted === undefined) return false;
 		let work = 0;
 		let fresh = 0;
-		for (const {message, isDeliveredStored} of unreceipted) {
+		for (const {message, isDeliveredStored, prevSeq} of unreceipted) {
 			// A message too old for the dedupe memory was reported already if my delivered is stored.
-			const verdict = this.#options.link.noteMessage(message.senderId, message.messageId, message.createdAt);
+			const {conversationId, senderId, messageId, seq} = message;
+			const verdict = this.#options.link.noteMessage({conversationId, senderId, messageId, sentAt: message.createdAt, seq, prevSeq});
 			if (verdict === 'new' || (verdict === 'unknown' && !isDeliveredStored)) {
 				this.#options.onMissed(message);
 				fresh += 1;

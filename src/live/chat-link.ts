@@ -30,6 +30,7 @@ import type {PersistedMessage} from './outbox-file.js';
 import {openOutboxStore, type OutboxStore} from './outbox-store.js';
 import {MessageDedupe, type DedupeVerdict} from './message-dedupe.js';
 import {SeenSet} from './seen-set.js';
+import {SeqRanges} from './seq-ranges.js';
 
 /** What the link reports: connection states, my publishes acknowledged, and decoded traffic. */
 export type ChatLinkEvent =
@@ -38,10 +39,12 @@ export type ChatLinkEvent =
 	| {type: 'message-pubacked'; messageId: string}
 	/**
 	 * A message (text or system line, with the server's `seq` and `created_at`) delivered to my
-	 * inbox or the broadcast inbox; each (sender, message_id) at most once, except that one
-	 * redelivered after its sender's {@link MessageDedupe} window forgot it comes with
-	 * `isPossibleRepeat` (the caller asks the store whether it was reported). My own messages
-	 * come too (copies for my other clients): except those this link queued itself.
+	 * inbox or the broadcast inbox; each (sender, message_id) at most once in the run, however
+	 * late the redelivery: checked by conversation and seq ({@link SeqRanges}, exact with the
+	 * server's `prev_seq`) and by sender and id ({@link MessageDedupe}). One that both have
+	 * forgotten (memory is bounded) comes with `isPossibleRepeat` (the caller asks the store
+	 * whether it was reported). My own messages come too (copies for my other clients): except
+	 * those this link queued itself.
 	 */
 	| {type: 'message-arrived'; payload: MessageV2; isPossibleRepeat?: boolean}
 	/**
@@ -109,6 +112,8 @@ export class ChatLink {
 	#isClosing = false;
 	#restoring: Promise<unknown> = Promise.resolve();
 	readonly #seenMessages = new MessageDedupe();
+	/** Reported seqs per conversation; the authority for deliveries with `seq` (see {@link #classify}). */
+	readonly #seenSeqs = new SeqRanges();
 	readonly #seenReceipts = new SeenSet();
 	/** Ids of payloads this link queued: their fan-out copy on my inbox is not news to me. */
 	readonly #queuedHere = new SeenSet();
@@ -294,12 +299,28 @@ export class ChatLink {
 
 	/**
 	 * Record a message that reached this client another way (the catch-up from PostgreSQL after
-	 * an outage), so a late live copy of it is dropped like any duplicate.
-	 * @param sentAt the message's send time in ms (as for live deliveries).
+	 * an outage), so a late live copy of it is dropped like any duplicate, and classify it as a
+	 * live delivery would be.
+	 * @param message `sentAt` is the send time in ms (as for live deliveries); `prevSeq` the
+	 *   conversation's previous seq when known (as the server's `prev_seq`).
 	 * @returns the dedupe verdict: `new` (report it), `repeat` (seen), `unknown` (too old to remember).
 	 */
-	noteMessage(senderId: string, messageId: string, sentAt: number): DedupeVerdict {
-		return this.#seenMessages.check(senderId, messageId, sentAt);
+	noteMessage(message: {conversationId: string; senderId: string; messageId: string; sentAt: number; seq?: number; prevSeq?: number}): DedupeVerdict {
+		return this.#classify(message);
+	}
+
+	/**
+	 * Whether a message was reported already. Both memories are asked and both remember it:
+	 * each answers `new` or `repeat` only when sure, so either's sure answer wins (`repeat` first);
+	 * `unknown` only when both forgot. A delivery with a seq but no `prev_seq` (servers before
+	 * 2.1) claims its seq alone, so the seq memory stays exact across server versions.
+	 */
+	#classify(m: {conversationId: string; senderId: string; messageId: string; sentAt: number; seq?: number; prevSeq?: number}): DedupeVerdict {
+		const byId = this.#seenMessages.check(m.senderId, m.messageId, m.sentAt);
+		if (m.seq === undefined) return byId;
+		const bySeq = this.#seenSeqs.check(m.conversationId, m.seq, m.prevSeq ?? m.seq - 1);
+		if (byId === 'repeat' || bySeq === 'repeat') return 'repeat';
+		return byId === 'new' || bySeq === 'new' ? 'new' : 'unknown';
 	}
 
 	/** Ids of my messages still waiting for `received_by_server`, oldest first. */
@@ -398,11 +419,17 @@ export class ChatLink {
 			case 'message': {
 				// My own copy of a message this link published: not news, but it brings the storage order.
 				// (The system line of my own room action is news: it is the action's only trace.)
+				const delivery = {
+					conversationId: payload.conversation_id, senderId: payload.sender_id, messageId: payload.message_id,
+					sentAt: Date.parse(payload.timestamp), seq: payload.seq, prevSeq: payload.prev_seq,
+				};
 				if (payload.sender_id === me && payload.message_type === 'text' && this.#queuedHere.has(payload.message_id)) {
+					// Noted too: its seq is part of the conversation's chain (else a hole per message of mine).
+					this.#classify(delivery);
 					this.#options.onEvent({type: 'own-message-stored', payload});
 					return;
 				}
-				const verdict = this.#seenMessages.check(payload.sender_id, payload.message_id, Date.parse(payload.timestamp));
+				const verdict = this.#classify(delivery);
 				if (verdict === 'repeat') return;
 				this.#options.onEvent({type: 'message-arrived', payload, ...(verdict === 'unknown' ? {isPossibleRepeat: true} : {})});
 				return;

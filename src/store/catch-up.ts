@@ -15,7 +15,8 @@ const HEAD_SEQ = 'SELECT coalesce(max(seq), 0)::text AS head FROM chat_messages'
 // message_status's unique index each), with whether my `delivered` row is there. Messages I got
 // live and read drop out; one whose receipt is still on its way comes back and is de-duplicated
 // by (sender, message id) in the client. Rooms I left are not read (their later messages are
-// not mine to see).
+// not mine to see). prev_seq as the server delivers it (one backward probe of the same index):
+// it lets the client's seq memory cover the gap before each caught-up message too.
 const MISSED_MESSAGES = `WITH mine AS (
 	SELECT conversation_id FROM conversation_members
 	WHERE user_id = $1 AND left_at IS NULL AND conversation_id <> '${BROADCAST_ID}'
@@ -25,7 +26,8 @@ SELECT m.* FROM mine c CROSS JOIN LATERAL (
 	SELECT m.message_id, m.seq::text AS seq, m.sender_id, m.sender_name, m.receiver_id,
 		m.conversation_id, m.content, m.created_at, m.message_type, ${ACTION_COLUMNS},
 		EXISTS (SELECT 1 FROM message_status s WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id
-			AND s.user_id = $1 AND s.status = 'delivered') AS has_delivered
+			AND s.user_id = $1 AND s.status = 'delivered') AS has_delivered,
+		coalesce((SELECT max(p.seq) FROM chat_messages p WHERE p.conversation_id = m.conversation_id AND p.seq < m.seq), 0)::text AS prev_seq
 	FROM chat_messages m
 	WHERE m.conversation_id >= c.conversation_id AND m.conversation_id <= c.conversation_id
 		AND m.seq > $2 AND m.sender_id <> $1
@@ -58,6 +60,8 @@ export interface UnreceiptedMessage {
 	/** `status` is `sent` (someone else's message); `seq`/`createdAt` are the stored ones. */
 	message: ChatMessage;
 	isDeliveredStored: boolean;
+	/** The seq of the previous message of its conversation (0 for its first), as protocol `prev_seq`. */
+	prevSeq: number;
 }
 
 /**
@@ -80,6 +84,7 @@ export async function loadUnreceiptedMessages(db: Db, userId: string, afterSeq: 
 		created_at: Date;
 		message_type: string;
 		has_delivered: boolean;
+		prev_seq: string;
 	}>(MISSED_MESSAGES, [userId, afterSeq, clamp(limit)]);
 	return rows.map((row) => ({
 		message: {
@@ -96,6 +101,7 @@ export async function loadUnreceiptedMessages(db: Db, userId: string, afterSeq: 
 			...actionFields(row),
 		},
 		isDeliveredStored: row.has_delivered,
+		prevSeq: Number(row.prev_seq),
 	}));
 }
 

@@ -1,0 +1,73 @@
+// Issue 11, outcome 5: a client never reports a message twice in a run, however late the
+// redelivery, in bounded memory — by conversation and seq (the server's `prev_seq`, protocol
+// 2.1), on both targets. The per-sender id memory alone (1,000 ids) needed the client's stored
+// `delivered` receipt to recognise an older redelivery; here that receipt is gone, as when it is
+// still in flight after a broker restart, and the redelivery must still be recognised.
+import {afterAll, beforeAll, expect, it} from 'vitest';
+import {createChatClient} from '../../src/client/chat-client.js';
+import type {ChatEvent, ChatPort} from '../../src/core/types.js';
+import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
+import {silentLogger} from '../../src/log.js';
+import {openDb, type Db} from '../../src/store/db.js';
+import {Sender, pollUntil, type Json} from '../helpers/sender.js';
+import {forEachTarget} from '../helpers/targets.js';
+
+function waitFor(port: ChatPort, match: (e: ChatEvent) => boolean): Promise<ChatEvent> {
+	return new Promise((resolve) => {
+		const stop = port.subscribe((event) => {
+			if (!match(event)) return;
+			stop();
+			resolve(event);
+		});
+	});
+}
+
+forEachTarget('dedupe by conversation and seq', (target) => {
+	let ingester: Ingester | undefined;
+	let db: Db;
+
+	beforeAll(async () => {
+		if (target.needsIngester) {
+			ingester = await startIngester({mqttUrl: target.mqttUrl, databaseUrl: target.databaseUrl, topicBase: target.topicBase, logger: target.logger});
+		}
+		db = openDb({databaseUrl: target.databaseUrl, max: 1});
+	});
+	afterAll(async () => {
+		await db?.close();
+		await ingester?.stop();
+	});
+
+	it('a redelivery after 1,000 newer messages is not reported again even without its delivered receipt; a newer message still shows', async () => {
+		const fay = await createChatClient({identity: {userId: 'fay', name: 'Fay'}, mqttUrl: target.mqttUrl, databaseUrl: target.databaseUrl, topicBase: target.topicBase, logger: silentLogger()});
+		const reported = new Map<string, number>();
+		fay.subscribe((e) => {
+			if (e.type === 'messages-received') for (const m of e.messages) reported.set(m.messageId, (reported.get(m.messageId) ?? 0) + 1);
+		});
+		const isUp = waitFor(fay, (e) => e.type === 'connection-changed' && e.service === 'broker' && e.state === 'up');
+		const gus = await Sender.connect(target, 'gus');
+		const isReported = (m: Json) => pollUntil(async () => reported.get(String(m.message_id)) ?? 0, (n) => n >= 1);
+		try {
+			await isUp;
+			const late = gus.message('fay', 'late');
+			await gus.publish('fay', late);
+			await isReported(late);
+			// Her `delivered` receipt, stored or not yet, is not what recognises the redelivery now.
+			await pollUntil(async () => (await db.query("SELECT 1 FROM message_status WHERE message_id = $1 AND status = 'delivered'", [late.message_id])).rowCount, (n) => n === 1);
+			await db.query("DELETE FROM message_status WHERE message_id = $1 AND status = 'delivered'", [late.message_id]);
+			const newer = Array.from({length: 1_001}, (_, n) => gus.message('fay', n));
+			await Promise.all(newer.map((m) => gus.publish('fay', m)));
+			await pollUntil(async () => newer.filter((m) => reported.has(String(m.message_id))).length, (n) => n === newer.length);
+			// gus resends `late` (no ✓ seen, say): the server delivers its stored copy again, with its seq and prev_seq.
+			await gus.publish('fay', late);
+			const after = gus.message('fay', 'after');
+			await gus.publish('fay', after);
+			await isReported(after);
+			expect(reported.get(String(late.message_id))).toBe(1);
+			expect([...reported.values()].every((n) => n === 1)).toBe(true);
+			expect(reported.size).toBe(newer.length + 2);
+		} finally {
+			await gus.close();
+			await fay.close();
+		}
+	}, 180_000);
+});
