@@ -2,7 +2,7 @@
 // Pure: imports protocol/ and core/ only.
 import {newSummary} from './conversation-info.js';
 import {isMentioned} from './mentions.js';
-import {mergeMessages} from './merge.js';
+import {compareMessages, mergeMessages} from './merge.js';
 import {TYPING_TTL_MS, type ChatState, type Divider, type Thread} from './state.js';
 import {openThreadLayout} from './selectors.js';
 import {scrollToMessage, threadRowCount} from './thread-rows.js';
@@ -77,9 +77,12 @@ function withActivity(
 	list: readonly ChatMessage[],
 	unreadIncrement: number,
 ): ConversationSummary {
-	const newest = list.reduce((a, b) => (b.createdAt >= a.createdAt ? b : a));
+	// The server's order, not the arrival order: by seq when both sides have one (created_at is a
+	// transaction's start time, the same for a whole batch and not monotonic across ingesters).
+	const newest = list.reduce((a, b) => (compareMessages(b, a) >= 0 ? b : a));
 	const base: ConversationSummary = summary ?? newSummary(state, conversationId, {message: newest});
-	const isNewer = newest.createdAt >= base.lastActivityAt;
+	const lastSeq = base.lastMessage?.seq;
+	const isNewer = lastSeq !== undefined && newest.seq !== undefined ? newest.seq >= lastSeq : newest.createdAt >= base.lastActivityAt;
 	return {
 		...base,
 		...renamedBy(base, list),
@@ -94,8 +97,9 @@ function withActivity(
 						createdAt: newest.createdAt,
 						messageType: newest.messageType,
 						...(newest.senderId === state.me.userId ? {status: newest.status} : {}),
+						...(newest.seq !== undefined ? {seq: newest.seq} : {}),
 					},
-					lastActivityAt: newest.createdAt,
+					lastActivityAt: Math.max(base.lastActivityAt, newest.createdAt),
 				}
 			: {}),
 	};
@@ -107,12 +111,13 @@ function withActivity(
  */
 function renamedBy(summary: ConversationSummary, list: readonly ChatMessage[]): Partial<ConversationSummary> {
 	if (summary.kind === 'direct') {
-		const fromPeer = list.findLast((m) => m.senderId === summary.peerId);
+		const fromPeer = [...list].sort(compareMessages).findLast((m) => m.senderId === summary.peerId);
 		return fromPeer ? {title: fromPeer.senderName} : {};
 	}
 	if (summary.kind !== 'group') return {};
 	const change: Partial<ConversationSummary> = {};
-	for (const m of list) {
+	// In server order: of two renames in one burst, the later stored wins whatever arrived first.
+	for (const m of [...list].sort(compareMessages)) {
 		if (m.messageType !== 'system' || !m.event) continue;
 		if (m.event.title !== undefined && (m.event.action === 'create' || m.event.action === 'rename')) change.title = m.event.title;
 		if (m.event.topic !== undefined && (m.event.action === 'create' || m.event.action === 'topic')) change.topic = m.event.topic;

@@ -190,7 +190,7 @@ export interface ConversationSummary {
 	 * The newest message (untrusted `content` and `senderName`; `createdAt` in ms), absent when
 	 * there is none; `status` is the aggregated tick state when the message is mine.
 	 */
-	lastMessage?: {messageId?: string; senderId: string; senderName: string; content: string; createdAt: number; messageType: 'text' | 'system'; status?: LocalStatus};
+	lastMessage?: {messageId?: string; senderId: string; senderName: string; content: string; createdAt: number; messageType: 'text' | 'system'; status?: LocalStatus; /** Its server order, when known (live messages): a later arrival with a lower seq does not replace it. */ seq?: number};
 	/** Last activity in ms (0 when none). */
 	lastActivityAt: number;
 }
