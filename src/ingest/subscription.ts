@@ -55,7 +55,10 @@ export interface ChatSubscription {
 	 * @returns whether the barrier came back (false: timed out or not connected).
 	 */
 	drain(timeoutMs: number): Promise<boolean>;
-	/** Close the connection, waiting at most `timeoutMs` for a clean DISCONNECT. */
+	/**
+	 * Close the connection, waiting at most `timeoutMs` (default 2,000 ms) for a clean DISCONNECT
+	 * (sent once every publish has its PUBACK); after that the socket is destroyed.
+	 */
 	close(timeoutMs?: number): Promise<void>;
 }
 
@@ -130,9 +133,17 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 		},
 		async close(timeoutMs = 2_000) {
 			let timer: NodeJS.Timeout | undefined;
+			const force = () => {
+				// mqtt.js 5: end(false) waits for every PUBACK with no deadline, and end(true) returns
+				// at once while that wait is on; the connection then stayed open and `hermes-chat
+				// ingest` never exited after its drain (issue 11, frozen-ingester scenario). Destroying
+				// the socket ends it: no reconnect follows, the client is already disconnecting.
+				client.end(true);
+				client.stream?.destroy();
+			};
 			await Promise.race([
 				client.endAsync(false),
-				new Promise<void>((resolve) => (timer = setTimeout(() => (client.end(true), resolve()), timeoutMs))),
+				new Promise<void>((resolve) => (timer = setTimeout(() => (force(), resolve()), timeoutMs))),
 			]);
 			clearTimeout(timer);
 		},
