@@ -2,23 +2,11 @@
 // hub), the chat client and the TUI together. Composition root: may import every layer.
 import {join} from 'node:path';
 import {Command} from 'commander';
-import {createChatClient} from '../../client/chat-client.js';
-import {checkLogin} from '../../client/login-check.js';
-import {ensureHub, hubStatus} from '../../hub/daemon.js';
-import {withHubCredentials} from '../../hub/hub-secret.js';
-import {requestSignup} from '../../live/signup-link.js';
-import {createLogger} from '../../log.js';
-import {runTui} from '../../tui/run.js';
-import {showStartScreen} from '../../tui/start-screen.js';
 import {hermesHome, isEmbedded, resolveServiceConfig, type ServiceFlags} from '../config.js';
 import {isAccountMode} from '../credentials.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
-import {askOnTerminal, resolveIdentity, type IdentityFlags} from '../identity.js';
-import {logIn} from '../login.js';
-import {signupBrokerUrl, signUpInteractively} from '../signup.js';
-import {askHidden} from '../password-prompt.js';
-import {DraftSaver, openSettings} from '../settings.js';
+import type {IdentityFlags} from '../identity.js';
 
 type ChatFlags = ServiceFlags & IdentityFlags & {askPassword?: boolean};
 
@@ -72,6 +60,34 @@ async function runChat(flags: ChatFlags): Promise<void> {
 			'give both --mqtt-url and --database-url (or neither, for the embedded hub)',
 		);
 	}
+	// Loaded here, not at the top: `--version`, `--help` and the other commands never need Ink,
+	// React, mqtt, pg, zod or conf, and loading them took ~0.6 s of every start (issue 12).
+	// Started together so the module loads overlap their file reads.
+	const [
+		{createChatClient},
+		{checkLogin},
+		{withHubCredentials},
+		{requestSignup},
+		{createLogger},
+		{runTui},
+		{askOnTerminal, resolveIdentity},
+		{logIn},
+		{signupBrokerUrl, signUpInteractively},
+		{askHidden},
+		{DraftSaver, openSettings},
+	] = await Promise.all([
+		import('../../client/chat-client.js'),
+		import('../../client/login-check.js'),
+		import('../../hub/hub-secret.js'),
+		import('../../live/signup-link.js'),
+		import('../../log.js'),
+		import('../../tui/run.js'),
+		import('../identity.js'),
+		import('../login.js'),
+		import('../signup.js'),
+		import('../password-prompt.js'),
+		import('../settings.js'),
+	]);
 	const settings = openSettings();
 	const isAccount = isAccountMode(config);
 	// Self sign-up on the first-run screen, when the operator published the sign-up password.
@@ -157,6 +173,7 @@ const HUB_STEPS = [
  * @throws Error (one line, with the tail of hub.log) when the hub cannot start.
  */
 async function startEmbeddedHub(home: string, topicBase: string) {
+	const [{ensureHub, hubStatus}, {showStartScreen}] = await Promise.all([import('../../hub/daemon.js'), import('../../tui/start-screen.js')]);
 	if (!process.stdout.isTTY || (await hubStatus(home)).state === 'running') {
 		return ensureHub({home, topicBase});
 	}
