@@ -61,33 +61,11 @@ async function runChat(flags: ChatFlags): Promise<void> {
 		);
 	}
 	// Loaded here, not at the top: `--version`, `--help` and the other commands never need Ink,
-	// React, mqtt, pg, zod or conf, and loading them took ~0.6 s of every start (issue 12).
-	// Started together so the module loads overlap their file reads.
-	const [
-		{createChatClient},
-		{checkLogin},
-		{withHubCredentials},
-		{requestSignup},
-		{createLogger},
-		{runTui},
-		{askOnTerminal, resolveIdentity},
-		{logIn},
-		{signupBrokerUrl, signUpInteractively},
-		{askHidden},
-		{DraftSaver, openSettings},
-	] = await Promise.all([
-		import('../../client/chat-client.js'),
-		import('../../client/login-check.js'),
-		import('../../hub/hub-secret.js'),
-		import('../../live/signup-link.js'),
-		import('../../log.js'),
-		import('../../tui/run.js'),
-		import('../identity.js'),
-		import('../login.js'),
-		import('../signup.js'),
-		import('../password-prompt.js'),
-		import('../settings.js'),
-	]);
+	// React, mqtt, pg, zod or conf; chat-deps.js is one bundled file after the build (issue 12).
+	const {
+		createChatClient, checkLogin, withHubCredentials, requestSignup, createLogger, runTui, askOnTerminal, resolveIdentity,
+		logIn, signupBrokerUrl, signUpInteractively, askHidden, DraftSaver, openSettings,
+	} = await import('../chat-deps.js');
 	const settings = openSettings();
 	const isAccount = isAccountMode(config);
 	// Self sign-up on the first-run screen, when the operator published the sign-up password.
@@ -173,7 +151,7 @@ const HUB_STEPS = [
  * @throws Error (one line, with the tail of hub.log) when the hub cannot start.
  */
 async function startEmbeddedHub(home: string, topicBase: string) {
-	const [{ensureHub, hubStatus}, {showStartScreen}] = await Promise.all([import('../../hub/daemon.js'), import('../../tui/start-screen.js')]);
+	const {ensureHub, hubStatus, showStartScreen} = await import('../chat-deps.js');
 	if (!process.stdout.isTTY || (await hubStatus(home)).state === 'running') {
 		return ensureHub({home, topicBase});
 	}
