@@ -203,6 +203,8 @@ async function startSignups(options: {mqttUrl: string; databaseUrl: string; topi
  * would change what a signal means here. `when-exit` (conf → atomically, loaded for the chat
  * command) re-raises the first SIGTERM, which read as the second, "abort now" signal (issue 11).
  * The ingester writes no conf file, so their clean-up has nothing to do in this process.
+ * Since the commands load their modules lazily (issue 12) conf is not loaded here at all; this
+ * stays as the guard against the next dependency that hooks signals on import.
  */
 function removeForeignSignalListeners(logger: Logger): void {
 	for (const signal of STOP_SIGNALS) {
