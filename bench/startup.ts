@@ -13,8 +13,12 @@ import {embeddedEnv} from '../test/e2e/embedded-cli.js';
 import {startTerminal} from '../test/helpers/terminal.js';
 import type {BenchSection, BenchSectionRunner, BenchServices} from './section.js';
 
-/** The built CLI; BENCH_STARTUP_CLI measures another build (e.g. a copy of the previous release's dist/). */
-const CLI = process.env.BENCH_STARTUP_CLI ?? fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+/**
+ * BENCH_STARTUP_COMPARE: main.js of another build (e.g. a copy of the previous commit's dist/, with
+ * package.json and node_modules beside it as in the repository), measured in the same rounds.
+ */
+const COMPARE_CLI = process.env.BENCH_STARTUP_COMPARE || undefined;
 /** Measured rounds (after one warm-up round); each round runs every figure once, in rotating order. */
 const ROUNDS = Math.max(5, Number(process.env.BENCH_STARTUP_ROUNDS ?? 7));
 /** The chat's first frame: both panes drawn (top and bottom borders) and the status bar. */
@@ -23,7 +27,7 @@ const CONNECTED = /broker up │ db up/;
 const TARGET_QUICK_MS = 150;
 const TARGET_FRAME_MS = 400;
 
-type Figure = 'baseline' | 'version' | 'help' | 'frame';
+type Figure = 'baseline' | 'version' | 'help' | 'frame' | 'compare';
 
 /** One round's figures, in ms (RSS in MB). */
 interface Round {
@@ -33,6 +37,8 @@ interface Round {
 	firstFrameMs: number;
 	connectedMs: number;
 	rssMb: number;
+	/** The same figures for BENCH_STARTUP_COMPARE's build, when given. */
+	compare?: {versionMs: number; helpMs: number; firstFrameMs: number; connectedMs: number; rssMb: number};
 }
 
 interface Summary {
@@ -85,9 +91,9 @@ async function rssMb(pid: number): Promise<number> {
  * Start the chat in a pty (110×30) as `fredy` on the running hub of `home`; resolve with the ms from
  * spawn to the first frame and to "broker up │ db up", and the RSS once connected.
  */
-async function timeFirstFrame(home: string): Promise<{firstFrameMs: number; connectedMs: number; rssMb: number}> {
+async function timeFirstFrame(home: string, cli = CLI): Promise<{firstFrameMs: number; connectedMs: number; rssMb: number}> {
 	const started = performance.now();
-	const session = startTerminal({command: process.execPath, args: [CLI, '--user', 'fredy', '--name', 'Fredy'], env: embeddedEnv(home), cwd: home, cols: 110, rows: 30});
+	const session = startTerminal({command: process.execPath, args: [cli, '--user', 'fredy', '--name', 'Fredy'], env: embeddedEnv(home), cwd: home, cols: 110, rows: 30});
 	try {
 		await session.waitFor(FIRST_FRAME, 60_000);
 		const firstFrameMs = performance.now() - started;
@@ -118,7 +124,7 @@ export async function runStartupBench(services: BenchServices, options: StartupB
 	await timeProcess([CLI, 'hub', 'start', '--mqtt-port', String(options.mqttPort ?? 0), '--pg-port', String(options.pgPort ?? 0)], env);
 	const measured: Round[] = [];
 	try {
-		const figures: Figure[] = ['baseline', 'version', 'help', 'frame'];
+		const figures: Figure[] = ['baseline', 'version', 'help', 'frame', ...(COMPARE_CLI ? ['compare' as const] : [])];
 		// Round 0 warms the page cache and creates fredy's settings; it is not counted.
 		for (let round = 0; round <= rounds; round++) {
 			const result: Partial<Round> = {};
@@ -128,7 +134,13 @@ export async function runStartupBench(services: BenchServices, options: StartupB
 				if (figure === 'baseline') result.baselineMs = await timeProcess(['-e', '0'], env);
 				else if (figure === 'version') result.versionMs = await timeProcess([CLI, '--version'], env);
 				else if (figure === 'help') result.helpMs = await timeProcess([CLI, '--help'], env);
-				else Object.assign(result, await timeFirstFrame(home));
+				else if (figure === 'frame') Object.assign(result, await timeFirstFrame(home));
+				else {
+					const compare = COMPARE_CLI!;
+					const versionMs = await timeProcess([compare, '--version'], env);
+					const helpMs = await timeProcess([compare, '--help'], env);
+					result.compare = {versionMs, helpMs, ...(await timeFirstFrame(home, compare))};
+				}
 			}
 			if (round > 0) measured.push(result as Round);
 			services.log(`startup: round ${round}${round ? '' : ' (warm-up)'}: ${JSON.stringify(result, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value) : value))}`);
@@ -137,7 +149,7 @@ export async function runStartupBench(services: BenchServices, options: StartupB
 		await timeProcess([CLI, 'hub', 'stop'], env).catch((error: Error) => services.log(`startup: hub stop: ${error.message}`));
 	}
 	const loadAfter = loadavg();
-	const pick = (key: keyof Round) => summary(measured.map((round) => round[key]));
+	const pick = (key: Exclude<keyof Round, 'compare'>) => summary(measured.map((round) => round[key]));
 	const medians = {
 		baseline: pick('baselineMs'),
 		version: pick('versionMs'),
@@ -146,6 +158,16 @@ export async function runStartupBench(services: BenchServices, options: StartupB
 		connected: pick('connectedMs'),
 		rssMb: pick('rssMb'),
 	};
+	const compared = COMPARE_CLI
+		? {
+				cli: COMPARE_CLI,
+				version: summary(measured.map((round) => round.compare!.versionMs)),
+				help: summary(measured.map((round) => round.compare!.helpMs)),
+				firstFrame: summary(measured.map((round) => round.compare!.firstFrameMs)),
+				connected: summary(measured.map((round) => round.compare!.connectedMs)),
+				rssMb: summary(measured.map((round) => round.compare!.rssMb)),
+			}
+		: undefined;
 	const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' / ');
 	const row = (name: string, s: Summary, target: string, unit = 'ms') =>
 		`| ${name} | ${s.median} ${unit} | ${s.min}–${s.max} ${unit} | ${unit === 'ms' && name !== '`node -e 0` (baseline)' ? `+${s.median - medians.baseline.median} ms` : '—'} | ${target} |`;
@@ -160,18 +182,27 @@ export async function runStartupBench(services: BenchServices, options: StartupB
 		row('chat: first frame', medians.firstFrame, `≤ ${TARGET_FRAME_MS} ms`),
 		row('chat: broker up │ db up', medians.connected, '—'),
 		row('chat: RSS when connected', medians.rssMb, '—', 'MB'),
+		...(compared
+			? [
+					row('compared build: `--version`', compared.version, '—'),
+					row('compared build: `--help`', compared.help, '—'),
+					row('compared build: first frame', compared.firstFrame, '—'),
+					row('compared build: broker up │ db up', compared.connected, '—'),
+					row('compared build: RSS when connected', compared.rssMb, '—', 'MB'),
+				]
+			: []),
 		'',
 		`_${rounds} interleaved rounds (rotating order) after a warm-up round; load average ${load(loadBefore)} before, ${load(loadAfter)} after; Node ${process.version}, ${cpus().length} CPUs._`,
 		'',
 	].join('\n');
-	return {id: 'startup', markdown, data: {rounds: measured, medians, loadAverage: {before: loadBefore, after: loadAfter}, node: process.version, cpus: cpus().length}};
+	return {id: 'startup', markdown, data: {rounds: measured, medians, compared, loadAverage: {before: loadBefore, after: loadAfter}, node: process.version, cpus: cpus().length}};
 }
 
 /** The section for `npm run bench` (its private services are not used: the CLI starts its own hub). */
 export const startupSection: BenchSectionRunner = (services) => runStartupBench(services);
 
 // Standalone: `npx tsx bench/startup.ts` (BENCH_STARTUP_ROUNDS, BENCH_STARTUP_MQTT_PORT, BENCH_STARTUP_PG_PORT,
-// BENCH_STARTUP_CLI, BENCH_TMP); writes bench/results/startup.{json,md} (ignored by git).
+// BENCH_STARTUP_COMPARE, BENCH_TMP); writes bench/results/startup.{json,md} (ignored by git).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
 	const base = process.env.BENCH_TMP ?? tmpdir();
 	await mkdir(base, {recursive: true});
