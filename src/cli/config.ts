@@ -1,7 +1,8 @@
 // Resolves where the broker and database are, from flags and environment variables.
 // Pure except for reading `env`; may import env-paths and protocol/.
 import envPaths from 'env-paths';
-import {DEFAULT_TOPIC_BASE} from '../protocol/index.js';
+// topics.js, not index.js: every command resolves its config, and index.js loads zod (issue 12).
+import {DEFAULT_TOPIC_BASE} from '../protocol/topics.js';
 
 /** Where hermes-chat finds its services. An `undefined` URL means "not configured". */
 export interface ServiceConfig {

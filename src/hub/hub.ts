@@ -13,11 +13,10 @@ import {openDatabase, type EmbeddedDatabase} from './database.js';
 import {ensureHubSecret, HUB_OWNER, tightenHome, withHubCredentials} from './hub-secret.js';
 import type {PgFrontLimits} from './pg-front.js';
 import {acquireLock, LockHeldError, type FileLock} from './lock.js';
+import {DEFAULT_HUB_MQTT_PORT, DEFAULT_HUB_PG_PORT} from './ports.js';
 
-/** Default MQTT port of the hub: not 1883, so it never collides with a local Mosquitto. */
-export const DEFAULT_HUB_MQTT_PORT = 11883;
-/** Default Postgres port of the hub: not 5432, so it never collides with a local PostgreSQL. */
-export const DEFAULT_HUB_PG_PORT = 15432;
+/** Re-exported from ports.ts (kept there so `hub --help` loads no hub code). */
+export {DEFAULT_HUB_MQTT_PORT, DEFAULT_HUB_PG_PORT};
 
 /** Start-up phases, in order, for a progress display. */
 export const HUB_PHASES = ['starting broker', 'opening database', 'migrating', 'starting ingester', 'ready'] as const;

@@ -7,8 +7,8 @@ import type {Logger} from '../log.js';
 import type {SignupReply, SignupRequest} from '../protocol/index.js';
 import {accountIdProblem} from '../store/accounts.js';
 
-/** Default for {@link SignupHandlerOptions.perMinute}. */
-export const DEFAULT_SIGNUPS_PER_MINUTE = 10;
+/** Default for {@link SignupHandlerOptions.perMinute} (defined in defaults.ts, loaded for `ingest --help`). */
+export {DEFAULT_SIGNUPS_PER_MINUTE} from './defaults.js';
 const MINUTE_MS = 60_000;
 
 /** Options for {@link createSignupHandler}. */

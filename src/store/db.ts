@@ -1,6 +1,7 @@
 // The one door to PostgreSQL: every query in hermes-chat goes through a Db from here.
 // May import pg and protocol/ only; the only importer of `pg` (with the rest of store/).
 import pg from 'pg';
+import type {SessionTimeouts} from './defaults.js';
 
 /** Options for {@link openDb}. */
 export interface DbOptions {
@@ -22,33 +23,8 @@ export interface DbOptions {
 	sessionTimeouts?: SessionTimeouts;
 }
 
-/**
- * Per-session limits that keep one stalled or partitioned client from holding locks for long
- * (PostgreSQL `statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`, and
- * TCP keepalive on both ends). All in ms; 0 turns one off.
- */
-export interface SessionTimeouts {
-	/** Longest statement (SQLSTATE 57014 when exceeded). */
-	statementMs: number;
-	/** Longest wait for a lock, e.g. a unique-index entry another transaction holds (55P03). */
-	lockMs: number;
-	/** A session idle inside a transaction this long is terminated by the server (25P03), releasing its locks. */
-	idleInTransactionMs: number;
-	/**
-	 * Idle time before TCP keepalive probes start, on the client socket and the server's
-	 * (`tcp_keepalives_idle`; 3 probes 5 s apart, and `tcp_user_timeout` for unacknowledged data),
-	 * so a dead peer is noticed in seconds instead of the kernel's ~2 h.
-	 */
-	keepAliveMs: number;
-}
-
-/** What `hermes-chat ingest` uses: a frozen ingester delays the others by seconds. */
-export const DEFAULT_SESSION_TIMEOUTS: SessionTimeouts = {
-	statementMs: 15_000,
-	lockMs: 5_000,
-	idleInTransactionMs: 10_000,
-	keepAliveMs: 10_000,
-};
+// Defined in defaults.ts (loaded without pg for `ingest --help`); re-exported for the store's users.
+export {DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts} from './defaults.js';
 
 /** A pool plus the two ways in: one statement, or one transaction. */
 export interface Db {

@@ -1,6 +1,7 @@
 // Export (issue 10, outcome 8): a user's conversations read page by page for `hermes-chat export`.
 // May import pg (via db.ts) and protocol/ only.
-import {BROADCAST_ID} from '../protocol/index.js';
+// topics.js, not index.js: EXPORT_COLUMNS is shown by `export --help`, which should not load zod.
+import {BROADCAST_ID} from '../protocol/topics.js';
 import type {Db} from './db.js';
 
 /** Messages read per round trip. */

@@ -2,10 +2,11 @@
 // refresh, and the report `hermes-chat stats` prints. May import pg (via db.ts), store/maintenance.ts and log.
 import type {Logger} from '../log.js';
 import {openDb, type Db} from './db.js';
+import {STATS_REFRESH_INTERVAL_MS} from './defaults.js';
 import {repeatOnConnection} from './maintenance.js';
 
-/** How often the ingester refreshes the statistics views by default, in ms (10 minutes). */
-export const STATS_REFRESH_INTERVAL_MS = 10 * 60_000;
+// Defined in defaults.ts (loaded without pg for `ingest --help`); re-exported for the store's users.
+export {STATS_REFRESH_INTERVAL_MS} from './defaults.js';
 
 // Transaction-level advisory lock key: one refresher at a time across ingesters (`hermes-chat
 // ingest` may run several in a shared subscription group); the others skip their turn.

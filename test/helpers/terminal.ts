@@ -40,6 +40,8 @@ export interface TerminalExit {
 
 /** A running program in a pty, seen through a terminal emulator. */
 export interface TerminalSession {
+	/** Process id of the program (e.g. to read its RSS from /proc). */
+	readonly pid: number;
 	/** The visible screen: every row of the viewport, right-trimmed, joined by `\n`. */
 	screen(): string;
 	/**
@@ -162,6 +164,7 @@ export function startTerminal(options: TerminalOptions): TerminalSession {
 	});
 
 	const session: TerminalSession = {
+		pid: child.pid,
 		screen,
 		waitFor(match, timeoutMs = 10_000) {
 			return new Promise<string>((resolve, reject) => {

@@ -2,8 +2,6 @@
 // default ACL access and the ingester's client (issue 9). Composition root: may import live/, log, cli/.
 import {Command} from 'commander';
 import {AccountError} from '../../accounts/backend.js';
-import {setupDynsec} from '../../live/dynsec.js';
-import {createLogger} from '../../log.js';
 import {resolveServiceConfig} from '../config.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
@@ -61,6 +59,8 @@ async function runSetup(flags: SetupFlags, env: Env = process.env): Promise<void
 	}
 	const signupPassword = flags.signupPassword || env.HERMES_SIGNUP_PASSWORD || undefined;
 	const {topicBase} = resolveServiceConfig({topic: flags.topic}, env);
+	// Loaded here so that `--help` and the other commands start without mqtt and pino (issue 12).
+	const [{setupDynsec}, {createLogger}] = await Promise.all([import('../../live/dynsec.js'), import('../../log.js')]);
 	const logger = createLogger({name: 'setup-broker', level: env.LOG_LEVEL ?? 'warn'});
 	let lines: string[];
 	try {

@@ -3,10 +3,7 @@
 // Composition root: may import accounts/, store/ (accounts), live/ (dynsec, redact), log and cli/.
 import {Command, Option} from 'commander';
 import {AccountError, type AccountBackend, type AccountInfo} from '../../accounts/backend.js';
-import {createDynsecBackend} from '../../live/dynsec.js';
-import {redact} from '../../live/connect.js';
-import {createLogger} from '../../log.js';
-import {accountIdProblem, createPostgresAccountBackend, type PostgresAccountBackend} from '../../store/accounts.js';
+import type {PostgresAccountBackend} from '../../store/accounts.js';
 import {resolveServiceConfig} from '../config.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
@@ -50,6 +47,7 @@ export function accountCommand(): Command {
 		withCommonOptions(new Command(name).description(description).argument('<user>', 'the user id'))
 			.option('--password-stdin', 'read the password from stdin instead of asking')
 			.action(async (user: string, flags: AccountFlags) => {
+				const {accountIdProblem} = await import('../../store/accounts.js');
 				// Before asking for a password that could not be used anyway.
 				const idProblem = accountIdProblem(user);
 				if (idProblem) throw new AbortError(idProblem.message);
@@ -82,7 +80,11 @@ function withCommonOptions(command: Command): Command {
 		.option('--topic <base>', 'base topic the broker ACLs are written for (env MQTT_TOPIC, default chat/messages)');
 }
 
+// The actions import pg, mqtt and pino when they run, so that `--help` and the other commands start
+// without them (issue 12: start-up time).
+
 async function applyEverywhere(flags: AccountFlags, user: string, verb: string, apply: (backend: AccountBackend) => Promise<void>): Promise<void> {
+	const {redact} = await import('../../live/connect.js');
 	const backends = await openBackends(flags);
 	const outcomes: Outcome[] = [];
 	try {
@@ -101,17 +103,18 @@ async function applyEverywhere(flags: AccountFlags, user: string, verb: string, 
 	const failed = outcomes.filter((outcome) => outcome.error);
 	if (failed.length === 0) return;
 	const done = outcomes.filter((outcome) => !outcome.error).map((outcome) => outcome.backend);
-	const reasons = failed.map((outcome) => `${outcome.backend}: ${describe(outcome.error!, outcome.backend === 'postgres' ? flags : undefined)}`).join('; ');
+	const reasons = failed.map((outcome) => `${outcome.backend}: ${describe(outcome.error!, redact, outcome.backend === 'postgres' ? flags : undefined)}`).join('; ');
 	// Whatever a backend's message says, the admin password does not reach the terminal.
 	const admin = flags.mqttAdminUrl;
 	throw new AbortError(admin ? reasons.replaceAll(admin, redact(admin)) : reasons, done.length ? `applied to ${done.join(', ')} only — fix the rest and run the command again there` : undefined);
 }
 
 async function openBackends(flags: AccountFlags): Promise<AccountBackend[]> {
-	const backends: AccountBackend[] = [openPostgres(flags)];
+	const backends: AccountBackend[] = [await openPostgres(flags)];
 	const config = resolveServiceConfig(flags);
 	if (flags.mqttAdminUrl) {
 		try {
+			const [{createDynsecBackend}, {createLogger}] = await Promise.all([import('../../live/dynsec.js'), import('../../log.js')]);
 			backends.push(await createDynsecBackend({adminUrl: flags.mqttAdminUrl, topicBase: config.topicBase, logger: createLogger({name: 'account', level: process.env.LOG_LEVEL ?? 'warn'})}));
 		} catch (error) {
 			// Still applied to PostgreSQL; the Mosquitto failure is reported with the outcome.
@@ -121,21 +124,23 @@ async function openBackends(flags: AccountFlags): Promise<AccountBackend[]> {
 	return backends;
 }
 
-function openPostgres(flags: AccountFlags): PostgresAccountBackend {
+async function openPostgres(flags: AccountFlags): Promise<PostgresAccountBackend> {
 	const {databaseUrl} = resolveServiceConfig(flags);
 	if (!databaseUrl) {
 		throw new AbortError('no database configured', 'pass --database-url postgres://owner@host:5432/db or set DATABASE_URL');
 	}
+	const {createPostgresAccountBackend} = await import('../../store/accounts.js');
 	return createPostgresAccountBackend({databaseUrl});
 }
 
 async function listAccounts(flags: AccountFlags): Promise<void> {
-	const backend = openPostgres(flags);
+	const {redact} = await import('../../live/connect.js');
+	const backend = await openPostgres(flags);
 	let accounts: AccountInfo[];
 	try {
 		accounts = await backend.list();
 	} catch (error) {
-		throw new AbortError(`postgres: ${describe(error as Error, flags)}`);
+		throw new AbortError(`postgres: ${describe(error as Error, redact, flags)}`);
 	} finally {
 		await backend.close();
 	}
@@ -144,8 +149,8 @@ async function listAccounts(flags: AccountFlags): Promise<void> {
 	for (const row of rows) process.stdout.write(`${row[0]!.padEnd(width)}  ${row[1]!.padEnd(20)}  ${row[2]}\n`);
 }
 
-/** One line for a backend's failure: an AccountError's own message, else the first line (with the database, password hidden). */
-function describe(error: Error, flags?: AccountFlags): string {
+/** One line for a backend's failure: an AccountError's own message, else the first line (with the database, password hidden by `redact`). */
+function describe(error: Error, redact: (url: string) => string, flags?: AccountFlags): string {
 	if (error instanceof AccountError) return error.message;
 	const first = error.message.split('\n')[0] ?? String(error);
 	const url = flags && resolveServiceConfig(flags).databaseUrl;

@@ -2,23 +2,11 @@
 // hub), the chat client and the TUI together. Composition root: may import every layer.
 import {join} from 'node:path';
 import {Command} from 'commander';
-import {createChatClient} from '../../client/chat-client.js';
-import {checkLogin} from '../../client/login-check.js';
-import {ensureHub, hubStatus} from '../../hub/daemon.js';
-import {withHubCredentials} from '../../hub/hub-secret.js';
-import {requestSignup} from '../../live/signup-link.js';
-import {createLogger} from '../../log.js';
-import {runTui} from '../../tui/run.js';
-import {showStartScreen} from '../../tui/start-screen.js';
 import {hermesHome, isEmbedded, resolveServiceConfig, type ServiceFlags} from '../config.js';
 import {isAccountMode} from '../credentials.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
-import {askOnTerminal, resolveIdentity, type IdentityFlags} from '../identity.js';
-import {logIn} from '../login.js';
-import {signupBrokerUrl, signUpInteractively} from '../signup.js';
-import {askHidden} from '../password-prompt.js';
-import {DraftSaver, openSettings} from '../settings.js';
+import type {IdentityFlags} from '../identity.js';
 
 type ChatFlags = ServiceFlags & IdentityFlags & {askPassword?: boolean};
 
@@ -72,6 +60,12 @@ async function runChat(flags: ChatFlags): Promise<void> {
 			'give both --mqtt-url and --database-url (or neither, for the embedded hub)',
 		);
 	}
+	// Loaded here, not at the top: `--version`, `--help` and the other commands never need Ink,
+	// React, mqtt, pg, zod or conf; chat-deps.js is one bundled file after the build (issue 12).
+	const {
+		createChatClient, checkLogin, withHubCredentials, requestSignup, createLogger, runTui, askOnTerminal, resolveIdentity,
+		logIn, signupBrokerUrl, signUpInteractively, askHidden, DraftSaver, openSettings,
+	} = await import('../chat-deps.js');
 	const settings = openSettings();
 	const isAccount = isAccountMode(config);
 	// Self sign-up on the first-run screen, when the operator published the sign-up password.
@@ -157,6 +151,7 @@ const HUB_STEPS = [
  * @throws Error (one line, with the tail of hub.log) when the hub cannot start.
  */
 async function startEmbeddedHub(home: string, topicBase: string) {
+	const {ensureHub, hubStatus, showStartScreen} = await import('../chat-deps.js');
 	if (!process.stdout.isTTY || (await hubStatus(home)).state === 'running') {
 		return ensureHub({home, topicBase});
 	}

@@ -5,9 +5,7 @@ import {createWriteStream} from 'node:fs';
 import {rename, rm} from 'node:fs/promises';
 import type {Writable} from 'node:stream';
 import {Command, InvalidArgumentError, Option} from 'commander';
-import {redact} from '../../live/connect.js';
-import {isValidUserId} from '../../protocol/index.js';
-import {openDb} from '../../store/db.js';
+import {isValidUserId} from '../../protocol/topics.js';
 import {EXPORT_COLUMNS, exportedConversations, exportPages, type ExportRow} from '../../store/export.js';
 import {resolveServiceConfig} from '../config.js';
 import {AbortError} from '../errors.js';
@@ -57,6 +55,8 @@ async function runExport(flags: ExportFlags): Promise<void> {
 	if (!flags.output && process.stdout.isTTY) {
 		throw new AbortError('export writes data for other tools, not for the terminal', 'pass --output <file> or redirect stdout');
 	}
+	// Loaded here so that `--help` and the other commands start without pg and mqtt (issue 12).
+	const [{redact}, {openDb}] = await Promise.all([import('../../live/connect.js'), import('../../store/db.js')]);
 	const db = openDb({databaseUrl, max: 1, applicationName: 'hermes-chat export'});
 	const options = {userId: flags.user, conversationId: flags.conversation};
 	try {

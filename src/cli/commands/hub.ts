@@ -1,11 +1,9 @@
 // `hermes-chat hub [start|status|stop]`: the embedded hub in the foreground, or as a background daemon.
 // Composition root: may import hub/, log and cli/.
 import {Command, InvalidArgumentError} from 'commander';
-import {ensureHub, EXIT_HUB_RUNNING, hubStatus, stopHub, type HubStatus} from '../../hub/daemon.js';
-import {runHubForeground} from '../../hub/foreground.js';
-import {DEFAULT_HUB_MQTT_PORT, DEFAULT_HUB_PG_PORT, HubRunningError} from '../../hub/hub.js';
+import type {HubStatus} from '../../hub/daemon.js';
 import {HUB_OWNER, readHubSecret} from '../../hub/hub-secret.js';
-import {createLogger} from '../../log.js';
+import {DEFAULT_HUB_MQTT_PORT, DEFAULT_HUB_PG_PORT} from '../../hub/ports.js';
 import {hermesHome, resolveServiceConfig} from '../config.js';
 import {AbortError, errorLine} from '../errors.js';
 import {examples} from '../help.js';
@@ -98,7 +96,16 @@ function parsePort(value: string): number {
 	return port;
 }
 
+// The actions import the hub (aedes, PGlite, zod, pino) when they run, so that `--help` and the
+// other commands start without them (issue 12: start-up time).
+
 async function runForeground(flags: HubFlags): Promise<void> {
+	const [{EXIT_HUB_RUNNING}, {runHubForeground}, {HubRunningError}, {createLogger}] = await Promise.all([
+		import('../../hub/daemon.js'),
+		import('../../hub/foreground.js'),
+		import('../../hub/hub.js'),
+		import('../../log.js'),
+	]);
 	const home = hermesHome();
 	const logger = createLogger({name: 'hub'});
 	try {
@@ -125,6 +132,7 @@ async function runForeground(flags: HubFlags): Promise<void> {
 }
 
 async function runStart(flags: HubFlags): Promise<void> {
+	const {ensureHub} = await import('../../hub/daemon.js');
 	const home = hermesHome();
 	try {
 		const hub = await ensureHub({
@@ -156,6 +164,7 @@ async function runSecret(flags: {pipe?: boolean}): Promise<void> {
 export const EXIT_NOT_RUNNING = 3;
 
 async function runStatus(flags: {json?: boolean}): Promise<void> {
+	const {hubStatus} = await import('../../hub/daemon.js');
 	const status = await hubStatus(hermesHome());
 	process.stdout.write(flags.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
 	// Scripts ask `hub status && …`; the text (or JSON) says which state it is.
@@ -189,6 +198,7 @@ function userUrl(url: string): string {
 }
 
 async function runStop(): Promise<void> {
+	const {stopHub} = await import('../../hub/daemon.js');
 	const home = hermesHome();
 	const stopped = await stopHub(home).catch((error: Error) => {
 		throw new AbortError(error.message, `look at ${home}/hub.log`);

@@ -3,15 +3,11 @@
 import {randomBytes} from 'node:crypto';
 import {Command, InvalidArgumentError, Option} from 'commander';
 import type {AccountBackend} from '../../accounts/backend.js';
-import {createDynsecBackend} from '../../live/dynsec.js';
-import {serveSignups} from '../../live/signup-link.js';
-import {createSignupHandler, DEFAULT_SIGNUPS_PER_MINUTE} from '../../ingest/signup.js';
-import {createPostgresAccountBackend} from '../../store/accounts.js';
-import {createIngestMetrics} from '../../ingest/health-metrics.js';
-import {STARTING_HEALTH, startHealthServer, type HealthServer} from '../../ingest/health-server.js';
-import {DEFAULT_SESSION_TIMEOUTS, STATS_REFRESH_INTERVAL_MS, startIngester, type Ingester} from '../../ingest/ingester.js';
-import {redact} from '../../live/connect.js';
-import {createLogger, type Logger} from '../../log.js';
+import {DEFAULT_SIGNUPS_PER_MINUTE} from '../../ingest/defaults.js';
+import type {HealthServer} from '../../ingest/health-server.js';
+import type {Ingester} from '../../ingest/ingester.js';
+import type {Logger} from '../../log.js';
+import {DEFAULT_SESSION_TIMEOUTS, STATS_REFRESH_INTERVAL_MS} from '../../store/defaults.js';
 import {resolveServiceConfig} from '../config.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
@@ -93,6 +89,15 @@ async function runIngest(flags: IngestFlags): Promise<void> {
 	if (isSignupAllowed && !adminUrl) {
 		throw new AbortError('--allow-signup needs the broker admin to create accounts there', 'set MQTT_ADMIN_URL=mqtt://<admin>:<password>@host:1883 (or --mqtt-admin-url)');
 	}
+	// Loaded here, not at the top, so that `--help` and the other commands start without pg, mqtt,
+	// zod, pino and prom-client (issue 12: start-up time).
+	const [{createIngestMetrics}, {STARTING_HEALTH, startHealthServer}, {startIngester}, {redact}, {createLogger}] = await Promise.all([
+		import('../../ingest/health-metrics.js'),
+		import('../../ingest/health-server.js'),
+		import('../../ingest/ingester.js'),
+		import('../../live/connect.js'),
+		import('../../log.js'),
+	]);
 	const logger = createLogger({name: 'ingest'});
 	// Until the ingester runs, a signal just ends the process (nothing has been received yet).
 	removeForeignSignalListeners(logger);
@@ -136,7 +141,7 @@ async function runIngest(flags: IngestFlags): Promise<void> {
 		});
 	} catch (error) {
 		await health?.close();
-		throw explainStartFailure(error as Error & {code?: string}, config.mqttUrl, config.databaseUrl);
+		throw explainStartFailure(error as Error & {code?: string}, redact(config.databaseUrl));
 	}
 	metrics.bind(ingester.stats);
 	let signups: Signups | undefined;
@@ -163,6 +168,12 @@ interface Signups {
 
 /** Open PostgreSQL's and Mosquitto's account backends and answer sign-up requests with them. @throws Error (one line). */
 async function startSignups(options: {mqttUrl: string; databaseUrl: string; topicBase: string; adminUrl: string; sharedGroup: string; perMinute: number; logger: Logger}): Promise<Signups> {
+	const [{createDynsecBackend}, {serveSignups}, {createSignupHandler}, {createPostgresAccountBackend}] = await Promise.all([
+		import('../../live/dynsec.js'),
+		import('../../live/signup-link.js'),
+		import('../../ingest/signup.js'),
+		import('../../store/accounts.js'),
+	]);
 	const backends: AccountBackend[] = [createPostgresAccountBackend({databaseUrl: options.databaseUrl})];
 	const closeBackends = () => Promise.all(backends.map((backend) => backend.close()));
 	try {
@@ -192,6 +203,8 @@ async function startSignups(options: {mqttUrl: string; databaseUrl: string; topi
  * would change what a signal means here. `when-exit` (conf → atomically, loaded for the chat
  * command) re-raises the first SIGTERM, which read as the second, "abort now" signal (issue 11).
  * The ingester writes no conf file, so their clean-up has nothing to do in this process.
+ * Since the commands load their modules lazily (issue 12) conf is not loaded here at all; this
+ * stays as the guard against the next dependency that hooks signals on import.
  */
 function removeForeignSignalListeners(logger: Logger): void {
 	for (const signal of STOP_SIGNALS) {
@@ -230,13 +243,13 @@ async function untilStopped(ingester: Ingester, drainTimeoutMs: number, logger: 
 	for (const signal of STOP_SIGNALS) process.removeListener(signal, onSignal!);
 }
 
-function explainStartFailure(error: Error & {code?: string}, mqttUrl: string, databaseUrl: string): AbortError {
+function explainStartFailure(error: Error & {code?: string}, redactedDatabaseUrl: string): AbortError {
 	const message = error.message.split('\n')[0] ?? String(error);
 	if (message.startsWith('MQTT broker')) {
 		return new AbortError(message, 'start the broker or pass --mqtt-url (env MQTT_URL)');
 	}
 	return new AbortError(
-		`PostgreSQL ${redact(databaseUrl)}: ${message}`,
+		`PostgreSQL ${redactedDatabaseUrl}: ${message}`,
 		'start PostgreSQL or pass --database-url (env DATABASE_URL); --no-migrate skips migrations',
 	);
 }

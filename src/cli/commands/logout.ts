@@ -1,12 +1,11 @@
 // `hermes-chat logout`: forget the saved account password of one user id (account mode).
 // Composition root: may import cli/ and protocol/.
 import {Command} from 'commander';
-import {isValidUserId} from '../../protocol/index.js';
+import {isValidUserId} from '../../protocol/topics.js';
 import {hermesHome} from '../config.js';
 import {credentialPath, forgetPassword} from '../credentials.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
-import {openSettings} from '../settings.js';
 
 /**
  * The `logout` command: delete `{HERMES_HOME}/credentials/<id>` and say so in one line on stdout
@@ -25,7 +24,7 @@ export function logoutCommand(): Command {
 }
 
 async function runLogout(flags: {user?: string}): Promise<void> {
-	const userId = flags.user?.trim() || process.env.CHAT_USER_ID?.trim() || defaultUser();
+	const userId = flags.user?.trim() || process.env.CHAT_USER_ID?.trim() || (await defaultUser());
 	if (!userId) throw new AbortError('which user id?', 'pass --user <id>');
 	if (!isValidUserId(userId)) throw new AbortError(`"${userId}" is not a valid user id`, 'use 1-64 of A-Z a-z 0-9 _ . -');
 	const home = hermesHome();
@@ -33,7 +32,9 @@ async function runLogout(flags: {user?: string}): Promise<void> {
 	process.stdout.write(wasSaved ? `forgot the saved password of ${userId} (${credentialPath(home, userId)})\n` : `no saved password for ${userId}\n`);
 }
 
-function defaultUser(): string | undefined {
+async function defaultUser(): Promise<string | undefined> {
+	// conf is loaded only when needed: `--help` and the other commands start without it (issue 12).
+	const {openSettings} = await import('../settings.js');
 	const settings = openSettings();
 	const known = settings.knownUserIds();
 	return settings.lastUser() ?? (known.length === 1 ? known[0] : undefined);

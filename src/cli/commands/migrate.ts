@@ -1,9 +1,6 @@
 // `hermes-chat migrate`: apply the numbered SQL migrations to a PostgreSQL database and say which.
 // Composition root: may import store/ (migrate), live/ (redact), log and cli/.
 import {Command} from 'commander';
-import {redact} from '../../live/connect.js';
-import {createLogger} from '../../log.js';
-import {runMigrations} from '../../store/migrate.js';
 import {resolveServiceConfig} from '../config.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
@@ -31,6 +28,13 @@ async function runMigrate(flags: {databaseUrl?: string}): Promise<void> {
 	if (!databaseUrl) {
 		throw new AbortError('no database configured', 'pass --database-url postgres://user@host:5432/db or set DATABASE_URL');
 	}
+	// Loaded here so that `--help` and the other commands start without pg, node-pg-migrate, mqtt
+	// and pino (issue 12: start-up time).
+	const [{redact}, {createLogger}, {runMigrations}] = await Promise.all([
+		import('../../live/connect.js'),
+		import('../../log.js'),
+		import('../../store/migrate.js'),
+	]);
 	// stdout carries the answer; stderr only warnings unless LOG_LEVEL says otherwise.
 	const logger = createLogger({name: 'migrate', level: process.env.LOG_LEVEL ?? 'warn'});
 	let applied: string[];

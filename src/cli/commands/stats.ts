@@ -1,9 +1,6 @@
 // `hermes-chat stats`: messages per day, user and conversation with median delivery and read
 // delays, from the statistics views (migration 007). Composition root: may import store/, live/ (redact), cli/.
 import {Command, InvalidArgumentError} from 'commander';
-import {redact} from '../../live/connect.js';
-import {openDb} from '../../store/db.js';
-import {loadStats, refreshStats} from '../../store/stats.js';
 import {resolveServiceConfig} from '../config.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
@@ -52,6 +49,12 @@ function dayCount(value: string): number {
 async function runStats(flags: StatsFlags): Promise<void> {
 	const {databaseUrl} = resolveServiceConfig(flags);
 	if (!databaseUrl) throw new AbortError('no database configured', 'pass --database-url postgres://user@host:5432/db or set DATABASE_URL');
+	// Loaded here so that `--help` and the other commands start without pg and mqtt (issue 12).
+	const [{redact}, {openDb}, {loadStats, refreshStats}] = await Promise.all([
+		import('../../live/connect.js'),
+		import('../../store/db.js'),
+		import('../../store/stats.js'),
+	]);
 	const db = openDb({databaseUrl, max: 1, applicationName: 'hermes-chat stats'});
 	try {
 		if (flags.refresh) await refreshStats(db);
