@@ -90,13 +90,14 @@ export interface Db {
  * the first query reports an unreachable server.
  */
 export function openDb(options: DbOptions): Db {
+	const server = serverOptions(options);
 	const pool = new pg.Pool({
-		connectionString: options.databaseUrl,
+		connectionString: server.connectionString,
 		max: options.max ?? 4,
 		application_name: options.applicationName ?? 'hermes-chat',
 		connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
 		...(options.sessionTimeouts ? sessionConfig(options.sessionTimeouts) : {}),
-		...serverOptions(options),
+		...(server.options ? {options: server.options} : {}),
 	});
 	// An idle client's error is emitted on the pool; unhandled it would crash the process.
 	pool.on('error', (error) => options.onError?.(error));
@@ -149,13 +150,20 @@ function sessionConfig(timeouts: SessionTimeouts): pg.PoolConfig {
 /**
  * The startup packet's `options` (server settings as `-c name=value`): the URL's own `options`
  * parameter, keepalive settings ({@link SessionTimeouts}) and `jit=off` — in that order, so ours
- * win (a later `-c` of the same name overrides an earlier one).
+ * win (a later `-c` of the same name overrides an earlier one). pg lets a connection string's
+ * parameters override the config object's, so the URL's `options` moves out of the URL here.
  */
-function serverOptions(options: DbOptions): pg.PoolConfig {
+function serverOptions(options: DbOptions): {connectionString: string; options?: string} {
 	const parts: string[] = [];
+	let connectionString = options.databaseUrl;
 	try {
-		const fromUrl = new URL(options.databaseUrl).searchParams.get('options');
-		if (fromUrl) parts.push(fromUrl);
+		const url = new URL(options.databaseUrl);
+		const fromUrl = url.searchParams.get('options');
+		if (fromUrl !== null) {
+			parts.push(fromUrl);
+			url.searchParams.delete('options');
+			connectionString = url.toString();
+		}
 	} catch {
 		// Not a URL (e.g. a bare socket path): pg parses it; nothing of ours to merge.
 	}
@@ -169,5 +177,6 @@ function serverOptions(options: DbOptions): pg.PoolConfig {
 		);
 	}
 	if (options.jit === false) parts.push('-c jit=off');
-	return parts.length > 0 ? {options: parts.join(' ')} : {};
+	const merged = parts.filter((part) => part.trim() !== '').join(' ');
+	return merged ? {connectionString, options: merged} : {connectionString};
 }
