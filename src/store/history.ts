@@ -28,7 +28,10 @@ const MEMBERS_STATUS = `(SELECT CASE WHEN count(*) = 0 THEN NULL
 		FROM (SELECT ${RECEIPT_RANK} AS receipt
 			FROM conversation_members cm
 			WHERE cm.conversation_id = m.conversation_id AND cm.left_at IS NULL
-				AND cm.user_id <> m.sender_id AND cm.joined_at <= m.created_at) AS r)`;
+				AND cm.user_id <> m.sender_id AND cm.joined_at <= m.created_at
+			-- OFFSET 0 keeps the planner from pulling the subquery up, which copied the probe
+			-- into each bool_and and ran it twice per member.
+			OFFSET 0) AS r)`;
 
 /** SQL expression (alias `m` = a chat_messages row): the message's aggregated status, see above. */
 export const MESSAGE_STATUS = `coalesce(CASE WHEN m.conversation_id <> '${BROADCAST_ID}' THEN ${MEMBERS_STATUS} END, ${FURTHEST_OWN})`;
