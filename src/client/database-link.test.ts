@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {silentLogger} from '../log.js';
+import {isPostgresReachable, TEST_PG_ADMIN_URL} from '../../test/helpers/db.js';
 import {DatabaseLink, describeFailure, isUnreachable} from './database-link.js';
 
 describe('isUnreachable', () => {
@@ -44,5 +45,20 @@ describe('DatabaseLink', () => {
 		await expect(link.run('catch up', (db) => db.query('SELECT 1'), {isQuiet: true})).resolves.toBeUndefined();
 		expect(notices).toHaveLength(1);
 		await link.close();
+	});
+});
+
+describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SERVICES !== '1')('DatabaseLink session settings (real PostgreSQL)', () => {
+	it('runs its reads with jit = off, keeping the settings the URL asks for, on the owner\'s URL too', async () => {
+		// The admin URL is the owner's (superuser) kind of URL: no ALTER ROLE … SET jit = off there.
+		const url = new URL(TEST_PG_ADMIN_URL);
+		url.searchParams.set('options', '-c work_mem=5MB');
+		const link = new DatabaseLink({databaseUrl: url.toString(), logger: silentLogger(), onStateChanged: () => undefined, onNotice: () => undefined});
+		try {
+			const settings = await link.run('read settings', async (db) => (await db.query<{jit: string; work_mem: string}>(`SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem`)).rows[0]);
+			expect(settings).toEqual({jit: 'off', work_mem: '5MB'});
+		} finally {
+			await link.close();
+		}
 	});
 });

@@ -1,7 +1,7 @@
 // The client's view of PostgreSQL: one pool, its up/down state, a probe while it is down, and
 // failures turned into one-line notices. May import store/ and log.
 import type {Logger} from '../log.js';
-import {openDb, type Db} from '../store/db.js';
+import {CLIENT_SESSION, openDb, type Db} from '../store/db.js';
 
 /** Database state, as in the status bar. */
 export type DatabaseState = 'connecting' | 'up' | 'down';
@@ -61,6 +61,8 @@ export class DatabaseLink {
 			applicationName: 'hermes-chat-client',
 			connectionTimeoutMs: options.connectionTimeoutMs ?? 3_000,
 			onError: (error) => this.#markDown(error),
+			// jit = off for whichever role the URL names (the owner's or a legacy URL too).
+			...CLIENT_SESSION,
 		});
 	}
 

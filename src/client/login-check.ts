@@ -3,7 +3,7 @@
 // new question instead of a chat that retries forever. May import live/ and store/.
 import {randomBytes} from 'node:crypto';
 import {connectBroker} from '../live/connect.js';
-import {openDb} from '../store/db.js';
+import {CLIENT_SESSION, openDb} from '../store/db.js';
 
 /**
  * Why a service refused the account:
@@ -68,7 +68,7 @@ export function loginRefusal(error: unknown, service: 'database' | 'broker'): Lo
 }
 
 async function checkDatabase(databaseUrl: string, timeoutMs: number): Promise<ServiceAnswer> {
-	const db = openDb({databaseUrl, max: 1, applicationName: 'hermes-chat-login', connectionTimeoutMs: timeoutMs, onError: () => undefined});
+	const db = openDb({databaseUrl, max: 1, applicationName: 'hermes-chat-login', connectionTimeoutMs: timeoutMs, onError: () => undefined, ...CLIENT_SESSION});
 	try {
 		await db.query('SELECT 1');
 		return {kind: 'accepted'};

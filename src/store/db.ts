@@ -21,10 +21,24 @@ export interface DbOptions {
 	 * idle-in-transaction timeout there would end it for everybody.
 	 */
 	sessionTimeouts?: SessionTimeouts;
+	/**
+	 * Whether PostgreSQL may JIT-compile this pool's statements (default true: the server's
+	 * `jit` setting). false sends `-c jit=off` in the startup packet (no extra round trip).
+	 */
+	jit?: boolean;
 }
 
 // Defined in defaults.ts (loaded without pg for `ingest --help`); re-exported for the store's users.
 export {DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts} from './defaults.js';
+
+/**
+ * How the chat client's pools connect (DatabaseLink, the login check): `jit = off`. Its reads are
+ * short index probes whose estimated cost still passes jit_above_cost (many LATERAL probes per
+ * conversation list): compiling took 178 of the list's 191 ms for a user in 1,000 conversations
+ * (issue 12). Account roles have it already (`ALTER ROLE … SET jit = off`, accounts.ts); this
+ * covers the owner's or a legacy URL. PGlite (the embedded hub) has no JIT; the option is harmless there.
+ */
+export const CLIENT_SESSION = {jit: false} as const satisfies Partial<DbOptions>;
 
 /** A pool plus the two ways in: one statement, or one transaction. */
 export interface Db {
@@ -52,12 +66,14 @@ export interface Db {
  * the first query reports an unreachable server.
  */
 export function openDb(options: DbOptions): Db {
+	const server = serverOptions(options);
 	const pool = new pg.Pool({
-		connectionString: options.databaseUrl,
+		connectionString: server.connectionString,
 		max: options.max ?? 4,
 		application_name: options.applicationName ?? 'hermes-chat',
 		connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
 		...(options.sessionTimeouts ? sessionConfig(options.sessionTimeouts) : {}),
+		...(server.options ? {options: server.options} : {}),
 	});
 	// An idle client's error is emitted on the pool; unhandled it would crash the process.
 	pool.on('error', (error) => options.onError?.(error));
@@ -97,15 +113,6 @@ export function openDb(options: DbOptions): Db {
 
 /** pg connection settings for {@link SessionTimeouts} (sent in the startup packet). */
 function sessionConfig(timeouts: SessionTimeouts): pg.PoolConfig {
-	const keepAliveSeconds = Math.max(1, Math.round(timeouts.keepAliveMs / 1_000));
-	const server = timeouts.keepAliveMs > 0
-		? [
-			`-c tcp_keepalives_idle=${keepAliveSeconds}`,
-			'-c tcp_keepalives_interval=5',
-			'-c tcp_keepalives_count=3',
-			`-c tcp_user_timeout=${timeouts.keepAliveMs + 15_000}`,
-		]
-		: [];
 	return {
 		// 0 is "off" for PostgreSQL; pg omits a falsy value, which leaves the server's default (off).
 		statement_timeout: timeouts.statementMs,
@@ -113,6 +120,39 @@ function sessionConfig(timeouts: SessionTimeouts): pg.PoolConfig {
 		idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
 		keepAlive: timeouts.keepAliveMs > 0,
 		keepAliveInitialDelayMillis: timeouts.keepAliveMs,
-		...(server.length ? {options: server.join(' ')} : {}),
 	};
+}
+
+/**
+ * The startup packet's `options` (server settings as `-c name=value`): the URL's own `options`
+ * parameter, keepalive settings ({@link SessionTimeouts}) and `jit=off` — in that order, so ours
+ * win (a later `-c` of the same name overrides an earlier one). pg lets a connection string's
+ * parameters override the config object's, so the URL's `options` moves out of the URL here.
+ */
+function serverOptions(options: DbOptions): {connectionString: string; options?: string} {
+	const parts: string[] = [];
+	let connectionString = options.databaseUrl;
+	try {
+		const url = new URL(options.databaseUrl);
+		const fromUrl = url.searchParams.get('options');
+		if (fromUrl !== null) {
+			parts.push(fromUrl);
+			url.searchParams.delete('options');
+			connectionString = url.toString();
+		}
+	} catch {
+		// Not a URL (e.g. a bare socket path): pg parses it; nothing of ours to merge.
+	}
+	const keepAliveMs = options.sessionTimeouts?.keepAliveMs ?? 0;
+	if (keepAliveMs > 0) {
+		parts.push(
+			`-c tcp_keepalives_idle=${Math.max(1, Math.round(keepAliveMs / 1_000))}`,
+			'-c tcp_keepalives_interval=5',
+			'-c tcp_keepalives_count=3',
+			`-c tcp_user_timeout=${keepAliveMs + 15_000}`,
+		);
+	}
+	if (options.jit === false) parts.push('-c jit=off');
+	const merged = parts.filter((part) => part.trim() !== '').join(' ');
+	return merged ? {connectionString, options: merged} : {connectionString};
 }

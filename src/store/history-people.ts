@@ -12,12 +12,16 @@ export const BROADCAST_PEER_NAME = 'everyone';
 
 // My current member rows (left_at IS NULL; `all` whatever its row says), plus the broadcast
 // conversation with read marker 0 when I have no row for it yet, joined to conversations and
-// ordered by their last activity. Unread: others' messages after my marker, capped (a range
-// scan of chat_messages_conversation_seq). Last message: one backward probe of the same index.
-// Both use a closed range instead of `=` so the planner cannot pick the seq index (see
-// history.ts; the LATERAL probe did pick it in a test with 120,000 rows). Member count: an
-// index-only scan of conversation_members_current, for rooms only. The tick state of my own
-// last message is the same aggregate as in history pages (history.ts MESSAGE_STATUS).
+// ordered by their last activity: GREATEST of the newest message's storage time and
+// conversations.last_message_at (the Hermes source system stores messages without moving it).
+// Only that order needs every conversation: `ordered` takes each one's newest message (one
+// backward probe of chat_messages_conversation_seq, with a closed range instead of `=` so the
+// planner cannot pick the seq index, see history.ts; the LATERAL probe did pick it in a test with
+// 120,000 rows), sorts and cuts at the limit. Everything else runs only for the rows shown
+// (issue 12: for a user in 1,000 conversations this halved the list's work): the peer's and the
+// last sender's names, the member count (an index-only scan of conversation_members_current,
+// rooms only), unread (others' messages after my marker, capped: a range scan of the same index)
+// and the tick state of my own last message (history.ts MESSAGE_STATUS; `m` is the newest message).
 const CONVERSATIONS_OF = `
 WITH mine AS (
 	SELECT conversation_id, last_read_seq, role, is_muted
@@ -26,42 +30,46 @@ WITH mine AS (
 	SELECT '${BROADCAST_ID}', 0, 'member', false
 	WHERE NOT EXISTS (
 		SELECT 1 FROM conversation_members WHERE user_id = $1 AND conversation_id = '${BROADCAST_ID}')
-), listed AS (
-	SELECT c.id, c.kind, c.title, c.topic, c.last_message_at, mine.last_read_seq, mine.role, mine.is_muted,
-		CASE WHEN c.kind <> 'direct' THEN NULL
-			WHEN split_part(c.id, ':', 1) = $1 THEN split_part(c.id, ':', 2)
-			ELSE split_part(c.id, ':', 1) END AS peer_id
+), ordered AS (
+	SELECT c.id, c.kind, c.title, c.topic, mine.last_read_seq, mine.role, mine.is_muted,
+		last.message_id, last.sender_id, last.sender_name, last.content, last.created_at, last.message_type,
+		GREATEST(last.created_at, c.last_message_at) AS last_activity_at
 	FROM mine JOIN conversations c ON c.id = mine.conversation_id
+	LEFT JOIN LATERAL (
+		SELECT m.message_id, m.sender_id, m.sender_name, m.content, m.created_at, m.message_type
+		FROM chat_messages m
+		WHERE m.conversation_id >= c.id AND m.conversation_id <= c.id
+		ORDER BY m.conversation_id DESC, m.seq DESC LIMIT 1
+	) AS last ON true
+	ORDER BY last_activity_at DESC NULLS LAST, c.id
+	LIMIT $2
+), m AS (
+	SELECT o.*, o.id AS conversation_id,
+		CASE WHEN o.kind <> 'direct' THEN NULL
+			WHEN split_part(o.id, ':', 1) = $1 THEN split_part(o.id, ':', 2)
+			ELSE split_part(o.id, ':', 1) END AS peer_id
+	FROM ordered o
 )
-SELECT c.id AS conversation_id, c.kind, c.topic, c.role, c.is_muted, c.peer_id,
-	CASE WHEN c.kind = 'broadcast' THEN '${BROADCAST_PEER_NAME}'
-		WHEN c.kind = 'direct' THEN coalesce(u.display_name, c.peer_id)
-		ELSE c.title END AS title,
-	CASE WHEN c.kind = 'group' THEN (SELECT count(*) FROM conversation_members x
-			WHERE x.conversation_id = c.id AND x.left_at IS NULL)
-		WHEN c.kind = 'direct' THEN 2 ELSE 0 END::int AS member_count,
+SELECT m.id AS conversation_id, m.kind, m.topic, m.role, m.is_muted, m.peer_id,
+	CASE WHEN m.kind = 'broadcast' THEN '${BROADCAST_PEER_NAME}'
+		WHEN m.kind = 'direct' THEN coalesce((SELECT u.display_name FROM chat_users u WHERE u.user_id = m.peer_id), m.peer_id)
+		ELSE m.title END AS title,
+	CASE WHEN m.kind = 'group' THEN (SELECT count(*) FROM conversation_members x
+			WHERE x.conversation_id = m.id AND x.left_at IS NULL)
+		WHEN m.kind = 'direct' THEN 2 ELSE 0 END::int AS member_count,
 	(SELECT count(*) FROM (
 		SELECT 1 FROM chat_messages x
-		WHERE x.conversation_id >= c.id AND x.conversation_id <= c.id
-			AND x.seq > c.last_read_seq AND x.sender_id <> $1
+		WHERE x.conversation_id >= m.id AND x.conversation_id <= m.id
+			AND x.seq > m.last_read_seq AND x.sender_id <> $1
 		ORDER BY x.conversation_id, x.seq
 		LIMIT ${UNREAD_COUNT_CAP}) AS unread_rows)::int AS unread,
-	last.message_id AS last_message_id, last.sender_id AS last_sender_id, coalesce(lu.display_name, last.sender_name) AS last_sender_name,
-	last.content AS last_content, last.created_at AS last_created_at, last.message_type AS last_message_type,
-	CASE WHEN last.sender_id = $1 THEN last.status END AS last_status,
-	GREATEST(last.created_at, c.last_message_at) AS last_activity_at
-FROM listed c
-LEFT JOIN chat_users u ON u.user_id = c.peer_id
-LEFT JOIN LATERAL (
-	SELECT m.message_id, m.sender_id, m.sender_name, m.content, m.created_at, m.message_type,
-		CASE WHEN m.sender_id = $1 THEN ${MESSAGE_STATUS} END AS status
-	FROM chat_messages m
-	WHERE m.conversation_id >= c.id AND m.conversation_id <= c.id
-	ORDER BY m.conversation_id DESC, m.seq DESC LIMIT 1
-) AS last ON true
-LEFT JOIN chat_users lu ON lu.user_id = last.sender_id
-ORDER BY last_activity_at DESC NULLS LAST, c.id
-LIMIT $2`;
+	m.message_id AS last_message_id, m.sender_id AS last_sender_id,
+	coalesce((SELECT lu.display_name FROM chat_users lu WHERE lu.user_id = m.sender_id), m.sender_name) AS last_sender_name,
+	m.content AS last_content, m.created_at AS last_created_at, m.message_type AS last_message_type,
+	CASE WHEN m.sender_id = $1 THEN ${MESSAGE_STATUS} END AS last_status,
+	m.last_activity_at
+FROM m
+ORDER BY m.last_activity_at DESC NULLS LAST, m.id`;
 
 /** The conversation list statement (`$1` user id, `$2` limit), for EXPLAIN checks. */
 export const CONVERSATIONS_QUERY = CONVERSATIONS_OF;

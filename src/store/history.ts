@@ -8,26 +8,33 @@ import {ACTION_COLUMNS, actionFields, type ActionColumns} from './history-action
 // The tick state of message `m` as its sender sees it (rooms contract: per-member receipts).
 // Direct and group: `read` / `delivered` once every current member other than the sender who had
 // joined when the message was stored has a `read` / (`delivered` or `read`) row — one probe of
-// conversation_members_current plus two of message_status's (message_id, status, user_id,
+// conversation_members_current plus one of message_status's (message_id, status, user_id,
 // sender_id) unique index per member; otherwise the furthest of its own `sent` /
 // `received_by_server` rows. Broadcast (`all`, "everyone"): the furthest row of anyone, as in
 // protocol 1. NULL when the message has no status row at all.
-const FURTHEST = (where: string) => `(SELECT s.status FROM message_status s
-		WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id${where}
+// Each message_status reference is one more subplan, and under row-level security each carries
+// the table's policy (issue 12: planning was 6 of a member's 15 ms page), so the expression names
+// the table twice: one probe per member (its furthest receipt: 2 read, 1 delivered, 0 none) and
+// one for the fallback, the furthest own row (any row for the broadcast).
+const FURTHEST_OWN = `(SELECT s.status FROM message_status s
+		WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id
+			AND (m.conversation_id = '${BROADCAST_ID}' OR s.status IN ('sent', 'received_by_server'))
 		ORDER BY array_position(ARRAY['${STATUS_FLOW.join("','")}']::text[], s.status::text) DESC LIMIT 1)`;
-const RECEIPT_EXISTS = (statuses: string) => `EXISTS (SELECT 1 FROM message_status s
-			WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id AND s.user_id = cm.user_id AND s.status IN (${statuses}))`;
-
-/** SQL expression (alias `m` = a chat_messages row): the message's aggregated status, see above. */
-export const MESSAGE_STATUS = `CASE WHEN m.conversation_id = '${BROADCAST_ID}' THEN ${FURTHEST('')}
-	ELSE coalesce((SELECT CASE WHEN count(*) = 0 THEN NULL
-			WHEN bool_and(r.has_read) THEN 'read'
-			WHEN bool_and(r.has_delivered) THEN 'delivered' END
-		FROM (SELECT ${RECEIPT_EXISTS("'read'")} AS has_read, ${RECEIPT_EXISTS("'delivered', 'read'")} AS has_delivered
+const RECEIPT_RANK = `coalesce((SELECT max(CASE WHEN s.status = 'read' THEN 2 ELSE 1 END) FROM message_status s
+			WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id AND s.user_id = cm.user_id AND s.status IN ('delivered', 'read')), 0)`;
+const MEMBERS_STATUS = `(SELECT CASE WHEN count(*) = 0 THEN NULL
+			WHEN bool_and(r.receipt = 2) THEN 'read'
+			WHEN bool_and(r.receipt >= 1) THEN 'delivered' END
+		FROM (SELECT ${RECEIPT_RANK} AS receipt
 			FROM conversation_members cm
 			WHERE cm.conversation_id = m.conversation_id AND cm.left_at IS NULL
-				AND cm.user_id <> m.sender_id AND cm.joined_at <= m.created_at) AS r),
-		${FURTHEST(" AND s.status IN ('sent', 'received_by_server')")}) END`;
+				AND cm.user_id <> m.sender_id AND cm.joined_at <= m.created_at
+			-- OFFSET 0 keeps the planner from pulling the subquery up, which copied the probe
+			-- into each bool_and and ran it twice per member.
+			OFFSET 0) AS r)`;
+
+/** SQL expression (alias `m` = a chat_messages row): the message's aggregated status, see above. */
+export const MESSAGE_STATUS = `coalesce(CASE WHEN m.conversation_id <> '${BROADCAST_ID}' THEN ${MEMBERS_STATUS} END, ${FURTHEST_OWN})`;
 
 /**
  * The status column of a page read by `viewer` (an SQL parameter such as `$3`): the per-member
@@ -35,8 +42,7 @@ export const MESSAGE_STATUS = `CASE WHEN m.conversation_id = '${BROADCAST_ID}' T
  * messages get their own furthest sent/received_by_server row (one index probe, not one per
  * member: in a room of 50 the aggregate made a page ~4.5× slower than a direct chat's).
  */
-const viewerStatus = (viewer: string) => `CASE WHEN m.sender_id = ${viewer} OR m.conversation_id = '${BROADCAST_ID}' THEN ${MESSAGE_STATUS}
-	ELSE ${FURTHEST(" AND s.status IN ('sent', 'received_by_server')")} END`;
+const viewerStatus = (viewer: string) => `coalesce(CASE WHEN m.sender_id = ${viewer} AND m.conversation_id <> '${BROADCAST_ID}' THEN ${MEMBERS_STATUS} END, ${FURTHEST_OWN})`;
 
 /** Columns of a page (`viewer`: the SQL parameter holding the reader's user id, see {@link viewerStatus}); exported for search and away. */
 export const messageColumns = (viewer: string) => `m.message_id, m.seq, m.sender_id, m.sender_name, m.receiver_id, m.conversation_id,

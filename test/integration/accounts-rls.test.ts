@@ -199,6 +199,19 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 		expect((await psql(alice, password.alice, `DELETE FROM rls_probe`)).err).toMatch(/permission denied/);
 	});
 
+	it('finds a member\'s conversations and account through the primary keys, not by reading every row (migration 010)', async () => {
+		// Seq scans off: a plan can then still scan the table only when the comparison is not an
+		// index condition at all (name's "C" collation against the column's, before migration 010).
+		const plan = (await psql(alice, password.alice, 'SET enable_seqscan = off; EXPLAIN SELECT * FROM hermes_my_conversations')).out;
+		expect(plan).toMatch(/Index (Only )?Scan using conversation_members_pkey on conversation_members m[^\n]*\n\s*Index Cond: [^\n]*user_id/);
+		expect(plan).toMatch(/Index Scan using accounts_pkey on accounts a[^\n]*\n\s*Index Cond: [^\n]*user_id/);
+		expect(plan).not.toMatch(/Seq Scan on conversation_members/);
+		expect(plan).not.toMatch(/Seq Scan on accounts/);
+		const mine = (await psql(alice, password.alice, 'SELECT conversation_id FROM hermes_my_conversations')).out.split('\n');
+		expect(mine).toEqual(expect.arrayContaining([aliceBob, 'all']));
+		expect(mine).not.toContain(bobCarol);
+	});
+
 	it('shows a member who left only what was stored before they left', async () => {
 		const {out} = await psql(dave, password.dave, 'SELECT message_id FROM chat_messages ORDER BY message_id');
 		expect(out.split('\n')).toEqual(['all-1', 'room-1']);

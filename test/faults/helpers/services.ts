@@ -123,7 +123,7 @@ export function postgresProblem(): string | undefined {
  * start the server under load; `destroy()` removes it.
  */
 export class PrivatePostgres {
-	private constructor(readonly port: number, readonly dir: string, private readonly bin: string) {}
+	private constructor(readonly port: number, readonly dir: string, private readonly bin: string, private readonly fsync = false) {}
 
 	/** `postgres://postgres@127.0.0.1:<port>/postgres` */
 	get adminUrl(): string {
@@ -138,8 +138,9 @@ export class PrivatePostgres {
 	/**
 	 * initdb and start a cluster on `port`. `options.hbaLines` replace pg_hba.conf (e.g. trust for
 	 * `postgres` and scram-sha-256 for everyone else, to test password logins); default trust.
+	 * `options.fsync` runs it with fsync on (benchmarks); the fault suite's default is off.
 	 */
-	static async start(port: number, options: {hbaLines?: readonly string[]} = {}): Promise<PrivatePostgres> {
+	static async start(port: number, options: {hbaLines?: readonly string[]; fsync?: boolean} = {}): Promise<PrivatePostgres> {
 		const bin = postgresBin();
 		if (!bin) throw new Error('no PostgreSQL binaries');
 		const dir = await faultsTempDir(`pg-${port}`);
@@ -153,7 +154,7 @@ export class PrivatePostgres {
 			await chown(dir, Number(stdout), Number(gid));
 			await chown(data, Number(stdout), Number(gid));
 		}
-		const server = new PrivatePostgres(port, dir, bin);
+		const server = new PrivatePostgres(port, dir, bin, options.fsync);
 		await server.#asOwner(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
 		// Readable by the server (0644) whoever writes it.
 		if (options.hbaLines) await writeFile(join(data, 'pg_hba.conf'), `${options.hbaLines.join('\n')}\n`, {mode: 0o644});
@@ -164,7 +165,7 @@ export class PrivatePostgres {
 
 	/** Start the server; resolves once it accepts connections. */
 	async start(): Promise<void> {
-		const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=off -c max_connections=60`;
+		const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=${this.fsync ? 'on' : 'off'} -c max_connections=60`;
 		await this.#asOwner(join(this.bin, 'pg_ctl'), ['-D', join(this.dir, 'data'), '-o', options, '-l', join(this.dir, 'log'), '-w', 'start']);
 	}
 
