@@ -516,7 +516,8 @@ class ChatClient implements ChatPort {
 	}
 
 	/**
-	 * A redelivery older than what the link remembers of its sender: my stored `delivered`
+	 * A redelivery older than what the link remembers (of its conversation's seqs and of its
+	 * sender's ids; both memories are bounded): my stored `delivered`
 	 * receipt says whether I reported it already. With the database unreachable it is
 	 * reported (the thread merges copies of one message id).
 	 */

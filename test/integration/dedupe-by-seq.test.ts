@@ -9,7 +9,7 @@ import type {ChatEvent, ChatPort} from '../../src/core/types.js';
 import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
 import {silentLogger} from '../../src/log.js';
 import {openDb, type Db} from '../../src/store/db.js';
-import {Sender, pollUntil, type Json} from '../helpers/sender.js';
+import {Sender, type Json} from '../helpers/sender.js';
 import {forEachTarget} from '../helpers/targets.js';
 
 function waitFor(port: ChatPort, match: (e: ChatEvent) => boolean): Promise<ChatEvent> {
@@ -20,6 +20,15 @@ function waitFor(port: ChatPort, match: (e: ChatEvent) => boolean): Promise<Chat
 			resolve(event);
 		});
 	});
+}
+
+/** Poll `probe` until it is true; throws naming `what` after `ms` (generous: the machine may be loaded). */
+async function until(what: string, probe: () => boolean | Promise<boolean>, ms = 90_000): Promise<void> {
+	const deadline = Date.now() + ms;
+	while (!(await probe())) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
 }
 
 forEachTarget('dedupe by conversation and seq', (target) => {
@@ -45,18 +54,18 @@ forEachTarget('dedupe by conversation and seq', (target) => {
 		});
 		const isUp = waitFor(fay, (e) => e.type === 'connection-changed' && e.service === 'broker' && e.state === 'up');
 		const gus = await Sender.connect(target, 'gus');
-		const isReported = (m: Json) => pollUntil(async () => reported.get(String(m.message_id)) ?? 0, (n) => n >= 1);
+		const isReported = (m: Json) => until(`${String(m.message_id)} reported`, () => reported.has(String(m.message_id)));
 		try {
 			await isUp;
 			const late = gus.message('fay', 'late');
 			await gus.publish('fay', late);
 			await isReported(late);
 			// Her `delivered` receipt, stored or not yet, is not what recognises the redelivery now.
-			await pollUntil(async () => (await db.query("SELECT 1 FROM message_status WHERE message_id = $1 AND status = 'delivered'", [late.message_id])).rowCount, (n) => n === 1);
+			await until('her delivered receipt stored', async () => (await db.query("SELECT 1 FROM message_status WHERE message_id = $1 AND status = 'delivered'", [late.message_id])).rowCount === 1);
 			await db.query("DELETE FROM message_status WHERE message_id = $1 AND status = 'delivered'", [late.message_id]);
 			const newer = Array.from({length: 1_001}, (_, n) => gus.message('fay', n));
 			await Promise.all(newer.map((m) => gus.publish('fay', m)));
-			await pollUntil(async () => newer.filter((m) => reported.has(String(m.message_id))).length, (n) => n === newer.length);
+			await until('the 1,001 newer messages reported', () => newer.every((m) => reported.has(String(m.message_id))));
 			// gus resends `late` (no ✓ seen, say): the server delivers its stored copy again, with its seq and prev_seq.
 			await gus.publish('fay', late);
 			const after = gus.message('fay', 'after');
@@ -69,5 +78,5 @@ forEachTarget('dedupe by conversation and seq', (target) => {
 			await gus.close();
 			await fay.close();
 		}
-	}, 180_000);
+	}, 300_000);
 });
