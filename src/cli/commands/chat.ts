@@ -6,11 +6,12 @@ import {createChatClient} from '../../client/chat-client.js';
 import {checkLogin} from '../../client/login-check.js';
 import {ensureHub, hubStatus} from '../../hub/daemon.js';
 import {withHubCredentials} from '../../hub/hub-secret.js';
+import {withBrokerCredentials} from '../../live/broker-urls.js';
 import {requestSignup} from '../../live/signup-link.js';
 import {createLogger} from '../../log.js';
 import {runTui} from '../../tui/run.js';
 import {showStartScreen} from '../../tui/start-screen.js';
-import {hermesHome, isEmbedded, resolveServiceConfig, type ServiceFlags} from '../config.js';
+import {hermesHome, isEmbedded, mqttUrlProblem, MQTT_URL_HINT, resolveServiceConfig, type ServiceFlags} from '../config.js';
 import {isAccountMode} from '../credentials.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
@@ -72,6 +73,8 @@ async function runChat(flags: ChatFlags): Promise<void> {
 			'give both --mqtt-url and --database-url (or neither, for the embedded hub)',
 		);
 	}
+	const brokerProblem = mqttUrlProblem(config);
+	if (brokerProblem) throw new AbortError(brokerProblem, MQTT_URL_HINT);
 	const settings = openSettings();
 	const isAccount = isAccountMode(config);
 	// Self sign-up on the first-run screen, when the operator published the sign-up password.
@@ -190,8 +193,5 @@ async function startEmbeddedHub(home: string, topicBase: string) {
  * the account, so the username must be the chat user id. Brokers without authentication ignore it.
  */
 export function withDefaultUsername(mqttUrl: string, userId: string): string {
-	const url = new URL(mqttUrl);
-	if (url.username) return mqttUrl;
-	url.username = userId;
-	return url.toString().replace(/\/$/, '');
+	return withBrokerCredentials(mqttUrl, userId);
 }

@@ -12,7 +12,7 @@ import {STARTING_HEALTH, startHealthServer, type HealthServer} from '../../inges
 import {DEFAULT_SESSION_TIMEOUTS, STATS_REFRESH_INTERVAL_MS, startIngester, type Ingester} from '../../ingest/ingester.js';
 import {redact} from '../../live/connect.js';
 import {createLogger, type Logger} from '../../log.js';
-import {resolveServiceConfig} from '../config.js';
+import {mqttUrlProblem, MQTT_URL_HINT, resolveServiceConfig} from '../config.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
 
@@ -85,6 +85,8 @@ async function runIngest(flags: IngestFlags): Promise<void> {
 	if (!config.mqttUrl) {
 		throw new AbortError('no MQTT broker configured', 'pass --mqtt-url mqtt://host:1883 or set MQTT_URL');
 	}
+	const brokerProblem = mqttUrlProblem(config);
+	if (brokerProblem) throw new AbortError(brokerProblem, MQTT_URL_HINT);
 	if (!config.databaseUrl) {
 		throw new AbortError('no database configured', 'pass --database-url postgres://user@host:5432/db or set DATABASE_URL');
 	}
