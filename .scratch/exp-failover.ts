@@ -1,0 +1,10 @@
+import {connectBroker, connectedBroker} from '../src/live/connect.js';
+const t0 = Date.now();
+const c = await connectBroker({url: 'mqtt://127.0.0.1:21840,mqtt://127.0.0.1:21841', clientId: 'exp1', reconnectPeriodMs: 1000});
+const {client} = c;
+console.log('up', connectedBroker(client), Date.now() - t0);
+client.on('connect', () => console.log('connect', connectedBroker(client), Date.now() - t0));
+client.on('close', () => console.log('close', connectedBroker(client), Date.now() - t0));
+client.on('reconnect', () => console.log('reconnect', Date.now() - t0));
+client.on('error', (e) => console.log('error', e.message));
+setTimeout(() => process.exit(0), 12000);
