@@ -18,13 +18,17 @@ import {mosquittoProblem, PrivateMosquitto} from './helpers/services.js';
 
 const PORT_A = 21830;
 const PORT_B = 21831;
+/** The ingesters' /metrics, printed when the last ✓ does not come. */
+const HEALTH_PORT_1 = 21832;
+const HEALTH_PORT_2 = 21833;
 /** Messages sent before the kill (under way when it hits), and after the fail-over. */
 const FIRST = 1_000;
 const AFTER = 200;
 /** Longest wait for the last ✓ after the fail-over, in ms (a bound against a wedge, not a speed check). */
-const ACK_WAIT_MS = 180_000;
+const ACK_WAIT_MS = 240_000;
 const problem = (await sharedServicesProblem()) ?? mosquittoProblem();
 
+/** The `hermes_*` lines of an ingester's /metrics (or why they could not be read). */
 async function metricsOf(port: number): Promise<string> {
 	const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), (e: Error) => `port ${port}: ${e.message}`);
 	return text.split('\n').filter((l) => l.startsWith('hermes_')).join('\n');
@@ -52,9 +56,8 @@ describe.skipIf(shouldSkip(problem))(`broker fail-over${problem ? ` (skipped: ${
 		cleanups.push(() => b.stop());
 		const topicBase = freshTopicBase();
 		const bothFromA = `${a.url},${b.url}`;
-		const ingesterA = track(await IngesterProcess.start({mqttUrl: bothFromA, databaseUrl: db.url, topicBase, flags: ['--health-port', '21832']}, 'ingester 1'));
-
-		const ingesterB = track(await IngesterProcess.start({mqttUrl: `${b.url},${a.url}`, databaseUrl: db.url, topicBase, flags: ['--no-migrate', '--health-port', '21833']}, 'ingester 2'));
+		const ingesterA = track(await IngesterProcess.start({mqttUrl: bothFromA, databaseUrl: db.url, topicBase, flags: ['--health-port', String(HEALTH_PORT_1)]}, 'ingester 1'));
+		const ingesterB = track(await IngesterProcess.start({mqttUrl: `${b.url},${a.url}`, databaseUrl: db.url, topicBase, flags: ['--no-migrate', '--health-port', String(HEALTH_PORT_2)]}, 'ingester 2'));
 		const client = {mqttUrl: bothFromA, databaseUrl: db.url, topicBase};
 		const alice = track(await ChatProcess.start({...client, userId: 'alice', resendAfterMs: 1_000, maxResendAfterMs: 2_000}));
 		const bob = track(await ChatProcess.start({...client, userId: 'bob'}));
@@ -70,19 +73,18 @@ describe.skipIf(shouldSkip(problem))(`broker fail-over${problem ? ` (skipped: ${
 		await alice.waitFor(`${FIRST} queued`, () => alice.sent.size === FIRST);
 		// After the fail-over, new messages go to B only.
 		await alice.waitFor('broker up on B', () => brokerLine() === `broker up: MQTT 5 at ${b.url}`);
-		const upOnB = Date.now();
 		await alice.send('bob', 'fo', AFTER, FIRST);
-		const progress = setInterval(() => console.info(`[debug] +${Date.now() - upOnB} ms: ✓ ${alice.acked.size}/${alice.sent.size}, ingester 1 ${ingesterA.logLines.at(-1)?.msg}`), 5_000);
 		await alice.allAcked(ACK_WAIT_MS).catch(async (error: Error) => {
-			console.info(`[debug] ingester metrics:\n${await metricsOf(21832)}\n${await metricsOf(21833)}`);
+			console.info(`[faults] ingester metrics at the timeout:\n${await metricsOf(HEALTH_PORT_1)}\n${await metricsOf(HEALTH_PORT_2)}`);
 			const stored = await observe(db.url, [alice], before);
 			const tail = (ingester: IngesterProcess) => ingester.logLines.slice(-8).map((l) => JSON.stringify(l)).join('\n');
 			throw new Error(`${error.message}\n✓ ${alice.acked.size} of ${alice.sent.size}, stored ${stored.stored}, lost ${stored.lost}\n` +
 				`alice: ${alice.connectionLog.join(' | ')}\ningester 1:\n${tail(ingesterA)}\ningester 2:\n${tail(ingesterB)}`);
 		});
 
-		clearInterval(progress);
-		expect(ingesterA.logLines.some((l) => l.msg === 'broker connected' && l.broker === b.url), 'ingester 1 failed over to B').toBe(true);
+		// mqtt.js replays ingester 1's unacknowledged ✓s and fan-outs to B one PUBACK at a time before
+		// it reports the connection: that may end after alice's last ✓ (which ingester 2 can give).
+		await ingesterA.waitFor('ingester 1 failed over to B', () => ingesterA.logLines.some((l) => l.msg === 'broker connected' && l.broker === b.url));
 		expect(ingesterA.isRunning && ingesterB.isRunning, 'both ingesters still run').toBe(true);
 		// Bob may have missed some live (stored, ✓, in his history): only repeats are counted there, and printed.
 		const stored = await observe(db.url, [alice], before);
