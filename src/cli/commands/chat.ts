@@ -29,7 +29,7 @@ export function chatCommand(): Command {
 		.description('open the full-screen chat (default; starts the embedded hub when nothing is configured)')
 		.option('-u, --user <id>', 'your user id (env CHAT_USER_ID; without it: the only one set up, else asked)')
 		.option('-n, --name <name>', 'your display name (env CHAT_USER_NAME; saved for that user id only)')
-		.option('--mqtt-url <url>', 'MQTT broker, mqtt://[user:pass@]host:port (env MQTT_URL, MQTT_BROKER_HOST)')
+		.option('--mqtt-url <url>', 'MQTT broker, mqtt://[user:pass@]host:port, or several of one cluster comma-separated (env MQTT_URL, MQTT_BROKER_HOST)')
 		.option('--database-url <url>', 'PostgreSQL, postgres://user:pass@host:port/db (env DATABASE_URL, POSTGRES_*)')
 		.option('--topic <base>', 'base topic (env MQTT_TOPIC)', undefined)
 		.option('--ask-password', 'account mode: ask for the password every time, save nothing (setting askPassword)')

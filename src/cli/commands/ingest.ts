@@ -50,7 +50,7 @@ export function ingestCommand(): Command {
 	const timeouts = DEFAULT_SESSION_TIMEOUTS;
 	return new Command('ingest')
 		.description('store all chat traffic in PostgreSQL and confirm each message to its sender')
-		.option('--mqtt-url <url>', 'MQTT broker (env MQTT_URL, or MQTT_BROKER_HOST/MQTT_BROKER_PORT)')
+		.option('--mqtt-url <url>', 'MQTT broker, or the nodes of one cluster comma-separated (env MQTT_URL, or MQTT_BROKER_HOST/MQTT_BROKER_PORT)')
 		.option('--database-url <url>', 'PostgreSQL (env DATABASE_URL, or POSTGRES_HOST/POSTGRES_PORT/POSTGRES_DB/…)')
 		.option('--topic <base>', 'base topic (env MQTT_TOPIC, default chat/messages)')
 		.option('--batch-size <n>', 'largest batch written in one transaction', positiveInt, 500)
