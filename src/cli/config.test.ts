@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {hermesHome, isEmbedded, resolveServiceConfig} from './config.js';
+import {hermesHome, isEmbedded, mqttUrlProblem, resolveServiceConfig} from './config.js';
 
 describe('resolveServiceConfig', () => {
 	it('is embedded when nothing is configured', () => {
@@ -44,5 +44,15 @@ describe('resolveServiceConfig', () => {
 	it('puts the data directory under HERMES_HOME when set', () => {
 		expect(hermesHome({HERMES_HOME: '/tmp/h'})).toBe('/tmp/h');
 		expect(hermesHome({})).toMatch(/hermes-chat$/);
+	});
+});
+
+describe('mqttUrlProblem', () => {
+	it('accepts one broker URL or a comma-separated list, and names a bad entry', () => {
+		expect(mqttUrlProblem(resolveServiceConfig({}, {MQTT_URL: 'mqtt://a:1883,mqtt://b:1883'}))).toBeUndefined();
+		expect(mqttUrlProblem(resolveServiceConfig({}, {}))).toBeUndefined();
+		expect(mqttUrlProblem(resolveServiceConfig({mqttUrl: 'mqtt://a:1883,tcp//b'}, {}))).toBe(
+			'MQTT broker URL 2 of 2 "tcp//b" is not a URL (expected mqtt://host:port, mqtts://, ws:// or wss://)',
+		);
 	});
 });

@@ -1,12 +1,16 @@
 // Resolves where the broker and database are, from flags and environment variables.
-// Pure except for reading `env`; may import env-paths and protocol/.
+// Pure except for reading `env`; may import env-paths, protocol/ and live/broker-urls (pure).
 import envPaths from 'env-paths';
+import {parseBrokerList} from '../live/broker-urls.js';
 // topics.js, not index.js: every command resolves its config, and index.js loads zod (issue 12).
 import {DEFAULT_TOPIC_BASE} from '../protocol/topics.js';
 
 /** Where hermes-chat finds its services. An `undefined` URL means "not configured". */
 export interface ServiceConfig {
-	/** `mqtt://[user:password@]host:port`. */
+	/**
+	 * `mqtt://[user:password@]host:port`, or several broker URLs of one cluster separated by
+	 * commas (`mqtt://a:1883,mqtt://b:1883`), failed over between (live/connect.ts).
+	 */
 	mqttUrl?: string;
 	/** `postgres://user:password@host:port/database`. */
 	databaseUrl?: string;
@@ -38,6 +42,23 @@ export function resolveServiceConfig(flags: ServiceFlags, env: Env = process.env
 		databaseUrl: nonEmpty(flags.databaseUrl) ?? nonEmpty(env.DATABASE_URL) ?? postgresFromParts(env),
 		topicBase: trimSlashes(nonEmpty(flags.topic) ?? nonEmpty(env.MQTT_TOPIC) ?? DEFAULT_TOPIC_BASE),
 	};
+}
+
+/** The hint shown with a malformed `MQTT_URL` / `--mqtt-url`. */
+export const MQTT_URL_HINT = 'MQTT_URL (--mqtt-url) is one broker URL or a comma-separated list of them, e.g. mqtt://a:1883,mqtt://b:1883';
+
+/**
+ * Why `config.mqttUrl` cannot be used, as one line naming the bad entry (live/broker-urls.ts
+ * parseBrokerList), or undefined when it is absent or well formed.
+ */
+export function mqttUrlProblem(config: ServiceConfig): string | undefined {
+	if (config.mqttUrl === undefined) return undefined;
+	try {
+		parseBrokerList(config.mqttUrl);
+		return undefined;
+	} catch (error) {
+		return (error as Error).message;
+	}
 }
 
 /** Whether neither service is configured, so the embedded hub should be used. */

@@ -4,6 +4,7 @@
 import {randomBytes} from 'node:crypto';
 import {chmod, mkdir, open, readFile, rename, rm, stat} from 'node:fs/promises';
 import {join} from 'node:path';
+import {withBrokerCredentials} from '../live/broker-urls.js';
 import type {ServiceConfig} from './config.js';
 import {AbortError} from './errors.js';
 
@@ -25,19 +26,15 @@ export function isAccountMode(config: ServiceConfig): boolean {
 /**
  * The service URLs that log in as `userId` with `password`: PostgreSQL as the login role
  * `userId`, MQTT with user name `userId` — unless the MQTT URL carries a user name of its own,
- * which is kept with its password. Both parts are percent-encoded by WHATWG URL.
+ * which is kept with its password. The MQTT URL may be a comma-separated broker list (one
+ * cluster): every entry gets the same credentials. Both parts are percent-encoded by WHATWG URL.
  * @throws TypeError when a URL cannot be parsed.
  */
 export function accountUrls(urls: {databaseUrl: string; mqttUrl: string}, userId: string, password: string): {databaseUrl: string; mqttUrl: string} {
 	const database = new URL(urls.databaseUrl);
 	database.username = userId;
 	database.password = password;
-	const broker = new URL(urls.mqttUrl);
-	if (!broker.username) {
-		broker.username = userId;
-		broker.password = password;
-	}
-	return {databaseUrl: database.toString(), mqttUrl: broker.toString().replace(/\/$/, '')};
+	return {databaseUrl: database.toString(), mqttUrl: withBrokerCredentials(urls.mqttUrl, userId, password)};
 }
 
 /**

@@ -3,6 +3,7 @@
 // again. May import accounts/ (password rules), core/ (sanitize), protocol/ and cli/.
 import {passwordProblem} from '../accounts/password.js';
 import {sanitizeInline} from '../core/sanitize.js';
+import {mapBrokerUrls} from '../live/broker-urls.js';
 import {isValidUserId, type SignupReply} from '../protocol/index.js';
 import {AbortError} from './errors.js';
 
@@ -66,11 +67,11 @@ export async function signUpInteractively(options: SignupPromptOptions): Promise
 
 /**
  * The broker URL of the `signup` client: the configured `mqttUrl` with user `signup` and the
- * published sign-up password (`HERMES_SIGNUP_PASSWORD`).
+ * published sign-up password (`HERMES_SIGNUP_PASSWORD`), on every entry of a broker list.
  */
 export function signupBrokerUrl(mqttUrl: string, signupPassword: string): string {
-	const url = new URL(mqttUrl);
-	url.username = 'signup';
-	url.password = signupPassword;
-	return url.toString().replace(/\/$/, '');
+	return mapBrokerUrls(mqttUrl, (url) => {
+		url.username = 'signup';
+		url.password = signupPassword;
+	});
 }

@@ -27,7 +27,7 @@ export {CATCH_UP_PASSES};
 /** Options for {@link createChatClient}. */
 export interface ChatClientOptions {
 	identity: Identity;
-	/** `mqtt://[user:password@]host:port`. */
+	/** `mqtt://[user:password@]host:port`, or a comma-separated list of brokers of one cluster (failed over between). */
 	mqttUrl: string;
 	/** `postgres://user:password@host:port/database`. */
 	databaseUrl: string;

@@ -1,7 +1,7 @@
 // The ingester's MQTT side: connect, subscribe to all chat traffic, decode, hand items on.
 // Imports live/ (the only mqtt importer), protocol/ and ingest types; never pg.
 import {randomUUID} from 'node:crypto';
-import {connectBroker, type BrokerConnection} from '../live/connect.js';
+import {connectBroker, connectedBroker, type BrokerConnection} from '../live/connect.js';
 import type {Logger} from '../log.js';
 import {
 	BROADCAST_ID,
@@ -25,6 +25,7 @@ import type {PublishQos1} from './confirmer.js';
 
 /** Options for {@link subscribeToChat}. */
 export interface SubscriptionOptions {
+	/** One broker URL or a comma-separated list (live/connect.ts connectBroker). */
 	mqttUrl: string;
 	topicBase: string;
 	sharedGroup: string;
@@ -86,7 +87,14 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 	const isShared = connection.sharedSubscriptionAvailable;
 	const filter = ingestSubscriptionV2(topicBase, isShared ? options.sharedGroup : undefined);
 	client.on('error', (error) => logger.warn({err: error.message}, 'broker error'));
-	client.on('offline', () => logger.warn('broker connection lost; reconnecting'));
+	// With several brokers (a comma-separated mqttUrl) mqtt.js reconnects to the next one in turn
+	// and subscribes again there (`resubscribe`, clean start): the log names which one.
+	let broker = connectedBroker(client);
+	client.on('offline', () => logger.warn({broker}, 'broker connection lost; reconnecting'));
+	client.on('connect', () => {
+		broker = connectedBroker(client);
+		logger.info({broker}, 'broker connected');
+	});
 	const barrier = drainBarrier(topicBase, client.options.clientId ?? 'hermes-ingest');
 	client.on('message', (topic, bytes) => {
 		if (topic === barrier.topic && barrier.isMine(bytes)) return;
@@ -108,7 +116,7 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 		client.end(true);
 		throw error;
 	}
-	logger.info({filter, isShared, protocolVersion: connection.protocolVersion}, 'subscribed');
+	logger.info({filter, isShared, protocolVersion: connection.protocolVersion, broker}, 'subscribed');
 	return {
 		isShared,
 		publish: async (topic, payload, qos = 1) => {

@@ -6,7 +6,7 @@ import type {MessageActionRow, MessageRow, PresenceRow, ReceiptRow, RejectionRow
 
 /** Options for startIngester. */
 export interface IngestOptions {
-	/** `mqtt://[user:password@]host:port` */
+	/** `mqtt://[user:password@]host:port`, or a comma-separated list of brokers of one cluster (failed over between, subscribing again on each). */
 	mqttUrl: string;
 	/** `postgres://…` */
 	databaseUrl: string;

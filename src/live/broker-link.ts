@@ -2,7 +2,8 @@
 // after every reconnect, reports state changes. May import mqtt (through connect.ts) and log.
 import type {MqttClient} from 'mqtt';
 import type {Logger} from '../log.js';
-import {connectBroker, redact, type BrokerOptions} from './connect.js';
+import {redactBrokerList} from './broker-urls.js';
+import {connectBroker, connectedBroker, type BrokerOptions} from './connect.js';
 
 /** Connection state of the broker link, as shown in the status bar. */
 export type LinkState = 'connecting' | 'up' | 'down';
@@ -121,7 +122,8 @@ export class BrokerLink {
 
 	async #connectLoop(): Promise<void> {
 		let delay = this.#options.retryInitialMs ?? 500;
-		this.#setState('connecting', `connecting to MQTT broker ${redact(this.#options.url)}`);
+		const brokers = redactBrokerList(this.#options.url);
+		this.#setState('connecting', `connecting to MQTT broker${brokers.includes(',') ? 's' : ''} ${brokers}`);
 		while (!this.#isClosed) {
 			try {
 				const connection = await connectBroker({
@@ -150,9 +152,17 @@ export class BrokerLink {
 		this.#client = client;
 		// We subscribe ourselves on every connect, so we know when SUBACK made us ready.
 		client.options.resubscribe = false;
-		client.on('connect', () => this.#subscribe(client));
+		let lastBroker = connectedBroker(client);
+		client.on('connect', () => {
+			// With several brokers this may be another one than before (fail-over): say which.
+			lastBroker = connectedBroker(client);
+			this.#options.logger.info({broker: lastBroker}, 'mqtt connected');
+			this.#subscribe(client);
+		});
+		// Also after each failed attempt: the detail names the broker last connected, not the one tried.
+		const several = this.#options.url.includes(',');
 		client.on('close', () => {
-			if (!this.#isClosed) this.#setState('down', 'lost the MQTT broker — reconnecting');
+			if (!this.#isClosed) this.#setState('down', `lost the MQTT broker at ${lastBroker} — reconnecting${several ? ' (to each broker in turn)' : ''}`);
 		});
 		client.on('error', (error) => {
 			this.#options.logger.warn({err: error.message}, 'mqtt client error');
@@ -178,7 +188,7 @@ export class BrokerLink {
 				return;
 			}
 			const version = this.#protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1';
-			this.#setState('up', `${version} at ${redact(this.#options.url)}`);
+			this.#setState('up', `${version} at ${connectedBroker(client)}`);
 			this.#options.onReady();
 		});
 	}

@@ -70,7 +70,7 @@ export type ChatLinkEvent =
 
 /** Options for {@link ChatLink}. */
 export interface ChatLinkOptions {
-	/** `mqtt://[user:password@]host:port`. */
+	/** `mqtt://[user:password@]host:port`, or a comma-separated list of brokers of one cluster (connect.ts: failed over between). */
 	url: string;
 	/** Topic base, e.g. `chat/messages`. */
 	base: string;

@@ -2,7 +2,8 @@
 // hub), the chat client and the TUI together. Composition root: may import every layer.
 import {join} from 'node:path';
 import {Command} from 'commander';
-import {hermesHome, isEmbedded, resolveServiceConfig, type ServiceFlags} from '../config.js';
+import {withBrokerCredentials} from '../../live/broker-urls.js';
+import {hermesHome, isEmbedded, mqttUrlProblem, MQTT_URL_HINT, resolveServiceConfig, type ServiceFlags} from '../config.js';
 import {isAccountMode} from '../credentials.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
@@ -16,7 +17,7 @@ export function chatCommand(): Command {
 		.description('open the full-screen chat (default; starts the embedded hub when nothing is configured)')
 		.option('-u, --user <id>', 'your user id (env CHAT_USER_ID; without it: the only one set up, else asked)')
 		.option('-n, --name <name>', 'your display name (env CHAT_USER_NAME; saved for that user id only)')
-		.option('--mqtt-url <url>', 'MQTT broker, mqtt://[user:pass@]host:port (env MQTT_URL, MQTT_BROKER_HOST)')
+		.option('--mqtt-url <url>', 'MQTT broker, mqtt://[user:pass@]host:port, or several of one cluster comma-separated (env MQTT_URL, MQTT_BROKER_HOST)')
 		.option('--database-url <url>', 'PostgreSQL, postgres://user:pass@host:port/db (env DATABASE_URL, POSTGRES_*)')
 		.option('--topic <base>', 'base topic (env MQTT_TOPIC)', undefined)
 		.option('--ask-password', 'account mode: ask for the password every time, save nothing (setting askPassword)')
@@ -60,6 +61,8 @@ async function runChat(flags: ChatFlags): Promise<void> {
 			'give both --mqtt-url and --database-url (or neither, for the embedded hub)',
 		);
 	}
+	const brokerProblem = mqttUrlProblem(config);
+	if (brokerProblem) throw new AbortError(brokerProblem, MQTT_URL_HINT);
 	// Loaded here, not at the top: `--version`, `--help` and the other commands never need Ink,
 	// React, mqtt, pg, zod or conf; chat-deps.js is one bundled file after the build (issue 12).
 	const {
@@ -185,8 +188,5 @@ async function startEmbeddedHub(home: string, topicBase: string) {
  * the account, so the username must be the chat user id. Brokers without authentication ignore it.
  */
 export function withDefaultUsername(mqttUrl: string, userId: string): string {
-	const url = new URL(mqttUrl);
-	if (url.username) return mqttUrl;
-	url.username = userId;
-	return url.toString().replace(/\/$/, '');
+	return withBrokerCredentials(mqttUrl, userId);
 }

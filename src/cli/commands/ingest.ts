@@ -8,7 +8,7 @@ import type {HealthServer} from '../../ingest/health-server.js';
 import type {Ingester} from '../../ingest/ingester.js';
 import type {Logger} from '../../log.js';
 import {DEFAULT_SESSION_TIMEOUTS, STATS_REFRESH_INTERVAL_MS} from '../../store/defaults.js';
-import {resolveServiceConfig} from '../config.js';
+import {mqttUrlProblem, MQTT_URL_HINT, resolveServiceConfig} from '../config.js';
 import {AbortError} from '../errors.js';
 import {examples} from '../help.js';
 
@@ -46,7 +46,7 @@ export function ingestCommand(): Command {
 	const timeouts = DEFAULT_SESSION_TIMEOUTS;
 	return new Command('ingest')
 		.description('store all chat traffic in PostgreSQL and confirm each message to its sender')
-		.option('--mqtt-url <url>', 'MQTT broker (env MQTT_URL, or MQTT_BROKER_HOST/MQTT_BROKER_PORT)')
+		.option('--mqtt-url <url>', 'MQTT broker, or the nodes of one cluster comma-separated (env MQTT_URL, or MQTT_BROKER_HOST/MQTT_BROKER_PORT)')
 		.option('--database-url <url>', 'PostgreSQL (env DATABASE_URL, or POSTGRES_HOST/POSTGRES_PORT/POSTGRES_DB/…)')
 		.option('--topic <base>', 'base topic (env MQTT_TOPIC, default chat/messages)')
 		.option('--batch-size <n>', 'largest batch written in one transaction', positiveInt, 500)
@@ -81,6 +81,8 @@ async function runIngest(flags: IngestFlags): Promise<void> {
 	if (!config.mqttUrl) {
 		throw new AbortError('no MQTT broker configured', 'pass --mqtt-url mqtt://host:1883 or set MQTT_URL');
 	}
+	const brokerProblem = mqttUrlProblem(config);
+	if (brokerProblem) throw new AbortError(brokerProblem, MQTT_URL_HINT);
 	if (!config.databaseUrl) {
 		throw new AbortError('no database configured', 'pass --database-url postgres://user@host:5432/db or set DATABASE_URL');
 	}

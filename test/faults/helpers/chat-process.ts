@@ -35,7 +35,7 @@ export type ChatProcessCommand =
 /**
  * Reports, one JSON object per stdout line: `ready` (once the messages an earlier run left in the
  * outbox file — `restored` of them — are queued again); `sent` (message-sent: id, content, status);
- * `acked` (my ✓ received_by_server); `connection` (broker/database state); `arrived` (a message from someone else, every time the
+ * `acked` (my ✓ received_by_server); `connection` (broker/database state, with the client's one-line detail); `arrived` (a message from someone else, every time the
  * client reports it, so a duplicate shows twice); `notice` (level, text); `outbox-problem` (the
  * client's standing outbox write warning, `problem` absent once writes succeed again); `closed`.
  */
@@ -46,7 +46,7 @@ export type ChatProcessReport =
 	| {ev: 'arrived'; id: string; from: string; content: string}
 	| {ev: 'notice'; level: string; text: string}
 	| {ev: 'outbox-problem'; problem?: string}
-	| {ev: 'connection'; service: string; state: string}
+	| {ev: 'connection'; service: string; state: string; detail?: string}
 	| {ev: 'closed'};
 
 const report = (line: ChatProcessReport) => process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
 			case 'outbox-problem-changed':
 				return report({ev: 'outbox-problem', ...(event.problem === undefined ? {} : {problem: event.problem})});
 			case 'connection-changed':
-				return report({ev: 'connection', service: event.service, state: event.state});
+				return report({ev: 'connection', service: event.service, state: event.state, ...(event.detail === undefined ? {} : {detail: event.detail})});
 			default:
 				return;
 		}

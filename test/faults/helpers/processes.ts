@@ -92,6 +92,8 @@ export class ChatProcess extends Child {
 	isReady = false;
 	/** Latest state per service (`broker`, `database`): `connecting`, `up`, `down`. */
 	readonly connection = new Map<string, string>();
+	/** Every connection change as `service state: detail`, in order (e.g. `broker up: MQTT 5 at mqtt://127.0.0.1:21831`). */
+	readonly connectionLog: string[] = [];
 	/** How many messages of an earlier run this one queued again at start. */
 	restored = 0;
 
@@ -108,7 +110,10 @@ export class ChatProcess extends Child {
 			else if (report.ev === 'sent') this.sent.set(report.id, report.content);
 			else if (report.ev === 'acked') this.acked.add(report.id);
 			else if (report.ev === 'arrived') this.arrived.set(report.id, (this.arrived.get(report.id) ?? 0) + 1);
-			else if (report.ev === 'connection') this.connection.set(report.service, report.state);
+			else if (report.ev === 'connection') {
+				this.connection.set(report.service, report.state);
+				this.connectionLog.push(`${report.service} ${report.state}: ${report.detail ?? ''}`);
+			}
 			else if (report.ev === 'notice') this.notices.push({level: report.level, text: report.text});
 			else if (report.ev === 'outbox-problem') this.outboxProblems.push(report.problem);
 			this.wake();

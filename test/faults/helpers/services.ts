@@ -89,7 +89,9 @@ export class PrivateMosquitto {
 	/** kill -9: no chance to save anything beyond what autosave already wrote. */
 	async kill9(): Promise<void> {
 		const child = this.#child;
-		if (!child || child.exitCode !== null) return;
+		// A child killed by a signal keeps exitCode null (signalCode is set): without this check, a
+		// second kill9() (or stop() after kill9()) would wait forever for an 'exit' already emitted.
+		if (!child || child.exitCode !== null || child.signalCode !== null) return;
 		const exited = new Promise((resolve) => child.once('exit', resolve));
 		child.kill('SIGKILL');
 		await exited;
