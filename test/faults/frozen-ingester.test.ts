@@ -28,11 +28,6 @@ const MEASURE_ROUNDS = Number(process.env.FROZEN_MEASURE ?? 0);
 const problem = postgresProblem() ?? mosquittoProblem();
 const OFF: TimeoutFlags = {statementMs: 0, lockMs: 0, idleInTransactionMs: 0};
 const DEFAULTS: TimeoutFlags = DEFAULT_SESSION_TIMEOUTS;
-/**
- * Measurement runs: the stream goes on for 20 s after the fault (longer than the 10 s idle in
- * transaction timeout), the fault for up to 40 s (longer than keepalive's ~25 s).
- */
-const MEASURE_TIMING = {streamMs: 20_000, holdMs: 40_000};
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -73,11 +68,11 @@ describe.skipIf(problem !== undefined && !REQUIRE_SERVICES)(`a frozen ingester a
 	/**
 	 * Three ingesters with `timeouts`, alice streaming ~50 messages/s to bob (re-sending after 1–2 s
 	 * without ✓); once ≥ 100 are confirmed, the first ingester is frozen (`fault`) inside a
-	 * transaction; the stream goes on for `streamMs` more. The fault stays on until every message
-	 * is confirmed or `holdMs` passes; then SIGCONT (or the rules go), all three drain (SIGTERM)
-	 * and the rows are counted.
+	 * transaction; the stream goes on for 3 s more. The fault stays on until every message is
+	 * confirmed or `holdMs` passes; then SIGCONT (or the rules go), all three drain (SIGTERM) and
+	 * the rows are counted.
 	 */
-	async function scenario(label: string, timeouts: TimeoutFlags, fault: 'sigstop' | 'partition', {streamMs, holdMs}: {streamMs: number; holdMs: number}): Promise<Run> {
+	async function scenario(label: string, timeouts: TimeoutFlags, fault: 'sigstop' | 'partition', holdMs: number): Promise<Run> {
 		const started = Date.now();
 		const db = await createTestDatabase(postgres.adminUrl);
 		cleanups.push(() => db.drop());
@@ -106,11 +101,11 @@ describe.skipIf(problem !== undefined && !REQUIRE_SERVICES)(`a frozen ingester a
 		cleanups.push(() => heal());
 		const before = ackedNow([alice]);
 		const sentBefore = [...alice.sent.keys()];
-		const streamStopped = delay(streamMs).then(() => stream.stop()).then(() => true);
+		const streamStopped = delay(3_000).then(() => stream.stop()).then(() => true);
 		let isStreamStopped = false;
 		void streamStopped.then(() => (isStreamStopped = true), () => undefined);
 		const isAllAcked = () => isStreamStopped && [...alice.sent.keys()].every((id) => alice.acked.has(id));
-		const watch = await watchCommits(pool, frozen, {sentBefore, isStreaming: () => stream.isRunning, until: (elapsedMs) => isAllAcked() || elapsedMs >= holdMs});
+		const watch = await watchCommits(pool, frozen, sentBefore, () => alice.sent.size, (elapsedMs) => isAllAcked() || elapsedMs >= holdMs);
 		await streamStopped;
 		const isCaughtUpWhileFrozen = isAllAcked() && (fault !== 'sigstop' || isStopped(frozen.pid)) && (await storedRows(pool)) === alice.sent.size;
 		console.info(`[faults] ${describeWatch(label, watch)}; caught up while frozen: ${isCaughtUpWhileFrozen}`);
@@ -129,7 +124,7 @@ describe.skipIf(problem !== undefined && !REQUIRE_SERVICES)(`a frozen ingester a
 	}
 
 	it('one of three ingesters stopped inside a transaction: the other two store every message while it is stopped; exactly once after SIGCONT', async () => {
-		const run = await scenario('SIGSTOP 1 of 3 ingesters (default timeouts)', DEFAULTS, 'sigstop', {streamMs: 15_000, holdMs: WAIT_MS});
+		const run = await scenario('SIGSTOP 1 of 3 ingesters (default timeouts)', DEFAULTS, 'sigstop', WAIT_MS);
 		// The scenario really hit the wait the issue describes: the others queued behind the frozen rows.
 		expect(run.watch.mostWaitingOnLock, 'another ingester waited on the frozen transaction').toBeGreaterThan(0);
 		expect(run.watch.frozenTransactionEndedMs, 'the server ended the frozen transaction').toBeDefined();
@@ -144,18 +139,18 @@ describe.skipIf(problem !== undefined && !REQUIRE_SERVICES)(`a frozen ingester a
 			const s = (ms: number | undefined) => (ms === undefined ? '—' : (ms / 1000).toFixed(1));
 			rows.push(`| ${label} | ${s(run.watch.firstCommitMs)} | ${s(run.watch.longestStallMs)}${run.watch.recoveredMs === undefined ? '+' : ''} | ${s(run.watch.caughtUpMs)} | ${s(run.watch.frozenTransactionEndedMs)} | ${run.watch.mostWaitingOnLock} | ${run.outcome.lost} / ${run.outcome.duplicated} | ${loadavg()[0]!.toFixed(1)} |`);
 		};
-		// Interleaved so that load changes hit both settings alike.
+		// Interleaved so that load changes hit both settings alike. 40 s: longer than keepalive's ~25 s.
 		for (let round = 1; round <= MEASURE_ROUNDS; round++) {
 			for (const [name, timeouts] of [['default timeouts', DEFAULTS], ['timeouts off', OFF]] as const) {
 				const label = `SIGSTOP, ${name} (run ${round})`;
-				record(label, await scenario(label, timeouts, 'sigstop', MEASURE_TIMING));
+				record(label, await scenario(label, timeouts, 'sigstop', 40_000));
 				for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 			}
 		}
 		if (await hasIptables()) {
 			for (const [name, timeouts] of [['default timeouts', DEFAULTS], ['timeouts off (keepalive on)', OFF]] as const) {
 				const label = `partition, ${name}`;
-				record(label, await scenario(label, timeouts, 'partition', MEASURE_TIMING));
+				record(label, await scenario(label, timeouts, 'partition', 40_000));
 				for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 			}
 		} else rows.push('| partition | not measured: needs root and iptables | | | | | | |');

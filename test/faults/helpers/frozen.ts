@@ -42,11 +42,6 @@ export class Stream {
 
 	constructor(private readonly sender: ChatProcess, private readonly to: string, private readonly prefix: string, private readonly perTick = 5, private readonly tickMs = 100) {}
 
-	/** Whether it still asks for new messages. */
-	get isRunning(): boolean {
-		return this.#timer !== undefined;
-	}
-
 	/** Messages asked for so far (the client reports each as `sent` once queued). */
 	get requested(): number {
 		return this.#next;
@@ -154,19 +149,13 @@ export interface CommitWatch {
 	/** First increase of the row count (someone else's COMMIT). */
 	firstCommitMs?: number;
 	/**
-	 * The longest time with no new row (rows/s at 0) while the stream still sent new messages
-	 * every 100 ms: then a gap means the others could not commit, not that nothing was left.
+	 * The longest time with no new row (rows/s at 0) while something sent was not stored yet
+	 * (the quiet end of a watch that caught up is not a stall).
 	 */
 	longestStallMs: number;
-	/** When the longest stall ended with a commit (undefined: it lasted until the stream stopped). */
+	/** When the longest stall ended with a commit (undefined: it lasted to the end of the watch). */
 	recoveredMs?: number;
-	/** When the stream stopped (undefined: it ran through the whole watch). */
-	streamStoppedMs?: number;
-	/**
-	 * When every message sent before the fault was stored (those the frozen one held included).
-	 * Its tail is the broker's: until it drops the frozen client (keepalive), a shared
-	 * subscription still hands it every third re-send.
-	 */
+	/** When every message sent before the fault was stored (those the frozen one held included). */
 	caughtUpMs?: number;
 	/** When the frozen ingester's transaction (session holding rows) was gone. */
 	frozenTransactionEndedMs?: number;
@@ -178,21 +167,13 @@ export interface CommitWatch {
 	watchedMs: number;
 }
 
-/** What {@link watchCommits} needs to know about the scenario. */
-export interface WatchOptions {
-	/** Ids of the messages sent before the fault (all by one sender). */
-	sentBefore: string[];
-	/** Whether the stream still sends new messages. */
-	isStreaming(): boolean;
-	/** Stop the watch once this holds (checked every poll). */
-	until(elapsedMs: number): boolean;
-}
-
 /**
- * Poll the row count and the sessions every 100 ms from now until `options.until` holds; the
- * fault stays on during the whole watch.
+ * Poll the row count and the sessions every 100 ms from now until `until(elapsedMs)` holds
+ * (checked each poll); the fault stays on during the whole watch.
+ * @param sentBefore ids of the messages sent before the fault (their sender's).
+ * @param sentNow how many messages have been sent so far.
  */
-export async function watchCommits(pool: pg.Pool, frozen: IngesterProcess, options: WatchOptions): Promise<CommitWatch> {
+export async function watchCommits(pool: pg.Pool, frozen: IngesterProcess, sentBefore: string[], sentNow: () => number, until: (elapsedMs: number) => boolean): Promise<CommitWatch> {
 	const started = performance.now();
 	const since = () => Math.round(performance.now() - started);
 	const name = sessionName(frozen);
@@ -200,14 +181,13 @@ export async function watchCommits(pool: pg.Pool, frozen: IngesterProcess, optio
 	let rows = initial;
 	let lastCommitMs = 0;
 	const watch: CommitWatch = {longestStallMs: 0, mostWaitingOnLock: 0, rowsStored: 0, watchedMs: 0};
-	while (!options.until(since())) {
+	while (!until(since())) {
 		await delay(100);
 		const now = await storedRows(pool);
 		const at = since();
-		if (watch.streamStoppedMs === undefined && !options.isStreaming()) watch.streamStoppedMs = at;
 		if (now > rows) {
 			watch.firstCommitMs ??= at;
-			if (watch.streamStoppedMs === undefined && at - lastCommitMs > watch.longestStallMs) (watch.longestStallMs = at - lastCommitMs), (watch.recoveredMs = at);
+			if (at - lastCommitMs > watch.longestStallMs) (watch.longestStallMs = at - lastCommitMs), (watch.recoveredMs = at);
 			lastCommitMs = at;
 			rows = now;
 		}
@@ -220,14 +200,14 @@ export async function watchCommits(pool: pg.Pool, frozen: IngesterProcess, optio
 		watch.mostWaitingOnLock = Math.max(watch.mostWaitingOnLock, sessions!.waiting);
 		if (sessions!.held === 0) watch.frozenTransactionEndedMs ??= at;
 		if (watch.caughtUpMs === undefined) {
-			const {rows: [stored]} = await pool.query<{n: number}>('SELECT count(*)::int AS n FROM chat_messages WHERE message_id = ANY($1)', [options.sentBefore]);
-			if (stored!.n >= options.sentBefore.length) watch.caughtUpMs = at;
+			const {rows: [stored]} = await pool.query<{n: number}>('SELECT count(*)::int AS n FROM chat_messages WHERE message_id = ANY($1)', [sentBefore]);
+			if (stored!.n >= sentBefore.length) watch.caughtUpMs = at;
 		}
 	}
 	watch.watchedMs = since();
-	// A stall still on when the stream stopped (or the watch ended) counts up to that moment.
-	const streamEnd = watch.streamStoppedMs ?? watch.watchedMs;
-	if (streamEnd - lastCommitMs > watch.longestStallMs) (watch.longestStallMs = streamEnd - lastCommitMs), (watch.recoveredMs = undefined);
+	// Only alice writes in the scenario's database: fewer rows than messages sent means still behind.
+	const isBehind = (await storedRows(pool)) < sentNow();
+	if (isBehind && watch.watchedMs - lastCommitMs > watch.longestStallMs) (watch.longestStallMs = watch.watchedMs - lastCommitMs), (watch.recoveredMs = undefined);
 	watch.rowsStored = rows - initial;
 	return watch;
 }
@@ -236,7 +216,7 @@ export async function watchCommits(pool: pg.Pool, frozen: IngesterProcess, optio
 export function describeWatch(label: string, watch: CommitWatch): string {
 	const ms = (value: number | undefined) => (value === undefined ? '—' : `${(value / 1000).toFixed(1)} s`);
 	return `${label}: first commit by the others ${ms(watch.firstCommitMs)} after the fault, longest stall (rows/s at 0) ` +
-		`${ms(watch.longestStallMs)}${watch.recoveredMs === undefined ? ' (still stalled when the stream stopped)' : `, ended ${ms(watch.recoveredMs)} after the fault`} (stream stopped at ${ms(watch.streamStoppedMs)}); ` +
+		`${ms(watch.longestStallMs)}${watch.recoveredMs === undefined ? ' (still stalled when the watch ended)' : `, ended ${ms(watch.recoveredMs)} after the fault`}; ` +
 		`frozen transaction gone at ${ms(watch.frozenTransactionEndedMs)}; up to ${watch.mostWaitingOnLock} sessions of the others waited on a lock; ` +
 		`${watch.rowsStored} rows stored in ${ms(watch.watchedMs)}; everything sent before the fault stored at ${ms(watch.caughtUpMs)}`;
 }
