@@ -17,7 +17,8 @@ import {HUB_OWNER} from '../src/hub/hub-secret.js';
 import {percentile, round} from './lib.js';
 import type {BenchSectionRunner, BenchServices} from './section.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+/** The CLI to start (env BENCH_HUB_CLI: another build, e.g. to measure an older commit in the same conditions). */
+const CLI = process.env.BENCH_HUB_CLI ?? fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 /** Messages per burst (env BENCH_HUB_MESSAGES, default 20,000). */
 const MESSAGES = Number(process.env.BENCH_HUB_MESSAGES ?? 20_000);
 /** Successive bursts on one fresh hub (env BENCH_HUB_BURSTS, default 3). */
