@@ -3,12 +3,14 @@
 // hub/, accounts/ and node:.
 import {hashPassword} from '../accounts/password.js';
 import {chmod, mkdir, mkdtemp, readdir, rm, stat} from 'node:fs/promises';
+import {existsSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {PGlite} from '@electric-sql/pglite';
 import {PGLiteSocketServer} from '@electric-sql/pglite-socket';
 import type {Logger} from '../log.js';
 import {isValidUserId} from '../protocol/index.js';
+import {initClusterInChild} from './init-cluster.js';
 import {DEFAULT_PG_FRONT_LIMITS, listenPgFront, type PgFrontLimits} from './pg-front.js';
 import {sessionRoles} from './session-roles.js';
 
@@ -16,6 +18,12 @@ import {sessionRoles} from './session-roles.js';
 export const DEFAULT_MAX_CONNECTIONS = DEFAULT_PG_FRONT_LIMITS.maxConnections;
 /** Mode of the cluster folder: owner only, as PostgreSQL itself requires. */
 export const DATA_DIR_MODE = 0o700;
+/**
+ * PostgreSQL's shared_buffers for PGlite, in MB (PostgreSQL's default is 128). The cluster's
+ * files stay in the kernel's page cache anyway, so a smaller buffer pool costs a copy per miss
+ * rather than a disk read; each MB of it is a MB of the hub's resident memory once touched.
+ */
+export const SHARED_BUFFERS_MB = 16;
 /** Longest Unix socket path that fits `sun_path` on Linux and macOS, in bytes. */
 const MAX_SOCKET_PATH = 100;
 
@@ -70,7 +78,9 @@ export async function openDatabase(options: {
 	const socketDir = await privateSocketDir(options.dataDir);
 	const socketPath = join(socketDir.path, '.s.PGSQL.hub');
 	await rm(socketPath, {force: true});
-	const db = await PGlite.create(pgdata);
+	// initdb in a child process: its memory leaves with it (see init-cluster.ts).
+	if (!existsSync(join(pgdata, 'PG_VERSION'))) await initClusterInChild(pgdata);
+	const db = await PGlite.create(pgdata, {startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS_MB}MB`]});
 	const limits = {...DEFAULT_PG_FRONT_LIMITS, ...options.limits};
 	// Twice what the front lets through (connections being torn down still count there for a
 	// tick), so the front's FATAL 53300 is what a client sees, never pglite-socket's plain text.

@@ -9,8 +9,9 @@ import {randomBytes} from 'node:crypto';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {existsSync} from 'node:fs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {openDatabase, type EmbeddedDatabase} from '../../src/hub/database.js';
+import {openDatabase, SHARED_BUFFERS_MB, type EmbeddedDatabase} from '../../src/hub/database.js';
 import {HUB_OWNER, withHubCredentials} from '../../src/hub/hub-secret.js';
 import {silentLogger} from '../../src/log.js';
 import {openDb, type Db} from '../../src/store/db.js';
@@ -150,6 +151,11 @@ describe('the embedded hub database under concurrent pools', {timeout: 240_000},
 		await expect(alice.query("INSERT INTO diary VALUES ('alice', 'forged')")).rejects.toThrow(/permission denied/);
 		expect((await setup.query<{n: number}>('SELECT count(*)::int AS n FROM diary')).rows).toEqual([{n: 3}]);
 		for (const {db} of pools) await db.close();
+	});
+
+	it('runs PGlite with the hub\'s small buffer pool, on a cluster created (by a child process) in pgdata', async () => {
+		expect((await setup.query<{shared_buffers: string}>('SHOW shared_buffers')).rows[0]?.shared_buffers).toBe(`${SHARED_BUFFERS_MB}MB`);
+		expect(existsSync(join(database.pgdata, 'PG_VERSION'))).toBe(true);
 	});
 
 	it('refuses a wrong or missing password with 28P01 and goes on serving', async () => {
