@@ -19,13 +19,13 @@ import type {Db} from './db.js';
 // another conversation's message would show its text to people who cannot read it).
 // One statement per batch of messages (issue 12: the batch used to be re-read twice by
 // message_id = ANY, and every statement is a round trip the ingester waits for): the INSERT,
-// then from its RETURNING rows only — so a re-sent message changes nothing — the `sent`
-// (sender's clock) and `received_by_server` (ours) status rows, the senders in chat_users, the
+// with the sender's time in sent_at (message_status derives the `sent` and `received_by_server`
+// rows from it and created_at, migration 008), then from its RETURNING rows only — so a re-sent
+// message changes nothing — the senders in chat_users, the
 // sender's read marker (GREATEST; creates a broadcast sender's member row), the conversation's
 // newest message (GREATEST), and for the first stored row of each conversation other than
 // `all` its current members (the fan-out's recipients, user ids sorted). The sibling INSERTs
-// touch different tables, so none needs to see another's rows; the foreign keys of
-// message_status are checked at the end of the statement, when the messages exist.
+// touch different tables, so none needs to see another's rows.
 // Upserts lock rows in key order so two ingesters sharing a subscription cannot deadlock. A
 // reply keeps its original only when it is stored in the same conversation (a reference to
 // another conversation's message would show its text to people who cannot read it).
@@ -37,24 +37,14 @@ WITH input AS (
 		WITH ORDINALITY AS t(message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id, reply_sender_id, reply_message_id, mentions, sent_at, ord)
 ), inserted AS (
 	INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id,
-		reply_to_sender_id, reply_to_message_id, reply_to_seq, mentions)
+		reply_to_sender_id, reply_to_message_id, reply_to_seq, mentions, sent_at)
 	SELECT t.message_id, t.sender_id, t.sender_name, t.receiver_id, t.content, t.message_type, t.conversation_id,
-		o.sender_id, o.message_id, o.seq, string_to_array(nullif(t.mentions, ''), ' ')
+		o.sender_id, o.message_id, o.seq, string_to_array(nullif(t.mentions, ''), ' '), t.sent_at
 	FROM input t
 		LEFT JOIN chat_messages o ON o.message_id = t.reply_message_id AND o.sender_id = t.reply_sender_id AND o.conversation_id = t.conversation_id
 	ORDER BY t.ord
 	ON CONFLICT (message_id, sender_id) DO NOTHING
 	RETURNING message_id, sender_id, conversation_id, seq, created_at, reply_to_seq
-), sent AS (
-	-- The first copy in the batch is the one stored (ON CONFLICT keeps the first).
-	SELECT DISTINCT ON (i.message_id, i.sender_id) i.message_id, i.sender_id, t.sent_at
-	FROM inserted i JOIN input t ON t.message_id = i.message_id AND t.sender_id = i.sender_id
-	ORDER BY i.message_id, i.sender_id, t.ord
-), statuses AS (
-	INSERT INTO message_status (message_id, status, timestamp, user_id, sender_id)
-	SELECT message_id, s.status, s.at, sender_id, sender_id
-	FROM sent CROSS JOIN LATERAL (VALUES ('sent', sent_at), ('received_by_server', now())) AS s(status, at)
-	ON CONFLICT (message_id, status, user_id, sender_id) DO NOTHING
 ), senders AS (
 	INSERT INTO chat_users (user_id, display_name, last_seen_at)
 	SELECT user_id, display_name, now() FROM unnest($12::text[], $13::text[]) AS t(user_id, display_name)
@@ -157,7 +147,7 @@ WITH input AS (
 	SELECT message_id, sender_id, 'delivered', at, user_id FROM accepted WHERE status = 'read'
 ), inserted AS (
 	-- The earliest candidate per transition; delivered before read (ids follow the flow).
-	INSERT INTO message_status (message_id, sender_id, status, timestamp, user_id)
+	INSERT INTO message_receipts (message_id, sender_id, status, timestamp, user_id)
 	SELECT DISTINCT ON (message_id, sender_id, status, user_id) message_id, sender_id, status, at, user_id FROM candidates
 	ORDER BY message_id, sender_id, status, user_id, at
 	ON CONFLICT (message_id, status, user_id, sender_id) DO NOTHING

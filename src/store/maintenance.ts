@@ -4,7 +4,7 @@ import type {Logger} from '../log.js';
 import {openDb, type Db} from './db.js';
 
 /** The tables whose statistics the planner needs for keyset pages and the conversation list. */
-const ANALYZE_TABLES = 'ANALYZE chat_messages, message_status, conversations, conversation_members, chat_users';
+const ANALYZE_TABLES = 'ANALYZE chat_messages, message_receipts, conversations, conversation_members, chat_users';
 
 /** How often {@link keepStatisticsFresh} re-analyzes, in ms (5 minutes). */
 export const ANALYZE_INTERVAL_MS = 5 * 60_000;
