@@ -6,6 +6,7 @@
 //       [--variant name=/path/to/a/built/checkout ...]   (default: this checkout, `npm run build` first)
 //       [--port 21400] [--tmp /tmp/h-ingest] [--skip-insert] [--insert-messages 5000]
 // A variant is a checkout with dist/ built (its own migrations run in a fresh database).
+// Env INGESTER_NODE_ARGS: extra node flags for the ingester processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
 import {spawn, execFileSync, type ChildProcess} from 'node:child_process';
 import {mkdirSync, readFileSync, rmSync, writeFileSync, chownSync, mkdtempSync, chmodSync, readdirSync} from 'node:fs';
 import {loadavg} from 'node:os';
@@ -147,7 +148,7 @@ async function measure(mode: string, ctx: {mqttUrl: string; brokerPid: number; p
 		const base = `b${Date.now().toString(36)}/messages`;
 		let consumerProc: Proc;
 		if (typeof consumer === 'object') {
-			consumerProc = start(process.execPath, [join(consumer.dir, 'dist/cli/main.js'), 'ingest', '--mqtt-url', ctx.mqttUrl, '--database-url', databaseUrl, '--topic', base, '--stats-refresh-ms', '0', '--shared-group', 'bench'], {...process.env, LOG_LEVEL: 'info'});
+			consumerProc = start(process.execPath, [...(process.env.INGESTER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(consumer.dir, 'dist/cli/main.js'), 'ingest', '--mqtt-url', ctx.mqttUrl, '--database-url', databaseUrl, '--topic', base, '--stats-refresh-ms', '0', '--shared-group', 'bench'], {...process.env, LOG_LEVEL: 'info'});
 			// Ready once it logged "subscribed" (JSON logs on stderr).
 			await new Promise<void>((resolveReady, reject) => {
 				let seen = '';

@@ -115,6 +115,12 @@ FROM unnest($4::text[]) AS t(id)
 ORDER BY 1, 2
 ON CONFLICT (user_id, conversation_id) DO NOTHING`;
 
+// Before any seq is taken: the conversations a batch stores into, locked in id order until
+// COMMIT. Two transactions storing into one conversation (two batches in flight, or two
+// ingesters sharing a subscription) then take their seqs in commit order, so a reader never
+// sees seq n+1 committed before seq n, and the fan-out leaves in seq order per conversation.
+const LOCK_CONVERSATIONS = `SELECT id FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`;
+
 // Per (conversation, sender): whether the group exists and the sender is a current member.
 const GROUP_MEMBERSHIP = `
 SELECT t.ord::int AS ord, c.id IS NOT NULL AS room_exists, m.user_id IS NOT NULL AS is_member
@@ -439,6 +445,7 @@ async function writeMessages(
 			[...new Set(created.map((m) => m.conversationId).filter((id) => id !== BROADCAST_ID))],
 		]);
 	}
+	await client.query(LOCK_CONVERSATIONS, [[...new Set(messages.map((m) => m.conversationId))].sort()]);
 	// ON CONFLICT DO UPDATE may not touch a row twice in one statement: one entry per sender.
 	const senders = [...new Map(messages.map((m) => [m.senderId, m.senderName]))].sort(([a], [b]) => (a < b ? -1 : 1));
 	const result = await client.query<{message_id: string; sender_id: string; seq: string; created_at: Date; reply_to_seq: string | null; members: string[] | null}>(STORE_MESSAGES, [
