@@ -2,7 +2,7 @@
 // for every ✓ when asked) or a sink (the baselines: count what the broker passes through, or
 // one autocommit INSERT per message). Prints one JSON line on stdout when done: its CPU (µs,
 // process.cpuUsage over the measured phase) and counters. Benchmarks may import mqtt and pg.
-//   publisher <mqttUrl> <base> <from> <count> <awaitReceipts 0|1>
+//   publisher <mqttUrl> <base> <from> <count> <awaitReceipts 0|1> [ratePerSecond: paced, reports send → ✓ ms]
 //   sink <mqttUrl> <base> <count> passthrough|insert [databaseUrl]
 import mqtt from 'mqtt';
 import pg from 'pg';
@@ -21,7 +21,9 @@ function done(result: Record<string, unknown>, cpuFrom: NodeJS.CpuUsage): void {
 	process.stdout.write(`${JSON.stringify({...result, cpuUs: cpu.user + cpu.system})}\n`);
 }
 
-async function publisher(from: string, count: number, awaitReceipts: boolean): Promise<void> {
+async function publisher(from: string, count: number, awaitReceipts: boolean, ratePerSecond = 0): Promise<void> {
+	const sentAtMs = new Map<string, number>();
+	const latencies: number[] = [];
 	const client = await connect(`pub-${from}`);
 	const unconfirmed = new Map<string, string>();
 	const topic = `${base}/peer/${from}`;
@@ -31,6 +33,8 @@ async function publisher(from: string, count: number, awaitReceipts: boolean): P
 		if (!awaitReceipts) return resolve();
 		client.on('message', (_topic, bytes) => {
 			const id = (JSON.parse(bytes.toString()) as {message_id: string}).message_id;
+			const at = sentAtMs.get(id);
+			if (at !== undefined && unconfirmed.has(id)) latencies.push(performance.now() - at);
 			if (unconfirmed.delete(id) && ++confirmed === count) resolve();
 		});
 	});
@@ -39,6 +43,7 @@ async function publisher(from: string, count: number, awaitReceipts: boolean): P
 	process.stdout.write('ready\n');
 	await new Promise((resolve) => process.stdin.once('data', resolve));
 	const cpuFrom = process.cpuUsage();
+	const cpuStart = performance.now();
 	const sentAt = new Date().toISOString();
 	const published: Promise<unknown>[] = [];
 	for (let i = 0; i < count; i++) {
@@ -49,6 +54,13 @@ async function publisher(from: string, count: number, awaitReceipts: boolean): P
 			content: `benchmark message ${i} `.padEnd(180, 'lorem ipsum '), timestamp: sentAt,
 		});
 		if (awaitReceipts) unconfirmed.set(id, payload);
+		if (ratePerSecond > 0) {
+			// Paced (open loop at a fixed rate): wait for this message's slot, then time it to its ✓.
+			const due = cpuStart + (i * 1000) / ratePerSecond;
+			const wait = due - performance.now();
+			if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+			sentAtMs.set(id, performance.now());
+		}
 		published.push(client.publishAsync(topic, payload, {qos: 1}));
 		// Let the socket drain now and then so memory stays bounded (still open loop: no ✓ awaited).
 		if (i % 2_000 === 1_999) await Promise.all(published.splice(0));
@@ -62,7 +74,9 @@ async function publisher(from: string, count: number, awaitReceipts: boolean): P
 	}, 5_000);
 	await allConfirmed;
 	clearInterval(stall);
-	done({from, published: count, confirmed, republished}, cpuFrom);
+	latencies.sort((a, b) => a - b);
+	const at = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? NaN) * 10) / 10;
+	done({from, published: count, confirmed, republished, ...(ratePerSecond > 0 ? {p50Ms: at(50), p99Ms: at(99)} : {})}, cpuFrom);
 	await client.endAsync();
 }
 
@@ -97,7 +111,7 @@ async function sink(count: number, mode: string, databaseUrl?: string): Promise<
 	await client.endAsync();
 }
 
-if (role === 'publisher') await publisher(rest[0]!, Number(rest[1]), rest[2] === '1');
+if (role === 'publisher') await publisher(rest[0]!, Number(rest[1]), rest[2] === '1', Number(rest[3] ?? 0));
 else if (role === 'sink') await sink(Number(rest[0]), rest[1]!, rest[2]);
 else throw new Error(`unknown role ${role}`);
 process.exit(0);

@@ -5,6 +5,8 @@
 //   npx tsx bench/ingest-speed.ts [--messages 100000] [--publishers 2] [--rounds 3]
 //       [--variant name=/path/to/a/built/checkout ...]   (default: this checkout, `npm run build` first)
 //       [--port 21400] [--tmp /tmp/h-ingest] [--skip-insert] [--insert-messages 5000]
+//       [--latency]   (instead: send → ✓ p50/p99 at 200 msg/s, 2,000 messages from one publisher, per variant)
+// A variant may add ingester flags after commas: --variant 'linger0=/path,--linger-ms,0'.
 // A variant is a checkout with dist/ built (its own migrations run in a fresh database).
 // Env INGESTER_NODE_ARGS: extra node flags for the ingester processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
 import {spawn, execFileSync, type ChildProcess} from 'node:child_process';
@@ -20,7 +22,7 @@ const flag = (name: string, fallback: string) => {
 	const i = args.indexOf(`--${name}`);
 	return i >= 0 ? args[i + 1]! : fallback;
 };
-const MESSAGES = Number(flag('messages', '100000'));
+const MESSAGES = Number(flag('messages', args.includes('--latency') ? '2000' : '100000'));
 const ALL_MESSAGES = MESSAGES;
 const PUBLISHERS = Number(flag('publishers', '2'));
 const ROUNDS = Number(flag('rounds', '3'));
@@ -29,10 +31,12 @@ const PORT = Number(flag('port', '21400'));
 const INSERT_MESSAGES = Number(flag('insert-messages', String(Math.min(MESSAGES, 5_000))));
 const TMP = flag('tmp', '/tmp/h-ingest');
 const variants = args.flatMap((a, i) => (args[i - 1] === '--variant' ? [a] : [])).map((v) => {
-	const [name, dir] = v.split('=') as [string, string];
-	return {name, dir: resolve(dir)};
+	const [name, spec] = v.split('=') as [string, string];
+	const [dir, ...flags] = spec.split(',');
+	return {name, dir: resolve(dir!), flags};
 });
-if (variants.length === 0) variants.push({name: 'this checkout', dir: resolve('.')});
+if (variants.length === 0) variants.push({name: 'this checkout', dir: resolve('.'), flags: []});
+const LATENCY = args.includes('--latency');
 const HERE = resolve(import.meta.dirname);
 const CLK_TCK = 100;
 
@@ -114,6 +118,9 @@ interface Run {
 	lost: number;
 	duplicated: number;
 	cpuUsPerMsg: Record<string, number>;
+	/** --latency: send → ✓ in ms. */
+	p50Ms?: number;
+	p99Ms?: number;
 }
 
 async function withDatabase<T>(pgUrl: (db: string) => string, body: (url: string) => Promise<T>): Promise<T> {
@@ -142,13 +149,13 @@ async function countRows(url: string, expected: number): Promise<{lost: number; 
  * One measured run: start the consumer (an ingester build or a baseline sink), the publishers,
  * say go, wait for the end marker (every ✓, or every message at the sink), snapshot CPU.
  */
-async function measure(mode: string, ctx: {mqttUrl: string; brokerPid: number; pgData: string; pgUrl: (db: string) => string}, consumer: 'passthrough' | 'insert' | {dir: string}): Promise<Run> {
+async function measure(mode: string, ctx: {mqttUrl: string; brokerPid: number; pgData: string; pgUrl: (db: string) => string}, consumer: 'passthrough' | 'insert' | {dir: string; flags: string[]}): Promise<Run> {
 	const MESSAGES = consumer === 'insert' ? INSERT_MESSAGES : ALL_MESSAGES;
 	return withDatabase(ctx.pgUrl, async (databaseUrl) => {
 		const base = `b${Date.now().toString(36)}/messages`;
 		let consumerProc: Proc;
 		if (typeof consumer === 'object') {
-			consumerProc = start(process.execPath, [...(process.env.INGESTER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(consumer.dir, 'dist/cli/main.js'), 'ingest', '--mqtt-url', ctx.mqttUrl, '--database-url', databaseUrl, '--topic', base, '--stats-refresh-ms', '0', '--shared-group', 'bench'], {...process.env, LOG_LEVEL: 'info'});
+			consumerProc = start(process.execPath, [...(process.env.INGESTER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(consumer.dir, 'dist/cli/main.js'), 'ingest', '--mqtt-url', ctx.mqttUrl, '--database-url', databaseUrl, '--topic', base, '--stats-refresh-ms', '0', '--shared-group', 'bench', ...consumer.flags], {...process.env, LOG_LEVEL: 'info'});
 			// Ready once it logged "subscribed" (JSON logs on stderr).
 			await new Promise<void>((resolveReady, reject) => {
 				let seen = '';
@@ -166,16 +173,17 @@ async function measure(mode: string, ctx: {mqttUrl: string; brokerPid: number; p
 			consumerProc = worker(['sink', ctx.mqttUrl, base, String(MESSAGES), consumer, databaseUrl]);
 			await nextLine(consumerProc);
 		}
-		const perPublisher = Math.ceil(MESSAGES / PUBLISHERS);
+		const publisherCount = LATENCY ? 1 : PUBLISHERS;
+		const perPublisher = Math.ceil(MESSAGES / publisherCount);
 		const awaitReceipts = typeof consumer === 'object' ? '1' : '0';
-		const publishers = Array.from({length: PUBLISHERS}, (_, k) =>
-			worker(['publisher', ctx.mqttUrl, base, `p${k}`, String(Math.min(perPublisher, MESSAGES - k * perPublisher)), awaitReceipts]));
+		const publishers = Array.from({length: publisherCount}, (_, k) =>
+			worker(['publisher', ctx.mqttUrl, base, `p${k}`, String(Math.min(perPublisher, MESSAGES - k * perPublisher)), awaitReceipts, LATENCY ? '200' : '0']));
 		for (const p of publishers) await nextLine(p);
 		const pgPids = postgresPids(ctx.pgData);
 		const before = {consumer: cpuOf([consumerProc.child.pid!]), broker: cpuOf([ctx.brokerPid]), postgres: cpuOf(pgPids)};
 		const startedAt = performance.now();
 		for (const p of [...publishers, consumerProc]) p.child.stdin!.write('go\n');
-		const publisherResults = await Promise.all(publishers.map(async (p) => JSON.parse(await nextLine(p)) as {cpuUs: number; republished: number}));
+		const publisherResults = await Promise.all(publishers.map(async (p) => JSON.parse(await nextLine(p)) as {cpuUs: number; republished: number; p50Ms?: number; p99Ms?: number}));
 		const sinkResult = typeof consumer === 'object' ? undefined : (JSON.parse(await nextLine(consumerProc)) as {cpuUs: number});
 		const ms = performance.now() - startedAt;
 		const after = {consumer: cpuOf([consumerProc.child.pid!]), broker: cpuOf([ctx.brokerPid]), postgres: cpuOf(postgresPids(ctx.pgData))};
@@ -196,7 +204,7 @@ async function measure(mode: string, ctx: {mqttUrl: string; brokerPid: number; p
 		cpuUsPerMsg.total = Math.round((cpuUsPerMsg.publishers + cpuUsPerMsg.consumer + cpuUsPerMsg.mosquitto + cpuUsPerMsg.postgres) * 10) / 10;
 		const republished = publisherResults.reduce((s, r) => s + r.republished, 0);
 		if (republished > 0) process.stderr.write(`${mode}: ${republished} re-published\n`);
-		return {mode, msgPerS: Math.round((MESSAGES / ms) * 1000), lost, duplicated, cpuUsPerMsg};
+		return {mode, msgPerS: Math.round((MESSAGES / ms) * 1000), lost, duplicated, cpuUsPerMsg, ...(LATENCY ? {p50Ms: publisherResults[0]!.p50Ms, p99Ms: publisherResults[0]!.p99Ms} : {})};
 	});
 }
 
@@ -213,10 +221,10 @@ async function main(): Promise<void> {
 		const ctx = {mqttUrl: broker.url, brokerPid, pgData: postgres.dataDir, pgUrl: postgres.url};
 		for (let round = 1; round <= ROUNDS; round++) {
 			// Interleaved: every mode once per round, so load changes hit all of them alike.
-			const modes: Array<[string, 'passthrough' | 'insert' | {dir: string}]> = [
-				['broker pass-through 1 → 1', 'passthrough'],
-				...variants.map((v): [string, {dir: string}] => [`ingest: ${v.name}`, {dir: v.dir}]),
-				...(args.includes('--skip-insert') ? [] : [['one INSERT per message', 'insert'] as [string, 'insert']]),
+			const modes: Array<[string, 'passthrough' | 'insert' | {dir: string; flags: string[]}]> = [
+				...(LATENCY ? [] : [['broker pass-through 1 → 1', 'passthrough'] as [string, 'passthrough']]),
+				...variants.map((v): [string, {dir: string; flags: string[]}] => [`ingest: ${v.name}`, v]),
+				...(LATENCY || args.includes('--skip-insert') ? [] : [['one INSERT per message', 'insert'] as [string, 'insert']]),
 			];
 			for (const [mode, consumer] of modes) {
 				const run = await measure(mode, ctx, consumer);
@@ -235,7 +243,8 @@ async function main(): Promise<void> {
 		const mine = runs.filter((r) => r.mode === mode);
 		const rate = median(mine.map((r) => r.msgPerS));
 		const cpu = Object.fromEntries(Object.keys(mine[0]!.cpuUsPerMsg).map((k) => [k, median(mine.map((r) => r.cpuUsPerMsg[k]!))]));
-		return {mode, msgPerS: rate, xBroker: Math.round((rate / passthrough) * 100) / 100, xOneInsert: insert ? Math.round((rate / insert) * 10) / 10 : undefined,
+		const latency = LATENCY ? {p50Ms: median(mine.map((r) => r.p50Ms!)), p99Ms: median(mine.map((r) => r.p99Ms!)), p99MsRounds: mine.map((r) => r.p99Ms)} : {};
+		return {mode, ...latency, msgPerS: rate, xBroker: Math.round((rate / passthrough) * 100) / 100, xOneInsert: insert ? Math.round((rate / insert) * 10) / 10 : undefined,
 			lost: mine.reduce((s, r) => s + r.lost, 0), duplicated: mine.reduce((s, r) => s + r.duplicated, 0), cpuUsPerMsg: cpu, rounds: mine.map((r) => r.msgPerS)};
 	});
 	const result = {messages: MESSAGES, publishers: PUBLISHERS, rounds: ROUNDS, loadavgBefore: loadBefore, loadavgAfter: loadavg(), table};
