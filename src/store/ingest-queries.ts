@@ -280,6 +280,17 @@ export interface IdClash {
 	otherSenderId: string;
 }
 
+/** Options of {@link writeIngestBatch}. */
+export interface WriteOptions {
+	/**
+	 * Called once this transaction holds the locks of the conversations it stores into (or has
+	 * none to store), possibly more than once. The ingester starts the next batch's transaction
+	 * only then, so with two batches in flight the next one queues behind this one's locks and
+	 * a later batch never stores into a conversation before an earlier one.
+	 */
+	onConversationsLocked?: () => void;
+}
+
 /** What one batch carries. Any part may be empty; rooms are applied first, in order. */
 export interface IngestBatch {
 	messages: readonly MessageRow[];
@@ -347,7 +358,7 @@ export interface BatchResult {
  * Idempotent: re-writing a batch changes nothing. Duplicates inside a batch are allowed.
  * @throws the driver's error (nothing was written: the transaction is rolled back).
  */
-export async function writeIngestBatch(db: Db, batch: IngestBatch): Promise<BatchResult> {
+export async function writeIngestBatch(db: Db, batch: IngestBatch, options: WriteOptions = {}): Promise<BatchResult> {
 	return db.withTransaction(async (client) => {
 		const refused: RejectionRow[] = [];
 		let refusedRooms = 0;
@@ -359,7 +370,8 @@ export async function writeIngestBatch(db: Db, batch: IngestBatch): Promise<Batc
 			else confirmations.push({messageId: room.messageId, senderId: room.senderId, conversationId: room.conversationId});
 			if (outcome.kind === 'applied' && outcome.stored) stored.push(outcome.stored);
 		}
-		const messages = await writeMessages(client, batch.messages);
+		const messages = await writeMessages(client, batch.messages, options.onConversationsLocked);
+		options.onConversationsLocked?.();
 		refused.push(...messages.refused);
 		confirmations.push(...messages.accepted.map((m) => ({messageId: m.messageId, senderId: m.senderId, conversationId: m.version === 2 ? m.conversationId : undefined})));
 		stored.push(...messages.stored, ...messages.redelivered);
@@ -406,6 +418,7 @@ function directRefusal(id: string, sender: string): string | undefined {
 async function writeMessages(
 	client: pg.PoolClient,
 	all: readonly MessageRow[],
+	onConversationsLocked?: () => void,
 ): Promise<{accepted: MessageRow[]; refused: RejectionRow[]; stored: StoredMessage[]; redelivered: StoredMessage[]}> {
 	if (all.length === 0) return {accepted: [], refused: [], stored: [], redelivered: []};
 	// Refusals are decided only for messages that might be refused (groups, v2 direct messages
@@ -446,6 +459,7 @@ async function writeMessages(
 		]);
 	}
 	await client.query(LOCK_CONVERSATIONS, [[...new Set(messages.map((m) => m.conversationId))].sort()]);
+	onConversationsLocked?.();
 	// ON CONFLICT DO UPDATE may not touch a row twice in one statement: one entry per sender.
 	const senders = [...new Map(messages.map((m) => [m.senderId, m.senderName]))].sort(([a], [b]) => (a < b ? -1 : 1));
 	const result = await client.query<{message_id: string; sender_id: string; seq: string; created_at: Date; reply_to_seq: string | null; members: string[] | null}>(STORE_MESSAGES, [
