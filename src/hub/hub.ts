@@ -162,6 +162,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 			databaseUrl: owner.databaseUrl,
 			topicBase,
 			migrate: false,
+			// PGlite runs one transaction at a time: a second batch in flight would only queue.
+			batchesInFlight: 1,
 			clientId: ingesterId,
 			logger: log,
 		});

@@ -104,3 +104,47 @@ describe('Batcher', () => {
 		expect(calls.map((c) => c.items)).toEqual([[1]]);
 	});
 });
+
+describe('Batcher with two writes in flight', () => {
+	beforeEach(() => vi.useFakeTimers());
+	afterEach(() => vi.useRealTimers());
+
+	it('starts a second batch while the first is written, cut in arrival order, and a third only when one ends', async () => {
+		const {calls, write} = controlledWrite();
+		const batcher = new Batcher<number>({maxSize: 2, lingerMs: 10, write, maxInFlight: 2});
+		[1, 2, 3, 4, 5].forEach((n) => batcher.push(n));
+		expect(calls.map((c) => c.items)).toEqual([[1, 2], [3, 4]]);
+		expect(batcher.pending).toBe(5);
+		calls[1]!.resolve();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(calls.map((c) => c.items)).toEqual([[1, 2], [3, 4], [5]]);
+		let flushed = false;
+		void batcher.flush().then(() => (flushed = true));
+		calls[2]!.resolve();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(flushed).toBe(false);
+		calls[0]!.resolve();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(flushed).toBe(true);
+		expect(batcher.pending).toBe(0);
+	});
+
+	it('retries each failed batch with its own items; abandon() wakes both retries', async () => {
+		const {calls, write} = controlledWrite();
+		const batcher = new Batcher<number>({maxSize: 1, lingerMs: 10, write, maxInFlight: 2});
+		[1, 2].forEach((n) => batcher.push(n));
+		calls[0]!.reject(new Error('a'));
+		calls[1]!.reject(new Error('b'));
+		await vi.advanceTimersByTimeAsync(250);
+		expect(calls.map((c) => c.items)).toEqual([[1], [2], [1], [2]]);
+		calls[2]!.reject(new Error('a'));
+		calls[3]!.reject(new Error('b'));
+		await vi.advanceTimersByTimeAsync(0);
+		let flushed = false;
+		void batcher.flush().then(() => (flushed = true));
+		expect(batcher.abandon()).toBe(2);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(flushed).toBe(true);
+		expect(calls).toHaveLength(4);
+	});
+});

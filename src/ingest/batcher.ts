@@ -1,4 +1,4 @@
-// Size-or-time batching with one write in flight and capped exponential backoff on failure.
+// Size-or-time batching with up to maxInFlight writes at once and capped exponential backoff.
 // Pure scheduling over an injected write function; imports nothing outside ingest/.
 
 /** Options for {@link Batcher}. */
@@ -15,23 +15,31 @@ export interface BatcherOptions<T> {
 	backoffInitialMs?: number;
 	/** Largest retry delay in ms (default 5000). */
 	backoffMaxMs?: number;
+	/**
+	 * Writes that may run at once (default 1). With 2, the next batch is written while one
+	 * commits (issue 12: the ingester idled half the time waiting on its one transaction); the
+	 * write function must then keep whatever order matters itself (the ingester's transactions
+	 * lock their conversations before storing, so seq order is commit order per conversation).
+	 */
+	maxInFlight?: number;
 }
 
 /**
  * Collects items and writes them in batches: a write starts when `maxSize` items are queued
- * or `lingerMs` after the first one, and only one write runs at a time; items arriving
- * meanwhile form the next batch, which starts as soon as the write ends. A failed write is
- * retried with the same items (250 ms, 500 ms … capped at 5 s) until it succeeds: nothing
- * is dropped, nothing is reordered.
+ * or `lingerMs` after the first one, and at most `maxInFlight` writes run at a time; items
+ * arriving while every slot is busy form the next batch, which starts as soon as a write ends.
+ * A failed write is retried with the same items (250 ms, 500 ms … capped at 5 s) until it
+ * succeeds: nothing is dropped; batches are cut in arrival order (with one write in flight
+ * they are also written in that order).
  */
 export class Batcher<T> {
 	private readonly queue: T[] = [];
 	private timer: NodeJS.Timeout | undefined;
-	private writing: Promise<void> | undefined;
+	private writes = 0;
 	private inFlight = 0;
 	private readonly idleWaiters: Array<() => void> = [];
 	private isAbandoned = false;
-	private wakeRetry: (() => void) | undefined;
+	private readonly wakeRetries = new Set<() => void>();
 
 	constructor(private readonly options: BatcherOptions<T>) {}
 
@@ -46,15 +54,19 @@ export class Batcher<T> {
 		// and flush() never resolved (issue 11).
 		if (this.isAbandoned) return;
 		this.queue.push(item);
-		if (this.writing) return;
+		if (this.writes >= this.maxInFlight) return;
 		if (this.queue.length >= this.options.maxSize) this.kick();
 		else this.timer ??= setTimeout(() => this.kick(), this.options.lingerMs);
+	}
+
+	private get maxInFlight(): number {
+		return Math.max(1, this.options.maxInFlight ?? 1);
 	}
 
 	/** Start writing now and resolve when everything queued so far (and since) is written. */
 	flush(): Promise<void> {
 		this.kick();
-		if (!this.writing && this.queue.length === 0) return Promise.resolve();
+		if (this.writes === 0 && this.queue.length === 0) return Promise.resolve();
 		return new Promise((resolve) => this.idleWaiters.push(resolve));
 	}
 
@@ -69,24 +81,26 @@ export class Batcher<T> {
 		this.queue.length = 0;
 		if (this.timer) clearTimeout(this.timer);
 		this.timer = undefined;
-		this.wakeRetry?.();
-		if (!this.writing) for (const resolve of this.idleWaiters.splice(0)) resolve();
+		for (const wake of this.wakeRetries) wake();
+		if (this.writes === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
 		return dropped;
 	}
 
 	private kick(): void {
 		if (this.timer) clearTimeout(this.timer);
 		this.timer = undefined;
-		if (this.writing || this.queue.length === 0 || this.isAbandoned) return;
-		const items = this.queue.splice(0, this.options.maxSize);
-		this.inFlight = items.length;
-		this.writing = this.writeUntilDone(items).finally(() => {
-			this.writing = undefined;
-			this.inFlight = 0;
-			// Whatever queued up during the write has waited long enough: write it now.
-			if (this.queue.length > 0 && !this.isAbandoned) return this.kick();
-			for (const resolve of this.idleWaiters.splice(0)) resolve();
-		});
+		while (this.writes < this.maxInFlight && this.queue.length > 0 && !this.isAbandoned) {
+			const items = this.queue.splice(0, this.options.maxSize);
+			this.inFlight += items.length;
+			this.writes++;
+			void this.writeUntilDone(items).finally(() => {
+				this.writes--;
+				this.inFlight -= items.length;
+				// Whatever queued up during the write has waited long enough: write it now.
+				if (this.queue.length > 0 && !this.isAbandoned) return this.kick();
+				if (this.writes === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+			});
+		}
 	}
 
 	private async writeUntilDone(items: T[]): Promise<void> {
@@ -100,11 +114,13 @@ export class Batcher<T> {
 				if (this.isAbandoned) return;
 				const delayMs = Math.min(max, initial * 2 ** (attempt - 1));
 				this.options.onRetry?.(error, attempt, delayMs);
+				let wake: (() => void) | undefined;
 				await new Promise<void>((resolve) => {
 					const timer = setTimeout(resolve, delayMs);
-					this.wakeRetry = () => (clearTimeout(timer), resolve());
+					wake = () => (clearTimeout(timer), resolve());
+					this.wakeRetries.add(wake);
 				});
-				this.wakeRetry = undefined;
+				this.wakeRetries.delete(wake!);
 				if (this.isAbandoned) return;
 			}
 		}

@@ -6,7 +6,7 @@ import {
 	MAX_REASON_LENGTH,
 	SERVER_ID,
 	broadcastInboxTopic,
-	encodePayload,
+	encodeTrusted,
 	encodeV2,
 	inboxTopic,
 	topicFor,
@@ -52,8 +52,8 @@ export class Confirmer {
 			if (seen.has(key)) continue;
 			seen.add(key);
 			const status = {status: 'received_by_server', user_id: c.senderId, message_id: c.messageId, timestamp} as const;
-			if (c.conversationId === undefined) this.#send(topicFor(this.topicBase, c.senderId, SERVER_ID), () => encodePayload({type: 'status', ...status}), 'confirmationsPublished', c.messageId);
-			else this.#send(inboxTopic(this.topicBase, c.senderId), () => encodeV2({v: 2, type: 'status', ...status, conversation_id: c.conversationId!, sender_id: c.senderId}), 'confirmationsPublished', c.messageId);
+			if (c.conversationId === undefined) this.#send(topicFor(this.topicBase, c.senderId, SERVER_ID), () => encodeTrusted({type: 'status', ...status}), 'confirmationsPublished', c.messageId);
+			else this.#send(inboxTopic(this.topicBase, c.senderId), () => encodeTrusted({v: 2, type: 'status', ...status, conversation_id: c.conversationId!, sender_id: c.senderId}), 'confirmationsPublished', c.messageId);
 		}
 	}
 
@@ -66,8 +66,8 @@ export class Confirmer {
 		const timestamp = new Date().toISOString();
 		for (const r of rejections) {
 			const status = {status: 'rejected', user_id: r.senderId, message_id: r.messageId, timestamp, reason: oneLineReason(r.reason)} as const;
-			if (r.conversationId === undefined) this.#send(topicFor(this.topicBase, r.senderId, SERVER_ID), () => encodePayload({type: 'status', ...status}), 'rejectionsPublished', r.messageId);
-			else this.#send(inboxTopic(this.topicBase, r.senderId), () => encodeV2({v: 2, type: 'status', ...status, conversation_id: r.conversationId!, sender_id: r.senderId}), 'rejectionsPublished', r.messageId);
+			if (r.conversationId === undefined) this.#send(topicFor(this.topicBase, r.senderId, SERVER_ID), () => encodeTrusted({type: 'status', ...status}), 'rejectionsPublished', r.messageId);
+			else this.#send(inboxTopic(this.topicBase, r.senderId), () => encodeTrusted({v: 2, type: 'status', ...status, conversation_id: r.conversationId!, sender_id: r.senderId}), 'rejectionsPublished', r.messageId);
 		}
 	}
 
@@ -78,8 +78,9 @@ export class Confirmer {
 	 */
 	deliver(messages: readonly StoredMessage[]): void {
 		for (const m of messages) {
+			// Built from stored rows whose fields were validated on the way in: no schema check.
 			const encode = () =>
-				encodeV2({
+				encodeTrusted({
 					v: 2, type: 'message', message_id: m.messageId, conversation_id: m.conversationId, sender_id: m.senderId,
 					sender_name: m.senderName, content: m.content, message_type: m.messageType, timestamp: m.sentAt,
 					seq: m.seq, ...(m.prevSeq !== undefined ? {prev_seq: m.prevSeq} : {}), created_at: m.createdAt, ...(m.event ? {event: m.event} : {}),
@@ -117,7 +118,7 @@ export class Confirmer {
 		for (const r of receipts) {
 			this.#send(
 				inboxTopic(this.topicBase, r.senderId),
-				() => encodeV2({v: 2, type: 'status', status: r.status, conversation_id: r.conversationId, message_id: r.messageId, sender_id: r.senderId, user_id: r.userId, timestamp: r.at}),
+				() => encodeTrusted({v: 2, type: 'status', status: r.status, conversation_id: r.conversationId, message_id: r.messageId, sender_id: r.senderId, user_id: r.userId, timestamp: r.at}),
 				'fanOutPublishes',
 				r.messageId,
 			);

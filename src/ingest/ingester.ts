@@ -14,6 +14,13 @@ export {DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts} from '../store/db.js';
 export {STATS_REFRESH_INTERVAL_MS} from '../store/stats.js';
 export type {IngestHealth, IngestOptions, Ingester, IngestStats} from './types.js';
 
+/**
+ * Batches written at once: the next one is written while one commits (issue 12). Their
+ * transactions lock the conversations they store into before taking seqs
+ * (store/ingest-queries.ts), so per conversation seq order stays commit order.
+ */
+const BATCHES_IN_FLIGHT = 2;
+
 /** Delay before a receipt whose message is not stored yet is tried again, in ms. */
 const RECEIPT_RETRY_DELAY_MS = 500;
 
@@ -26,7 +33,8 @@ const RECEIPT_RETRY_DELAY_MS = 500;
  *   Invalid publishes are logged (one `warn` line: topic + reason) and dropped; v1 `typing` and
  *   publishes from `server` are ignored.
  * - Items are batched: a batch is written when it reaches `batchSize` items or
- *   `lingerMs` after its first item; the next batch accumulates while one is written.
+ *   `lingerMs` after its first item; up to `batchesInFlight` (default 2) batches are written at
+ *   once, the next accumulating meanwhile; each locks its conversations before storing.
  *   One transaction per batch (writeIngestBatch): room actions (rights checked, system line
  *   stored), then messages (membership checked: non-members of a room are refused), with
  *   ON CONFLICT (message_id, sender_id) DO NOTHING so a re-sent message is stored once, `sent`
@@ -66,8 +74,9 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 	const maxPending = options.maxPending ?? 100_000;
 	const db = openDb({
 		databaseUrl: options.databaseUrl,
-		// Two for batch writes (one in flight plus isolation), one so /healthz is not queued behind them.
-		max: 3,
+		// Batch writes (BATCHES_IN_FLIGHT, plus one for isolating a bad item), and one so /healthz
+		// is not queued behind them.
+		max: (options.batchesInFlight ?? BATCHES_IN_FLIGHT) + 2,
 		sessionTimeouts: options.sessionTimeouts,
 		// The pid tells an operator (and the frozen-ingester test) whose session holds a lock.
 		applicationName: `hermes-chat ingest ${process.pid}`,
@@ -81,6 +90,7 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 	const batcher: Batcher<IngestItem> = new Batcher<IngestItem>({
 		maxSize: options.batchSize ?? 500,
 		lingerMs: options.lingerMs ?? 10,
+		maxInFlight: options.batchesInFlight ?? BATCHES_IN_FLIGHT,
 		write: timed(options.onBatchCommitted, createBatchWriter({
 			db,
 			confirmer,

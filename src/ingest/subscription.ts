@@ -109,7 +109,10 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 		}
 	});
 	try {
-		const granted = await client.subscribeAsync(filter, {qos: 1});
+		// No Local (MQTT 5.0 §3.8.3.1): the broker does not send this client its own publishes, so
+		// its v1 receipts do not come back. Not allowed on a shared subscription (Mosquitto ignores
+		// it there), where they arrive and are dropped by topic in toItem.
+		const granted = await client.subscribeAsync(filter, {qos: 1, ...(connection.protocolVersion === 5 && !isShared ? {nl: true} : {})});
 		const refused = granted.find((grant) => grant.qos > 2);
 		if (refused) throw new Error(`broker refused subscription ${filter} (reason ${refused.qos})`);
 	} catch (error) {
@@ -184,6 +187,12 @@ function drainBarrier(topicBase: string, clientId: string) {
 function toItem(base: string, topic: string, bytes: Buffer, logger: Logger, stats: IngestStats): IngestItem | undefined {
 	const route = parseTopic(base, topic);
 	if (route?.to === SERVER_ID) return toItemV2(route.from, topic, bytes, logger, stats);
+	if (route?.from === SERVER_ID) {
+		// Our own v1 receipts (`{base}/{sender}/server`): the two-level filter matches them and MQTT
+		// cannot exclude one level, so they are dropped by topic alone, before any JSON or schema work.
+		stats.ignored++;
+		return undefined;
+	}
 	if (route?.to === SIGNUP_LEVEL) {
 		// `{base}/signup/request`: the sign-up channel (live/signup-link.ts answers it), not chat traffic.
 		stats.ignored++;

@@ -18,6 +18,8 @@ export interface IngestOptions {
 	batchSize?: number;
 	/** How long the first item of a batch waits for company, in ms (default 10). */
 	lingerMs?: number;
+	/** Batches written at once (default 2; 1: the next batch waits for the previous COMMIT). */
+	batchesInFlight?: number;
 	/** How long a receipt whose message is not stored yet is retried, in ms (default 30 000). */
 	statusRetryMs?: number;
 	/** MQTT client id (default `hermes-ingest-<random>`). */

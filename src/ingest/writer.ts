@@ -39,9 +39,23 @@ export function createBatchWriter(options: BatchWriterOptions): (items: IngestIt
 	const now = options.now ?? Date.now;
 	const {logger, stats} = options;
 
+	// Batches in flight take their conversation locks in the order they were cut: each write
+	// waits, before its transaction, until the previous one holds its locks (or has ended). The
+	// waits are in JavaScript only before BEGIN, so no transaction ever waits on a later one.
+	let previousLocked: Promise<void> = Promise.resolve();
+
 	async function commit(items: IngestItem[]): Promise<void> {
 		const batch = toBatch(items);
-		const result = await writeIngestBatch(options.db, batch);
+		const turn = previousLocked;
+		let locked!: () => void;
+		previousLocked = new Promise<void>((resolve) => (locked = resolve));
+		let result: Awaited<ReturnType<typeof writeIngestBatch>>;
+		try {
+			await turn;
+			result = await writeIngestBatch(options.db, batch, {onConversationsLocked: locked});
+		} finally {
+			locked();
+		}
 		stats.batches++;
 		stats.inserted += result.inserted;
 		stats.refusedByRules += result.refusedByRules.messages + result.refusedByRules.rooms + result.refusedByRules.actions;

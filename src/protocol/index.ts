@@ -5,3 +5,4 @@ export * from './payloads.js';
 export * from './v2.js';
 export * from './mentions.js';
 export * from './signup.js';
+export * from './trusted.js';

@@ -17,17 +17,64 @@ import type {Db} from './db.js';
 // Upserts lock rows in key order so two ingesters sharing a subscription cannot deadlock.
 // A reply keeps its original only when it is stored in the same conversation (a reference to
 // another conversation's message would show its text to people who cannot read it).
-const INSERT_MESSAGES = `
-INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id,
-	reply_to_sender_id, reply_to_message_id, reply_to_seq, mentions)
-SELECT t.message_id, t.sender_id, t.sender_name, t.receiver_id, t.content, t.message_type, t.conversation_id,
-	o.sender_id, o.message_id, o.seq, string_to_array(nullif(t.mentions, ''), ' ')
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-	WITH ORDINALITY AS t(message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id, reply_sender_id, reply_message_id, mentions, ord)
-	LEFT JOIN chat_messages o ON o.message_id = t.reply_message_id AND o.sender_id = t.reply_sender_id AND o.conversation_id = t.conversation_id
-ORDER BY t.ord
-ON CONFLICT (message_id, sender_id) DO NOTHING
-RETURNING message_id, sender_id, seq, created_at, reply_to_seq`;
+// One statement per batch of messages (issue 12: the batch used to be re-read twice by
+// message_id = ANY, and every statement is a round trip the ingester waits for): the INSERT,
+// with the sender's time in sent_at (message_status derives the `sent` and `received_by_server`
+// rows from it and created_at, migration 008), then from its RETURNING rows only — so a re-sent
+// message changes nothing — the senders in chat_users, the
+// sender's read marker (GREATEST; creates a broadcast sender's member row), the conversation's
+// newest message (GREATEST), and for the first stored row of each conversation other than
+// `all` its current members (the fan-out's recipients, user ids sorted). The sibling INSERTs
+// touch different tables, so none needs to see another's rows.
+// Upserts lock rows in key order so two ingesters sharing a subscription cannot deadlock. A
+// reply keeps its original only when it is stored in the same conversation (a reference to
+// another conversation's message would show its text to people who cannot read it).
+// Parameters: $1..$11 one entry per message (ids, sender, names, receiver, content, type,
+// conversation, reply sender/id, mentions, sender's time); $12/$13 one entry per sender, sorted.
+const STORE_MESSAGES = `
+WITH input AS (
+	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
+		WITH ORDINALITY AS t(message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id, reply_sender_id, reply_message_id, mentions, sent_at, ord)
+), inserted AS (
+	INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id,
+		reply_to_sender_id, reply_to_message_id, reply_to_seq, mentions, sent_at)
+	SELECT t.message_id, t.sender_id, t.sender_name, t.receiver_id, t.content, t.message_type, t.conversation_id,
+		o.sender_id, o.message_id, o.seq, string_to_array(nullif(t.mentions, ''), ' '), t.sent_at
+	FROM input t
+		LEFT JOIN chat_messages o ON o.message_id = t.reply_message_id AND o.sender_id = t.reply_sender_id AND o.conversation_id = t.conversation_id
+	ORDER BY t.ord
+	ON CONFLICT (message_id, sender_id) DO NOTHING
+	RETURNING message_id, sender_id, conversation_id, seq, created_at, reply_to_seq
+), senders AS (
+	INSERT INTO chat_users (user_id, display_name, last_seen_at)
+	SELECT user_id, display_name, now() FROM unnest($12::text[], $13::text[]) AS t(user_id, display_name)
+	ON CONFLICT (user_id) DO UPDATE SET
+		display_name = EXCLUDED.display_name, last_seen_at = now(), updated_at = now()
+), markers AS (
+	INSERT INTO conversation_members (user_id, conversation_id, last_read_seq)
+	SELECT sender_id, conversation_id, max(seq) FROM inserted
+	GROUP BY 1, 2
+	ORDER BY 1, 2
+	ON CONFLICT (user_id, conversation_id) DO UPDATE SET
+		last_read_seq = GREATEST(conversation_members.last_read_seq, EXCLUDED.last_read_seq)
+), advanced AS (
+	-- Every id exists already; kind is computed only so the proposed row satisfies the table's checks.
+	INSERT INTO conversations (id, kind, last_seq, last_message_at)
+	SELECT conversation_id, CASE WHEN conversation_id = '${BROADCAST_ID}' THEN 'broadcast' WHEN conversation_id LIKE 'room-%' THEN 'group' ELSE 'direct' END,
+		max(seq), max(created_at)
+	FROM inserted
+	GROUP BY 1
+	ORDER BY 1
+	ON CONFLICT (id) DO UPDATE SET
+		last_seq = GREATEST(conversations.last_seq, EXCLUDED.last_seq),
+		last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at)
+)
+SELECT i.message_id, i.sender_id, i.seq, i.created_at, i.reply_to_seq,
+	CASE WHEN i.conversation_id <> '${BROADCAST_ID}' AND row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.seq) = 1
+		THEN ARRAY(SELECT cm.user_id FROM conversation_members cm
+			WHERE cm.conversation_id = i.conversation_id AND cm.left_at IS NULL ORDER BY cm.user_id) END AS members
+FROM inserted i
+ORDER BY i.seq`;
 
 // The conversation chain (issue 11 outcome 5): every delivered message carries `prev_seq`, the
 // seq of its conversation's previous message, so a client can dedupe by (conversation, seq) in
@@ -37,7 +84,10 @@ RETURNING message_id, sender_id, seq, created_at, reply_to_seq`;
 // COMMIT and gets a greater seq. Room actions lock the room FOR UPDATE (room-actions.ts) before
 // their system line; messages take this lock, in id order (no deadlocks between ingesters).
 // NO KEY UPDATE, not UPDATE: it serialises inserters and room actions but not the foreign-key
-// checks (FOR KEY SHARE) of receipts and read markers in the same conversation.
+// checks (FOR KEY SHARE) of receipts and read markers in the same conversation. The same lock
+// orders two batches in flight of one ingester (writer.ts starts the next transaction once this
+// one holds its locks): a reader never sees seq n+1 committed before seq n, and the fan-out
+// leaves in seq order per conversation.
 const LOCK_CONVERSATION_CHAINS = `SELECT id FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`;
 
 // Each delivered message's prev_seq: its conversation's greatest seq below its own (index
@@ -51,14 +101,6 @@ ORDER BY t.ord`;
 // The quote of replies to deliver: the original's sender name and first 100 characters (none once deleted).
 const QUOTES = `SELECT seq, sender_id, message_id, sender_name, CASE WHEN deleted_at IS NULL THEN left(content, ${MAX_REPLY_PREVIEW_LENGTH}) END AS preview
 FROM chat_messages WHERE seq = ANY($1::bigint[])`;
-
-// 'sent' at the sender's clock, 'received_by_server' at ours; both about the sender.
-const INSERT_SENT_STATUSES = `
-INSERT INTO message_status (message_id, status, timestamp, user_id, sender_id)
-SELECT message_id, status, at, user_id, user_id
-FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS t(message_id, user_id, sent_at)
-	CROSS JOIN LATERAL (VALUES ('sent', sent_at), ('received_by_server', now())) AS s(status, at)
-ON CONFLICT (message_id, status, user_id, sender_id) DO NOTHING`;
 
 // Ids of this batch that another sender has stored too (migration 003 lets both be stored;
 // such a clash is a squatting attempt or a broken client, so it is reported).
@@ -75,26 +117,22 @@ SELECT t.message_id, t.sender_id
 FROM unnest($1::text[], $2::text[]) AS t(message_id, sender_id)
 WHERE EXISTS (SELECT 1 FROM chat_messages m WHERE m.message_id = t.message_id AND m.sender_id = t.sender_id)`;
 
-const UPSERT_SENDERS = `
-INSERT INTO chat_users (user_id, display_name, last_seen_at)
-SELECT user_id, display_name, now() FROM unnest($1::text[], $2::text[]) AS t(user_id, display_name)
-ON CONFLICT (user_id) DO UPDATE SET
-	display_name = EXCLUDED.display_name, last_seen_at = now(), updated_at = now()`;
-
 // Conversations a batch's direct and broadcast messages need (the first message creates a
-// direct conversation; `all` exists from migration 004 on). Locks nothing that exists already.
+// direct conversation; `all` exists from migration 004 on) and both members of each direct
+// conversation ($4; role member, joined now) when missing — one statement, one round trip
+// (conversation_members' foreign key is checked at its end, when the conversations exist).
+// Locks nothing that exists already.
 const ENSURE_CONVERSATIONS = `
-INSERT INTO conversations (id, kind, created_by)
-SELECT DISTINCT ON (id) id, kind, created_by
-FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(id, kind, created_by, ord)
-ORDER BY id, ord
-ON CONFLICT (id) DO NOTHING`;
-
-// Both members of a direct conversation (role member, joined now) when missing.
-const ENSURE_DIRECT_MEMBERS = `
+WITH created AS (
+	INSERT INTO conversations (id, kind, created_by)
+	SELECT DISTINCT ON (id) id, kind, created_by
+	FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(id, kind, created_by, ord)
+	ORDER BY id, ord
+	ON CONFLICT (id) DO NOTHING
+)
 INSERT INTO conversation_members (user_id, conversation_id)
 SELECT DISTINCT p.user_id, t.id
-FROM unnest($1::text[]) AS t(id)
+FROM unnest($4::text[]) AS t(id)
 	CROSS JOIN LATERAL (VALUES (split_part(t.id, ':', 1)), (split_part(t.id, ':', 2))) AS p (user_id)
 ORDER BY 1, 2
 ON CONFLICT (user_id, conversation_id) DO NOTHING`;
@@ -106,30 +144,6 @@ FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(conversation_id, user_i
 	LEFT JOIN conversations c ON c.id = t.conversation_id AND c.kind = 'group'
 	LEFT JOIN conversation_members m ON m.conversation_id = t.conversation_id AND m.user_id = t.user_id AND m.left_at IS NULL
 ORDER BY t.ord`;
-
-// A sender has read its own message (its read marker moves with GREATEST, so re-applying a
-// duplicate changes nothing); the member row of a broadcast sender is created here.
-const ADVANCE_SENDER_MARKERS = `
-INSERT INTO conversation_members (user_id, conversation_id, last_read_seq)
-SELECT m.sender_id, m.conversation_id, max(m.seq)
-FROM chat_messages m
-WHERE (m.message_id, m.sender_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-GROUP BY 1, 2
-ORDER BY 1, 2
-ON CONFLICT (user_id, conversation_id) DO UPDATE SET
-	last_read_seq = GREATEST(conversation_members.last_read_seq, EXCLUDED.last_read_seq)`;
-
-// The conversation's newest message (kept with GREATEST; rows locked in id order). Every id
-// exists already; kind is computed only so the proposed row satisfies the table's checks.
-const ADVANCE_CONVERSATIONS = `
-INSERT INTO conversations (id, kind, last_seq, last_message_at)
-SELECT id, CASE WHEN id = '${BROADCAST_ID}' THEN 'broadcast' WHEN id LIKE 'room-%' THEN 'group' ELSE 'direct' END, max(seq), max(at)
-FROM unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS t(id, seq, at)
-GROUP BY id
-ORDER BY id
-ON CONFLICT (id) DO UPDATE SET
-	last_seq = GREATEST(conversations.last_seq, EXCLUDED.last_seq),
-	last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at)`;
 
 // delivered/read only for stored messages of the sender the receipt names (v1: its topic's
 // `to` level), in the conversation it names (v2), from a current member other than the sender
@@ -155,7 +169,7 @@ WITH input AS (
 	SELECT message_id, sender_id, 'delivered', at, user_id FROM accepted WHERE status = 'read'
 ), inserted AS (
 	-- The earliest candidate per transition; delivered before read (ids follow the flow).
-	INSERT INTO message_status (message_id, sender_id, status, timestamp, user_id)
+	INSERT INTO message_receipts (message_id, sender_id, status, timestamp, user_id)
 	SELECT DISTINCT ON (message_id, sender_id, status, user_id) message_id, sender_id, status, at, user_id FROM candidates
 	ORDER BY message_id, sender_id, status, user_id, at
 	ON CONFLICT (message_id, status, user_id, sender_id) DO NOTHING
@@ -282,6 +296,17 @@ export interface IdClash {
 	otherSenderId: string;
 }
 
+/** Options of {@link writeIngestBatch}. */
+export interface WriteOptions {
+	/**
+	 * Called once this transaction holds the locks of the conversations it stores into (or has
+	 * none to store), possibly more than once. The ingester starts the next batch's transaction
+	 * only then, so with two batches in flight the next one queues behind this one's locks and
+	 * a later batch never stores into a conversation before an earlier one.
+	 */
+	onConversationsLocked?: () => void;
+}
+
 /** What one batch carries. Any part may be empty; rooms are applied first, in order. */
 export interface IngestBatch {
 	messages: readonly MessageRow[];
@@ -352,7 +377,7 @@ export interface BatchResult {
  * Idempotent: re-writing a batch changes nothing. Duplicates inside a batch are allowed.
  * @throws the driver's error (nothing was written: the transaction is rolled back).
  */
-export async function writeIngestBatch(db: Db, batch: IngestBatch): Promise<BatchResult> {
+export async function writeIngestBatch(db: Db, batch: IngestBatch, options: WriteOptions = {}): Promise<BatchResult> {
 	return db.withTransaction(async (client) => {
 		// Rooms lock one by one in arrival order: take every chain lock of the batch first, in id order.
 		if ((batch.rooms ?? []).length > 0) await lockConversationChains(client, [...batch.rooms!, ...batch.messages].map((r) => r.conversationId));
@@ -366,7 +391,8 @@ export async function writeIngestBatch(db: Db, batch: IngestBatch): Promise<Batc
 			else confirmations.push({messageId: room.messageId, senderId: room.senderId, conversationId: room.conversationId});
 			if (outcome.kind === 'applied' && outcome.stored) stored.push(outcome.stored);
 		}
-		const messages = await writeMessages(client, batch.messages);
+		const messages = await writeMessages(client, batch.messages, options.onConversationsLocked);
+		options.onConversationsLocked?.();
 		refused.push(...messages.refused);
 		confirmations.push(...messages.accepted.map((m) => ({messageId: m.messageId, senderId: m.senderId, conversationId: m.version === 2 ? m.conversationId : undefined})));
 		stored.push(...messages.stored, ...messages.redelivered);
@@ -414,13 +440,18 @@ function directRefusal(id: string, sender: string): string | undefined {
 async function writeMessages(
 	client: pg.PoolClient,
 	all: readonly MessageRow[],
+	onConversationsLocked?: () => void,
 ): Promise<{accepted: MessageRow[]; refused: RejectionRow[]; stored: StoredMessage[]; redelivered: StoredMessage[]}> {
 	if (all.length === 0) return {accepted: [], refused: [], stored: [], redelivered: []};
+	// Refusals are decided only for messages that might be refused (groups, v2 direct messages
+	// whose sender is not one of the pair); a batch without any skips the lookup of stored ones.
+	const mayBeRefused = all.filter((m) => conversationKindOf(m.conversationId) === 'group' || (m.version === 2 && directRefusal(m.conversationId, m.senderId)));
 	// Already stored (re-sends): confirmed again whatever the sender's membership is now.
-	const already = await client.query<{message_id: string; sender_id: string}>(FIND_STORED, [all.map((m) => m.messageId), all.map((m) => m.senderId)]);
+	const already = mayBeRefused.length === 0 ? {rows: []}
+		: await client.query<{message_id: string; sender_id: string}>(FIND_STORED, [mayBeRefused.map((m) => m.messageId), mayBeRefused.map((m) => m.senderId)]);
 	const isStored = new Set(already.rows.map((r) => `${r.sender_id}/${r.message_id}`));
 	const refusals = new Map<MessageRow, string>();
-	const groups = all.filter((m) => !isStored.has(`${m.senderId}/${m.messageId}`) && conversationKindOf(m.conversationId) === 'group');
+	const groups = mayBeRefused.filter((m) => !isStored.has(`${m.senderId}/${m.messageId}`) && conversationKindOf(m.conversationId) === 'group');
 	if (groups.length > 0) {
 		const membership = await client.query<{ord: number; room_exists: boolean; is_member: boolean}>(GROUP_MEMBERSHIP, [
 			groups.map((m) => m.conversationId),
@@ -432,7 +463,7 @@ async function writeMessages(
 			else if (!row.is_member) refusals.set(message, 'you are not a member of this room');
 		}
 	}
-	for (const m of all) {
+	for (const m of mayBeRefused) {
 		const reason = m.version === 2 && !isStored.has(`${m.senderId}/${m.messageId}`) ? directRefusal(m.conversationId, m.senderId) : undefined;
 		if (reason) refusals.set(m, reason);
 	}
@@ -446,12 +477,14 @@ async function writeMessages(
 			created.map((m) => m.conversationId),
 			created.map((m) => (m.conversationId === BROADCAST_ID ? 'broadcast' : 'direct')),
 			created.map((m) => (m.conversationId === BROADCAST_ID ? null : m.senderId)),
+			[...new Set(created.map((m) => m.conversationId).filter((id) => id !== BROADCAST_ID))],
 		]);
-		const direct = [...new Set(created.map((m) => m.conversationId).filter((id) => id !== BROADCAST_ID))];
-		if (direct.length > 0) await client.query(ENSURE_DIRECT_MEMBERS, [direct]);
 	}
 	await lockConversationChains(client, messages.map((m) => m.conversationId));
-	const result = await client.query<{message_id: string; sender_id: string; seq: string; created_at: Date; reply_to_seq: string | null}>(INSERT_MESSAGES, [
+	onConversationsLocked?.();
+	// ON CONFLICT DO UPDATE may not touch a row twice in one statement: one entry per sender.
+	const senders = [...new Map(messages.map((m) => [m.senderId, m.senderName]))].sort(([a], [b]) => (a < b ? -1 : 1));
+	const result = await client.query<{message_id: string; sender_id: string; seq: string; created_at: Date; reply_to_seq: string | null; members: string[] | null}>(STORE_MESSAGES, [
 		messages.map((m) => m.messageId),
 		messages.map((m) => m.senderId),
 		messages.map((m) => m.senderName),
@@ -462,26 +495,22 @@ async function writeMessages(
 		messages.map((m) => m.replyTo?.senderId ?? null),
 		messages.map((m) => m.replyTo?.messageId ?? null),
 		messages.map((m) => (m.messageType === 'text' ? mentionsOf(m.content).join(' ') : '')),
+		messages.map((m) => m.sentAt),
+		senders.map(([id]) => id),
+		senders.map(([, name]) => name),
 	]);
-	const ids = messages.map((m) => m.messageId);
-	const senderIds = messages.map((m) => m.senderId);
-	await client.query(INSERT_SENT_STATUSES, [ids, senderIds, messages.map((m) => m.sentAt)]);
-	// ON CONFLICT DO UPDATE may not touch a row twice in one statement: one entry per sender.
-	const senders = [...new Map(messages.map((m) => [m.senderId, m.senderName]))].sort(([a], [b]) => (a < b ? -1 : 1));
-	await client.query(UPSERT_SENDERS, [senders.map(([id]) => id), senders.map(([, name]) => name)]);
-	await client.query(ADVANCE_SENDER_MARKERS, [ids, senderIds]);
 	const byKey = new Map(messages.map((m) => [`${m.senderId}/${m.messageId}`, m]));
 	const inserted = result.rows.map((r) => ({row: byKey.get(`${r.sender_id}/${r.message_id}`)!, seq: Number(r.seq), createdAt: r.created_at, replySeq: r.reply_to_seq}));
-	if (inserted.length > 0) {
-		await client.query(ADVANCE_CONVERSATIONS, [inserted.map((i) => i.row.conversationId), inserted.map((i) => i.seq), inserted.map((i) => i.createdAt)]);
-	}
 	// A message stored before and received again: its sender did not get the ✓, so the ingester
 	// that stored it may have died between COMMIT and the fan-out. Deliver the stored copy again
 	// (members dedupe by sender and id) — at least once, never "stored but never delivered".
 	const insertedKeys = new Set(inserted.map((i) => `${i.row.senderId}/${i.row.messageId}`));
 	const again = [...new Map(messages.filter((m) => !insertedKeys.has(`${m.senderId}/${m.messageId}`)).map((m) => [`${m.senderId}/${m.messageId}`, m])).values()];
 	const copies = again.length === 0 ? [] : (await client.query<StoredCopyRow>(STORED_COPIES, [again.map((m) => m.messageId), again.map((m) => m.senderId)])).rows;
-	const members = await currentMembers(client, [...inserted.map((i) => i.row.conversationId), ...copies.map((c) => c.conversation_id)]);
+	// Members of the conversations stored into came back with the rows; only those of
+	// conversations that appear solely among re-sent copies are looked up.
+	const members = new Map(result.rows.flatMap((r) => (r.members ? [[byKey.get(`${r.sender_id}/${r.message_id}`)!.conversationId, r.members] as const] : [])));
+	for (const [id, ids] of await currentMembers(client, copies.map((c) => c.conversation_id).filter((id) => !members.has(id)))) members.set(id, ids);
 	const recipientsOf = (conversationId: string) => (conversationId === BROADCAST_ID ? BROADCAST_ID : (members.get(conversationId) ?? []));
 	const sentAtOf = new Map(again.map((m) => [`${m.senderId}/${m.messageId}`, m.sentAt]));
 	const redelivered = copies.map((c): StoredMessage & {replySeq?: number} => ({

@@ -64,7 +64,7 @@ const APPLY_EDIT = `
 UPDATE chat_messages SET content = $3, version = $4, edited_at = now(), updated_at = now(), mentions = $5::text[]
 WHERE message_id = $1 AND sender_id = $2 RETURNING edited_at`;
 // Receipts reset to delivered-only after an edit (as WhatsApp): the members read it again.
-const FORGET_READS = `DELETE FROM message_status WHERE message_id = $1 AND sender_id = $2 AND status = 'read'`;
+const FORGET_READS = `DELETE FROM message_receipts WHERE message_id = $1 AND sender_id = $2 AND status = 'read'`;
 const APPLY_DELETE = `
 UPDATE chat_messages SET content = '', mentions = NULL, deleted_at = now(), deleted_by = $3, updated_at = now()
 WHERE message_id = $1 AND sender_id = $2 RETURNING deleted_at`;

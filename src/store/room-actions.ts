@@ -52,7 +52,7 @@ INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, cont
 VALUES ($1, $2, $3, $4, $5, 'system', $4)
 RETURNING seq, created_at`;
 const SYSTEM_LINE_STATUSES = `
-INSERT INTO message_status (message_id, status, timestamp, user_id, sender_id)
+INSERT INTO message_receipts (message_id, status, timestamp, user_id, sender_id)
 VALUES ($1, 'sent', $3, $2, $2), ($1, 'received_by_server', now(), $2, $2)
 ON CONFLICT (message_id, status, user_id, sender_id) DO NOTHING`;
 const ADVANCE_ROOM = `

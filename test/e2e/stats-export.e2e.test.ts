@@ -91,8 +91,9 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		]});
 		// Receipts 50 ms (delivered) and 2 s (read) after the server stored d1 (its clock, not ours).
 		// (Cut to whole ms first: JavaScript dates have no microseconds.)
-		const {rows: [stored]} = await db.query<{timestamp: Date}>(`UPDATE message_status SET timestamp = date_trunc('milliseconds', timestamp)
-			WHERE message_id = 'd1' AND status = 'received_by_server' RETURNING timestamp`);
+		// (received_by_server is the message's created_at since migration 008.)
+		const {rows: [stored]} = await db.query<{timestamp: Date}>(`UPDATE chat_messages SET created_at = date_trunc('milliseconds', created_at)
+			WHERE message_id = 'd1' RETURNING created_at AS timestamp`);
 		const after = (ms: number) => new Date(stored!.timestamp.getTime() + ms).toISOString();
 		await writeIngestBatch(db, {...empty, receipts: [
 			{messageId: 'd1', senderId: 'alice', status: 'delivered', userId: 'bob', at: after(50), conversationId: 'alice:bob'},

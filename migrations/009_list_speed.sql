@@ -1,4 +1,4 @@
--- 010 list speed: a member's conversations and account are found through the primary keys (issue 12).
+-- 009 list speed: a member's conversations and account are found through the primary keys (issue 12).
 -- Up Migration
 
 -- Why: `current_user::text` has the collation of `name` ("C"), not the column's ("default"), and an

@@ -1,0 +1,255 @@
+// Issue 12 outcome 2, measured on private services: ingest throughput of one or more ingester
+// builds (variants) against the broker's own QoS 1 pass-through and one INSERT per message, in
+// the same run, interleaved, medians of the rounds; lost/duplicated from the stored rows; CPU
+// µs per message per process (publishers, sink/ingester, Mosquitto, PostgreSQL).
+//   npx tsx bench/ingest-speed.ts [--messages 100000] [--publishers 2] [--rounds 3]
+//       [--variant name=/path/to/a/built/checkout ...]   (default: this checkout, `npm run build` first)
+//       [--port 21400] [--tmp /tmp/h-ingest] [--skip-insert] [--insert-messages 5000]
+//       [--latency]   (instead: send → ✓ p50/p99 at 200 msg/s, 2,000 messages from one publisher, per variant)
+// A variant may add ingester flags after commas: --variant 'linger0=/path,--linger-ms,0'.
+// A variant is a checkout with dist/ built (its own migrations run in a fresh database).
+// Env INGESTER_NODE_ARGS: extra node flags for the ingester processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+import {spawn, execFileSync, type ChildProcess} from 'node:child_process';
+import {mkdirSync, readFileSync, rmSync, writeFileSync, chownSync, mkdtempSync, chmodSync, readdirSync} from 'node:fs';
+import {loadavg} from 'node:os';
+import {join, resolve} from 'node:path';
+import {createInterface} from 'node:readline';
+import pg from 'pg';
+import {startPrivateBroker} from './private-broker.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+	const i = args.indexOf(`--${name}`);
+	return i >= 0 ? args[i + 1]! : fallback;
+};
+const MESSAGES = Number(flag('messages', args.includes('--latency') ? '2000' : '100000'));
+const ALL_MESSAGES = MESSAGES;
+const PUBLISHERS = Number(flag('publishers', '2'));
+const ROUNDS = Number(flag('rounds', '3'));
+const PORT = Number(flag('port', '21400'));
+// One INSERT per message is slow with fsync on: it gets fewer messages (its rate does not depend on the count).
+const INSERT_MESSAGES = Number(flag('insert-messages', String(Math.min(MESSAGES, 5_000))));
+const TMP = flag('tmp', '/tmp/h-ingest');
+const variants = args.flatMap((a, i) => (args[i - 1] === '--variant' ? [a] : [])).map((v) => {
+	const [name, spec] = v.split('=') as [string, string];
+	const [dir, ...flags] = spec.split(',');
+	return {name, dir: resolve(dir!), flags};
+});
+if (variants.length === 0) variants.push({name: 'this checkout', dir: resolve('.'), flags: []});
+const LATENCY = args.includes('--latency');
+const HERE = resolve(import.meta.dirname);
+const CLK_TCK = 100;
+
+/** Cumulative CPU (user + system) of `pids`, µs, from /proc/<pid>/stat. */
+function cpuOf(pids: readonly number[]): number {
+	let ticks = 0;
+	for (const pid of pids) {
+		try {
+			const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+			ticks += Number(fields[11]) + Number(fields[12]);
+		} catch {
+			// exited
+		}
+	}
+	return (ticks * 1e6) / CLK_TCK;
+}
+
+/** The postmaster and its children (backends, walwriter, checkpointer …). */
+function postgresPids(dataDir: string): number[] {
+	const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+	const children = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+		try {
+			return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(postmaster);
+		} catch {
+			return false;
+		}
+	});
+	return [postmaster, ...children];
+}
+
+/** A private PostgreSQL with fsync ON (the durable setting), trust auth, as the postgres user. */
+function startPostgres(port: number): {url: (db: string) => string; dataDir: string; stop(): void} {
+	const bin = join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().at(-1)!, 'bin');
+	mkdirSync(TMP, {recursive: true});
+	const dir = mkdtempSync(join(TMP, 'pg-'));
+	chmodSync(dir, 0o755);
+	const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
+	const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
+	chownSync(dir, uid, gid);
+	const data = join(dir, 'data');
+	const asPostgres = (cmd: string, argv: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...argv], {cwd: '/', stdio: 'pipe'});
+	asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C']);
+	const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=on -c synchronous_commit=on -c max_connections=40 -c shared_buffers=256MB`;
+	asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
+	return {
+		url: (db) => `postgres://postgres@127.0.0.1:${port}/${db}`,
+		dataDir: data,
+		stop() {
+			asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+			rmSync(dir, {recursive: true, force: true});
+		},
+	};
+}
+
+interface Proc {
+	child: ChildProcess;
+	lines: AsyncIterator<string>;
+}
+
+function start(command: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Proc {
+	const child = spawn(command, argv, {stdio: ['pipe', 'pipe', 'pipe'], env});
+	let stderr = '';
+	child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
+	child.on('exit', (code) => code && code !== 0 && process.stderr.write(`${argv.join(' ')} exited ${code}: ${stderr}\n`));
+	return {child, lines: createInterface({input: child.stdout!})[Symbol.asyncIterator]()};
+}
+
+async function nextLine(proc: Proc): Promise<string> {
+	const {value, done} = await proc.lines.next();
+	if (done) throw new Error('process ended early');
+	return value;
+}
+
+const worker = (argv: string[]) => start(process.execPath, ['--import', 'tsx', join(HERE, 'ingest-speed-worker.ts'), ...argv]);
+
+interface Run {
+	mode: string;
+	msgPerS: number;
+	lost: number;
+	duplicated: number;
+	cpuUsPerMsg: Record<string, number>;
+	/** --latency: send → ✓ in ms. */
+	p50Ms?: number;
+	p99Ms?: number;
+}
+
+async function withDatabase<T>(pgUrl: (db: string) => string, body: (url: string) => Promise<T>): Promise<T> {
+	const admin = new pg.Client(pgUrl('postgres'));
+	await admin.connect();
+	const name = `bench_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+	await admin.query(`CREATE DATABASE ${name}`);
+	try {
+		return await body(pgUrl(name));
+	} finally {
+		await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+		await admin.end();
+	}
+}
+
+async function countRows(url: string, expected: number): Promise<{lost: number; duplicated: number}> {
+	const db = new pg.Client(url);
+	await db.connect();
+	const {rows} = await db.query<{n: number; distinct_n: number}>(
+		"SELECT count(*)::int AS n, count(DISTINCT (sender_id, message_id))::int AS distinct_n FROM chat_messages WHERE sender_id LIKE 'p%'");
+	await db.end();
+	return {lost: expected - rows[0]!.distinct_n, duplicated: rows[0]!.n - rows[0]!.distinct_n};
+}
+
+/**
+ * One measured run: start the consumer (an ingester build or a baseline sink), the publishers,
+ * say go, wait for the end marker (every ✓, or every message at the sink), snapshot CPU.
+ */
+async function measure(mode: string, ctx: {mqttUrl: string; brokerPid: number; pgData: string; pgUrl: (db: string) => string}, consumer: 'passthrough' | 'insert' | {dir: string; flags: string[]}): Promise<Run> {
+	const MESSAGES = consumer === 'insert' ? INSERT_MESSAGES : ALL_MESSAGES;
+	return withDatabase(ctx.pgUrl, async (databaseUrl) => {
+		const base = `b${Date.now().toString(36)}/messages`;
+		let consumerProc: Proc;
+		if (typeof consumer === 'object') {
+			consumerProc = start(process.execPath, [...(process.env.INGESTER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(consumer.dir, 'dist/cli/main.js'), 'ingest', '--mqtt-url', ctx.mqttUrl, '--database-url', databaseUrl, '--topic', base, '--stats-refresh-ms', '0', '--shared-group', 'bench', ...consumer.flags], {...process.env, LOG_LEVEL: 'info'});
+			// Ready once it logged "subscribed" (JSON logs on stderr).
+			await new Promise<void>((resolveReady, reject) => {
+				let seen = '';
+				consumerProc.child.stderr!.on('data', (chunk: Buffer) => {
+					seen += chunk.toString();
+					if (seen.includes('"subscribed"')) resolveReady();
+				});
+				consumerProc.child.once('exit', () => reject(new Error(`ingester exited: ${seen.slice(-2000)}`)));
+			});
+		} else {
+			if (consumer === 'insert') {
+				// The table the one-INSERT sink writes: this checkout's migrations.
+				execFileSync(process.execPath, [join(HERE, '../dist/cli/main.js'), 'migrate', '--database-url', databaseUrl], {stdio: 'pipe'});
+			}
+			consumerProc = worker(['sink', ctx.mqttUrl, base, String(MESSAGES), consumer, databaseUrl]);
+			await nextLine(consumerProc);
+		}
+		const publisherCount = LATENCY ? 1 : PUBLISHERS;
+		const perPublisher = Math.ceil(MESSAGES / publisherCount);
+		const awaitReceipts = typeof consumer === 'object' ? '1' : '0';
+		const publishers = Array.from({length: publisherCount}, (_, k) =>
+			worker(['publisher', ctx.mqttUrl, base, `p${k}`, String(Math.min(perPublisher, MESSAGES - k * perPublisher)), awaitReceipts, LATENCY ? '200' : '0']));
+		for (const p of publishers) await nextLine(p);
+		const pgPids = postgresPids(ctx.pgData);
+		const before = {consumer: cpuOf([consumerProc.child.pid!]), broker: cpuOf([ctx.brokerPid]), postgres: cpuOf(pgPids)};
+		const startedAt = performance.now();
+		for (const p of [...publishers, consumerProc]) p.child.stdin!.write('go\n');
+		const publisherResults = await Promise.all(publishers.map(async (p) => JSON.parse(await nextLine(p)) as {cpuUs: number; republished: number; p50Ms?: number; p99Ms?: number}));
+		const sinkResult = typeof consumer === 'object' ? undefined : (JSON.parse(await nextLine(consumerProc)) as {cpuUs: number});
+		const ms = performance.now() - startedAt;
+		const after = {consumer: cpuOf([consumerProc.child.pid!]), broker: cpuOf([ctx.brokerPid]), postgres: cpuOf(postgresPids(ctx.pgData))};
+		if (typeof consumer === 'object') {
+			const exited = new Promise((r) => consumerProc.child.once('exit', r));
+			consumerProc.child.kill('SIGTERM');
+			await exited;
+		}
+		const {lost, duplicated} = consumer === 'passthrough' ? {lost: 0, duplicated: 0} : await countRows(databaseUrl, MESSAGES);
+		const per = (us: number) => Math.round((us / MESSAGES) * 10) / 10;
+		const cpuUsPerMsg = {
+			publishers: per(publisherResults.reduce((s, r) => s + r.cpuUs, 0)),
+			consumer: per(sinkResult?.cpuUs ?? after.consumer - before.consumer),
+			mosquitto: per(after.broker - before.broker),
+			postgres: per(after.postgres - before.postgres),
+			total: 0,
+		};
+		cpuUsPerMsg.total = Math.round((cpuUsPerMsg.publishers + cpuUsPerMsg.consumer + cpuUsPerMsg.mosquitto + cpuUsPerMsg.postgres) * 10) / 10;
+		const republished = publisherResults.reduce((s, r) => s + r.republished, 0);
+		if (republished > 0) process.stderr.write(`${mode}: ${republished} re-published\n`);
+		return {mode, msgPerS: Math.round((MESSAGES / ms) * 1000), lost, duplicated, cpuUsPerMsg, ...(LATENCY ? {p50Ms: publisherResults[0]!.p50Ms, p99Ms: publisherResults[0]!.p99Ms} : {})};
+	});
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+	mkdirSync(TMP, {recursive: true});
+	const broker = await startPrivateBroker(PORT, TMP);
+	const brokerPid = Number(execFileSync('pgrep', ['-f', `mosquitto -c ${TMP}/mosquitto-${PORT}-`]).toString().trim().split('\n')[0]);
+	const postgres = startPostgres(PORT + 1);
+	const loadBefore = loadavg();
+	const runs: Run[] = [];
+	try {
+		const ctx = {mqttUrl: broker.url, brokerPid, pgData: postgres.dataDir, pgUrl: postgres.url};
+		for (let round = 1; round <= ROUNDS; round++) {
+			// Interleaved: every mode once per round, so load changes hit all of them alike.
+			const modes: Array<[string, 'passthrough' | 'insert' | {dir: string; flags: string[]}]> = [
+				...(LATENCY ? [] : [['broker pass-through 1 → 1', 'passthrough'] as [string, 'passthrough']]),
+				...variants.map((v): [string, {dir: string; flags: string[]}] => [`ingest: ${v.name}`, v]),
+				...(LATENCY || args.includes('--skip-insert') ? [] : [['one INSERT per message', 'insert'] as [string, 'insert']]),
+			];
+			for (const [mode, consumer] of modes) {
+				const run = await measure(mode, ctx, consumer);
+				runs.push(run);
+				process.stderr.write(`round ${round}: ${JSON.stringify(run)}\n`);
+			}
+		}
+	} finally {
+		await broker.stop();
+		postgres.stop();
+	}
+	const modes = [...new Set(runs.map((r) => r.mode))];
+	const passthrough = median(runs.filter((r) => r.mode.startsWith('broker')).map((r) => r.msgPerS));
+	const insert = median(runs.filter((r) => r.mode.startsWith('one INSERT')).map((r) => r.msgPerS));
+	const table = modes.map((mode) => {
+		const mine = runs.filter((r) => r.mode === mode);
+		const rate = median(mine.map((r) => r.msgPerS));
+		const cpu = Object.fromEntries(Object.keys(mine[0]!.cpuUsPerMsg).map((k) => [k, median(mine.map((r) => r.cpuUsPerMsg[k]!))]));
+		const latency = LATENCY ? {p50Ms: median(mine.map((r) => r.p50Ms!)), p99Ms: median(mine.map((r) => r.p99Ms!)), p99MsRounds: mine.map((r) => r.p99Ms)} : {};
+		return {mode, ...latency, msgPerS: rate, xBroker: Math.round((rate / passthrough) * 100) / 100, xOneInsert: insert ? Math.round((rate / insert) * 10) / 10 : undefined,
+			lost: mine.reduce((s, r) => s + r.lost, 0), duplicated: mine.reduce((s, r) => s + r.duplicated, 0), cpuUsPerMsg: cpu, rounds: mine.map((r) => r.msgPerS)};
+	});
+	const result = {messages: MESSAGES, publishers: PUBLISHERS, rounds: ROUNDS, loadavgBefore: loadBefore, loadavgAfter: loadavg(), table};
+	writeFileSync(join(TMP, `ingest-speed-${Date.now()}.json`), JSON.stringify(result, null, 2));
+	console.log(JSON.stringify(result, null, 2));
+}
+
+await main();
