@@ -101,8 +101,16 @@ for (const name of ['services', 'embedded'] as const) {
 				const refusals = () => target.logLines().filter((l) => l.msg === REFUSAL).length - before;
 				// The ingester subscribes to {base}/+/+ (ingestSubscriptionV2): publishes on topics of
 				// another depth ("topic: two levels", "topic: four levels") never reach it.
-				const reaching = corpus.filter((c) => c.topic.split('/').length === topicBase.split('/').length + 2).length;
-				expect(corpus.length - reaching).toBe(2);
+				const depth = topicBase.split('/').length + 2;
+				const atDepth = corpus.filter((c) => c.topic.split('/').length === depth);
+				expect(corpus.length - atDepth.length).toBe(2);
+				// Publishes from `server` ({base}/{to}/server) are the ingester's own v1 receipts as far as
+				// it can tell: dropped by topic before any decoding, without a log line (issue 12: it used
+				// to decode its 100,000 own receipts per 100,000 messages). Production's ACL lets only the
+				// ingester write there (mosquitto-acl.test.ts); here they must still store nothing.
+				const fromServer = atDepth.filter((c) => c.topic.endsWith('/server')).length;
+				expect(fromServer, 'the corpus forges server receipts').toBeGreaterThan(0);
+				const reaching = atDepth.length - fromServer;
 				while (refusals() < reaching && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
 				expect(target.isRunning(), 'no crash').toBe(true);
 				expect(refusals(), 'one log line per refusal').toBe(reaching);
