@@ -69,10 +69,18 @@ export async function runCleanups(): Promise<void> {
 	}
 }
 
+let stopping = false;
+
+/** Whether a signal has asked the run to stop (start nothing new). */
+export function isStopping(): boolean {
+	return stopping;
+}
+
 /** On SIGINT/SIGTERM: stop everything started, then exit 130/143. */
 export function cleanUpOnSignals(): void {
 	for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
 		process.once(signal, () => {
+			stopping = true;
 			process.stderr.write(`bench: ${signal}: stopping everything it started…\n`);
 			void runCleanups().finally(() => process.exit(code));
 		});

@@ -14,7 +14,7 @@ import {runIngestSection, runScaleOutSection} from './ingest-section.js';
 import {runLatencySection} from './latency-section.js';
 import {BenchPostgres} from './private-postgres.js';
 import {freePort, MOSQUITTO_BIN, startPrivateBroker} from './private-broker.js';
-import {cleanUpOnSignals, onCleanup, runCleanups} from './procs.js';
+import {cleanUpOnSignals, isStopping, onCleanup, runCleanups} from './procs.js';
 import type {BenchSection, BenchSectionRunner, BenchServices} from './section.js';
 
 /** The sections, in order. Other sections are appended here (one line each). */
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
 	const sections: Array<BenchSection & {loadavg: {before: number[]; after: number[]}; seconds: number}> = [];
 	const failures: string[] = [];
 	for (const [id, run] of SECTIONS) {
+		if (isStopping()) return;
 		const before = loadavg();
 		const started = performance.now();
 		log(`section ${id} (load average ${before.map((l) => l.toFixed(2)).join(' ')})…`);
