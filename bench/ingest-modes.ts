@@ -37,6 +37,8 @@ export interface ModeResult {
 	lost?: number;
 	/** Ingest/COPY/INSERT: stored rows beyond one per id. */
 	duplicated?: number;
+	/** Pass-through/echo: messages that reached the subscriber (echo: receipts PUBACKed). */
+	arrived?: number;
 	/** CPU µs per message by process kind (ingester, publishers, mosquitto, postgres, sink, client). */
 	cpuUsPerMessage: Record<string, number>;
 	loadavg1: number;
@@ -114,7 +116,7 @@ const perMessage = (us: number, messages: number) => Math.round((us / messages) 
 export async function measureBroker(ctx: ModeContext, mode: 'count' | 'echo'): Promise<ModeResult> {
 	const runId = randomUUID().slice(0, 6);
 	const topicBase = `bench/${runId}`;
-	const sinkConfig: SinkConfig = {mqttUrl: ctx.services.mqttUrl, topicBase, group: `g${runId}`, mode, expected: ctx.messages};
+	const sinkConfig: SinkConfig = {mqttUrl: ctx.services.mqttUrl, topicBase, group: `g${runId}`, mode, expected: ctx.messages, quietMs: 5_000};
 	const sink = spawnScript(SINK, sinkConfig);
 	await nextMessage<{type: string}>(sink, (m) => m.type === 'ready', 'subscriber');
 	const publishers = await startPublishers(ctx, topicBase, runId);
@@ -132,6 +134,7 @@ export async function measureBroker(ctx: ModeContext, mode: 'count' | 'echo'): P
 		messages: n,
 		elapsedMs: Math.round(elapsedMs),
 		perSecond: Math.round((n / elapsedMs) * 1000),
+		arrived: mode === 'count' ? sinkReport.received : sinkReport.echoed,
 		cpuUsPerMessage: {
 			publishers: perMessage(reports.reduce((sum, r) => sum + r.cpuUs, 0), n),
 			mosquitto: perMessage(after.mosquitto - before.mosquitto, n),

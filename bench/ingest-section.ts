@@ -2,7 +2,7 @@
 // processes, open loop, into `hermes-chat ingest`, against its baselines in the same run —
 // pass-through, echo, COPY, one INSERT per message — in interleaved rounds (order rotated each
 // round), medians reported. Also the scale-out section: 1 → 2 → 4 ingesters, one shared subscription.
-import {loadavg} from 'node:os';
+import {cpus, loadavg} from 'node:os';
 import {join} from 'node:path';
 import {createTemplate, ingestProblem, measureBroker, measureCopy, measureIngest, measureOneInsert, type ModeContext, type ModeResult} from './ingest-modes.js';
 import {postgresBinDir} from './private-postgres.js';
@@ -32,7 +32,7 @@ async function interleaved(services: BenchServices, rounds: number, modes: Array
 		for (const [name, run] of order) {
 			const result = await run();
 			results.get(name)!.push(result);
-			const check = result.lost === undefined ? '' : `, lost ${result.lost}, duplicated ${result.duplicated}`;
+			const check = result.lost === undefined ? `, ${result.arrived} of ${result.messages} arrived` : `, lost ${result.lost}, duplicated ${result.duplicated}`;
 			services.log(`  round ${round + 1}/${rounds} ${name}: ${result.perSecond} msg/s (${result.elapsedMs} ms${check}), load ${result.loadavg1.toFixed(2)}`);
 		}
 	}
@@ -47,6 +47,8 @@ export interface ModeSummary {
 	perSecond: number[];
 	lost?: number;
 	duplicated?: number;
+	/** Broker modes: the fewest messages that arrived in a round. */
+	arrived?: number;
 	cpuUsPerMessage: Record<string, number>;
 	cpuUsPerMessageTotal: number;
 }
@@ -62,6 +64,7 @@ function summarise(mode: string, results: ModeResult[]): ModeSummary {
 		cpuUsPerMessage: cpu,
 		cpuUsPerMessageTotal: Math.round(Object.values(cpu).reduce((a, b) => a + b, 0) * 10) / 10,
 	};
+	if (results.some((r) => r.arrived !== undefined)) summary.arrived = Math.min(...results.map((r) => r.arrived ?? 0));
 	if (results.some((r) => r.lost !== undefined)) {
 		summary.lost = Math.max(...results.map((r) => r.lost ?? 0));
 		summary.duplicated = Math.max(...results.map((r) => r.duplicated ?? 0));
@@ -101,15 +104,16 @@ export async function runIngestSection(services: BenchServices): Promise<BenchSe
 	const row = (label: string, summary: ModeSummary, check: string) =>
 		`| ${label} | **${fmt(summary.medianPerSecond)}** | ${summary.perSecond.map(fmt).join(' / ')} | ${check} | ${cpuText(summary)} (Σ ${summary.cpuUsPerMessageTotal}) |`;
 	const stored = (summary: ModeSummary) => `${summary.lost} lost, ${summary.duplicated} dup.`;
+	const arrived = (summary: ModeSummary) => (summary.arrived === ctx.messages ? 'no database; all arrived' : `no database; only ${fmt(summary.arrived ?? 0)} arrived (broker queue limit)`);
 	const markdown = [
 		`### Ingest: ${fmt(ctx.messages)} messages of ~300 bytes, QoS 1, ${ctx.publishers} publisher processes, open loop`,
 		'',
 		`Medians of ${rounds} interleaved rounds; msg/s from the first publish to the last delivery / echo / commit. CPU in µs per message per process kind (from /proc and the processes' own counters).`,
 		'',
-		'| mode | msg/s (median) | rounds | stored rows | CPU µs / message |',
+		'| mode | msg/s (median) | rounds | stored rows (worst round) | CPU µs / message |',
 		'| --- | --- | --- | --- | --- |',
-		row('Mosquitto pass-through (→ 1 subscriber, no database)', s['pass-through']!, '—'),
-		row('echo pipeline (same MQTT traffic + 1 receipt each, no database)', s.echo!, '—'),
+		row('Mosquitto pass-through (→ 1 subscriber, no database)', s['pass-through']!, arrived(s['pass-through']!)),
+		row('echo pipeline (same MQTT traffic + 1 receipt each, no database)', s.echo!, arrived(s.echo!)),
 		row('**`hermes-chat ingest`** (rows committed, ✓ published)', ingest, stored(ingest)),
 		row('COPY of the same rows (`psql`)', s.COPY!, stored(s.COPY!)),
 		row(`one autocommit INSERT per message (the source system's way; first ${fmt(Math.min(INSERT_SAMPLE, ctx.messages))} rows)`, s['one INSERT']!, stored(s['one INSERT']!)),
@@ -141,8 +145,28 @@ export async function runScaleOutSection(services: BenchServices): Promise<Bench
 		'| --- | --- | --- | --- | --- | --- |',
 		...summaries.map((sum, i) => `| ${counts[i]} | **${fmt(sum.medianPerSecond)}** | ${sum.perSecond.map(fmt).join(' / ')} | ${sum.lost} lost, ${sum.duplicated} dup. | ${busiest(counts[i]!).toFixed(2)} | ${cpuText(sum)} (Σ ${sum.cpuUsPerMessageTotal}) |`),
 		'',
+		capacityLine(summaries[0]!),
+		'',
 		`Load average (1 min) ${loadBefore[0]!.toFixed(2)} before, ${loadAfter[0]!.toFixed(2)} after.`,
 		'',
 	].join('\n');
-	return {id: 'scale-out', markdown, data: {messages: ctx.messages, rounds, summaries, results: Object.fromEntries(results), loadavg: {before: loadBefore, after: loadAfter}}};
+	return {id: 'scale-out', markdown, data: {messages: ctx.messages, rounds, summaries, capacity: capacity(summaries[0]!), results: Object.fromEntries(results), loadavg: {before: loadBefore, after: loadAfter}}};
+}
+
+/**
+ * The capacity model from one ingester's CPU per message: msg/s one core of each process kind
+ * sustains (10⁶ µs ÷ its µs per message), and the ceiling of a machine with `cores` cores
+ * running all of them (10⁶ × cores ÷ the sum; publishers excluded: they are the clients).
+ */
+export function capacity(single: ModeSummary, cores = cpus().length): Record<string, number> {
+	const perCore = (us: number | undefined) => (us ? Math.round(1_000_000 / us) : Number.NaN);
+	const {ingester, postgres, mosquitto} = single.cpuUsPerMessage;
+	const server = (ingester ?? 0) + (postgres ?? 0) + (mosquitto ?? 0);
+	return {ingesterCore: perCore(ingester), postgresCore: perCore(postgres), mosquittoCore: perCore(mosquitto), machineCeiling: Math.round(perCore(server) * cores), cores};
+}
+
+function capacityLine(single: ModeSummary): string {
+	const c = capacity(single);
+	return `Capacity model (CPU per message of the 1-ingester rounds): one core runs **${fmt(c.ingesterCore!)} msg/s of ingester**, ` +
+		`${fmt(c.postgresCore!)} msg/s of PostgreSQL, ${fmt(c.mosquittoCore!)} msg/s of Mosquitto; all three on these ${c.cores} cores: ≤ ${fmt(c.machineCeiling!)} msg/s.`;
 }
