@@ -6,6 +6,7 @@
 //   COPY          the same rows by `psql` COPY FROM STDIN;
 //   one INSERT    the same rows, one autocommit INSERT each (the Hermes source system's way).
 // Each mode reports elapsed ms, messages/s and CPU µs per message per process kind.
+// COPY and one INSERT are in bench/sql-modes.ts.
 import {randomUUID} from 'node:crypto';
 import {existsSync} from 'node:fs';
 import {loadavg} from 'node:os';
@@ -86,7 +87,8 @@ export async function freshDatabase(ctx: ModeContext): Promise<{url: string; dro
 	return {url: urlOf(ctx.services, name), drop: () => (unregister(), drop())};
 }
 
-function cpuOf(services: BenchServices): {mosquitto: number; postgres: number} {
+/** CPU µs used so far by the private Mosquitto and the whole PostgreSQL cluster. */
+export function cpuOf(services: BenchServices): {mosquitto: number; postgres: number} {
 	return {
 		mosquitto: services.mosquittoPid ? processCpuUs(services.mosquittoPid) : 0,
 		postgres: services.postmasterPid ? clusterCpuUs(services.postmasterPid) : 0,
@@ -110,7 +112,8 @@ async function publishAll(children: TrackedChild[]): Promise<PublisherReport[]> 
 	return Promise.all(reports);
 }
 
-const perMessage = (us: number, messages: number) => Math.round((us / messages) * 10) / 10;
+/** µs per message, one decimal. */
+export const perMessage = (us: number, messages: number) => Math.round((us / messages) * 10) / 10;
 
 /** Pass-through (`count`) or echo: publishers → Mosquitto → one subscriber process, no database. */
 export async function measureBroker(ctx: ModeContext, mode: 'count' | 'echo'): Promise<ModeResult> {
@@ -133,7 +136,8 @@ export async function measureBroker(ctx: ModeContext, mode: 'count' | 'echo'): P
 		mode: mode === 'count' ? 'pass-through' : 'echo',
 		messages: n,
 		elapsedMs: Math.round(elapsedMs),
-		perSecond: Math.round((n / elapsedMs) * 1000),
+		// What arrived (echo: was echoed) per second: a dropped message is not throughput.
+		perSecond: Math.round(((mode === 'count' ? sinkReport.received : sinkReport.echoed) / elapsedMs) * 1000),
 		arrived: mode === 'count' ? sinkReport.received : sinkReport.echoed,
 		cpuUsPerMessage: {
 			publishers: perMessage(reports.reduce((sum, r) => sum + r.cpuUs, 0), n),
@@ -191,7 +195,7 @@ async function awaitStored(client: pg.Client, expected: number, quietMs = 5_000)
 }
 
 /** lost/duplicated of run `runId` in `chat_messages`: every published id stored exactly once. */
-async function exactlyOnce(client: pg.Client, ctx: ModeContext, runId: string): Promise<{lost: number; duplicated: number}> {
+export async function exactlyOnce(client: pg.Client, ctx: ModeContext, runId: string): Promise<{lost: number; duplicated: number}> {
 	const {rows} = await client.query<{rows: string; ids: string}>(
 		`SELECT count(*) AS rows, count(DISTINCT (sender_id, message_id)) AS ids FROM chat_messages WHERE message_id LIKE $1`, [`${runId}-%`]);
 	const stored = Number(rows[0]!.rows);
@@ -225,7 +229,8 @@ export async function measureIngest(ctx: ModeContext, ingesters: number): Promis
 			mode: ingesters === 1 ? 'hermes-chat ingest' : `${ingesters} × hermes-chat ingest`,
 			messages: n,
 			elapsedMs: Math.round(elapsedMs),
-			perSecond: Math.round((n / elapsedMs) * 1000),
+			// Rows stored once per second: lost messages are not throughput.
+			perSecond: Math.round(((n - lost) / elapsedMs) * 1000),
 			lost,
 			duplicated,
 			cpuUsPerMessage: {
@@ -242,83 +247,6 @@ export async function measureIngest(ctx: ModeContext, ingesters: number): Promis
 		};
 	} finally {
 		await watcher.end().catch(() => undefined);
-		await database.drop();
-	}
-}
-
-const COLUMNS = 'message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id';
-
-function* allMessages(ctx: ModeContext, runId: string) {
-	for (let p = 0; p < ctx.publishers; p++) {
-		for (let i = 0; i < shareOf(ctx.messages, ctx.publishers, p); i++) yield benchMessage(runId, p, i);
-	}
-}
-
-/** The same rows through `psql -c 'COPY chat_messages … FROM STDIN'` (text format), one transaction. */
-export async function measureCopy(ctx: ModeContext, psql: string): Promise<ModeResult> {
-	const runId = randomUUID().slice(0, 6);
-	const database = await freshDatabase(ctx);
-	const watcher = new pg.Client({connectionString: database.url});
-	try {
-		// Built first: the measured part is PostgreSQL taking the rows. Bench text has no tabs/backslashes.
-		const lines: string[] = [];
-		for (const m of allMessages(ctx, runId)) lines.push([m.message_id, m.sender_id, m.sender_name, m.receiver_id, m.content, 'text', m.conversation_id].join('\t'));
-		const data = `${lines.join('\n')}\n`;
-		await watcher.connect();
-		const before = cpuOf(ctx.services);
-		const started = wallMs();
-		const child = spawnTracked(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', database.url, '-c', `COPY chat_messages (${COLUMNS}) FROM STDIN`], {stdio: ['pipe', 'ignore', 'inherit']});
-		child.child.stdin!.end(data);
-		const code = await child.exited;
-		const elapsedMs = wallMs() - started;
-		if (code !== 0) throw new Error(`psql COPY exited ${code}`);
-		// psql exits before its backend does: let the postmaster reap it (its CPU moves to cstime).
-		await new Promise((resolve) => setTimeout(resolve, 300));
-		const after = cpuOf(ctx.services);
-		const {lost, duplicated} = await exactlyOnce(watcher, ctx, runId);
-		const n = ctx.messages;
-		return {
-			mode: 'COPY', messages: n, elapsedMs: Math.round(elapsedMs), perSecond: Math.round((n / elapsedMs) * 1000), lost, duplicated,
-			cpuUsPerMessage: {postgres: perMessage(after.postgres - before.postgres, n)},
-			loadavg1: loadavg()[0]!,
-		};
-	} finally {
-		await watcher.end().catch(() => undefined);
-		await database.drop();
-	}
-}
-
-/**
- * The same rows, one autocommit `INSERT INTO chat_messages` per message from one connection —
- * the first `sample` of them: at one fsync per row, 100,000 would take minutes per round, and the
- * rate per row does not depend on how many follow.
- */
-export async function measureOneInsert(full: ModeContext, sample: number): Promise<ModeResult> {
-	const ctx = {...full, messages: Math.min(sample, full.messages)};
-	const runId = randomUUID().slice(0, 6);
-	const database = await freshDatabase(ctx);
-	const client = new pg.Client({connectionString: database.url});
-	try {
-		await client.connect();
-		const before = cpuOf(ctx.services);
-		const cpuBefore = process.cpuUsage();
-		const started = wallMs();
-		for (const m of allMessages(ctx, runId)) {
-			await client.query(`INSERT INTO chat_messages (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'text', $6)`,
-				[m.message_id, m.sender_id, m.sender_name, m.receiver_id, m.content, m.conversation_id]);
-		}
-		const elapsedMs = wallMs() - started;
-		const cpu = process.cpuUsage(cpuBefore);
-		const after = cpuOf(ctx.services);
-		const {lost, duplicated} = await exactlyOnce(client, ctx, runId);
-		const n = ctx.messages;
-		return {
-			mode: 'one INSERT per message', messages: n, elapsedMs: Math.round(elapsedMs), perSecond: Math.round((n / elapsedMs) * 1000), lost, duplicated,
-			cpuUsPerMessage: {client: perMessage(cpu.user + cpu.system, n), postgres: perMessage(after.postgres - before.postgres, n)},
-			loadavg1: loadavg()[0]!,
-		};
-	} finally {
-		await client.end().catch(() => undefined);
 		await database.drop();
 	}
 }

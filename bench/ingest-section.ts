@@ -4,7 +4,8 @@
 // round), medians reported. Also the scale-out section: 1 → 2 → 4 ingesters, one shared subscription.
 import {cpus, loadavg} from 'node:os';
 import {join} from 'node:path';
-import {createTemplate, ingestProblem, measureBroker, measureCopy, measureIngest, measureOneInsert, type ModeContext, type ModeResult} from './ingest-modes.js';
+import {createTemplate, ingestProblem, measureBroker, measureIngest, type ModeContext, type ModeResult} from './ingest-modes.js';
+import {measureCopy, measureOneInsert} from './sql-modes.js';
 import {postgresBinDir} from './private-postgres.js';
 import {median} from './procs.js';
 import type {BenchSection, BenchServices} from './section.js';
