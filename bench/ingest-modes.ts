@@ -173,13 +173,16 @@ export async function startIngester(ctx: ModeContext, databaseUrl: string, topic
 }
 
 /**
- * Stored-row check: wait until every published id is stored (or nothing new has been stored for
- * `quietMs`), then count lost (published, not stored) and duplicated (stored twice).
+ * Stored-row check: wait until every published id is stored or, once every publish has been
+ * PUBACKed (`published` resolved), nothing new has been stored for `quietMs` (a loaded machine
+ * can leave an ingester silent for seconds mid-run: only the end may time out).
  * @returns the wall-clock time the row count last grew (≈ the last commit; polled every 20 ms).
  */
-async function awaitStored(client: pg.Client, expected: number, quietMs = 5_000): Promise<{lastCommitAt: number; stored: number}> {
+async function awaitStored(client: pg.Client, expected: number, published: Promise<unknown>, quietMs = 30_000): Promise<{lastCommitAt: number; stored: number}> {
 	let stored = -1;
 	let lastCommitAt = wallMs();
+	let publishedAt: number | undefined;
+	void published.then(() => (publishedAt = wallMs()), () => (publishedAt = wallMs()));
 	// max(seq) is one index probe; count(*) only near the end, where it decides.
 	for (;;) {
 		const {rows} = await client.query<{n: string}>('SELECT coalesce(max(seq), 0) AS n FROM chat_messages');
@@ -189,7 +192,8 @@ async function awaitStored(client: pg.Client, expected: number, quietMs = 5_000)
 			stored = count;
 			lastCommitAt = wallMs();
 		}
-		if (stored >= expected || wallMs() - lastCommitAt > quietMs) return {lastCommitAt, stored};
+		if (stored >= expected) return {lastCommitAt, stored};
+		if (publishedAt !== undefined && wallMs() - Math.max(lastCommitAt, publishedAt) > quietMs) return {lastCommitAt, stored};
 		await new Promise((resolve) => setTimeout(resolve, 20));
 	}
 }
@@ -215,7 +219,7 @@ export async function measureIngest(ctx: ModeContext, ingesters: number): Promis
 		const publishers = await startPublishers(ctx, topicBase, runId);
 		const before = {...cpuOf(ctx.services), ingesters: started.map((s) => processCpuUs(s.child.pid))};
 		const reportsPromise = publishAll(publishers);
-		const {lastCommitAt} = await awaitStored(watcher, ctx.messages);
+		const {lastCommitAt} = await awaitStored(watcher, ctx.messages, reportsPromise);
 		const reports = await reportsPromise;
 		const after = {...cpuOf(ctx.services), ingesters: started.map((s) => processCpuUs(s.child.pid))};
 		const {lost, duplicated} = await exactlyOnce(watcher, ctx, runId);
