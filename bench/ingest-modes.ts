@@ -55,6 +55,16 @@ export interface ModeContext {
 	template: string;
 }
 
+/**
+ * A pg client whose connection errors surface at its next query instead of as an unhandled
+ * 'error' event (clean-up drops databases WITH (FORCE) under it on Ctrl+C).
+ */
+export function quietClient(url: string): pg.Client {
+	const client = new pg.Client({connectionString: url});
+	client.on('error', () => undefined);
+	return client;
+}
+
 /** Create database `name` with every migration applied, to be cloned per round (TEMPLATE). */
 export async function createTemplate(services: BenchServices, name: string): Promise<void> {
 	await admin(services, `CREATE DATABASE ${name}`);
@@ -69,7 +79,7 @@ function urlOf(services: BenchServices, database: string): string {
 }
 
 async function admin(services: BenchServices, sql: string): Promise<void> {
-	const client = new pg.Client({connectionString: services.pgAdminUrl});
+	const client = quietClient(services.pgAdminUrl);
 	await client.connect();
 	try {
 		await client.query(sql);
@@ -212,7 +222,7 @@ export async function measureIngest(ctx: ModeContext, ingesters: number): Promis
 	const runId = randomUUID().slice(0, 6);
 	const topicBase = `bench/${runId}`;
 	const database = await freshDatabase(ctx);
-	const watcher = new pg.Client({connectionString: database.url});
+	const watcher = quietClient(database.url);
 	try {
 		const started = await Promise.all(Array.from({length: ingesters}, () => startIngester(ctx, database.url, topicBase, `hermes-ingest-${runId}`)));
 		await watcher.connect();

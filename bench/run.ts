@@ -91,6 +91,12 @@ async function main(): Promise<void> {
 	if (failures.length) process.exitCode = 1;
 }
 
+// A crash anywhere (a child's stream, a client's socket) still stops what the run started.
+process.on('uncaughtException', (error) => {
+	log(`crashed: ${error.stack ?? error.message}`);
+	void runCleanups().finally(() => process.exit(1));
+});
+
 try {
 	await main();
 } catch (error) {

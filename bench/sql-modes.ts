@@ -3,8 +3,7 @@
 //   one INSERT  one autocommit INSERT per message (the Hermes source system's way).
 import {randomUUID} from 'node:crypto';
 import {loadavg} from 'node:os';
-import pg from 'pg';
-import {cpuOf, exactlyOnce, freshDatabase, perMessage, type ModeContext, type ModeResult} from './ingest-modes.js';
+import {cpuOf, exactlyOnce, quietClient, freshDatabase, perMessage, type ModeContext, type ModeResult} from './ingest-modes.js';
 import {spawnTracked, wallMs} from './procs.js';
 import {benchMessage, shareOf} from './traffic.js';
 
@@ -20,7 +19,7 @@ function* allMessages(ctx: ModeContext, runId: string) {
 export async function measureCopy(ctx: ModeContext, psql: string): Promise<ModeResult> {
 	const runId = randomUUID().slice(0, 6);
 	const database = await freshDatabase(ctx);
-	const watcher = new pg.Client({connectionString: database.url});
+	const watcher = quietClient(database.url);
 	try {
 		// Built first: the measured part is PostgreSQL taking the rows. Bench text has no tabs/backslashes.
 		const lines: string[] = [];
@@ -59,7 +58,7 @@ export async function measureOneInsert(full: ModeContext, sample: number): Promi
 	const ctx = {...full, messages: Math.min(sample, full.messages)};
 	const runId = randomUUID().slice(0, 6);
 	const database = await freshDatabase(ctx);
-	const client = new pg.Client({connectionString: database.url});
+	const client = quietClient(database.url);
 	try {
 		await client.connect();
 		const before = cpuOf(ctx.services);
