@@ -44,7 +44,8 @@ const finish = () => {
 	clearInterval(quiet);
 	const cpu = process.cpuUsage(cpuBefore);
 	const report: SinkReport = {type: 'done', lastAt: lastProgressAt, received, echoed: done, cpuUs: cpu.user + cpu.system};
-	process.send!(report, () => void client.endAsync().finally(() => process.exit(0)));
+	// Forced end: a graceful one waits for PUBACKs of receipts still in flight, possibly forever.
+	process.send!(report, () => void client.endAsync(true).finally(() => process.exit(0)));
 };
 const quiet = setInterval(() => {
 	if (lastProgressAt && wallMs() - lastProgressAt > config.quietMs) finish();
