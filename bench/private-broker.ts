@@ -12,6 +12,8 @@ export const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
 export interface PrivateBroker {
 	/** `mqtt://127.0.0.1:<port>` */
 	url: string;
+	/** The mosquitto process id (CPU accounting). */
+	pid: number;
 	/** Stop it (SIGTERM, then wait for the exit) and remove its folder. */
 	stop(): Promise<void>;
 }
@@ -39,7 +41,8 @@ export function freePort(): Promise<number> {
 
 /**
  * Start Mosquitto on 127.0.0.1:`port` with its config and log in a fresh folder under `tmpRoot`.
- * Queues are raised (`max_queued_messages 100000`) so a slow benchmark client loses nothing.
+ * Limits as docker/mosquitto/mosquitto.conf (TCP_NODELAY, 1,000 in flight, 100,000 queued per
+ * client) so a slow benchmark client loses nothing; no persistence, no auth.
  * @throws Error when the port is taken or Mosquitto does not listen within 10 s (its log attached).
  */
 export async function startPrivateBroker(port: number, tmpRoot: string): Promise<PrivateBroker> {
@@ -51,7 +54,12 @@ export async function startPrivateBroker(port: number, tmpRoot: string): Promise
 		`listener ${port} 127.0.0.1`,
 		'allow_anonymous true',
 		'persistence false',
+		// Production's limits (docker/mosquitto/mosquitto.conf): a burst is queued, never dropped.
+		'set_tcp_nodelay true',
+		'max_inflight_messages 1000',
 		'max_queued_messages 100000',
+		'max_queued_bytes 268435456',
+		'max_packet_size 65536',
 		'log_dest stderr',
 		'log_type error',
 		'log_type warning',
@@ -71,6 +79,7 @@ export async function startPrivateBroker(port: number, tmpRoot: string): Promise
 	}
 	return {
 		url: `mqtt://127.0.0.1:${port}`,
+		pid: child.pid!,
 		async stop() {
 			if (child.exitCode === null) {
 				const exited = new Promise((resolve) => child.once('exit', resolve));

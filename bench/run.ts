@@ -1,69 +1,114 @@
-// `npm run bench`: ingest throughput (batched vs one transaction per message), QoS 1 round
-// trip (TCP_NODELAY on vs off) and rooms (send → every member's inbox in a room of 50 vs a direct
-// chat, on a private Mosquitto; opening a 100,000-message room vs direct chat) against real
-// PostgreSQL + Mosquitto; writes bench/results/latest.{json,md}.
-import {mkdir, writeFile} from 'node:fs/promises';
-import {cpus} from 'node:os';
-import {runIngestThroughput, type ThroughputRow} from './ingest-throughput.js';
-import {createDatabase, MQTT_URL, PG_ADMIN_URL, servicesProblem} from './lib.js';
-import {freePort, startPrivateBroker} from './private-broker.js';
-import {runQosLatency, type LatencyRow} from './qos-latency.js';
-import {roomsMarkdown, runRoomFanOut, runRoomOpen} from './rooms.js';
+// `npm run bench`: starts its own Mosquitto and PostgreSQL (never the machine's shared ones), runs
+// every section of SECTIONS in turn — each compares its figures with baselines in the same run,
+// interleaved rounds, medians — records the load average around each, and writes
+// bench/results/<YYYY-MM-DD>.json and .md (git-ignored; README shows a chosen table), then prints
+// the markdown. BENCH_QUICK=1 scales every section down for a smoke run. Everything it started is
+// stopped on every exit path, Ctrl+C included.
+// Env: BENCH_QUICK, BENCH_MESSAGES, BENCH_ROUNDS, BENCH_PUBLISHERS, BENCH_TMP (default /tmp/hermes-bench),
+// BENCH_PORT_BASE (first of the ports tried for the private services; default: any free port).
+import './quick-env.js';
+import {existsSync} from 'node:fs';
+import {chmod, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {cpus, loadavg} from 'node:os';
+import {join} from 'node:path';
+import {historySection} from './history.js';
+import {runHubSection} from './hub.js';
+import {runIngestSection, runScaleOutSection} from './ingest-section.js';
+import {runLatencySection} from './latency-section.js';
+import {BenchPostgres} from './private-postgres.js';
+import {freePort, MOSQUITTO_BIN, startPrivateBroker} from './private-broker.js';
+import {cleanUpOnSignals, isStopping, onCleanup, runCleanups} from './procs.js';
+import type {BenchSection, BenchSectionRunner, BenchServices} from './section.js';
+import {startupSection} from './startup.js';
 
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5_000);
-const SLOW_MESSAGES = Number(process.env.BENCH_SLOW_MESSAGES ?? 2_000);
-const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 200);
-const ROOM_ROUNDS = Number(process.env.BENCH_ROOM_ROUNDS ?? 200);
-const ROOM_MESSAGES = Number(process.env.BENCH_ROOM_MESSAGES ?? 100_000);
-const ROOM_OPENS = Number(process.env.BENCH_ROOM_OPENS ?? 200);
+/** The sections, in order. Other sections are appended here (one line each). */
+const SECTIONS: Array<[string, BenchSectionRunner]> = [
+	['ingest', runIngestSection],
+	['latency', runLatencySection],
+	['scale-out', runScaleOutSection],
+	['history', historySection],
+	['hub', runHubSection],
+	['startup', startupSection],
+];
+
 const RESULTS = new URL('./results/', import.meta.url);
+const quick = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-function table<T extends object>(rows: T[], columns: Array<[keyof T, string]>): string {
-	const head = `| ${columns.map(([, title]) => title).join(' | ')} |`;
-	const rule = `|${columns.map(() => ' --- |').join('')}`;
-	const body = rows.map((row) => `| ${columns.map(([key]) => String(row[key])).join(' | ')} |`);
-	return [head, rule, ...body].join('\n');
+async function port(offset: number): Promise<number> {
+	const base = process.env.BENCH_PORT_BASE;
+	return base ? Number(base) + offset : freePort();
 }
 
-const problem = await servicesProblem();
-if (problem) {
-	process.stderr.write(`bench: skipped — ${problem} (set TEST_PG_ADMIN_URL / TEST_MQTT_URL)\n`);
-	process.exitCode = 1;
-} else {
-	const startedAt = new Date().toISOString();
-	process.stderr.write(`bench: ingest throughput, ${MESSAGES} messages batched, ${SLOW_MESSAGES} per unbatched mode…\n`);
-	const throughput = await runIngestThroughput(MESSAGES, SLOW_MESSAGES);
-	process.stderr.write(`bench: QoS 1 round trips, ${ROUND_TRIPS} per mode…\n`);
-	const latency = await runQosLatency(ROUND_TRIPS);
-	process.stderr.write(`bench: rooms, ${ROOM_ROUNDS} rounds room of 50 vs direct chat on a private Mosquitto…\n`);
-	const fanOutDatabase = await createDatabase();
-	const broker = await startPrivateBroker(process.env.BENCH_BROKER_PORT ? Number(process.env.BENCH_BROKER_PORT) : await freePort(), process.env.BENCH_TMP ?? '/tmp/hermes-bench');
-	const fanOut = await runRoomFanOut({mqttUrl: broker.url, databaseUrl: fanOutDatabase.url, rounds: ROOM_ROUNDS})
-		.finally(() => broker.stop().then(() => fanOutDatabase.drop()));
-	process.stderr.write(`bench: rooms, opening ${ROOM_MESSAGES}-message conversations ${ROOM_OPENS} times each…\n`);
-	const openDatabase = await createDatabase();
-	const open = await runRoomOpen({databaseUrl: openDatabase.url, messages: ROOM_MESSAGES, repeats: ROOM_OPENS}).finally(() => openDatabase.drop());
-	const environment = {node: process.version, cpus: cpus().length, postgres: PG_ADMIN_URL.replace(/:[^:@/]*@/, '@'), mqtt: MQTT_URL};
-	const result = {startedAt, environment, throughput, latency, rooms: {fanOut, open}};
+async function main(): Promise<void> {
+	cleanUpOnSignals();
+	if (!existsSync(MOSQUITTO_BIN)) throw new Error(`no Mosquitto at ${MOSQUITTO_BIN} (env MOSQUITTO_BIN)`);
+	const tmpRoot = process.env.BENCH_TMP ?? '/tmp/hermes-bench';
+	await mkdir(tmpRoot, {recursive: true});
+	const tmpDir = await mkdtemp(join(tmpRoot, 'run-'));
+	// PostgreSQL runs as `postgres` when we are root: it must reach its data dir below this one.
+	await chmod(tmpDir, 0o755);
+	onCleanup(() => rm(tmpDir, {recursive: true, force: true}));
+	log(`starting a private Mosquitto and PostgreSQL (fsync on) under ${tmpDir}…`);
+	const broker = await startPrivateBroker(await port(0), tmpDir);
+	onCleanup(() => broker.stop());
+	const postgres = await BenchPostgres.start(await port(1), tmpDir);
+	onCleanup(() => postgres.stop());
+	const services: BenchServices = {
+		mqttUrl: broker.url, pgAdminUrl: postgres.adminUrl, tmpDir, log, quick,
+		mosquittoPid: broker.pid, postmasterPid: postgres.postmasterPid(),
+	};
+	const startedAt = new Date();
+	const sections: Array<BenchSection & {loadavg: {before: number[]; after: number[]}; seconds: number}> = [];
+	const failures: string[] = [];
+	for (const [id, run] of SECTIONS) {
+		if (isStopping()) return;
+		const before = loadavg();
+		const started = performance.now();
+		log(`section ${id} (load average ${before.map((l) => l.toFixed(2)).join(' ')})…`);
+		try {
+			const section = await run(services);
+			sections.push({...section, loadavg: {before, after: loadavg()}, seconds: Math.round((performance.now() - started) / 1000)});
+		} catch (error) {
+			// One clear line; the other sections still run.
+			const line = `section ${id} failed: ${(error as Error).message.split('\n')[0]}`;
+			log(line);
+			failures.push(line);
+		}
+	}
+	const environment = {
+		node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, quick,
+		services: 'private Mosquitto 2 (docker limits) + private PostgreSQL (fsync on), 127.0.0.1',
+	};
 	const markdown = [
-		`### Ingest throughput (publish → commit → ✓ receipt; one publisher keeping ≤ 1000 unconfirmed)`,
+		`## hermes-chat benchmark, ${startedAt.toISOString().slice(0, 16)}Z${quick ? ' (BENCH_QUICK: smoke run, not figures)' : ''}`,
 		'',
-		table<ThroughputRow>(throughput.rows, [['mode', 'mode'], ['messages', 'messages'], ['messagesPerSecond', 'messages/s'], ['ms', 'total ms'], ['transactions', 'transactions']]),
+		`_${environment.cpus} CPUs (${environment.cpuModel}), Node ${process.version}, ${environment.services}._`,
 		'',
-		`Batched ingester vs one transaction per message: **${throughput.ratio}×** the throughput.`,
-		'',
-		`### QoS 1 round trip (publish to a topic you subscribe to, wait for PUBACK + delivery; ${ROUND_TRIPS} in sequence)`,
-		'',
-		table<LatencyRow>(latency.rows, [['mode', 'socket'], ['medianMs', 'median ms'], ['p99Ms', 'p99 ms'], ['meanMs', 'mean ms']]),
-		'',
-		`Median round trip without TCP_NODELAY ÷ with it: **${latency.ratio}**.`,
-		'',
-		roomsMarkdown(fanOut, open, ROOM_ROUNDS, ROOM_OPENS),
-		`_${startedAt}, Node ${process.version}, ${cpus().length} CPUs, PostgreSQL and Mosquitto on localhost._`,
+		...sections.flatMap((s) => [s.markdown.trim(), '', `_Section ${s.id}: ${s.seconds} s, load average ${s.loadavg.before[0]!.toFixed(2)} → ${s.loadavg.after[0]!.toFixed(2)}._`, '']),
+		...failures.map((line) => `- ${line}`),
 		'',
 	].join('\n');
 	await mkdir(RESULTS, {recursive: true});
-	await writeFile(new URL('latest.json', RESULTS), `${JSON.stringify(result, null, 2)}\n`);
-	await writeFile(new URL('latest.md', RESULTS), markdown);
+	const stem = startedAt.toISOString().slice(0, 10);
+	await writeFile(new URL(`${stem}.json`, RESULTS), `${JSON.stringify({startedAt: startedAt.toISOString(), environment, sections, failures}, null, 2)}\n`);
+	await writeFile(new URL(`${stem}.md`, RESULTS), markdown);
 	process.stdout.write(markdown);
+	log(`wrote bench/results/${stem}.json and .md`);
+	if (failures.length) process.exitCode = 1;
+}
+
+// A crash anywhere (a child's stream, a client's socket) still stops what the run started.
+process.on('uncaughtException', (error) => {
+	log(`crashed: ${error.stack ?? error.message}`);
+	void runCleanups().finally(() => process.exit(1));
+});
+
+try {
+	await main();
+} catch (error) {
+	log(`failed: ${(error as Error).message}`);
+	process.exitCode = 1;
+} finally {
+	await runCleanups();
 }

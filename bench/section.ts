@@ -10,6 +10,12 @@ export interface BenchServices {
 	pgAdminUrl: string;
 	/** A private scratch directory for this run (removed afterwards). */
 	tmpDir: string;
+	/** Process id of the private Mosquitto (CPU accounting from /proc). */
+	mosquittoPid?: number;
+	/** Process id of the private cluster's postmaster (its backends are its children). */
+	postmasterPid?: number;
+	/** Scale every section down for a smoke run (`BENCH_QUICK=1`). */
+	quick?: boolean;
 	/** Write one progress line to stderr. */
 	log(line: string): void;
 }
