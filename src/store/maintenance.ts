@@ -25,6 +25,17 @@ export const GROWTH_PAGES = 4;
 export const ANALYZE_INTERVAL_MS = 2_000;
 
 /**
+ * The tables of the current schema whose statistics are stale (see {@link STALE_TABLES}), without
+ * analyzing them.
+ * @returns their names (schema-qualified only when not on the search path).
+ * @throws the driver's error.
+ */
+export async function staleTables(db: Pick<Db, 'query'>): Promise<string[]> {
+	const {rows} = await db.query<{name: string}>(STALE_TABLES, [GROWTH_FACTOR, GROWTH_PAGES]);
+	return rows.map((row) => row.name);
+}
+
+/**
  * ANALYZE the tables of the current schema whose statistics are stale (see {@link STALE_TABLES}).
  * Why it matters: PGlite has no autovacuum, and its one session keeps every cached plan. The
  * foreign-key checks' plans (and plpgsql's) are made once, while the tables are nearly empty —
@@ -36,9 +47,8 @@ export const ANALYZE_INTERVAL_MS = 2_000;
  * @throws the driver's error.
  */
 export async function analyzeStaleTables(db: Pick<Db, 'query'>): Promise<string[]> {
-	const {rows} = await db.query<{name: string}>(STALE_TABLES, [GROWTH_FACTOR, GROWTH_PAGES]);
-	if (rows.length === 0) return [];
-	const names = rows.map((row) => row.name);
+	const names = await staleTables(db);
+	if (names.length === 0) return [];
 	// regclass text is already quoted where needed.
 	await db.query(`ANALYZE ${names.join(', ')}`);
 	return names;
