@@ -43,8 +43,8 @@ export function bigConversation(viewer: string): string {
  * Migrate the database at `databaseUrl` and store `messages` messages: conversation 0 (the viewer
  * with u0001) every {@link BIG_SHARE}th message, the others spread over 699 more direct chats of the
  * viewer, 299 rooms with the viewer, 500 rooms without, and the broadcast `all`. Status rows as the
- * ingester writes them: `sent` + `received_by_server` per message, `read` by the receiver of a
- * direct message. The viewer has read everything except: 10% of its conversations hold ~10
+ * ingester writes them: `read` by the receiver of a direct message (`sent` and
+ * `received_by_server` are derived from the message row since migration 008). The viewer has read everything except: 10% of its conversations hold ~10
  * unread messages and 5 rooms were never opened (read marker 0: the unread count scans up to its cap).
  * The viewer's account (role) is NOT made here; the GIN search index is dropped (history reads never use it
  * and inserting 1M rows into it triples the seed time).
@@ -96,11 +96,9 @@ export async function seedHistory(databaseUrl: string, viewer: string, messages:
 			[viewer, T0, from, to]);
 			log(`history: ${to.toLocaleString('en-US')} messages stored`);
 		}
-		await client.query(`INSERT INTO message_status (message_id, sender_id, status, user_id, timestamp)
-			SELECT m.message_id, m.sender_id, s.status, m.sender_id, m.created_at
-			FROM chat_messages m CROSS JOIN (VALUES ('sent'), ('received_by_server')) AS s (status)`);
-		log('history: sent/received_by_server rows stored');
-		await client.query(`INSERT INTO message_status (message_id, sender_id, status, user_id, timestamp)
+		// `sent` and `received_by_server` are derived from chat_messages since migration 008 (the
+		// message_status view); only receipts are rows, in message_receipts.
+		await client.query(`INSERT INTO message_receipts (message_id, sender_id, status, user_id, timestamp)
 			SELECT m.message_id, m.sender_id, 'read', m.receiver_id, m.created_at + interval '2 seconds'
 			FROM chat_messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.kind = 'direct'`);
 		log('history: read rows stored');

@@ -56,17 +56,29 @@ export function onCleanup(fn: () => Promise<void> | void): () => void {
 	return () => cleanups.delete(fn);
 }
 
-/** Run every registered clean-up (newest first), each at most once; never throws. */
-export async function runCleanups(): Promise<void> {
-	const pending = [...cleanups].reverse();
-	cleanups.clear();
-	for (const fn of pending) {
-		try {
-			await fn();
-		} catch (error) {
-			process.stderr.write(`bench: clean-up failed: ${(error as Error).message}\n`);
+let cleaning: Promise<void> | undefined;
+
+/**
+ * Run every registered clean-up (newest first), each at most once; never throws. A second call
+ * while a pass is running waits for that pass: a signal's clean-up stopping PostgreSQL makes a
+ * client's socket fail, and the crash handler's call must not exit before the broker is stopped
+ * too (a Ctrl+C during the history section left Mosquitto running).
+ */
+export function runCleanups(): Promise<void> {
+	cleaning ??= (async () => {
+		const pending = [...cleanups].reverse();
+		cleanups.clear();
+		for (const fn of pending) {
+			try {
+				await fn();
+			} catch (error) {
+				process.stderr.write(`bench: clean-up failed: ${(error as Error).message}\n`);
+			}
 		}
-	}
+	})().finally(() => {
+		cleaning = undefined;
+	});
+	return cleaning;
 }
 
 let stopping = false;
