@@ -152,4 +152,16 @@ describe('search and away rows', () => {
 		);
 		expect(row).toMatchObject({head: '#Ops — 1000+ unread · 2 mentions', first: '09:30 Dave: line one line two', senders: 'from Dave, Erin, Finn +1', hasMentions: true});
 	});
+	it('away rows word a room event as the thread does and show a deleted first message as its placeholder', () => {
+		const first = {seq: 1, messageId: 'x', senderId: 'dave', senderName: 'Dave', createdAt: Date.UTC(2026, 10, 22, 9, 30)};
+		const rows = awayRows(
+			[
+				{conversationId: room, title: 'Ops', kind: 'group', unread: 3, mentions: 0, senders: ['Dave'], firstUnread: {...first, content: 'Dave created "Ops" with Alice', messageType: 'system'}},
+				{conversationId: 'alice:dave', title: 'Dave', kind: 'direct', unread: 1, mentions: 0, senders: ['Dave'], firstUnread: {...first, content: '', messageType: 'text', isDeleted: true}},
+			],
+			60,
+			'UTC',
+		);
+		expect(rows.map((r) => r.first)).toEqual(['09:30 Dave created "Ops" with Alice', '09:30 Dave: message deleted']);
+	});
 });

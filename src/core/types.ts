@@ -133,8 +133,11 @@ export interface AwayEntry {
 	unread: number;
 	/** Unread messages that mention me. */
 	mentions: number;
-	/** The first unread message (content untrusted). */
-	firstUnread: {seq: number; messageId: string; senderId: string; senderName: string; content: string; createdAt: number};
+	/**
+	 * The first unread message (content untrusted). `messageType` `system`: a room event line whose
+	 * content already names who did it; `isDeleted`: deleted (content ''). Absent: a text message.
+	 */
+	firstUnread: {seq: number; messageId: string; senderId: string; senderName: string; content: string; createdAt: number; messageType?: ChatMessage['messageType']; isDeleted?: boolean};
 	/** Distinct senders of the unread messages, most active first (names, untrusted). */
 	senders: string[];
 }
