@@ -83,6 +83,10 @@ export interface ReplyRef {
 	preview?: string;
 	/** The original's `seq`, when known (to jump to it). */
 	seq?: number;
+	/** The original's edit version that {@link ReplyRef.preview} shows, once a live edit of it updated the preview (client side). */
+	version?: number;
+	/** The original was deleted (known from a live delete; a stored page leaves the preview out instead). */
+	isDeleted?: boolean;
 }
 
 /**
