@@ -77,6 +77,14 @@ describe('messages-changed: the quote of a reply whose original is not loaded', 
 		expect(quote(run(loaded(reply), changed({...edit(1, 'x'.repeat(150)), senderId: 'mallory'})))).toBe('↳ Bob: first text');
 		expect(run(loaded(reply), changed(edit(1, '😀'.repeat(150)))).threads[conversationId]!.messages[0]!.replyTo!.preview).toBe('😀'.repeat(100));
 	});
+	it('a stale stored copy of the reply never brings the older quote back; a stored deleted quote wins', () => {
+		const pageWith = (replyTo: ChatMessage['replyTo']): ChatAction => loaded({...reply, replyTo});
+		const edited = run(loaded(reply), changed(edit(2, 'second text')));
+		expect(quote(chatReducer(edited, pageWith({...reply.replyTo!, preview: 'older text', version: 1})))).toBe('↳ Bob: second text');
+		expect(quote(chatReducer(edited, pageWith({...reply.replyTo!, preview: 'third text', version: 3})))).toBe('↳ Bob: third text');
+		const {preview: _gone, ...deletedRef} = reply.replyTo!;
+		expect(quote(chatReducer(edited, pageWith({...deletedRef, version: 2, isDeleted: true})))).toBe('↳ Bob: message deleted');
+	});
 	it('shows the placeholder once the original is deleted, and no later edit revives it', () => {
 		expect(quote(run(loaded(reply), changed(edit(1, 'second text'), del, edit(2, 'resurrected'))))).toBe('↳ Bob: message deleted');
 	});

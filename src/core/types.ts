@@ -83,9 +83,9 @@ export interface ReplyRef {
 	preview?: string;
 	/** The original's `seq`, when known (to jump to it). */
 	seq?: number;
-	/** The original's edit version that {@link ReplyRef.preview} shows, once a live edit of it updated the preview (client side). */
+	/** The original's edit version that {@link ReplyRef.preview} shows (from a history page, or a live edit of it), when edited. */
 	version?: number;
-	/** The original was deleted (known from a live delete; a stored page leaves the preview out instead). */
+	/** The original was deleted (from a history page, or a live delete); there is no preview then. */
 	isDeleted?: boolean;
 }
 

@@ -242,8 +242,8 @@ forEachTarget('message actions', (target) => {
 		const page = await latest(cid, room);
 		expect(page.find((m) => m.messageId === original.messageId)).toMatchObject({content: '', deletedBy: 'ana', deletedAt: expect.any(Number)});
 		expect(page.find((m) => m.messageId === original.messageId)?.reactions).toBeUndefined();
-		// The reply's quote keeps who and where, not the deleted text.
-		expect(page.find((m) => m.content === 'a reply')?.replyTo).toEqual({messageId: original.messageId, senderId: 'ben', senderName: 'Ben', seq: original.seq});
+		// The reply's quote keeps who and where, not the deleted text, and says it was deleted.
+		expect(page.find((m) => m.content === 'a reply')?.replyTo).toEqual({messageId: original.messageId, senderId: 'ben', senderName: 'Ben', seq: original.seq, version: 1, isDeleted: true});
 		const leftovers = await query(target, `SELECT (SELECT count(*)::int FROM chat_messages WHERE content LIKE '%original text%') AS messages,
 			(SELECT count(*)::int FROM message_versions WHERE content LIKE '%original text%') AS versions`, []);
 		expect(leftovers).toEqual([{messages: 0, versions: 0}]);
