@@ -5,15 +5,14 @@
 // PostgreSQL. Without a database, both commands say in one line how to reach the hub.
 import {execFile} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {readHubFile} from '../../src/hub/hub-file.js';
 import {readHubSecret, withHubCredentials} from '../../src/hub/hub-secret.js';
 import {openDb} from '../../src/store/db.js';
 import {writeIngestBatch} from '../../src/store/ingest-queries.js';
-import {CLI, embeddedEnv, hubCli, hubProcessesOf, hubStatusJson, isAlive} from './embedded-cli.js';
+import {CLI, embeddedEnv, hubCli, hubStatusJson, stopHubAndRemoveHome} from './embedded-cli.js';
 
 const README = new URL('../../README.md', import.meta.url);
 /** The README's port of the hub's PostgreSQL (the default, DEFAULT_HUB_PG_PORT). */
@@ -73,11 +72,7 @@ describe('hermes-chat stats and export on the embedded hub, as README says', () 
 
 	afterAll(async () => {
 		if (!home) return;
-		await hubCli(home, 'stop').catch(() => undefined);
-		const record = await readHubFile(home);
-		if (record && isAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
-		for (const pid of (await hubProcessesOf(home)) ?? []) process.kill(pid, 'SIGKILL');
-		await rm(home, {recursive: true, force: true});
+		await stopHubAndRemoveHome(home);
 	}, 60_000);
 
 	it('without a database, stats and export name the hub\'s URL in their one-line error', async () => {
