@@ -24,3 +24,9 @@ export function errorLine(error: unknown): string {
 	const message = error instanceof Error ? error.message : String(error);
 	return `hermes-chat: ${message.split('\n')[0]}`;
 }
+
+/**
+ * The hint for an operator command (stats, export) run without a database on a machine that
+ * uses the embedded hub: its PostgreSQL as the hub's owner (README "Statistics and export").
+ */
+export const HUB_DATABASE_HINT = 'the embedded hub: DATABASE_URL="postgres://server:$(hermes-chat hub secret --pipe)@127.0.0.1:<pg port of hermes-chat hub status>/postgres"';

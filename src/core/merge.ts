@@ -2,7 +2,7 @@
 // edits by version, a delete is final, reactions toggle (issue 10).
 // Pure: imports protocol/ and core/ only.
 import {STATUS_FLOW, statusRank} from '../protocol/index.js';
-import type {ChatMessage, LocalStatus, MessageChange} from './types.js';
+import type {ChatMessage, LocalStatus, MessageChange, ReplyRef} from './types.js';
 
 /**
  * Rank of a local status: pending (-1) < sent < received_by_server < delivered < read;
@@ -23,7 +23,8 @@ export function furthestStatus(a: LocalStatus, b: LocalStatus): LocalStatus {
  * a later copy over an earlier one otherwise, and the furthest status is kept. A message of
  * another sender under the same id is no copy: `known` is returned unchanged.
  * The text follows {@link newerText}: a deleted copy wins and stays deleted, else the higher
- * edit `version` (a stale stored copy or a late live copy never undoes a newer edit).
+ * edit `version` (a stale stored copy or a late live copy never undoes a newer edit); the reply
+ * quote likewise (see newerQuote).
  */
 export function mergeMessage(known: ChatMessage, incoming: ChatMessage): ChatMessage {
 	// A message is (sender, message id): another sender's message under the same id is not a copy
@@ -34,6 +35,8 @@ export function mergeMessage(known: ChatMessage, incoming: ChatMessage): ChatMes
 	const base = isIncomingStored ? {...known, ...incoming} : {...incoming, ...known};
 	const text = newerText(known, incoming);
 	const merged: ChatMessage = {...withoutText(base), ...textOf(text), status};
+	const replyTo = newerQuote(known.replyTo, incoming.replyTo, base.replyTo);
+	if (replyTo) merged.replyTo = replyTo;
 	// A live copy carries no reactions: the known ones stay.
 	if (merged.reactions === undefined && known.reactions !== undefined && !merged.deletedAt) merged.reactions = known.reactions;
 	if (merged.deletedAt !== undefined) delete merged.reactions;
@@ -48,6 +51,25 @@ export function mergeMessage(known: ChatMessage, incoming: ChatMessage): ChatMes
 		return known;
 	}
 	return merged;
+}
+
+/**
+ * Of two copies' reply quotes, the newer: a deleted original's quote wins (deletion is final),
+ * else the one showing the higher edit version of the original, so a stale stored page never
+ * brings back text a live edit replaced; on a tie `base` (the copy that wins the other fields).
+ * The fields of the other quote that the newer one lacks (seq, sender name) are kept.
+ */
+function newerQuote(known: ReplyRef | undefined, incoming: ReplyRef | undefined, base: ReplyRef | undefined): ReplyRef | undefined {
+	if (!known || !incoming) return base;
+	let winner: ReplyRef;
+	if (known.isDeleted || incoming.isDeleted) winner = known.isDeleted ? known : incoming;
+	else if ((known.version ?? 0) !== (incoming.version ?? 0)) winner = (known.version ?? 0) > (incoming.version ?? 0) ? known : incoming;
+	else return base;
+	if (winner === base) return base;
+	const merged: ReplyRef = {...(winner === known ? incoming : known), ...winner};
+	if (winner.isDeleted) delete merged.preview;
+	const keys = Object.keys(merged) as Array<keyof ReplyRef>;
+	return keys.length === Object.keys(winner).length && keys.every((k) => merged[k] === winner[k]) ? winner : merged;
 }
 
 /** The text-bearing fields of a message: content, version, edit and delete marks, mentions. */

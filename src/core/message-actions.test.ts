@@ -76,8 +76,8 @@ describe('commands of issue 10', () => {
 		expect(error('/edit my first')).toBe('nothing changed — edit the text, or Esc to cancel');
 		expect(error('/edit new', select(s, 'b1'))).toBe('you can only edit your own messages');
 		expect(error('/react')).toMatch(/^usage: \/react <emoji>/);
-		expect(error('/react two words')).toMatch(/without spaces/);
-		expect(error('/react \u001b[2J')).toMatch(/control characters/);
+		expect(error('/react two words')).toBe('a reaction is one emoji — e.g. /react 👍');
+		expect(error('/react \u001b[2J')).toBe('a reaction is one emoji — e.g. /react 👍');
 		expect(error('/search')).toMatch(/^search for what\?/);
 	});
 	it('plain text while replying or editing is the reply or the new version', () => {
@@ -92,13 +92,16 @@ describe('commands of issue 10', () => {
 
 describe('parseSearch', () => {
 	const s = opened('member');
-	it('reads --in (id, room title, user id), --from, --before/--after (zone of the screen) and the words', () => {
+	it('reads --in (id, room title, user id, everyone), --from, --before/--after (zone of the screen) and the words', () => {
 		const parsed = parseSearch('--in Ops --from bob --after 2026-11-01 --before 2026-11-22 10:00 "deploy plan" -staging', s);
 		expect(parsed).toEqual({
 			ok: true,
 			query: {text: '"deploy plan" -staging', conversationId: room, fromUserId: 'bob', after: Date.UTC(2026, 10, 1), before: Date.UTC(2026, 10, 22, 10)},
 		});
 		expect(parseSearch('--in room-1 x', s)).toMatchObject({ok: true, query: {conversationId: room}});
+		// The broadcast by its id or by the name the list shows for it.
+		expect(parseSearch('--in all x', s)).toMatchObject({ok: true, query: {conversationId: 'all'}});
+		expect(parseSearch('--in Everyone x', s)).toMatchObject({ok: true, query: {conversationId: 'all'}});
 	});
 	it('refuses bad options, unknown conversations, bad dates and over-long text in one line', () => {
 		expect(parseSearch('--from', s)).toMatchObject({ok: false, error: expect.stringMatching(/^--from needs a value/)});
@@ -112,6 +115,11 @@ describe('parseSearch', () => {
 		expect(checkReaction(' 👍🏽 ')).toEqual({ok: true, emoji: '👍🏽'});
 		expect(checkReaction('👨‍👩‍👧‍👦')).toMatchObject({ok: true});
 		expect(checkReaction('x'.repeat(33))).toMatchObject({ok: false});
+	});
+	it('refuses /react with a word or two emoji as the protocol would, so the line stays in the composer', () => {
+		expect(checkReaction('lol')).toEqual({ok: false, error: 'a reaction is one emoji — e.g. /react 👍'});
+		expect(checkReaction('👍👍')).toEqual({ok: false, error: 'a reaction is one emoji — e.g. /react 👍'});
+		expect(parseCommand('/react lol', opened('member'))).toEqual({ok: false, error: 'a reaction is one emoji — e.g. /react 👍'});
 	});
 });
 
@@ -143,5 +151,17 @@ describe('search and away rows', () => {
 			'UTC',
 		);
 		expect(row).toMatchObject({head: '#Ops — 1000+ unread · 2 mentions', first: '09:30 Dave: line one line two', senders: 'from Dave, Erin, Finn +1', hasMentions: true});
+	});
+	it('away rows word a room event as the thread does and show a deleted first message as its placeholder', () => {
+		const first = {seq: 1, messageId: 'x', senderId: 'dave', senderName: 'Dave', createdAt: Date.UTC(2026, 10, 22, 9, 30)};
+		const rows = awayRows(
+			[
+				{conversationId: room, title: 'Ops', kind: 'group', unread: 3, mentions: 0, senders: ['Dave'], firstUnread: {...first, content: 'Dave created "Ops" with Alice', messageType: 'system'}},
+				{conversationId: 'alice:dave', title: 'Dave', kind: 'direct', unread: 1, mentions: 0, senders: ['Dave'], firstUnread: {...first, content: '', messageType: 'text', isDeleted: true}},
+			],
+			60,
+			'UTC',
+		);
+		expect(rows.map((r) => r.first)).toEqual(['09:30 Dave created "Ops" with Alice', '09:30 Dave: message deleted']);
 	});
 });

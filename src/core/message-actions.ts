@@ -1,6 +1,6 @@
 // Actions on one message (issue 10): which message a key or command is about, who may do what,
 // reactions and search queries as typed. Pure: imports protocol/ and core/ only.
-import {isValidUserId} from '../protocol/index.js';
+import {isValidUserId, refuseEmoji} from '../protocol/index.js';
 import {conversationTitle, kindOf} from './conversation-info.js';
 import {parseDate} from './dates.js';
 import {sanitizeInline} from './sanitize.js';
@@ -14,8 +14,6 @@ export type MessageActionKind = 'reply' | 'edit' | 'delete' | 'react';
 
 /** The emoji of the reaction picker, by number 1–8. */
 export const REACTION_CHOICES: readonly string[] = ['👍', '❤️', '😂', '🎉', '😮', '😢', '👀', '✅'];
-/** Longest reaction accepted, in UTF-16 code units (an emoji with modifiers and joiners fits). */
-export const MAX_REACTION_LENGTH = 32;
 /** Longest search text, in characters (UTF-16 code units), flags excluded. */
 export const MAX_SEARCH_LENGTH = 200;
 
@@ -83,16 +81,16 @@ export function hasMyReaction(state: ChatState, target: MessageTarget, emoji: st
 }
 
 /**
- * Check a reaction as typed: one emoji or short token, 1–{@link MAX_REACTION_LENGTH} UTF-16
- * units, no spaces, nothing the terminal would interpret. Returns the trimmed reaction or a
- * one-line error.
+ * Check a reaction as typed: trimmed, it must be one emoji by the protocol's rule (protocol/
+ * v2-actions.ts refuseEmoji: one grapheme cluster of at most 32 bytes of UTF-8, skin tones, flags and
+ * ZWJ sequences included), so that a refused `/react lol` stays in the composer with the reason
+ * instead of being refused later by the client. Returns the emoji or a one-line error.
  */
 export function checkReaction(raw: string): {ok: true; emoji: string} | {ok: false; error: string} {
 	const emoji = raw.trim();
 	if (emoji === '') return {ok: false, error: 'usage: /react <emoji> (e.g. /react 👍)'};
-	if (emoji.length > MAX_REACTION_LENGTH) return {ok: false, error: `a reaction is at most ${MAX_REACTION_LENGTH} characters`};
-	if (/\s/u.test(emoji) || sanitizeInline(emoji) !== emoji) return {ok: false, error: 'a reaction is one emoji or word, without spaces or control characters'};
-	return {ok: true, emoji};
+	const reason = refuseEmoji(emoji);
+	return reason ? {ok: false, error: `${reason} — e.g. /react 👍`} : {ok: true, emoji};
 }
 
 /** "replying to Bob: start of the text…" / "editing your message: …" for the line above the composer, sanitized, within `width` columns. */
@@ -128,7 +126,7 @@ export function parseSearch(line: string, state: ChatState): {ok: true; query: S
 		switch (token) {
 			case '--in': {
 				const id = conversationNamed(state, value);
-				if (!id) return {ok: false, error: `no conversation "${value}" — use its id, a user id or a room title`};
+				if (!id) return {ok: false, error: `no conversation "${value}" — use its id, a user id, a room title or everyone`};
 				query.conversationId = id;
 				break;
 			}
@@ -161,7 +159,10 @@ export function parseSearch(line: string, state: ChatState): {ok: true; query: S
 	return {ok: true, query};
 }
 
-/** A conversation by id, by a user id (the direct chat), or by a room's title (case-insensitive). */
+/**
+ * A conversation by id, by a user id (the direct chat), by a room's title (case-insensitive), or
+ * the broadcast by the name the list shows for it (`everyone`, see conversationTitle).
+ */
 function conversationNamed(state: ChatState, name: string): string | undefined {
 	if (state.conversations[name]) return name;
 	const bare = name.replace(/^#/, '').toLowerCase();
@@ -169,6 +170,6 @@ function conversationNamed(state: ChatState, name: string): string | undefined {
 	if (byTitle) return byTitle.conversationId;
 	const direct = Object.values(state.conversations).find((c) => c.kind === 'direct' && c.peerId?.toLowerCase() === bare);
 	if (direct) return direct.conversationId;
-	if (name === 'all') return 'all';
+	if (name === 'all' || bare === conversationTitle(state, 'all')) return 'all';
 	return undefined;
 }

@@ -19,14 +19,15 @@ export const EDITED_MARK = ' (edited)';
 /**
  * The quote line of a reply (sanitized, one line, at most `width` columns): `↳ Bob: start of the
  * original…`, from the original when it is loaded (`message deleted` when it was), else from the
- * reply's own preview.
+ * reply's own preview (which live edits and deletes of the original update, see reduce-changes.ts).
  */
 export function quoteLine(reply: ChatMessage, messages: readonly ChatMessage[], width: number): string {
 	const ref = reply.replyTo;
 	if (!ref) return '';
 	const original = messages.find((m) => m.messageId === ref.messageId && m.senderId === ref.senderId);
 	const name = original?.senderName ?? ref.senderName ?? ref.senderId;
-	const text = original ? (original.deletedAt !== undefined ? DELETED_PLACEHOLDER : original.content) : (ref.preview ?? '…');
+	const isDeleted = original ? original.deletedAt !== undefined : ref.isDeleted === true;
+	const text = isDeleted ? DELETED_PLACEHOLDER : (original?.content ?? ref.preview ?? '…');
 	return truncate(`↳ ${sanitizeInline(name)}: ${sanitizeInline(text.replace(/\s*\r?\n\s*/g, ' '))}`, Math.max(1, width));
 }
 

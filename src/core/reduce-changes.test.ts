@@ -1,6 +1,7 @@
 // Edits, deletions and reactions (issue 10): merged by version, a delete is final, reactions toggle.
 import {describe, expect, it} from 'vitest';
 import {fakeMessage} from '../../test/helpers/fake-port.js';
+import {quoteLine} from './message-decor.js';
 import {chatReducer} from './reducer.js';
 import {initialState, type ChatState} from './state.js';
 import type {ChatAction} from './actions.js';
@@ -61,6 +62,31 @@ describe('messages-changed: edits', () => {
 		const edited = chatReducer(withSummary, changed(edit(1, 'new words')));
 		expect(edited.conversations[conversationId]!.lastMessage!.content).toBe('new words');
 		expect(chatReducer(edited, changed(del)).conversations[conversationId]!.lastMessage!.content).toBe('message deleted');
+	});
+});
+
+describe('messages-changed: the quote of a reply whose original is not loaded', () => {
+	// The reply is on screen, the original (m1) is on an older page: the quote shows the reply's preview.
+	const reply: ChatMessage = {...fakeMessage('alice', 'bob', 'my answer', {id: 'r1', seq: 70}), replyTo: {messageId: 'm1', senderId: 'bob', senderName: 'Bob', preview: 'first text', seq: 1}};
+	const quote = (state: ChatState) => quoteLine(state.threads[conversationId]!.messages.find((m) => m.messageId === 'r1')!, state.threads[conversationId]!.messages, 80);
+
+	it('shows the edited text; a stale edit does not bring the older text back', () => {
+		const edited = run(loaded(reply), changed(edit(2, 'second text')));
+		expect(quote(edited)).toBe('↳ Bob: second text');
+		expect(quote(chatReducer(edited, changed(edit(1, 'older text'))))).toBe('↳ Bob: second text');
+		expect(quote(run(loaded(reply), changed({...edit(1, 'x'.repeat(150)), senderId: 'mallory'})))).toBe('↳ Bob: first text');
+		expect(run(loaded(reply), changed(edit(1, '😀'.repeat(150)))).threads[conversationId]!.messages[0]!.replyTo!.preview).toBe('😀'.repeat(100));
+	});
+	it('a stale stored copy of the reply never brings the older quote back; a stored deleted quote wins', () => {
+		const pageWith = (replyTo: ChatMessage['replyTo']): ChatAction => loaded({...reply, replyTo});
+		const edited = run(loaded(reply), changed(edit(2, 'second text')));
+		expect(quote(chatReducer(edited, pageWith({...reply.replyTo!, preview: 'older text', version: 1})))).toBe('↳ Bob: second text');
+		expect(quote(chatReducer(edited, pageWith({...reply.replyTo!, preview: 'third text', version: 3})))).toBe('↳ Bob: third text');
+		const {preview: _gone, ...deletedRef} = reply.replyTo!;
+		expect(quote(chatReducer(edited, pageWith({...deletedRef, version: 2, isDeleted: true})))).toBe('↳ Bob: message deleted');
+	});
+	it('shows the placeholder once the original is deleted, and no later edit revives it', () => {
+		expect(quote(run(loaded(reply), changed(edit(1, 'second text'), del, edit(2, 'resurrected'))))).toBe('↳ Bob: message deleted');
 	});
 });
 

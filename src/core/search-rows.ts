@@ -1,6 +1,7 @@
 // What the search and "while you were away" overlays show, as sanitized text within a width.
 // Pure: imports core/ only.
 import {formatClock, formatTime} from './format.js';
+import {DELETED_PLACEHOLDER} from './message-decor.js';
 import {sanitizeInline} from './sanitize.js';
 import {displayWidth, truncate} from './text-layout.js';
 import type {AwayEntry, SearchHit} from './types.js';
@@ -93,9 +94,16 @@ export function awayRows(entries: readonly AwayEntry[], width: number, timeZone:
 			key: entry.conversationId,
 			conversationId: entry.conversationId,
 			head: truncate(`${title} — ${count}`, width),
-			first: truncate(`${formatClock(first.createdAt, timeZone)} ${sanitizeInline(first.senderName)}: ${sanitizeInline(first.content.replace(/\s*\r?\n\s*/g, ' '))}`, width),
+			first: truncate(`${formatClock(first.createdAt, timeZone)} ${firstLine(first)}`, width),
 			senders: truncate(names === '' ? '' : `from ${names}`, width),
 			hasMentions: entry.mentions > 0,
 		};
 	});
+}
+
+/** The first unread message as one line: a room event as the thread words it, a deleted one as its placeholder. */
+function firstLine(first: AwayEntry['firstUnread']): string {
+	const text = sanitizeInline(first.content.replace(/\s*\r?\n\s*/g, ' '));
+	if (first.messageType === 'system') return text;
+	return `${sanitizeInline(first.senderName)}: ${first.isDeleted ? DELETED_PLACEHOLDER : text}`;
 }

@@ -83,6 +83,10 @@ export interface ReplyRef {
 	preview?: string;
 	/** The original's `seq`, when known (to jump to it). */
 	seq?: number;
+	/** The original's edit version that {@link ReplyRef.preview} shows (from a history page, or a live edit of it), when edited. */
+	version?: number;
+	/** The original was deleted (from a history page, or a live delete); there is no preview then. */
+	isDeleted?: boolean;
 }
 
 /**
@@ -133,8 +137,11 @@ export interface AwayEntry {
 	unread: number;
 	/** Unread messages that mention me. */
 	mentions: number;
-	/** The first unread message (content untrusted). */
-	firstUnread: {seq: number; messageId: string; senderId: string; senderName: string; content: string; createdAt: number};
+	/**
+	 * The first unread message (content untrusted). `messageType` `system`: a room event line whose
+	 * content already names who did it; `isDeleted`: deleted (content ''). Absent: a text message.
+	 */
+	firstUnread: {seq: number; messageId: string; senderId: string; senderName: string; content: string; createdAt: number; messageType?: ChatMessage['messageType']; isDeleted?: boolean};
 	/** Distinct senders of the unread messages, most active first (names, untrusted). */
 	senders: string[];
 }

@@ -27,6 +27,7 @@ SELECT c.id AS conversation_id, c.kind,
 	counted.unread, counted.mentions, counted.senders,
 	first.seq::text AS first_seq, first.message_id AS first_message_id, first.sender_id AS first_sender_id,
 	coalesce(fu.display_name, first.sender_name) AS first_sender_name, first.content AS first_content, first.created_at AS first_created_at,
+	first.message_type AS first_message_type, first.deleted_at IS NOT NULL AS first_is_deleted,
 	newest.created_at AS newest_at
 FROM mine
 JOIN conversations c ON c.id = mine.conversation_id
@@ -49,7 +50,7 @@ CROSS JOIN LATERAL (
 		LIMIT ${UNREAD_COUNT_CAP}) AS x
 ) AS counted
 CROSS JOIN LATERAL (
-	SELECT x.seq, x.message_id, x.sender_id, x.sender_name, x.content, x.created_at FROM chat_messages x
+	SELECT x.seq, x.message_id, x.sender_id, x.sender_name, x.content, x.created_at, x.message_type, x.deleted_at FROM chat_messages x
 	WHERE x.conversation_id >= c.id AND x.conversation_id <= c.id
 		AND x.seq > mine.last_read_seq AND x.sender_id <> $1
 	ORDER BY x.conversation_id, x.seq LIMIT 1
@@ -77,6 +78,8 @@ interface AwayRow {
 	first_sender_name: string;
 	first_content: string;
 	first_created_at: Date;
+	first_message_type: string;
+	first_is_deleted: boolean;
 }
 
 /**
@@ -103,6 +106,8 @@ export async function loadAwaySummary(db: Db, userId: string, limit = MAX_AWAY_E
 			senderName: row.first_sender_name,
 			content: row.first_content,
 			createdAt: row.first_created_at.getTime(),
+			messageType: row.first_message_type === 'system' ? 'system' : 'text',
+			isDeleted: row.first_is_deleted,
 		},
 		senders: row.senders ?? [],
 	}));

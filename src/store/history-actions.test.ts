@@ -66,7 +66,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		// bea and ann reacted in one transaction (one time): then by user id.
 		expect(byId.get('h-3')?.reactions).toEqual({'👍': ['ann', 'bea'], '🎉': ['ann']});
 		expect(byId.get('h-4')).toMatchObject({content: '', deletedBy: 'bea', deletedAt: expect.any(Number)});
-		expect(byId.get('h-11')?.replyTo).toEqual({messageId: 'h-1', senderId: 'ann', senderName: 'Ann', preview: 'message 1, edited', seq: seqs[0]});
+		expect(byId.get('h-11')?.replyTo).toEqual({messageId: 'h-1', senderId: 'ann', senderName: 'Ann', preview: 'message 1, edited', version: 1, seq: seqs[0]});
 		expect(Object.keys(byId.get('h-3')!.reactions!)).toEqual(['👍', '🎉']);
 		expect(await loadMessageVersion(db, 'ann', 'h-1')).toBe(1);
 		expect(await loadMessageVersion(db, 'ann', 'h-404')).toBeUndefined();

@@ -7,13 +7,14 @@ import type {Db} from './db.js';
 /**
  * Extra page columns (alias `m` = a chat_messages row): the reply's original found by its key
  * (the (message_id, sender_id) unique index — not the seq index, which page plans must not use,
- * see history.ts; its name and first 100 characters, no text once it is deleted), and
+ * see history.ts; its name, first 100 characters and edit version, no text once it is deleted), and
  * the reactions as one JSON object emoji → user ids (oldest first; emoji in order of first use)
  * from a prefix scan of message_reactions' key — none on a deleted message.
  */
 export const ACTION_COLUMNS = `m.version, m.edited_at, m.deleted_at, m.deleted_by,
 	m.reply_to_sender_id, m.reply_to_message_id, m.reply_to_seq,
-	(SELECT json_build_object('sender_name', o.sender_name, 'preview', CASE WHEN o.deleted_at IS NULL THEN left(o.content, ${MAX_REPLY_PREVIEW_LENGTH}) END)
+	(SELECT json_build_object('sender_name', o.sender_name, 'preview', CASE WHEN o.deleted_at IS NULL THEN left(o.content, ${MAX_REPLY_PREVIEW_LENGTH}) END,
+			'version', o.version, 'is_deleted', o.deleted_at IS NOT NULL)
 		FROM chat_messages o WHERE o.message_id = m.reply_to_message_id AND o.sender_id = m.reply_to_sender_id) AS reply_quote,
 	(SELECT json_object_agg(x.emoji, x.users) FROM (
 		SELECT r.emoji, json_agg(r.user_id ORDER BY r.created_at, r.user_id) AS users FROM message_reactions r
@@ -29,7 +30,7 @@ export interface ActionColumns {
 	reply_to_sender_id: string | null;
 	reply_to_message_id: string | null;
 	reply_to_seq: string | null;
-	reply_quote: {sender_name: string; preview: string | null} | null;
+	reply_quote: {sender_name: string; preview: string | null; version: number; is_deleted: boolean} | null;
 	reactions: Record<string, string[]> | null;
 }
 
@@ -41,6 +42,8 @@ export function actionFields(row: ActionColumns): Pick<ChatMessage, 'replyTo' | 
 				senderId: row.reply_to_sender_id,
 				...(row.reply_quote ? {senderName: row.reply_quote.sender_name} : {}),
 				...(row.reply_quote?.preview ? {preview: row.reply_quote.preview} : {}),
+				...(row.reply_quote && row.reply_quote.version > 0 ? {version: row.reply_quote.version} : {}),
+				...(row.reply_quote?.is_deleted ? {isDeleted: true} : {}),
 				...(row.reply_to_seq !== null ? {seq: Number(row.reply_to_seq)} : {}),
 			}
 		: undefined;

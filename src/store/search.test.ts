@@ -139,7 +139,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 			conversationId: ROOM, title: 'Ops', kind: 'group',
 			unread: 4, // r2, r3, x2, r4 from others (x1 and f1 are bob's own)
 			mentions: 2, // r3 and r4 mention @bob
-			firstUnread: {seq: ids.get('r2'), messageId: 'r2', senderId: 'carol', senderName: 'Carol C', content: 'deploy postponed, the database migration failed', createdAt: at(2).getTime()},
+			firstUnread: {seq: ids.get('r2'), messageId: 'r2', senderId: 'carol', senderName: 'Carol C', content: 'deploy postponed, the database migration failed', createdAt: at(2).getTime(), messageType: 'text', isDeleted: false},
 			senders: ['Carol C', 'Alice A'],
 		});
 		expect(away[1]).toMatchObject({conversationId: 'all', title: 'everyone', kind: 'broadcast', unread: 1, mentions: 0, senders: ['Carol C']});
@@ -147,6 +147,11 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		const alice = await loadAwaySummary(db, 'alice');
 		expect(alice.map((e) => [e.conversationId, e.unread, e.mentions])).toEqual([[ROOM, 6, 1], ['all', 1, 0], ['alice:bob', 1, 0]]);
 		expect(alice[2]!.title).toBe('Bob B');
+		// The first unread may be a deleted message (its text gone) or a room event line.
+		await db.query("UPDATE conversation_members SET last_read_seq = $1 WHERE user_id = 'bob' AND conversation_id = $2", [ids.get('x1'), ROOM]);
+		expect((await loadAwaySummary(db, 'bob'))[0]!.firstUnread).toMatchObject({messageId: 'x2', content: '', messageType: 'text', isDeleted: true});
+		await db.query("UPDATE conversation_members SET last_read_seq = 0 WHERE user_id = 'carol' AND conversation_id = $1", [ROOM]);
+		expect((await loadAwaySummary(db, 'carol')).find((e) => e.conversationId === ROOM)!.firstUnread).toMatchObject({messageId: 'sys', messageType: 'system', isDeleted: false});
 		// Read everything: nothing to summarise.
 		await db.query("UPDATE conversation_members SET last_read_seq = 1000000 WHERE user_id = 'carol'");
 		await db.query("INSERT INTO conversation_members (user_id, conversation_id, last_read_seq) VALUES ('carol', 'all', 1000000)");

@@ -2,8 +2,9 @@
 // HERMES_HOME with no broker or database configured, in a real terminal or as a plain command.
 import {execFile} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {readdir, readFile} from 'node:fs/promises';
+import {readdir, readFile, rm} from 'node:fs/promises';
 import {promisify} from 'node:util';
+import {readHubFile} from '../../src/hub/hub-file.js';
 import {startTerminal, TerminalWaitError, type TerminalSession} from '../helpers/terminal.js';
 
 const run = promisify(execFile);
@@ -126,4 +127,16 @@ export async function submit(session: TerminalSession, text: string): Promise<vo
 	session.write(text);
 	await session.waitFor(`› ${text}`);
 	session.press('enter');
+}
+
+/**
+ * Never leave a hub running: `hub stop` for `home` (a clean drain), else SIGKILL the pid hub.json
+ * names and every hub process of `home`; then remove `home`.
+ */
+export async function stopHubAndRemoveHome(home: string): Promise<void> {
+	await hubCli(home, 'stop').catch(() => undefined);
+	const record = await readHubFile(home);
+	if (record && isAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
+	for (const pid of (await hubProcessesOf(home)) ?? []) process.kill(pid, 'SIGKILL');
+	await rm(home, {recursive: true, force: true});
 }

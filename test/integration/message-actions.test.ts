@@ -1,6 +1,6 @@
 // Reply, edit, delete and react through the chat client (issue 10), once per target (Mosquitto +
 // PostgreSQL, and the embedded hub): quotes, live changes and history, refusals with a reason,
-// an admin's delete, deleted text gone from the tables, a resent edit applied once, a stale edit refused.
+// an admin's delete, deleted text gone from the tables, a resent edit applied once, a stale edit refused, a non-member (one kicked) refused by client and server.
 import {randomUUID} from 'node:crypto';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
@@ -116,6 +116,55 @@ forEachTarget('message actions', (target) => {
 		expect(changesOf(ben).filter((c) => c.kind !== 'edit')).toEqual([]);
 	});
 
+	it('refuses a non-member\'s edit, delete and reaction, even on his own message once kicked: the client first, the server for a raw publish', async () => {
+		const side = (await ana.port.createRoom('Side', ['dov']))!;
+		await dov.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.conversationId === side && m.messageType === 'system'));
+		const his = await sent(dov, side, 'dov wrote this before the kick');
+		const hers = await sent(ana, side, 'ana wrote this in the side room');
+		await ana.port.changeRoom(side, {action: 'kick', userIds: ['dov']});
+		await dov.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.conversationId === side && m.event?.action === 'kick'));
+		// The client knows it was kicked and refuses before publishing.
+		const before = dov.recorder.events.length;
+		await dov.port.editMessage(side, his.messageId, 'rewritten after the kick');
+		await dov.port.react(side, hers.messageId, 'ana', '👀', true);
+		const local = dov.recorder.events.slice(before).flatMap((e) => (e.type === 'notice' ? [e.text] : []));
+		expect(local).toEqual(['you are not a member of this room any more', 'you are not a member of this room any more']);
+		// A client that does not check (raw publishes as dov) is refused by the server, with the reason.
+		const broker = await mqtt.connectAsync(target.mqttUrl, {clientId: `raw-dov-${randomUUID().slice(0, 8)}`});
+		const answers: Record<string, string> = {};
+		try {
+			broker.on('message', (_topic, bytes) => {
+				const decoded = decodeV2('server', bytes);
+				if (decoded.ok && decoded.payload.type === 'status' && decoded.payload.message_id.startsWith('kicked-')) {
+					answers[decoded.payload.message_id] = `${decoded.payload.status}: ${decoded.payload.reason ?? ''}`;
+				}
+			});
+			await broker.subscribeAsync(inboxTopic(target.topicBase, 'dov'), {qos: 1});
+			const head = (id: string, of: ChatMessage) => ({
+				v: 2 as const, message_id: id, conversation_id: side, sender_id: 'dov', sender_name: 'Dov',
+				target: {sender_id: of.senderId, message_id: of.messageId}, timestamp: new Date().toISOString(),
+			});
+			const topic = serverTopic(target.topicBase, 'dov');
+			await broker.publishAsync(topic, encodeV2({...head('kicked-edit', his), type: 'edit', content: 'rewritten after the kick', version: 1}), {qos: 1});
+			await broker.publishAsync(topic, encodeV2({...head('kicked-delete-own', his), type: 'delete'}), {qos: 1});
+			await broker.publishAsync(topic, encodeV2({...head('kicked-delete-hers', hers), type: 'delete'}), {qos: 1});
+			await broker.publishAsync(topic, encodeV2({...head('kicked-react', hers), type: 'react', emoji: '👀', is_on: true}), {qos: 1});
+			const refused = 'rejected: you are not a member of this conversation';
+			await eventually(async () => expect(answers).toEqual({
+				'kicked-edit': refused, 'kicked-delete-own': refused, 'kicked-delete-hers': refused, 'kicked-react': refused,
+			}));
+		} finally {
+			await broker.endAsync();
+		}
+		const rows = await query(target, 'SELECT sender_id, content, version, deleted_at FROM chat_messages WHERE conversation_id = $1 AND message_type = $2 ORDER BY seq', [side, 'text']);
+		expect(rows).toEqual([
+			{sender_id: 'dov', content: 'dov wrote this before the kick', version: 0, deleted_at: null},
+			{sender_id: 'ana', content: 'ana wrote this in the side room', version: 0, deleted_at: null},
+		]);
+		expect(await query(target, 'SELECT emoji FROM message_reactions WHERE message_id = $1', [hers.messageId])).toEqual([]);
+		expect(changesOf(ana).filter((c) => c.conversationId === side)).toEqual([]);
+	});
+
 	it('reactions are live for every member, aggregated in history, and toggle off', async () => {
 		// One after the other: users are listed oldest reaction first.
 		await cid.port.react(room, original.messageId, 'ben', '👍', true);
@@ -182,7 +231,10 @@ forEachTarget('message actions', (target) => {
 		await waitForChange(ana, (c) => c.kind === 'edit' && c.messageId === mine.messageId && c.version === 3);
 	});
 
-	it('a room admin deletes another member\'s message: a placeholder for everyone, the text gone from chat_messages and message_versions, later edits refused', async () => {
+	it('a room admin deletes another member\'s message: a placeholder for everyone, the text gone from chat_messages and message_versions, row and receipts kept, later edits refused', async () => {
+		const receiptsOf = () => query(target, 'SELECT user_id, status FROM message_receipts WHERE message_id = $1 AND sender_id = $2 ORDER BY user_id, status', [original.messageId, 'ben']);
+		const receipts = await receiptsOf();
+		expect(receipts).toContainEqual({user_id: 'cid', status: 'read'});
 		await ana.port.deleteMessage(room, original.messageId, 'ben');
 		for (const member of [ben, cid]) {
 			expect(await waitForChange(member, (c) => c.kind === 'delete' && c.messageId === original.messageId)).toMatchObject({deletedBy: 'ana', deletedAt: expect.any(Number)});
@@ -190,11 +242,13 @@ forEachTarget('message actions', (target) => {
 		const page = await latest(cid, room);
 		expect(page.find((m) => m.messageId === original.messageId)).toMatchObject({content: '', deletedBy: 'ana', deletedAt: expect.any(Number)});
 		expect(page.find((m) => m.messageId === original.messageId)?.reactions).toBeUndefined();
-		// The reply's quote keeps who and where, not the deleted text.
-		expect(page.find((m) => m.content === 'a reply')?.replyTo).toEqual({messageId: original.messageId, senderId: 'ben', senderName: 'Ben', seq: original.seq});
+		// The reply's quote keeps who and where, not the deleted text, and says it was deleted.
+		expect(page.find((m) => m.content === 'a reply')?.replyTo).toEqual({messageId: original.messageId, senderId: 'ben', senderName: 'Ben', seq: original.seq, version: 1, isDeleted: true});
 		const leftovers = await query(target, `SELECT (SELECT count(*)::int FROM chat_messages WHERE content LIKE '%original text%') AS messages,
 			(SELECT count(*)::int FROM message_versions WHERE content LIKE '%original text%') AS versions`, []);
 		expect(leftovers).toEqual([{messages: 0, versions: 0}]);
+		// A soft delete keeps the row (above) and its receipts.
+		expect(await receiptsOf()).toEqual(receipts);
 		await ben.port.editMessage(room, original.messageId, 'undo the delete');
 		await ben.recorder.waitFor('notice', (e) => e.text === '✗ edit refused by the server: the message was deleted');
 	});

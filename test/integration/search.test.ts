@@ -1,6 +1,6 @@
 // Search and the "while you were away" summary through the chat client, once per target (real
 // Mosquitto + PostgreSQL with our ingester, and the embedded hub): messages sent by clients and
-// stored by the ingester (mentions included) are found by members only, and summarised.
+// stored by the ingester (mentions included) are found by members only (an edited or deleted text no more), and summarised.
 import {afterAll, beforeAll, expect, it} from 'vitest';
 import type {ChatPort} from '../../src/core/types.js';
 import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
@@ -50,5 +50,20 @@ forEachTarget('search and the away summary through the client', (target) => {
 		expect(mine.map((e) => [e.conversationId, e.unread, e.mentions])).toEqual([['sara:tom', 1, 1], ['tom:uma', 1, 0]]);
 		expect(mine[0]!.firstUnread).toMatchObject({senderId: 'sara', content: `the ${word} order is late, @tom`});
 		expect(away.findIndex((e) => e.conversationId === 'sara:tom')).toBe(0);
+	});
+
+	it('never finds a deleted message, nor the text of an earlier version', async () => {
+		const gone = `quince${Date.now().toString(36)}`;
+		const first = `${gone} first draft`;
+		await sendStored('uma', 'tom:uma', first);
+		await eventually(async () => expect((await people.tom!.port.searchMessages({text: gone})).hits.map((h) => h.snippet)).toEqual([first]));
+		const sentEvent = await people.uma!.recorder.waitFor('message-sent', (e) => e.message.content === first);
+		await people.uma!.port.editMessage('tom:uma', sentEvent.message.messageId, 'second draft, the word is gone');
+		await people.tom!.recorder.waitFor('messages-changed', (e) => e.changes.some((c) => c.kind === 'edit' && c.messageId === sentEvent.message.messageId));
+		expect((await people.tom!.port.searchMessages({text: gone})).hits).toEqual([]);
+		expect((await people.tom!.port.searchMessages({text: 'second draft'})).hits.map((h) => h.messageId)).toEqual([sentEvent.message.messageId]);
+		await people.uma!.port.deleteMessage('tom:uma', sentEvent.message.messageId, 'uma');
+		await people.tom!.recorder.waitFor('messages-changed', (e) => e.changes.some((c) => c.kind === 'delete' && c.messageId === sentEvent.message.messageId));
+		for (const who of ['tom', 'uma']) expect((await people[who]!.port.searchMessages({text: 'second draft'})).hits, who).toEqual([]);
 	});
 });

@@ -8,7 +8,7 @@ import {Command, InvalidArgumentError, Option} from 'commander';
 import {isValidUserId} from '../../protocol/topics.js';
 import {EXPORT_COLUMNS, exportedConversations, exportPages, type ExportRow} from '../../store/export.js';
 import {resolveServiceConfig} from '../config.js';
-import {AbortError} from '../errors.js';
+import {AbortError, HUB_DATABASE_HINT} from '../errors.js';
 import {csvRecord, EXPORT_FORMATS, jsonlRecord, type ExportFormat} from '../export-format.js';
 import {examples} from '../help.js';
 
@@ -49,7 +49,7 @@ export function exportCommand(): Command {
 
 async function runExport(flags: ExportFlags): Promise<void> {
 	const {databaseUrl} = resolveServiceConfig(flags);
-	if (!databaseUrl) throw new AbortError('no database configured', 'pass --database-url postgres://user@host:5432/db or set DATABASE_URL');
+	if (!databaseUrl) throw new AbortError('no database configured', `pass --database-url postgres://user@host:5432/db or set DATABASE_URL (${HUB_DATABASE_HINT})`);
 	if (!flags.user) throw new AbortError('whose conversations?', 'pass --user <id>');
 	if (!isValidUserId(flags.user)) throw new InvalidArgumentError(`--user ${JSON.stringify(flags.user)} is not a user id (1–64 of A-Z a-z 0-9 _ . -)`);
 	if (!flags.output && process.stdout.isTTY) {
@@ -67,7 +67,7 @@ async function runExport(flags: ExportFlags): Promise<void> {
 			throw new AbortError(`${flags.user} is not a member of ${flags.conversation}`, 'pick one of their conversations, or leave out --conversation');
 		}
 		const counts = await writeExport(flags, exportPages(db, options));
-		process.stderr.write(`exported ${counts.messages} messages from ${conversations.length} conversations${flags.output ? ` to ${flags.output}` : ''}\n`);
+		process.stderr.write(`exported ${plural(counts.messages, 'message')} from ${plural(conversations.length, 'conversation')}${flags.output ? ` to ${flags.output}` : ''}\n`);
 	} finally {
 		await db.close();
 	}
@@ -97,6 +97,11 @@ async function writeExport(flags: ExportFlags, pages: AsyncGenerator<ExportRow[]
 		}
 		throw error;
 	}
+}
+
+/** `1 message`, `2 messages`. */
+function plural(count: number, noun: string): string {
+	return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** Write with backpressure: wait for `drain` when the stream's buffer is full. */

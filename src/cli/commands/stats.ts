@@ -2,7 +2,7 @@
 // delays, from the statistics views (migration 007). Composition root: may import store/, live/ (redact), cli/.
 import {Command, InvalidArgumentError} from 'commander';
 import {resolveServiceConfig} from '../config.js';
-import {AbortError} from '../errors.js';
+import {AbortError, HUB_DATABASE_HINT} from '../errors.js';
 import {examples} from '../help.js';
 import {formatStats} from '../stats-format.js';
 
@@ -48,7 +48,7 @@ function dayCount(value: string): number {
 
 async function runStats(flags: StatsFlags): Promise<void> {
 	const {databaseUrl} = resolveServiceConfig(flags);
-	if (!databaseUrl) throw new AbortError('no database configured', 'pass --database-url postgres://user@host:5432/db or set DATABASE_URL');
+	if (!databaseUrl) throw new AbortError('no database configured', `pass --database-url postgres://user@host:5432/db or set DATABASE_URL (${HUB_DATABASE_HINT})`);
 	// Loaded here so that `--help` and the other commands start without pg and mqtt (issue 12).
 	const [{redact}, {openDb}, {loadStats, refreshStats}] = await Promise.all([
 		import('../../live/connect.js'),
