@@ -102,10 +102,13 @@ WHERE ${IN_CONVERSATION} AND m.seq > $2 ORDER BY m.conversation_id, m.seq LIMIT 
 const RECENT_SENT_BY = `SELECT ${MESSAGE_COLUMNS} FROM chat_messages m
 WHERE m.sender_id = $1 ORDER BY m.seq DESC LIMIT $2`;
 
+// Every transition, the derived sent/received_by_server included, so these two read the
+// message_status view: its quals reach every branch as index conditions (one probe of each per
+// statement, not per message shown), as the owner and as a member alike.
 const STATUSES_OF = `SELECT message_id, sender_id, status, user_id, timestamp FROM message_status
 WHERE message_id = ANY($1::text[]) ORDER BY timestamp, id`;
 
-// One message's rows (message_status's unique index leads with message_id).
+// One message's rows (message_receipts' unique index and chat_messages' (message_id, sender_id) key).
 const STATUSES_OF_ONE = `SELECT message_id, sender_id, status, user_id, timestamp FROM message_status
 WHERE message_id = $1 AND sender_id = $2 ORDER BY timestamp, id`;
 
