@@ -44,7 +44,7 @@ export function bigConversation(viewer: string): string {
  * with u0001) every {@link BIG_SHARE}th message, the others spread over 699 more direct chats of the
  * viewer, 299 rooms with the viewer, 500 rooms without, and the broadcast `all`. Status rows as the
  * ingester writes them: `read` by the receiver of a direct message (`sent` and
- * `received_by_server` are derived from the message row since migration 008). The viewer has read everything except: 10% of its conversations hold ~10
+ * `received_by_server` are derived from the message row's sent_at and created_at since migration 008). The viewer has read everything except: 10% of its conversations hold ~10
  * unread messages and 5 rooms were never opened (read marker 0: the unread count scans up to its cap).
  * The viewer's account (role) is NOT made here; the GIN search index is dropped (history reads never use it
  * and inserting 1M rows into it triples the seed time).
@@ -84,10 +84,11 @@ export async function seedHistory(databaseUrl: string, viewer: string, messages:
 		const others = DIRECTS + VIEWER_ROOMS + OTHER_ROOMS; // idx 1…others (others = `all`)
 		for (let from = 1; from <= messages; from += batch) {
 			const to = Math.min(messages, from + batch - 1);
-			await client.query(`INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, conversation_id, created_at)
+			await client.query(`INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, conversation_id, created_at, sent_at)
 				SELECT 'h' || i, s.sender, 'Name of ' || s.sender,
 					CASE WHEN c.kind = 'direct' THEN CASE WHEN s.sender = $1 THEN c.peer ELSE $1 END ELSE c.id END,
-					'message ' || i || ' about the release, the meeting and what we do next', c.id, $2::timestamptz + i * interval '1 second'
+					'message ' || i || ' about the release, the meeting and what we do next', c.id, $2::timestamptz + i * interval '1 second',
+					$2::timestamptz + i * interval '1 second' - interval '40 milliseconds'
 				FROM generate_series($3::int, $4::int) AS i
 				JOIN bench_conversations c ON c.idx = CASE WHEN i % ${BIG_SHARE} = 0 THEN 0 ELSE 1 + (i::bigint * 7919) % ${others} END
 				CROSS JOIN LATERAL (SELECT CASE WHEN c.kind = 'direct' THEN CASE WHEN random() < 0.5 THEN $1 ELSE c.peer END
@@ -97,7 +98,9 @@ export async function seedHistory(databaseUrl: string, viewer: string, messages:
 			log(`history: ${to.toLocaleString('en-US')} messages stored`);
 		}
 		// `sent` and `received_by_server` are derived from chat_messages since migration 008 (the
-		// message_status view); only receipts are rows, in message_receipts.
+		// message_status view, from sent_at: the sender's time, set above as the ingester stores it;
+		// without it every message looked like one stored before 008 that had lost its status rows);
+		// only receipts are rows, in message_receipts.
 		await client.query(`INSERT INTO message_receipts (message_id, sender_id, status, user_id, timestamp)
 			SELECT m.message_id, m.sender_id, 'read', m.receiver_id, m.created_at + interval '2 seconds'
 			FROM chat_messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.kind = 'direct'`);

@@ -12,7 +12,7 @@ const HEAD_SEQ = 'SELECT coalesce(max(seq), 0)::text AS head FROM chat_messages'
 // Per conversation I am a current member of (plus `all`, which everyone reads): a forward range
 // scan of chat_messages_conversation_seq from the client's start (closed range, see history.ts),
 // filtered to messages from others that I have no `read` row for (one probe of
-// message_status's unique index each), with whether my `delivered` row is there. Messages I got
+// message_receipts' unique index each), with whether my `delivered` row is there. Messages I got
 // live and read drop out; one whose receipt is still on its way comes back and is de-duplicated
 // by (sender, message id) in the client. Rooms I left are not read (their later messages are
 // not mine to see). prev_seq as the server delivers it (one backward probe of the same index):
@@ -25,21 +25,24 @@ const MISSED_MESSAGES = `WITH mine AS (
 SELECT m.* FROM mine c CROSS JOIN LATERAL (
 	SELECT m.message_id, m.seq::text AS seq, m.sender_id, m.sender_name, m.receiver_id,
 		m.conversation_id, m.content, m.created_at, m.message_type, ${ACTION_COLUMNS},
-		EXISTS (SELECT 1 FROM message_status s WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id
+		EXISTS (SELECT 1 FROM message_receipts s WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id
 			AND s.user_id = $1 AND s.status = 'delivered') AS has_delivered,
 		coalesce((SELECT max(p.seq) FROM chat_messages p WHERE p.conversation_id = m.conversation_id AND p.seq < m.seq), 0)::text AS prev_seq
 	FROM chat_messages m
 	WHERE m.conversation_id >= c.conversation_id AND m.conversation_id <= c.conversation_id
 		AND m.seq > $2 AND m.sender_id <> $1
-		AND NOT EXISTS (SELECT 1 FROM message_status s WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id
+		AND NOT EXISTS (SELECT 1 FROM message_receipts s WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id
 			AND s.user_id = $1 AND s.status = 'read')
 	ORDER BY m.conversation_id, m.seq LIMIT $3
 ) AS m
 ORDER BY m.seq::bigint LIMIT $3`;
 
 // My messages since the start (chat_messages_sender_seq), with their delivered/read rows.
+// Delivered and read are stored rows only: both statements read message_receipts, not the
+// message_status view, whose branches derived from chat_messages row-level security keeps in
+// the plan (see history.ts FURTHEST_OWN).
 const RECEIPTS_ON_MINE = `SELECT s.message_id, s.sender_id, s.status, s.user_id, s.timestamp
-FROM chat_messages m JOIN message_status s ON s.message_id = m.message_id AND s.sender_id = m.sender_id
+FROM chat_messages m JOIN message_receipts s ON s.message_id = m.message_id AND s.sender_id = m.sender_id
 WHERE m.sender_id = $1 AND m.seq > $2 AND s.status IN ('delivered', 'read')
 ORDER BY s.timestamp, s.id LIMIT $3`;
 

@@ -21,7 +21,8 @@ export const BROADCAST_PEER_NAME = 'everyone';
 // (issue 12: for a user in 1,000 conversations this halved the list's work): the peer's and the
 // last sender's names, the member count (an index-only scan of conversation_members_current,
 // rooms only), unread (others' messages after my marker, capped: a range scan of the same index)
-// and the tick state of my own last message (history.ts MESSAGE_STATUS; `m` is the newest message).
+// and the tick state of my own last message (history.ts MESSAGE_STATUS; `m` is the newest message,
+// with the sent_at it reads).
 const CONVERSATIONS_OF = `
 WITH mine AS (
 	SELECT conversation_id, last_read_seq, role, is_muted
@@ -32,11 +33,11 @@ WITH mine AS (
 		SELECT 1 FROM conversation_members WHERE user_id = $1 AND conversation_id = '${BROADCAST_ID}')
 ), ordered AS (
 	SELECT c.id, c.kind, c.title, c.topic, mine.last_read_seq, mine.role, mine.is_muted,
-		last.message_id, last.sender_id, last.sender_name, last.content, last.created_at, last.message_type,
+		last.message_id, last.sender_id, last.sender_name, last.content, last.created_at, last.message_type, last.sent_at,
 		GREATEST(last.created_at, c.last_message_at) AS last_activity_at
 	FROM mine JOIN conversations c ON c.id = mine.conversation_id
 	LEFT JOIN LATERAL (
-		SELECT m.message_id, m.sender_id, m.sender_name, m.content, m.created_at, m.message_type
+		SELECT m.message_id, m.sender_id, m.sender_name, m.content, m.created_at, m.message_type, m.sent_at
 		FROM chat_messages m
 		WHERE m.conversation_id >= c.id AND m.conversation_id <= c.id
 		ORDER BY m.conversation_id DESC, m.seq DESC LIMIT 1

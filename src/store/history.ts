@@ -8,19 +8,27 @@ import {ACTION_COLUMNS, actionFields, type ActionColumns} from './history-action
 // The tick state of message `m` as its sender sees it (rooms contract: per-member receipts).
 // Direct and group: `read` / `delivered` once every current member other than the sender who had
 // joined when the message was stored has a `read` / (`delivered` or `read`) row — one probe of
-// conversation_members_current plus one of message_status's (message_id, status, user_id,
+// conversation_members_current plus one of message_receipts' (message_id, status, user_id,
 // sender_id) unique index per member; otherwise the furthest of its own `sent` /
 // `received_by_server` rows. Broadcast (`all`, "everyone"): the furthest row of anyone, as in
 // protocol 1. NULL when the message has no status row at all.
-// Each message_status reference is one more subplan, and under row-level security each carries
-// the table's policy (issue 12: planning was 6 of a member's 15 ms page), so the expression names
-// the table twice: one probe per member (its furthest receipt: 2 read, 1 delivered, 0 none) and
-// one for the fallback, the furthest own row (any row for the broadcast).
-const FURTHEST_OWN = `(SELECT s.status FROM message_status s
-		WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id
-			AND (m.conversation_id = '${BROADCAST_ID}' OR s.status IN ('sent', 'received_by_server'))
-		ORDER BY array_position(ARRAY['${STATUS_FLOW.join("','")}']::text[], s.status::text) DESC LIMIT 1)`;
-const RECEIPT_RANK = `coalesce((SELECT max(CASE WHEN s.status = 'read' THEN 2 ELSE 1 END) FROM message_status s
+// These read message_receipts and the message row itself, not the message_status view (migration
+// 008): under row-level security the planner keeps the view's two branches derived from
+// chat_messages in every probe even for `status IN ('delivered', 'read')` (the policy quals stop
+// the pruning), a member's page cost ~11 ms per message shown (issue 12). The view's derived rows
+// are the message's own columns: `sent` at sent_at and `received_by_server` at created_at, both
+// about the sender, for every message with a sent_at (stored since 008); older messages keep
+// their stored sent/received_by_server rows in message_receipts. So the fallback is
+// `received_by_server` outright for a message with a sent_at outside `all` (no probe), else the
+// furthest of the stored rows and, with a sent_at, the derived `received_by_server`.
+const FURTHEST_OWN = `CASE WHEN m.sent_at IS NOT NULL AND m.conversation_id <> '${BROADCAST_ID}' THEN 'received_by_server'
+	ELSE (SELECT own.status FROM (
+			SELECT s.status FROM message_receipts s
+			WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id
+				AND (m.conversation_id = '${BROADCAST_ID}' OR s.status IN ('sent', 'received_by_server'))
+			UNION ALL SELECT 'received_by_server' WHERE m.sent_at IS NOT NULL) AS own
+		ORDER BY array_position(ARRAY['${STATUS_FLOW.join("','")}']::text[], own.status::text) DESC LIMIT 1) END`;
+const RECEIPT_RANK = `coalesce((SELECT max(CASE WHEN s.status = 'read' THEN 2 ELSE 1 END) FROM message_receipts s
 			WHERE s.message_id = m.message_id AND s.sender_id = m.sender_id AND s.user_id = cm.user_id AND s.status IN ('delivered', 'read')), 0)`;
 const MEMBERS_STATUS = `(SELECT CASE WHEN count(*) = 0 THEN NULL
 			WHEN bool_and(r.receipt = 2) THEN 'read'
@@ -33,7 +41,7 @@ const MEMBERS_STATUS = `(SELECT CASE WHEN count(*) = 0 THEN NULL
 			-- into each bool_and and ran it twice per member.
 			OFFSET 0) AS r)`;
 
-/** SQL expression (alias `m` = a chat_messages row): the message's aggregated status, see above. */
+/** SQL expression (alias `m`: a chat_messages row, or its message_id, sender_id, conversation_id, created_at and sent_at): the message's aggregated status, see above. */
 export const MESSAGE_STATUS = `coalesce(CASE WHEN m.conversation_id <> '${BROADCAST_ID}' THEN ${MEMBERS_STATUS} END, ${FURTHEST_OWN})`;
 
 /**
@@ -94,27 +102,31 @@ WHERE ${IN_CONVERSATION} AND m.seq > $2 ORDER BY m.conversation_id, m.seq LIMIT 
 const RECENT_SENT_BY = `SELECT ${MESSAGE_COLUMNS} FROM chat_messages m
 WHERE m.sender_id = $1 ORDER BY m.seq DESC LIMIT $2`;
 
+// Every transition, the derived sent/received_by_server included, so these two read the
+// message_status view: its quals reach every branch as index conditions (one probe of each per
+// statement, not per message shown), as the owner and as a member alike.
 const STATUSES_OF = `SELECT message_id, sender_id, status, user_id, timestamp FROM message_status
 WHERE message_id = ANY($1::text[]) ORDER BY timestamp, id`;
 
-// One message's rows (message_status's unique index leads with message_id).
+// One message's rows (message_receipts' unique index and chat_messages' (message_id, sender_id) key).
 const STATUSES_OF_ONE = `SELECT message_id, sender_id, status, user_id, timestamp FROM message_status
 WHERE message_id = $1 AND sender_id = $2 ORDER BY timestamp, id`;
 
 // Per member of the message's conversation (current members other than the sender who had joined
-// when it was stored; for `all`: whoever receipted it): when they got it and read it.
+// when it was stored; for `all`: whoever receipted it): when they got it and read it. Only
+// delivered/read rows, so message_receipts rather than the view (see FURTHEST_OWN).
 const MEMBER_RECEIPTS = `WITH msg AS (
 	SELECT message_id, sender_id, conversation_id, created_at FROM chat_messages WHERE message_id = $1 AND sender_id = $2
 ), who AS (
 	SELECT cm.user_id FROM msg JOIN conversation_members cm ON cm.conversation_id = msg.conversation_id
 	WHERE msg.conversation_id <> '${BROADCAST_ID}' AND cm.left_at IS NULL AND cm.user_id <> msg.sender_id AND cm.joined_at <= msg.created_at
 	UNION
-	SELECT s.user_id FROM msg JOIN message_status s ON s.message_id = msg.message_id AND s.sender_id = msg.sender_id
+	SELECT s.user_id FROM msg JOIN message_receipts s ON s.message_id = msg.message_id AND s.sender_id = msg.sender_id
 	WHERE msg.conversation_id = '${BROADCAST_ID}' AND s.status IN ('delivered', 'read')
 )
 SELECT who.user_id, coalesce(u.display_name, who.user_id) AS name,
-	(SELECT min(s.timestamp) FROM message_status s WHERE s.message_id = $1 AND s.sender_id = $2 AND s.user_id = who.user_id AND s.status IN ('delivered', 'read')) AS delivered_at,
-	(SELECT s.timestamp FROM message_status s WHERE s.message_id = $1 AND s.sender_id = $2 AND s.user_id = who.user_id AND s.status = 'read') AS read_at
+	(SELECT min(s.timestamp) FROM message_receipts s WHERE s.message_id = $1 AND s.sender_id = $2 AND s.user_id = who.user_id AND s.status IN ('delivered', 'read')) AS delivered_at,
+	(SELECT s.timestamp FROM message_receipts s WHERE s.message_id = $1 AND s.sender_id = $2 AND s.user_id = who.user_id AND s.status = 'read') AS read_at
 FROM who LEFT JOIN chat_users u ON u.user_id = who.user_id
 ORDER BY read_at NULLS LAST, delivered_at NULLS LAST, who.user_id`;
 

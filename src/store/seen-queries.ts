@@ -3,10 +3,11 @@
 import type {Db} from './db.js';
 
 // A client publishes `delivered` for every message it reports, so that row (or `read`) is the
-// durable memory of "reported already"; probes message_status's (message_id, status, user_id,
-// sender_id) unique index (migration 003).
+// durable memory of "reported already"; probes message_receipts' (message_id, status, user_id,
+// sender_id) unique index (migration 003; the table, not the message_status view of migration
+// 008: delivered and read are stored rows only).
 const WAS_DELIVERED_TO = `SELECT EXISTS (
-	SELECT 1 FROM message_status
+	SELECT 1 FROM message_receipts
 	WHERE message_id = $1 AND status IN ('delivered', 'read') AND user_id = $3 AND sender_id = $2
 ) AS seen`;
 

@@ -8,11 +8,11 @@ import {promisify} from 'node:util';
 import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {silentLogger} from '../../src/log.js';
-import {loadHeadSeq, loadReceiptsOnMine, loadUnreceiptedMessages} from '../../src/store/catch-up.js';
+import {CATCH_UP_QUERIES, loadHeadSeq, loadReceiptsOnMine, loadUnreceiptedMessages} from '../../src/store/catch-up.js';
 import {createPostgresAccountBackend, type PostgresAccountBackend} from '../../src/store/accounts.js';
 import {openDb, type Db} from '../../src/store/db.js';
-import {isKnownUser, loadConversations, loadMembers, loadPresences, searchUsers} from '../../src/store/history-people.js';
-import {loadAroundPage, loadLatestPage, loadMemberReceipts, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent} from '../../src/store/history.js';
+import {CONVERSATIONS_QUERY, isKnownUser, loadConversations, loadMembers, loadPresences, searchUsers} from '../../src/store/history-people.js';
+import {loadAroundPage, loadLatestPage, loadMemberReceipts, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent, PAGE_QUERIES} from '../../src/store/history.js';
 import {loadAwaySummary} from '../../src/store/away.js';
 import {searchMessages} from '../../src/store/search.js';
 import {runMigrations} from '../../src/store/migrate.js';
@@ -38,6 +38,32 @@ interface PsqlResult {
 	code: number;
 	out: string;
 	err: string;
+}
+
+/** One node of EXPLAIN (FORMAT JSON): the fields the plan check below reads. */
+interface PlanNode {
+	'Node Type': string;
+	'Relation Name'?: string;
+	Alias?: string;
+	Filter?: string;
+	'One-Time Filter'?: string;
+	Plans?: PlanNode[];
+}
+
+const scansMessages = (node: PlanNode): boolean => node['Relation Name'] === 'chat_messages' || (node.Plans ?? []).some(scansMessages);
+
+/**
+ * The nodes of a plan that read message_status' branches derived from chat_messages (migration
+ * 008): a scan of chat_messages filtered on sent_at, or a branch the planner knows returns no row
+ * (`One-Time Filter: false`, as `status IN ('delivered', 'read')` leaves the derived branches) but
+ * kept over a scan of chat_messages — at 1,000,000 rows a parallel sequential scan whose workers
+ * started on every probe (issue 12). Described as `Index Scan on chat_messages m_5`, `Result (One-Time Filter: false)`.
+ */
+function derivedStatusBranches(node: PlanNode): string[] {
+	const here = (node['Relation Name'] === 'chat_messages' && node.Filter?.includes('sent_at'))
+		|| (node['One-Time Filter'] === 'false' && scansMessages(node));
+	const self = here ? [node['Relation Name'] ? `${node['Node Type']} on ${node['Relation Name']} ${node.Alias ?? ''}` : `${node['Node Type']} (One-Time Filter: false)`] : [];
+	return [...self, ...(node.Plans ?? []).flatMap(derivedStatusBranches)];
 }
 
 const psqlProblem = async (): Promise<string | undefined> =>
@@ -355,6 +381,59 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 			expect(await wasDeliveredTo(member, bob, 'bc-1', carol)).toBe(false);
 			// Catch-up starts from the newest seq she can see, at or before the table's: never later.
 			expect(await loadHeadSeq(member)).toBeLessThanOrEqual(await loadHeadSeq(owner));
+		} finally {
+			await member.close();
+		}
+	});
+
+	it("reads a member's ticks from message_receipts and the message row, not message_status' derived branches (issue 12), with the same results", async () => {
+		// Messages as the ingester stores them since migration 008 (the sender's time in sent_at, only
+		// receipts as rows), next to the older ones above (sent_at NULL, stored `sent` rows).
+		const sent = async (id: string, conversation: string, minute: number) => {
+			await message(id, alice, conversation, minute);
+			await owner.query('UPDATE chat_messages SET sent_at = $2 WHERE message_id = $1', [id, new Date(at(minute).getTime() - 1_000)]);
+		};
+		await sent('ab-3', aliceBob, 7);
+		await sent('ab-4', aliceBob, 8);
+		await sent('all-2', 'all', 8);
+		await sent('all-3', 'all', 9);
+		await receipt('ab-3', alice, 'delivered', bob, 8);
+		await receipt('all-2', alice, 'read', carol, 9);
+		const member = openDb({databaseUrl: urlOf(alice, password.alice), max: 1});
+		try {
+			const reads = async (db: Db) => ({
+				direct: await loadLatestPage(db, aliceBob, 10, alice),
+				all: await loadLatestPage(db, 'all', 10, alice),
+				conversations: await loadConversations(db, alice),
+				mine: await loadRecentSent(db, alice, 10),
+				info: await loadMessageReceipts(db, alice, 'ab-4'),
+				perMember: await loadMemberReceipts(db, alice, 'ab-3'),
+				onMine: await loadReceiptsOnMine(db, alice, 0),
+			});
+			const asOwner = await reads(owner);
+			expect(await reads(member)).toEqual(asOwner);
+			const statusOf = (page: typeof asOwner.direct) => page.messages.map((m) => `${m.messageId} ${m.status}`);
+			// Older rows keep their stored status rows; newer ones are received_by_server by their sent_at.
+			expect(statusOf(asOwner.direct)).toEqual(['ab-1 delivered', 'ab-2 sent', 'ab-3 delivered', 'ab-4 received_by_server']);
+			expect(statusOf(asOwner.all)).toEqual(['all-1 read', 'all-2 read', 'all-3 received_by_server']);
+			expect(asOwner.info.map((r) => `${r.status} ${r.userId} ${r.at}`)).toEqual([
+				`sent ${alice} ${at(8).getTime() - 1_000}`,
+				`received_by_server ${alice} ${at(8).getTime()}`,
+			]);
+			expect(asOwner.conversations.find((c) => c.conversationId === 'all')?.lastMessage?.status).toBe('received_by_server');
+			// The plans alice's role runs: no branch of the view derived from chat_messages.
+			const plans: Array<[string, string, unknown[]]> = [
+				['conversation list', CONVERSATIONS_QUERY, [alice, 500]],
+				['newest page, direct', PAGE_QUERIES.latest, [aliceBob, 51, alice]],
+				['newest page, all', PAGE_QUERIES.latest, ['all', 51, alice]],
+				['older page', PAGE_QUERIES.older, [aliceBob, 1_000_000, 51, alice]],
+				['catch-up, missed', CATCH_UP_QUERIES.missed, [alice, 0, 500]],
+				['catch-up, receipts on mine', CATCH_UP_QUERIES.receipts, [alice, 0, 2_000]],
+			];
+			for (const [name, sql, params] of plans) {
+				const {rows} = await member.query<{'QUERY PLAN': Array<{Plan: PlanNode}>}>(`EXPLAIN (COSTS OFF, FORMAT JSON) ${sql}`, params);
+				expect({name, derived: derivedStatusBranches(rows[0]!['QUERY PLAN'][0]!.Plan)}).toEqual({name, derived: []});
+			}
 		} finally {
 			await member.close();
 		}
