@@ -59,6 +59,7 @@ export function createPostgresAccountBackend(options: PostgresAccountOptions): P
 	const db = openDb({databaseUrl: options.databaseUrl, max: 1, applicationName: 'hermes-chat account'});
 	return {
 		name: 'postgres',
+		idProblem: (userId) => schemaRequired(() => idProblem(db, userId)),
 		create: (userId, password) => schemaRequired(() => create(db, userId, password)),
 		setPassword: (userId, password) => schemaRequired(() => setPassword(db, userId, password)),
 		setDisabled: (userId, isDisabled) => schemaRequired(() => setDisabled(db, userId, isDisabled)),
@@ -75,6 +76,13 @@ export function accountIdProblem(userId: string): AccountError | undefined {
 		return new AccountError('invalid', `${printable(userId)} is not a valid account id: 1–${MAX_ACCOUNT_ID_LENGTH} characters of A-Z a-z 0-9 _ . -`);
 	}
 	return undefined;
+}
+
+async function idProblem(db: Db, userId: string): Promise<AccountError | undefined> {
+	const problem = accountIdProblem(userId);
+	if (problem) return problem;
+	const role = (await db.query<{is_account: boolean}>(ROLE_OF, [userId])).rows[0];
+	return role && !role.is_account ? roleTaken(userId, false) : undefined;
 }
 
 async function create(db: Db, userId: string, password: string): Promise<void> {

@@ -43,19 +43,22 @@ export function accountCommand(): Command {
 					'hermes-chat account list --database-url postgres://hermes:hermes@127.0.0.1:5432/hermes',
 				]),
 		);
-	const withPassword = (name: string, description: string, verb: string, apply: (backend: AccountBackend, user: string, password: string) => Promise<void>) =>
+	const withPassword = (name: string, description: string, verb: string, isCreate: boolean, apply: (backend: AccountBackend, user: string, password: string) => Promise<void>) =>
 		withCommonOptions(new Command(name).description(description).argument('<user>', 'the user id'))
 			.option('--password-stdin', 'read the password from stdin instead of asking')
 			.action(async (user: string, flags: AccountFlags) => {
-				const {accountIdProblem} = await import('../../store/accounts.js');
+				const [{accountIdProblem}, {passwordProblem}] = await Promise.all([import('../../store/accounts.js'), import('../../accounts/password.js')]);
 				// Before asking for a password that could not be used anyway.
 				const idProblem = accountIdProblem(user);
 				if (idProblem) throw new AbortError(idProblem.message);
 				const password = flags.passwordStdin ? await readPasswordFromStdin() : await promptNewPassword(user);
-				await applyEverywhere(flags, user, verb, (backend) => apply(backend, user, password));
+				// Before any backend: one that took it while another refused would keep it.
+				const problem = passwordProblem(password);
+				if (problem) throw new AbortError(problem, 'nothing was changed');
+				await applyEverywhere(flags, user, verb, (backend) => apply(backend, user, password), isCreate);
 			});
-	command.addCommand(withPassword('create', 'create an account', 'created', (backend, user, password) => backend.create(user, password)));
-	command.addCommand(withPassword('passwd', "replace an account's password", 'password changed for', (backend, user, password) => backend.setPassword(user, password)));
+	command.addCommand(withPassword('create', 'create an account', 'created', true, (backend, user, password) => backend.create(user, password)));
+	command.addCommand(withPassword('passwd', "replace an account's password", 'password changed for', false, (backend, user, password) => backend.setPassword(user, password)));
 	command.addCommand(
 		withCommonOptions(new Command('disable').description('refuse new logins and end open sessions at once').argument('<user>', 'the user id'))
 			.action(async (user: string, flags: AccountFlags) => applyEverywhere(flags, user, 'disabled', (backend) => backend.setDisabled(user, true))),
@@ -83,18 +86,28 @@ function withCommonOptions(command: Command): Command {
 // The actions import pg, mqtt and pino when they run, so that `--help` and the other commands start
 // without them (issue 12: start-up time).
 
-async function applyEverywhere(flags: AccountFlags, user: string, verb: string, apply: (backend: AccountBackend) => Promise<void>): Promise<void> {
+/**
+ * Apply one command to every configured backend, in order, reporting each. With `isCreate`, every
+ * backend is first asked whether the id could ever be an account there (`idProblem`): a refusal
+ * stops the command before anything changes, so an id one backend always refuses (the owner's
+ * role, the broker's ingester) is created on none.
+ * @throws AbortError naming each backend that refused, and those it was applied to.
+ */
+async function applyEverywhere(flags: AccountFlags, user: string, verb: string, apply: (backend: AccountBackend) => Promise<void>, isCreate = false): Promise<void> {
 	const {redact} = await import('../../live/connect.js');
 	const backends = await openBackends(flags);
 	const outcomes: Outcome[] = [];
 	try {
-		for (const backend of backends) {
-			try {
-				await apply(backend);
-				outcomes.push({backend: backend.name});
-				process.stdout.write(`${verb} ${user} (${backend.name})\n`);
-			} catch (error) {
-				outcomes.push({backend: backend.name, error: error as Error});
+		outcomes.push(...(isCreate ? await idRefusals(backends, user) : []));
+		if (outcomes.length === 0) {
+			for (const backend of backends) {
+				try {
+					await apply(backend);
+					outcomes.push({backend: backend.name});
+					process.stdout.write(`${verb} ${user} (${backend.name})\n`);
+				} catch (error) {
+					outcomes.push({backend: backend.name, error: error as Error});
+				}
 			}
 		}
 	} finally {
@@ -106,7 +119,22 @@ async function applyEverywhere(flags: AccountFlags, user: string, verb: string, 
 	const reasons = failed.map((outcome) => `${outcome.backend}: ${describe(outcome.error!, redact, outcome.backend === 'postgres' ? flags : undefined)}`).join('; ');
 	// Whatever a backend's message says, the admin password does not reach the terminal.
 	const admin = flags.mqttAdminUrl;
-	throw new AbortError(admin ? reasons.replaceAll(admin, redact(admin)) : reasons, done.length ? `applied to ${done.join(', ')} only — fix the rest and run the command again there` : undefined);
+	const hint = done.length ? `applied to ${done.join(', ')} only — fix the rest and run the command again there` : undefined;
+	throw new AbortError(admin ? reasons.replaceAll(admin, redact(admin)) : reasons, hint);
+}
+
+/** The backends that refuse `user` as an id outright, or cannot be asked (unreachable): then nothing is created anywhere. */
+async function idRefusals(backends: AccountBackend[], user: string): Promise<Outcome[]> {
+	const outcomes = await Promise.all(
+		backends.map(async (backend): Promise<Outcome> => {
+			try {
+				return {backend: backend.name, error: await backend.idProblem(user)};
+			} catch (error) {
+				return {backend: backend.name, error: error as Error};
+			}
+		}),
+	);
+	return outcomes.filter((outcome) => outcome.error);
 }
 
 async function openBackends(flags: AccountFlags): Promise<AccountBackend[]> {
@@ -159,7 +187,7 @@ function describe(error: Error, redact: (url: string) => string, flags?: Account
 
 function failingBackend(name: string, error: Error): AccountBackend {
 	const fail = () => Promise.reject(error);
-	return {name, create: fail, setPassword: fail, setDisabled: fail, close: () => Promise.resolve()};
+	return {name, idProblem: fail, create: fail, setPassword: fail, setDisabled: fail, close: () => Promise.resolve()};
 }
 
 function utc(ms: number): string {
