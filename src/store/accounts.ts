@@ -13,6 +13,8 @@ export const MAX_ACCOUNT_ID_LENGTH = 63;
 
 const ROLE_OF = `SELECT r.rolname, a.user_id IS NOT NULL AS is_account
 FROM pg_roles r LEFT JOIN accounts a ON a.user_id = r.rolname WHERE r.rolname = $1`;
+// PGlite reports itself here: `PostgreSQL 18.6 (PGlite 0.5.14) on wasm32-unknown-emscripten, …`.
+const VERSION = 'SELECT version() AS version';
 const ACCOUNT_OF = 'SELECT user_id, password_hash, disabled_at FROM accounts WHERE user_id = $1';
 const INSERT_ACCOUNT = 'INSERT INTO accounts (user_id, password_hash) VALUES ($1, $2)';
 // An account is a known user from the start (the directory the switcher and `/send` check), with
@@ -36,6 +38,11 @@ export interface PostgresAccountBackend extends AccountBackend {
 	 * or disabled account. For front doors other than PostgreSQL's own login (hub, sign-up).
 	 */
 	verify(userId: string, password: string): Promise<boolean>;
+	/**
+	 * Whether this database is PGlite — the embedded hub's, where every identity logs in with the
+	 * hub secret, so an account's password or disabled state does not decide who gets in.
+	 */
+	isPglite(): Promise<boolean>;
 }
 
 /** Options for {@link createPostgresAccountBackend}. */
@@ -65,6 +72,7 @@ export function createPostgresAccountBackend(options: PostgresAccountOptions): P
 		setDisabled: (userId, isDisabled) => schemaRequired(() => setDisabled(db, userId, isDisabled)),
 		list: () => schemaRequired(() => list(db)),
 		verify: (userId, password) => schemaRequired(() => verify(db, userId, password)),
+		isPglite: async () => /\bPGlite\b/.test((await db.query<{version: string}>(VERSION)).rows[0]?.version ?? ''),
 		close: () => db.close().catch(() => undefined),
 	};
 }

@@ -138,7 +138,16 @@ async function idRefusals(backends: AccountBackend[], user: string): Promise<Out
 }
 
 async function openBackends(flags: AccountFlags): Promise<AccountBackend[]> {
-	const backends: AccountBackend[] = [await openPostgres(flags)];
+	const postgres = await openPostgres(flags);
+	// On the hub an account would be a row and a role that nobody logs in with: say so instead.
+	if (await postgres.isPglite().catch(() => false)) {
+		await postgres.close();
+		throw new AbortError(
+			'this database is the embedded hub\'s: every identity there logs in with the hub secret, so an account would change nothing',
+			'accounts are for PostgreSQL + Mosquitto (docker compose); to keep someone out of a hub, rotate its secret (README: the hub secret)',
+		);
+	}
+	const backends: AccountBackend[] = [postgres];
 	const config = resolveServiceConfig(flags);
 	if (flags.mqttAdminUrl) {
 		try {
