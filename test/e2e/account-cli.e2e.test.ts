@@ -92,7 +92,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		const again = await cli(['create', alice, '--password-stdin', '--database-url', database.url], 'whatever-password');
 		expect(again).toEqual({code: 1, stdout: '', stderr: `hermes-chat: postgres: account ${alice} exists already\n`});
 		const reserved = await cli(['create', 'postgres', '--password-stdin', '--database-url', database.url], 'whatever-password');
-		expect(reserved.stderr).toBe('hermes-chat: postgres: postgres is a PostgreSQL role that is not an account of this database\n');
+		expect(reserved.stderr).toBe('hermes-chat: postgres: postgres is a PostgreSQL role that is not an account of this database — nothing was changed\n');
 		const short = await cli(['create', bob, '--password-stdin', '--database-url', database.url], 'short');
 		expect(short).toEqual({code: 1, stdout: '', stderr: 'hermes-chat: a password needs at least 8 characters — nothing was changed\n'});
 		const invalid = await cli(['create', 'a/b', '--database-url', database.url]);
@@ -113,7 +113,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		const result = await cli(['create', bob, '--password-stdin', '--database-url', database.url], 'bob-password-1', unreachable);
 		expect(result.code).toBe(1);
 		expect(result.stdout).toBe('');
-		expect(result.stderr).toMatch(/^hermes-chat: mosquitto: .+\n$/);
+		expect(result.stderr).toMatch(/^hermes-chat: mosquitto: .+ — nothing was changed\n$/);
 		expect(result.stderr).not.toContain('secret');
 		expect((await owner((client) => client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [bob]))).rowCount).toBe(0);
 		// ... while a disable is applied wherever it can be, and says where it was not.

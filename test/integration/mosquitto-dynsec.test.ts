@@ -247,12 +247,12 @@ describe.skipIf(!HAS_DYNSEC)('shipped Mosquitto config with the dynamic-security
 			// The database's owner role: PostgreSQL refuses it, and the broker must not get it either.
 			const ownerRole = new URL(database.url).username;
 			const asOwner = await create(ownerRole, 'long-enough-pw');
-			expect(asOwner).toEqual({code: 1, stdout: '', stderr: `hermes-chat: postgres: ${ownerRole} is a PostgreSQL role that is not an account of this database\n`});
+			expect(asOwner).toEqual({code: 1, stdout: '', stderr: `hermes-chat: postgres: ${ownerRole} is a PostgreSQL role that is not an account of this database — nothing was changed\n`});
 			// The broker's ingester: PostgreSQL would take it, the broker refuses it.
 			const asIngester = await create('ingester', 'long-enough-pw');
 			expect(asIngester.code).toBe(1);
 			expect(asIngester.stdout).toBe('');
-			expect(asIngester.stderr).toMatch(/^hermes-chat: mosquitto: ingester is reserved on the broker .*\n$/);
+			expect(asIngester.stderr).toMatch(/^hermes-chat: mosquitto: ingester is reserved on the broker .* — nothing was changed\n$/);
 			expect(await onBroker()).not.toEqual(expect.arrayContaining([newbie]));
 			expect(await onBroker()).not.toContain(ownerRole);
 			expect(await accountsInDb()).toEqual([]);

@@ -97,9 +97,11 @@ async function applyEverywhere(flags: AccountFlags, user: string, verb: string, 
 	const {redact} = await import('../../live/connect.js');
 	const backends = await openBackends(flags);
 	const outcomes: Outcome[] = [];
+	let isUnchanged = false;
 	try {
 		outcomes.push(...(isCreate ? await idRefusals(backends, user) : []));
-		if (outcomes.length === 0) {
+		isUnchanged = outcomes.length > 0;
+		if (!isUnchanged) {
 			for (const backend of backends) {
 				try {
 					await apply(backend);
@@ -119,7 +121,7 @@ async function applyEverywhere(flags: AccountFlags, user: string, verb: string, 
 	const reasons = failed.map((outcome) => `${outcome.backend}: ${describe(outcome.error!, redact, outcome.backend === 'postgres' ? flags : undefined)}`).join('; ');
 	// Whatever a backend's message says, the admin password does not reach the terminal.
 	const admin = flags.mqttAdminUrl;
-	const hint = done.length ? `applied to ${done.join(', ')} only — fix the rest and run the command again there` : undefined;
+	const hint = done.length ? `applied to ${done.join(', ')} only — fix the rest and run the command again there` : isUnchanged ? 'nothing was changed' : undefined;
 	throw new AbortError(admin ? reasons.replaceAll(admin, redact(admin)) : reasons, hint);
 }
 
