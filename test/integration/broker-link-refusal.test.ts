@@ -3,11 +3,10 @@
 // then overwritten by the close that follows it — and mqtt.js never tried again, so re-enabling
 // her did not bring her back either. The broker here is in-process aedes that lets
 // alice in, then refuses her (as Mosquitto does once her account is disabled) and drops her.
-import {createServer, type Socket} from 'node:net';
-import {Aedes} from 'aedes';
 import {afterEach, expect, it} from 'vitest';
 import {BrokerLink, type LinkState} from '../../src/live/broker-link.js';
 import {silentLogger} from '../../src/log.js';
+import {startAedesServer} from '../helpers/aedes-server.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -17,7 +16,7 @@ afterEach(async () => {
 it('says the broker refuses the login (not that it was lost) while a reconnect is refused, until one succeeds', async () => {
 	let isAllowed = true;
 	let refusals = 0;
-	const broker = await Aedes.createBroker({
+	const broker = await startAedesServer({
 		authenticate: (_client, _user, _password, callback) => {
 			if (isAllowed) return callback(null, true);
 			refusals += 1;
@@ -25,19 +24,8 @@ it('says the broker refuses the login (not that it was lost) while a reconnect i
 			callback(Object.assign(new Error('refused'), {returnCode: 4}), false);
 		},
 	});
-	const sockets = new Set<Socket>();
-	const server = createServer((socket) => {
-		sockets.add(socket);
-		socket.once('close', () => sockets.delete(socket));
-		broker.handle(socket);
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	cleanups.push(() => new Promise<void>((resolve) => broker.close(() => resolve())));
-	cleanups.push(() => {
-		for (const socket of sockets) socket.destroy();
-		server.close();
-	});
-	const {port} = server.address() as {port: number};
+	cleanups.push(() => broker.close());
+	const {port, sockets} = broker;
 	const states: Array<{state: LinkState; detail: string}> = [];
 	const link = new BrokerLink({
 		url: `mqtt://alice:alice-password@127.0.0.1:${port}`,
