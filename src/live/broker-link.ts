@@ -158,8 +158,10 @@ export class BrokerLink {
 		// A reconnect the broker refused for its credentials (an account disabled, or its password
 		// changed, since this chat logged in): said as such until a connect succeeds, not as a lost broker.
 		let loginRefusal: string | undefined;
+		const reconnectPeriod = this.#options.reconnectPeriodMs ?? 1_000;
 		client.on('connect', () => {
 			loginRefusal = undefined;
+			client.options.reconnectPeriod = reconnectPeriod;
 			// With several brokers this may be another one than before (fail-over): say which.
 			lastBroker = connectedBroker(client);
 			this.#options.logger.info({broker: lastBroker}, 'mqtt connected');
@@ -176,6 +178,9 @@ export class BrokerLink {
 			if (this.#isClosed || client.connected) return;
 			if (isLoginRefusal((error as {code?: unknown}).code)) {
 				loginRefusal = `the MQTT broker refuses this login now (${error.message.replace(/^Connection refused: /, '')}) — account disabled or password changed? Retrying`;
+				// Doubling up to 30 s: a refusal may last (a new password needs a restart of the chat),
+				// and each attempt costs the broker a password check and the log a line.
+				client.options.reconnectPeriod = Math.min((client.options.reconnectPeriod ?? reconnectPeriod) * 2, Math.max(30_000, reconnectPeriod));
 			}
 			this.#setState('down', loginRefusal ?? `MQTT broker: ${error.message} — reconnecting`);
 		});
