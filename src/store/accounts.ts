@@ -106,6 +106,8 @@ async function create(db: Db, userId: string, password: string): Promise<void> {
 			// The chat's reads are short; with the policies' subplans the conversation list's
 			// estimated cost passed jit_above_cost and JIT compiling took 1–14 s of a 55 ms query.
 			await client.query(`ALTER ROLE ${identifier(userId)} SET jit = off`);
+			// Nor parallel workers, which a member's page started per receipt probe for nothing (db.ts CLIENT_SESSION).
+			await client.query(`ALTER ROLE ${identifier(userId)} SET max_parallel_workers_per_gather = 0`);
 		});
 	} catch (error) {
 		const code = (error as {code?: string}).code;
