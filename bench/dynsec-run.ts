@@ -46,7 +46,7 @@ if (!HAS_DYNSEC) {
 		const accounts = await createDynsecBackend({adminUrl, topicBase: base, logger: silentLogger()});
 		const timedCreate = async (userId: string) => {
 			const started = performance.now();
-			await accounts.create(userId, `pw-${userId}`);
+			await accounts.create(userId, `password-${userId}`);
 			return performance.now() - started;
 		};
 		process.stderr.write(`bench: dynsec, ${SAMPLES} creates on an empty plugin, then up to ${ACCOUNTS} accounts…\n`);
@@ -60,7 +60,7 @@ if (!HAS_DYNSEC) {
 		const fileBytes = (await stat(broker.configFile)).size;
 
 		process.stderr.write(`bench: dynsec, ${ROUND_TRIPS} QoS 1 round trips each, interleaved, plugin vs anonymous…\n`);
-		const withPlugin = await connectBroker({url: broker.url('u1', 'pw-u1'), clientId: 'bench-u1'});
+		const withPlugin = await connectBroker({url: broker.url('u1', 'password-u1'), clientId: 'bench-u1'});
 		const withoutPlugin = await connectBroker({url: plain.url, clientId: 'bench-u1'});
 		const topic = `${base}/u1/u1`;
 		await withPlugin.client.subscribeAsync(`${base}/u1/#`, {qos: 1});
@@ -76,7 +76,7 @@ if (!HAS_DYNSEC) {
 		let isCreating = true;
 		let createdMeanwhile = 0;
 		const creator = (async () => {
-			while (isCreating) await accounts.create(`w${createdMeanwhile++}`, 'pw');
+			while (isCreating) await accounts.create(`w${createdMeanwhile++}`, 'password-w');
 		})();
 		const busySamples: number[] = [];
 		for (let i = 0; i < ROUND_TRIPS; i++) busySamples.push(await roundTrip(withPlugin, topic, payload));

@@ -10,7 +10,7 @@ import {conversationIdFor} from '../src/protocol/index.js';
 import {silentLogger} from '../src/log.js';
 import {createPostgresAccountBackend} from '../src/store/accounts.js';
 import {CATCH_UP_QUERIES, loadHeadSeq, loadUnreceiptedMessages} from '../src/store/catch-up.js';
-import {openDb, type Db} from '../src/store/db.js';
+import {CLIENT_SESSION, openDb, type Db} from '../src/store/db.js';
 import {CONVERSATIONS_QUERY, loadConversations} from '../src/store/history-people.js';
 import {loadLatestPage, loadOlderPage, PAGE_QUERIES} from '../src/store/history.js';
 import {runMigrations} from '../src/store/migrate.js';
@@ -75,7 +75,7 @@ async function seedMessages(client: pg.Client, conversations: readonly [string, 
  * Seed a fresh database (migrated here), create the member account `alice` (a unique role name
  * per run, dropped at the end), then time each probe `rounds` times per role after
  * {@link WARMUP_ROUNDS}, alternating which role goes first.
- * The member logs in as its own role by name (the benchmark cluster has trust auth). `keep`
+ * The member logs in as its own role with its password (a cluster with trust or scram auth). `keep`
  * leaves the database and the role in place (to study plans by hand).
  */
 export async function runRlsBenchmark(options: {databaseUrl: string; adminUrl: string; rounds: number; keep?: boolean}): Promise<RlsResult> {
@@ -85,19 +85,19 @@ export async function runRlsBenchmark(options: {databaseUrl: string; adminUrl: s
 	const big = conversationIdFor(alice, bob);
 	await runMigrations({databaseUrl: options.databaseUrl, logger: silentLogger()});
 	const accounts = createPostgresAccountBackend({databaseUrl: options.databaseUrl});
-	await accounts.create(alice, `bench-${randomUUID()}`);
+	// Kept for the member's URL: a server with password auth (scram) asks for it, as production does.
+	const alicePassword = `bench-${randomUUID()}`;
+	await accounts.create(alice, alicePassword);
 	await accounts.close();
 	const seed = new pg.Client(options.databaseUrl);
 	await seed.connect();
-	// Both without JIT, so the difference is the policies': an account role has `jit = off` (set by
-	// account create), and JIT compiling would dominate the owner's conversation list otherwise.
-	const ownerUrl = new URL(options.databaseUrl);
-	ownerUrl.searchParams.set('options', '-c jit=off');
-	const owner = openDb({databaseUrl: ownerUrl.toString(), max: 1});
+	// Both as the chat connects (CLIENT_SESSION: no JIT, no parallel workers), so the difference is
+	// the policies': JIT compiling would dominate the owner's conversation list otherwise.
+	const owner = openDb({databaseUrl: options.databaseUrl, max: 1, ...CLIENT_SESSION});
 	const memberUrl = new URL(options.databaseUrl);
 	memberUrl.username = alice;
-	memberUrl.password = '';
-	const member = openDb({databaseUrl: memberUrl.toString(), max: 1});
+	memberUrl.password = alicePassword;
+	const member = openDb({databaseUrl: memberUrl.toString(), max: 1, ...CLIENT_SESSION});
 	try {
 		const endAt = new Date('2026-06-01T12:00:00Z');
 		const peers = Array.from({length: 500}, (_, i) => `rls_${tag}_p${i}`);

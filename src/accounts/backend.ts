@@ -35,6 +35,14 @@ export interface AccountInfo {
 export interface AccountBackend {
 	/** For messages: `postgres`, `mosquitto`. */
 	readonly name: string;
+	/**
+	 * Why `userId` can never be an account here — an AccountError `reserved` (the broker's admin or
+	 * ingester, a PostgreSQL role that is no account) or `invalid` — or undefined when it may be one.
+	 * Changes nothing, so every backend is asked before any creates (no account half made for an id
+	 * one backend will always refuse). An existing account is no problem here (`create` says `exists`).
+	 * @throws other errors for infrastructure failures.
+	 */
+	idProblem(userId: string): Promise<AccountError | undefined>;
 	/** Create `userId` with `password`. @throws AccountError `exists`, `reserved`, `invalid`. */
 	create(userId: string, password: string): Promise<void>;
 	/** Replace the password. @throws AccountError `unknown`. */

@@ -49,14 +49,18 @@ describe('DatabaseLink', () => {
 });
 
 describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SERVICES !== '1')('DatabaseLink session settings (real PostgreSQL)', () => {
-	it('runs its reads with jit = off, keeping the settings the URL asks for, on the owner\'s URL too', async () => {
+	it('runs its reads with jit = off and no parallel workers, keeping the settings the URL asks for, on the owner\'s URL too', async () => {
 		// The admin URL is the owner's (superuser) kind of URL: no ALTER ROLE … SET jit = off there.
 		const url = new URL(TEST_PG_ADMIN_URL);
 		url.searchParams.set('options', '-c work_mem=5MB');
 		const link = new DatabaseLink({databaseUrl: url.toString(), logger: silentLogger(), onStateChanged: () => undefined, onNotice: () => undefined});
 		try {
-			const settings = await link.run('read settings', async (db) => (await db.query<{jit: string; work_mem: string}>(`SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem`)).rows[0]);
-			expect(settings).toEqual({jit: 'off', work_mem: '5MB'});
+			const settings = await link.run(
+				'read settings',
+				async (db) =>
+					(await db.query<{jit: string; workers: string; work_mem: string}>(`SELECT current_setting('jit') AS jit, current_setting('max_parallel_workers_per_gather') AS workers, current_setting('work_mem') AS work_mem`)).rows[0],
+			);
+			expect(settings).toEqual({jit: 'off', workers: '0', work_mem: '5MB'});
 		} finally {
 			await link.close();
 		}

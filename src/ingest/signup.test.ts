@@ -3,12 +3,13 @@ import {AccountError, type AccountBackend} from '../accounts/backend.js';
 import {silentLogger} from '../log.js';
 import {createSignupHandler} from './signup.js';
 
-/** An in-memory backend with the real contract's refusals (exists), or failing with `failure`. */
-function memoryBackend(name: string, failure?: Error): AccountBackend & {ids: Set<string>} {
+/** An in-memory backend with the real contract's refusals (exists; `reserved` ids), or failing with `failure`. */
+function memoryBackend(name: string, failure?: Error, reserved: string[] = []): AccountBackend & {ids: Set<string>} {
 	const ids = new Set<string>();
 	return {
 		name,
 		ids,
+		idProblem: (userId) => Promise.resolve(reserved.includes(userId) ? new AccountError('reserved', `${userId} is reserved on ${name}`) : undefined),
 		async create(userId) {
 			if (failure) throw failure;
 			if (ids.has(userId)) throw new AccountError('exists', `${userId} exists`);
@@ -52,6 +53,13 @@ describe('createSignupHandler', () => {
 		expect(await handle(request('bob', 'short'))).toEqual({v: 1, ok: false, error: 'a password needs at least 8 characters'});
 		expect(await handle(request('bob', 'line\nbreak pw'))).toEqual({v: 1, ok: false, error: 'a password may not contain NUL or line breaks'});
 		expect(postgres.ids.size).toBe(0);
+	});
+
+	it('creates nothing anywhere for an id a later backend always refuses (the broker\'s ingester)', async () => {
+		const [postgres, mosquitto] = [memoryBackend('postgres'), memoryBackend('mosquitto', undefined, ['ingester'])];
+		const handle = createSignupHandler({backends: [postgres, mosquitto], perMinute: 10, logger: silentLogger()});
+		expect(await handle(request('ingester'))).toEqual({v: 1, ok: false, error: 'that id is reserved'});
+		expect([...postgres.ids, ...mosquitto.ids]).toEqual([]);
 	});
 
 	it('never passes on an infrastructure error, and reports a half-made account as a server failure', async () => {

@@ -27,7 +27,8 @@ export interface SignupHandlerOptions {
  * 1. more than `perMinute` requests in the last minute → "too many sign-ups right now; try again in a minute";
  * 2. the id (store/accounts.ts accountIdProblem) and password (accounts/password.ts passwordProblem)
  *    rules → their one line;
- * 3. `create` on each backend in order: `exists` on the first → "that id is taken"; any other
+ * 3. every backend's `idProblem`: `reserved` → "that id is reserved", nothing created anywhere;
+ * 4. `create` on each backend in order: `exists` on the first → "that id is taken"; any other
  *    refusal → its line; a failure after the first backend (the account is then only partly made)
  *    → "sign-up failed on the server; ask the operator", logged with what to repair.
  * Never throws; the password is never logged.
@@ -49,6 +50,15 @@ export function createSignupHandler(options: SignupHandlerOptions): (request: Si
 		if (idProblem) return refuse(idProblem.code === 'reserved' ? 'that id is reserved' : 'not a valid id: 1–64 characters of A-Z a-z 0-9 _ . -');
 		const problem = passwordProblem(request.password);
 		if (problem) return refuse(problem);
+		// Every backend first, so an id one of them always refuses (the broker's admin or ingester,
+		// a PostgreSQL role that is no account) is created on none.
+		for (const backend of options.backends) {
+			const refusal = await backend.idProblem(userId).catch((error: Error) => error);
+			if (!refusal) continue;
+			logger.info({userId, backend: backend.name, code: refusal instanceof AccountError ? refusal.code : undefined}, 'sign-up refused before any change');
+			if (refusal instanceof AccountError) return refuse(refusal.code === 'reserved' ? 'that id is reserved' : refusal.message);
+			return refuse('sign-up is unavailable right now; try again later');
+		}
 		const done: string[] = [];
 		for (const backend of options.backends) {
 			try {

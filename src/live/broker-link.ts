@@ -3,7 +3,7 @@
 import type {MqttClient} from 'mqtt';
 import type {Logger} from '../log.js';
 import {redactBrokerList} from './broker-urls.js';
-import {connectBroker, connectedBroker, type BrokerOptions} from './connect.js';
+import {connectBroker, connectedBroker, isLoginRefusal, type BrokerOptions} from './connect.js';
 
 /** Connection state of the broker link, as shown in the status bar. */
 export type LinkState = 'connecting' | 'up' | 'down';
@@ -132,6 +132,8 @@ export class BrokerLink {
 					will: this.#options.will,
 					sessionExpirySeconds: this.#options.sessionExpirySeconds,
 					reconnectPeriodMs: this.#options.reconnectPeriodMs ?? 1_000,
+					// As this loop retries a refused first login, mqtt.js retries a refused reconnect.
+					isRefusedReconnectRetried: true,
 				});
 				if (this.#isClosed) {
 					connection.client.end(true);
@@ -153,7 +155,13 @@ export class BrokerLink {
 		// We subscribe ourselves on every connect, so we know when SUBACK made us ready.
 		client.options.resubscribe = false;
 		let lastBroker = connectedBroker(client);
+		// A reconnect the broker refused for its credentials (an account disabled, or its password
+		// changed, since this chat logged in): said as such until a connect succeeds, not as a lost broker.
+		let loginRefusal: string | undefined;
+		const reconnectPeriod = this.#options.reconnectPeriodMs ?? 1_000;
 		client.on('connect', () => {
+			loginRefusal = undefined;
+			client.options.reconnectPeriod = reconnectPeriod;
 			// With several brokers this may be another one than before (fail-over): say which.
 			lastBroker = connectedBroker(client);
 			this.#options.logger.info({broker: lastBroker}, 'mqtt connected');
@@ -162,11 +170,19 @@ export class BrokerLink {
 		// Also after each failed attempt: the detail names the broker last connected, not the one tried.
 		const several = this.#options.url.includes(',');
 		client.on('close', () => {
-			if (!this.#isClosed) this.#setState('down', `lost the MQTT broker at ${lastBroker} — reconnecting${several ? ' (to each broker in turn)' : ''}`);
+			if (this.#isClosed) return;
+			this.#setState('down', loginRefusal ?? `lost the MQTT broker at ${lastBroker} — reconnecting${several ? ' (to each broker in turn)' : ''}`);
 		});
 		client.on('error', (error) => {
 			this.#options.logger.warn({err: error.message}, 'mqtt client error');
-			if (!this.#isClosed && !client.connected) this.#setState('down', `MQTT broker: ${error.message} — reconnecting`);
+			if (this.#isClosed || client.connected) return;
+			if (isLoginRefusal((error as {code?: unknown}).code)) {
+				loginRefusal = `the MQTT broker refuses this login now (${error.message.replace(/^Connection refused: /, '')}) — account disabled or password changed? Retrying`;
+				// Doubling up to 30 s: a refusal may last (a new password needs a restart of the chat),
+				// and each attempt costs the broker a password check and the log a line.
+				client.options.reconnectPeriod = Math.min((client.options.reconnectPeriod ?? reconnectPeriod) * 2, Math.max(30_000, reconnectPeriod));
+			}
+			this.#setState('down', loginRefusal ?? `MQTT broker: ${error.message} — reconnecting`);
 		});
 		client.on('message', (topic, payload) => this.#options.onPublish(topic, payload));
 		this.#subscribe(client);

@@ -27,6 +27,12 @@ export interface BrokerOptions {
 	sessionExpirySeconds?: number;
 	/** Delay between reconnect attempts in ms (default 1000). */
 	reconnectPeriodMs?: number;
+	/**
+	 * After the first connection, keep reconnecting when the broker refuses a CONNECT (default
+	 * false: mqtt.js then stops for good, its `reconnectOnConnackError` default). A chat sets it, so
+	 * an account disabled for a while, or a broker refusing while it starts, does not end it.
+	 */
+	isRefusedReconnectRetried?: boolean;
 	/** How long to wait for CONNACK in ms (default 5000). */
 	connectTimeoutMs?: number;
 	/** Protocol to try first (default 5). */
@@ -88,8 +94,8 @@ export async function connectBroker(options: BrokerOptions): Promise<BrokerConne
 	throw Object.assign(new Error(`MQTT brokers (none of ${list.brokers.length} answered): ${reasons}`), {code: failures[0]?.code});
 }
 
-/** CONNACK codes that mean "these credentials are refused" (3.1.1: 4, 5; MQTT 5: 0x86, 0x87). */
-function isLoginRefusal(code: unknown): boolean {
+/** CONNACK codes that mean "these credentials are refused" (3.1.1: 4, 5; MQTT 5: 0x86, 0x87): mqtt.js puts them in an error's `code`. */
+export function isLoginRefusal(code: unknown): boolean {
 	return code === 4 || code === 5 || code === 0x86 || code === 0x87;
 }
 
@@ -125,6 +131,7 @@ function attempt(options: BrokerOptions, protocolVersion: 4 | 5, list: BrokerLis
 		protocolVersion,
 		clean: options.clean ?? true,
 		reconnectPeriod: options.reconnectPeriodMs ?? 1_000,
+		reconnectOnConnackError: options.isRefusedReconnectRetried ?? false,
 		connectTimeout: options.connectTimeoutMs ?? 5_000,
 		keepalive: 30,
 	};

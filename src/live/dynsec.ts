@@ -1,6 +1,7 @@
 // Mosquitto's dynamic-security plugin as an account backend (issue 9), and the broker's one-time
 // set-up (roles, default ACL access, the ingester's client). live/ may import mqtt, protocol/, accounts/.
 import {AccountError, type AccountBackend} from '../accounts/backend.js';
+import {passwordProblem} from '../accounts/password.js';
 import type {Logger} from '../log.js';
 import {isValidUserId, RESERVED_IDS} from '../protocol/index.js';
 import {connectDynsecControl, type DynsecCommand, type DynsecControl, type DynsecResponse} from './dynsec-control.js';
@@ -79,9 +80,17 @@ export async function createDynsecBackend(options: DynsecOptions): Promise<Accou
 
 	return {
 		name: 'mosquitto',
+		async idProblem(userId) {
+			try {
+				checkId(userId);
+				return undefined;
+			} catch (error) {
+				return error as AccountError;
+			}
+		},
 		async create(userId, password) {
 			checkId(userId);
-			checkPassword(password);
+			checkAccountPassword(password);
 			const role = userRole(topicBase, userId);
 			// The plugin rewrites its whole file after each change, so the usual case is two changes;
 			// a role left by an earlier create that stopped half way is reset to today's rules after.
@@ -103,7 +112,7 @@ export async function createDynsecBackend(options: DynsecOptions): Promise<Accou
 			logger.info({userId}, 'broker account created');
 		},
 		async setPassword(userId, password) {
-			checkPassword(password);
+			checkAccountPassword(password);
 			await requireAccount(userId);
 			const [answer] = await control.run([{command: 'setClientPassword', username: userId, password}]);
 			if (answer?.error === CLIENT_NOT_FOUND) throw new AccountError('unknown', `no account ${userId} on the broker`);
@@ -232,4 +241,10 @@ function expectOk(answer: DynsecResponse | undefined, command: string): DynsecRe
 /** @throws AccountError `invalid` for an empty password (the plugin would store a client that cannot log in). */
 function checkPassword(password: string): void {
 	if (password.length === 0) throw new AccountError('invalid', 'the password is empty');
+}
+
+/** An account's password follows accounts/password.ts, as on PostgreSQL, so no backend takes one another refuses. */
+function checkAccountPassword(password: string): void {
+	const problem = passwordProblem(password);
+	if (problem) throw new AccountError('invalid', problem);
 }

@@ -13,6 +13,8 @@ export const MAX_ACCOUNT_ID_LENGTH = 63;
 
 const ROLE_OF = `SELECT r.rolname, a.user_id IS NOT NULL AS is_account
 FROM pg_roles r LEFT JOIN accounts a ON a.user_id = r.rolname WHERE r.rolname = $1`;
+// PGlite reports itself here: `PostgreSQL 18.6 (PGlite 0.5.14) on wasm32-unknown-emscripten, …`.
+const VERSION = 'SELECT version() AS version';
 const ACCOUNT_OF = 'SELECT user_id, password_hash, disabled_at FROM accounts WHERE user_id = $1';
 const INSERT_ACCOUNT = 'INSERT INTO accounts (user_id, password_hash) VALUES ($1, $2)';
 // An account is a known user from the start (the directory the switcher and `/send` check), with
@@ -36,6 +38,11 @@ export interface PostgresAccountBackend extends AccountBackend {
 	 * or disabled account. For front doors other than PostgreSQL's own login (hub, sign-up).
 	 */
 	verify(userId: string, password: string): Promise<boolean>;
+	/**
+	 * Whether this database is PGlite — the embedded hub's, where every identity logs in with the
+	 * hub secret, so an account's password or disabled state does not decide who gets in.
+	 */
+	isPglite(): Promise<boolean>;
 }
 
 /** Options for {@link createPostgresAccountBackend}. */
@@ -59,11 +66,13 @@ export function createPostgresAccountBackend(options: PostgresAccountOptions): P
 	const db = openDb({databaseUrl: options.databaseUrl, max: 1, applicationName: 'hermes-chat account'});
 	return {
 		name: 'postgres',
+		idProblem: (userId) => schemaRequired(() => idProblem(db, userId)),
 		create: (userId, password) => schemaRequired(() => create(db, userId, password)),
 		setPassword: (userId, password) => schemaRequired(() => setPassword(db, userId, password)),
 		setDisabled: (userId, isDisabled) => schemaRequired(() => setDisabled(db, userId, isDisabled)),
 		list: () => schemaRequired(() => list(db)),
 		verify: (userId, password) => schemaRequired(() => verify(db, userId, password)),
+		isPglite: async () => /\bPGlite\b/.test((await db.query<{version: string}>(VERSION)).rows[0]?.version ?? ''),
 		close: () => db.close().catch(() => undefined),
 	};
 }
@@ -75,6 +84,13 @@ export function accountIdProblem(userId: string): AccountError | undefined {
 		return new AccountError('invalid', `${printable(userId)} is not a valid account id: 1–${MAX_ACCOUNT_ID_LENGTH} characters of A-Z a-z 0-9 _ . -`);
 	}
 	return undefined;
+}
+
+async function idProblem(db: Db, userId: string): Promise<AccountError | undefined> {
+	const problem = accountIdProblem(userId);
+	if (problem) return problem;
+	const role = (await db.query<{is_account: boolean}>(ROLE_OF, [userId])).rows[0];
+	return role && !role.is_account ? roleTaken(userId, false) : undefined;
 }
 
 async function create(db: Db, userId: string, password: string): Promise<void> {
@@ -90,6 +106,8 @@ async function create(db: Db, userId: string, password: string): Promise<void> {
 			// The chat's reads are short; with the policies' subplans the conversation list's
 			// estimated cost passed jit_above_cost and JIT compiling took 1–14 s of a 55 ms query.
 			await client.query(`ALTER ROLE ${identifier(userId)} SET jit = off`);
+			// Nor parallel workers, which a member's page started per receipt probe for nothing (db.ts CLIENT_SESSION).
+			await client.query(`ALTER ROLE ${identifier(userId)} SET max_parallel_workers_per_gather = 0`);
 		});
 	} catch (error) {
 		const code = (error as {code?: string}).code;

@@ -26,6 +26,11 @@ export interface DbOptions {
 	 * `jit` setting). false sends `-c jit=off` in the startup packet (no extra round trip).
 	 */
 	jit?: boolean;
+	/**
+	 * Whether PostgreSQL may run this pool's statements with parallel workers (default true: the
+	 * server's `max_parallel_workers_per_gather`). false sends `-c max_parallel_workers_per_gather=0`.
+	 */
+	isParallel?: boolean;
 }
 
 // Defined in defaults.ts (loaded without pg for `ingest --help`); re-exported for the store's users.
@@ -37,8 +42,12 @@ export {DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts} from './defaults.js';
  * conversation list): compiling took 178 of the list's 191 ms for a user in 1,000 conversations
  * (issue 12). Account roles have it already (`ALTER ROLE … SET jit = off`, accounts.ts); this
  * covers the owner's or a legacy URL. PGlite (the embedded hub) has no JIT; the option is harmless there.
+ * And no parallel workers: as a member, a page's receipt probes go through the message_status view
+ * (migration 008), whose derived branches row-level security plans as a Gather over a scan that a
+ * one-time filter makes empty — two workers were started per probe anyway, 25 probes a page:
+ * 400 ms instead of 9 ms for a page of 50 (bench/rls.ts, 211,000 messages).
  */
-export const CLIENT_SESSION = {jit: false} as const satisfies Partial<DbOptions>;
+export const CLIENT_SESSION = {jit: false, isParallel: false} as const satisfies Partial<DbOptions>;
 
 /** A pool plus the two ways in: one statement, or one transaction. */
 export interface Db {
@@ -153,6 +162,7 @@ function serverOptions(options: DbOptions): {connectionString: string; options?:
 		);
 	}
 	if (options.jit === false) parts.push('-c jit=off');
+	if (options.isParallel === false) parts.push('-c max_parallel_workers_per_gather=0');
 	const merged = parts.filter((part) => part.trim() !== '').join(' ');
 	return merged ? {connectionString, options: merged} : {connectionString};
 }

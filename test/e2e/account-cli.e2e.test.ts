@@ -92,9 +92,9 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		const again = await cli(['create', alice, '--password-stdin', '--database-url', database.url], 'whatever-password');
 		expect(again).toEqual({code: 1, stdout: '', stderr: `hermes-chat: postgres: account ${alice} exists already\n`});
 		const reserved = await cli(['create', 'postgres', '--password-stdin', '--database-url', database.url], 'whatever-password');
-		expect(reserved.stderr).toBe('hermes-chat: postgres: postgres is a PostgreSQL role that is not an account of this database\n');
+		expect(reserved.stderr).toBe('hermes-chat: postgres: postgres is a PostgreSQL role that is not an account of this database — nothing was changed\n');
 		const short = await cli(['create', bob, '--password-stdin', '--database-url', database.url], 'short');
-		expect(short).toEqual({code: 1, stdout: '', stderr: 'hermes-chat: postgres: a password needs at least 8 characters\n'});
+		expect(short).toEqual({code: 1, stdout: '', stderr: 'hermes-chat: a password needs at least 8 characters — nothing was changed\n'});
 		const invalid = await cli(['create', 'a/b', '--database-url', database.url]);
 		expect(invalid.stderr).toMatch(/^hermes-chat: "a\/b" is not a valid account id: 1–63 characters of A-Z a-z 0-9 _ \. -\n$/);
 		const noTerminal = await cli(['passwd', alice, '--database-url', database.url]);
@@ -108,12 +108,21 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 	});
 
 	it('applies to Mosquitto too when an admin URL is set, and says which backend failed', async () => {
-		// On this branch the dynamic-security backend is a placeholder that is always unavailable.
-		const result = await cli(['create', bob, '--password-stdin', '--database-url', database.url], 'bob-password-1', {MQTT_ADMIN_URL: 'mqtt://admin:secret@127.0.0.1:1'});
+		// No broker on port 1: a create changes nothing anywhere (no account half made) ...
+		const unreachable = {MQTT_ADMIN_URL: 'mqtt://admin:secret@127.0.0.1:1'};
+		const result = await cli(['create', bob, '--password-stdin', '--database-url', database.url], 'bob-password-1', unreachable);
 		expect(result.code).toBe(1);
-		expect(result.stdout).toBe(`created ${bob} (postgres)\n`);
-		expect(result.stderr).toMatch(/^hermes-chat: mosquitto: .+ — applied to postgres only — fix the rest and run the command again there\n$/);
+		expect(result.stdout).toBe('');
+		expect(result.stderr).toMatch(/^hermes-chat: mosquitto: .+ — nothing was changed\n$/);
 		expect(result.stderr).not.toContain('secret');
+		expect((await owner((client) => client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [bob]))).rowCount).toBe(0);
+		// ... while a disable is applied wherever it can be, and says where it was not.
+		const disabled = await cli(['disable', alice, '--database-url', database.url], undefined, unreachable);
+		expect(disabled.code).toBe(1);
+		expect(disabled.stdout).toBe(`disabled ${alice} (postgres)\n`);
+		expect(disabled.stderr).toMatch(/^hermes-chat: mosquitto: .+ — applied to postgres only — fix the rest and run the command again there\n$/);
+		expect(disabled.stderr).not.toContain('secret');
+		expect((await cli(['enable', alice, '--database-url', database.url])).code).toBe(0);
 	});
 
 	it('asks twice with the input hidden on a terminal, and refuses two different answers', async () => {

@@ -17,6 +17,7 @@ import {openDb} from '../../src/store/db.js';
 import {Sender} from '../helpers/sender.js';
 
 const run = promisify(execFile);
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const BASE = `t-${randomUUID().slice(0, 8)}/messages`;
 
 /** The CONNACK return code the hub answers `options` with (0 = accepted); the client is closed. */
@@ -105,8 +106,44 @@ describe('the embedded hub requires its secret and applies per-user rules', {tim
 		expect(await psql('alice', "SELECT message_id FROM chat_messages WHERE message_id LIKE 'hub-%' ORDER BY 1")).toEqual(['hub-ad', 'hub-all']);
 		expect(await psql('erin', "SELECT message_id FROM chat_messages WHERE message_id LIKE 'hub-%' ORDER BY 1")).toEqual(['hub-all', 'hub-de']);
 		expect(await psql('alice', "SELECT count(*) FROM conversation_members WHERE conversation_id = 'dan:erin'")).toEqual(['0']);
-		const [write] = await psql('alice', "UPDATE chat_messages SET content = 'changed' WHERE message_id = 'hub-ad'");
-		expect(write).toMatch(/ERROR .*permission denied for table chat_messages/);
+		const writes = [
+			`INSERT INTO chat_messages (message_id, sender_id, sender_name, receiver_id, content, conversation_id) VALUES ('hub-x', 'dan', 'd', 'alice', 'forged', 'alice:dan')`,
+			"UPDATE chat_messages SET content = 'changed' WHERE message_id = 'hub-ad'",
+			"DELETE FROM chat_messages WHERE message_id = 'hub-ad'",
+			"INSERT INTO message_status (message_id, sender_id, status, user_id) VALUES ('hub-ad', 'alice', 'read', 'dan')",
+			'DELETE FROM message_status',
+			"INSERT INTO conversation_members (user_id, conversation_id) VALUES ('alice', 'dan:erin')",
+			'DELETE FROM conversation_members',
+			"UPDATE chat_users SET display_name = 'pwned'",
+			'SELECT * FROM accounts',
+		];
+		for (const sql of writes) expect((await psql('alice', sql))[0], sql).toMatch(/^ERROR .*permission denied for (table|relation|view)/);
+		expect(await psql('erin', "SELECT message_id || ':' || content FROM chat_messages WHERE message_id LIKE 'hub-%' ORDER BY 1")).toEqual(['hub-all:hub-all', 'hub-de:hub-de']);
+	});
+
+	it('refuses `hermes-chat account` on the hub in one line, changing nothing (every identity logs in with the secret)', async () => {
+		const cli = (args: string[]) =>
+			new Promise<{code: number; stderr: string}>((resolve) => {
+				const child = execFile(process.execPath, [CLI, 'account', ...args, '--database-url', hub.urlsFor(HUB_OWNER).databaseUrl], {env: {PATH: process.env.PATH, HOME: dataDir}}, (error, _stdout, stderr) =>
+					resolve({code: error ? Number(error.code) : 0, stderr}),
+				);
+				child.stdin!.end('gwen-password-1');
+			});
+		for (const args of [['create', 'gwen', '--password-stdin'], ['disable', 'alice']]) {
+			const result = await cli(args);
+			expect(result.code, args.join(' ')).toBe(1);
+			expect(result.stderr).toBe(
+				"hermes-chat: this database is the embedded hub's: every identity there logs in with the hub secret, so an account would change nothing — accounts are for PostgreSQL + Mosquitto (docker compose); to keep someone out of a hub, rotate its secret (README: the hub secret)\n",
+			);
+			expect(result.stderr).not.toContain(hub.secret);
+		}
+		const owner = openDb({databaseUrl: hub.urlsFor(HUB_OWNER).databaseUrl, max: 1});
+		try {
+			expect((await owner.query("SELECT 1 FROM pg_roles WHERE rolname = 'gwen'")).rowCount).toBe(0);
+			expect((await owner.query("SELECT 1 FROM accounts WHERE user_id = 'alice' AND disabled_at IS NOT NULL")).rowCount).toBe(0);
+		} finally {
+			await owner.close();
+		}
 	});
 
 	it('lets alice publish as herself only: not as bob, not to an inbox, no forged receipt', async () => {

@@ -4,12 +4,11 @@
 // mqtt.js 5 end(false) waits for every PUBACK with no deadline of its own, and the end(true)
 // meant as the fallback returns at once while that wait is on. The broker here is in-process
 // aedes that answers pings but never acknowledges one topic's publishes.
-import {createServer, type Server, type Socket} from 'node:net';
-import {Aedes} from 'aedes';
 import {afterEach, expect, it} from 'vitest';
 import {subscribeToChat} from '../../src/ingest/subscription.js';
 import {emptyStats} from '../../src/ingest/types.js';
 import {silentLogger} from '../../src/log.js';
+import {startAedesServer} from '../helpers/aedes-server.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -20,22 +19,11 @@ it('close() ends the broker connection even when a publish is never acknowledged
 	let onHeld: () => void = () => undefined;
 	const held = new Promise<void>((resolve) => (onHeld = resolve));
 	// authorizePublish never answering: aedes neither forwards nor acknowledges that publish.
-	const broker = await Aedes.createBroker({
+	const broker = await startAedesServer({
 		authorizePublish: (_client, packet, callback) => (packet.topic.endsWith('/held') ? onHeld() : callback(null)),
 	});
-	const sockets = new Set<Socket>();
-	const server: Server = createServer((socket) => {
-		sockets.add(socket);
-		socket.once('close', () => sockets.delete(socket));
-		broker.handle(socket);
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	cleanups.push(() => new Promise<void>((resolve) => broker.close(() => resolve())));
-	cleanups.push(() => {
-		for (const socket of sockets) socket.destroy();
-		server.close();
-	});
-	const {port} = server.address() as {port: number};
+	cleanups.push(() => broker.close());
+	const {port, sockets} = broker;
 	const subscription = await subscribeToChat({
 		mqttUrl: `mqtt://127.0.0.1:${port}`,
 		topicBase: 'close-test/messages',

@@ -7,6 +7,7 @@ import {randomUUID} from 'node:crypto';
 import {existsSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {promisify} from 'node:util';
+import pg from 'pg';
 import pino from 'pino';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {AccountError, type AccountBackend} from '../../src/accounts/backend.js';
@@ -17,8 +18,9 @@ import {connectBroker, type BrokerConnection} from '../../src/live/connect.js';
 import {createDynsecBackend, setupDynsec} from '../../src/live/dynsec.js';
 import {connectDynsecControl} from '../../src/live/dynsec-control.js';
 import {silentLogger} from '../../src/log.js';
+import {runMigrations} from '../../src/store/migrate.js';
 import {Recorder} from '../helpers/chat-recorder.js';
-import {createTestDatabase, isPostgresReachable} from '../helpers/db.js';
+import {createTestDatabase, isPostgresReachable, TEST_PG_ADMIN_URL} from '../helpers/db.js';
 import {composeHealthcheck, HAS_DYNSEC, startDynsecBroker, startPlainBroker, type DynsecBroker} from '../helpers/dynsec-broker.js';
 
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
@@ -223,6 +225,52 @@ describe.skipIf(!HAS_DYNSEC)('shipped Mosquitto config with the dynamic-security
 		expect(logLines.find((line) => line.msg === 'unsubscribed; committing what was received')).toMatchObject({isDrained: true});
 	});
 
+	it.skipIf(!hasPostgres)('`account create` on PostgreSQL and the broker makes an account on both or on neither (a short password, an id either one refuses)', async () => {
+		const database = await createTestDatabase();
+		await runMigrations({databaseUrl: database.url, logger: silentLogger()});
+		const env = {...process.env, DATABASE_URL: database.url, MQTT_ADMIN_URL: broker.url(broker.adminUser, broker.adminPassword), MQTT_TOPIC: base};
+		const create = (id: string, password: string) =>
+			new Promise<{code: number; stdout: string; stderr: string}>((resolve) => {
+				const child = execFile(process.execPath, [CLI, 'account', 'create', id, '--password-stdin'], {env, timeout: 30_000}, (error, stdout, stderr) =>
+					resolve({code: error ? Number(error.code) : 0, stdout, stderr}),
+				);
+				child.stdin!.end(password);
+			});
+		const onBroker = async () => (JSON.parse(await readFile(broker.configFile, 'utf8')) as {clients: Array<{username: string}>}).clients.map((c) => c.username);
+		const owner = new pg.Client(database.url);
+		await owner.connect();
+		const accountsInDb = async () => (await owner.query<{user_id: string}>('SELECT user_id FROM accounts')).rows.map((row) => row.user_id);
+		const newbie = `newbie${randomUUID().slice(0, 6)}`;
+		try {
+			// Mosquitto took a password PostgreSQL refused: a broker client with a password no one meant.
+			expect(await create(newbie, 'short')).toEqual({code: 1, stdout: '', stderr: 'hermes-chat: a password needs at least 8 characters — nothing was changed\n'});
+			// The database's owner role: PostgreSQL refuses it, and the broker must not get it either.
+			const ownerRole = new URL(database.url).username;
+			const asOwner = await create(ownerRole, 'long-enough-pw');
+			expect(asOwner).toEqual({code: 1, stdout: '', stderr: `hermes-chat: postgres: ${ownerRole} is a PostgreSQL role that is not an account of this database — nothing was changed\n`});
+			// The broker's ingester: PostgreSQL would take it, the broker refuses it.
+			const asIngester = await create('ingester', 'long-enough-pw');
+			expect(asIngester.code).toBe(1);
+			expect(asIngester.stdout).toBe('');
+			expect(asIngester.stderr).toMatch(/^hermes-chat: mosquitto: ingester is reserved on the broker .* — nothing was changed\n$/);
+			expect(await onBroker()).not.toEqual(expect.arrayContaining([newbie]));
+			expect(await onBroker()).not.toContain(ownerRole);
+			expect(await accountsInDb()).toEqual([]);
+			// A good one is made on both.
+			expect(await create(newbie, 'long-enough-pw')).toEqual({code: 0, stdout: `created ${newbie} (postgres)\ncreated ${newbie} (mosquitto)\n`, stderr: ''});
+			expect(await onBroker()).toContain(newbie);
+			expect(await accountsInDb()).toEqual([newbie]);
+		} finally {
+			await owner.end();
+			await database.drop();
+			// Roles are cluster-wide: remove what this test made (and, had the CLI got it wrong, `ingester`).
+			const admin = new pg.Client(TEST_PG_ADMIN_URL);
+			await admin.connect();
+			for (const role of [newbie, 'ingester']) await admin.query(`DROP ROLE IF EXISTS "${role}"`).catch(() => undefined);
+			await admin.end();
+		}
+	});
+
 	it('a disabled account is disconnected at once (DISCONNECT 0x98) and refused on reconnect; enabled, it logs in again', async () => {
 		const bob = await account('bob');
 		const connection = await as(bob);
@@ -261,14 +309,15 @@ describe.skipIf(!HAS_DYNSEC)('shipped Mosquitto config with the dynamic-security
 	it('refuses what it must, with the contract\'s codes', async () => {
 		const dave = await account('dave');
 		const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => (error instanceof AccountError ? error.code : error));
-		expect(await refusal(accounts.create(dave, 'again'))).toBe('exists');
-		expect(await refusal(accounts.setPassword('nobody', 'x'))).toBe('unknown');
+		expect(await refusal(accounts.create(dave, 'again-and-again'))).toBe('exists');
+		expect(await refusal(accounts.setPassword('nobody', 'long-enough'))).toBe('unknown');
 		expect(await refusal(accounts.setDisabled('nobody', true))).toBe('unknown');
 		for (const id of ['ingester', 'admin', 'server', 'ALL', 'presence']) expect(await refusal(accounts.create(id, 'x')), id).toBe('reserved');
-		expect(await refusal(accounts.setPassword('ingester', 'x'))).toBe('reserved');
+		expect(await refusal(accounts.setPassword('ingester', 'long-enough'))).toBe('reserved');
 		expect(await refusal(accounts.setDisabled('admin', true))).toBe('reserved');
 		for (const id of ['a/b', 'a+', '#', '', 'x'.repeat(65)]) expect(await refusal(accounts.create(id, 'x')), id).toBe('invalid');
-		expect(await refusal(accounts.create(`erin${randomUUID().slice(0, 6)}`, ''))).toBe('invalid');
+		for (const password of ['', 'short', 'line\nbreak']) expect(await refusal(accounts.create(`erin${randomUUID().slice(0, 6)}`, password)), password).toBe('invalid');
+		expect(await refusal(accounts.setPassword(dave, 'short'))).toBe('invalid');
 		// The admin and the ingester still log in.
 		expect((await as('ingester')).protocolVersion).toBe(5);
 		// Not an admin, or a wrong admin password: unavailable, in one line.
@@ -284,9 +333,9 @@ describe.skipIf(!HAS_DYNSEC)('shipped Mosquitto config with the dynamic-security
 		const fresh = await startDynsecBroker();
 		try {
 			const backend = await createDynsecBackend({adminUrl: fresh.url(fresh.adminUser, fresh.adminPassword), topicBase: base, logger: silentLogger()});
-			await expect(backend.create('gina', 'secret')).rejects.toMatchObject({code: 'unavailable', message: expect.stringContaining('run `hermes-chat account setup-broker` once')});
+			await expect(backend.create('gina', 'gina-secret')).rejects.toMatchObject({code: 'unavailable', message: expect.stringContaining('run `hermes-chat account setup-broker` once')});
 			await backend.close();
-			await expect(connectBroker({url: fresh.url('gina', 'secret'), clientId: 'gina', reconnectPeriodMs: 0})).rejects.toThrow(/Not authorized/i);
+			await expect(connectBroker({url: fresh.url('gina', 'gina-secret'), clientId: 'gina', reconnectPeriodMs: 0})).rejects.toThrow(/Not authorized/i);
 		} finally {
 			await fresh.stop();
 		}
@@ -296,7 +345,7 @@ describe.skipIf(!HAS_DYNSEC)('shipped Mosquitto config with the dynamic-security
 		const plain = await startPlainBroker();
 		try {
 			const backend = await createDynsecBackend({adminUrl: plain.url, topicBase: base, logger: silentLogger(), timeoutMs: 300});
-			await expect(backend.create('frank', 'secret')).rejects.toMatchObject({
+			await expect(backend.create('frank', 'frank-secret')).rejects.toMatchObject({
 				code: 'unavailable',
 				message: expect.stringMatching(/^no answer from Mosquitto's dynamic-security plugin at mqtt:\/\/nobody:\*\*\*@.* within 300 ms \(is the plugin loaded\?\)$/),
 			});

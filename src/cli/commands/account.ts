@@ -43,19 +43,22 @@ export function accountCommand(): Command {
 					'hermes-chat account list --database-url postgres://hermes:hermes@127.0.0.1:5432/hermes',
 				]),
 		);
-	const withPassword = (name: string, description: string, verb: string, apply: (backend: AccountBackend, user: string, password: string) => Promise<void>) =>
+	const withPassword = (name: string, description: string, verb: string, isCreate: boolean, apply: (backend: AccountBackend, user: string, password: string) => Promise<void>) =>
 		withCommonOptions(new Command(name).description(description).argument('<user>', 'the user id'))
 			.option('--password-stdin', 'read the password from stdin instead of asking')
 			.action(async (user: string, flags: AccountFlags) => {
-				const {accountIdProblem} = await import('../../store/accounts.js');
+				const [{accountIdProblem}, {passwordProblem}] = await Promise.all([import('../../store/accounts.js'), import('../../accounts/password.js')]);
 				// Before asking for a password that could not be used anyway.
 				const idProblem = accountIdProblem(user);
 				if (idProblem) throw new AbortError(idProblem.message);
 				const password = flags.passwordStdin ? await readPasswordFromStdin() : await promptNewPassword(user);
-				await applyEverywhere(flags, user, verb, (backend) => apply(backend, user, password));
+				// Before any backend: one that took it while another refused would keep it.
+				const problem = passwordProblem(password);
+				if (problem) throw new AbortError(problem, 'nothing was changed');
+				await applyEverywhere(flags, user, verb, (backend) => apply(backend, user, password), isCreate);
 			});
-	command.addCommand(withPassword('create', 'create an account', 'created', (backend, user, password) => backend.create(user, password)));
-	command.addCommand(withPassword('passwd', "replace an account's password", 'password changed for', (backend, user, password) => backend.setPassword(user, password)));
+	command.addCommand(withPassword('create', 'create an account', 'created', true, (backend, user, password) => backend.create(user, password)));
+	command.addCommand(withPassword('passwd', "replace an account's password", 'password changed for', false, (backend, user, password) => backend.setPassword(user, password)));
 	command.addCommand(
 		withCommonOptions(new Command('disable').description('refuse new logins and end open sessions at once').argument('<user>', 'the user id'))
 			.action(async (user: string, flags: AccountFlags) => applyEverywhere(flags, user, 'disabled', (backend) => backend.setDisabled(user, true))),
@@ -83,18 +86,30 @@ function withCommonOptions(command: Command): Command {
 // The actions import pg, mqtt and pino when they run, so that `--help` and the other commands start
 // without them (issue 12: start-up time).
 
-async function applyEverywhere(flags: AccountFlags, user: string, verb: string, apply: (backend: AccountBackend) => Promise<void>): Promise<void> {
+/**
+ * Apply one command to every configured backend, in order, reporting each. With `isCreate`, every
+ * backend is first asked whether the id could ever be an account there (`idProblem`): a refusal
+ * stops the command before anything changes, so an id one backend always refuses (the owner's
+ * role, the broker's ingester) is created on none.
+ * @throws AbortError naming each backend that refused, and those it was applied to.
+ */
+async function applyEverywhere(flags: AccountFlags, user: string, verb: string, apply: (backend: AccountBackend) => Promise<void>, isCreate = false): Promise<void> {
 	const {redact} = await import('../../live/connect.js');
 	const backends = await openBackends(flags);
 	const outcomes: Outcome[] = [];
+	let isUnchanged = false;
 	try {
-		for (const backend of backends) {
-			try {
-				await apply(backend);
-				outcomes.push({backend: backend.name});
-				process.stdout.write(`${verb} ${user} (${backend.name})\n`);
-			} catch (error) {
-				outcomes.push({backend: backend.name, error: error as Error});
+		outcomes.push(...(isCreate ? await idRefusals(backends, user) : []));
+		isUnchanged = outcomes.length > 0;
+		if (!isUnchanged) {
+			for (const backend of backends) {
+				try {
+					await apply(backend);
+					outcomes.push({backend: backend.name});
+					process.stdout.write(`${verb} ${user} (${backend.name})\n`);
+				} catch (error) {
+					outcomes.push({backend: backend.name, error: error as Error});
+				}
 			}
 		}
 	} finally {
@@ -106,11 +121,35 @@ async function applyEverywhere(flags: AccountFlags, user: string, verb: string, 
 	const reasons = failed.map((outcome) => `${outcome.backend}: ${describe(outcome.error!, redact, outcome.backend === 'postgres' ? flags : undefined)}`).join('; ');
 	// Whatever a backend's message says, the admin password does not reach the terminal.
 	const admin = flags.mqttAdminUrl;
-	throw new AbortError(admin ? reasons.replaceAll(admin, redact(admin)) : reasons, done.length ? `applied to ${done.join(', ')} only — fix the rest and run the command again there` : undefined);
+	const hint = done.length ? `applied to ${done.join(', ')} only — fix the rest and run the command again there` : isUnchanged ? 'nothing was changed' : undefined;
+	throw new AbortError(admin ? reasons.replaceAll(admin, redact(admin)) : reasons, hint);
+}
+
+/** The backends that refuse `user` as an id outright, or cannot be asked (unreachable): then nothing is created anywhere. */
+async function idRefusals(backends: AccountBackend[], user: string): Promise<Outcome[]> {
+	const outcomes = await Promise.all(
+		backends.map(async (backend): Promise<Outcome> => {
+			try {
+				return {backend: backend.name, error: await backend.idProblem(user)};
+			} catch (error) {
+				return {backend: backend.name, error: error as Error};
+			}
+		}),
+	);
+	return outcomes.filter((outcome) => outcome.error);
 }
 
 async function openBackends(flags: AccountFlags): Promise<AccountBackend[]> {
-	const backends: AccountBackend[] = [await openPostgres(flags)];
+	const postgres = await openPostgres(flags);
+	// On the hub an account would be a row and a role that nobody logs in with: say so instead.
+	if (await postgres.isPglite().catch(() => false)) {
+		await postgres.close();
+		throw new AbortError(
+			'this database is the embedded hub\'s: every identity there logs in with the hub secret, so an account would change nothing',
+			'accounts are for PostgreSQL + Mosquitto (docker compose); to keep someone out of a hub, rotate its secret (README: the hub secret)',
+		);
+	}
+	const backends: AccountBackend[] = [postgres];
 	const config = resolveServiceConfig(flags);
 	if (flags.mqttAdminUrl) {
 		try {
@@ -159,7 +198,7 @@ function describe(error: Error, redact: (url: string) => string, flags?: Account
 
 function failingBackend(name: string, error: Error): AccountBackend {
 	const fail = () => Promise.reject(error);
-	return {name, create: fail, setPassword: fail, setDisabled: fail, close: () => Promise.resolve()};
+	return {name, idProblem: fail, create: fail, setPassword: fail, setDisabled: fail, close: () => Promise.resolve()};
 }
 
 function utc(ms: number): string {

@@ -18,7 +18,7 @@ export function chatCommand(): Command {
 		.option('-u, --user <id>', 'your user id (env CHAT_USER_ID; without it: the only one set up, else asked)')
 		.option('-n, --name <name>', 'your display name (env CHAT_USER_NAME; saved for that user id only)')
 		.option('--mqtt-url <url>', 'MQTT broker, mqtt://[user:pass@]host:port, or several of one cluster comma-separated (env MQTT_URL, MQTT_BROKER_HOST)')
-		.option('--database-url <url>', 'PostgreSQL, postgres://user:pass@host:port/db (env DATABASE_URL, POSTGRES_*)')
+		.option('--database-url <url>', 'PostgreSQL, postgres://host:port/db (account mode) or postgres://user:pass@host:port/db (env DATABASE_URL, POSTGRES_*)')
 		.option('--topic <base>', 'base topic (env MQTT_TOPIC)', undefined)
 		.option('--ask-password', 'account mode: ask for the password every time, save nothing (setting askPassword)')
 		.addHelpText(
@@ -30,8 +30,7 @@ export function chatCommand(): Command {
 				examples([
 					'hermes-chat --user fredy --name Fredy                 # embedded hub (started if needed)',
 					'hermes-chat                                            # asks who you are when several ids are set up',
-					'MQTT_URL=mqtt://localhost:1883 DATABASE_URL=postgres://hermes:hermes@localhost/hermes hermes-chat --user alice',
-					'MQTT_URL=mqtt://db.example:1883 DATABASE_URL=postgres://db.example:5432/hermes hermes-chat --user alice  # account mode',
+					'MQTT_URL=mqtt://db.example:1883 DATABASE_URL=postgres://db.example:5432/hermes hermes-chat --user alice  # account mode: asks alice\'s password',
 					'NO_COLOR=1 hermes-chat --user david',
 				]),
 		)
