@@ -82,6 +82,10 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 		url: options.mqttUrl,
 		clientId: options.clientId ?? `hermes-ingest-${randomUUID().slice(0, 8)}`,
 		clean: true,
+		// A refused reconnect (the account's password rotated before the new one reached us, a
+		// broker refusing while its security plugin loads) is retried, with a warn line each time;
+		// mqtt.js alone would stop for good and leave the ingester down until restarted by hand.
+		isRefusedReconnectRetried: true,
 	});
 	const {client} = connection;
 	const isShared = connection.sharedSubscriptionAvailable;
