@@ -47,6 +47,12 @@ export type UiAction =
 	| {type: 'overlay-moved'; by: number}
 	/** The "while you were away" summary arrived (empty: nothing is shown). */
 	| {type: 'away-loaded'; entries: readonly AwayEntry[]}
+	/**
+	 * I sent a message to a conversation from the composer (Enter, `/send`, `/broadcast`): when it
+	 * is the open one, the thread returns to the newest messages (WeeChat, iamb and gomuks do the
+	 * same), loading the latest page when an older one is shown.
+	 */
+	| {type: 'message-submitted'; conversationId: string}
 	/** `by` rows; positive scrolls up (towards older messages). */
 	| {type: 'thread-scrolled'; by: number}
 	| {type: 'overlay-opened'; overlay: Overlay}

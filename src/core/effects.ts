@@ -78,7 +78,8 @@ export function notifyModeFor(state: ChatState, conversationId: string): NotifyM
 /**
  * The effects of `prev` → `next` under `action`:
  * opening a conversation loads its latest page; a scroll to the top loads an older page
- * (keyset on `seq`); scrolling down past the gap of a `/history --before` page loads the latest; incoming messages in the open conversation are marked read, and
+ * (keyset on `seq`); scrolling down past the gap of an older page (`/history --before`, around a
+ * message), or sending a message from it, loads the latest; incoming messages in the open conversation are marked read, and
  * those elsewhere notify (never my own nor in a muted conversation, one notification per burst
  * and conversation); opening a room loads its members; a new system line reloads the list (and
  * the members of the open room);
@@ -102,8 +103,9 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 		if (thread?.isLoadingOlder && !prev.threads[open]?.isLoadingOlder && before !== undefined) {
 			effects.push({kind: 'load-older', conversationId: open, beforeSeq: before, limit: HISTORY_PAGE});
 		}
-		// Past the gap after `/history --before` (End, PgDn at the bottom): back to the present.
-		if (thread?.isLoadingLatest && action.type === 'thread-scrolled' && action.by < 0) {
+		// Past the gap after an older page (End, PgDn at the bottom, a message sent there): back to the present.
+		const isToPresent = (action.type === 'thread-scrolled' && action.by < 0) || (action.type === 'message-submitted' && action.conversationId === open);
+		if (thread?.isLoadingLatest && isToPresent) {
 			effects.push({kind: 'load-latest', conversationId: open, limit: HISTORY_PAGE});
 		}
 	}

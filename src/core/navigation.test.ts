@@ -1,5 +1,5 @@
 // Thread order and navigation as data: seq order whatever the arrival order, landing on the
-// first unread, and returning to the present after `/history --before`.
+// first unread, and returning to the present after `/history --before` or a message sent from an older page.
 import {describe, expect, it} from 'vitest';
 import {fakeMessage} from '../../test/helpers/fake-port.js';
 import type {ChatAction} from './actions.js';
@@ -106,6 +106,62 @@ describe('after /history --before, the present is one key away', () => {
 		expect(s.threads[AB]?.gapAfterMessageId).toBeUndefined();
 		const moved = chatReducer(s, {type: 'thread-scrolled', by: -Infinity});
 		expect(planEffects(s, {type: 'thread-scrolled', by: -Infinity}, moved)).toEqual([]);
+	});
+});
+
+describe('sending from an older page returns to the newest messages', () => {
+	const older = Array.from({length: 50}, (_, i) => fromBob(i, {seq: i + 1, at: i}));
+	const newest = Array.from({length: 50}, (_, i) => fromBob(100 + i, {seq: 101 + i, at: 100 + i}));
+	const around: ChatAction = {type: 'history-loaded', conversationId: AB, messages: older, mode: 'around', hasMore: true, hasNewer: true, focusSeq: 25};
+	const submitted: ChatAction = {type: 'message-submitted', conversationId: AB};
+	const mine = {...fakeMessage('alice', 'bob', 'on my way', {id: 'a1', at: 200}), status: 'pending' as const};
+	const rows = (s: ChatState): string[] => openThreadWindow(s).rows.map((r) => (r.kind === 'message' ? r.messageId : r.kind));
+
+	it('after a jump (a search hit, a reply\'s original): the latest page is loaded and mine is in view', () => {
+		const jumped = fold(start(), {type: 'conversation-opened', conversationId: AB}, latest(newest, true), around);
+		expect(jumped.scroll).toBeGreaterThan(0);
+		expect(jumped.selectedMessageId).toBe('b24');
+		const s = chatReducer(jumped, submitted);
+		expect(planEffects(jumped, submitted, s)).toEqual([{kind: 'load-latest', conversationId: AB, limit: 50}]);
+		expect(s.scroll).toBe(0);
+		expect(s.selectedMessageId).toBeUndefined();
+		// Mine shows at once, below the gap; then the latest page replaces the old one and keeps it.
+		const sent = chatReducer(s, {type: 'message-sent', message: mine});
+		expect(rows(sent).slice(-3)).toEqual(['b49', 'gap', 'a1']);
+		const present = chatReducer(sent, latest(newest, true));
+		expect(present.scroll).toBe(0);
+		expect(rows(present).slice(-2)).toEqual(['b149', 'a1']);
+		expect(rows(present)).not.toContain('gap');
+		// A second message while the page is on its way asks again (the first load may have been lost).
+		expect(planEffects(sent, submitted, chatReducer(sent, submitted))).toEqual([{kind: 'load-latest', conversationId: AB, limit: 50}]);
+	});
+
+	it('scrolled up in the latest page: back to the bottom, nothing to load', () => {
+		const up = fold(start(), {type: 'conversation-opened', conversationId: AB}, latest(newest, true), {type: 'thread-scrolled', by: 20});
+		expect(up.scroll).toBe(20);
+		const s = chatReducer(up, submitted);
+		expect(s.scroll).toBe(0);
+		expect(planEffects(up, submitted, s)).toEqual([]);
+		expect(rows(chatReducer(s, {type: 'message-sent', message: mine})).at(-1)).toBe('a1');
+	});
+
+	it('opened at a search hit with unread messages: the latest page does not jump back up to the divider', () => {
+		const listed: ChatAction = {type: 'conversations-loaded', conversations: [{conversationId: AB, peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread: 40, lastActivityAt: 1}]};
+		// A hit ten messages from the newest: the page around it overlaps the latest one.
+		const recent = Array.from({length: 50}, (_, i) => fromBob(90 + i, {seq: 91 + i, at: 90 + i}));
+		const hit: ChatAction = {type: 'history-loaded', conversationId: AB, messages: recent, mode: 'around', hasMore: true, hasNewer: true, focusSeq: 115};
+		const opened = fold(start(), listed, {type: 'conversation-opened', conversationId: AB, focusSeq: 115}, hit);
+		expect(opened.divider?.beforeMessageId).toBe('b100');
+		const present = fold(opened, submitted, {type: 'message-sent', message: mine}, latest(newest, true));
+		expect(present.scroll).toBe(0);
+		expect(rows(present).at(-1)).toBe('a1');
+	});
+
+	it('a message to another conversation (/send, /broadcast) leaves the open one as it is', () => {
+		const jumped = fold(start(), {type: 'conversation-opened', conversationId: AB}, latest(newest, true), around);
+		const elsewhere: ChatAction = {type: 'message-submitted', conversationId: 'all'};
+		expect(chatReducer(jumped, elsewhere)).toBe(jumped);
+		expect(planEffects(jumped, elsewhere, jumped)).toEqual([]);
 	});
 });
 

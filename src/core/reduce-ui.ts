@@ -24,6 +24,8 @@ export function reduceUi(state: ChatState, action: UiAction): ChatState {
 			return openConversation(state, action.conversationId, action.name);
 		case 'thread-scrolled':
 			return scrollThread(state, action.by);
+		case 'message-submitted':
+			return returnToNewest(state, action.conversationId);
 		case 'overlay-opened':
 			return {...state, overlay: action.overlay};
 		case 'overlay-closed':
@@ -115,12 +117,8 @@ function scrollThread(state: ChatState, by: number): ChatState {
 	const window = openThreadWindow(state, target);
 	const scroll = Math.min(target, window.maxScroll);
 	const thread = threadOf(state, state.openConversationId);
-	if (by < 0 && scroll === 0 && thread.gapAfterMessageId !== undefined) {
-		// Down to the bottom of a page from `/history --before`: back to the present (every
-		// press asks again, so a load lost to a database outage is retried by pressing again).
-		if (thread.isLoadingLatest) return {...state, scroll};
-		return {...state, scroll, threads: {...state.threads, [state.openConversationId]: {...thread, isLoadingLatest: true}}};
-	}
+	// Down to the bottom of a page from `/history --before` (or around a message): back to the present.
+	if (by < 0 && scroll === 0 && thread.gapAfterMessageId !== undefined) return askLatest({...state, scroll});
 	const canLoadOlder = window.isAtTop && thread.hasMore && !thread.isLoadingOlder && thread.messages[0]?.seq !== undefined;
 	if (!canLoadOlder) return scroll === state.scroll ? state : {...state, scroll};
 	return {
@@ -128,6 +126,37 @@ function scrollThread(state: ChatState, by: number): ChatState {
 		scroll,
 		threads: {...state.threads, [state.openConversationId]: {...thread, isLoadingOlder: true}},
 	};
+}
+
+/**
+ * The open thread shows an older page with a gap after it: ask for the latest page
+ * (`isLoadingLatest`, which planEffects turns into a `load-latest`). Returns a new state even
+ * when it is already asked: every call asks again, so a load lost to a database outage is
+ * retried by the next key press or message.
+ */
+function askLatest(state: ChatState): ChatState {
+	const conversationId = state.openConversationId;
+	if (!conversationId) return state;
+	const thread = threadOf(state, conversationId);
+	if (thread.gapAfterMessageId === undefined) return state;
+	return {...state, threads: {...state.threads, [conversationId]: {...thread, isLoadingLatest: true}}};
+}
+
+/**
+ * A message of mine was sent from the composer: if it went to the open conversation, show the
+ * newest messages (scroll 0, no message selected: the selection may be far up, and ↑ must start
+ * from the bottom), ask for the latest page when an older one is shown, and keep a later latest
+ * page from jumping back to the "new messages" divider.
+ */
+function returnToNewest(state: ChatState, conversationId: string): ChatState {
+	if (state.openConversationId !== conversationId) return state;
+	const divider = state.divider;
+	return askLatest({
+		...state,
+		scroll: 0,
+		selectedMessageId: undefined,
+		...(divider && divider.conversationId === conversationId && !divider.hasLanded ? {divider: {...divider, hasLanded: true}} : {}),
+	});
 }
 
 function moveMessageSelection(state: ChatState, by: number): ChatState {

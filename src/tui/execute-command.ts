@@ -30,6 +30,7 @@ export async function executeCommand(command: Command, {port, state, dispatch, o
 	try {
 		switch (command.kind) {
 			case 'say':
+				dispatch({type: 'message-submitted', conversationId: command.conversationId});
 				if (command.replyTo) {
 					const {messageId, senderId} = command.replyTo;
 					await port.sendMessage(command.conversationId, command.text, {replyTo: {messageId, senderId}});
@@ -57,11 +58,14 @@ export async function executeCommand(command: Command, {port, state, dispatch, o
 					notice(`unknown user "${command.to}" — check the id, or wait until they have been online once`, 'error');
 					return false;
 				}
-				await port.sendMessage(conversationWith(state, command.to), command.text);
+				const conversationId = conversationWith(state, command.to);
+				dispatch({type: 'message-submitted', conversationId});
+				await port.sendMessage(conversationId, command.text);
 				notice(`sent to ${command.to}`);
 				return true;
 			}
 			case 'broadcast':
+				dispatch({type: 'message-submitted', conversationId: 'all'});
 				await port.sendMessage('all', command.text);
 				return true;
 			case 'history':

@@ -6,13 +6,13 @@
 // The steps share one hub, so they run in order and each builds on the one before.
 import {randomUUID} from 'node:crypto';
 import {existsSync} from 'node:fs';
-import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {readHubFile} from '../../src/hub/hub-file.js';
 import type {TerminalSession} from '../helpers/terminal.js';
-import {CLI, hubCli, hubProcessesOf, hubStatusJson, isAlive, startChat, submit, waitUntil} from './embedded-cli.js';
+import {CLI, hubCli, hubProcessesOf, hubStatusJson, isAlive, startChat, stopHubAndRemoveHome, submit, waitUntil} from './embedded-cli.js';
 
 /** xterm palette index of Ink's `cyan` (SGR 36). */
 const CYAN = 6;
@@ -64,12 +64,7 @@ describe('embedded default: two TUIs share one background hub', {timeout: 90_000
 	afterAll(async () => {
 		console.log(`embedded e2e timings (ms): ${JSON.stringify(timings)}`);
 		await Promise.all(sessions.map((session) => session.close()));
-		// Never leave a hub running: stop it cleanly, else kill the pid hub.json names.
-		await hubCli(home, 'stop').catch(() => undefined);
-		const record = await readHubFile(home);
-		if (record && isAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
-		for (const pid of (await hubProcessesOf(home)) ?? []) process.kill(pid, 'SIGKILL');
-		await rm(home, {recursive: true, force: true});
+		await stopHubAndRemoveHome(home);
 	}, 60_000);
 
 	it('1. the first TUI shows the start-up steps, then the chat with broker up / db up', async () => {

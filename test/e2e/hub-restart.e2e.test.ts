@@ -5,13 +5,12 @@
 // Regression: the message stayed at ✓ and no delivered/read was ever stored.
 import {randomUUID} from 'node:crypto';
 import {existsSync} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
-import {readHubFile} from '../../src/hub/hub-file.js';
 import type {TerminalSession} from '../helpers/terminal.js';
-import {CLI, hubCli, hubProcessesOf, hubStatusJson, isAlive, startChat, submit, waitUntil} from './embedded-cli.js';
+import {CLI, hubCli, hubStatusJson, startChat, stopHubAndRemoveHome, submit, waitUntil} from './embedded-cli.js';
 
 /** xterm palette index of Ink's `cyan` (SGR 36). */
 const CYAN = 6;
@@ -33,11 +32,7 @@ describe('embedded hub restart: a message sent while it was stopped completes to
 	});
 	afterAll(async () => {
 		await Promise.all(sessions.map((session) => session.close()));
-		await hubCli(home, 'stop').catch(() => undefined);
-		const record = await readHubFile(home);
-		if (record && isAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
-		for (const pid of (await hubProcessesOf(home)) ?? []) process.kill(pid, 'SIGKILL');
-		await rm(home, {recursive: true, force: true});
+		await stopHubAndRemoveHome(home);
 	}, 60_000);
 
 	it('hub stop → fredy sends → hub start: david’s open thread shows it, fredy sees ✓✓ in bold cyan', async () => {

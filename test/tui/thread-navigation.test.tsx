@@ -18,6 +18,13 @@ const listed = (unread = 0) => ({
 	conversations: [{conversationId: 'alice:bob', peerId: 'bob', title: 'Bob', kind: 'direct' as const, topic: '', memberCount: 2, isMuted: false, unread, lastActivityAt: at(30, 11, 59), lastMessage: {senderId: 'bob', senderName: 'bob', messageType: 'text' as const, content: 'hi', createdAt: at(30, 11, 59)}}],
 });
 
+/** The thread pane's columns of a frame (the list, 30 columns wide at 100, previews the last message too). */
+const threadText = (frame: string): string =>
+	frame
+		.split('\n')
+		.map((l) => [...l].slice(30).join(''))
+		.join('\n');
+
 async function openBob(unread = 0, size?: {columns: number; rows: number}): Promise<Harness> {
 	const harness = renderApp({now: () => NOW, ...(size ? {size} : {})});
 	harness.port.emit({type: 'clock-ticked', now: NOW}, listed(unread));
@@ -109,6 +116,35 @@ describe('navigation', () => {
 		await h.waitFor(() => h!.port.callsOf('loadLatest').length === 2, 'latest page asked again');
 		h.port.emit({type: 'history-loaded', conversationId: 'alice:bob', mode: 'latest', hasMore: true, messages: page.slice(40)});
 		await h.waitFor((f) => f.includes('bob line 49') && !f.includes('newer messages not shown'), 'back in the present');
+	});
+
+	it('sending from an older page (a search hit) returns to the newest messages and shows mine with its tick', async () => {
+		h = await openBob();
+		h.port.emit({type: 'history-loaded', conversationId: 'alice:bob', mode: 'latest', hasMore: true, messages: page});
+		await h.waitForText('bob line 49');
+		h.port.searchAnswer = {hits: [{conversationId: 'alice:bob', conversationTitle: 'Bob', messageId: 'o25', senderId: 'bob', senderName: 'Bob', seq: 25, createdAt: at(29, 9, 25), snippet: 'old line 25', matches: [[0, 3]]}]};
+		await h.press(KEYS.ctrl('f'));
+		await h.type('old');
+		await h.press(KEYS.enter);
+		await h.waitForText('Enter opens');
+		await h.press(KEYS.enter);
+		// The page around the hit: 50 messages of yesterday, the hit in the middle of the pane, a gap after them.
+		const older = Array.from({length: 50}, (_, i) => ({...fakeMessage('bob', 'alice', `old line ${i}`, {id: `o${i}`, seq: i}), createdAt: at(29, 9, i)}));
+		h.port.emit({type: 'history-loaded', conversationId: 'alice:bob', mode: 'around', hasMore: true, hasNewer: true, focusSeq: 25, messages: older});
+		await h.waitFor((f) => threadText(f).includes('old line 25') && !threadText(f).includes('old line 49'), 'the hit in the middle');
+		await h.press(KEYS.tab); // thread → composer
+		await h.type('on my way');
+		await h.press(KEYS.enter);
+		// Mine at the bottom of the thread at once, pending (◷); the latest page is asked for.
+		await h.waitFor((f) => /on my way\s+◷/.test(threadText(f)), 'my message with its tick');
+		expect(h.port.callsOf('loadLatest')).toEqual([['alice:bob', 50], ['alice:bob', 50]]);
+		const [sent] = h.port.callsOf('sendMessage');
+		expect(sent).toEqual(['alice:bob', 'on my way']);
+		// The latest page holds it, stored (✓): the gap goes and it stays in view.
+		const stored: ChatMessage = {...fakeMessage('alice', 'bob', 'on my way', {id: 'fake-1', seq: 200}), createdAt: at(30, 11, 59)};
+		h.port.emit({type: 'history-loaded', conversationId: 'alice:bob', mode: 'latest', hasMore: true, messages: [...page.slice(1), stored]});
+		const frame = await h.waitFor((f) => threadText(f).includes('bob line 49') && !f.includes('newer messages not shown'), 'back in the present');
+		expect(threadText(frame)).toMatch(/on my way\s+✓/);
 	});
 
 	it('Ctrl+K finds people the server knows who are not in the list, and opens them', async () => {
