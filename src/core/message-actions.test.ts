@@ -45,6 +45,24 @@ describe('actionTarget', () => {
 		expect(actionTarget(promoted, 'delete')).toMatchObject({ok: true});
 	});
 
+	it('on an older page (a gap before the newest), the last message is one that arrived after the gap, else it asks for End or a selection', () => {
+		const page = run(
+			{type: 'conversations-loaded', conversations: [{conversationId: room, kind: 'group', title: 'Ops', topic: '', memberCount: 2, role: 'member', isMuted: false, unread: 0, lastActivityAt: 0}]},
+			{type: 'conversation-opened', conversationId: room},
+			{type: 'history-loaded', conversationId: room, messages, mode: 'before', hasMore: false, hasNewer: true},
+		);
+		expect(page.threads[room]?.gapAfterMessageId).toBe('s1');
+		for (const kind of ['reply', 'react', 'edit', 'delete'] as const) {
+			expect(actionTarget(page, kind)).toEqual({ok: false, error: expect.stringMatching(/^the newest messages are not loaded — press End to go to them, or select a message/)});
+		}
+		// A selection on the page still works.
+		expect(actionTarget(select(page, 'b1'), 'reply')).toMatchObject({ok: true, target: {messageId: 'b1'}});
+		// Bob's live message after the gap is the newest: reply and react take it; I have none there.
+		const live = chatReducer(page, {type: 'messages-received', messages: [fakeMessage('bob', room, 'just now', {id: 'b9', at: 9, seq: 9})]});
+		expect(actionTarget(live, 'reply')).toMatchObject({ok: true, target: {messageId: 'b9'}});
+		expect(actionTarget(live, 'edit')).toMatchObject({ok: false, error: expect.stringMatching(/^the newest messages are not loaded/)});
+	});
+
 	it('refuses a deleted message, and says so when nothing is open', () => {
 		const s = chatReducer(select(opened('admin'), 'b1'), {type: 'messages-changed', changes: [{kind: 'delete', conversationId: room, messageId: 'b1', senderId: 'bob', deletedBy: 'alice', deletedAt: 9}]});
 		expect(actionTarget(s, 'react')).toEqual({ok: false, error: 'that message was deleted'});

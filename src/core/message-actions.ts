@@ -67,10 +67,15 @@ export function actionTarget(state: ChatState, kind: MessageActionKind): {ok: tr
 		if (kind === 'delete') return {ok: false, error: 'you can delete your own messages (admins: any in their room)'};
 		return {ok: false, error: `that message cannot be ${kind === 'reply' ? 'replied to' : 'reacted to'} (the server refused it)`};
 	}
-	const messages = threadOf(state, open).messages;
+	const thread = threadOf(state, open);
 	const isCandidate = (m: ChatMessage): boolean => isAllowed(state, kind, m) && (kind === 'reply' || kind === 'react' || m.senderId === state.me.userId);
-	const last = messages.findLast(isCandidate);
+	// An older page is shown (search hit, `o`, /history --before): the newest messages behind the
+	// gap marker are not loaded, so "the last message" is only known among those that arrived live
+	// after it (they continue up to now); an older page's last message is not the conversation's.
+	const gap = thread.gapAfterMessageId === undefined ? -1 : thread.messages.findIndex((m) => m.messageId === thread.gapAfterMessageId);
+	const last = thread.messages.slice(gap + 1).findLast(isCandidate);
 	if (last) return {ok: true, target: targetOf(last)};
+	if (gap >= 0) return {ok: false, error: `the newest messages are not loaded — press End to go to them, or select a message (s, ↑/↓) to ${WHAT[kind]}`};
 	return {ok: false, error: kind === 'edit' || kind === 'delete' ? `no message of yours here to ${WHAT[kind]}` : `no message here to ${WHAT[kind]}`};
 }
 
