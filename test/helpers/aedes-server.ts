@@ -33,3 +33,29 @@ export async function startAedesServer(options: Partial<AedesOptions> = {}): Pro
 		},
 	};
 }
+
+/** A broker that admits logins until told not to (see {@link startRefusingAedesServer}). */
+export interface RefusingAedesServer extends AedesServer {
+	/** Admit (true) or refuse (false) every CONNECT from now on. */
+	setAllowed(isAllowed: boolean): void;
+	/** How many CONNECTs were refused so far. */
+	refusals(): number;
+}
+
+/**
+ * An in-process broker whose logins can be refused, as Mosquitto refuses an account that is
+ * disabled or whose password changed: CONNACK return code 4, "bad user name or password"
+ * (MQTT 3.1.1 §3.2.2.3). Starts admitting.
+ */
+export async function startRefusingAedesServer(): Promise<RefusingAedesServer> {
+	let isAllowed = true;
+	let refusals = 0;
+	const server = await startAedesServer({
+		authenticate: (_client, _user, _password, callback) => {
+			if (isAllowed) return callback(null, true);
+			refusals += 1;
+			callback(Object.assign(new Error('refused'), {returnCode: 4}), false);
+		},
+	});
+	return {...server, setAllowed: (allowed) => void (isAllowed = allowed), refusals: () => refusals};
+}

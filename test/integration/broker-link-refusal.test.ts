@@ -6,7 +6,7 @@
 import {afterEach, expect, it} from 'vitest';
 import {BrokerLink, type LinkState} from '../../src/live/broker-link.js';
 import {silentLogger} from '../../src/log.js';
-import {startAedesServer} from '../helpers/aedes-server.js';
+import {startRefusingAedesServer} from '../helpers/aedes-server.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -14,16 +14,7 @@ afterEach(async () => {
 });
 
 it('says the broker refuses the login (not that it was lost) while a reconnect is refused, until one succeeds', async () => {
-	let isAllowed = true;
-	let refusals = 0;
-	const broker = await startAedesServer({
-		authenticate: (_client, _user, _password, callback) => {
-			if (isAllowed) return callback(null, true);
-			refusals += 1;
-			// CONNACK return code 4, "bad user name or password" (MQTT 3.1.1 §3.2.2.3).
-			callback(Object.assign(new Error('refused'), {returnCode: 4}), false);
-		},
-	});
+	const broker = await startRefusingAedesServer();
 	cleanups.push(() => broker.close());
 	const {port, sockets} = broker;
 	const states: Array<{state: LinkState; detail: string}> = [];
@@ -44,18 +35,18 @@ it('says the broker refuses the login (not that it was lost) while a reconnect i
 	void link.start();
 	await until(() => states.at(-1)?.state === 'up');
 
-	isAllowed = false;
+	broker.setAllowed(false);
 	for (const socket of sockets) socket.destroy();
 	// Several refused reconnects, each followed by a close: the line stays the refusal.
-	await until(() => refusals >= 3);
+	await until(() => broker.refusals() >= 3);
 	await until(() => states.at(-1)?.detail.startsWith('the MQTT broker refuses this login now') === true);
 	expect(states.at(-1)).toEqual({state: 'down', detail: expect.stringMatching(/^the MQTT broker refuses this login now \(Bad username or password\) — account disabled or password changed\? Retrying$/)});
 	const afterRefusal = states.length;
-	await until(() => refusals >= 5);
+	await until(() => broker.refusals() >= 5);
 	expect(states.slice(afterRefusal - 1).every((s) => s.detail.startsWith('the MQTT broker refuses this login now'))).toBe(true);
 
 	// Re-enabled: the chat is back by itself (mqtt.js alone gave up after the first refused CONNECT).
-	isAllowed = true;
+	broker.setAllowed(true);
 	await until(() => states.at(-1)?.state === 'up');
 	// A later plain loss is a lost broker again.
 	for (const socket of sockets) socket.destroy();

@@ -8,7 +8,7 @@ import {afterEach, expect, it} from 'vitest';
 import {subscribeToChat} from '../../src/ingest/subscription.js';
 import {emptyStats} from '../../src/ingest/types.js';
 import {silentLogger} from '../../src/log.js';
-import {startAedesServer} from '../helpers/aedes-server.js';
+import {startRefusingAedesServer} from '../helpers/aedes-server.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -16,16 +16,7 @@ afterEach(async () => {
 });
 
 it('an ingester whose reconnect the broker refused reconnects once the broker lets it in again', async () => {
-	let isAllowed = true;
-	let refusals = 0;
-	const broker = await startAedesServer({
-		authenticate: (_client, _user, _password, callback) => {
-			if (isAllowed) return callback(null, true);
-			refusals += 1;
-			// CONNACK return code 4, "bad user name or password" (MQTT 3.1.1 §3.2.2.3).
-			callback(Object.assign(new Error('refused'), {returnCode: 4}), false);
-		},
-	});
+	const broker = await startRefusingAedesServer();
 	cleanups.push(() => broker.close());
 	const {port, sockets} = broker;
 	const subscription = await subscribeToChat({
@@ -42,13 +33,13 @@ it('an ingester whose reconnect the broker refused reconnects once the broker le
 	};
 	expect(subscription.isConnected()).toBe(true);
 
-	isAllowed = false;
+	broker.setAllowed(false);
 	for (const socket of sockets) socket.destroy();
 	// Two refused reconnects: before the fix mqtt.js made one attempt and stopped (this timed out).
-	await until(() => refusals >= 2);
+	await until(() => broker.refusals() >= 2);
 	expect(subscription.isConnected()).toBe(false);
 
-	isAllowed = true;
+	broker.setAllowed(true);
 	await until(() => subscription.isConnected());
 	expect(sockets.size).toBe(1);
 }, 20_000);
