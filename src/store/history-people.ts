@@ -12,17 +12,19 @@ export const BROADCAST_PEER_NAME = 'everyone';
 
 // My current member rows (left_at IS NULL; `all` whatever its row says), plus the broadcast
 // conversation with read marker 0 when I have no row for it yet, joined to conversations and
-// ordered by their last activity: GREATEST of the newest message's storage time and
-// conversations.last_message_at (the Hermes source system stores messages without moving it).
-// Only that order needs every conversation: `ordered` takes each one's newest message (one
-// backward probe of chat_messages_conversation_seq, with a closed range instead of `=` so the
-// planner cannot pick the seq index, see history.ts; the LATERAL probe did pick it in a test with
-// 120,000 rows), sorts and cuts at the limit. Everything else runs only for the rows shown
-// (issue 12: for a user in 1,000 conversations this halved the list's work): the peer's and the
-// last sender's names, the member count (an index-only scan of conversation_members_current,
-// rooms only), unread (others' messages after my marker, capped: a range scan of the same index)
-// and the tick state of my own last message (history.ts MESSAGE_STATUS; `m` is the newest message,
-// with the sent_at it reads).
+// ordered by their last activity: conversations.last_message_at, which every insert into
+// chat_messages advances (the statement trigger of migration 010, for the Hermes source system's
+// own inserts too), so `ordered` sorts my conversations' rows alone and cuts at the limit (issue
+// 12: it used to find each conversation's newest message first, 1,000 index probes for a user in
+// 1,000 conversations, about half the list's time). Everything else runs only for the rows
+// shown: the newest message (one backward probe of chat_messages_conversation_seq, with a closed
+// range instead of `=` so the planner cannot pick the seq index, see history.ts), the peer's and
+// the last sender's names, the member count (an index-only scan of conversation_members_current,
+// rooms only), unread (others' messages after my marker, capped: a range scan of the same index,
+// skipped when my marker is at or past last_seq, which the same trigger keeps exact: nothing is
+// stored after it) and the tick state of my own last message (history.ts MESSAGE_STATUS; `m` is the newest
+// message, with the sent_at it reads). last_activity_at stays GREATEST(newest message's storage
+// time, last_message_at): equal to last_message_at unless a writer lowered it by hand.
 const CONVERSATIONS_OF = `
 WITH mine AS (
 	SELECT conversation_id, last_read_seq, role, is_muted
@@ -32,24 +34,27 @@ WITH mine AS (
 	WHERE NOT EXISTS (
 		SELECT 1 FROM conversation_members WHERE user_id = $1 AND conversation_id = '${BROADCAST_ID}')
 ), ordered AS (
-	SELECT c.id, c.kind, c.title, c.topic, mine.last_read_seq, mine.role, mine.is_muted,
-		last.message_id, last.sender_id, last.sender_name, last.content, last.created_at, last.message_type, last.sent_at,
-		GREATEST(last.created_at, c.last_message_at) AS last_activity_at
+	SELECT c.id, c.kind, c.title, c.topic, c.last_message_at, c.last_seq, mine.last_read_seq, mine.role, mine.is_muted
 	FROM mine JOIN conversations c ON c.id = mine.conversation_id
+	ORDER BY c.last_message_at DESC NULLS LAST, c.id
+	LIMIT $2
+), shown AS (
+	SELECT o.id, o.kind, o.title, o.topic, o.last_seq, o.last_read_seq, o.role, o.is_muted,
+		last.message_id, last.sender_id, last.sender_name, last.content, last.created_at, last.message_type, last.sent_at,
+		GREATEST(last.created_at, o.last_message_at) AS last_activity_at
+	FROM ordered o
 	LEFT JOIN LATERAL (
 		SELECT m.message_id, m.sender_id, m.sender_name, m.content, m.created_at, m.message_type, m.sent_at
 		FROM chat_messages m
-		WHERE m.conversation_id >= c.id AND m.conversation_id <= c.id
+		WHERE m.conversation_id >= o.id AND m.conversation_id <= o.id
 		ORDER BY m.conversation_id DESC, m.seq DESC LIMIT 1
 	) AS last ON true
-	ORDER BY last_activity_at DESC NULLS LAST, c.id
-	LIMIT $2
 ), m AS (
 	SELECT o.*, o.id AS conversation_id,
 		CASE WHEN o.kind <> 'direct' THEN NULL
 			WHEN split_part(o.id, ':', 1) = $1 THEN split_part(o.id, ':', 2)
 			ELSE split_part(o.id, ':', 1) END AS peer_id
-	FROM ordered o
+	FROM shown o
 )
 SELECT m.id AS conversation_id, m.kind, m.topic, m.role, m.is_muted, m.peer_id,
 	CASE WHEN m.kind = 'broadcast' THEN '${BROADCAST_PEER_NAME}'
@@ -58,12 +63,12 @@ SELECT m.id AS conversation_id, m.kind, m.topic, m.role, m.is_muted, m.peer_id,
 	CASE WHEN m.kind = 'group' THEN (SELECT count(*) FROM conversation_members x
 			WHERE x.conversation_id = m.id AND x.left_at IS NULL)
 		WHEN m.kind = 'direct' THEN 2 ELSE 0 END::int AS member_count,
-	(SELECT count(*) FROM (
+	CASE WHEN m.last_read_seq >= m.last_seq THEN 0 ELSE (SELECT count(*) FROM (
 		SELECT 1 FROM chat_messages x
 		WHERE x.conversation_id >= m.id AND x.conversation_id <= m.id
 			AND x.seq > m.last_read_seq AND x.sender_id <> $1
 		ORDER BY x.conversation_id, x.seq
-		LIMIT ${UNREAD_COUNT_CAP}) AS unread_rows)::int AS unread,
+		LIMIT ${UNREAD_COUNT_CAP}) AS unread_rows) END::int AS unread,
 	m.message_id AS last_message_id, m.sender_id AS last_sender_id,
 	coalesce((SELECT lu.display_name FROM chat_users lu WHERE lu.user_id = m.sender_id), m.sender_name) AS last_sender_name,
 	m.content AS last_content, m.created_at AS last_created_at, m.message_type AS last_message_type,

@@ -22,9 +22,10 @@ import type {Db} from './db.js';
 // with the sender's time in sent_at (message_status derives the `sent` and `received_by_server`
 // rows from it and created_at, migration 008), then from its RETURNING rows only — so a re-sent
 // message changes nothing — the senders in chat_users, the
-// sender's read marker (GREATEST; creates a broadcast sender's member row), the conversation's
-// newest message (GREATEST), and for the first stored row of each conversation other than
-// `all` its current members (the fan-out's recipients, user ids sorted). The sibling INSERTs
+// sender's read marker (GREATEST; creates a broadcast sender's member row), and for the first stored row of each conversation other than
+// `all` its current members (the fan-out's recipients, user ids sorted). The conversations'
+// last_seq/last_message_at are advanced by chat_messages' statement trigger (migration 010), one
+// UPDATE per batch, in id order. The sibling INSERTs
 // touch different tables, so none needs to see another's rows.
 // Upserts lock rows in key order so two ingesters sharing a subscription cannot deadlock. A
 // reply keeps its original only when it is stored in the same conversation (a reference to
@@ -57,17 +58,6 @@ WITH input AS (
 	ORDER BY 1, 2
 	ON CONFLICT (user_id, conversation_id) DO UPDATE SET
 		last_read_seq = GREATEST(conversation_members.last_read_seq, EXCLUDED.last_read_seq)
-), advanced AS (
-	-- Every id exists already; kind is computed only so the proposed row satisfies the table's checks.
-	INSERT INTO conversations (id, kind, last_seq, last_message_at)
-	SELECT conversation_id, CASE WHEN conversation_id = '${BROADCAST_ID}' THEN 'broadcast' WHEN conversation_id LIKE 'room-%' THEN 'group' ELSE 'direct' END,
-		max(seq), max(created_at)
-	FROM inserted
-	GROUP BY 1
-	ORDER BY 1
-	ON CONFLICT (id) DO UPDATE SET
-		last_seq = GREATEST(conversations.last_seq, EXCLUDED.last_seq),
-		last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at)
 )
 SELECT i.message_id, i.sender_id, i.seq, i.created_at, i.reply_to_seq,
 	CASE WHEN i.conversation_id <> '${BROADCAST_ID}' AND row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.seq) = 1
@@ -367,7 +357,7 @@ export interface BatchResult {
  * `seq` follows arrival (an id is unique per sender only, so another sender using the same id
  * can neither block nor stand in for a message), their `sent`/`received_by_server` status rows,
  * the senders in chat_users, the sender's read marker, the conversation's last_seq /
- * last_message_at and the reply quotes (a reply keeps its original only within its
+ * last_message_at (chat_messages' trigger, migration 010) and the reply quotes (a reply keeps its original only within its
  * conversation); then edits, deletes and reactions one by one (store/message-actions.ts); then
  * receipts (only for stored messages, so a receipt may be reported
  * `missing` and retried later), read markers (GREATEST), typing members, presence.

@@ -55,8 +55,6 @@ const SYSTEM_LINE_STATUSES = `
 INSERT INTO message_receipts (message_id, status, timestamp, user_id, sender_id)
 VALUES ($1, 'sent', $3, $2, $2), ($1, 'received_by_server', now(), $2, $2)
 ON CONFLICT (message_id, status, user_id, sender_id) DO NOTHING`;
-const ADVANCE_ROOM = `
-UPDATE conversations SET last_seq = GREATEST(last_seq, $2), last_message_at = GREATEST(last_message_at, $3) WHERE id = $1`;
 const ADVANCE_SENDER_MARKER = `
 UPDATE conversation_members SET last_read_seq = GREATEST(last_read_seq, $3) WHERE conversation_id = $1 AND user_id = $2`;
 
@@ -173,7 +171,6 @@ async function storeSystemLine(client: pg.PoolClient, row: RoomRow, change: Chan
 	const seq = Number(inserted.rows[0]!.seq);
 	const createdAt = inserted.rows[0]!.created_at;
 	await client.query(SYSTEM_LINE_STATUSES, [row.messageId, row.senderId, row.sentAt]);
-	await client.query(ADVANCE_ROOM, [room, seq, createdAt]);
 	await client.query(ADVANCE_SENDER_MARKER, [room, row.senderId, seq]);
 	const current = (await currentMembers(client, [room])).get(room) ?? [];
 	return {

@@ -460,6 +460,12 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 				const {rows} = await member.query<{'QUERY PLAN': Array<{Plan: PlanNode}>}>(`EXPLAIN (COSTS OFF, FORMAT JSON) ${sql}`, params);
 				expect({name, derived: derivedStatusBranches(rows[0]!['QUERY PLAN'][0]!.Plan)}).toEqual({name, derived: []});
 			}
+			// The list's first row, as alice's role: her conversations are ordered from
+			// conversations.last_message_at (migration 010), one newest-message probe, not one each.
+			expect(asOwner.conversations.length).toBeGreaterThan(1);
+			const first = await member.query<{'QUERY PLAN': string}>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${CONVERSATIONS_QUERY}`, [alice, 1]);
+			const probe = first.rows.map((r) => r['QUERY PLAN']).find((line) => /on chat_messages m\b/.test(line));
+			expect(probe).toMatch(/loops=1\)/);
 		} finally {
 			await member.close();
 		}
