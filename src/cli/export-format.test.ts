@@ -5,6 +5,8 @@ import {csvRecord, jsonlRecord} from './export-format.js';
 describe('csvRecord', () => {
 	it('quotes text, doubles quotes, keeps numbers bare and joins lists with spaces', () => {
 		expect(csvRecord(['a', 1, 'say "hi", then\nleave', ['bob', 'carol'], ''])).toBe('"a",1,"say ""hi"", then\nleave","bob carol",""\n');
+		// null (no reply, never edited) is an empty unquoted field; an empty text stays quoted.
+		expect(csvRecord([null, '', null])).toBe(',"",\n');
 	});
 });
 

@@ -4,17 +4,18 @@
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** A field value: text, a number, or a list of ids (CSV: joined by spaces). */
-export type FieldValue = string | number | readonly string[];
+/** A field value: text, a number, a list of ids (CSV: joined by spaces), or null (none). */
+export type FieldValue = string | number | readonly string[] | null;
 
 /**
  * One CSV record (RFC 4180) ending in `\n`: text fields always in double quotes with inner `"`
  * doubled, so commas, quotes and line breaks inside a message survive; numbers bare; a list
- * joined with single spaces (user ids contain none). A small writer instead of a library: this
+ * joined with single spaces (user ids contain none); null an empty unquoted field, which readers
+ * such as DuckDB take as NULL (an empty text stays `""`). A small writer instead of a library: this
  * is the whole of the format, and the DuckDB round-trip test checks it against a real reader.
  */
 export function csvRecord(values: readonly FieldValue[]): string {
-	return `${values.map((value) => (typeof value === 'number' ? String(value) : `"${(typeof value === 'string' ? value : value.join(' ')).replaceAll('"', '""')}"`)).join(',')}\n`;
+	return `${values.map((value) => (value === null ? '' : typeof value === 'number' ? String(value) : `"${(typeof value === 'string' ? value : value.join(' ')).replaceAll('"', '""')}"`)).join(',')}\n`;
 }
 
 /**

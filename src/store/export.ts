@@ -18,7 +18,8 @@ ORDER BY c.id`;
 
 // Keyset pages of one conversation in storage order: a forward range scan of
 // chat_messages_conversation_seq (closed range, see history.ts), never one giant result.
-const PAGE_AFTER = `SELECT m.seq::text AS seq, m.message_id, m.sender_id, m.sender_name, m.created_at, m.message_type, m.content, m.mentions
+const PAGE_AFTER = `SELECT m.seq::text AS seq, m.message_id, m.sender_id, m.sender_name, m.created_at, m.message_type, m.content, m.mentions,
+	m.reply_to_message_id, m.reply_to_sender_id, m.edited_at, m.deleted_at
 FROM chat_messages m
 WHERE m.conversation_id >= $1 AND m.conversation_id <= $1 AND m.seq > $2
 ORDER BY m.conversation_id, m.seq LIMIT $3`;
@@ -39,12 +40,19 @@ export interface ExportRow {
 	content: string;
 	/** User ids the message mentions (empty when none or unknown). */
 	mentions: string[];
+	/** The message this one replies to (its sender-scoped id and sender), or null. */
+	reply_to_message_id: string | null;
+	reply_to_sender_id: string | null;
+	/** When the text was last edited, ISO 8601 UTC, or null (earlier versions are not exported). */
+	edited_at: string | null;
+	/** When it was deleted (content is then ''), ISO 8601 UTC, or null. */
+	deleted_at: string | null;
 }
 
 /** The columns of {@link ExportRow}, in export order (the CSV header). */
 export const EXPORT_COLUMNS = [
 	'conversation_id', 'conversation_kind', 'conversation_title', 'seq', 'message_id', 'sender_id', 'sender_name',
-	'created_at', 'message_type', 'content', 'mentions',
+	'created_at', 'message_type', 'content', 'mentions', 'reply_to_message_id', 'reply_to_sender_id', 'edited_at', 'deleted_at',
 ] as const satisfies ReadonlyArray<keyof ExportRow>;
 
 /** What to export: `userId`'s conversations, or only `conversationId` of them. */
@@ -64,6 +72,10 @@ interface PageRow {
 	message_type: string;
 	content: string;
 	mentions: string[] | null;
+	reply_to_message_id: string | null;
+	reply_to_sender_id: string | null;
+	edited_at: Date | null;
+	deleted_at: Date | null;
 }
 
 /**
@@ -102,6 +114,10 @@ export async function* exportPages(db: Db, options: ExportOptions): AsyncGenerat
 				message_type: row.message_type,
 				content: row.content,
 				mentions: row.mentions ?? [],
+				reply_to_message_id: row.reply_to_message_id,
+				reply_to_sender_id: row.reply_to_sender_id,
+				edited_at: row.edited_at?.toISOString() ?? null,
+				deleted_at: row.deleted_at?.toISOString() ?? null,
 			}));
 			if (rows.length < pageSize) break;
 			after = Number(rows.at(-1)!.seq);

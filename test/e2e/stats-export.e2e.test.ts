@@ -84,6 +84,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		await writeIngestBatch(db, {...empty, rooms: [createRoom('c1', 'alice', ROOM, 'Ops, "the" room', ['bob']), createRoom('c2', 'carol', SECRET, 'Secret', ['dave'])]});
 		await writeIngestBatch(db, {...empty, messages: [
 			...HOSTILE.map((text, i) => message(`h${i}`, i % 2 ? 'bob' : 'alice', ROOM, text)),
+			message('x1', 'alice', 'alice:bob', 'wrong chat, sorry'),
 			message('d1', 'alice', 'alice:bob', 'hi @bob, lunch?'),
 			message('d2', 'bob', 'alice:bob', 'sure @alice'),
 			message('s1', 'carol', SECRET, 'secret plans'),
@@ -99,6 +100,10 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 			{messageId: 'd1', senderId: 'alice', status: 'delivered', userId: 'bob', at: after(50), conversationId: 'alice:bob'},
 			{messageId: 'd1', senderId: 'alice', status: 'read', userId: 'bob', at: after(2_000), conversationId: 'alice:bob'},
 		]});
+		// A reply, an edit and a delete, as the ingester stores them (migration 006's columns).
+		await db.query(`UPDATE chat_messages SET reply_to_message_id = 'd1', reply_to_sender_id = 'alice' WHERE message_id = 'd2'`);
+		await db.query(`UPDATE chat_messages SET edited_at = '2026-01-02T03:04:05Z', version = 1 WHERE message_id = 'd1'`);
+		await db.query(`UPDATE chat_messages SET content = '', mentions = NULL, deleted_at = '2026-01-02T03:04:06Z', deleted_by = 'alice' WHERE message_id = 'x1'`);
 		aliceMessages = (await db.query<StoredRow>(`SELECT conversation_id, seq::text, message_id, sender_id, content, message_type FROM chat_messages
 			WHERE conversation_id IN ($1, 'alice:bob', 'all') ORDER BY conversation_id, chat_messages.seq`, [ROOM])).rows;
 		duck = await (await DuckDBInstance.create(':memory:')).connect();
@@ -124,6 +129,10 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		expect(records.some((r) => r.conversation_id === SECRET)).toBe(false);
 		expect(records.find((r) => r.message_id === 'd1')).toMatchObject({conversation_kind: 'direct', conversation_title: 'alice:bob', mentions: ['bob'], sender_name: 'Alice'});
 		expect(records.find((r) => r.message_id === 'h0')).toMatchObject({conversation_kind: 'group', conversation_title: 'Ops, "the" room', mentions: []});
+		// Replies, edits and deletes are told apart from plain text (a deleted message is not just '').
+		expect(records.find((r) => r.message_id === 'd2')).toMatchObject({reply_to_message_id: 'd1', reply_to_sender_id: 'alice', edited_at: null, deleted_at: null});
+		expect(records.find((r) => r.message_id === 'd1')).toMatchObject({reply_to_message_id: null, edited_at: '2026-01-02T03:04:05.000Z', deleted_at: null});
+		expect(records.find((r) => r.message_id === 'x1')).toMatchObject({content: '', deleted_at: '2026-01-02T03:04:06.000Z'});
 
 		const viaDuck = await rows(duck, `SELECT message_id, content FROM read_json_auto('${file}') ORDER BY conversation_id, seq`);
 		expect(viaDuck.map((r) => [r.message_id, r.content])).toEqual(aliceMessages.map((m) => [m.message_id, m.content]));
@@ -138,6 +147,18 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 			FROM read_csv('${file}', header = true, allow_quoted_nulls = false, all_varchar = true) ORDER BY seq::BIGINT`);
 		expect(viaDuck).toEqual(inRoom.map((m) => ({conversation_id: ROOM, seq: m.seq, message_id: m.message_id, sender_id: m.sender_id, content: m.content, message_type: m.message_type, mentions: ''})));
 		expect(viaDuck.map((r) => r.content)).toEqual(expect.arrayContaining(HOSTILE));
+	});
+
+	it('exports no reply, edit or delete as NULL in CSV for DuckDB, and the ones there as values', async () => {
+		const file = join(dir, 'direct.csv');
+		expect((await cli(['export', '--user', 'alice', '--format', 'csv', '--conversation', 'alice:bob', '--output', file], database.url)).code).toBe(0);
+		const viaDuck = await rows(duck, `SELECT message_id, content, reply_to_message_id, edited_at::VARCHAR AS edited_at, deleted_at IS NOT NULL AS is_deleted
+			FROM read_csv('${file}', header = true, allow_quoted_nulls = false) ORDER BY seq`);
+		expect(viaDuck).toEqual([
+			{message_id: 'x1', content: '', reply_to_message_id: null, edited_at: null, is_deleted: true},
+			{message_id: 'd1', content: 'hi @bob, lunch?', reply_to_message_id: null, edited_at: expect.stringMatching(/^2026-01-02 03:04:05/), is_deleted: false},
+			{message_id: 'd2', content: 'sure @alice', reply_to_message_id: 'd1', edited_at: null, is_deleted: false},
+		]);
 	});
 
 	it('runs the README DuckDB query over an export as printed there', async () => {
@@ -174,14 +195,15 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		const json = await cli(['stats', '--refresh', '--days', '3660', '--json'], database.url);
 		expect(json.code).toBe(0);
 		const report = JSON.parse(json.stdout) as {messages: number; delivery: {medianMs: number; count: number}; read: {medianMs: number; count: number}; users: Array<{id: string; messages: number}>};
-		expect(report.messages).toBe(HOSTILE.length + 4);
+		// x1 was deleted, but it was sent and stored: it counts.
+		expect(report.messages).toBe(HOSTILE.length + 5);
 		expect(report.delivery).toEqual({medianMs: 50, count: 1});
 		expect(report.read).toEqual({medianMs: 2_000, count: 1});
-		expect(report.users.map((u) => [u.id, u.messages])).toEqual([['alice', 5], ['bob', 5], ['carol', 1], ['dave', 1]]);
+		expect(report.users.map((u) => [u.id, u.messages])).toEqual([['alice', 6], ['bob', 5], ['carol', 1], ['dave', 1]]);
 
 		const text = await cli(['stats', '--days', '3660'], database.url);
 		expect(text.code).toBe(0);
-		expect(text.stdout).toContain(`total ${HOSTILE.length + 4}   median delivery 50 ms (1 deliveries)   median read 2.0 s (1 reads)`);
+		expect(text.stdout).toContain(`total ${HOSTILE.length + 5}   median delivery 50 ms (1 deliveries)   median read 2.0 s (1 reads)`);
 		expect(text.stdout).toMatch(/^Ops, "the" room \(room-ops\)\s+8$/m);
 
 		const bad = await cli(['stats', '--days', '0'], database.url);
