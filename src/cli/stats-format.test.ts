@@ -37,4 +37,9 @@ describe('formatStats', () => {
 			'',
 		].join('\n'));
 	});
+
+	it('says one delivery and one read in the singular', () => {
+		const one = formatStats({...report, delivery: {medianMs: 50, count: 1}, read: {medianMs: 2_000, count: 1}});
+		expect(one.split('\n')[1]).toBe('total 1,204   median delivery 50 ms (1 delivery)   median read 2.0 s (1 read)');
+	});
 });

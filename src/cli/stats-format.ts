@@ -28,7 +28,7 @@ function table(title: string, rows: readonly StatsCount[]): string[] {
 export function formatStats(report: StatsReport): string {
 	const lines = [
 		`Messages ${report.from} … ${report.to} (UTC days), as of ${report.refreshedAt.replace('T', ' ').slice(0, 16)} UTC`,
-		`total ${count(report.messages)}   median delivery ${formatDelay(report.delivery.medianMs)} (${count(report.delivery.count)} deliveries)   median read ${formatDelay(report.read.medianMs)} (${count(report.read.count)} reads)`,
+		`total ${count(report.messages)}   median delivery ${formatDelay(report.delivery.medianMs)} (${count(report.delivery.count)} ${report.delivery.count === 1 ? 'delivery' : 'deliveries'})   median read ${formatDelay(report.read.medianMs)} (${count(report.read.count)} ${report.read.count === 1 ? 'read' : 'reads'})`,
 		'',
 		'day         messages  delivery      read',
 		...report.days.map((d) => `${d.day}  ${count(d.messages).padStart(8)}  ${formatDelay(d.medianDeliveryMs).padStart(8)}  ${formatDelay(d.medianReadMs).padStart(8)}`),

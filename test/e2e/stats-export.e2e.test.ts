@@ -203,7 +203,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 
 		const text = await cli(['stats', '--days', '3660'], database.url);
 		expect(text.code).toBe(0);
-		expect(text.stdout).toContain(`total ${HOSTILE.length + 5}   median delivery 50 ms (1 deliveries)   median read 2.0 s (1 reads)`);
+		expect(text.stdout).toContain(`total ${HOSTILE.length + 5}   median delivery 50 ms (1 delivery)   median read 2.0 s (1 read)`);
 		expect(text.stdout).toMatch(/^Ops, "the" room \(room-ops\)\s+8$/m);
 
 		const bad = await cli(['stats', '--days', '0'], database.url);
