@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest';
 import {fakeMember, fakeMessage, fakeSystemMessage} from '../../test/helpers/fake-port.js';
 import type {ChatAction} from './actions.js';
 import {parseCommand} from './commands.js';
-import {actionTarget, checkReaction, composeLine, MAX_SEARCH_LENGTH, parseSearch} from './message-actions.js';
+import {actionTarget, checkReaction, composeLine, confirmDeleteLine, MAX_SEARCH_LENGTH, parseSearch} from './message-actions.js';
 import {chatReducer} from './reducer.js';
 import {awayRows, searchHitRows, snippetSegments} from './search-rows.js';
 import {initialState, type ChatState} from './state.js';
@@ -105,6 +105,22 @@ describe('commands of issue 10', () => {
 		const editing = chatReducer(s, {type: 'compose-started', compose: {kind: 'edit', target: {conversationId: room, messageId: 'a1', senderId: 'alice', senderName: 'Alice', content: 'my first'}}});
 		expect(ok('my first!', editing)).toMatchObject({kind: 'edit', target: {messageId: 'a1'}, text: 'my first!'});
 		expect(chatReducer(editing, {type: 'compose-ended'}).compose).toBeUndefined();
+	});
+});
+
+describe('confirmDeleteLine', () => {
+	const s = opened('admin');
+	const mine = {conversationId: room, messageId: 'a1', senderId: 'alice', senderName: 'Alice', content: 'meet at\nthe \u001b[31mharbour at noon'};
+	it('says whose message, the keys, then as much of its text as fits, on one sanitized line', () => {
+		expect(confirmDeleteLine(s, mine, 200)).toBe('delete your message for everybody? y deletes, n keeps it — “meet at the ␛[31mharbour at noon”');
+		const narrow = confirmDeleteLine(s, mine, 75);
+		expect(narrow.startsWith('delete your message for everybody? y deletes, n keeps it — “meet at')).toBe(true);
+		expect(displayWidth(narrow)).toBeLessThanOrEqual(75);
+		expect(confirmDeleteLine(s, {...mine, senderId: 'bob', senderName: 'Bob\u0007'}, 200)).toMatch(/^delete Bob.?'s message for everybody\? y deletes, n keeps it — “/);
+	});
+	it('keeps the keys and drops the text when there is no room', () => {
+		expect(confirmDeleteLine(s, mine, 58)).toBe('delete your message for everybody? y deletes, n keeps it');
+		expect(displayWidth(confirmDeleteLine(s, mine, 30))).toBeLessThanOrEqual(30);
 	});
 });
 

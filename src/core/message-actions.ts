@@ -110,6 +110,20 @@ export function composeLine(state: ChatState, width: number): string {
 }
 
 /**
+ * The delete confirmation line for `target` within `width` columns: whose message, the keys, and
+ * then (as room allows) the start of its text on one line, so the reader sees which message y will
+ * delete. Sanitized (the text and the sender's name are untrusted).
+ */
+export function confirmDeleteLine(state: ChatState, target: MessageTarget, width: number): string {
+	const whose = target.senderId === state.me.userId ? 'your message' : `${sanitizeInline(target.senderName)}'s message`;
+	const head = `delete ${whose} for everybody? y deletes, n keeps it`;
+	const room = width - displayWidth(head) - displayWidth(' — “”');
+	if (room < 4) return truncate(head, width);
+	const text = sanitizeInline(target.content.replace(/\s*\r?\n\s*/g, ' '));
+	return `${head} — “${truncate(text, room)}”`;
+}
+
+/**
  * Parse a search line: `[--in <conversation>] [--from <user>] [--before <date>] [--after <date>] words`.
  * `--in` takes a conversation id, a user id (the direct chat with them) or a room's title
  * (one word, case-insensitive); dates as `/history --before` takes them, in the zone times are

@@ -10,7 +10,7 @@ import {memberRows, recipientRows} from '../core/member-rows.js';
 import {conversationRows, findMessage, openThreadWindow, switcherMatches, threadTitle, typingLine} from '../core/selectors.js';
 import {sanitizeInline} from '../core/sanitize.js';
 import {displayWidth, truncate} from '../core/text-layout.js';
-import {composeLine} from '../core/message-actions.js';
+import {composeLine, confirmDeleteLine} from '../core/message-actions.js';
 import {reactPickerLine} from '../core/message-keys.js';
 import {initialState, type NotifyPrefs} from '../core/state.js';
 import type {ChatPort} from '../core/types.js';
@@ -237,8 +237,7 @@ function Overlay({state, keymap, width, height}: {state: ReturnType<typeof initi
 function bannerOf(state: ReturnType<typeof initialState>, width: number): ThreadBanner | undefined {
 	const overlay = state.overlay;
 	if (overlay?.kind === 'confirm-delete') {
-		const whose = overlay.target.senderId === state.me.userId ? 'your message' : `${sanitizeInline(overlay.target.senderName)}'s message`;
-		return {tone: 'alert', text: truncate(`delete ${whose} for everybody? y deletes, n keeps it`, width)};
+		return {tone: 'alert', text: confirmDeleteLine(state, overlay.target, width)};
 	}
 	if (overlay?.kind === 'react') return {tone: 'picker', text: truncate(sanitizeInline(reactPickerLine(overlay)), width)};
 	const line = composeLine(state, width);
