@@ -148,3 +148,45 @@ describe('Batcher with two writes in flight', () => {
 		expect(calls).toHaveLength(4);
 	});
 });
+
+describe('Batcher that starts when idle (group commit)', () => {
+	beforeEach(() => vi.useFakeTimers());
+	afterEach(() => vi.useRealTimers());
+
+	it('with no write running, writes what this turn queued at once, not lingerMs later', async () => {
+		const {calls, write} = controlledWrite();
+		const batcher = new Batcher<number>({maxSize: 10, lingerMs: 1_000, write, maxInFlight: 2, startsWhenIdle: true});
+		// One socket read's worth of publishes: pushed in the same turn, written together.
+		[1, 2].forEach((n) => batcher.push(n));
+		expect(calls).toHaveLength(0);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(calls.map((c) => c.items)).toEqual([[1, 2]]);
+		// Beside a running write, the next batch lingers as before.
+		batcher.push(3);
+		await vi.advanceTimersByTimeAsync(999);
+		expect(calls).toHaveLength(1);
+		await vi.advanceTimersByTimeAsync(1);
+		expect(calls.map((c) => c.items)).toEqual([[1, 2], [3]]);
+		// Both slots busy: what arrives waits for a write to end, then goes at once.
+		[4, 5].forEach((n) => batcher.push(n));
+		calls[0]!.resolve();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(calls.map((c) => c.items)).toEqual([[1, 2], [3], [4, 5]]);
+		calls[1]!.resolve();
+		calls[2]!.resolve();
+		await vi.advanceTimersByTimeAsync(0);
+		// Idle again: the next item is written at once.
+		batcher.push(6);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(calls.map((c) => c.items)).toEqual([[1, 2], [3], [4, 5], [6]]);
+	});
+
+	it('abandon() cancels a start that was scheduled for this turn', async () => {
+		const {calls, write} = controlledWrite();
+		const batcher = new Batcher<number>({maxSize: 10, lingerMs: 10, write, startsWhenIdle: true});
+		batcher.push(1);
+		expect(batcher.abandon()).toBe(1);
+		await vi.advanceTimersByTimeAsync(100);
+		expect(calls).toHaveLength(0);
+	});
+});

@@ -32,9 +32,10 @@ const RECEIPT_RETRY_DELAY_MS = 500;
  *   is protocol 2 (decodeV2), every other two-level topic protocol 1 (decodePayload).
  *   Invalid publishes are logged (one `warn` line: topic + reason) and dropped; v1 `typing` and
  *   publishes from `server` are ignored.
- * - Items are batched: a batch is written when it reaches `batchSize` items or
- *   `lingerMs` after its first item; up to `batchesInFlight` (default 2) batches are written at
- *   once, the next accumulating meanwhile; each locks its conversations before storing.
+ * - Items are batched (group commit): with no batch being written, one starts at once with what
+ *   this socket read brought; beside a running one, a batch starts when it reaches `batchSize`
+ *   items or `lingerMs` after its first item; up to `batchesInFlight` (default 2) batches are
+ *   written at once, the next accumulating meanwhile; each locks its conversations before storing.
  *   One transaction per batch (writeIngestBatch): room actions (rights checked, system line
  *   stored), then messages (membership checked: non-members of a room are refused), with
  *   ON CONFLICT (message_id, sender_id) DO NOTHING so a re-sent message is stored once, `sent`
@@ -91,6 +92,7 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 		maxSize: options.batchSize ?? 500,
 		lingerMs: options.lingerMs ?? 10,
 		maxInFlight: options.batchesInFlight ?? BATCHES_IN_FLIGHT,
+		startsWhenIdle: true,
 		write: timed(options.onBatchCommitted, createBatchWriter({
 			db,
 			confirmer,

@@ -50,7 +50,7 @@ export function ingestCommand(): Command {
 		.option('--database-url <url>', 'PostgreSQL (env DATABASE_URL, or POSTGRES_HOST/POSTGRES_PORT/POSTGRES_DB/…)')
 		.option('--topic <base>', 'base topic (env MQTT_TOPIC, default chat/messages)')
 		.option('--batch-size <n>', 'largest batch written in one transaction', positiveInt, 500)
-		.option('--linger-ms <ms>', 'how long a batch waits for more messages', nonNegativeInt, 10)
+		.option('--linger-ms <ms>', 'how long a batch waits for more while another is being written (with none, it starts at once)', nonNegativeInt, 10)
 		.option('--shared-group <name>', 'MQTT 5 shared subscription group (ingesters in one group split the load)', 'hermes-ingest')
 		.option('--no-migrate', 'do not run database migrations at start')
 		.addOption(envOption('--drain-timeout-ms <ms>', 'on SIGTERM/SIGINT, abandon the drain after this long', 'INGEST_DRAIN_TIMEOUT_MS', positiveInt, 30_000))
