@@ -38,9 +38,10 @@ const RECEIPT_RETRY_DELAY_MS = 500;
  *   written at once, the next accumulating meanwhile; each locks its conversations before storing.
  *   One transaction per batch (writeIngestBatch): room actions (rights checked, system line
  *   stored), then messages (membership checked: non-members of a room are refused), with
- *   ON CONFLICT (message_id, sender_id) DO NOTHING so a re-sent message is stored once, `sent`
- *   (sender's timestamp) and `received_by_server` (now) status rows, senders in chat_users,
- *   conversations (created on a direct conversation's first message, last_seq/last_message_at)
+ *   ON CONFLICT (message_id, sender_id) DO NOTHING so a re-sent message is stored once, with the
+ *   sender's timestamp in sent_at (message_status derives `sent` and `received_by_server` from
+ *   it and created_at, migration 008), senders in chat_users, conversations (created on a direct
+ *   conversation's first message; last_seq/last_message_at advanced by migration 010's trigger)
  *   and the sender's read marker.
  * - Only after COMMIT, in this order: the fan-out — each stored message or system line (v2, with
  *   seq; duplicates again, see docs/protocol.md) to every current member's inbox (sender
