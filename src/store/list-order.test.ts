@@ -5,11 +5,9 @@
 // the reader's marker is behind last_seq. On PostgreSQL and on PGlite (the embedded hub).
 import {cp, mkdtemp, readdir, rm} from 'node:fs/promises';
 import {join} from 'node:path';
-import {PGlite} from '@electric-sql/pglite';
-import {PGLiteSocketServer} from '@electric-sql/pglite-socket';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {silentLogger} from '../log.js';
-import {createTestDatabase, isPostgresReachable, type TestDatabase} from '../../test/helpers/db.js';
+import {describeOnBothDatabases} from '../../test/helpers/both-databases.js';
 import {openDb, type Db} from './db.js';
 import {CONVERSATIONS_QUERY, loadConversations} from './history-people.js';
 import {migrationsDir, runMigrations} from './migrate.js';
@@ -120,23 +118,4 @@ function listOrderSuite(connect: () => Promise<string>) {
 	});
 }
 
-describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SERVICES !== '1')('migration 010 and the conversation list on PostgreSQL', () => {
-	let database: TestDatabase;
-	afterAll(async () => database?.drop());
-	listOrderSuite(async () => (database = await createTestDatabase()).url);
-});
-
-describe('migration 010 and the conversation list on PGlite behind pglite-socket', () => {
-	let lite: PGlite;
-	let server: PGLiteSocketServer;
-	afterAll(async () => {
-		await server?.stop();
-		await lite?.close();
-	});
-	listOrderSuite(async () => {
-		lite = await PGlite.create();
-		server = new PGLiteSocketServer({db: lite, port: 0, maxConnections: 4});
-		await server.start();
-		return `postgres://postgres@${server.getServerConn()}/postgres`;
-	});
-});
+await describeOnBothDatabases('migration 010 and the conversation list', listOrderSuite);

@@ -3,12 +3,10 @@
 // database, 004 (conversations, issue 8) a 001–003 database written by release 0.1.0's ingester.
 import {cp, mkdtemp, rm} from 'node:fs/promises';
 import {join} from 'node:path';
-import {PGlite} from '@electric-sql/pglite';
-import {PGLiteSocketServer} from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {silentLogger} from '../log.js';
-import {createTestDatabase, isPostgresReachable, type TestDatabase} from '../../test/helpers/db.js';
+import {describeOnBothDatabases} from '../../test/helpers/both-databases.js';
 import {
 	PREVIOUS_CONVERSATIONS_QUERY,
 	writePreviousReleaseBatch,
@@ -315,44 +313,6 @@ function conversationsUpgradeSuite(connect: () => Promise<string>) {
 	});
 }
 
-describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SERVICES !== '1')('migration 003 upgrade on PostgreSQL', () => {
-	let db: TestDatabase;
-	afterAll(async () => db?.drop());
-	upgradeSuite(async () => (db = await createTestDatabase()).url);
-});
+await describeOnBothDatabases('migration 003 upgrade', upgradeSuite);
 
-describe('migration 003 upgrade on PGlite behind pglite-socket', () => {
-	let lite: PGlite;
-	let server: PGLiteSocketServer;
-	afterAll(async () => {
-		await server?.stop();
-		await lite?.close();
-	});
-	upgradeSuite(async () => {
-		lite = await PGlite.create();
-		server = new PGLiteSocketServer({db: lite, port: 0, maxConnections: 4});
-		await server.start();
-		return `postgres://postgres@${server.getServerConn()}/postgres`;
-	});
-});
-
-describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SERVICES !== '1')('migration 004 upgrade of a 0.1.0 database on PostgreSQL', () => {
-	let db: TestDatabase;
-	afterAll(async () => db?.drop());
-	conversationsUpgradeSuite(async () => (db = await createTestDatabase()).url);
-});
-
-describe('migration 004 upgrade of a 0.1.0 database on PGlite behind pglite-socket', () => {
-	let lite: PGlite;
-	let server: PGLiteSocketServer;
-	afterAll(async () => {
-		await server?.stop();
-		await lite?.close();
-	});
-	conversationsUpgradeSuite(async () => {
-		lite = await PGlite.create();
-		server = new PGLiteSocketServer({db: lite, port: 0, maxConnections: 4});
-		await server.start();
-		return `postgres://postgres@${server.getServerConn()}/postgres`;
-	});
-});
+await describeOnBothDatabases('migration 004 upgrade of a 0.1.0 database', conversationsUpgradeSuite);
