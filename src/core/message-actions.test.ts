@@ -111,16 +111,17 @@ describe('commands of issue 10', () => {
 describe('confirmDeleteLine', () => {
 	const s = opened('admin');
 	const mine = {conversationId: room, messageId: 'a1', senderId: 'alice', senderName: 'Alice', content: 'meet at\nthe \u001b[31mharbour at noon'};
-	it('says whose message, the keys, then as much of its text as fits, on one sanitized line', () => {
-		expect(confirmDeleteLine(s, mine, 200)).toBe('delete your message for everybody? y deletes, n keeps it — “meet at the ␛[31mharbour at noon”');
-		const narrow = confirmDeleteLine(s, mine, 75);
-		expect(narrow.startsWith('delete your message for everybody? y deletes, n keeps it — “meet at')).toBe(true);
-		expect(displayWidth(narrow)).toBeLessThanOrEqual(75);
-		expect(confirmDeleteLine(s, {...mine, senderId: 'bob', senderName: 'Bob\u0007'}, 200)).toMatch(/^delete Bob.?'s message for everybody\? y deletes, n keeps it — “/);
+	it('names the message by its text, as much as fits, on one sanitized line, then the keys', () => {
+		expect(confirmDeleteLine(s, mine, 200)).toBe('delete “meet at the ␛[31mharbour at noon” for everybody? y deletes, n keeps it');
+		const narrow = confirmDeleteLine(s, mine, 70);
+		expect(narrow).toMatch(/^delete “meet at the ␛\[31mha.*…” for everybody\? y deletes, n keeps it$/);
+		expect(displayWidth(narrow)).toBeLessThanOrEqual(70);
+		expect(confirmDeleteLine(s, {...mine, senderId: 'bob', senderName: 'Bob\u0007'}, 200)).toMatch(/^delete Bob.?'s “meet at the .*” for everybody\? y deletes, n keeps it$/);
 	});
-	it('keeps the keys and drops the text when there is no room', () => {
-		expect(confirmDeleteLine(s, mine, 58)).toBe('delete your message for everybody? y deletes, n keeps it');
-		expect(displayWidth(confirmDeleteLine(s, mine, 30))).toBeLessThanOrEqual(30);
+	it('says whose message and keeps the keys first when there is no room for the text', () => {
+		expect(confirmDeleteLine(s, mine, 54)).toBe('delete your message for everybody? y deletes, n keeps…');
+		expect(displayWidth(confirmDeleteLine(s, mine, 54))).toBeLessThanOrEqual(54);
+		expect(confirmDeleteLine(s, mine, 56)).toMatch(/^delete “meet at t…” for everybody/);
 	});
 });
 

@@ -110,17 +110,20 @@ export function composeLine(state: ChatState, width: number): string {
 }
 
 /**
- * The delete confirmation line for `target` within `width` columns: whose message, the keys, and
- * then (as room allows) the start of its text on one line, so the reader sees which message y will
- * delete. Sanitized (the text and the sender's name are untrusted).
+ * The delete confirmation line for `target` within `width` columns, naming the message by as much
+ * of its text as fits — `delete “…” for everybody? y deletes, n keeps it` (someone else's:
+ * `delete Bob's “…” …`) — so the reader sees which message y deletes; too narrow for 10 columns
+ * of text: `delete your message for everybody? …`, cut to `width`. Sanitized (text and sender's
+ * name are untrusted), one line.
  */
 export function confirmDeleteLine(state: ChatState, target: MessageTarget, width: number): string {
-	const whose = target.senderId === state.me.userId ? 'your message' : `${sanitizeInline(target.senderName)}'s message`;
-	const head = `delete ${whose} for everybody? y deletes, n keeps it`;
-	const room = width - displayWidth(head) - displayWidth(' — “”');
-	if (room < 4) return truncate(head, width);
+	const isMine = target.senderId === state.me.userId;
+	const name = isMine ? '' : `${sanitizeInline(target.senderName)}'s `;
+	const tail = '” for everybody? y deletes, n keeps it';
+	const room = width - displayWidth(`delete ${name}“`) - displayWidth(tail);
+	if (room < 10) return truncate(`delete ${isMine ? 'your message' : `${name}message`} for everybody? y deletes, n keeps it`, width);
 	const text = sanitizeInline(target.content.replace(/\s*\r?\n\s*/g, ' '));
-	return `${head} — “${truncate(text, room)}”`;
+	return `delete ${name}“${truncate(text, room)}${tail}`;
 }
 
 /**

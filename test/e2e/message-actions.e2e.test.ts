@@ -112,7 +112,8 @@ describe.skipIf(Boolean(problem) && !mustRun)(problem && !mustRun ? `${title} (s
 	it('fredy deletes his message (with the confirmation): david sees "message deleted", the text is gone from PostgreSQL', async () => {
 		await escapeToList(fredy);
 		await submit(fredy, '/delete');
-		await fredy.waitFor(/delete your message for everybody\? y deletes/, STEP_MS);
+		// The confirmation names the message by (the start of) its text.
+		await fredy.waitFor(/delete “the deploy plan[^”\n]*” for everybody\? y deletes/, STEP_MS);
 		fredy.write('y');
 		const deleted = (s: string) => /Fredy: message deleted/.test(thread(s)) && !thread(s).includes(PLAN_V2);
 		await david.waitFor(screenWhere('david sees the placeholder', deleted), STEP_MS);

@@ -53,7 +53,7 @@ describe('message actions in a terminal (issue 10)', () => {
 
 		// d asks, y deletes it: the placeholder replaces the text, its reactions go with it.
 		s.write('d');
-		await s.waitFor('delete your message for everybody? y deletes, n keeps it');
+		await s.waitFor('delete “great news” for everybody? y deletes, n keeps it');
 		s.write('y');
 		await s.waitFor(/^(?![\s\S]*great news)(?![\s\S]*🎉 ?1)[\s\S]*message deleted[\s\S]*message deleted/);
 		expect(s.screen()).toMatch(/🎉 ?2/);

@@ -312,14 +312,15 @@ describe('message keys (issue 10)', () => {
 		await key('s');
 		await key('up'); // my row 2
 		await key('d');
-		await h.waitForText('delete your message for everybody? y deletes, n keeps it');
+		// The confirmation names the message by its text.
+		await h.waitForText('delete “row 2” for everybody? y deletes, n keeps it');
 		await h.press('n');
-		await h.waitFor((f) => !f.includes('delete your message'), 'kept');
+		await h.waitFor((f) => !f.includes('for everybody?'), 'kept');
 		expect(h.port.callsOf('deleteMessage')).toEqual([]);
 		await key('d');
-		await h.waitForText('delete your message for everybody?');
+		await h.waitForText('delete “row 2” for everybody?');
 		await h.press('y');
-		await h.waitFor((f) => !f.includes('delete your message'), 'confirmed');
+		await h.waitFor((f) => !f.includes('for everybody?'), 'confirmed');
 		expect(h.port.callsOf('deleteMessage')).toEqual([[bob, 'h2', 'alice']]);
 		h.port.emit({type: 'messages-changed', changes: [{kind: 'delete', conversationId: bob, messageId: 'h2', senderId: 'alice', deletedBy: 'alice', deletedAt: at(6)}]});
 		const frame = await h.waitForText('message deleted');
