@@ -9,6 +9,7 @@
 // A variant may add ingester flags after commas: --variant 'linger0=/path,--linger-ms,0'.
 // A variant is a checkout with dist/ built (its own migrations run in a fresh database).
 // Env INGESTER_NODE_ARGS: extra node flags for the ingester processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+// Env BENCH_PG_STATEMENTS=1: PostgreSQL's side of each ingester run (see PG_STATEMENTS below).
 import {spawn, execFileSync, type ChildProcess} from 'node:child_process';
 import {mkdirSync, readFileSync, rmSync, writeFileSync, chownSync, mkdtempSync, chmodSync, readdirSync} from 'node:fs';
 import {loadavg} from 'node:os';
@@ -37,6 +38,10 @@ const variants = args.flatMap((a, i) => (args[i - 1] === '--variant' ? [a] : [])
 });
 if (variants.length === 0) variants.push({name: 'this checkout', dir: resolve('.'), flags: []});
 const LATENCY = args.includes('--latency');
+// Env BENCH_PG_STATEMENTS=1 (profiling, not for figures): load pg_stat_statements and print each
+// ingester run's top statements (stderr), and auto_explain every statement over 30 ms (EXPLAIN
+// ANALYZE with triggers and buffers) into <tmp>/postgres.log, kept when the cluster stops.
+const PG_STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
 const HERE = resolve(import.meta.dirname);
 const CLK_TCK = 100;
 
@@ -79,13 +84,14 @@ function startPostgres(port: number): {url: (db: string) => string; dataDir: str
 	const data = join(dir, 'data');
 	const asPostgres = (cmd: string, argv: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...argv], {cwd: '/', stdio: 'pipe'});
 	asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C']);
-	const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=on -c synchronous_commit=on -c max_connections=40 -c shared_buffers=256MB`;
+	const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=on -c synchronous_commit=on -c max_connections=40 -c shared_buffers=256MB${PG_STATEMENTS ? ' -c shared_preload_libraries=pg_stat_statements,auto_explain -c auto_explain.log_min_duration=30 -c auto_explain.log_analyze=on -c auto_explain.log_triggers=on -c auto_explain.log_buffers=on' : ''}`;
 	asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
 	return {
 		url: (db) => `postgres://postgres@127.0.0.1:${port}/${db}`,
 		dataDir: data,
 		stop() {
 			asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+			if (PG_STATEMENTS) writeFileSync(join(TMP, 'postgres.log'), readFileSync(join(dir, 'log')));
 			rmSync(dir, {recursive: true, force: true});
 		},
 	};
@@ -153,6 +159,7 @@ async function measure(mode: string, ctx: {mqttUrl: string; brokerPid: number; p
 	const MESSAGES = consumer === 'insert' ? INSERT_MESSAGES : ALL_MESSAGES;
 	return withDatabase(ctx.pgUrl, async (databaseUrl) => {
 		const base = `b${Date.now().toString(36)}/messages`;
+		if (PG_STATEMENTS) await oneQuery(databaseUrl, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
 		let consumerProc: Proc;
 		if (typeof consumer === 'object') {
 			consumerProc = start(process.execPath, [...(process.env.INGESTER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(consumer.dir, 'dist/cli/main.js'), 'ingest', '--mqtt-url', ctx.mqttUrl, '--database-url', databaseUrl, '--topic', base, '--stats-refresh-ms', '0', '--shared-group', 'bench', ...consumer.flags], {...process.env, LOG_LEVEL: 'info'});
@@ -192,6 +199,7 @@ async function measure(mode: string, ctx: {mqttUrl: string; brokerPid: number; p
 			consumerProc.child.kill('SIGTERM');
 			await exited;
 		}
+		if (PG_STATEMENTS && typeof consumer === 'object') await printStatements(databaseUrl, mode, MESSAGES);
 		const {lost, duplicated} = consumer === 'passthrough' ? {lost: 0, duplicated: 0} : await countRows(databaseUrl, MESSAGES);
 		const per = (us: number) => Math.round((us / MESSAGES) * 10) / 10;
 		const cpuUsPerMsg = {
@@ -206,6 +214,23 @@ async function measure(mode: string, ctx: {mqttUrl: string; brokerPid: number; p
 		if (republished > 0) process.stderr.write(`${mode}: ${republished} re-published\n`);
 		return {mode, msgPerS: Math.round((MESSAGES / ms) * 1000), lost, duplicated, cpuUsPerMsg, ...(LATENCY ? {p50Ms: publisherResults[0]!.p50Ms, p99Ms: publisherResults[0]!.p99Ms} : {})};
 	});
+}
+
+async function oneQuery(url: string, sql: string): Promise<pg.QueryResult[]> {
+	const db = new pg.Client(url);
+	await db.connect();
+	try {
+		return ([] as pg.QueryResult[]).concat(await db.query(sql));
+	} finally {
+		await db.end();
+	}
+}
+
+/** The statements of this run's database by total time, µs per message (BENCH_PG_STATEMENTS=1). */
+async function printStatements(url: string, mode: string, messages: number): Promise<void> {
+	const [result] = await oneQuery(url, `SELECT calls, round((total_exec_time + total_plan_time) * 1000 / ${messages})::int AS us_per_msg, round(mean_exec_time::numeric, 2) AS mean_ms, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
+		FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY total_exec_time DESC LIMIT 12`);
+	process.stderr.write(`${mode}: statements\n${result!.rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
