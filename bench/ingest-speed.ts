@@ -251,7 +251,9 @@ async function main(): Promise<void> {
 				...variants.map((v): [string, {dir: string; flags: string[]}] => [`ingest: ${v.name}`, v]),
 				...(LATENCY || args.includes('--skip-insert') ? [] : [['one INSERT per message', 'insert'] as [string, 'insert']]),
 			];
-			for (const [mode, consumer] of modes) {
+			// Order rotated per round: a mode does not always run right after the same other one.
+			const rotated = [...modes.slice((round - 1) % modes.length), ...modes.slice(0, (round - 1) % modes.length)];
+			for (const [mode, consumer] of rotated) {
 				const run = await measure(mode, ctx, consumer);
 				runs.push(run);
 				process.stderr.write(`round ${round}: ${JSON.stringify(run)}\n`);

@@ -126,8 +126,12 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 	logger.info({filter, isShared, protocolVersion: connection.protocolVersion, broker}, 'subscribed');
 	return {
 		isShared,
-		publish: async (topic, payload, qos = 1) => {
-			await client.publishAsync(topic, payload, {qos});
+		publish: (topic, payload, qos = 1, done) => {
+			try {
+				client.publish(topic, payload, {qos}, (error) => done(error));
+			} catch (error) {
+				done(error as Error);
+			}
 		},
 		isConnected: () => client.connected,
 		async drain(timeoutMs) {
