@@ -6,15 +6,21 @@
 //       [--variant name=/path/to/a/built/checkout ...]   (default: this checkout, `npm run build` first)
 //       [--port 21400] [--tmp /tmp/h-ingest] [--skip-insert] [--insert-messages 5000]
 //       [--latency]   (instead: send → ✓ p50/p99 at 200 msg/s, 2,000 messages from one publisher, per variant)
+//       [--dynsec]    (Mosquitto with the dynamic-security plugin and production's roles, see DYNSEC)
 // A variant may add ingester flags after commas: --variant 'linger0=/path,--linger-ms,0'.
 // A variant is a checkout with dist/ built (its own migrations run in a fresh database).
 // Env INGESTER_NODE_ARGS: extra node flags for the ingester processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+// Env BENCH_PG_STATEMENTS=1: PostgreSQL's side of each ingester run (see PG_STATEMENTS below).
 import {spawn, execFileSync, type ChildProcess} from 'node:child_process';
 import {mkdirSync, readFileSync, rmSync, writeFileSync, chownSync, mkdtempSync, chmodSync, readdirSync} from 'node:fs';
 import {loadavg} from 'node:os';
 import {join, resolve} from 'node:path';
 import {createInterface} from 'node:readline';
 import pg from 'pg';
+import {randomUUID} from 'node:crypto';
+import {connectDynsecControl, type DynsecControl} from '../src/live/dynsec-control.js';
+import {createDynsecBackend, setupDynsec} from '../src/live/dynsec.js';
+import {silentLogger} from '../src/log.js';
 import {startPrivateBroker} from './private-broker.js';
 
 const args = process.argv.slice(2);
@@ -37,6 +43,17 @@ const variants = args.flatMap((a, i) => (args[i - 1] === '--variant' ? [a] : [])
 });
 if (variants.length === 0) variants.push({name: 'this checkout', dir: resolve('.'), flags: []});
 const LATENCY = args.includes('--latency');
+// --dynsec: Mosquitto with production's access control (the dynamic-security plugin, roles from
+// live/dynsec-roles.ts): publishers log in as accounts p0, p1 …, the ingester (and the sinks) as
+// `ingester`; before each ingester run the `hermes-ingester` role is set to that variant's own
+// ingesterRole, so each build runs under the ACLs it ships with. Topic base `bench/messages`.
+const DYNSEC = args.includes('--dynsec');
+const DYNSEC_BASE = 'bench/messages';
+const SHARED_GROUP = 'bench';
+// Env BENCH_PG_STATEMENTS=1 (profiling, not for figures): load pg_stat_statements and print each
+// ingester run's top statements (stderr), and auto_explain every statement over 30 ms (EXPLAIN
+// ANALYZE with triggers and buffers) into <tmp>/postgres.log, kept when the cluster stops.
+const PG_STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
 const HERE = resolve(import.meta.dirname);
 const CLK_TCK = 100;
 
@@ -79,13 +96,14 @@ function startPostgres(port: number): {url: (db: string) => string; dataDir: str
 	const data = join(dir, 'data');
 	const asPostgres = (cmd: string, argv: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...argv], {cwd: '/', stdio: 'pipe'});
 	asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C']);
-	const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=on -c synchronous_commit=on -c max_connections=40 -c shared_buffers=256MB`;
+	const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=on -c synchronous_commit=on -c max_connections=40 -c shared_buffers=256MB${PG_STATEMENTS ? ' -c shared_preload_libraries=pg_stat_statements,auto_explain -c auto_explain.log_min_duration=30 -c auto_explain.log_analyze=on -c auto_explain.log_triggers=on -c auto_explain.log_buffers=on' : ''}`;
 	asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
 	return {
 		url: (db) => `postgres://postgres@127.0.0.1:${port}/${db}`,
 		dataDir: data,
 		stop() {
 			asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+			if (PG_STATEMENTS) writeFileSync(join(TMP, 'postgres.log'), readFileSync(join(dir, 'log')));
 			rmSync(dir, {recursive: true, force: true});
 		},
 	};
@@ -149,13 +167,26 @@ async function countRows(url: string, expected: number): Promise<{lost: number; 
  * One measured run: start the consumer (an ingester build or a baseline sink), the publishers,
  * say go, wait for the end marker (every ✓, or every message at the sink), snapshot CPU.
  */
-async function measure(mode: string, ctx: {mqttUrl: string; brokerPid: number; pgData: string; pgUrl: (db: string) => string}, consumer: 'passthrough' | 'insert' | {dir: string; flags: string[]}): Promise<Run> {
+interface Ctx {
+	mqttUrl: string;
+	/** The broker URL a client logs in with (`ingester`, `p0` …; no credentials without --dynsec). */
+	urlFor(user: string): string;
+	/** --dynsec: set the `hermes-ingester` role to this checkout's (`dir`) ingesterRole. */
+	useIngesterRoleOf?(dir: string): Promise<void>;
+	brokerPid: number;
+	pgData: string;
+	pgUrl: (db: string) => string;
+}
+
+async function measure(mode: string, ctx: Ctx, consumer: 'passthrough' | 'insert' | {dir: string; flags: string[]}): Promise<Run> {
 	const MESSAGES = consumer === 'insert' ? INSERT_MESSAGES : ALL_MESSAGES;
 	return withDatabase(ctx.pgUrl, async (databaseUrl) => {
-		const base = `b${Date.now().toString(36)}/messages`;
+		const base = DYNSEC ? DYNSEC_BASE : `b${Date.now().toString(36)}/messages`;
+		if (typeof consumer === 'object') await ctx.useIngesterRoleOf?.(consumer.dir);
+		if (PG_STATEMENTS) await oneQuery(databaseUrl, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
 		let consumerProc: Proc;
 		if (typeof consumer === 'object') {
-			consumerProc = start(process.execPath, [...(process.env.INGESTER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(consumer.dir, 'dist/cli/main.js'), 'ingest', '--mqtt-url', ctx.mqttUrl, '--database-url', databaseUrl, '--topic', base, '--stats-refresh-ms', '0', '--shared-group', 'bench', ...consumer.flags], {...process.env, LOG_LEVEL: 'info'});
+			consumerProc = start(process.execPath, [...(process.env.INGESTER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(consumer.dir, 'dist/cli/main.js'), 'ingest', '--mqtt-url', ctx.urlFor('ingester'), '--database-url', databaseUrl, '--topic', base, '--stats-refresh-ms', '0', '--shared-group', SHARED_GROUP, ...consumer.flags], {...process.env, LOG_LEVEL: 'info'});
 			// Ready once it logged "subscribed" (JSON logs on stderr).
 			await new Promise<void>((resolveReady, reject) => {
 				let seen = '';
@@ -170,14 +201,14 @@ async function measure(mode: string, ctx: {mqttUrl: string; brokerPid: number; p
 				// The table the one-INSERT sink writes: this checkout's migrations.
 				execFileSync(process.execPath, [join(HERE, '../dist/cli/main.js'), 'migrate', '--database-url', databaseUrl], {stdio: 'pipe'});
 			}
-			consumerProc = worker(['sink', ctx.mqttUrl, base, String(MESSAGES), consumer, databaseUrl]);
+			consumerProc = worker(['sink', ctx.urlFor('ingester'), base, String(MESSAGES), consumer, databaseUrl]);
 			await nextLine(consumerProc);
 		}
 		const publisherCount = LATENCY ? 1 : PUBLISHERS;
 		const perPublisher = Math.ceil(MESSAGES / publisherCount);
 		const awaitReceipts = typeof consumer === 'object' ? '1' : '0';
 		const publishers = Array.from({length: publisherCount}, (_, k) =>
-			worker(['publisher', ctx.mqttUrl, base, `p${k}`, String(Math.min(perPublisher, MESSAGES - k * perPublisher)), awaitReceipts, LATENCY ? '200' : '0']));
+			worker(['publisher', ctx.urlFor(`p${k}`), base, `p${k}`, String(Math.min(perPublisher, MESSAGES - k * perPublisher)), awaitReceipts, LATENCY ? '200' : '0']));
 		for (const p of publishers) await nextLine(p);
 		const pgPids = postgresPids(ctx.pgData);
 		const before = {consumer: cpuOf([consumerProc.child.pid!]), broker: cpuOf([ctx.brokerPid]), postgres: cpuOf(pgPids)};
@@ -192,6 +223,7 @@ async function measure(mode: string, ctx: {mqttUrl: string; brokerPid: number; p
 			consumerProc.child.kill('SIGTERM');
 			await exited;
 		}
+		if (PG_STATEMENTS && typeof consumer === 'object') await printStatements(databaseUrl, mode, MESSAGES);
 		const {lost, duplicated} = consumer === 'passthrough' ? {lost: 0, duplicated: 0} : await countRows(databaseUrl, MESSAGES);
 		const per = (us: number) => Math.round((us / MESSAGES) * 10) / 10;
 		const cpuUsPerMsg = {
@@ -208,17 +240,56 @@ async function measure(mode: string, ctx: {mqttUrl: string; brokerPid: number; p
 	});
 }
 
+async function oneQuery(url: string, sql: string): Promise<pg.QueryResult[]> {
+	const db = new pg.Client(url);
+	await db.connect();
+	try {
+		return ([] as pg.QueryResult[]).concat(await db.query(sql));
+	} finally {
+		await db.end();
+	}
+}
+
+/** The statements of this run's database by total time, µs per message (BENCH_PG_STATEMENTS=1). */
+async function printStatements(url: string, mode: string, messages: number): Promise<void> {
+	const [result] = await oneQuery(url, `SELECT calls, round((total_exec_time + total_plan_time) * 1000 / ${messages})::int AS us_per_msg, round(mean_exec_time::numeric, 2) AS mean_ms, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
+		FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY total_exec_time DESC LIMIT 12`);
+	process.stderr.write(`${mode}: statements\n${result!.rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
 	mkdirSync(TMP, {recursive: true});
-	const broker = await startPrivateBroker(PORT, TMP);
+	const broker = await startPrivateBroker(PORT, TMP, {dynsec: DYNSEC});
+	const passwords = new Map<string, string>();
+	let control: DynsecControl | undefined;
+	if (DYNSEC) {
+		const adminUrl = broker.adminUrl!;
+		const ingesterPassword = `ingester-${randomUUID()}`;
+		passwords.set('ingester', ingesterPassword);
+		await setupDynsec({adminUrl, topicBase: DYNSEC_BASE, sharedGroup: SHARED_GROUP, ingester: {username: 'ingester', password: ingesterPassword}, logger: silentLogger()});
+		const accounts = await createDynsecBackend({adminUrl, topicBase: DYNSEC_BASE, logger: silentLogger()});
+		for (let k = 0; k < PUBLISHERS; k++) {
+			const password = `p${k}-${randomUUID()}`;
+			await accounts.create(`p${k}`, password);
+			passwords.set(`p${k}`, password);
+		}
+		await accounts.close();
+		control = await connectDynsecControl({adminUrl});
+	}
+	const urlFor = (user: string) => (passwords.has(user) ? broker.url.replace('mqtt://', `mqtt://${user}:${passwords.get(user)}@`) : broker.url);
+	const useIngesterRoleOf = async (dir: string) => {
+		const roles = (await import(join(dir, 'dist/live/dynsec-roles.js'))) as typeof import('../src/live/dynsec-roles.js');
+		const [answer] = await control!.run([{command: 'modifyRole', ...roles.ingesterRole(DYNSEC_BASE, SHARED_GROUP)}]);
+		if (answer?.error) throw new Error(`modifyRole: ${answer.error}`);
+	};
 	const brokerPid = Number(execFileSync('pgrep', ['-f', `mosquitto -c ${TMP}/mosquitto-${PORT}-`]).toString().trim().split('\n')[0]);
 	const postgres = startPostgres(PORT + 1);
 	const loadBefore = loadavg();
 	const runs: Run[] = [];
 	try {
-		const ctx = {mqttUrl: broker.url, brokerPid, pgData: postgres.dataDir, pgUrl: postgres.url};
+		const ctx: Ctx = {mqttUrl: broker.url, urlFor, ...(control ? {useIngesterRoleOf} : {}), brokerPid, pgData: postgres.dataDir, pgUrl: postgres.url};
 		for (let round = 1; round <= ROUNDS; round++) {
 			// Interleaved: every mode once per round, so load changes hit all of them alike.
 			const modes: Array<[string, 'passthrough' | 'insert' | {dir: string; flags: string[]}]> = [
@@ -226,13 +297,16 @@ async function main(): Promise<void> {
 				...variants.map((v): [string, {dir: string; flags: string[]}] => [`ingest: ${v.name}`, v]),
 				...(LATENCY || args.includes('--skip-insert') ? [] : [['one INSERT per message', 'insert'] as [string, 'insert']]),
 			];
-			for (const [mode, consumer] of modes) {
+			// Order rotated per round: a mode does not always run right after the same other one.
+			const rotated = [...modes.slice((round - 1) % modes.length), ...modes.slice(0, (round - 1) % modes.length)];
+			for (const [mode, consumer] of rotated) {
 				const run = await measure(mode, ctx, consumer);
 				runs.push(run);
 				process.stderr.write(`round ${round}: ${JSON.stringify(run)}\n`);
 			}
 		}
 	} finally {
+		await control?.close();
 		await broker.stop();
 		postgres.stop();
 	}

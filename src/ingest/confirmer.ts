@@ -17,10 +17,12 @@ import type {Confirmation, ReceiptForward, RejectionRow, StoredChange, StoredMes
 import type {IngestStats} from './types.js';
 
 /**
- * Publish one payload at `qos` (default 1); resolves on PUBACK (QoS 1) or once written (QoS 0),
- * rejects when the client gives up.
+ * Publish one payload at `qos` (default 1) and call `done` once: on PUBACK (QoS 1) or once
+ * written (QoS 0), with an error when the client gives up. A callback, not a promise: the
+ * ingester publishes three of these per message (✓ and two inboxes), and a promise chain per
+ * publish was a visible share of its CPU and garbage (issue 12).
  */
-export type PublishQos1 = (topic: string, payload: Buffer, qos?: 0 | 1) => Promise<void>;
+export type PublishQos1 = (topic: string, payload: Buffer, qos: 0 | 1 | undefined, done: (error?: Error) => void) => void;
 
 type Counter = 'confirmationsPublished' | 'rejectionsPublished' | 'fanOutPublishes';
 
@@ -34,7 +36,10 @@ type Counter = 'confirmationsPublished' | 'rejectionsPublished' | 'fanOutPublish
  * {@link Confirmer.settled} does. Never throws: a payload that cannot be encoded is logged.
  */
 export class Confirmer {
-	private readonly inFlight = new Set<Promise<void>>();
+	/** Publishes not yet acknowledged. */
+	#unacknowledged = 0;
+	/** {@link Confirmer.settled} callers waiting for #unacknowledged to reach 0. */
+	readonly #settledWaiters: Array<() => void> = [];
 
 	constructor(
 		private readonly publish: PublishQos1,
@@ -153,19 +158,28 @@ export class Confirmer {
 			this.logger.warn({messageId, err: (error as Error).message.split('\n')[0]}, 'receipt not encodable; not published');
 			return;
 		}
-		const sent = this.publish(topic, bytes, qos).then(
-			() => void this.stats[counter]++,
-			(error: Error) => this.logger.warn({messageId, err: error.message}, 'receipt not published'),
-		);
-		this.inFlight.add(sent);
-		void sent.finally(() => this.inFlight.delete(sent));
+		this.#unacknowledged++;
+		let isDone = false;
+		this.publish(topic, bytes, qos, (error) => {
+			if (isDone) return;
+			isDone = true;
+			if (error) this.logger.warn({messageId, err: error.message}, 'receipt not published');
+			else this.stats[counter]++;
+			if (--this.#unacknowledged === 0) for (const wake of this.#settledWaiters.splice(0)) wake();
+		});
 	}
 
-	/** Resolve when every receipt published so far is acknowledged, or after `timeoutMs`. */
+	/**
+	 * Resolve when every receipt published so far (and since) is acknowledged or given up by the
+	 * client, or after `timeoutMs`. Never rejects.
+	 */
 	async settled(timeoutMs: number): Promise<void> {
+		if (this.#unacknowledged === 0) return;
 		let timer: NodeJS.Timeout | undefined;
-		const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-		await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+		await new Promise<void>((resolve) => {
+			timer = setTimeout(resolve, timeoutMs);
+			this.#settledWaiters.push(resolve);
+		});
 		clearTimeout(timer);
 	}
 }

@@ -126,8 +126,12 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 	logger.info({filter, isShared, protocolVersion: connection.protocolVersion, broker}, 'subscribed');
 	return {
 		isShared,
-		publish: async (topic, payload, qos = 1) => {
-			await client.publishAsync(topic, payload, {qos});
+		publish: (topic, payload, qos = 1, done) => {
+			try {
+				client.publish(topic, payload, {qos}, (error) => done(error));
+			} catch (error) {
+				done(error as Error);
+			}
 		},
 		isConnected: () => client.connected,
 		async drain(timeoutMs) {
@@ -166,14 +170,16 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 }
 
 /**
- * The drain barrier: a `received_by_server` receipt on `{base}/{id}/server`, where `id` is this
- * client's id made a valid user id. Other ingesters ignore it (it comes from `server`), and no
- * chat user subscribes there unless one is named like the ingester's MQTT client id.
+ * The drain barrier: a `received_by_server` receipt on `{base}/{id}/server/drain`, where `id` is
+ * this client's id made a valid user id. Three levels below `{base}`, so no ingester's two-level
+ * subscription matches it and the broker's deny of `{base}/+/server` to ingesters (dynsec-roles.ts)
+ * does not drop it; no chat user subscribes there unless one is named like the ingester's MQTT
+ * client id.
  */
 function drainBarrier(topicBase: string, clientId: string) {
 	const userId = clientId.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64);
 	const messageId = `drain-${randomUUID()}`;
-	const topic = topicFor(topicBase, userId, SERVER_ID);
+	const topic = `${topicFor(topicBase, userId, SERVER_ID)}/drain`;
 	const payload = encodePayload({type: 'status', status: 'received_by_server', user_id: userId, message_id: messageId, timestamp: new Date().toISOString()});
 	let onBack: (() => void) | undefined;
 	return {

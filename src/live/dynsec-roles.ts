@@ -1,6 +1,6 @@
 // The broker's access rules for hermes-chat as Mosquitto dynamic-security roles (issue 9): the
 // same rules as the legacy docker/mosquitto/acl, plus SUBSCRIBE checks. Pure; may import protocol/.
-import {BROADCAST_ID, PRESENCE_ID, signupReplyFilter, signupRequestTopic} from '../protocol/index.js';
+import {BROADCAST_ID, PRESENCE_ID, SERVER_ID, signupReplyFilter, signupRequestTopic} from '../protocol/index.js';
 
 /**
  * One ACL entry of a role, as the plugin's `createRole`/`modifyRole` commands take it
@@ -97,12 +97,17 @@ export function sharedUserRole(topicBase: string): DynsecRole {
  * (`$share/<group>/{base}/#`: Mosquitto 2.0 checks a shared subscription's whole filter,
  * `$share/<group>/` included, so no other role's pattern matches it) and write anywhere under
  * `{base}` (inboxes, receipts as `server`). It also subscribes plainly under `{base}` (its drain
- * barrier on `{base}/<its id>/server`, and brokers without shared subscriptions).
+ * barrier on `{base}/<its id>/server/drain`, and brokers without shared subscriptions). It never
+ * receives the version 1 receipts on `{base}/+/server` (its own ✓ and ✗, which its two-level
+ * subscription matches and No Local cannot exclude on a shared subscription): the deny, checked
+ * first, makes Mosquitto drop them instead of sending them to an ingester that would only
+ * drop them (issue 12).
  */
 export function ingesterRole(topicBase: string, sharedGroup: string): DynsecRole {
 	return {
 		rolename: INGESTER_ROLE,
 		acls: [
+			{acltype: 'publishClientReceive', topic: `${topicBase}/+/${SERVER_ID}`, allow: false, priority: 1},
 			{acltype: 'publishClientSend', topic: `${topicBase}/#`, allow: true},
 			...readable(`${topicBase}/#`),
 			{acltype: 'subscribePattern', topic: `$share/${sharedGroup}/${topicBase}/#`, allow: true},

@@ -29,10 +29,16 @@ import type {Db} from './db.js';
 // touch different tables, so none needs to see another's rows.
 // Upserts lock rows in key order so two ingesters sharing a subscription cannot deadlock. A
 // reply keeps its original only when it is stored in the same conversation (a reference to
-// another conversation's message would show its text to people who cannot read it).
+// another conversation's message would show its text to people who cannot read it). The
+// original is looked up per row by its unique key (LATERAL … LIMIT 1 keeps the planner from
+// turning it into a join): as a plain LEFT JOIN, planned from the statistics of a table that
+// had just started growing, it hashed all of chat_messages for every batch, replies or not —
+// a sequential scan whose cost grew with the table (9,500 rows read for a batch of 500 at
+// 10,000 stored; issue 12, seen with auto_explain).
 // Parameters: $1..$11 one entry per message (ids, sender, names, receiver, content, type,
 // conversation, reply sender/id, mentions, sender's time); $12/$13 one entry per sender, sorted.
-const STORE_MESSAGES = `
+/** The batch's message INSERT (exported for its plan test, src/store/ingest-plan.test.ts; not an API). */
+export const STORE_MESSAGES = `
 WITH input AS (
 	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
 		WITH ORDINALITY AS t(message_id, sender_id, sender_name, receiver_id, content, message_type, conversation_id, reply_sender_id, reply_message_id, mentions, sent_at, ord)
@@ -42,7 +48,9 @@ WITH input AS (
 	SELECT t.message_id, t.sender_id, t.sender_name, t.receiver_id, t.content, t.message_type, t.conversation_id,
 		o.sender_id, o.message_id, o.seq, string_to_array(nullif(t.mentions, ''), ' '), t.sent_at
 	FROM input t
-		LEFT JOIN chat_messages o ON o.message_id = t.reply_message_id AND o.sender_id = t.reply_sender_id AND o.conversation_id = t.conversation_id
+		LEFT JOIN LATERAL (SELECT o.sender_id, o.message_id, o.seq FROM chat_messages o
+			WHERE o.message_id = t.reply_message_id AND o.sender_id = t.reply_sender_id AND o.conversation_id = t.conversation_id
+			LIMIT 1) o ON true
 	ORDER BY t.ord
 	ON CONFLICT (message_id, sender_id) DO NOTHING
 	RETURNING message_id, sender_id, conversation_id, seq, created_at, reply_to_seq

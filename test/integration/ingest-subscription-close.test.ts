@@ -33,7 +33,7 @@ it('close() ends the broker connection even when a publish is never acknowledged
 		onItem: () => undefined,
 	});
 	expect(sockets.size).toBe(1);
-	void subscription.publish('close-test/messages/server/held', Buffer.from('x')).catch(() => undefined);
+	subscription.publish('close-test/messages/server/held', Buffer.from('x'), 1, () => undefined);
 	await held;
 	await subscription.close(100);
 	// No deadline of its own: before the fix the connection stayed open for good (the broker

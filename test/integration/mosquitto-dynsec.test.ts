@@ -14,10 +14,13 @@ import {AccountError, type AccountBackend} from '../../src/accounts/backend.js';
 import {createChatClient} from '../../src/client/chat-client.js';
 import type {ChatPort} from '../../src/core/types.js';
 import {startIngester} from '../../src/ingest/ingester.js';
+import {subscribeToChat} from '../../src/ingest/subscription.js';
+import {emptyStats, type IngestItem} from '../../src/ingest/types.js';
 import {connectBroker, type BrokerConnection} from '../../src/live/connect.js';
 import {createDynsecBackend, setupDynsec} from '../../src/live/dynsec.js';
 import {connectDynsecControl} from '../../src/live/dynsec-control.js';
 import {silentLogger} from '../../src/log.js';
+import {encodePayload} from '../../src/protocol/index.js';
 import {runMigrations} from '../../src/store/migrate.js';
 import {Recorder} from '../helpers/chat-recorder.js';
 import {createTestDatabase, isPostgresReachable, TEST_PG_ADMIN_URL} from '../helpers/db.js';
@@ -153,6 +156,32 @@ describe.skipIf(!HAS_DYNSEC)('shipped Mosquitto config with the dynamic-security
 		await waitUntil(() => ingesterSees.length >= 2 && bobSees.length >= 2);
 		expect(ingesterSees).toEqual([`${base}/server/${alice}`, `${base}/${bob}/${alice}`]);
 		expect(bobSees).toEqual([`${base}/${bob}/${alice}`, `${base}/${bob}/server/inbox`]);
+	});
+
+	it('the ingester never receives the v1 receipts it publishes (the broker drops them, issue 12), and its drain barrier still comes back', async () => {
+		const alice = await account('alice');
+		const stats = emptyStats();
+		const items: IngestItem[] = [];
+		const ingester = await subscribeToChat({mqttUrl: broker.url('ingester', ingesterPassword), topicBase: base, sharedGroup: 'hermes-ingest', logger: silentLogger(), stats, onItem: (item) => items.push(item)});
+		try {
+			expect(ingester.isShared).toBe(true);
+			const aliceConnection = await as(alice);
+			const aliceSees: string[] = [];
+			aliceConnection.client.on('message', (topic) => aliceSees.push(topic));
+			await aliceConnection.client.subscribeAsync(`${base}/${alice}/+`, {qos: 1});
+			const receipt = encodePayload({type: 'status', status: 'received_by_server', user_id: alice, message_id: 'own-1', timestamp: new Date().toISOString()});
+			await new Promise<void>((resolve, reject) => ingester.publish(`${base}/${alice}/server`, receipt, 1, (error) => (error ? reject(error) : resolve())));
+			// Published after the receipt's PUBACK: had the broker routed the receipt to the ingester, it would have come first.
+			const message = encodePayload({type: 'message', message_id: 'own-2', sender_id: alice, sender_name: alice, receiver_id: 'bob', content: 'hi', message_type: 'text', timestamp: new Date().toISOString()});
+			await aliceConnection.client.publishAsync(`${base}/bob/${alice}`, message, {qos: 1});
+			await waitUntil(() => items.length >= 1 && aliceSees.length >= 1);
+			expect(aliceSees).toEqual([`${base}/${alice}/server`]);
+			expect(items.map((item) => item.kind === 'message' && item.row.messageId)).toEqual(['own-2']);
+			expect({received: stats.received, ignored: stats.ignored}).toEqual({received: 1, ignored: 0});
+			expect(await ingester.drain(10_000)).toBe(true);
+		} finally {
+			await ingester.close();
+		}
 	});
 
 	it('alice cannot subscribe to bob\'s inbox, #, $SYS/# or the ingesters\' shared subscription (SUBACK 0x87); her own are granted', async () => {
