@@ -88,7 +88,7 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 	let isStopping = false;
 	let isClosed = false;
 	const retryTimers = new Map<NodeJS.Timeout, IngestItem>();
-	const confirmer = new Confirmer((topic, payload, _qos, done) => subscription!.publish(topic, payload, undefined, done), options.topicBase, logger, stats);
+	const confirmer = new Confirmer((topic, payload, qos, done) => subscription!.publish(topic, payload, qos, done), options.topicBase, logger, stats);
 	const batcher: Batcher<IngestItem> = new Batcher<IngestItem>({
 		maxSize: options.batchSize ?? 500,
 		lingerMs: options.lingerMs ?? 10,

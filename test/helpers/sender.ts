@@ -104,6 +104,8 @@ export async function pollUntil<T>(probe: () => Promise<T>, done: (value: T) => 
 export interface Delivery {
 	topic: string;
 	payload: PayloadV2;
+	/** The QoS it arrived at (the lower of the server's publish and this subscription's). */
+	qos: number;
 }
 
 /**
@@ -120,10 +122,10 @@ export class Member {
 		readonly userId: string,
 		readonly base: string,
 	) {
-		client.on('message', (topic, bytes) => {
+		client.on('message', (topic, bytes, packet) => {
 			if (!topic.endsWith(`/${INBOX_LEVEL}`)) return;
 			const decoded = decodeV2(SERVER_ID, bytes);
-			if (decoded.ok) this.deliveries.push({topic, payload: decoded.payload});
+			if (decoded.ok) this.deliveries.push({topic, payload: decoded.payload, qos: packet.qos});
 			for (const wake of this.waiters.splice(0)) wake();
 		});
 	}
