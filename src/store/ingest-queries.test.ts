@@ -1,10 +1,7 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {silentLogger} from '../log.js';
+import {describe, expect, it} from 'vitest';
 import {conversationIdFor} from '../protocol/index.js';
-import {createTestDatabase, isPostgresReachable, type TestDatabase} from '../../test/helpers/db.js';
-import {openDb, type Db} from './db.js';
+import {isPostgresReachable, useMigratedDatabase} from '../../test/helpers/db.js';
 import {writeIngestBatch, type MessageRow, type RoomRow} from './ingest-queries.js';
-import {runMigrations} from './migrate.js';
 
 const message = (id: string, from: string, to: string): MessageRow => ({
 	messageId: id, senderId: from, senderName: from.toUpperCase(), receiverId: to, content: `text ${id}`,
@@ -18,29 +15,19 @@ const action = (id: string, from: string, extra: Partial<RoomRow>): RoomRow => (
 });
 
 describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SERVICES !== '1')('writeIngestBatch', () => {
-	let database: TestDatabase;
-	let db: Db;
+	const suite = useMigratedDatabase();
 	const members = async (conversationId: string) =>
-		(await db.query('SELECT user_id, role, left_at IS NULL AS is_current, last_read_seq::int FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id', [conversationId])).rows;
+		(await suite.db.query('SELECT user_id, role, left_at IS NULL AS is_current, last_read_seq::int FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id', [conversationId])).rows;
 	const conversation = async (id: string) =>
-		(await db.query('SELECT kind, last_seq::int, created_by FROM conversations WHERE id = $1', [id])).rows[0];
-	const seqOf = async (id: string) => Number((await db.query('SELECT seq FROM chat_messages WHERE message_id = $1', [id])).rows[0]?.seq);
+		(await suite.db.query('SELECT kind, last_seq::int, created_by FROM conversations WHERE id = $1', [id])).rows[0];
+	const seqOf = async (id: string) => Number((await suite.db.query('SELECT seq FROM chat_messages WHERE message_id = $1', [id])).rows[0]?.seq);
 
-	beforeAll(async () => {
-		database = await createTestDatabase();
-		await runMigrations({databaseUrl: database.url, logger: silentLogger()});
-		db = openDb({databaseUrl: database.url});
-	});
-	afterAll(async () => {
-		await db?.close();
-		await database?.drop();
-	});
 
 	it('stores a batch once however often it is written, with duplicates inside it', async () => {
 		const batch = {...empty, messages: [message('d1', 'ann', 'ben'), message('d1', 'ann', 'ben'), message('d2', 'ben', 'ann')]};
-		expect((await writeIngestBatch(db, batch)).inserted).toBe(2);
-		expect((await writeIngestBatch(db, batch)).inserted).toBe(0);
-		const {rows} = await db.query("SELECT count(*)::int AS n FROM message_status WHERE message_id IN ('d1', 'd2')");
+		expect((await writeIngestBatch(suite.db, batch)).inserted).toBe(2);
+		expect((await writeIngestBatch(suite.db, batch)).inserted).toBe(0);
+		const {rows} = await suite.db.query("SELECT count(*)::int AS n FROM message_status WHERE message_id IN ('d1', 'd2')");
 		expect(rows[0]?.n).toBe(4);
 		const [d1, d2] = [await seqOf('d1'), await seqOf('d2')];
 		expect(d2).toBeGreaterThan(d1);
@@ -59,8 +46,8 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 			{...message('m2', 'ann', 'ben'), content: 'mail ann@example.com'},
 			{...message('m3', 'ann', 'ben'), content: '@ben', messageType: 'notification'},
 		]};
-		await writeIngestBatch(db, batch);
-		const {rows} = await db.query("SELECT message_id, mentions FROM chat_messages WHERE message_id IN ('m1', 'm2', 'm3') ORDER BY message_id");
+		await writeIngestBatch(suite.db, batch);
+		const {rows} = await suite.db.query("SELECT message_id, mentions FROM chat_messages WHERE message_id IN ('m1', 'm2', 'm3') ORDER BY message_id");
 		expect(rows).toEqual([
 			{message_id: 'm1', mentions: ['ben', 'carol']},
 			{message_id: 'm2', mentions: null},
@@ -69,7 +56,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 	});
 
 	it('keeps one row for the sender of a broadcast, in conversation "all"', async () => {
-		await writeIngestBatch(db, {...empty, messages: [message('b1', 'cat', 'all')]});
+		await writeIngestBatch(suite.db, {...empty, messages: [message('b1', 'cat', 'all')]});
 		const seq = await seqOf('b1');
 		expect(await members('all')).toEqual([{user_id: 'cat', role: 'member', is_current: true, last_read_seq: seq}]);
 		expect(await conversation('all')).toMatchObject({kind: 'broadcast', last_seq: seq});
@@ -77,7 +64,7 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 
 	it('reports receipts as stored, missing (no message yet) or rejected (not from a member other than the sender); read moves the marker', async () => {
 		const at = '2026-01-01T00:00:01.000Z';
-		const result = await writeIngestBatch(db, {
+		const result = await writeIngestBatch(suite.db, {
 			...empty,
 			messages: [message('r1', 'dan', 'eve')],
 			receipts: [
@@ -89,25 +76,25 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		expect(result.receiptOutcomes).toEqual(['stored', 'missing', 'rejected']);
 		const seq = await seqOf('r1');
 		expect((await members('dan:eve')).find((m) => m.user_id === 'eve')?.last_read_seq).toBe(seq);
-		expect((await db.query("SELECT 1 FROM message_status WHERE user_id = 'mallory'")).rowCount).toBe(0);
+		expect((await suite.db.query("SELECT 1 FROM message_status WHERE user_id = 'mallory'")).rowCount).toBe(0);
 	});
 
 	it('stores delivered with a read that arrives without one, and keeps an earlier real delivered', async () => {
 		const statuses = async (id: string) =>
-			(await db.query<{status: string; user_id: string; timestamp: Date}>('SELECT status, user_id, timestamp FROM message_status WHERE message_id = $1 ORDER BY id', [id])).rows
+			(await suite.db.query<{status: string; user_id: string; timestamp: Date}>('SELECT status, user_id, timestamp FROM message_status WHERE message_id = $1 ORDER BY id', [id])).rows
 				.map((r) => `${r.status}/${r.user_id}@${r.timestamp.toISOString().slice(17, 19)}`);
-		await writeIngestBatch(db, {...empty, messages: [message('rd1', 'fay', 'gus'), message('rd2', 'fay', 'gus')]});
-		await writeIngestBatch(db, {...empty, receipts: [{messageId: 'rd1', senderId: 'fay', status: 'read', userId: 'gus', at: '2026-01-01T00:00:07.000Z'}]});
+		await writeIngestBatch(suite.db, {...empty, messages: [message('rd1', 'fay', 'gus'), message('rd2', 'fay', 'gus')]});
+		await writeIngestBatch(suite.db, {...empty, receipts: [{messageId: 'rd1', senderId: 'fay', status: 'read', userId: 'gus', at: '2026-01-01T00:00:07.000Z'}]});
 		expect(await statuses('rd1')).toEqual(expect.arrayContaining(['delivered/gus@07', 'read/gus@07']));
-		await writeIngestBatch(db, {...empty, receipts: [{messageId: 'rd2', senderId: 'fay', status: 'delivered', userId: 'gus', at: '2026-01-01T00:00:03.000Z'}]});
-		await writeIngestBatch(db, {...empty, receipts: [{messageId: 'rd2', senderId: 'fay', status: 'read', userId: 'gus', at: '2026-01-01T00:00:09.000Z'}]});
+		await writeIngestBatch(suite.db, {...empty, receipts: [{messageId: 'rd2', senderId: 'fay', status: 'delivered', userId: 'gus', at: '2026-01-01T00:00:03.000Z'}]});
+		await writeIngestBatch(suite.db, {...empty, receipts: [{messageId: 'rd2', senderId: 'fay', status: 'read', userId: 'gus', at: '2026-01-01T00:00:09.000Z'}]});
 		const rd2 = await statuses('rd2');
 		expect(rd2.filter((s) => s.startsWith('delivered'))).toEqual(['delivered/gus@03']);
 		expect(rd2).toContain('read/gus@09');
 		expect(rd2).toHaveLength(4);
 		// Both in one batch: the earlier, real delivered wins over the one a read implies.
-		await writeIngestBatch(db, {...empty, messages: [message('rd3', 'fay', 'gus')]});
-		await writeIngestBatch(db, {
+		await writeIngestBatch(suite.db, {...empty, messages: [message('rd3', 'fay', 'gus')]});
+		await writeIngestBatch(suite.db, {
 			...empty,
 			receipts: [
 				{messageId: 'rd3', senderId: 'fay', status: 'read', userId: 'gus', at: '2026-01-01T00:00:09.000Z'},
@@ -119,21 +106,21 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 
 	it('scopes a message id to its sender: a squatter neither blocks nor stands in for the victim (issue 11)', async () => {
 		// The squatter (bob, alice's recipient) stores his message under alice's id first.
-		const squat = await writeIngestBatch(db, {...empty, messages: [message('sq1', 'bob', 'alice')]});
+		const squat = await writeIngestBatch(suite.db, {...empty, messages: [message('sq1', 'bob', 'alice')]});
 		expect(squat).toMatchObject({inserted: 1, idClashes: []});
-		const victim = await writeIngestBatch(db, {...empty, messages: [message('sq1', 'alice', 'bob')]});
+		const victim = await writeIngestBatch(suite.db, {...empty, messages: [message('sq1', 'alice', 'bob')]});
 		expect(victim.inserted).toBe(1);
 		expect(victim.idClashes).toEqual([{messageId: 'sq1', senderId: 'alice', otherSenderId: 'bob'}]);
-		const rows = await db.query("SELECT sender_id, content FROM chat_messages WHERE message_id = 'sq1' ORDER BY sender_id");
+		const rows = await suite.db.query("SELECT sender_id, content FROM chat_messages WHERE message_id = 'sq1' ORDER BY sender_id");
 		expect(rows.rows).toEqual([{sender_id: 'alice', content: 'text sq1'}, {sender_id: 'bob', content: 'text sq1'}]);
 		// Receipts reach the message of the sender whose topic they came on, from its recipient only.
 		const at = '2026-01-01T00:00:05.000Z';
-		const receipts = await writeIngestBatch(db, {...empty, receipts: [
+		const receipts = await writeIngestBatch(suite.db, {...empty, receipts: [
 			{messageId: 'sq1', senderId: 'alice', status: 'read', userId: 'bob', at},
 			{messageId: 'sq1', senderId: 'bob', status: 'read', userId: 'bob', at},
 		]});
 		expect(receipts.receiptOutcomes).toEqual(['stored', 'rejected']);
-		const statuses = await db.query("SELECT sender_id, status, user_id FROM message_status WHERE message_id = 'sq1' ORDER BY sender_id, id");
+		const statuses = await suite.db.query("SELECT sender_id, status, user_id FROM message_status WHERE message_id = 'sq1' ORDER BY sender_id, id");
 		expect(statuses.rows.map((r) => `${r.sender_id}:${r.status}/${r.user_id}`)).toEqual([
 			'alice:sent/alice', 'alice:received_by_server/alice', 'alice:delivered/bob', 'alice:read/bob',
 			'bob:sent/bob', 'bob:received_by_server/bob',
@@ -141,9 +128,9 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 	});
 
 	it('splits rejections into stored (confirm again) and refused (reject), writing nothing for them', async () => {
-		await writeIngestBatch(db, {...empty, messages: [message('rj1', 'ivy', 'jon')]});
+		await writeIngestBatch(suite.db, {...empty, messages: [message('rj1', 'ivy', 'jon')]});
 		const reason = 'contains a NUL character';
-		const result = await writeIngestBatch(db, {...empty, rejections: [
+		const result = await writeIngestBatch(suite.db, {...empty, rejections: [
 			{messageId: 'rj1', senderId: 'ivy', reason},
 			{messageId: 'rj1', senderId: 'jon', reason},
 			{messageId: 'rj2', senderId: 'ivy', reason},
@@ -152,23 +139,23 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 			stored: [{messageId: 'rj1', senderId: 'ivy', reason}],
 			refused: [{messageId: 'rj1', senderId: 'jon', reason}, {messageId: 'rj2', senderId: 'ivy', reason}],
 		});
-		expect((await db.query("SELECT 1 FROM chat_messages WHERE message_id IN ('rj1', 'rj2')")).rowCount).toBe(1);
+		expect((await suite.db.query("SELECT 1 FROM chat_messages WHERE message_id IN ('rj1', 'rj2')")).rowCount).toBe(1);
 	});
 
 	it('upserts presence, the last update per user winning', async () => {
-		await writeIngestBatch(db, {
+		await writeIngestBatch(suite.db, {
 			...empty,
 			presences: [
 				{userId: 'fay', name: 'Fay', state: 'online', statusMessage: ''},
 				{userId: 'fay', name: 'Fay F', state: 'away', statusMessage: 'lunch'},
 			],
 		});
-		const {rows} = await db.query("SELECT display_name, presence, status_message FROM chat_users WHERE user_id = 'fay'");
+		const {rows} = await suite.db.query("SELECT display_name, presence, status_message FROM chat_users WHERE user_id = 'fay'");
 		expect(rows).toEqual([{display_name: 'Fay F', presence: 'away', status_message: 'lunch'}]);
 	});
 
 	it('applies room actions in order before messages: members post, others are refused, system lines go to members and the removed', async () => {
-		const created = await writeIngestBatch(db, {
+		const created = await writeIngestBatch(suite.db, {
 			...empty,
 			rooms: [action('c1', 'kim', {title: 'Ops', userIds: ['lee', 'max']})],
 			messages: [inRoom('g1', 'lee'), inRoom('g2', 'zed'), inRoom('g3', 'kim', 'room-nope')],
@@ -189,20 +176,20 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 			{user_id: 'lee', role: 'member', is_current: true, last_read_seq: created.stored[1]!.seq},
 			{user_id: 'max', role: 'member', is_current: true, last_read_seq: 0},
 		]);
-		expect((await db.query("SELECT 1 FROM chat_messages WHERE message_id IN ('g2', 'g3')")).rowCount).toBe(0);
+		expect((await suite.db.query("SELECT 1 FROM chat_messages WHERE message_id IN ('g2', 'g3')")).rowCount).toBe(0);
 		// A re-sent create is a duplicate (confirmed again, delivered to nobody); another create of the id is refused.
-		const again = await writeIngestBatch(db, {...empty, rooms: [action('c1', 'kim', {title: 'Ops'}), action('c2', 'lee', {title: 'Mine'})]});
+		const again = await writeIngestBatch(suite.db, {...empty, rooms: [action('c1', 'kim', {title: 'Ops'}), action('c2', 'lee', {title: 'Mine'})]});
 		expect(again.confirmations.map((c) => c.messageId)).toEqual(['c1']);
 		expect(again.stored).toEqual([]);
 		expect(again.rejections.refused).toEqual([{messageId: 'c2', senderId: 'lee', reason: 'a room with this id exists already', conversationId: ROOM}]);
 	});
 
 	it('kicks: the kicked member gets that system line, then is refused; only admins kick; receipts only from current members', async () => {
-		const notAdmin = await writeIngestBatch(db, {...empty, rooms: [action('k0', 'lee', {action: 'kick', userIds: ['max']})]});
+		const notAdmin = await writeIngestBatch(suite.db, {...empty, rooms: [action('k0', 'lee', {action: 'kick', userIds: ['max']})]});
 		expect(notAdmin.rejections.refused[0]?.reason).toBe('only an admin can kick in this room');
-		const kick = await writeIngestBatch(db, {...empty, rooms: [action('k1', 'kim', {action: 'kick', userIds: ['max']})]});
+		const kick = await writeIngestBatch(suite.db, {...empty, rooms: [action('k1', 'kim', {action: 'kick', userIds: ['max']})]});
 		expect(kick.stored.map((m) => [m.content, m.recipients])).toEqual([['KIM removed max', ['kim', 'lee', 'max']]]);
-		const after = await writeIngestBatch(db, {
+		const after = await writeIngestBatch(suite.db, {
 			...empty,
 			messages: [inRoom('k2', 'max'), inRoom('k3', 'kim')],
 			receipts: [
@@ -216,13 +203,13 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		expect(after.receiptOutcomes).toEqual(['rejected', 'stored', 'rejected']);
 		expect(after.receiptForwards).toEqual([{messageId: 'g1', senderId: 'lee', status: 'read', userId: 'kim', at: '2026-01-01T00:00:01.000Z', conversationId: ROOM}]);
 		// Re-invited: a member again, joined now.
-		const back = await writeIngestBatch(db, {...empty, rooms: [action('k4', 'kim', {action: 'invite', userIds: ['max']})]});
+		const back = await writeIngestBatch(suite.db, {...empty, rooms: [action('k4', 'kim', {action: 'invite', userIds: ['max']})]});
 		expect(back.stored[0]?.content).toBe('KIM added max');
 		expect((await members(ROOM)).find((m) => m.user_id === 'max')).toMatchObject({role: 'member', is_current: true});
 	});
 
 	it('promotes the earliest member when the last admin leaves; mute needs no system line; typing goes to the other members', async () => {
-		const left = await writeIngestBatch(db, {
+		const left = await writeIngestBatch(suite.db, {
 			...empty,
 			rooms: [action('l1', 'kim', {action: 'leave'}), action('l2', 'lee', {action: 'mute'})],
 			typing: [
@@ -242,13 +229,13 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 			expect.objectContaining({user_id: 'lee', role: 'admin', is_current: true}),
 			expect.objectContaining({user_id: 'max', is_current: true}),
 		]);
-		expect((await db.query('SELECT is_muted FROM conversation_members WHERE user_id = $1 AND conversation_id = $2', ['lee', ROOM])).rows).toEqual([{is_muted: true}]);
-		const outsider = await writeIngestBatch(db, {...empty, rooms: [action('l3', 'kim', {action: 'rename', title: 'X'})]});
+		expect((await suite.db.query('SELECT is_muted FROM conversation_members WHERE user_id = $1 AND conversation_id = $2', ['lee', ROOM])).rows).toEqual([{is_muted: true}]);
+		const outsider = await writeIngestBatch(suite.db, {...empty, rooms: [action('l3', 'kim', {action: 'rename', title: 'X'})]});
 		expect(outsider.rejections.refused[0]?.reason).toBe('you are not a member of this room');
 	});
 
 	it('refuses a v2 direct message from someone outside the pair', async () => {
-		const result = await writeIngestBatch(db, {...empty, messages: [{...message('dx1', 'zed', 'ann'), conversationId: 'ann:ben', version: 2}]});
+		const result = await writeIngestBatch(suite.db, {...empty, messages: [{...message('dx1', 'zed', 'ann'), conversationId: 'ann:ben', version: 2}]});
 		expect(result.rejections.refused).toEqual([{messageId: 'dx1', senderId: 'zed', reason: 'you are not a member of this conversation', conversationId: 'ann:ben'}]);
 	});
 });

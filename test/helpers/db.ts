@@ -2,6 +2,10 @@
 // Tests run in parallel with other engineers' suites, so nothing may share a database.
 import {randomUUID} from 'node:crypto';
 import pg from 'pg';
+import {afterAll, beforeAll} from 'vitest';
+import {silentLogger} from '../../src/log.js';
+import {openDb, type Db} from '../../src/store/db.js';
+import {runMigrations} from '../../src/store/migrate.js';
 
 /** Admin URL used to create and drop test databases (env `TEST_PG_ADMIN_URL`). */
 export const TEST_PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -56,4 +60,31 @@ export async function createTestDatabase(adminUrl = TEST_PG_ADMIN_URL): Promise<
 			await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`), adminUrl);
 		},
 	};
+}
+
+/** What {@link useMigratedDatabase} gives a suite (set by its beforeAll). */
+export interface MigratedDatabase {
+	/** The fresh database, every migration applied. */
+	database: TestDatabase;
+	/** A pool on it (openDb defaults). */
+	db: Db;
+}
+
+/**
+ * In a `describe` block: a fresh test database with every migration applied and a pool on it,
+ * made in `beforeAll` and closed and dropped in `afterAll`. Read the fields inside tests (they are
+ * set once `beforeAll` has run).
+ */
+export function useMigratedDatabase(): MigratedDatabase {
+	const suite = {} as MigratedDatabase;
+	beforeAll(async () => {
+		suite.database = await createTestDatabase();
+		await runMigrations({databaseUrl: suite.database.url, logger: silentLogger()});
+		suite.db = openDb({databaseUrl: suite.database.url});
+	});
+	afterAll(async () => {
+		await suite.db?.close();
+		await suite.database?.drop();
+	});
+	return suite;
 }
