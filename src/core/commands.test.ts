@@ -67,11 +67,27 @@ describe('parseCommand', () => {
 		expect(ok('/notify bell')).toEqual({kind: 'notify', mode: 'bell', scope: 'conversation'});
 	});
 
+	it('/open takes a room by its title (spaces allowed, any case), everyone, or a conversation id; a direct chat wins over a room of that name', () => {
+		const row = (conversationId: string, kind: 'direct' | 'group' | 'broadcast', title: string, peerId?: string) =>
+			({conversationId, kind, title, topic: '', memberCount: 2, role: 'member' as const, isMuted: false, unread: 0, lastActivityAt: 0, ...(peerId ? {peerId} : {})});
+		const listed = chatReducer(none, {type: 'conversations-loaded', conversations: [
+			row('room-1', 'group', 'Team X'), row('room-2', 'group', 'bob'), row('alice:bob', 'direct', '', 'bob'), row('all', 'broadcast', ''),
+		]});
+		expect(ok('/open Team X', listed)).toEqual({kind: 'open-conversation', conversationId: 'room-1'});
+		expect(ok('/open team x', listed)).toEqual({kind: 'open-conversation', conversationId: 'room-1'});
+		expect(ok('/open room-1', listed)).toEqual({kind: 'open-conversation', conversationId: 'room-1'});
+		expect(ok('/open everyone', listed)).toEqual({kind: 'open-conversation', conversationId: 'all'});
+		expect(ok('/open bob', listed)).toEqual({kind: 'open', to: 'bob'});
+		expect(ok('/open carol', listed)).toEqual({kind: 'open', to: 'carol'});
+		expect(error('/open Team Y', listed)).toBe('no room named "Team Y" — /open <user|room>, or Ctrl+K to search');
+		expect(error('/open bad/id', listed)).toMatch(/is not a user id .*, and no room has that name$/);
+	});
+
 	it('gives one-line errors for bad input', () => {
 		expect(error('/frobnicate')).toBe('unknown command /frobnicate — type /help for the list');
 		expect(error('/send bob')).toBe('usage: /send <user> <text>');
 		expect(error('/send bad/id hi')).toMatch(/is not a user id/);
-		expect(error('/open')).toBe('usage: /open <user>');
+		expect(error('/open')).toBe('usage: /open <user|room>');
 		expect(error('/history -3')).toMatch(/count from 1/);
 		expect(error('/history 5', none)).toMatch(/no conversation open/);
 		expect(error('/notify loud')).toMatch(/usage: \/notify/);

@@ -4,7 +4,7 @@ import {BROADCAST_ID, isValidUserId, MAX_CONTENT_LENGTH, MAX_STATUS_MESSAGE_LENG
 import {kindOf} from './conversation-info.js';
 import {parseDate} from './dates.js';
 import {parseRoomCommand, ROOM_COMMAND_HELP, ROOM_COMMANDS, type RoomCommand} from './room-commands.js';
-import {actionTarget, checkReaction, parseSearch} from './message-actions.js';
+import {actionTarget, checkReaction, conversationNamed, parseSearch} from './message-actions.js';
 import {infoTarget} from './selectors.js';
 import type {ChatState, MessageTarget, NotifyMode} from './state.js';
 
@@ -30,6 +30,8 @@ export type Command =
 	| {kind: 'status'}
 	| {kind: 'typing'; to: string}
 	| {kind: 'open'; to: string}
+	/** `/open <room title | everyone | conversation id>`: a conversation already in the list. */
+	| {kind: 'open-conversation'; conversationId: string}
 	| {kind: 'presence'; state: 'online' | 'away' | 'busy'; message: string}
 	| {kind: 'info'; messageId: string}
 	| {kind: 'notify'; mode: NotifyMode; scope: 'conversation' | 'global'}
@@ -53,7 +55,7 @@ export const COMMAND_HELP: readonly (readonly [string, string])[] = [
 	['/history --before <date>', 'jump to a date'],
 	['/status', 'my messages, states'],
 	['/typing <user>', 'say I am typing'],
-	['/open <user>', 'open a conversation'],
+	['/open <user|room>', 'open a conversation'],
 	['/away [message]  /busy', 'presence: away, busy (+message)'],
 	['/online', 'presence: online'],
 	['/info', 'message info, per member'],
@@ -112,13 +114,25 @@ export function parseCommand(line: string, state: ChatState): ParsedCommand {
 			return parseHistory(args, state);
 		case 'status':
 			return {ok: true, command: {kind: 'status'}};
-		case 'typing':
 		case 'open': {
+			// A room by its title (spaces allowed), `everyone`, or a conversation id; a user's
+			// direct chat keeps precedence over a room of the same name.
+			const conversationId = tail ? conversationNamed(state, tail) : undefined;
+			const conversation = conversationId ? state.conversations[conversationId] : undefined;
+			const isDirectWith = Object.values(state.conversations).some((c) => c.kind === 'direct' && c.peerId?.toLowerCase() === tail.toLowerCase());
+			if (conversationId && conversation && conversation.kind !== 'direct' && !isDirectWith) return {ok: true, command: {kind: 'open-conversation', conversationId}};
+			if (!tail) return usage('/open <user|room>');
+			if (args.length !== 1) return {ok: false, error: `no room named "${tail}" — /open <user|room>, or Ctrl+K to search`};
+			const userError = checkUser(tail, true);
+			if (userError) return {ok: false, error: `${userError}, and no room has that name`};
+			return {ok: true, command: {kind: 'open', to: tail}};
+		}
+		case 'typing': {
 			const [to] = args;
-			if (!to || args.length !== 1) return usage(`/${name.toLowerCase()} <user>`);
-			const userError = checkUser(to, name.toLowerCase() === 'open');
+			if (!to || args.length !== 1) return usage('/typing <user>');
+			const userError = checkUser(to, false);
 			if (userError) return {ok: false, error: userError};
-			return {ok: true, command: {kind: name.toLowerCase() as 'typing' | 'open', to}};
+			return {ok: true, command: {kind: 'typing', to}};
 		}
 		case 'away':
 		case 'busy':

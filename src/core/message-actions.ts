@@ -185,7 +185,7 @@ export function parseSearch(line: string, state: ChatState): {ok: true; query: S
  * A conversation by id, by a user id (the direct chat), by a room's title (case-insensitive), or
  * the broadcast by the name the list shows for it (`everyone`, see conversationTitle).
  */
-function conversationNamed(state: ChatState, name: string): string | undefined {
+export function conversationNamed(state: ChatState, name: string): string | undefined {
 	if (state.conversations[name]) return name;
 	const bare = name.replace(/^#/, '').toLowerCase();
 	const byTitle = Object.values(state.conversations).find((c) => c.kind === 'group' && conversationTitle(state, c.conversationId).toLowerCase() === bare);

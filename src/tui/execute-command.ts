@@ -90,6 +90,9 @@ export async function executeCommand(command: Command, {port, state, dispatch, o
 				dispatch({type: 'conversation-opened', conversationId: conversationWith(state, command.to)});
 				return true;
 			}
+			case 'open-conversation':
+				dispatch({type: 'conversation-opened', conversationId: command.conversationId});
+				return true;
 			case 'presence':
 				port.setPresence(command.state, command.message || undefined);
 				notice(`you are ${command.state}${command.message ? `: ${command.message}` : ''}`);
