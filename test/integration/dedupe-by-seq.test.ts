@@ -3,13 +3,12 @@
 // 2.1), on both targets. The per-sender id memory alone (1,000 ids) needed the client's stored
 // `delivered` receipt to recognise an older redelivery; here that receipt is gone, as when it is
 // still in flight after a broker restart, and the redelivery must still be recognised.
-import {afterAll, beforeAll, expect, it} from 'vitest';
+import {expect, it} from 'vitest';
 import {createChatClient} from '../../src/client/chat-client.js';
 import type {ChatEvent, ChatPort} from '../../src/core/types.js';
-import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
 import {silentLogger} from '../../src/log.js';
-import {openDb, type Db} from '../../src/store/db.js';
 import {Sender, type Json} from '../helpers/sender.js';
+import {useTargetPipeline} from '../helpers/target-pipeline.js';
 import {forEachTarget} from '../helpers/targets.js';
 
 function waitFor(port: ChatPort, match: (e: ChatEvent) => boolean): Promise<ChatEvent> {
@@ -32,19 +31,7 @@ async function until(what: string, probe: () => boolean | Promise<boolean>, ms =
 }
 
 forEachTarget('dedupe by conversation and seq', (target) => {
-	let ingester: Ingester | undefined;
-	let db: Db;
-
-	beforeAll(async () => {
-		if (target.needsIngester) {
-			ingester = await startIngester({mqttUrl: target.mqttUrl, databaseUrl: target.databaseUrl, topicBase: target.topicBase, logger: target.logger});
-		}
-		db = openDb({databaseUrl: target.databaseUrl, max: 1});
-	});
-	afterAll(async () => {
-		await db?.close();
-		await ingester?.stop();
-	});
+	const pipeline = useTargetPipeline(target);
 
 	it('a redelivery after 1,000 newer messages is not reported again even without its delivered receipt; a newer message still shows', async () => {
 		const fay = await createChatClient({identity: {userId: 'fay', name: 'Fay'}, mqttUrl: target.mqttUrl, databaseUrl: target.databaseUrl, topicBase: target.topicBase, logger: silentLogger()});
@@ -61,8 +48,8 @@ forEachTarget('dedupe by conversation and seq', (target) => {
 			await gus.publish('fay', late);
 			await isReported(late);
 			// Her `delivered` receipt, stored or not yet, is not what recognises the redelivery now.
-			await until('her delivered receipt stored', async () => (await db.query("SELECT 1 FROM message_status WHERE message_id = $1 AND status = 'delivered'", [late.message_id])).rowCount === 1);
-			await db.query("DELETE FROM message_status WHERE message_id = $1 AND status = 'delivered'", [late.message_id]);
+			await until('her delivered receipt stored', async () => (await pipeline.db.query("SELECT 1 FROM message_status WHERE message_id = $1 AND status = 'delivered'", [late.message_id])).rowCount === 1);
+			await pipeline.db.query("DELETE FROM message_status WHERE message_id = $1 AND status = 'delivered'", [late.message_id]);
 			const newer = Array.from({length: 1_001}, (_, n) => gus.message('fay', n));
 			// Re-sent until ✓ as a real client does: the machine's shared Mosquitto keeps at most 1,000
 			// queued QoS 1 messages per client (its default) and drops the rest, and a burst of 1,001

@@ -9,10 +9,9 @@ import {join} from 'node:path';
 import {afterAll, beforeAll, expect, it} from 'vitest';
 import {createChatClient} from '../../src/client/chat-client.js';
 import type {ChatEvent, ChatPort} from '../../src/core/types.js';
-import {startIngester, type Ingester} from '../../src/ingest/ingester.js';
 import {silentLogger} from '../../src/log.js';
-import {openDb, type Db} from '../../src/store/db.js';
 import {Sender, pollUntil, type Json} from '../helpers/sender.js';
+import {useTargetPipeline} from '../helpers/target-pipeline.js';
 import {forEachTarget} from '../helpers/targets.js';
 
 /** Resolves with the first event (already seen or future) that matches. */
@@ -46,21 +45,14 @@ function serverReceipts(sender: Sender): Json[] {
 }
 
 forEachTarget('integrity of ids and of the outbox', (target) => {
-	let ingester: Ingester | undefined;
+	const pipeline = useTargetPipeline(target);
 	let home: string;
-	let db: Db;
-	const rows = async (sql: string, params: unknown[] = []) => (await db.query(sql, params)).rows;
+	const rows = async (sql: string, params: unknown[] = []) => (await pipeline.db.query(sql, params)).rows;
 
 	beforeAll(async () => {
 		home = await mkdtemp(join(tmpdir(), 'hermes-integrity-'));
-		if (target.needsIngester) {
-			ingester = await startIngester({mqttUrl: target.mqttUrl, databaseUrl: target.databaseUrl, topicBase: target.topicBase, logger: target.logger});
-		}
-		db = openDb({databaseUrl: target.databaseUrl, max: 1});
 	});
 	afterAll(async () => {
-		await db?.close();
-		await ingester?.stop();
 		await rm(home, {recursive: true, force: true});
 	});
 
