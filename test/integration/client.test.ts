@@ -20,7 +20,7 @@ import {openDb} from '../../src/store/db.js';
 import {runMigrations} from '../../src/store/migrate.js';
 import {createTestDatabase, TEST_PG_ADMIN_URL} from '../helpers/db.js';
 import {PAGE_QUERIES} from '../../src/store/history.js';
-import {CONVERSATIONS_QUERY} from '../../src/store/history-people.js';
+import {CONVERSATIONS_QUERY, conversationPageParams} from '../../src/store/history-people.js';
 import {seedConversation} from '../helpers/seed.js';
 import {forEachTarget, type Target} from '../helpers/targets.js';
 import {eventually, Recorder, startClient, type EventOf} from '../helpers/chat-recorder.js';
@@ -158,7 +158,7 @@ forEachTarget('chat client', (target) => {
 				expect(plan).toMatch(/Index Scan Backward using chat_messages_conversation_seq on chat_messages m/);
 				expect(plan).not.toMatch(/chat_messages_seq_key/);
 			}
-			const {rows} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN ${CONVERSATIONS_QUERY}`, ['judy', 500]);
+			const {rows} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN ${CONVERSATIONS_QUERY}`, conversationPageParams('judy', 500));
 			expect(rows.map((r) => r['QUERY PLAN']).join('\n')).not.toMatch(/chat_messages_seq_key|Seq Scan on chat_messages/);
 		} finally {
 			await db.close();
