@@ -36,7 +36,7 @@ export const BROADCAST_PEER_NAME = 'everyone';
 const US = (param: string) => `(timestamptz 'epoch' + ${param}::bigint * interval '1 microsecond')`;
 const AFTER_CURSOR = `CASE WHEN $3::bigint IS NULL THEN c.last_message_at IS NULL AND c.id > $4
 		ELSE c.last_message_at < ${US('$3')} OR (c.last_message_at = ${US('$3')} AND c.id > $4) OR c.last_message_at IS NULL END`;
-const CONVERSATIONS_OF = `
+const conversationsOf = (only: string) => `
 WITH my_rows AS (
 	SELECT conversation_id, last_read_seq, role, is_muted
 	FROM conversation_members WHERE user_id = $1 AND (left_at IS NULL OR conversation_id = '${BROADCAST_ID}')
@@ -49,7 +49,7 @@ WITH my_rows AS (
 	SELECT c.id, c.kind, c.title, c.topic, c.last_message_at, c.last_seq, mine.last_read_seq, mine.role, mine.is_muted,
 		coalesce($4::text IS NOT NULL AND c.last_message_at > ${US('$5')}, false) AS moved
 	FROM mine JOIN conversations c ON c.id = mine.conversation_id
-	WHERE $4::text IS NULL OR (${AFTER_CURSOR}) OR c.last_message_at > ${US('$5')}
+	WHERE ($4::text IS NULL OR (${AFTER_CURSOR}) OR c.last_message_at > ${US('$5')})${only}
 	ORDER BY c.last_message_at DESC NULLS LAST, c.id
 	LIMIT $2
 ), shown AS (
@@ -91,6 +91,17 @@ SELECT m.id AS conversation_id, m.kind, m.topic, m.role, m.is_muted, m.peer_id,
 	(extract(epoch FROM m.last_message_at) * 1000000)::bigint::text AS key_us
 FROM m
 ORDER BY m.last_message_at DESC NULLS LAST, m.id`;
+const CONVERSATIONS_OF = conversationsOf('');
+// The same rows for given conversation ids only (`$6`, with a first page's `$3`–`$5`), whatever their place in the list.
+const CONVERSATIONS_BY_ID = conversationsOf(' AND c.id = ANY($6::text[])');
+
+// One of my conversations by id, or a room by title (any case): the id first, then the most
+// recently active room of that title. Reads my member rows (the primary key's user_id prefix).
+const FIND_CONVERSATION = `SELECT c.id FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+WHERE m.user_id = $1 AND (m.left_at IS NULL OR m.conversation_id = '${BROADCAST_ID}')
+	AND (c.id = $2 OR (c.kind = 'group' AND lower(c.title) = lower($2)))
+ORDER BY c.id = $2 DESC, c.last_message_at DESC NULLS LAST, c.id
+LIMIT 1`;
 
 /**
  * The conversation list statement, for EXPLAIN checks: `$1` user id, `$2` limit, `$3`/`$4` the
@@ -183,6 +194,29 @@ interface PresenceDbRow {
  */
 export async function loadConversations(db: Db, userId: string, limit = 500): Promise<ConversationRow[]> {
 	return (await loadConversationPage(db, userId, limit)).conversations;
+}
+
+/**
+ * Rows of the conversation list for the given conversation ids of mine (those I am not a current
+ * member of are left out; `all` always comes), in list order: a conversation the client has not
+ * loaded yet (a live message in it, `/open` of it). At most 100 ids.
+ * @throws the driver's error.
+ */
+export async function loadConversationsById(db: Db, userId: string, conversationIds: readonly string[]): Promise<ConversationRow[]> {
+	if (conversationIds.length === 0) return [];
+	const ids = [...new Set(conversationIds)].slice(0, 100);
+	const {rows} = await db.query<ConversationDbRow>(CONVERSATIONS_BY_ID, [...conversationPageParams(userId, ids.length), ids]);
+	return rows.map(toConversation);
+}
+
+/**
+ * The id of my conversation `name` names: its id, or a room of that title (any case, the most
+ * recently active one when several), or undefined when I am in none (left rooms do not count).
+ * @throws the driver's error.
+ */
+export async function findConversationId(db: Db, userId: string, name: string): Promise<string | undefined> {
+	const {rows} = await db.query<{id: string}>(FIND_CONVERSATION, [userId, name.trim()]);
+	return rows[0]?.id;
 }
 
 /** The client's first page of the list: about what fits a terminal (the rest comes by keyset). */
