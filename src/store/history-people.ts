@@ -267,6 +267,9 @@ export function conversationPageParams(userId: string, limit: number, cursor?: L
  */
 export async function loadConversationPage(db: Db, userId: string, limit: number, cursor?: ListCursor): Promise<ConversationPage> {
 	const size = Math.min(1_000, Math.max(1, Math.floor(limit) || 1));
+	// Not a named prepared statement, though it saved ~0.9 ms of the owner's ~2.8 ms CPU per first
+	// page (nothing for a member role): the embedded hub serves every pg connection from PGlite's
+	// one session, where a second connection preparing the same name fails ("already exists").
 	const {rows} = await db.query<ConversationDbRow & {moved: boolean; key_us: string | null}>(CONVERSATIONS_OF, conversationPageParams(userId, size, cursor));
 	const onward = rows.filter((r) => !r.moved);
 	let topUs = cursor?.topUs ?? null;
