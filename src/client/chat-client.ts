@@ -7,7 +7,6 @@ import type {OutboxPayload} from '../live/outbox-entries.js';
 import {SeenSet} from '../live/seen-set.js';
 import {directMembersOf, isValidUserId, type MessageV2} from '../protocol/index.js';
 import {findConversationId, isKnownUser, loadMembers, loadPresences, searchUsers} from '../store/history-people.js';
-import {ListWalk} from './list-walk.js';
 import {loadAroundPage, loadLatestPage, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent, type HistoryPage} from '../store/history.js';
 import {loadMessageVersion} from '../store/history-actions.js';
 import {wasDeliveredTo} from '../store/seen-queries.js';
@@ -17,6 +16,7 @@ import type {AwayEntry, ChatEvent, ChatMessage, ChatPort, ConversationSummary, I
 import {CATCH_UP_PASSES, CatchUp} from './catch-up.js';
 import {DatabaseLink, describeFailure} from './database-link.js';
 import {EventHub} from './event-hub.js';
+import {ListWalk} from './list-walk.js';
 import {PendingSends, rejectionNotice} from './pending-sends.js';
 import {messagePayloadFor, refuseConversation, refuseMessage, refuseStatusMessage} from './outgoing.js';
 import {changeRoomPayload, createRoomPayload, newRoomId, refuseRoomChange, refuseTitle, refuseUserIds, RoomMembership} from './rooms.js';
@@ -62,9 +62,10 @@ export interface ChatClientOptions {
 	outboxDir?: string;
 	/**
 	 * Rows of the conversation list's first page (default 50: what fits a terminal) and of each
-	 * later page (default 200), loaded by keyset in the background after the first one.
+	 * later page (default 200), loaded by keyset in the background after the first one unless
+	 * `isBackground` is false (then only as asked: `loadMoreConversations`).
 	 */
-	listPages?: {first: number; more: number};
+	listPages?: {first: number; more: number; isBackground?: boolean};
 }
 
 /**
@@ -100,13 +101,13 @@ export interface ChatClientOptions {
  *   PostgreSQL lacks (lost with the connection) are published again; the delivered/read
  *   receipts of my messages stored meanwhile arrive as `receipts-received`; then the
  *   conversation list is reloaded (`conversations-loaded`).
+ *   Marking caught-up messages read is the caller's call, as for live ones (the TUI does it
+ *   for the open conversation). The broker coming back also probes the database at once
+ *   (an embedded hub restarts both).
  * - the conversation list comes in pages (issue 12): `loadConversations` emits the first page
  *   (`hasMore` when there is more), then the rest follows page by page in the background, the
  *   last one with `memberOf` (every conversation of mine: rooms not in it were left). A live
  *   message in a conversation the list has not reached yet loads its row at once.
- *   Marking caught-up messages read is the caller's call, as for live ones (the TUI does it
- *   for the open conversation). The broker coming back also probes the database at once
- *   (an embedded hub restarts both).
  * @throws Error when `identity.userId` is not a valid user id (a programming error: the CLI validates it).
  */
 export async function createChatClient(options: ChatClientOptions): Promise<ChatPort> {
@@ -174,7 +175,7 @@ class ChatClient implements ChatPort {
 			run: (what, work) => this.#database.run(what, work),
 			emit: (event) => this.#hub.emit(event),
 			onRows: (rows, event) => this.#onListRows(rows, event),
-			...(options.listPages ? {firstPage: options.listPages.first, morePage: options.listPages.more} : {}),
+			...(options.listPages ? {firstPage: options.listPages.first, morePage: options.listPages.more, ...(options.listPages.isBackground === false ? {backgroundAfterMs: false as const} : {})} : {}),
 		});
 		this.#catchUp = new CatchUp({
 			me: this.me.userId,
