@@ -4,7 +4,6 @@
 // PostgreSQL. Data in, data out.
 import {describe, expect, it} from 'vitest';
 import {fakeMessage} from '../../test/helpers/fake-port.js';
-import {RoomMembership} from '../client/rooms.js';
 import type {ChatAction} from './actions.js';
 import {parseCommand} from './commands.js';
 import {planEffects} from './effects.js';
@@ -93,13 +92,3 @@ describe('a conversation list in pages', () => {
 	});
 });
 
-describe('room membership from a list in pages', () => {
-	it('takes no room as left from a page, and every room missing from a whole walk as left', () => {
-		const rooms = new RoomMembership('alice');
-		rooms.noteConversations([room('r-1', 3), room('r-2', 2)], {hasMore: true});
-		rooms.noteConversations([room('r-1', 4)], {hasMore: true});
-		expect(rooms.hasLeft('r-2')).toBe(false);
-		rooms.noteConversations([room('r-3', 1)], {memberOf: ['r-1', 'r-3']});
-		expect([rooms.hasLeft('r-1'), rooms.hasLeft('r-2'), rooms.hasLeft('r-3')]).toEqual([false, true, false]);
-	});
-});
