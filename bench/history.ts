@@ -1,5 +1,7 @@
 // History at scale (issue 12, outcome 4): the conversation list of a user in 1,000 conversations
-// and history pages (newest, 50,000 deep) in a table of 1,000,000 messages, through the store's
+// as the client loads it (its first page, a keyset page deep in the list, the background walk's
+// last page; and the 500 rows at once the client loaded before, as the same run's baseline) and
+// history pages (newest, 50,000 deep) in a table of 1,000,000 messages, through the store's
 // own functions exactly as the client calls them. Three connections, interleaved query by query
 // with the order rotated each round: the owner with the server's default settings (JIT on — how
 // the owner/legacy URL connected before), the owner as the client connects now, and the viewer's
@@ -12,7 +14,8 @@ import {loadavg} from 'node:os';
 import pg from 'pg';
 import {createPostgresAccountBackend} from '../src/store/accounts.js';
 import {CLIENT_SESSION, openDb, type Db} from '../src/store/db.js';
-import {CONVERSATIONS_QUERY, loadConversations} from '../src/store/history-people.js';
+import {CONVERSATIONS_QUERY, conversationPageParams, FIRST_LIST_PAGE, loadConversationPage, loadConversations, type ListCursor} from '../src/store/history-people.js';
+import {MORE_LIST_PAGE} from '../src/client/list-walk.js';
 import {loadLatestPage, loadOlderPage, PAGE_QUERIES} from '../src/store/history.js';
 import {percentile, round} from './lib.js';
 import type {BenchSection, BenchSectionRunner, BenchServices} from './section.js';
@@ -27,6 +30,8 @@ const ROUNDS = Math.max(3, Number(process.env.BENCH_HISTORY_ROUNDS ?? 3));
 const CALLS = Number(process.env.BENCH_HISTORY_CALLS ?? 10);
 /** The client's page size (src/client/chat-client.ts asks for 50). */
 const PAGE = 50;
+/** Rows before the deep keyset page of the list. */
+const LIST_DEPTH = 900;
 /** The goal (issue 12 outcome 4), ms. */
 const GOAL_P99_MS = 5;
 
@@ -137,9 +142,16 @@ async function measure(databaseUrl: string, viewer: string, seed: HistorySeed, l
 		const depth = Math.min(50_000, Math.floor(seed.messages / BIG_SHARE / 2));
 		const deep = await owner.query<{seq: string}>('SELECT seq FROM chat_messages WHERE conversation_id = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1', [seed.big, depth]);
 		const deepSeq = Number(deep.rows[0]!.seq);
+		// Keyset cursors deep in the list, as the client's walk reaches them (the owner's walk: the
+		// member sees the same rows, which the row check below holds them to).
+		const cursorAt = async (rows: number): Promise<ListCursor> => (await loadConversationPage(owner, viewer, rows)).next!;
+		const deepCursor = await cursorAt(LIST_DEPTH);
+		const backgroundCursor = await cursorAt(seed.viewerConversations - MORE_LIST_PAGE);
 		const probes: Probe[] = [
-			{name: `conversation list (${seed.viewerConversations} conversations, first 500 as the client loads)`, run: async (db) => (await loadConversations(db, viewer)).length, sql: CONVERSATIONS_QUERY, params: [viewer, 500]},
-			{name: 'conversation list, all 1,000', run: async (db) => (await loadConversations(db, viewer, 1_000)).length, sql: CONVERSATIONS_QUERY, params: [viewer, 1_000]},
+			{name: `conversation list: first page of ${FIRST_LIST_PAGE} (of ${seed.viewerConversations}), as the client loads it`, run: async (db) => (await loadConversationPage(db, viewer, FIRST_LIST_PAGE)).conversations.length, sql: CONVERSATIONS_QUERY, params: conversationPageParams(viewer, FIRST_LIST_PAGE)},
+			{name: `conversation list: keyset page of ${FIRST_LIST_PAGE}, ${LIST_DEPTH} deep`, run: async (db) => (await loadConversationPage(db, viewer, FIRST_LIST_PAGE, deepCursor)).conversations.length, sql: CONVERSATIONS_QUERY, params: conversationPageParams(viewer, FIRST_LIST_PAGE, deepCursor)},
+			{name: `conversation list: the background walk's last page of ${MORE_LIST_PAGE}`, run: async (db) => (await loadConversationPage(db, viewer, MORE_LIST_PAGE, backgroundCursor)).conversations.length, sql: CONVERSATIONS_QUERY, params: conversationPageParams(viewer, MORE_LIST_PAGE, backgroundCursor)},
+			{name: 'conversation list: first 500 at once (how the client loaded it before)', run: async (db) => (await loadConversations(db, viewer, 500)).length, sql: CONVERSATIONS_QUERY, params: conversationPageParams(viewer, 500)},
 			{name: `newest page (direct chat of ${Math.floor(seed.messages / BIG_SHARE).toLocaleString('en-US')})`, run: async (db) => (await loadLatestPage(db, seed.big, PAGE, viewer)).messages.length, sql: PAGE_QUERIES.latest, params: [seed.big, PAGE + 1, viewer]},
 			{name: `page ${depth.toLocaleString('en-US')} deep (same chat)`, run: async (db) => (await loadOlderPage(db, seed.big, deepSeq, PAGE, viewer)).messages.length, sql: PAGE_QUERIES.older, params: [seed.big, deepSeq, PAGE + 1, viewer]},
 			{name: 'newest page (room of 10)', run: async (db) => (await loadLatestPage(db, seed.room, PAGE, viewer)).messages.length, sql: PAGE_QUERIES.latest, params: [seed.room, PAGE + 1, viewer]},

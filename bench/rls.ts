@@ -11,7 +11,7 @@ import {silentLogger} from '../src/log.js';
 import {createPostgresAccountBackend} from '../src/store/accounts.js';
 import {CATCH_UP_QUERIES, loadHeadSeq, loadUnreceiptedMessages} from '../src/store/catch-up.js';
 import {CLIENT_SESSION, openDb, type Db} from '../src/store/db.js';
-import {CONVERSATIONS_QUERY, loadConversations} from '../src/store/history-people.js';
+import {CONVERSATIONS_QUERY, conversationPageParams, loadConversations} from '../src/store/history-people.js';
 import {loadLatestPage, loadOlderPage, PAGE_QUERIES} from '../src/store/history.js';
 import {runMigrations} from '../src/store/migrate.js';
 import {percentile, round} from './lib.js';
@@ -127,7 +127,7 @@ export async function runRlsBenchmark(options: {databaseUrl: string; adminUrl: s
 		const probes: Probe[] = [
 			{name: 'latest page (100k chat)', run: async (db) => (await loadLatestPage(db, big, PAGE, alice)).messages.length, sql: PAGE_QUERIES.latest, params: [big, PAGE + 1, alice]},
 			{name: 'page deep in the 100k chat', run: async (db) => (await loadOlderPage(db, big, deepSeq, PAGE, alice)).messages.length, sql: PAGE_QUERIES.older, params: [big, deepSeq, PAGE + 1, alice]},
-			{name: 'conversation list (502)', run: async (db) => (await loadConversations(db, alice)).length, sql: CONVERSATIONS_QUERY, params: [alice, 500]},
+			{name: 'conversation list (502)', run: async (db) => (await loadConversations(db, alice)).length, sql: CONVERSATIONS_QUERY, params: conversationPageParams(alice, 500)},
 			{name: 'catch-up: missed messages', run: async (db) => (await loadUnreceiptedMessages(db, alice, awaySeq)).length, sql: CATCH_UP_QUERIES.missed, params: [alice, awaySeq, 500]},
 			{name: 'catch-up: head seq', run: async (db) => ((await loadHeadSeq(db)) > 0 ? 1 : 0), sql: CATCH_UP_QUERIES.head, params: []},
 		];

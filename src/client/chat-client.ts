@@ -6,16 +6,17 @@ import {ChatLink, type ChatLinkEvent} from '../live/chat-link.js';
 import type {OutboxPayload} from '../live/outbox-entries.js';
 import {SeenSet} from '../live/seen-set.js';
 import {directMembersOf, isValidUserId, type MessageV2} from '../protocol/index.js';
-import {isKnownUser, loadConversations, loadMembers, loadPresences, searchUsers} from '../store/history-people.js';
+import {findConversationId, isKnownUser, loadMembers, loadPresences, searchUsers} from '../store/history-people.js';
 import {loadAroundPage, loadLatestPage, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent, type HistoryPage} from '../store/history.js';
 import {loadMessageVersion} from '../store/history-actions.js';
 import {wasDeliveredTo} from '../store/seen-queries.js';
 import {loadAwaySummary} from '../store/away.js';
 import {refuseSearch, searchMessages} from '../store/search.js';
-import type {AwayEntry, ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, MessageStatusReport, Receipt, RoomChange, SearchHit, SearchQuery} from '../core/types.js';
+import type {AwayEntry, ChatEvent, ChatMessage, ChatPort, ConversationSummary, Identity, KnownUser, MessageStatusReport, Receipt, RoomChange, SearchHit, SearchQuery} from '../core/types.js';
 import {CATCH_UP_PASSES, CatchUp} from './catch-up.js';
 import {DatabaseLink, describeFailure} from './database-link.js';
 import {EventHub} from './event-hub.js';
+import {ListWalk} from './list-walk.js';
 import {PendingSends, rejectionNotice} from './pending-sends.js';
 import {messagePayloadFor, refuseConversation, refuseMessage, refuseStatusMessage} from './outgoing.js';
 import {changeRoomPayload, createRoomPayload, newRoomId, refuseRoomChange, refuseTitle, refuseUserIds, RoomMembership} from './rooms.js';
@@ -59,6 +60,12 @@ export interface ChatClientOptions {
 	 * are gone could not get confirmed is sent again, same message ids, at start.
 	 */
 	outboxDir?: string;
+	/**
+	 * Rows of the conversation list's first page (default 50: what fits a terminal) and of each
+	 * later page (default 200), loaded by keyset in the background after the first one unless
+	 * `isBackground` is false (then only as asked: `loadMoreConversations`).
+	 */
+	listPages?: {first: number; more: number; isBackground?: boolean};
 }
 
 /**
@@ -97,6 +104,10 @@ export interface ChatClientOptions {
  *   Marking caught-up messages read is the caller's call, as for live ones (the TUI does it
  *   for the open conversation). The broker coming back also probes the database at once
  *   (an embedded hub restarts both).
+ * - the conversation list comes in pages (issue 12): `loadConversations` emits the first page
+ *   (`hasMore` when there is more), then the rest follows page by page in the background, the
+ *   last one with `memberOf` (every conversation of mine: rooms not in it were left). A live
+ *   message in a conversation the list has not reached yet loads its row at once.
  * @throws Error when `identity.userId` is not a valid user id (a programming error: the CLI validates it).
  */
 export async function createChatClient(options: ChatClientOptions): Promise<ChatPort> {
@@ -127,6 +138,8 @@ class ChatClient implements ChatPort {
 	#outboxProblem: string | undefined;
 	#isClosed = false;
 	readonly #catchUp: CatchUp;
+	/** The conversation list, page by page. */
+	readonly #list: ListWalk;
 
 	constructor(options: ChatClientOptions) {
 		this.me = {userId: options.identity.userId, name: options.identity.name};
@@ -157,6 +170,13 @@ class ChatClient implements ChatPort {
 			onNotice: (text) => this.#notice('error', text),
 		});
 		this.#knownUsers.add(this.me.userId);
+		this.#list = new ListWalk({
+			me: this.me.userId,
+			run: (what, work) => this.#database.run(what, work),
+			emit: (event) => this.#hub.emit(event),
+			onRows: (rows, event) => this.#onListRows(rows, event),
+			...(options.listPages ? {firstPage: options.listPages.first, morePage: options.listPages.more, ...(options.listPages.isBackground === false ? {backgroundAfterMs: false as const} : {})} : {}),
+		});
 		this.#catchUp = new CatchUp({
 			me: this.me.userId,
 			logger: options.logger,
@@ -364,17 +384,32 @@ class ChatClient implements ChatPort {
 	}
 
 	async loadConversations(): Promise<void> {
-		const conversations = await this.#database.run('load conversations', (db) => loadConversations(db, this.me.userId));
-		if (!conversations) return;
-		this.#rooms.noteConversations(conversations);
-		this.#hub.emit({type: 'conversations-loaded', conversations});
+		await this.#list.restart();
+	}
+
+	async loadMoreConversations(): Promise<void> {
+		await this.#list.more();
+	}
+
+	async findConversation(name: string): Promise<string | undefined> {
+		const id = await this.#database.run('find the conversation', (db) => findConversationId(db, this.me.userId, name));
+		if (id === undefined) return undefined;
+		if (!this.#list.hasShown(id)) await this.#list.loadById([id]);
+		return id;
+	}
+
+	/** Rows the list walk emits: room membership, known users, then presence (last seen) of quiet peers. */
+	#onListRows(conversations: readonly ConversationSummary[], extent: {hasMore?: boolean; memberOf?: readonly string[]}): void {
+		this.#rooms.noteConversations(conversations, extent);
 		const peers = conversations.flatMap((c) => (c.peerId ? [c.peerId] : []));
 		for (const peer of peers) this.#knownUsers.add(peer);
 		// Seed presence (last seen) of peers whose retained presence has not arrived live.
 		const quiet = peers.filter((id) => !this.#presenceSeenLive.has(id));
-		const stored = await this.#database.run('load presence', (db) => loadPresences(db, quiet));
-		const fresh = stored?.filter((p) => !this.#presenceSeenLive.has(p.userId)) ?? [];
-		if (fresh.length > 0) this.#hub.addPresences(fresh);
+		if (quiet.length === 0) return;
+		void this.#database.run('load presence', (db) => loadPresences(db, quiet)).then((stored) => {
+			const fresh = stored?.filter((p) => !this.#presenceSeenLive.has(p.userId)) ?? [];
+			if (fresh.length > 0) this.#hub.addPresences(fresh);
+		});
 	}
 
 	setPresence(state: 'online' | 'away' | 'busy', statusMessage = ''): void {
@@ -420,6 +455,7 @@ class ChatClient implements ChatPort {
 		if (this.#isClosed) return;
 		this.#isClosed = true;
 		this.#catchUp.close();
+		this.#list.stop();
 		this.#hub.flush();
 		await this.#link.close();
 		await this.#database.close();
@@ -502,6 +538,8 @@ class ChatClient implements ChatPort {
 		this.#knownUsers.add(payload.sender_id);
 		const message = messageFromPayload(payload, Date.now());
 		this.#hub.addMessage(message);
+		// A conversation the list has not reached yet (a partial list): its row, with title and unread.
+		if (!this.#list.hasShown(message.conversationId)) void this.#list.loadById([message.conversationId]);
 		// My own message from another client of mine: receipts are for the others.
 		if (payload.sender_id !== this.me.userId) this.#sendDelivered(message);
 		if (message.messageType === 'system') this.#afterSystemMessage(message);

@@ -46,4 +46,13 @@ describe('room actions', () => {
 		expect(rooms.noteSystemMessage(system('room-a', 'bob', 'invite', ['alice']))).toBe('joined');
 		expect(rooms.hasLeft('room-a')).toBe(false);
 	});
+
+	it('takes no room as left from a page of the list, and every room missing from a whole walk by pages as left', () => {
+		const rooms = new RoomMembership('alice');
+		rooms.noteConversations([room('r-1'), room('r-2')], {hasMore: true});
+		rooms.noteConversations([room('r-1')], {hasMore: true});
+		expect(rooms.hasLeft('r-2')).toBe(false);
+		rooms.noteConversations([room('r-3')], {memberOf: ['r-1', 'r-3']});
+		expect([rooms.hasLeft('r-1'), rooms.hasLeft('r-2'), rooms.hasLeft('r-3')]).toEqual([false, true, false]);
+	});
 });

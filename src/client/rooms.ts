@@ -109,11 +109,21 @@ export class RoomMembership {
 		this.#left.delete(conversationId);
 	}
 
-	/** A fresh conversation list (the current member rows of mine). */
-	noteConversations(conversations: readonly ConversationSummary[]): void {
+	/**
+	 * A fresh conversation list (the current member rows of mine), or a page of it: as in the
+	 * `conversations-loaded` event, `hasMore` = a page (a room missing from it may be further down:
+	 * nothing is taken as left), `memberOf` = every conversation of mine, seen over a walk by pages.
+	 */
+	noteConversations(conversations: readonly ConversationSummary[], extent: {hasMore?: boolean; memberOf?: readonly string[]} = {}): void {
 		const listed = new Set(conversations.filter((c) => c.kind === 'group').map((c) => c.conversationId));
-		for (const id of this.#current) if (!listed.has(id)) this.#left.add(id);
-		this.#current.clear();
+		const memberOf = extent.memberOf ? new Set(extent.memberOf) : extent.hasMore ? undefined : listed;
+		if (memberOf) {
+			for (const id of this.#current) {
+				if (memberOf.has(id)) continue;
+				this.#left.add(id);
+				this.#current.delete(id);
+			}
+		}
 		for (const id of listed) this.noteJoined(id);
 	}
 

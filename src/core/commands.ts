@@ -30,6 +30,8 @@ export type Command =
 	| {kind: 'status'}
 	| {kind: 'typing'; to: string}
 	| {kind: 'open'; to: string}
+	/** A room title or conversation id the loaded part of a partial list does not have: asked of PostgreSQL. */
+	| {kind: 'open-named'; name: string}
 	/** `/open <room title | everyone | conversation id>`: a conversation already in the list. */
 	| {kind: 'open-conversation'; conversationId: string}
 	| {kind: 'presence'; state: 'online' | 'away' | 'busy'; message: string}
@@ -122,9 +124,10 @@ export function parseCommand(line: string, state: ChatState): ParsedCommand {
 			const isDirectWith = Object.values(state.conversations).some((c) => c.kind === 'direct' && c.peerId?.toLowerCase() === tail.toLowerCase());
 			if (conversationId && conversation && conversation.kind !== 'direct' && !isDirectWith) return {ok: true, command: {kind: 'open-conversation', conversationId}};
 			if (!tail) return usage('/open <user|room>');
-			if (args.length !== 1) return {ok: false, error: `no room named "${tail}" — /open <user|room>, or Ctrl+K to search`};
+			// Not loaded yet (the list is a first page or a few): PostgreSQL knows.
+			if (args.length !== 1) return state.hasMoreConversations ? {ok: true, command: {kind: 'open-named', name: tail}} : {ok: false, error: `no room named "${tail}" — /open <user|room>, or Ctrl+K to search`};
 			const userError = checkUser(tail, true);
-			if (userError) return {ok: false, error: `${userError}, and no room has that name`};
+			if (userError) return state.hasMoreConversations ? {ok: true, command: {kind: 'open-named', name: tail}} : {ok: false, error: `${userError}, and no room has that name`};
 			return {ok: true, command: {kind: 'open', to: tail}};
 		}
 		case 'typing': {

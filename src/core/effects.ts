@@ -3,7 +3,7 @@
 import type {ChatAction} from './actions.js';
 import {sanitizeInline} from './sanitize.js';
 import {kindOf} from './conversation-info.js';
-import {peerName} from './selectors.js';
+import {conversationRows, peerName} from './selectors.js';
 import {HISTORY_PAGE, type ChatState, type NotifyMode} from './state.js';
 import {isMentioned} from './mentions.js';
 import {hasMyReaction, parseSearch} from './message-actions.js';
@@ -26,6 +26,8 @@ export type Effect =
 	| {kind: 'load-members'; conversationId: string}
 	/** The conversation list again (a system line changed a room's title, topic or members). */
 	| {kind: 'load-conversations'}
+	/** The next page of a partial conversation list (the selection came near its loaded end). */
+	| {kind: 'load-more-conversations'}
 	/** The page around a stored message (a reply's original, a search hit, the first unread): `history-loaded` around. */
 	| {kind: 'load-around'; conversationId: string; seq: number; limit: number}
 	/** Soft-delete a message (confirmed). */
@@ -68,6 +70,18 @@ function messageActionEffects(prev: ChatState, action: ChatAction, next: ChatSta
 		default:
 			return next.isAwayAsked && !prev.isAwayAsked ? [{kind: 'load-away'}] : [];
 	}
+}
+
+/**
+ * Whether the list's selection is within half a screen of the last loaded row (each row is two
+ * lines): a partial list loads its next page before the user reaches the end, and again on every
+ * move at the end while more exist (a page may still be on its way: the client shares it).
+ */
+function isNearListEnd(state: ChatState): boolean {
+	const rows = conversationRows(state);
+	const index = rows.findIndex((r) => r.isSelected);
+	const prefetch = Math.max(3, Math.floor(state.viewport.rows / 4));
+	return index >= rows.length - 1 - prefetch;
 }
 
 /** The notification mode in force for a conversation (its override, else the global mode). */
@@ -143,7 +157,8 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 		const system = action.messages.filter((m) => m.messageType === 'system' && prev.messageIndex[m.messageId] === undefined);
 		// A room first seen in a live message has no title yet: the list has it.
 		const isNewRoom = action.messages.some((m) => kindOf(m.conversationId) === 'group' && prev.conversations[m.conversationId] === undefined);
-		if (system.length > 0 || isNewRoom) effects.push({kind: 'load-conversations'});
+		// While the list is partial the client loads such a room's row itself (it may be one not reached yet).
+		if (system.length > 0 || (isNewRoom && !next.hasMoreConversations)) effects.push({kind: 'load-conversations'});
 		for (const conversationId of new Set(system.map((m) => m.conversationId))) {
 			if (conversationId === open || (next.overlay?.kind === 'members' && next.overlay.conversationId === conversationId)) {
 				effects.push({kind: 'load-members', conversationId});
@@ -159,6 +174,7 @@ export function planEffects(prev: ChatState, action: ChatAction, next: ChatState
 	if (action.type === 'switcher-query-changed' && next.overlay?.kind === 'switcher') {
 		effects.push({kind: 'search-users', query: next.overlay.query.trim(), limit: SWITCHER_SEARCH_LIMIT});
 	}
+	if (action.type === 'list-moved' && next.hasMoreConversations && isNearListEnd(next)) effects.push({kind: 'load-more-conversations'});
 	effects.push(...messageActionEffects(prev, action, next));
 	if (next.isQuitting && !prev.isQuitting) effects.push({kind: 'quit'});
 	return effects;

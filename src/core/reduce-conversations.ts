@@ -53,15 +53,18 @@ export function reduceMembers(state: ChatState, conversationId: string, members:
 }
 
 /**
- * The conversation list from Postgres: unread counts, titles, topics, member counts and mutes are
- * authoritative, except the open conversation's unread (it is being read). A room missing from
- * the list was left (or I was removed): it goes, unless it is open.
+ * The conversation list (or a page of it) from Postgres: unread counts, titles, topics, member
+ * counts and mutes are authoritative, except the open conversation's unread (it is being read).
+ * A room missing from the whole list (or from `memberOf`, at the end of a walk by pages) was left
+ * (or I was removed): it goes, unless it is open. A page (`hasMore`) removes nothing: the rooms
+ * it does not show may be further down.
  */
-export function reduceConversations(state: ChatState, list: Extract<ChatEvent, {type: 'conversations-loaded'}>['conversations']): ChatState {
+export function reduceConversations(state: ChatState, event: Extract<ChatEvent, {type: 'conversations-loaded'}>): ChatState {
+	const list = event.conversations;
 	const conversations = {...state.conversations};
-	const listed = new Set(list.map((c) => c.conversationId));
+	const memberOf = event.memberOf ? new Set(event.memberOf) : event.hasMore ? undefined : new Set(list.map((c) => c.conversationId));
 	for (const [id, summary] of Object.entries(conversations)) {
-		if (summary.kind === 'group' && !listed.has(id) && id !== state.openConversationId) delete conversations[id];
+		if (memberOf && summary.kind === 'group' && !memberOf.has(id) && id !== state.openConversationId) delete conversations[id];
 	}
 	for (const c of list) {
 		const known = conversations[c.conversationId];
@@ -71,5 +74,5 @@ export function reduceConversations(state: ChatState, list: Extract<ChatEvent, {
 			? {...c, unread}
 			: {...known, title: c.title, topic: c.topic, memberCount: c.memberCount, isMuted: c.isMuted, ...(c.role ? {role: c.role} : {}), unread};
 	}
-	return {...state, conversations};
+	return {...state, conversations, hasMoreConversations: event.hasMore === true};
 }

@@ -45,7 +45,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 		case 'presence-changed':
 			return reducePresence(state, action.presences);
 		case 'conversations-loaded': {
-			const next = reduceConversations(state, action.conversations);
+			const next = reduceConversations(state, action);
 			// The first list of the run: time to ask what happened while I was away.
 			return next.isAwayAsked ? next : {...next, isAwayAsked: true};
 		}

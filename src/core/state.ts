@@ -163,6 +163,8 @@ export interface ChatState {
 	unreadMentions: Readonly<Record<string, number>>;
 	/** The "while you were away" summary was asked for (once per run, after the first list). */
 	isAwayAsked: boolean;
+	/** The conversation list is a first page or a few: more exist in PostgreSQL (`loadMoreConversations`). */
+	hasMoreConversations: boolean;
 }
 
 /** How long a typing indicator lasts without a refresh, in ms. */
@@ -201,5 +203,6 @@ export function initialState(me: Identity, options: InitialStateOptions = {}): C
 		isQuitting: false,
 		unreadMentions: {},
 		isAwayAsked: false,
+		hasMoreConversations: false,
 	};
 }

@@ -262,7 +262,14 @@ export type ChatEvent =
 	| {type: 'messages-changed'; changes: MessageChange[]}
 	| {type: 'typing-changed'; userId: string; name: string; conversationId: string; isTyping: boolean; at: number}
 	| {type: 'presence-changed'; presences: Presence[]}
-	| {type: 'conversations-loaded'; conversations: ConversationSummary[]}
+	/**
+	 * My conversation list, or one page of it. Without `hasMore`/`memberOf` it is the whole list:
+	 * a room missing from it was left. `hasMore`: a page of a longer list (first page, or a page
+	 * loaded while scrolling): more follow (`loadMoreConversations`), and nothing is removed for
+	 * missing from it. `memberOf`: the page that ended a walk of the whole list, with every
+	 * conversation id the walk saw: a room not among them was left.
+	 */
+	| {type: 'conversations-loaded'; conversations: ConversationSummary[]; hasMore?: boolean; memberOf?: readonly string[]}
 	/** The current members of a conversation (after `loadMembers`, and after every system message). */
 	| {type: 'members-loaded'; conversationId: string; members: Member[]}
 	| {type: 'notice'; level: 'info' | 'error'; text: string}
@@ -332,6 +339,17 @@ export interface ChatPort {
 	loadBefore(conversationId: string, before: Date, limit: number): Promise<void>;
 	/** Reload the conversation list (with unread counts); emits `conversations-loaded`. */
 	loadConversations(): Promise<void>;
+	/**
+	 * The next page of the conversation list (keyset), when `conversations-loaded` said `hasMore`;
+	 * emits `conversations-loaded`. Does nothing when the list is complete or a page is on its way.
+	 */
+	loadMoreConversations(): Promise<void>;
+	/**
+	 * One of my conversations by id or room title (any case) from PostgreSQL, for `/open` of a
+	 * conversation the list has not loaded yet; emits it as a page of the list (`conversations-loaded`
+	 * with `hasMore`) and resolves its id, or undefined when I am in no such conversation.
+	 */
+	findConversation(name: string): Promise<string | undefined>;
 	/** Publish my presence (retained). */
 	setPresence(state: 'online' | 'away' | 'busy', statusMessage?: string): void;
 	/** My recent messages with their receipts, newest first (for `/status`). */

@@ -16,30 +16,46 @@ export const BROADCAST_PEER_NAME = 'everyone';
 // chat_messages advances (the statement trigger of migration 010, for the Hermes source system's
 // own inserts too), so `ordered` sorts my conversations' rows alone and cuts at the limit (issue
 // 12: it used to find each conversation's newest message first, 1,000 index probes for a user in
-// 1,000 conversations, about half the list's time). Everything else runs only for the rows
+// 1,000 conversations, about half the list's time). The list is read in pages by keyset on
+// (last_message_at DESC NULLS LAST, id), never OFFSET: `$3`/`$4` are the previous page's last key
+// (last_message_at in µs since the epoch, exact — a JS Date drops the microseconds and would skip
+// or repeat ties; `$4` NULL = the first page), `$5` (µs, nullable) asks also for the
+// conversations that moved above the walk's top since it started (a new message): they sort
+// first, flagged `moved`. `my_rows` reads conversation_members once (a CTE referenced twice is
+// computed once): for a member role every scan of a protected table fills the policy's
+// membership hash again (~0.3 ms for 1,000 memberships, migration 005). Everything else runs only for the rows
 // shown: the newest message (one backward probe of chat_messages_conversation_seq, with a closed
 // range instead of `=` so the planner cannot pick the seq index, see history.ts), the peer's and
 // the last sender's names, the member count (an index-only scan of conversation_members_current,
 // rooms only), unread (others' messages after my marker, capped: a range scan of the same index,
 // skipped when my marker is at or past last_seq, which the same trigger keeps exact: nothing is
-// stored after it) and the tick state of my own last message (history.ts MESSAGE_STATUS; `m` is the newest
+// stored after it; the scan's upper bound `<= last_seq` changes no row but tells the planner the
+// range is short — without it a member role's policy filter tipped it into a bitmap scan and a
+// sort, 2–3× the index scan's time) and the tick state of my own last message (history.ts MESSAGE_STATUS; `m` is the newest
 // message, with the sent_at it reads). last_activity_at stays GREATEST(newest message's storage
-// time, last_message_at): equal to last_message_at unless a writer lowered it by hand.
-const CONVERSATIONS_OF = `
-WITH mine AS (
+// time, last_message_at): equal to last_message_at unless a writer lowered it by hand; rows are
+// returned in the keyset's order (last_message_at), so pages never overlap.
+const US = (param: string) => `(timestamptz 'epoch' + ${param}::bigint * interval '1 microsecond')`;
+const AFTER_CURSOR = `CASE WHEN $3::bigint IS NULL THEN c.last_message_at IS NULL AND c.id > $4
+		ELSE c.last_message_at < ${US('$3')} OR (c.last_message_at = ${US('$3')} AND c.id > $4) OR c.last_message_at IS NULL END`;
+const conversationsOf = (only: string) => `
+WITH my_rows AS (
 	SELECT conversation_id, last_read_seq, role, is_muted
 	FROM conversation_members WHERE user_id = $1 AND (left_at IS NULL OR conversation_id = '${BROADCAST_ID}')
+), mine AS (
+	SELECT * FROM my_rows
 	UNION ALL
 	SELECT '${BROADCAST_ID}', 0, 'member', false
-	WHERE NOT EXISTS (
-		SELECT 1 FROM conversation_members WHERE user_id = $1 AND conversation_id = '${BROADCAST_ID}')
+	WHERE NOT EXISTS (SELECT 1 FROM my_rows WHERE conversation_id = '${BROADCAST_ID}')
 ), ordered AS (
-	SELECT c.id, c.kind, c.title, c.topic, c.last_message_at, c.last_seq, mine.last_read_seq, mine.role, mine.is_muted
+	SELECT c.id, c.kind, c.title, c.topic, c.last_message_at, c.last_seq, mine.last_read_seq, mine.role, mine.is_muted,
+		coalesce($4::text IS NOT NULL AND c.last_message_at > ${US('$5')}, false) AS moved
 	FROM mine JOIN conversations c ON c.id = mine.conversation_id
+	WHERE ($4::text IS NULL OR (${AFTER_CURSOR}) OR c.last_message_at > ${US('$5')})${only}
 	ORDER BY c.last_message_at DESC NULLS LAST, c.id
 	LIMIT $2
 ), shown AS (
-	SELECT o.id, o.kind, o.title, o.topic, o.last_seq, o.last_read_seq, o.role, o.is_muted,
+	SELECT o.id, o.kind, o.title, o.topic, o.last_seq, o.last_read_seq, o.role, o.is_muted, o.moved, o.last_message_at,
 		last.message_id, last.sender_id, last.sender_name, last.content, last.created_at, last.message_type, last.sent_at,
 		GREATEST(last.created_at, o.last_message_at) AS last_activity_at
 	FROM ordered o
@@ -66,18 +82,34 @@ SELECT m.id AS conversation_id, m.kind, m.topic, m.role, m.is_muted, m.peer_id,
 	CASE WHEN m.last_read_seq >= m.last_seq THEN 0 ELSE (SELECT count(*) FROM (
 		SELECT 1 FROM chat_messages x
 		WHERE x.conversation_id >= m.id AND x.conversation_id <= m.id
-			AND x.seq > m.last_read_seq AND x.sender_id <> $1
+			AND x.seq > m.last_read_seq AND x.seq <= m.last_seq AND x.sender_id <> $1
 		ORDER BY x.conversation_id, x.seq
 		LIMIT ${UNREAD_COUNT_CAP}) AS unread_rows) END::int AS unread,
 	m.message_id AS last_message_id, m.sender_id AS last_sender_id,
 	coalesce((SELECT lu.display_name FROM chat_users lu WHERE lu.user_id = m.sender_id), m.sender_name) AS last_sender_name,
 	m.content AS last_content, m.created_at AS last_created_at, m.message_type AS last_message_type,
 	CASE WHEN m.sender_id = $1 THEN ${MESSAGE_STATUS} END AS last_status,
-	m.last_activity_at
+	m.last_activity_at, m.moved,
+	(extract(epoch FROM m.last_message_at) * 1000000)::bigint::text AS key_us
 FROM m
-ORDER BY m.last_activity_at DESC NULLS LAST, m.id`;
+ORDER BY m.last_message_at DESC NULLS LAST, m.id`;
+const CONVERSATIONS_OF = conversationsOf('');
+// The same rows for given conversation ids only (`$6`, with a first page's `$3`–`$5`), whatever their place in the list.
+const CONVERSATIONS_BY_ID = conversationsOf(' AND c.id = ANY($6::text[])');
 
-/** The conversation list statement (`$1` user id, `$2` limit), for EXPLAIN checks. */
+// One of my conversations by id, or a room by title (any case): the id first, then the most
+// recently active room of that title. Reads my member rows (the primary key's user_id prefix).
+const FIND_CONVERSATION = `SELECT c.id FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+WHERE m.user_id = $1 AND (m.left_at IS NULL OR m.conversation_id = '${BROADCAST_ID}')
+	AND (c.id = $2 OR (c.kind = 'group' AND lower(c.title) = lower($2)))
+ORDER BY c.id = $2 DESC, c.last_message_at DESC NULLS LAST, c.id
+LIMIT 1`;
+
+/**
+ * The conversation list statement, for EXPLAIN checks: `$1` user id, `$2` limit, `$3`/`$4` the
+ * previous page's last key (µs text or null, id; `$4` null for the first page), `$5` the walk's
+ * top key (µs text or null). {@link conversationPageParams} builds them.
+ */
 export const CONVERSATIONS_QUERY = CONVERSATIONS_OF;
 
 // The current members of one conversation (conversation_members_current), admins first, with
@@ -163,8 +195,91 @@ interface PresenceDbRow {
  * @throws the driver's error (database unreachable, schema missing).
  */
 export async function loadConversations(db: Db, userId: string, limit = 500): Promise<ConversationRow[]> {
-	const {rows} = await db.query<ConversationDbRow>(CONVERSATIONS_OF, [userId, limit]);
+	return (await loadConversationPage(db, userId, limit)).conversations;
+}
+
+/**
+ * Rows of the conversation list for the given conversation ids of mine (those I am not a current
+ * member of are left out; `all` always comes), in list order: a conversation the client has not
+ * loaded yet (a live message in it, `/open` of it). At most 100 ids.
+ * @throws the driver's error.
+ */
+export async function loadConversationsById(db: Db, userId: string, conversationIds: readonly string[]): Promise<ConversationRow[]> {
+	if (conversationIds.length === 0) return [];
+	const ids = [...new Set(conversationIds)].slice(0, 100);
+	const {rows} = await db.query<ConversationDbRow>(CONVERSATIONS_BY_ID, [...conversationPageParams(userId, ids.length), ids]);
 	return rows.map(toConversation);
+}
+
+/**
+ * The id of my conversation `name` names: its id, or a room of that title (any case, the most
+ * recently active one when several), or undefined when I am in none (left rooms do not count).
+ * @throws the driver's error.
+ */
+export async function findConversationId(db: Db, userId: string, name: string): Promise<string | undefined> {
+	const {rows} = await db.query<{id: string}>(FIND_CONVERSATION, [userId, name.trim()]);
+	return rows[0]?.id;
+}
+
+/** The client's first page of the list: about what fits a terminal (the rest comes by keyset). */
+export const FIRST_LIST_PAGE = 50;
+
+/**
+ * Where a walk of the conversation list stands (opaque to callers; pass it back as is). Keys are
+ * conversations.last_message_at in µs since the epoch as decimal text (null: no message yet).
+ */
+export interface ListCursor {
+	/** The last key returned in list order: the next page starts after (`afterUs`, `afterId`). */
+	readonly afterUs: string | null;
+	readonly afterId: string;
+	/** The highest key the walk has returned: a conversation above it has moved since (a new message). */
+	readonly topUs: string | null;
+}
+
+/** One page of the conversation list. */
+export interface ConversationPage {
+	/** The page, in list order (most recently active first, ties by id), never repeating an earlier page's row. */
+	conversations: ConversationRow[];
+	/**
+	 * Conversations with a message newer than anything the walk had returned (they moved to the
+	 * top since its first page: one the walk had not reached yet would be skipped otherwise), each
+	 * once per move. Always [] for a first page.
+	 */
+	moved: ConversationRow[];
+	/** Where the next page starts; undefined when this page reached the end of the list. */
+	next?: ListCursor;
+}
+
+/** The parameters of {@link CONVERSATIONS_QUERY} for a page of `limit` after `cursor` (none: the first page). */
+export function conversationPageParams(userId: string, limit: number, cursor?: ListCursor): unknown[] {
+	return [userId, limit, cursor?.afterUs ?? null, cursor?.afterId ?? null, cursor?.topUs ?? null];
+}
+
+/**
+ * A page of the conversations `userId` is a current member of (rooms and direct chats, always
+ * including the broadcast `all`): most recently active first, by keyset on
+ * (conversations.last_message_at DESC NULLS LAST, id) — never OFFSET, so a page deep in the list
+ * costs what the first does and a conversation never shows twice or gets lost when others move
+ * (new messages) between pages: those come back in `moved`. At most `limit` rows in all
+ * (1…1000). `role` is set for rooms only; `lastMessage.status` only when the last message is mine
+ * (the aggregated tick: `read`/`delivered` once every member who had joined when it was stored
+ * has read/delivered it). A message committed between two pages with a storage time below the
+ * walk's top (another writer's slower transaction) is not reported here: the client has it live.
+ * @throws the driver's error (database unreachable, schema missing).
+ */
+export async function loadConversationPage(db: Db, userId: string, limit: number, cursor?: ListCursor): Promise<ConversationPage> {
+	const size = Math.min(1_000, Math.max(1, Math.floor(limit) || 1));
+	// Not a named prepared statement, though it saved ~0.9 ms of the owner's ~2.8 ms CPU per first
+	// page (nothing for a member role): the embedded hub serves every pg connection from PGlite's
+	// one session, where a second connection preparing the same name fails ("already exists").
+	const {rows} = await db.query<ConversationDbRow & {moved: boolean; key_us: string | null}>(CONVERSATIONS_OF, conversationPageParams(userId, size, cursor));
+	const onward = rows.filter((r) => !r.moved);
+	let topUs = cursor?.topUs ?? null;
+	for (const row of rows) if (row.key_us !== null && (topUs === null || BigInt(row.key_us) > BigInt(topUs))) topUs = row.key_us;
+	const last = onward.at(-1);
+	const next: ListCursor | undefined =
+		rows.length < size ? undefined : last ? {afterUs: last.key_us, afterId: last.conversation_id, topUs} : {afterUs: cursor!.afterUs, afterId: cursor!.afterId, topUs};
+	return {conversations: onward.map(toConversation), moved: rows.filter((r) => r.moved).map(toConversation), ...(next ? {next} : {})};
 }
 
 function toConversation(row: ConversationDbRow): ConversationRow {

@@ -9,7 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {silentLogger} from '../log.js';
 import {describeOnBothDatabases} from '../../test/helpers/both-databases.js';
 import {openDb, type Db} from './db.js';
-import {CONVERSATIONS_QUERY, loadConversations} from './history-people.js';
+import {CONVERSATIONS_QUERY, conversationPageParams, loadConversations} from './history-people.js';
 import {migrationsDir, runMigrations} from './migrate.js';
 
 const logger = silentLogger();
@@ -42,7 +42,7 @@ async function facts(db: Db) {
 }
 
 async function plan(db: Db, userId: string, limit: number): Promise<string> {
-	const {rows} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${CONVERSATIONS_QUERY}`, [userId, limit]);
+	const {rows} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${CONVERSATIONS_QUERY}`, conversationPageParams(userId, limit));
 	return rows.map((r) => r['QUERY PLAN']).join('\n');
 }
 

@@ -84,10 +84,25 @@ export async function executeCommand(command: Command, {port, state, dispatch, o
 				return true;
 			case 'open': {
 				if (command.to !== 'all' && command.to !== state.me.userId && !(await port.isKnownUser(command.to))) {
+					// A room (or id) further down a partial list than what is loaded.
+					const found = state.hasMoreConversations ? await port.findConversation(command.to) : undefined;
+					if (found) {
+						dispatch({type: 'conversation-opened', conversationId: found});
+						return true;
+					}
 					notice(`unknown user "${command.to}" — check the id, or wait until they have been online once`, 'error');
 					return false;
 				}
 				dispatch({type: 'conversation-opened', conversationId: conversationWith(state, command.to)});
+				return true;
+			}
+			case 'open-named': {
+				const found = await port.findConversation(command.name);
+				if (!found) {
+					notice(`no room named "${command.name}" — /open <user|room>, or Ctrl+K to search`, 'error');
+					return false;
+				}
+				dispatch({type: 'conversation-opened', conversationId: found});
 				return true;
 			}
 			case 'open-conversation':

@@ -98,6 +98,9 @@ export function useChat(port: ChatPort, options: UseChatOptions): ChatHandle {
 			case 'load-conversations':
 				port.loadConversations().catch(fail('loading conversations'));
 				return;
+			case 'load-more-conversations':
+				port.loadMoreConversations().catch(fail('loading more conversations'));
+				return;
 			case 'load-around':
 				port.loadAround(effect.conversationId, effect.seq, effect.limit).catch(fail('loading the message'));
 				return;

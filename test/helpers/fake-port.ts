@@ -1,7 +1,7 @@
 // A ChatPort for component tests: records every request and lets the test emit events.
 // May import core/ and protocol/ only.
 import {conversationIdFor, peerOf} from '../../src/protocol/index.js';
-import type {AwayEntry, ChatEvent, ChatMessage, ChatPort, Identity, KnownUser, Member, MessageStatusReport, Receipt, RoomChange, SearchHit, SearchQuery} from '../../src/core/types.js';
+import type {AwayEntry, ChatEvent, ChatMessage, ChatPort, ConversationSummary, Identity, KnownUser, Member, MessageStatusReport, Receipt, RoomChange, SearchHit, SearchQuery} from '../../src/core/types.js';
 
 /** One recorded request: the ChatPort method name and its arguments. */
 export interface PortCall {
@@ -29,6 +29,12 @@ export class FakeChatPort implements ChatPort {
 	searchAnswer: {hits: SearchHit[]; error?: string} = {hits: []};
 	/** Answer of `loadAwaySummary`. */
 	away: AwayEntry[] = [];
+	/** Pages `loadMoreConversations` emits in turn (`conversations-loaded`), the last without `hasMore`. */
+	morePages: ConversationSummary[][] = [];
+	/** Conversation ids of the first page (set by the test) and of the pages `loadMoreConversations` emitted. */
+	walked = new Set<string>();
+	/** Conversations `findConversation` finds in "PostgreSQL", by lower-case id or title. */
+	stored = new Map<string, ConversationSummary>();
 	/** Id `createRoom` resolves with (undefined = refused). */
 	nextRoomId: string | undefined = 'room-1';
 	private readonly listeners = new Set<(event: ChatEvent) => void>();
@@ -137,6 +143,22 @@ export class FakeChatPort implements ChatPort {
 
 	async loadConversations(): Promise<void> {
 		this.record('loadConversations');
+	}
+
+	async loadMoreConversations(): Promise<void> {
+		this.record('loadMoreConversations');
+		const page = this.morePages.shift();
+		if (!page) return;
+		for (const c of page) this.walked.add(c.conversationId);
+		// As the client's walk: the last page names every conversation the walk saw.
+		this.emit({type: 'conversations-loaded', conversations: page, ...(this.morePages.length > 0 ? {hasMore: true} : {memberOf: [...this.walked]})});
+	}
+
+	async findConversation(name: string): Promise<string | undefined> {
+		this.record('findConversation', name);
+		const found = this.stored.get(name.toLowerCase());
+		if (found) this.emit({type: 'conversations-loaded', conversations: [found], hasMore: true});
+		return found?.conversationId;
 	}
 
 	setPresence(state: 'online' | 'away' | 'busy', statusMessage?: string): void {

@@ -11,7 +11,7 @@ import {silentLogger} from '../../src/log.js';
 import {CATCH_UP_QUERIES, loadHeadSeq, loadReceiptsOnMine, loadUnreceiptedMessages} from '../../src/store/catch-up.js';
 import {createPostgresAccountBackend, type PostgresAccountBackend} from '../../src/store/accounts.js';
 import {CLIENT_SESSION, openDb, type Db} from '../../src/store/db.js';
-import {CONVERSATIONS_QUERY, isKnownUser, loadConversations, loadMembers, loadPresences, searchUsers} from '../../src/store/history-people.js';
+import {CONVERSATIONS_QUERY, conversationPageParams, isKnownUser, loadConversations, loadMembers, loadPresences, searchUsers} from '../../src/store/history-people.js';
 import {loadAroundPage, loadLatestPage, loadMemberReceipts, loadMessageReceipts, loadOlderPage, loadPageBefore, loadReceipts, loadRecentSent, PAGE_QUERIES} from '../../src/store/history.js';
 import {loadAwaySummary} from '../../src/store/away.js';
 import {searchMessages} from '../../src/store/search.js';
@@ -449,7 +449,7 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 			expect(asOwner.conversations.find((c) => c.conversationId === 'all')?.lastMessage?.status).toBe('received_by_server');
 			// The plans alice's role runs: no branch of the view derived from chat_messages.
 			const plans: Array<[string, string, unknown[]]> = [
-				['conversation list', CONVERSATIONS_QUERY, [alice, 500]],
+				['conversation list', CONVERSATIONS_QUERY, conversationPageParams(alice, 500)],
 				['newest page, direct', PAGE_QUERIES.latest, [aliceBob, 51, alice]],
 				['newest page, all', PAGE_QUERIES.latest, ['all', 51, alice]],
 				['older page', PAGE_QUERIES.older, [aliceBob, 1_000_000, 51, alice]],
@@ -463,7 +463,7 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 			// The list's first row, as alice's role: her conversations are ordered from
 			// conversations.last_message_at (migration 010), one newest-message probe, not one each.
 			expect(asOwner.conversations.length).toBeGreaterThan(1);
-			const first = await member.query<{'QUERY PLAN': string}>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${CONVERSATIONS_QUERY}`, [alice, 1]);
+			const first = await member.query<{'QUERY PLAN': string}>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${CONVERSATIONS_QUERY}`, conversationPageParams(alice, 1));
 			const probe = first.rows.map((r) => r['QUERY PLAN']).find((line) => /on chat_messages m\b/.test(line));
 			expect(probe).toMatch(/loops=1\)/);
 		} finally {

@@ -20,7 +20,7 @@ import {openDb} from '../../src/store/db.js';
 import {runMigrations} from '../../src/store/migrate.js';
 import {createTestDatabase, TEST_PG_ADMIN_URL} from '../helpers/db.js';
 import {PAGE_QUERIES} from '../../src/store/history.js';
-import {CONVERSATIONS_QUERY} from '../../src/store/history-people.js';
+import {CONVERSATIONS_QUERY, conversationPageParams} from '../../src/store/history-people.js';
 import {seedConversation} from '../helpers/seed.js';
 import {forEachTarget, type Target} from '../helpers/targets.js';
 import {eventually, Recorder, startClient, type EventOf} from '../helpers/chat-recorder.js';
@@ -35,7 +35,7 @@ async function clearPresence(target: Target, userIds: string[]): Promise<void> {
 forEachTarget('chat client', (target) => {
 	let ingester: Ingester | undefined;
 	const clients: ChatPort[] = [];
-	const users = ['alice', 'bob', 'carol', 'erin', 'frank'];
+	const users = ['alice', 'bob', 'carol', 'erin', 'frank', 'ivy'];
 	let alice: {port: ChatPort; recorder: Recorder};
 	let bob: {port: ChatPort; recorder: Recorder};
 
@@ -158,7 +158,7 @@ forEachTarget('chat client', (target) => {
 				expect(plan).toMatch(/Index Scan Backward using chat_messages_conversation_seq on chat_messages m/);
 				expect(plan).not.toMatch(/chat_messages_seq_key/);
 			}
-			const {rows} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN ${CONVERSATIONS_QUERY}`, ['judy', 500]);
+			const {rows} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN ${CONVERSATIONS_QUERY}`, conversationPageParams('judy', 500));
 			expect(rows.map((r) => r['QUERY PLAN']).join('\n')).not.toMatch(/chat_messages_seq_key|Seq Scan on chat_messages/);
 		} finally {
 			await db.close();
@@ -234,6 +234,31 @@ forEachTarget('chat client', (target) => {
 		await bob.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.messageId === `${messageId}-end`));
 		expect(bob.recorder.received(messageId)).toHaveLength(1);
 		await raw.endAsync();
+	});
+
+	it('loads the list in pages: a page leaves the rest alone, a live message in a conversation not reached yet loads its row', async () => {
+		const ivy = await startClient(target, 'ivy', {listPages: {first: 1, more: 1, isBackground: false}});
+		clients.push(ivy.port);
+		await alice.port.sendMessage('alice:ivy', 'ivy 1');
+		await ivy.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.content === 'ivy 1'));
+		await bob.port.sendMessage('bob:ivy', 'ivy 2');
+		await ivy.recorder.waitFor('messages-received', (e) => e.messages.some((m) => m.content === 'ivy 2'));
+		const lists = () => ivy.recorder.events.filter((e): e is EventOf<'conversations-loaded'> => e.type === 'conversations-loaded');
+		const from = lists().length;
+		await ivy.port.loadConversations();
+		expect(lists().slice(from).map((e) => [e.conversations.map((c) => c.conversationId), e.hasMore])).toEqual([[['bob:ivy'], true]]);
+		// alice:ivy is further down than the walk went: a live message there loads its row (with its unread).
+		await alice.port.sendMessage('alice:ivy', 'ivy 3');
+		const row = await ivy.recorder.waitFor('conversations-loaded', (e) => e.conversations.some((c) => c.conversationId === 'alice:ivy'));
+		expect(row.hasMore).toBe(true);
+		expect(row.conversations.find((c) => c.conversationId === 'alice:ivy')).toMatchObject({unread: 2, lastMessage: {content: 'ivy 3'}});
+		// The rest of the walk: bob:ivy was shown, alice:ivy moved above it, then `all`; the last page names all three.
+		await ivy.port.loadMoreConversations();
+		await ivy.port.loadMoreConversations();
+		await ivy.port.loadMoreConversations();
+		const last = lists().at(-1)!;
+		expect(last.hasMore).toBeUndefined();
+		expect([...(last.memberOf ?? [])].sort()).toEqual(['alice:ivy', 'all', 'bob:ivy']);
 	});
 });
 
