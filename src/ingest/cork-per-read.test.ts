@@ -1,0 +1,56 @@
+import {Duplex} from 'node:stream';
+import {describe, expect, it} from 'vitest';
+import {corkPerRead} from './cork-per-read.js';
+
+/** A duplex that records each write it is handed: `writes[i]` is the chunks of one syscall. */
+function recordingStream(): {stream: Duplex; writes: string[][]} {
+	const writes: string[][] = [];
+	const stream = new Duplex({
+		read() {},
+		write(chunk: Buffer, _encoding, done) {
+			writes.push([chunk.toString()]);
+			done();
+		},
+		writev(chunks, done) {
+			writes.push(chunks.map((c) => (c.chunk as Buffer).toString()));
+			done();
+		},
+	});
+	return {stream, writes};
+}
+
+/** Push one chunk; its reader writes one answer now and one in each of the next ticks, as mqtt.js does with PUBACKs. */
+async function readThreePackets(stream: Duplex): Promise<void> {
+	stream.on('data', () => {
+		stream.write('puback 1');
+		process.nextTick(() => {
+			stream.write('puback 2');
+			process.nextTick(() => stream.write('puback 3'));
+		});
+	});
+	stream.push('three publishes');
+	await new Promise((resolve) => setImmediate(resolve));
+	await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('corkPerRead', () => {
+	it('writes the answers to one read in one write', async () => {
+		const {stream, writes} = recordingStream();
+		corkPerRead(stream);
+		await readThreePackets(stream);
+		expect(writes).toEqual([['puback 1', 'puback 2', 'puback 3']]);
+	});
+
+	it('writes each answer on its own without it (what it fixes)', async () => {
+		const {stream, writes} = recordingStream();
+		await readThreePackets(stream);
+		expect(writes).toEqual([['puback 1'], ['puback 2'], ['puback 3']]);
+	});
+
+	it('stops corking once undone', async () => {
+		const {stream, writes} = recordingStream();
+		corkPerRead(stream)();
+		await readThreePackets(stream);
+		expect(writes).toHaveLength(3);
+	});
+});
