@@ -1,6 +1,6 @@
 import {Duplex} from 'node:stream';
 import {describe, expect, it} from 'vitest';
-import {corkPerRead} from './cork-per-read.js';
+import {coalesceCorkedWrites, corkPerRead} from './cork-per-read.js';
 
 /** A duplex that records each write it is handed: `writes[i]` is the chunks of one syscall. */
 function recordingStream(): {stream: Duplex; writes: string[][]} {
@@ -52,5 +52,30 @@ describe('corkPerRead', () => {
 		corkPerRead(stream)();
 		await readThreePackets(stream);
 		expect(writes).toHaveLength(3);
+	});
+});
+
+describe('coalesceCorkedWrites', () => {
+	const corkedWrites = (stream: Duplex) => {
+		stream.cork();
+		stream.write(Buffer.from('header '));
+		stream.write('topic/ü ');
+		stream.write(Buffer.from('payload'));
+		stream.uncork();
+	};
+
+	it('hands what was corked to the stream as one buffer, strings encoded', () => {
+		const {stream, writes} = recordingStream();
+		coalesceCorkedWrites(stream);
+		corkedWrites(stream);
+		expect(writes).toEqual([['header topic/ü payload']]);
+	});
+
+	it('leaves the pieces as they were without it, and once undone', () => {
+		const {stream, writes} = recordingStream();
+		corkedWrites(stream);
+		coalesceCorkedWrites(stream)();
+		corkedWrites(stream);
+		expect(writes).toEqual([['header ', 'topic/ü ', 'payload'], ['header ', 'topic/ü ', 'payload']]);
 	});
 });

@@ -27,3 +27,28 @@ export function corkPerRead(stream: Duplex): () => void {
 	stream.prependListener('data', onData);
 	return () => void stream.off('data', onData);
 }
+
+type WritevChunk = {chunk: Buffer | string; encoding: BufferEncoding};
+type WithWritev = Duplex & {_writev?: (chunks: WritevChunk[], callback: (error?: Error | null) => void) => void};
+
+/**
+ * Make `socket` hand what queued while it was corked to the kernel as ONE buffer instead of one
+ * iovec per chunk: mqtt-packet writes a publish in about seven pieces (header, length, topic as
+ * a string, id, properties, payload), so a batch's fan-out was ~10,000 pieces that Node encoded
+ * and passed one by one (issue 12). Copies the bytes once (Buffer.concat). For a stream without
+ * a `_writev` (nothing to coalesce) it does nothing. Returns an undo.
+ */
+export function coalesceCorkedWrites(socket: Duplex): () => void {
+	const stream = socket as WithWritev;
+	const own = Object.prototype.hasOwnProperty.call(stream, '_writev') ? stream._writev : undefined;
+	if (typeof stream._writev !== 'function') return () => undefined;
+	stream._writev = function (this: Duplex & {_write: Duplex['_write']}, chunks, callback) {
+		const buffers = chunks.map(({chunk, encoding}) => (typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk));
+		// 'buffer': what Writable passes for Buffer chunks (not a BufferEncoding in the typings).
+		this._write(Buffer.concat(buffers), 'buffer' as BufferEncoding, callback);
+	};
+	return () => {
+		if (own) stream._writev = own;
+		else delete stream._writev;
+	};
+}

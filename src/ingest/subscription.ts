@@ -21,7 +21,7 @@ import {
 	topicFor,
 } from '../protocol/index.js';
 import {oneLineReason} from './confirmer.js';
-import {corkPerRead} from './cork-per-read.js';
+import {coalesceCorkedWrites, corkPerRead} from './cork-per-read.js';
 import type {IngestItem, IngestStats} from './types.js';
 import type {PublishQos1} from './confirmer.js';
 
@@ -113,6 +113,7 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 		if (!stream || corked.has(stream) || typeof stream.cork !== 'function') return;
 		corked.add(stream);
 		corkPerRead(stream);
+		coalesceCorkedWrites(stream);
 	};
 	corkStream();
 	client.on('connect', corkStream);
