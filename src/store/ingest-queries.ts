@@ -107,7 +107,8 @@ ORDER BY seq, message_id, sender_id, other_sender_id`;
 // allocated (nextval at INSERT) and committed in the same order: each inserter first takes the
 // conversation row's lock, so a second ingester's insert into that conversation waits for our
 // COMMIT and gets a greater seq. Room actions lock the room FOR UPDATE (room-actions.ts) before
-// their system line; messages take this lock, in id order (no deadlocks between ingesters).
+// their system line; a batch with room actions takes this lock on all its conversations first,
+// and messages take it with ENSURE_AND_LOCK_CHAINS (below), in id order (no deadlocks between ingesters).
 // NO KEY UPDATE, not UPDATE: it serialises inserters and room actions but not the foreign-key
 // checks (FOR KEY SHARE) of receipts and read markers in the same conversation. The same lock
 // orders two batches in flight of one ingester (writer.ts starts the next transaction once this
