@@ -76,21 +76,26 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		]);
 	});
 
-	it('holds every conversation of the batch, rooms included, from its first statement to COMMIT', async () => {
+	it('holds the batch\'s conversations, rooms included, FOR NO KEY UPDATE from its first statement on', async () => {
 		await writeIngestBatch(suite.db, {...empty, rooms: [{messageId: 'lk0', conversationId: ROOM, senderId: 'gus', senderName: 'gus', action: 'create', title: 'Locks', userIds: [], sentAt: '2026-01-01T00:00:00.000Z'}]});
-		await writeIngestBatch(suite.db, {...empty, messages: [message('lk1', 'gus', 'hal')]});
+		await writeIngestBatch(suite.db, {...empty, messages: [message('lk1', 'gus', 'hal'), message('lk0', 'hal', 'ida')]});
 		const held: string[] = [];
+		const keyShared: string[] = [];
 		const {db} = watched(suite.db, async (text) => {
 			if (held.length > 0 || !text.includes('set_config')) return;
-			for (const id of ['gus:hal', ROOM, 'gus:ida', 'all', 'hal:ida']) {
+			for (const id of ['gus:hal', ROOM, 'all', 'hal:ida']) {
 				// Another session's chain lock on each, without waiting: taken only where this batch holds none.
 				const other = await suite.db.query<{id: string}>('SELECT id FROM conversations WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED', [id]);
 				if (other.rows.length === 0) held.push(id);
+				// A foreign-key check's lock (receipts, read markers) still passes: the chain lock is NO KEY UPDATE, not UPDATE.
+				const check = await suite.db.query<{id: string}>('SELECT id FROM conversations WHERE id = $1 FOR KEY SHARE SKIP LOCKED', [id]);
+				if (check.rows.length === 1) keyShared.push(id);
 			}
 		});
 		await writeIngestBatch(db, {...empty, messages: [message('lk2', 'gus', 'hal'), message('lk3', 'gus', ROOM), message('lk4', 'gus', 'ida'), message('lk5', 'gus', BROADCAST_ID)]});
-		// hal:ida was neither in the batch nor existing; gus:ida was created by it (a row being inserted is held too).
-		expect(held).toEqual(['gus:hal', ROOM, 'gus:ida', 'all', 'hal:ida']);
+		// The batch's existing conversations, not another one (hal:ida); gus:ida, new, is not visible to other sessions before COMMIT.
+		expect(held).toEqual(['gus:hal', ROOM, 'all']);
+		expect(keyShared).toEqual(['gus:hal', ROOM, 'all', 'hal:ida']);
 	});
 
 	it('skips the ensure trigger only in a transaction that ensured its conversations (migration 011)', async () => {
