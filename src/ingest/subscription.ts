@@ -1,6 +1,7 @@
 // The ingester's MQTT side: connect, subscribe to all chat traffic, decode, hand items on.
 // Imports live/ (the only mqtt importer), protocol/ and ingest types; never pg.
 import {randomUUID} from 'node:crypto';
+import type {Duplex} from 'node:stream';
 import {connectBroker, connectedBroker, type BrokerConnection} from '../live/connect.js';
 import type {Logger} from '../log.js';
 import {
@@ -20,8 +21,13 @@ import {
 	topicFor,
 } from '../protocol/index.js';
 import {oneLineReason} from './confirmer.js';
+import {coalesceCorkedWrites, corkPerRead} from './cork-per-read.js';
 import type {IngestItem, IngestStats} from './types.js';
 import type {PublishQos1} from './confirmer.js';
+
+// One decoder for every payload (issue 12: a new one per publish was garbage on the ingester's
+// hot path); decode() without `stream` keeps no state between calls. fatal: invalid UTF-8 throws.
+const STRICT_UTF8 = new TextDecoder('utf-8', {fatal: true});
 
 /** Options for {@link subscribeToChat}. */
 export interface SubscriptionOptions {
@@ -99,6 +105,18 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 		broker = connectedBroker(client);
 		logger.info({broker}, 'broker connected');
 	});
+	// One write per socket read for its PUBACKs (cork-per-read.ts); mqtt.js makes a new socket on
+	// each reconnect, before its CONNACK arrives.
+	const corked = new WeakSet<object>();
+	const corkStream = () => {
+		const stream = client.stream as Duplex | undefined;
+		if (!stream || corked.has(stream) || typeof stream.cork !== 'function') return;
+		corked.add(stream);
+		corkPerRead(stream);
+		coalesceCorkedWrites(stream);
+	};
+	corkStream();
+	client.on('connect', corkStream);
 	const barrier = drainBarrier(topicBase, client.options.clientId ?? 'hermes-ingest');
 	client.on('message', (topic, bytes) => {
 		if (topic === barrier.topic && barrier.isMine(bytes)) return;
@@ -346,7 +364,7 @@ function rejectionTargetV2(from: string, bytes: Buffer): {senderId: string; mess
 	if (!isValidUserId(from) || bytes.byteLength > MAX_PAYLOAD_BYTES) return undefined;
 	let json: unknown;
 	try {
-		json = JSON.parse(new TextDecoder('utf-8', {fatal: true}).decode(bytes));
+		json = JSON.parse(STRICT_UTF8.decode(bytes));
 	} catch {
 		return undefined;
 	}

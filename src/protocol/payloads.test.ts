@@ -86,6 +86,12 @@ describe('decodePayload', () => {
 		expect(decodePayload(base, 'chat/messages/presence/fredy', bytes(presence)).ok).toBe(true);
 	});
 
+	it('decodes a payload after invalid UTF-8 cut off mid-character (one decoder serves every payload)', () => {
+		expect(decodePayload(base, 'chat/messages/david/fredy', Buffer.from([0x7b, 0xc3])).ok).toBe(false);
+		const decoded = decodePayload(base, 'chat/messages/david/fredy', bytes({...message, content: 'ü'}));
+		expect(decoded.ok && decoded.payload.type === 'message' && decoded.payload.content).toBe('ü');
+	});
+
 	it('fills message_type and status_message defaults', () => {
 		const {message_type: _omitted, ...bare} = message as Extract<ChatPayload, {type: 'message'}>;
 		const decoded = decodePayload(base, 'chat/messages/david/fredy', bytes(bare));

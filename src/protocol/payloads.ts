@@ -9,6 +9,10 @@ import {
 	parseTopic,
 } from './topics.js';
 
+// One decoder for every payload (issue 12: a new one per publish was garbage on the ingester's
+// hot path); decode() without `stream` keeps no state between calls. fatal: invalid UTF-8 throws.
+const STRICT_UTF8 = new TextDecoder('utf-8', {fatal: true});
+
 /** Largest payload accepted on any chat topic, in bytes. */
 export const MAX_PAYLOAD_BYTES = 16_384;
 /** Longest message `content`, in UTF-16 code units (JavaScript string length). */
@@ -177,7 +181,7 @@ export function decodePayload(base: string, topic: string, bytes: Uint8Array): D
 	}
 	let json: unknown;
 	try {
-		json = JSON.parse(new TextDecoder('utf-8', {fatal: true}).decode(bytes));
+		json = JSON.parse(STRICT_UTF8.decode(bytes));
 	} catch (error) {
 		return {ok: false, error: `payload is not UTF-8 JSON (${(error as Error).message})`};
 	}
@@ -206,7 +210,7 @@ export function rejectionTarget(base: string, topic: string, bytes: Uint8Array):
 	if (!route || !isValidUserId(route.from) || bytes.byteLength > MAX_PAYLOAD_BYTES) return undefined;
 	let json: unknown;
 	try {
-		json = JSON.parse(new TextDecoder('utf-8', {fatal: true}).decode(bytes));
+		json = JSON.parse(STRICT_UTF8.decode(bytes));
 	} catch {
 		return undefined;
 	}

@@ -8,6 +8,10 @@ import {BROADCAST_ID, PRESENCE_ID, SERVER_ID} from './topics.js';
 import {content, conversationId, conversationKindOf, messageId, name, PROTOCOL_VERSION, storable, timestamp, userId, version} from './v2-fields.js';
 import {deleteV2, editV2, reactV2, replyRef} from './v2-actions.js';
 
+// One decoder for every payload (issue 12: a new one per publish was garbage on the ingester's
+// hot path); decode() without `stream` keeps no state between calls. fatal: invalid UTF-8 throws.
+const STRICT_UTF8 = new TextDecoder('utf-8', {fatal: true});
+
 export * from './v2-actions.js';
 
 export {CONVERSATION_KINDS, PROTOCOL_VERSION, conversationKindOf, directMembersOf, type ConversationKind} from './v2-fields.js';
@@ -202,7 +206,7 @@ export function decodeV2(from: string, bytes: Uint8Array): DecodedV2 {
 	if (bytes.byteLength > MAX_PAYLOAD_BYTES) return {ok: false, error: `payload of ${bytes.byteLength} bytes exceeds ${MAX_PAYLOAD_BYTES}`};
 	let json: unknown;
 	try {
-		json = JSON.parse(new TextDecoder('utf-8', {fatal: true}).decode(bytes));
+		json = JSON.parse(STRICT_UTF8.decode(bytes));
 	} catch (error) {
 		return {ok: false, error: `payload is not UTF-8 JSON (${(error as Error).message})`};
 	}

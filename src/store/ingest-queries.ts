@@ -10,6 +10,13 @@ export {currentMembers, clampContent, type RoomRow, type StoredMessage} from './
 export type {MessageActionRow, StoredChange} from './message-actions.js';
 import type {Db} from './db.js';
 
+/**
+ * The transaction-local setting by which a writer says it has created or locked the conversations
+ * of every chat_messages row it inserts (ENSURE_AND_LOCK_CHAINS sets it): migration 011 skips
+ * chat_messages' per-row ensure trigger while it is 'on'.
+ */
+const CONVERSATIONS_ENSURED = 'hermes.conversations_ensured';
+
 // Every statement takes whole columns as arrays (unnest), so a batch costs a fixed number of
 // round trips whatever its size; ON CONFLICT makes each one idempotent because QoS 1 redelivers.
 // Mentions (migration 007) travel as one space-separated string per message (unnest cannot take
@@ -22,8 +29,16 @@ import type {Db} from './db.js';
 // with the sender's time in sent_at (message_status derives the `sent` and `received_by_server`
 // rows from it and created_at, migration 008), then from its RETURNING rows only — so a re-sent
 // message changes nothing — the senders in chat_users, the
-// sender's read marker (GREATEST; creates a broadcast sender's member row), and for the first stored row of each conversation other than
-// `all` its current members (the fan-out's recipients, user ids sorted). The conversations'
+// sender's read marker (GREATEST; creates a broadcast sender's member row), for the first stored row of each conversation other than
+// `all` its current members (the fan-out's recipients, user ids sorted), and each row's prev_seq
+// (the conversation chain, see PREV_SEQS: the previous row of this statement in its
+// conversation, else the greatest seq below it that the statement's snapshot sees — taken
+// after ENSURE_AND_LOCK_CHAINS, so every earlier writer of a locked conversation has committed
+// and is seen; COALESCE evaluates the probe only for a conversation's first row). Then, as rows
+// with other_sender_id set (and no seq), the batch's ids another sender stored before this
+// statement (migration 003 lets both be stored; such a clash is a squatting attempt or a broken
+// client, so it is reported; the writer adds the clashes inside the batch). Both were a
+// statement of their own: folding them in saved two round trips per batch (issue 12). The conversations'
 // last_seq/last_message_at are advanced by chat_messages' statement trigger (migration 010), one
 // UPDATE per batch, in id order. The sibling INSERTs
 // touch different tables, so none needs to see another's rows.
@@ -66,13 +81,25 @@ WITH input AS (
 	ORDER BY 1, 2
 	ON CONFLICT (user_id, conversation_id) DO UPDATE SET
 		last_read_seq = GREATEST(conversation_members.last_read_seq, EXCLUDED.last_read_seq)
+), clashes AS (
+	SELECT DISTINCT t.message_id, t.sender_id, o.sender_id AS other_sender_id
+	FROM input t
+		-- OFFSET 0 keeps the planner from pulling the subquery up into a join (a hash of all of
+		-- chat_messages, as the reply lookup once was): one index probe per row.
+		CROSS JOIN LATERAL (SELECT o.sender_id FROM chat_messages o WHERE o.message_id = t.message_id AND o.sender_id <> t.sender_id OFFSET 0) o
 )
 SELECT i.message_id, i.sender_id, i.seq, i.created_at, i.reply_to_seq,
 	CASE WHEN i.conversation_id <> '${BROADCAST_ID}' AND row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.seq) = 1
 		THEN ARRAY(SELECT cm.user_id FROM conversation_members cm
-			WHERE cm.conversation_id = i.conversation_id AND cm.left_at IS NULL ORDER BY cm.user_id) END AS members
+			WHERE cm.conversation_id = i.conversation_id AND cm.left_at IS NULL ORDER BY cm.user_id) END AS members,
+	coalesce(lag(i.seq) OVER (PARTITION BY i.conversation_id ORDER BY i.seq),
+		(SELECT max(p.seq) FROM chat_messages p WHERE p.conversation_id = i.conversation_id AND p.seq < i.seq), 0) AS prev_seq,
+	NULL AS other_sender_id
 FROM inserted i
-ORDER BY i.seq`;
+UNION ALL
+SELECT c.message_id, c.sender_id, NULL, NULL, NULL, NULL, NULL, c.other_sender_id
+FROM clashes c
+ORDER BY seq, message_id, sender_id, other_sender_id`;
 
 // The conversation chain (issue 11 outcome 5): every delivered message carries `prev_seq`, the
 // seq of its conversation's previous message, so a client can dedupe by (conversation, seq) in
@@ -80,7 +107,8 @@ ORDER BY i.seq`;
 // allocated (nextval at INSERT) and committed in the same order: each inserter first takes the
 // conversation row's lock, so a second ingester's insert into that conversation waits for our
 // COMMIT and gets a greater seq. Room actions lock the room FOR UPDATE (room-actions.ts) before
-// their system line; messages take this lock, in id order (no deadlocks between ingesters).
+// their system line; a batch with room actions takes this lock on all its conversations first,
+// and messages take it with ENSURE_AND_LOCK_CHAINS (below), in id order (no deadlocks between ingesters).
 // NO KEY UPDATE, not UPDATE: it serialises inserters and room actions but not the foreign-key
 // checks (FOR KEY SHARE) of receipts and read markers in the same conversation. The same lock
 // orders two batches in flight of one ingester (writer.ts starts the next transaction once this
@@ -100,14 +128,6 @@ ORDER BY t.ord`;
 const QUOTES = `SELECT seq, sender_id, message_id, sender_name, CASE WHEN deleted_at IS NULL THEN left(content, ${MAX_REPLY_PREVIEW_LENGTH}) END AS preview
 FROM chat_messages WHERE seq = ANY($1::bigint[])`;
 
-// Ids of this batch that another sender has stored too (migration 003 lets both be stored;
-// such a clash is a squatting attempt or a broken client, so it is reported).
-const FIND_ID_CLASHES = `
-SELECT DISTINCT t.message_id, t.sender_id, m.sender_id AS other_sender_id
-FROM unnest($1::text[], $2::text[]) AS t(message_id, sender_id)
-	JOIN chat_messages m ON m.message_id = t.message_id AND m.sender_id <> t.sender_id
-ORDER BY 1, 2, 3`;
-
 // Which of these (message_id, sender_id) are stored: a message the ingester is about to
 // reject may have been stored from an earlier, valid copy; that one is confirmed instead.
 const FIND_STORED = `
@@ -115,25 +135,36 @@ SELECT t.message_id, t.sender_id
 FROM unnest($1::text[], $2::text[]) AS t(message_id, sender_id)
 WHERE EXISTS (SELECT 1 FROM chat_messages m WHERE m.message_id = t.message_id AND m.sender_id = t.sender_id)`;
 
-// Conversations a batch's direct and broadcast messages need (the first message creates a
-// direct conversation; `all` exists from migration 004 on) and both members of each direct
-// conversation ($4; role member, joined now) when missing — one statement, one round trip
-// (conversation_members' foreign key is checked at its end, when the conversations exist).
-// Locks nothing that exists already.
-const ENSURE_CONVERSATIONS = `
-WITH created AS (
+// The chain locks of a batch's messages and the conversations they need, in ONE statement (issue
+// 12: ensuring, then locking, were two round trips per batch). $1..$3 one entry per conversation,
+// ids distinct and sorted: each row is inserted — a direct conversation's first message creates
+// it (`all` exists from migration 004 on) — or, when it exists, locked by ON CONFLICT DO UPDATE
+// … WHERE false: PostgreSQL locks the conflicting row and updates nothing; as `kind` is in no
+// unique index, the lock is FOR NO KEY UPDATE, as LOCK_CONVERSATION_CHAINS takes (a row another
+// transaction is inserting is waited for, then locked). Rows are taken in id order, so two
+// ingesters cannot deadlock on them. A room ('group') is only ever locked: the writer refused
+// messages to rooms that do not exist, and the EXISTS keeps a vanished one from being created
+// (its messages then fail the foreign key). $4: both members of each direct conversation, when
+// missing (conversation_members' foreign key is checked at the statement's end, when the
+// conversations exist). Last, the transaction says that its conversations are ensured: migration
+// 011 then skips chat_messages' per-row ensure trigger (8 µs a row) for the rest of it.
+const ENSURE_AND_LOCK_CHAINS = `
+WITH chains AS (
 	INSERT INTO conversations (id, kind, created_by)
-	SELECT DISTINCT ON (id) id, kind, created_by
+	SELECT t.id, t.kind, t.created_by
 	FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(id, kind, created_by, ord)
-	ORDER BY id, ord
-	ON CONFLICT (id) DO NOTHING
+	WHERE t.kind <> 'group' OR EXISTS (SELECT 1 FROM conversations c WHERE c.id = t.id)
+	ORDER BY t.ord
+	ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind WHERE false
+), members AS (
+	INSERT INTO conversation_members (user_id, conversation_id)
+	SELECT DISTINCT p.user_id, t.id
+	FROM unnest($4::text[]) AS t(id)
+		CROSS JOIN LATERAL (VALUES (split_part(t.id, ':', 1)), (split_part(t.id, ':', 2))) AS p (user_id)
+	ORDER BY 1, 2
+	ON CONFLICT (user_id, conversation_id) DO NOTHING
 )
-INSERT INTO conversation_members (user_id, conversation_id)
-SELECT DISTINCT p.user_id, t.id
-FROM unnest($4::text[]) AS t(id)
-	CROSS JOIN LATERAL (VALUES (split_part(t.id, ':', 1)), (split_part(t.id, ':', 2))) AS p (user_id)
-ORDER BY 1, 2
-ON CONFLICT (user_id, conversation_id) DO NOTHING`;
+SELECT set_config('${CONVERSATIONS_ENSURED}', 'on', true)`;
 
 // Per (conversation, sender): whether the group exists and the sender is a current member.
 const GROUP_MEMBERSHIP = `
@@ -406,7 +437,6 @@ export async function writeIngestBatch(db: Db, batch: IngestBatch, options: Writ
 			confirmations.push({messageId: action.actionId, senderId: action.actorId, conversationId: action.conversationId});
 			changes.push(outcome.change);
 		}
-		const idClashes = await findIdClashes(client, messages.accepted);
 		const receipts = await writeReceipts(client, batch.receipts);
 		const typingRelays = await relayTyping(client, batch.typing ?? []);
 		await writePresences(client, batch.presences);
@@ -418,7 +448,7 @@ export async function writeIngestBatch(db: Db, batch: IngestBatch, options: Writ
 			inserted: messages.stored.length,
 			receiptOutcomes: receipts.outcomes,
 			receiptForwards: receipts.forwards,
-			idClashes,
+			idClashes: messages.idClashes,
 			rejections: {stored: rejections.stored, refused: [...rejections.refused, ...refused]},
 			refusedByRules: {messages: messages.refused.length, rooms: refusedRooms, actions: refusedActions},
 			confirmations,
@@ -439,8 +469,8 @@ async function writeMessages(
 	client: pg.PoolClient,
 	all: readonly MessageRow[],
 	onConversationsLocked?: () => void,
-): Promise<{accepted: MessageRow[]; refused: RejectionRow[]; stored: StoredMessage[]; redelivered: StoredMessage[]}> {
-	if (all.length === 0) return {accepted: [], refused: [], stored: [], redelivered: []};
+): Promise<{accepted: MessageRow[]; refused: RejectionRow[]; stored: StoredMessage[]; redelivered: StoredMessage[]; idClashes: IdClash[]}> {
+	if (all.length === 0) return {accepted: [], refused: [], stored: [], redelivered: [], idClashes: []};
 	// Refusals are decided only for messages that might be refused (groups, v2 direct messages
 	// whose sender is not one of the pair); a batch without any skips the lookup of stored ones.
 	const mayBeRefused = all.filter((m) => conversationKindOf(m.conversationId) === 'group' || (m.version === 2 && directRefusal(m.conversationId, m.senderId)));
@@ -467,22 +497,13 @@ async function writeMessages(
 	}
 	const messages = all.filter((m) => !refusals.has(m));
 	const refused = [...refusals].map(([m, reason]) => ({messageId: m.messageId, senderId: m.senderId, reason, conversationId: m.version === 2 ? m.conversationId : undefined}));
-	if (messages.length === 0) return {accepted: [], refused, stored: [], redelivered: []};
+	if (messages.length === 0) return {accepted: [], refused, stored: [], redelivered: [], idClashes: []};
 
-	const created = messages.filter((m) => conversationKindOf(m.conversationId) !== 'group');
-	if (created.length > 0) {
-		await client.query(ENSURE_CONVERSATIONS, [
-			created.map((m) => m.conversationId),
-			created.map((m) => (m.conversationId === BROADCAST_ID ? 'broadcast' : 'direct')),
-			created.map((m) => (m.conversationId === BROADCAST_ID ? null : m.senderId)),
-			[...new Set(created.map((m) => m.conversationId).filter((id) => id !== BROADCAST_ID))],
-		]);
-	}
-	await lockConversationChains(client, messages.map((m) => m.conversationId));
+	await ensureAndLockChains(client, messages);
 	onConversationsLocked?.();
 	// ON CONFLICT DO UPDATE may not touch a row twice in one statement: one entry per sender.
 	const senders = [...new Map(messages.map((m) => [m.senderId, m.senderName]))].sort(([a], [b]) => (a < b ? -1 : 1));
-	const result = await client.query<{message_id: string; sender_id: string; seq: string; created_at: Date; reply_to_seq: string | null; members: string[] | null}>(STORE_MESSAGES, [
+	const result = await client.query<StoreMessagesRow>(STORE_MESSAGES, [
 		messages.map((m) => m.messageId),
 		messages.map((m) => m.senderId),
 		messages.map((m) => m.senderName),
@@ -498,7 +519,9 @@ async function writeMessages(
 		senders.map(([, name]) => name),
 	]);
 	const byKey = new Map(messages.map((m) => [`${m.senderId}/${m.messageId}`, m]));
-	const inserted = result.rows.map((r) => ({row: byKey.get(`${r.sender_id}/${r.message_id}`)!, seq: Number(r.seq), createdAt: r.created_at, replySeq: r.reply_to_seq}));
+	const rows = result.rows.filter((r): r is InsertedRow => r.other_sender_id === null);
+	const idClashes = clashesOf(messages, result.rows.filter((r) => r.other_sender_id !== null));
+	const inserted = rows.map((r) => ({row: byKey.get(`${r.sender_id}/${r.message_id}`)!, seq: Number(r.seq), createdAt: r.created_at, replySeq: r.reply_to_seq, prevSeq: Number(r.prev_seq)}));
 	// A message stored before and received again: its sender did not get the ✓, so the ingester
 	// that stored it may have died between COMMIT and the fan-out. Deliver the stored copy again
 	// (members dedupe by sender and id) — at least once, never "stored but never delivered".
@@ -507,7 +530,7 @@ async function writeMessages(
 	const copies = again.length === 0 ? [] : (await client.query<StoredCopyRow>(STORED_COPIES, [again.map((m) => m.messageId), again.map((m) => m.senderId)])).rows;
 	// Members of the conversations stored into came back with the rows; only those of
 	// conversations that appear solely among re-sent copies are looked up.
-	const members = new Map(result.rows.flatMap((r) => (r.members ? [[byKey.get(`${r.sender_id}/${r.message_id}`)!.conversationId, r.members] as const] : [])));
+	const members = new Map(rows.flatMap((r) => (r.members ? [[byKey.get(`${r.sender_id}/${r.message_id}`)!.conversationId, r.members] as const] : [])));
 	for (const [id, ids] of await currentMembers(client, copies.map((c) => c.conversation_id).filter((id) => !members.has(id)))) members.set(id, ids);
 	const recipientsOf = (conversationId: string) => (conversationId === BROADCAST_ID ? BROADCAST_ID : (members.get(conversationId) ?? []));
 	const sentAtOf = new Map(again.map((m) => [`${m.senderId}/${m.messageId}`, m.sentAt]));
@@ -524,7 +547,7 @@ async function writeMessages(
 		recipients: recipientsOf(c.conversation_id),
 		...(c.reply_to_seq !== null ? {replySeq: Number(c.reply_to_seq)} : {}),
 	}));
-	const stored = inserted.map(({row, seq, createdAt, replySeq}): StoredMessage & {replySeq?: number} => ({
+	const stored = inserted.map(({row, seq, createdAt, replySeq, prevSeq}): StoredMessage & {replySeq?: number} => ({
 		messageId: row.messageId,
 		senderId: row.senderId,
 		senderName: row.senderName,
@@ -533,12 +556,13 @@ async function writeMessages(
 		messageType: 'text',
 		sentAt: row.sentAt,
 		seq,
+		prevSeq,
 		createdAt: createdAt.toISOString(),
 		recipients: recipientsOf(row.conversationId),
 		...(replySeq !== null ? {replySeq: Number(replySeq)} : {}),
 	}));
 	await attachQuotes(client, [...stored, ...redelivered]);
-	return {accepted: messages, refused, stored, redelivered};
+	return {accepted: messages, refused, stored, redelivered, idClashes};
 }
 
 /** Lock the rows of `conversationIds` (deduplicated, in id order) for the chain; see LOCK_CONVERSATION_CHAINS. */
@@ -547,8 +571,30 @@ async function lockConversationChains(client: pg.PoolClient, conversationIds: re
 	if (ids.length > 0) await client.query(LOCK_CONVERSATION_CHAINS, [ids]);
 }
 
-/** Sets `prevSeq` on every message to deliver (see PREV_SEQS); call after the batch's last insert. */
-async function attachPrevSeqs(client: pg.PoolClient, messages: StoredMessage[]): Promise<void> {
+/**
+ * Create (direct, broadcast: the first message's sender is the creator) or lock (all) the
+ * conversations of `messages`, in id order; see ENSURE_AND_LOCK_CHAINS.
+ */
+async function ensureAndLockChains(client: pg.PoolClient, messages: readonly MessageRow[]): Promise<void> {
+	const creators = new Map<string, string>();
+	for (const m of messages) if (!creators.has(m.conversationId)) creators.set(m.conversationId, m.senderId);
+	const ids = [...creators.keys()].sort();
+	const kinds = ids.map((id) => (id === BROADCAST_ID ? 'broadcast' : conversationKindOf(id) === 'group' ? 'group' : 'direct'));
+	await client.query(ENSURE_AND_LOCK_CHAINS, [
+		ids,
+		kinds,
+		ids.map((id, i) => (kinds[i] === 'direct' ? creators.get(id)! : null)),
+		ids.filter((_, i) => kinds[i] === 'direct'),
+	]);
+}
+
+/**
+ * Sets `prevSeq` on every message to deliver that has none yet (see PREV_SEQS: system lines and
+ * re-delivered copies; STORE_MESSAGES returns it for the rows it inserts); call after the
+ * batch's last insert.
+ */
+async function attachPrevSeqs(client: pg.PoolClient, stored: StoredMessage[]): Promise<void> {
+	const messages = stored.filter((m) => m.prevSeq === undefined);
 	if (messages.length === 0) return;
 	const {rows} = await client.query<{prev_seq: string}>(PREV_SEQS, [messages.map((m) => m.seq), messages.map((m) => m.conversationId)]);
 	messages.forEach((m, i) => (m.prevSeq = Number(rows[i]!.prev_seq)));
@@ -586,13 +632,47 @@ const STORED_COPIES = `SELECT m.message_id, m.sender_id, m.sender_name, m.conver
 FROM chat_messages m JOIN unnest($1::text[], $2::text[]) AS k (message_id, sender_id) USING (message_id, sender_id)
 WHERE m.deleted_at IS NULL`;
 
-async function findIdClashes(client: pg.PoolClient, messages: readonly MessageRow[]): Promise<IdClash[]> {
-	if (messages.length === 0) return [];
-	const result = await client.query<{message_id: string; sender_id: string; other_sender_id: string}>(FIND_ID_CLASHES, [
-		messages.map((m) => m.messageId),
-		messages.map((m) => m.senderId),
-	]);
-	return result.rows.map((r) => ({messageId: r.message_id, senderId: r.sender_id, otherSenderId: r.other_sender_id}));
+/** A row of STORE_MESSAGES: a stored message (other_sender_id NULL) or an id clash (seq and the rest NULL). */
+type StoreMessagesRow = {message_id: string; sender_id: string; other_sender_id: string | null} & {
+	[K in keyof Omit<InsertedRow, 'message_id' | 'sender_id' | 'other_sender_id'>]: InsertedRow[K] | null;
+};
+
+/** A stored message's row of STORE_MESSAGES. */
+interface InsertedRow {
+	message_id: string;
+	sender_id: string;
+	seq: string;
+	created_at: Date;
+	reply_to_seq: string | null;
+	members: string[] | null;
+	prev_seq: string;
+	other_sender_id: null;
+}
+
+/**
+ * The batch's id clashes, sorted by id, sender, other sender: those STORE_MESSAGES found among
+ * rows stored before it, and those inside the batch (two senders, one id), which its snapshot
+ * cannot see — every message of `messages` is stored once the statement has run.
+ */
+function clashesOf(messages: readonly MessageRow[], found: readonly StoreMessagesRow[]): IdClash[] {
+	const clashes = new Map<string, IdClash>();
+	const add = (messageId: string, senderId: string, otherSenderId: string) =>
+		clashes.set(JSON.stringify([messageId, senderId, otherSenderId]), {messageId, senderId, otherSenderId});
+	for (const r of found) add(r.message_id, r.sender_id, r.other_sender_id!);
+	const sendersOf = new Map<string, Set<string>>();
+	for (const m of messages) sendersOf.set(m.messageId, (sendersOf.get(m.messageId) ?? new Set()).add(m.senderId));
+	for (const [messageId, senders] of sendersOf) {
+		if (senders.size < 2) continue;
+		for (const senderId of senders) for (const other of senders) if (other !== senderId) add(messageId, senderId, other);
+	}
+	const key = (c: IdClash) => [c.messageId, c.senderId, c.otherSenderId];
+	return [...clashes.values()].sort((a, b) => compareTuples(key(a), key(b)));
+}
+
+/** Orders string tuples element by element, by UTF-16 code units. */
+function compareTuples(a: readonly string[], b: readonly string[]): number {
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+	return 0;
 }
 
 async function splitRejections(client: pg.PoolClient, rejections: readonly RejectionRow[]): Promise<BatchResult['rejections']> {

@@ -75,7 +75,7 @@ function listOrderSuite(connect: () => Promise<string>) {
 		const before = await facts(db);
 		expect(before.find((c) => c.id === 'alice:bob')).toMatchObject({lastSeq: '0', lastAt: null});
 
-		expect(await runMigrations({databaseUrl: url, logger})).toEqual(['010_list_order']);
+		expect(await runMigrations({databaseUrl: url, logger})).toContain('010_list_order');
 		const after = await facts(db);
 		expect(after.map((c) => c.id)).toEqual(before.map((c) => c.id));
 		for (const c of after) {

@@ -1,0 +1,81 @@
+import {Duplex} from 'node:stream';
+import {describe, expect, it} from 'vitest';
+import {coalesceCorkedWrites, corkPerRead} from './cork-per-read.js';
+
+/** A duplex that records each write it is handed: `writes[i]` is the chunks of one syscall. */
+function recordingStream(): {stream: Duplex; writes: string[][]} {
+	const writes: string[][] = [];
+	const stream = new Duplex({
+		read() {},
+		write(chunk: Buffer, _encoding, done) {
+			writes.push([chunk.toString()]);
+			done();
+		},
+		writev(chunks, done) {
+			writes.push(chunks.map((c) => (c.chunk as Buffer).toString()));
+			done();
+		},
+	});
+	return {stream, writes};
+}
+
+/** Push one chunk; its reader writes one answer now and one in each of the next ticks, as mqtt.js does with PUBACKs. */
+async function readThreePackets(stream: Duplex): Promise<void> {
+	stream.on('data', () => {
+		stream.write('puback 1');
+		process.nextTick(() => {
+			stream.write('puback 2');
+			process.nextTick(() => stream.write('puback 3'));
+		});
+	});
+	stream.push('three publishes');
+	await new Promise((resolve) => setImmediate(resolve));
+	await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('corkPerRead', () => {
+	it('writes the answers to one read in one write', async () => {
+		const {stream, writes} = recordingStream();
+		corkPerRead(stream);
+		await readThreePackets(stream);
+		expect(writes).toEqual([['puback 1', 'puback 2', 'puback 3']]);
+	});
+
+	it('writes each answer on its own without it (what it fixes)', async () => {
+		const {stream, writes} = recordingStream();
+		await readThreePackets(stream);
+		expect(writes).toEqual([['puback 1'], ['puback 2'], ['puback 3']]);
+	});
+
+	it('stops corking once undone', async () => {
+		const {stream, writes} = recordingStream();
+		corkPerRead(stream)();
+		await readThreePackets(stream);
+		expect(writes).toHaveLength(3);
+	});
+});
+
+describe('coalesceCorkedWrites', () => {
+	const corkedWrites = (stream: Duplex) => {
+		stream.cork();
+		stream.write(Buffer.from('header '));
+		stream.write('topic/ü ');
+		stream.write(Buffer.from('payload'));
+		stream.uncork();
+	};
+
+	it('hands what was corked to the stream as one buffer, strings encoded', () => {
+		const {stream, writes} = recordingStream();
+		coalesceCorkedWrites(stream);
+		corkedWrites(stream);
+		expect(writes).toEqual([['header topic/ü payload']]);
+	});
+
+	it('leaves the pieces as they were without it, and once undone', () => {
+		const {stream, writes} = recordingStream();
+		corkedWrites(stream);
+		coalesceCorkedWrites(stream)();
+		corkedWrites(stream);
+		expect(writes).toEqual([['header ', 'topic/ü ', 'payload'], ['header ', 'topic/ü ', 'payload']]);
+	});
+});
