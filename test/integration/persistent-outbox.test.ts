@@ -115,7 +115,10 @@ forEachTarget('persistent outbox', (target) => {
 		const next = recorder(online);
 		try {
 			const shown = await next((e) => e.type === 'message-sent' && e.message.messageId === messageId);
-			expect(shown).toMatchObject({message: {conversationId: 'olga:quirin', receiverId: 'olga', status: 'pending'}});
+			// Shown in its v2 conversation; pending, or already stored when the resend's stored copy
+			// came back before this listener subscribed (the restore runs as the client starts: how
+			// far it got depends on the machine's speed).
+			expect(shown).toMatchObject({message: {conversationId: 'olga:quirin', receiverId: 'olga', status: expect.stringMatching(/^(pending|received_by_server)$/)}});
 			await next((e) => e.type === 'receipts-received' && e.receipts.some((r) => r.messageId === messageId && r.status === 'received_by_server'));
 		} finally {
 			await online.close();
