@@ -60,6 +60,11 @@ interface Probe {
 	run: (db: Db) => Promise<number>;
 	sql: string;
 	params: unknown[];
+	/**
+	 * The statement runs with the table owner's rights whoever calls (the list: migration 012's
+	 * SECURITY DEFINER function runs `sql`), so its plan is EXPLAINed on the owner's connection.
+	 */
+	ownerRights?: boolean;
 }
 
 /**
@@ -148,10 +153,10 @@ async function measure(databaseUrl: string, viewer: string, seed: HistorySeed, l
 		const deepCursor = await cursorAt(LIST_DEPTH);
 		const backgroundCursor = await cursorAt(seed.viewerConversations - MORE_LIST_PAGE);
 		const probes: Probe[] = [
-			{name: `conversation list: first page of ${FIRST_LIST_PAGE} (of ${seed.viewerConversations}), as the client loads it`, run: async (db) => (await loadConversationPage(db, viewer, FIRST_LIST_PAGE)).conversations.length, sql: CONVERSATIONS_QUERY, params: conversationPageParams(viewer, FIRST_LIST_PAGE)},
-			{name: `conversation list: keyset page of ${FIRST_LIST_PAGE}, ${LIST_DEPTH} deep`, run: async (db) => (await loadConversationPage(db, viewer, FIRST_LIST_PAGE, deepCursor)).conversations.length, sql: CONVERSATIONS_QUERY, params: conversationPageParams(viewer, FIRST_LIST_PAGE, deepCursor)},
-			{name: `conversation list: the background walk's last page of ${MORE_LIST_PAGE}`, run: async (db) => (await loadConversationPage(db, viewer, MORE_LIST_PAGE, backgroundCursor)).conversations.length, sql: CONVERSATIONS_QUERY, params: conversationPageParams(viewer, MORE_LIST_PAGE, backgroundCursor)},
-			{name: 'conversation list: first 500 at once (how the client loaded it before)', run: async (db) => (await loadConversations(db, viewer, 500)).length, sql: CONVERSATIONS_QUERY, params: conversationPageParams(viewer, 500)},
+			{name: `conversation list: first page of ${FIRST_LIST_PAGE} (of ${seed.viewerConversations}), as the client loads it`, run: async (db) => (await loadConversationPage(db, viewer, FIRST_LIST_PAGE)).conversations.length, ownerRights: true, sql: CONVERSATIONS_QUERY, params: conversationPageParams(viewer, FIRST_LIST_PAGE)},
+			{name: `conversation list: keyset page of ${FIRST_LIST_PAGE}, ${LIST_DEPTH} deep`, run: async (db) => (await loadConversationPage(db, viewer, FIRST_LIST_PAGE, deepCursor)).conversations.length, ownerRights: true, sql: CONVERSATIONS_QUERY, params: conversationPageParams(viewer, FIRST_LIST_PAGE, deepCursor)},
+			{name: `conversation list: the background walk's last page of ${MORE_LIST_PAGE}`, run: async (db) => (await loadConversationPage(db, viewer, MORE_LIST_PAGE, backgroundCursor)).conversations.length, ownerRights: true, sql: CONVERSATIONS_QUERY, params: conversationPageParams(viewer, MORE_LIST_PAGE, backgroundCursor)},
+			{name: 'conversation list: first 500 at once (how the client loaded it before)', run: async (db) => (await loadConversations(db, viewer, 500)).length, ownerRights: true, sql: CONVERSATIONS_QUERY, params: conversationPageParams(viewer, 500)},
 			{name: `newest page (direct chat of ${Math.floor(seed.messages / BIG_SHARE).toLocaleString('en-US')})`, run: async (db) => (await loadLatestPage(db, seed.big, PAGE, viewer)).messages.length, sql: PAGE_QUERIES.latest, params: [seed.big, PAGE + 1, viewer]},
 			{name: `page ${depth.toLocaleString('en-US')} deep (same chat)`, run: async (db) => (await loadOlderPage(db, seed.big, deepSeq, PAGE, viewer)).messages.length, sql: PAGE_QUERIES.older, params: [seed.big, deepSeq, PAGE + 1, viewer]},
 			{name: 'newest page (room of 10)', run: async (db) => (await loadLatestPage(db, seed.room, PAGE, viewer)).messages.length, sql: PAGE_QUERIES.latest, params: [seed.room, PAGE + 1, viewer]},
@@ -200,7 +205,7 @@ async function measure(databaseUrl: string, viewer: string, seed: HistorySeed, l
 		const explains: Record<string, string> = {};
 		for (const probe of probes) {
 			for (const [connection, db] of connections) {
-				const {rows: plan} = await db.query<{'QUERY PLAN': string}>(`EXPLAIN (ANALYZE, BUFFERS) ${probe.sql}`, probe.params);
+				const {rows: plan} = await (probe.ownerRights ? owner : db).query<{'QUERY PLAN': string}>(`EXPLAIN (ANALYZE, BUFFERS) ${probe.sql}`, probe.params);
 				explains[`${probe.name} — ${connection}`] = plan.map((r) => r['QUERY PLAN']).join('\n');
 			}
 		}

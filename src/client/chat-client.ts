@@ -12,7 +12,7 @@ import {loadMessageVersion} from '../store/history-actions.js';
 import {wasDeliveredTo} from '../store/seen-queries.js';
 import {loadAwaySummary} from '../store/away.js';
 import {refuseSearch, searchMessages} from '../store/search.js';
-import type {AwayEntry, ChatEvent, ChatMessage, ChatPort, ConversationSummary, Identity, KnownUser, MessageStatusReport, Receipt, RoomChange, SearchHit, SearchQuery} from '../core/types.js';
+import type {AwaySummary, ChatEvent, ChatMessage, ChatPort, ConversationSummary, Identity, KnownUser, MessageStatusReport, Receipt, RoomChange, SearchHit, SearchQuery} from '../core/types.js';
 import {CATCH_UP_PASSES, CatchUp} from './catch-up.js';
 import {DatabaseLink, describeFailure} from './database-link.js';
 import {EventHub} from './event-hub.js';
@@ -379,8 +379,8 @@ class ChatClient implements ChatPort {
 		this.#hub.emit({type: 'history-loaded', conversationId, mode, ...page, ...(focusSeq !== undefined ? {focusSeq} : {})});
 	}
 
-	async loadAwaySummary(): Promise<AwayEntry[]> {
-		return (await this.#database.run('load the unread summary', (db) => loadAwaySummary(db, this.me.userId))) ?? [];
+	async loadAwaySummary(): Promise<AwaySummary> {
+		return (await this.#database.run('load the unread summary', (db) => loadAwaySummary(db, this.me.userId))) ?? {entries: [], total: 0};
 	}
 
 	async loadConversations(): Promise<void> {

@@ -1,6 +1,7 @@
 // The client's walk of the conversation list (issue 12) against PostgreSQL: a first page, the
 // rest in the background page by page (the last naming every conversation seen), a restart
-// dropping a late page of the old walk, rows loaded by id for a conversation not reached yet.
+// dropping a late page of the old walk, a reload asking for what the old walk had in two pages,
+// rows loaded by id for a conversation not reached yet.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {createTestDatabase, isPostgresReachable, type TestDatabase} from '../../test/helpers/db.js';
 import type {ChatEvent} from '../core/types.js';
@@ -50,6 +51,32 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		expect(list.hasShown('room-3')).toBe(true);
 		await list.more(); // nothing left: no event
 		expect(events).toHaveLength(3);
+	});
+
+	it('reloads what was loaded in two queries: the first page, then the rest of the old walk at once', async () => {
+		const events: Loaded[] = [];
+		const asked: string[] = [];
+		const list = new ListWalk({
+			me: 'alice',
+			run: async (what, work) => (asked.push(what), work(db)),
+			emit: (event) => events.push(event),
+			onRows: () => {},
+			firstPage: 2,
+			morePage: 1,
+		});
+		await list.restart();
+		await expect.poll(() => events.at(-1)?.memberOf !== undefined).toBe(true);
+		// The first walk: 2, then pages of 1 (a full page cannot tell it was the last: one empty page ends it).
+		expect(events.map(ids)).toEqual([['room-0', 'room-1'], ['room-2'], ['room-3'], ['all'], []]);
+		const firstWalk = asked.length;
+		expect(firstWalk).toBe(5);
+		events.length = 0;
+		await list.restart(); // a reload: a mute, a system line, a catch-up
+		await expect.poll(() => events.at(-1)?.memberOf !== undefined).toBe(true);
+		expect(events.map(ids)).toEqual([['room-0', 'room-1'], ['room-2', 'room-3', 'all']]);
+		expect(events.at(-1)).toMatchObject({memberOf: ['room-0', 'room-1', 'room-2', 'room-3', 'all']});
+		expect(asked.length - firstWalk).toBe(2);
+		list.stop();
 	});
 
 	it('pages on demand without the background walk, one page per call even when asked twice at once; rows by id for one not reached', async () => {

@@ -10,6 +10,11 @@ import {FIRST_LIST_PAGE, loadConversationPage, loadConversationsById, type Conve
 /** Rows per page after the first (the background walk, a scroll past the end). */
 export const MORE_LIST_PAGE = 200;
 
+/** The most rows one page may ask for (store/history-people.ts loadConversationPage). */
+const MAX_LIST_PAGE = 1_000;
+/** Rows a reload's second page asks for beyond what the old walk had: conversations new since. */
+const RELOAD_MARGIN = 20;
+
 /** What a {@link ListWalk} needs of its client. */
 export interface ListWalkOptions {
 	me: string;
@@ -29,7 +34,10 @@ export interface ListWalkOptions {
 
 /**
  * One walk of the list at a time: {@link restart} loads the first page (a reload starts over),
- * {@link more} the next one. Pages of an older walk that arrive late are dropped.
+ * {@link more} the next one. Pages of an older walk that arrive late are dropped. A restart after
+ * a walk had loaded n rows (a reload: a mute, a room's system line, a catch-up) asks for the
+ * first page, then for the rest of those n in one page (up to 1,000 rows), not page by page again:
+ * two queries instead of ~6 for 1,000 conversations.
  */
 export class ListWalk {
 	readonly #options: ListWalkOptions;
@@ -39,6 +47,8 @@ export class ListWalk {
 	#seen = new Set<string>();
 	#inFlight: Promise<void> | undefined;
 	#timer: NodeJS.Timeout | undefined;
+	/** Rows the walk before a restart had emitted: the next page asks for up to as many at once. */
+	#reloading = 0;
 
 	constructor(options: ListWalkOptions) {
 		this.#options = options;
@@ -54,16 +64,21 @@ export class ListWalk {
 		return this.#cursor === undefined || this.#seen.has(conversationId);
 	}
 
-	/** Load the first page (a new walk); with more to come, the rest follows in the background. */
+	/**
+	 * Load the first page (a new walk); with more to come, the rest follows in the background —
+	 * after a reload, as many rows as the old walk had emitted in the next page at once.
+	 */
 	async restart(): Promise<void> {
 		const generation = ++this.#generation;
 		this.#stopTimer();
 		this.#inFlight = undefined;
+		this.#reloading = Math.max(this.#reloading, this.#seen.size);
 		const page = await this.#options.run('load conversations', (db) => loadConversationPage(db, this.#options.me, this.#options.firstPage ?? FIRST_LIST_PAGE));
 		if (!page || generation !== this.#generation) return;
 		this.#seen = new Set();
 		this.#cursor = undefined;
 		this.#accept(page);
+		if (!this.#cursor) this.#reloading = 0;
 		const after = this.#options.backgroundAfterMs ?? 0;
 		if (this.#cursor && after !== false) this.#timer = setTimeout(() => void this.#walkOn(generation), after);
 	}
@@ -99,10 +114,14 @@ export class ListWalk {
 	async #next(): Promise<void> {
 		const generation = this.#generation;
 		const cursor = this.#cursor;
-		const page = await this.#options.run('load more conversations', (db) => loadConversationPage(db, this.#options.me, this.#options.morePage ?? MORE_LIST_PAGE, cursor));
+		const morePage = this.#options.morePage ?? MORE_LIST_PAGE;
+		// After a reload, what the old walk had loaded comes back in one page.
+		const size = Math.min(MAX_LIST_PAGE, Math.max(morePage, this.#reloading > this.#seen.size ? this.#reloading - this.#seen.size + RELOAD_MARGIN : 0));
+		const page = await this.#options.run('load more conversations', (db) => loadConversationPage(db, this.#options.me, size, cursor));
 		if (generation !== this.#generation) return;
 		// A failed read (database down, a notice said so) ends this walk; the next reload starts over.
 		if (!page) return void (this.#cursor = undefined);
+		this.#reloading = 0;
 		this.#accept(page);
 	}
 

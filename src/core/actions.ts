@@ -45,8 +45,11 @@ export type UiAction =
 	| {type: 'search-loaded'; text: string; hits: readonly SearchHit[]; error?: string}
 	/** Move the highlight of the search or away overlay. */
 	| {type: 'overlay-moved'; by: number}
-	/** The "while you were away" summary arrived (empty: nothing is shown). */
-	| {type: 'away-loaded'; entries: readonly AwayEntry[]}
+	/**
+	 * The "while you were away" summary arrived (empty: nothing is shown); `total`: conversations
+	 * with unread in all, of which `entries` are the first screen (default `entries.length`).
+	 */
+	| {type: 'away-loaded'; entries: readonly AwayEntry[]; total?: number}
 	/**
 	 * I sent a message to a conversation from the composer (Enter, `/send`, `/broadcast`): when it
 	 * is the open one, the thread returns to the newest messages (WeeChat, iamb and gomuks do the

@@ -120,7 +120,7 @@ export function reduceMessageAction(state: ChatState, action: MessageUiAction): 
 			if (action.entries.length === 0 || state.overlay || state.openConversationId) return next;
 			// Mentions first, then the server's order (newest first).
 			const entries = [...action.entries].sort((a, b) => Number(b.mentions > 0) - Number(a.mentions > 0));
-			return {...next, overlay: {kind: 'away', entries, index: 0}, selectedConversationId: entries[0]!.conversationId};
+			return {...next, overlay: {kind: 'away', entries, index: 0, total: Math.max(action.total ?? 0, entries.length)}, selectedConversationId: entries[0]!.conversationId};
 		}
 	}
 }

@@ -84,7 +84,7 @@ export type Overlay =
 	 */
 	| {kind: 'search'; query: string; index: number; searched?: string; hits?: readonly SearchHit[]; error?: string; isLoading?: boolean}
 	/** "While you were away": conversations with unread messages, mentions first; `index` highlighted. */
-	| {kind: 'away'; entries: readonly AwayEntry[]; index: number};
+	| {kind: 'away'; entries: readonly AwayEntry[]; index: number; total: number};
 
 /** The message an action is about: where it is, whose it is, and what the composer shows of it. */
 export interface MessageTarget {

@@ -128,6 +128,16 @@ export interface SearchQuery {
 	limit?: number;
 }
 
+/**
+ * The "while you were away" summary: the first screen of conversations with unread messages and
+ * how many there are in all (`total` ≥ `entries.length`: the summary shows at most one screen).
+ */
+export interface AwaySummary {
+	entries: AwayEntry[];
+	/** Conversations with unread messages from others, shown or not. */
+	total: number;
+}
+
 /** One row of the "while you were away" summary: a conversation with unread messages. */
 export interface AwayEntry {
 	conversationId: string;
@@ -315,8 +325,12 @@ export interface ChatPort {
 	searchMessages(query: SearchQuery): Promise<{hits: SearchHit[]; error?: string}>;
 	/** Load the page around message `seq` of a conversation; emits `history-loaded` (around, with `focusSeq`). */
 	loadAround(conversationId: string, seq: number, limit: number): Promise<void>;
-	/** Conversations with unread messages, mentions first then newest ("while you were away"). Resolves [] when the database cannot be asked. */
-	loadAwaySummary(): Promise<AwayEntry[]>;
+	/**
+	 * Conversations with unread messages, mentions first then newest ("while you were away"), at
+	 * most one screen, and how many have unread in all. Resolves no entries (total 0) when the
+	 * database cannot be asked.
+	 */
+	loadAwaySummary(): Promise<AwaySummary>;
 	/** Tell the conversation's other members I am (or stopped) typing. Rate limiting is the caller's job. */
 	sendTyping(conversationId: string, isTyping: boolean): void;
 	/**

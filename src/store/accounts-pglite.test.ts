@@ -6,6 +6,8 @@ import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {silentLogger} from '../log.js';
 import {createPostgresAccountBackend, type PostgresAccountBackend} from './accounts.js';
+import type {Db} from './db.js';
+import {loadConversations} from './history-people.js';
 import {runMigrations} from './migrate.js';
 
 describe('accounts and row-level security on PGlite behind pglite-socket', () => {
@@ -58,6 +60,20 @@ describe('accounts and row-level security on PGlite behind pglite-socket', () =>
 			await client.query('RESET ROLE');
 		}
 		expect((await client.query('SELECT count(*)::int AS n FROM chat_messages')).rows[0].n).toBe(3);
+	});
+
+	it("lists a chat user's own conversations through hermes_conversation_page under SET ROLE (the hub), nobody else's (migration 012)", async () => {
+		const listOf = async (id: string) => (await loadConversations(db, id)).map((c) => c.conversationId);
+		const db = {query: (sql: string, params?: unknown[]) => client.query(sql, params)} as unknown as Db;
+		// The hub's owner (no SET ROLE: PGlite's superuser) lists anyone's.
+		expect(await listOf('bob')).toEqual(['alice:bob', 'all', 'bob:carol']);
+		await client.query('SET ROLE alice');
+		try {
+			expect(await listOf('alice')).toEqual(['alice:bob', 'all']);
+			expect(await listOf('bob')).toEqual([]);
+		} finally {
+			await client.query('RESET ROLE');
+		}
 	});
 
 	it('shows a disabled account nothing, even through a session that was already in', async () => {

@@ -1,6 +1,6 @@
 // The "while you were away" summary (issue 10, outcome 7): my conversations with unread messages
 // from others, mentions first. May import pg (via db.ts), protocol/ and core/types.
-import {UNREAD_COUNT_CAP, type AwayEntry, type ConversationKind} from '../core/types.js';
+import {UNREAD_COUNT_CAP, type AwayEntry, type AwaySummary, type ConversationKind} from '../core/types.js';
 import {BROADCAST_ID} from '../protocol/index.js';
 import type {Db} from './db.js';
 
@@ -11,7 +11,9 @@ export const MAX_AWAY_ENTRIES = 50;
 // no row there yet). Per conversation, every probe is a range of chat_messages_conversation_seq
 // after my read marker (closed range instead of `=`, see history.ts): the unread rows from others,
 // capped (count, mentions of me and senders are counted over those), the first one, and the
-// newest one (for the order). Mentions: the ingester's `mentions` column (migration 007).
+// newest one (for the order). Mentions: the ingester's `mentions` column (migration 007). `total`
+// (a window over every row before the LIMIT, which the sort had to read anyway): how many
+// conversations have unread, so the screen can say "50 of 130".
 const AWAY_SUMMARY = `
 WITH mine AS (
 	SELECT conversation_id, last_read_seq
@@ -28,7 +30,8 @@ SELECT c.id AS conversation_id, c.kind,
 	first.seq::text AS first_seq, first.message_id AS first_message_id, first.sender_id AS first_sender_id,
 	coalesce(fu.display_name, first.sender_name) AS first_sender_name, first.content AS first_content, first.created_at AS first_created_at,
 	first.message_type AS first_message_type, first.deleted_at IS NOT NULL AS first_is_deleted,
-	newest.created_at AS newest_at
+	newest.created_at AS newest_at,
+	count(*) OVER ()::int AS total
 FROM mine
 JOIN conversations c ON c.id = mine.conversation_id
 LEFT JOIN LATERAL (SELECT CASE WHEN split_part(c.id, ':', 1) = $1 THEN split_part(c.id, ':', 2)
@@ -80,6 +83,7 @@ interface AwayRow {
 	first_created_at: Date;
 	first_message_type: string;
 	first_is_deleted: boolean;
+	total: number;
 }
 
 /**
@@ -87,13 +91,13 @@ interface AwayRow {
  * shows them) with messages from others after their read marker — unread count (capped at
  * {@link UNREAD_COUNT_CAP}), how many of those mention them (`chat_messages.mentions`), the first
  * unread message, and the senders, most active first — ordered conversations with mentions
- * first, then by the newest unread message; at most `limit` (default {@link MAX_AWAY_ENTRIES}).
- * Titles, names and content are untrusted.
+ * first, then by the newest unread message; at most `limit` (default {@link MAX_AWAY_ENTRIES}),
+ * with `total` the number of such conversations in all. Titles, names and content are untrusted.
  * @throws the driver's error (database unreachable, schema missing).
  */
-export async function loadAwaySummary(db: Db, userId: string, limit = MAX_AWAY_ENTRIES): Promise<AwayEntry[]> {
+export async function loadAwaySummary(db: Db, userId: string, limit = MAX_AWAY_ENTRIES): Promise<AwaySummary> {
 	const result = await db.query<AwayRow>(AWAY_SUMMARY, [userId, limit]);
-	return result.rows.map((row) => ({
+	const entries = result.rows.map((row): AwayEntry => ({
 		conversationId: row.conversation_id,
 		title: row.title ?? row.conversation_id,
 		kind: row.kind as ConversationKind,
@@ -111,6 +115,7 @@ export async function loadAwaySummary(db: Db, userId: string, limit = MAX_AWAY_E
 		},
 		senders: row.senders ?? [],
 	}));
+	return {entries, total: result.rows[0]?.total ?? 0};
 }
 
 /** The summary statement (`$1` user id, `$2` limit), for EXPLAIN checks. */

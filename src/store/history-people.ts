@@ -21,10 +21,15 @@ export const BROADCAST_PEER_NAME = 'everyone';
 // (last_message_at in µs since the epoch, exact — a JS Date drops the microseconds and would skip
 // or repeat ties; `$4` NULL = the first page), `$5` (µs, nullable) asks also for the
 // conversations that moved above the walk's top since it started (a new message): they sort
-// first, flagged `moved`. `my_rows` reads conversation_members once (a CTE referenced twice is
-// computed once): for a member role every scan of a protected table fills the policy's
-// membership hash again (~0.3 ms for 1,000 memberships, migration 005). Everything else runs only for the rows
-// shown: the newest message (one backward probe of chat_messages_conversation_seq, with a closed
+// first, flagged `moved`; `$6` (nullable) keeps only the given conversation ids. The statement runs
+// inside the SECURITY DEFINER function hermes_conversation_page (migration 012: its body is this
+// text, a test compares them), i.e. with the table owner's rights and no row-level security, so
+// `me` is the privacy check the policies made: `$1` itself when the calling role is that account
+// (enabled), or any `$1` for a caller that may read every row anyway (member of the tables'
+// owner, superuser); else no row at all. The caller is the `role` setting under SET ROLE (the
+// embedded hub) and otherwise session_user: inside the function current_user is the owner.
+// `my_rows` reads conversation_members once (a CTE referenced twice is computed once). Everything
+// else runs only for the rows shown: the newest message (one backward probe of chat_messages_conversation_seq, with a closed
 // range instead of `=` so the planner cannot pick the seq index, see history.ts), the peer's and
 // the last sender's names, the member count (an index-only scan of conversation_members_current,
 // rooms only), unread (others' messages after my marker, capped: a range scan of the same index,
@@ -38,20 +43,27 @@ export const BROADCAST_PEER_NAME = 'everyone';
 const US = (param: string) => `(timestamptz 'epoch' + ${param}::bigint * interval '1 microsecond')`;
 const AFTER_CURSOR = `CASE WHEN $3::bigint IS NULL THEN c.last_message_at IS NULL AND c.id > $4
 		ELSE c.last_message_at < ${US('$3')} OR (c.last_message_at = ${US('$3')} AND c.id > $4) OR c.last_message_at IS NULL END`;
-const conversationsOf = (only: string) => `
-WITH my_rows AS (
+const CONVERSATIONS_OF = `WITH caller AS (
+	SELECT CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END AS caller
+), me AS (
+	SELECT $1::varchar AS user_id
+	WHERE $1 = (SELECT r.caller FROM caller r)
+		AND EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = $1 AND a.disabled_at IS NULL)
+	OR pg_has_role((SELECT r.caller FROM caller r)::name, (SELECT t.relowner FROM pg_class t WHERE t.oid = 'conversations'::regclass), 'USAGE')
+), my_rows AS (
 	SELECT conversation_id, last_read_seq, role, is_muted
-	FROM conversation_members WHERE user_id = $1 AND (left_at IS NULL OR conversation_id = '${BROADCAST_ID}')
+	FROM conversation_members WHERE user_id = (SELECT me.user_id FROM me) AND (left_at IS NULL OR conversation_id = '${BROADCAST_ID}')
 ), mine AS (
 	SELECT * FROM my_rows
 	UNION ALL
 	SELECT '${BROADCAST_ID}', 0, 'member', false
-	WHERE NOT EXISTS (SELECT 1 FROM my_rows WHERE conversation_id = '${BROADCAST_ID}')
+	FROM me WHERE NOT EXISTS (SELECT 1 FROM my_rows WHERE conversation_id = '${BROADCAST_ID}')
 ), ordered AS (
 	SELECT c.id, c.kind, c.title, c.topic, c.last_message_at, c.last_seq, mine.last_read_seq, mine.role, mine.is_muted,
 		coalesce($4::text IS NOT NULL AND c.last_message_at > ${US('$5')}, false) AS moved
 	FROM mine JOIN conversations c ON c.id = mine.conversation_id
-	WHERE ($4::text IS NULL OR (${AFTER_CURSOR}) OR c.last_message_at > ${US('$5')})${only}
+	WHERE ($4::text IS NULL OR (${AFTER_CURSOR}) OR c.last_message_at > ${US('$5')})
+		AND ($6::text[] IS NULL OR c.id = ANY($6::text[]))
 	ORDER BY c.last_message_at DESC NULLS LAST, c.id
 	LIMIT $2
 ), shown AS (
@@ -72,10 +84,10 @@ WITH my_rows AS (
 			ELSE split_part(o.id, ':', 1) END AS peer_id
 	FROM shown o
 )
-SELECT m.id AS conversation_id, m.kind, m.topic, m.role, m.is_muted, m.peer_id,
+SELECT m.id::text AS conversation_id, m.kind::text, m.topic::text, m.role::text, m.is_muted, m.peer_id,
 	CASE WHEN m.kind = 'broadcast' THEN '${BROADCAST_PEER_NAME}'
 		WHEN m.kind = 'direct' THEN coalesce((SELECT u.display_name FROM chat_users u WHERE u.user_id = m.peer_id), m.peer_id)
-		ELSE m.title END AS title,
+		ELSE m.title END::text AS title,
 	CASE WHEN m.kind = 'group' THEN (SELECT count(*) FROM conversation_members x
 			WHERE x.conversation_id = m.id AND x.left_at IS NULL)
 		WHEN m.kind = 'direct' THEN 2 ELSE 0 END::int AS member_count,
@@ -85,17 +97,14 @@ SELECT m.id AS conversation_id, m.kind, m.topic, m.role, m.is_muted, m.peer_id,
 			AND x.seq > m.last_read_seq AND x.seq <= m.last_seq AND x.sender_id <> $1
 		ORDER BY x.conversation_id, x.seq
 		LIMIT ${UNREAD_COUNT_CAP}) AS unread_rows) END::int AS unread,
-	m.message_id AS last_message_id, m.sender_id AS last_sender_id,
-	coalesce((SELECT lu.display_name FROM chat_users lu WHERE lu.user_id = m.sender_id), m.sender_name) AS last_sender_name,
-	m.content AS last_content, m.created_at AS last_created_at, m.message_type AS last_message_type,
-	CASE WHEN m.sender_id = $1 THEN ${MESSAGE_STATUS} END AS last_status,
+	m.message_id::text AS last_message_id, m.sender_id::text AS last_sender_id,
+	coalesce((SELECT lu.display_name FROM chat_users lu WHERE lu.user_id = m.sender_id), m.sender_name)::text AS last_sender_name,
+	m.content::text AS last_content, m.created_at AS last_created_at, m.message_type::text AS last_message_type,
+	(CASE WHEN m.sender_id = $1 THEN ${MESSAGE_STATUS} END)::text AS last_status,
 	m.last_activity_at, m.moved,
 	(extract(epoch FROM m.last_message_at) * 1000000)::bigint::text AS key_us
 FROM m
 ORDER BY m.last_message_at DESC NULLS LAST, m.id`;
-const CONVERSATIONS_OF = conversationsOf('');
-// The same rows for given conversation ids only (`$6`, with a first page's `$3`–`$5`), whatever their place in the list.
-const CONVERSATIONS_BY_ID = conversationsOf(' AND c.id = ANY($6::text[])');
 
 // One of my conversations by id, or a room by title (any case): the id first, then the most
 // recently active room of that title. Reads my member rows (the primary key's user_id prefix).
@@ -106,11 +115,21 @@ ORDER BY c.id = $2 DESC, c.last_message_at DESC NULLS LAST, c.id
 LIMIT 1`;
 
 /**
- * The conversation list statement, for EXPLAIN checks: `$1` user id, `$2` limit, `$3`/`$4` the
- * previous page's last key (µs text or null, id; `$4` null for the first page), `$5` the walk's
- * top key (µs text or null). {@link conversationPageParams} builds them.
+ * The conversation list statement: the body of the function hermes_conversation_page (migration
+ * 012, which runs it with the table owner's rights; a test holds the two equal), for EXPLAIN
+ * checks as the owner. `$1` user id, `$2` limit, `$3`/`$4` the previous page's last key (µs text
+ * or null, id; `$4` null for the first page), `$5` the walk's top key (µs text or null), `$6`
+ * conversation ids (null: all). {@link conversationPageParams} builds them.
  */
 export const CONVERSATIONS_QUERY = CONVERSATIONS_OF;
+
+/**
+ * How the list is read: the function of migration 012 (same parameters and rows as
+ * {@link CONVERSATIONS_QUERY}). Owner or member role alike, one plan: a member role's statement
+ * would pay row-level security's membership hash once per protected table it touches (six fills of
+ * ~1,000 rows per page); the function checks once that `$1` is the calling role's account.
+ */
+export const CONVERSATION_PAGE_CALL = 'SELECT * FROM hermes_conversation_page($1, $2, $3, $4, $5, $6)';
 
 // The current members of one conversation (conversation_members_current), admins first, with
 // their stored presence. For `all` these are only the users who hold a read marker there.
@@ -207,7 +226,7 @@ export async function loadConversations(db: Db, userId: string, limit = 500): Pr
 export async function loadConversationsById(db: Db, userId: string, conversationIds: readonly string[]): Promise<ConversationRow[]> {
 	if (conversationIds.length === 0) return [];
 	const ids = [...new Set(conversationIds)].slice(0, 100);
-	const {rows} = await db.query<ConversationDbRow>(CONVERSATIONS_BY_ID, [...conversationPageParams(userId, ids.length), ids]);
+	const {rows} = await db.query<ConversationDbRow>(CONVERSATION_PAGE_CALL, conversationPageParams(userId, ids.length, undefined, ids));
 	return rows.map(toConversation);
 }
 
@@ -250,9 +269,12 @@ export interface ConversationPage {
 	next?: ListCursor;
 }
 
-/** The parameters of {@link CONVERSATIONS_QUERY} for a page of `limit` after `cursor` (none: the first page). */
-export function conversationPageParams(userId: string, limit: number, cursor?: ListCursor): unknown[] {
-	return [userId, limit, cursor?.afterUs ?? null, cursor?.afterId ?? null, cursor?.topUs ?? null];
+/**
+ * The parameters of {@link CONVERSATIONS_QUERY} / {@link CONVERSATION_PAGE_CALL} for a page of
+ * `limit` after `cursor` (none: the first page), of the conversations `ids` only when given.
+ */
+export function conversationPageParams(userId: string, limit: number, cursor?: ListCursor, ids?: readonly string[]): unknown[] {
+	return [userId, limit, cursor?.afterUs ?? null, cursor?.afterId ?? null, cursor?.topUs ?? null, ids ? [...ids] : null];
 }
 
 /**
@@ -272,7 +294,7 @@ export async function loadConversationPage(db: Db, userId: string, limit: number
 	// Not a named prepared statement, though it saved ~0.9 ms of the owner's ~2.8 ms CPU per first
 	// page (nothing for a member role): the embedded hub serves every pg connection from PGlite's
 	// one session, where a second connection preparing the same name fails ("already exists").
-	const {rows} = await db.query<ConversationDbRow & {moved: boolean; key_us: string | null}>(CONVERSATIONS_OF, conversationPageParams(userId, size, cursor));
+	const {rows} = await db.query<ConversationDbRow & {moved: boolean; key_us: string | null}>(CONVERSATION_PAGE_CALL, conversationPageParams(userId, size, cursor));
 	const onward = rows.filter((r) => !r.moved);
 	let topUs = cursor?.topUs ?? null;
 	for (const row of rows) if (row.key_us !== null && (topUs === null || BigInt(row.key_us) > BigInt(topUs))) topUs = row.key_us;

@@ -16,7 +16,7 @@ const tables = async (url: string) => {
 	return rows.map((r) => r.table_name);
 };
 const SCHEMA = ['accounts', 'chat_messages', 'chat_stats_refreshed', 'chat_users', 'conversation_members', 'conversations', 'hermes_my_account', 'hermes_my_conversations', 'message_actions', 'message_reactions', 'message_receipts', 'message_status', 'message_versions', 'pgmigrations'];
-const ALL = ['001_initial', '002_created_at_index', '003_sender_scoped_message_id', '004_conversations', '005_accounts_rls', '006_message_actions', '007_search_stats', '008_ingest_speed', '009_list_speed', '010_list_order', '011_ingest_round_trips'];
+const ALL = ['001_initial', '002_created_at_index', '003_sender_scoped_message_id', '004_conversations', '005_accounts_rls', '006_message_actions', '007_search_stats', '008_ingest_speed', '009_list_speed', '010_list_order', '011_ingest_round_trips', '012_list_function'];
 
 describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SERVICES !== '1')('runMigrations on PostgreSQL', () => {
 	let db: TestDatabase;

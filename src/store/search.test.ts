@@ -133,7 +133,8 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 	it('summarises unread conversations: mentions first, then newest; count, first unread, senders', async () => {
 		// bob read up to r1 in Ops; nothing of alice:bob was read by him.
 		await db.query("UPDATE conversation_members SET last_read_seq = $1 WHERE user_id = 'bob' AND conversation_id = $2", [ids.get('r1'), ROOM]);
-		const away = await loadAwaySummary(db, 'bob');
+		const {entries: away, total} = await loadAwaySummary(db, 'bob');
+		expect(total).toBe(2);
 		expect(away.map((e) => e.conversationId)).toEqual([ROOM, 'all']);
 		expect(away[0]).toEqual({
 			conversationId: ROOM, title: 'Ops', kind: 'group',
@@ -144,18 +145,20 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 		});
 		expect(away[1]).toMatchObject({conversationId: 'all', title: 'everyone', kind: 'broadcast', unread: 1, mentions: 0, senders: ['Carol C']});
 		// alice: the direct chat with bob (d1) and the broadcast; her Ops marker is at 0 so Ops too.
-		const alice = await loadAwaySummary(db, 'alice');
+		const {entries: alice} = await loadAwaySummary(db, 'alice');
 		expect(alice.map((e) => [e.conversationId, e.unread, e.mentions])).toEqual([[ROOM, 6, 1], ['all', 1, 0], ['alice:bob', 1, 0]]);
 		expect(alice[2]!.title).toBe('Bob B');
+		// One screen of them: the first `limit`, and how many there are in all.
+		expect(await loadAwaySummary(db, 'alice', 2)).toEqual({entries: alice.slice(0, 2), total: 3});
 		// The first unread may be a deleted message (its text gone) or a room event line.
 		await db.query("UPDATE conversation_members SET last_read_seq = $1 WHERE user_id = 'bob' AND conversation_id = $2", [ids.get('x1'), ROOM]);
-		expect((await loadAwaySummary(db, 'bob'))[0]!.firstUnread).toMatchObject({messageId: 'x2', content: '', messageType: 'text', isDeleted: true});
+		expect((await loadAwaySummary(db, 'bob')).entries[0]!.firstUnread).toMatchObject({messageId: 'x2', content: '', messageType: 'text', isDeleted: true});
 		await db.query("UPDATE conversation_members SET last_read_seq = 0 WHERE user_id = 'carol' AND conversation_id = $1", [ROOM]);
-		expect((await loadAwaySummary(db, 'carol')).find((e) => e.conversationId === ROOM)!.firstUnread).toMatchObject({messageId: 'sys', messageType: 'system', isDeleted: false});
+		expect((await loadAwaySummary(db, 'carol')).entries.find((e) => e.conversationId === ROOM)!.firstUnread).toMatchObject({messageId: 'sys', messageType: 'system', isDeleted: false});
 		// Read everything: nothing to summarise.
 		await db.query("UPDATE conversation_members SET last_read_seq = 1000000 WHERE user_id = 'carol'");
 		await db.query("INSERT INTO conversation_members (user_id, conversation_id, last_read_seq) VALUES ('carol', 'all', 1000000)");
-		expect(await loadAwaySummary(db, 'carol')).toEqual([]);
+		expect(await loadAwaySummary(db, 'carol')).toEqual({entries: [], total: 0});
 	});
 });
 

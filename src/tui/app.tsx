@@ -223,7 +223,7 @@ function Overlay({state, keymap, width, height}: {state: ReturnType<typeof initi
 				/>
 			);
 		case 'away':
-			return <AwayView entries={overlay.entries} index={overlay.index} timeZone={state.timeZone} width={width} height={height} />;
+			return <AwayView entries={overlay.entries} total={overlay.total} index={overlay.index} timeZone={state.timeZone} width={width} height={height} />;
 		case 'confirm-delete':
 		case 'react':
 			return null;

@@ -10,6 +10,8 @@ import {COLORS} from './theme.js';
 /** Props of {@link AwayView}. */
 export interface AwayViewProps {
 	entries: readonly AwayEntry[];
+	/** Conversations with unread in all (the summary lists one screen of them: `entries`). */
+	total: number;
 	index: number;
 	timeZone: string;
 	/** Outer size (border included). */
@@ -18,7 +20,7 @@ export interface AwayViewProps {
 }
 
 /** The catch-up screen, three rows per conversation, as many as fit. */
-export const AwayView = memo(function AwayView({entries, index, timeZone, width, height}: AwayViewProps) {
+export const AwayView = memo(function AwayView({entries, total, index, timeZone, width, height}: AwayViewProps) {
 	const inner = Math.max(1, width - 4);
 	const rows = awayRows(entries, inner - 2, timeZone);
 	const visible = Math.max(1, Math.floor((height - 4) / 3));
@@ -27,7 +29,7 @@ export const AwayView = memo(function AwayView({entries, index, timeZone, width,
 	return (
 		<Box width={width} height={height} borderStyle="double" borderColor={COLORS.focus} flexDirection="column" overflow="hidden">
 			<Text bold wrap="truncate">
-				While you were away — {entries.length} conversation{entries.length === 1 ? '' : 's'} · ↑/↓ n choose · Enter jumps to the first unread · Esc closes
+				While you were away — {awayCount(entries.length, total)} · ↑/↓ n choose · Enter jumps to the first unread · Esc closes
 			</Text>
 			{rows.slice(start, start + visible).map((row, i) => (
 				<Box key={row.key} flexDirection="column" flexShrink={0}>
@@ -49,3 +51,12 @@ export const AwayView = memo(function AwayView({entries, index, timeZone, width,
 		</Box>
 	);
 });
+
+/**
+ * "3 conversations", or "50 of 130 conversations" when the summary shows the first screen only
+ * (store/away.ts MAX_AWAY_ENTRIES): the count in the heading must not pass for all of them.
+ */
+export function awayCount(shown: number, total: number): string {
+	const noun = `conversation${Math.max(shown, total) === 1 ? '' : 's'}`;
+	return total > shown ? `${shown} of ${total} ${noun}` : `${shown} ${noun}`;
+}

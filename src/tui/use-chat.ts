@@ -122,7 +122,7 @@ export function useChat(port: ChatPort, options: UseChatOptions): ChatHandle {
 			case 'load-away':
 				port
 					.loadAwaySummary()
-					.then((entries) => dispatch({type: 'away-loaded', entries}))
+					.then((summary) => dispatch({type: 'away-loaded', entries: summary.entries, total: summary.total}))
 					.catch(fail('the "while you were away" summary'));
 				return;
 			case 'quit':

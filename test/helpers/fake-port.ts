@@ -1,7 +1,7 @@
 // A ChatPort for component tests: records every request and lets the test emit events.
 // May import core/ and protocol/ only.
 import {conversationIdFor, peerOf} from '../../src/protocol/index.js';
-import type {AwayEntry, ChatEvent, ChatMessage, ChatPort, ConversationSummary, Identity, KnownUser, Member, MessageStatusReport, Receipt, RoomChange, SearchHit, SearchQuery} from '../../src/core/types.js';
+import type {AwayEntry, AwaySummary, ChatEvent, ChatMessage, ChatPort, ConversationSummary, Identity, KnownUser, Member, MessageStatusReport, Receipt, RoomChange, SearchHit, SearchQuery} from '../../src/core/types.js';
 
 /** One recorded request: the ChatPort method name and its arguments. */
 export interface PortCall {
@@ -29,6 +29,8 @@ export class FakeChatPort implements ChatPort {
 	searchAnswer: {hits: SearchHit[]; error?: string} = {hits: []};
 	/** Answer of `loadAwaySummary`. */
 	away: AwayEntry[] = [];
+	/** `total` of `loadAwaySummary` (default: `away.length`). */
+	awayTotal?: number;
 	/** Pages `loadMoreConversations` emits in turn (`conversations-loaded`), the last without `hasMore`. */
 	morePages: ConversationSummary[][] = [];
 	/** Conversation ids of the first page (set by the test) and of the pages `loadMoreConversations` emitted. */
@@ -101,9 +103,9 @@ export class FakeChatPort implements ChatPort {
 		this.record('loadAround', conversationId, seq, limit);
 	}
 
-	async loadAwaySummary(): Promise<AwayEntry[]> {
+	async loadAwaySummary(): Promise<AwaySummary> {
 		this.record('loadAwaySummary');
-		return this.away;
+		return {entries: this.away, total: Math.max(this.awayTotal ?? 0, this.away.length)};
 	}
 
 	sendTyping(conversationId: string, isTyping: boolean): void {

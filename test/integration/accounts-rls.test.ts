@@ -217,6 +217,39 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 		expect({code, out}).toEqual({code: 0, out: 'CREATE VIEW\n0'});
 	});
 
+	it("lists through hermes_conversation_page (migration 012, owner rights) only the calling account's own conversations", async () => {
+		const page = (id: string, ids = 'NULL') => `SELECT conversation_id FROM hermes_conversation_page('${id}', 100, NULL, NULL, NULL, ${ids}) ORDER BY 1`;
+		const lines = (out: string) => out.split('\n').filter(Boolean);
+		// Her own id: her direct chat with bob and `all`, as the policies show her.
+		expect(await psql(alice, password.alice, page(alice))).toEqual({code: 0, out: [aliceBob, 'all'].sort().join('\n'), err: ''});
+		// Anyone else's id: no rows (bob's list holds bob↔carol and the room), also when asking by id.
+		expect(lines((await psql(bob, password.bob, page(bob))).out)).toEqual([aliceBob, 'all', bobCarol, room].sort());
+		expect(await psql(alice, password.alice, page(bob))).toEqual({code: 0, out: '', err: ''});
+		expect(await psql(alice, password.alice, page(bob, `ARRAY['${bobCarol}', '${room}']`))).toEqual({code: 0, out: '', err: ''});
+		// The caller is the role in force: SET ROLE to the group role (allowed) lists nobody, not
+		// even the login's own account; SET ROLE to another account is refused by PostgreSQL itself.
+		expect(await psql(alice, password.alice, `SET ROLE hermes_member; ${page(alice)}`)).toEqual({code: 0, out: 'SET', err: ''});
+		expect((await psql(alice, password.alice, `SET ROLE "${bob}"; ${page(bob)}`)).err).toMatch(/permission denied to set role/);
+		expect((await psql(alice, password.alice, `SELECT set_config('role', '${bob}', false); ${page(bob)}`)).err).toMatch(/permission denied to set parameter|permission denied to set role/);
+		// An account disabled in this database (its role still logging in) lists nothing, as the policies.
+		await owner.query('UPDATE accounts SET disabled_at = now() WHERE user_id = $1', [alice]);
+		try {
+			expect(await psql(alice, password.alice, page(alice))).toEqual({code: 0, out: '', err: ''});
+		} finally {
+			await owner.query('UPDATE accounts SET disabled_at = NULL WHERE user_id = $1', [alice]);
+		}
+		// dave left the room: not listed (the policies show him only its rows from before he left).
+		expect(lines((await psql(dave, password.dave, page(dave))).out)).toEqual(['all']);
+		// Roles outside hermes_member may not call it (EXECUTE is revoked from PUBLIC).
+		const outsider = `outsider_${tag}`;
+		await owner.query(`CREATE ROLE ${outsider} LOGIN PASSWORD 'outsider-secret-1'`);
+		try {
+			expect((await psql(outsider, 'outsider-secret-1', page(alice))).err).toMatch(/permission denied for function hermes_conversation_page/);
+		} finally {
+			await owner.query(`DROP ROLE ${outsider}`);
+		}
+	});
+
 	it('protects a new table in one statement (hermes_protect_table, for later migrations)', async () => {
 		await owner.query(`CREATE TABLE rls_probe (conversation_id varchar(201) NOT NULL, note text NOT NULL)`);
 		await owner.query(`INSERT INTO rls_probe VALUES ($1, 'mine'), ($2, 'theirs'), ('all', 'everyone')`, [aliceBob, bobCarol]);
@@ -332,6 +365,8 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 				VALUES ('o-1', 'x', 'X', 'y', 'owner sees this', 'x:y')`);
 			const {rows} = await db.query<{n: number}>('SELECT count(*)::int AS n FROM chat_messages');
 			expect(rows[0]!.n).toBe(1);
+			// It owns the tables, so hermes_conversation_page (migration 012) lists anyone's.
+			expect((await loadConversations(db, 'x')).map((c) => c.conversationId)).toEqual(['x:y', 'all']);
 		} finally {
 			await db.close();
 		}
@@ -449,7 +484,6 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 			expect(asOwner.conversations.find((c) => c.conversationId === 'all')?.lastMessage?.status).toBe('received_by_server');
 			// The plans alice's role runs: no branch of the view derived from chat_messages.
 			const plans: Array<[string, string, unknown[]]> = [
-				['conversation list', CONVERSATIONS_QUERY, conversationPageParams(alice, 500)],
 				['newest page, direct', PAGE_QUERIES.latest, [aliceBob, 51, alice]],
 				['newest page, all', PAGE_QUERIES.latest, ['all', 51, alice]],
 				['older page', PAGE_QUERIES.older, [aliceBob, 1_000_000, 51, alice]],
@@ -460,10 +494,14 @@ describe.skipIf(postgresProblem() !== undefined || (await psqlProblem()) !== und
 				const {rows} = await member.query<{'QUERY PLAN': Array<{Plan: PlanNode}>}>(`EXPLAIN (COSTS OFF, FORMAT JSON) ${sql}`, params);
 				expect({name, derived: derivedStatusBranches(rows[0]!['QUERY PLAN'][0]!.Plan)}).toEqual({name, derived: []});
 			}
-			// The list's first row, as alice's role: her conversations are ordered from
-			// conversations.last_message_at (migration 010), one newest-message probe, not one each.
+			// The list runs inside hermes_conversation_page with the owner's rights (migration 012):
+			// its statement's plan is the owner's. No derived branch there either; the first row:
+			// her conversations are ordered from conversations.last_message_at (migration 010), one
+			// newest-message probe, not one each.
+			const listPlan = await owner.query<{'QUERY PLAN': Array<{Plan: PlanNode}>}>(`EXPLAIN (COSTS OFF, FORMAT JSON) ${CONVERSATIONS_QUERY}`, conversationPageParams(alice, 500));
+			expect(derivedStatusBranches(listPlan.rows[0]!['QUERY PLAN'][0]!.Plan)).toEqual([]);
 			expect(asOwner.conversations.length).toBeGreaterThan(1);
-			const first = await member.query<{'QUERY PLAN': string}>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${CONVERSATIONS_QUERY}`, conversationPageParams(alice, 1));
+			const first = await owner.query<{'QUERY PLAN': string}>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${CONVERSATIONS_QUERY}`, conversationPageParams(alice, 1));
 			const probe = first.rows.map((r) => r['QUERY PLAN']).find((line) => /on chat_messages m\b/.test(line));
 			expect(probe).toMatch(/loops=1\)/);
 		} finally {

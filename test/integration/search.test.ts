@@ -45,7 +45,8 @@ forEachTarget('search and the away summary through the client', (target) => {
 	});
 
 	it('summarises what tom has not read: the mention first, with the first unread line', async () => {
-		const away = await people.tom!.port.loadAwaySummary();
+		const {entries: away, total} = await people.tom!.port.loadAwaySummary();
+		expect(total).toBe(away.length);
 		const mine = away.filter((e) => e.conversationId === 'sara:tom' || e.conversationId === 'tom:uma');
 		expect(mine.map((e) => [e.conversationId, e.unread, e.mentions])).toEqual([['sara:tom', 1, 1], ['tom:uma', 1, 0]]);
 		expect(mine[0]!.firstUnread).toMatchObject({senderId: 'sara', content: `the ${word} order is late, @tom`});

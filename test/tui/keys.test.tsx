@@ -435,6 +435,15 @@ describe('while you were away (issue 10)', () => {
 		expect(h.port.callsOf('loadAwaySummary')).toHaveLength(1);
 	});
 
+	it('says how many of how many when more conversations have unread than one screen lists', async () => {
+		h = renderApp();
+		h.port.away = [{conversationId: 'alice:erin', title: 'Erin', kind: 'direct', unread: 4, mentions: 0, senders: ['Erin'], firstUnread: {seq: 5, messageId: 'e1', senderId: 'erin', senderName: 'Erin', content: 'hi', createdAt: at(1)}}];
+		h.port.awayTotal = 130;
+		h.port.emit(list);
+		const frame = await h.waitForText('While you were away — 1 of 130 conversations');
+		expect(frame).toContain('Erin — 4 unread');
+	});
+
 	it('any other key closes it and does its job (typing goes to the composer); not shown over an open conversation', async () => {
 		h = renderApp();
 		h.port.away = [{conversationId: 'alice:erin', title: 'Erin', kind: 'direct', unread: 4, mentions: 0, senders: ['Erin'], firstUnread: {seq: 5, messageId: 'e1', senderId: 'erin', senderName: 'Erin', content: 'hi', createdAt: at(1)}}];
