@@ -1,5 +1,5 @@
 // The embedded hub: aedes broker + PGlite served over the Postgres wire protocol + the ingester, in one process.
-// May import ingest/, store/ (migrations), log and node: modules; aedes/PGlite only through broker.ts and database.ts.
+// May import ingest/, store/ (migrations), log and node: modules; aedes/PGlite only through broker.ts and database-thread.ts (PGlite runs on a worker thread of its own).
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {createServer} from 'node:net';
 import {join} from 'node:path';
@@ -9,7 +9,8 @@ import {DEFAULT_TOPIC_BASE, encodePayload, topicFor} from '../protocol/index.js'
 import {keepStatisticsFresh} from '../store/maintenance.js';
 import {runMigrations} from '../store/migrate.js';
 import {listenBroker, type EmbeddedBroker} from './broker.js';
-import {openDatabase, type EmbeddedDatabase} from './database.js';
+import type {EmbeddedDatabase} from './database.js';
+import {openDatabaseThread} from './database-thread.js';
 import {ensureHubSecret, HUB_OWNER, tightenHome, withHubCredentials} from './hub-secret.js';
 import type {PgFrontLimits} from './pg-front.js';
 import {acquireLock, LockHeldError, type FileLock} from './lock.js';
@@ -133,7 +134,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		lock = await lockOrExplain(join(options.dataDir, 'hub.lock'));
 		progress('opening database');
 		const databaseAuth = {secret, owner: HUB_OWNER};
-		const database: EmbeddedDatabase = await openDatabase({
+		const database: EmbeddedDatabase = await openDatabaseThread({
 			...databaseAuth,
 			dataDir: options.dataDir,
 			host,
@@ -143,7 +144,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		}).catch((error: NodeJS.ErrnoException) => {
 			if (error.code !== 'EADDRINUSE' || options.pgPort !== undefined) throw error;
 			log.warn({port: DEFAULT_HUB_PG_PORT}, 'hub: default PostgreSQL port taken; using a free port');
-			return openDatabase({...databaseAuth, dataDir: options.dataDir, host, port: 0, logger: log, limits: options.pgLimits});
+			return openDatabaseThread({...databaseAuth, dataDir: options.dataDir, host, port: 0, logger: log, limits: options.pgLimits});
 		});
 		opened.push(() => database.close());
 		const urlsFor = (user: string) => ({
