@@ -6,6 +6,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {authenticate, BackendReader, startupMessage} from '../../test/helpers/scram-client.js';
 import {silentLogger} from '../log.js';
 import {listenPgFront, SessionGate, type PgFront} from './pg-front.js';
+import {MAX_BACKGROUND_PASSES} from './session-gate.js';
 
 const SECRET = 'k'.repeat(43);
 
@@ -69,6 +70,38 @@ describe('SessionGate', () => {
 		gate.release(b);
 		expect(gate.holds(b)).toBe(false);
 		expect(started).toEqual(['a', 'b']);
+	});
+
+	it("serves a chat user's request waiting behind the ingester before the ingester's next transaction", () => {
+		const gate = new SessionGate();
+		const [ingester, otherIngester, reader] = [{}, {}, {}];
+		const started: string[] = [];
+		gate.request(ingester, () => started.push('batch 1'), true);
+		// While batch 1 runs, the ingester's next batch queues first, then a page.
+		gate.request(otherIngester, () => started.push('batch 2'), true);
+		gate.request(reader, () => started.push('page'));
+		gate.release(ingester);
+		expect(started).toEqual(['batch 1', 'page']);
+		gate.release(reader);
+		expect(started).toEqual(['batch 1', 'page', 'batch 2']);
+	});
+
+	it(`serves a background request in its turn once passed over ${MAX_BACKGROUND_PASSES} times`, () => {
+		const gate = new SessionGate();
+		const [holder, ingester] = [{}, {}];
+		const started: string[] = [];
+		gate.request(holder, () => started.push('holder'));
+		gate.request(ingester, () => started.push('batch'), true);
+		let current = holder;
+		for (let i = 0; i <= MAX_BACKGROUND_PASSES; i++) {
+			const reader = {};
+			gate.request(reader, () => started.push(`page ${i}`));
+			gate.release(current);
+			current = reader;
+		}
+		expect(started).toEqual(['holder', ...Array.from({length: MAX_BACKGROUND_PASSES}, (_, i) => `page ${i}`), 'batch']);
+		gate.release(ingester);
+		expect(started.at(-1)).toBe(`page ${MAX_BACKGROUND_PASSES}`);
 	});
 });
 

@@ -51,6 +51,11 @@ export interface PgFrontAuth {
 	 * @throws Error with a one-line reason: the connection is closed with FATAL 28000.
 	 */
 	assume: (user: string, isFirst: boolean) => Promise<void>;
+	/**
+	 * Whether `user`'s requests are background work (the hub's own ingester, as the owner) that
+	 * lets waiting chat users' requests take the session first (see `SessionGate`). Default: none.
+	 */
+	isBackground?: (user: string) => boolean;
 }
 
 /** A listening front. */
@@ -125,6 +130,8 @@ function serve(
 	const handshake = new PgAuthHandshake(auth.verifier, auth.isUser);
 	/** The authenticated user name; undefined while authenticating. */
 	let user: string | undefined;
+	/** Whether this connection's requests let interactive ones go first (set once authenticated). */
+	let isBackground = false;
 	let hasAssumed = false;
 	/** Between taking the session and its role being set: nothing of this client is in PGlite yet. */
 	let isAssuming = false;
@@ -237,7 +244,7 @@ function serve(
 		} else if (gate.holds(self)) {
 			flush();
 		} else if (framer.completedRequests > forwardedRequests || pendingBytes > limits.maxMessageBytes) {
-			gate.request(self, () => void takeSession());
+			gate.request(self, () => void takeSession(), isBackground);
 			// Waiting in line: take no more than a message's worth from the client meanwhile.
 			if (!gate.holds(self) && pendingBytes > limits.maxMessageBytes) client.pause();
 		}
@@ -269,6 +276,7 @@ function serve(
 			}
 			if (event.kind === 'refused') return event.code ? close(event.code, event.reason) : close();
 			user = event.user;
+			isBackground = auth.isBackground?.(user) ?? false;
 			log.debug({peer, user}, 'hub: database connection authenticated');
 			client.write(event.reply);
 			connectUpstream();
