@@ -8,6 +8,7 @@ import {BackendTracker, DEFAULT_MAX_MESSAGE_BYTES, errorResponse, FrontendFramer
 import {scramKeys} from '../accounts/password.js';
 import type {ScramVerifier} from './pg-scram.js';
 import {SessionGate} from './session-gate.js';
+import {StatementCache, StatementRewriter} from './statement-cache.js';
 
 export {SessionGate} from './session-gate.js';
 
@@ -85,13 +86,14 @@ export async function listenPgFront(options: {
 	const limits = {...DEFAULT_PG_FRONT_LIMITS, ...options.limits};
 	const sessions = new Set<() => void>();
 	const gate = new SessionGate();
+	const statements = new StatementCache();
 	const verifier = scramKeys(options.auth.secret);
 	const server = createServer((client) => {
 		if (sessions.size >= limits.maxConnections) {
 			refuse(client, '53300', 'sorry, too many clients already', options.logger);
 			return;
 		}
-		const end = serve(client, options.upstreamPath, gate, limits, {...options.auth, verifier}, options.logger, () => sessions.delete(end));
+		const end = serve(client, options.upstreamPath, {gate, statements}, limits, {...options.auth, verifier}, options.logger, () => sessions.delete(end));
 		sessions.add(end);
 	});
 	await listen(server, options.host, options.port);
@@ -121,7 +123,7 @@ const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
 function serve(
 	client: Socket,
 	upstreamPath: string,
-	gate: SessionGate,
+	{gate, statements}: {gate: SessionGate; statements: StatementCache},
 	limits: Required<PgFrontLimits>,
 	auth: PgFrontAuth & {verifier: ScramVerifier},
 	log: Logger,
@@ -132,11 +134,13 @@ function serve(
 	let user: string | undefined;
 	/** Whether this connection's requests let interactive ones go first (set once authenticated). */
 	let isBackground = false;
+	/** Set once authenticated: this connection's messages to PGlite, whole (see StatementRewriter). */
+	let rewriter: StatementRewriter | undefined;
 	let hasAssumed = false;
 	/** Between taking the session and its role being set: nothing of this client is in PGlite yet. */
 	let isAssuming = false;
 	const framer = new FrontendFramer(limits.maxMessageBytes);
-	const tracker = new BackendTracker();
+	const tracker = new BackendTracker((type) => rewriter?.onReply(type));
 	let upstream: Socket = undefined as unknown as Socket;
 	const peer = `${client.remoteAddress}:${client.remotePort}`;
 	/** This connection, as an owner of the {@link SessionGate}. */
@@ -160,6 +164,7 @@ function serve(
 		isClosed = true;
 		clearTimeout(timer);
 		pending = [];
+		rewriter?.dispose();
 		if (code && reason) {
 			log.warn({peer, code}, `hub: database connection closed: ${reason}`);
 			client.end(errorResponse(code, reason));
@@ -277,6 +282,7 @@ function serve(
 			if (event.kind === 'refused') return event.code ? close(event.code, event.reason) : close();
 			user = event.user;
 			isBackground = auth.isBackground?.(user) ?? false;
+			rewriter = new StatementRewriter(statements, user, !isBackground);
 			log.debug({peer, user}, 'hub: database connection authenticated');
 			client.write(event.reply);
 			connectUpstream();
@@ -303,6 +309,7 @@ function serve(
 	};
 	/** Bytes of an authenticated client (its StartupMessage, rewritten, first). */
 	const receive = (chunk: Buffer) => {
+		const isMessages = framer.isStarted;
 		for (const event of framer.push(chunk)) {
 			if (event.kind === 'refused') return close('08P01', event.reason);
 			if (event.kind === 'message') {
@@ -311,7 +318,10 @@ function serve(
 				else if (event.type === 'S') isUnsynced = false;
 				continue;
 			}
-			if (event.packet === 'startup') requests++;
+			if (event.packet === 'startup') {
+				requests++;
+				rewriter?.expectReady();
+			}
 			if (event.packet === 'cancel-request') return close();
 			// pglite-socket answers SSLRequest itself but not GSSENCRequest: decline GSS here.
 			if (event.packet === 'gssenc-request') {
@@ -321,8 +331,9 @@ function serve(
 			}
 			if (event.packet === 'ssl-request') tracker.expectSingleByte();
 		}
-		pending.push(chunk);
-		pendingBytes += chunk.length;
+		const bytes = isMessages && rewriter ? rewriter.push(chunk) : chunk;
+		pending.push(bytes);
+		pendingBytes += bytes.length;
 		forward();
 		arm();
 	};
