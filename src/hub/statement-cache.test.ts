@@ -105,4 +105,10 @@ describe('StatementRewriter', () => {
 		alice.push(message('Q', 'SELECT 1'));
 		expect(alice.push(Buffer.concat([bind(''), sync]))).toEqual(Buffer.concat([bind(''), sync]));
 	});
+
+	it('passes a malformed Parse through as it came', () => {
+		const rewriter = new StatementRewriter(new StatementCache(), 'alice');
+		const unterminated = Buffer.concat([Buffer.from([0x50, 0, 0, 0, 13, 0]), Buffer.from('SELECT 1')]);
+		expect(rewriter.push(unterminated)).toEqual(unterminated);
+	});
 });

@@ -190,6 +190,11 @@ export class StatementRewriter {
 	private parse(message: Buffer): Buffer {
 		const nameEnd = message.indexOf(0, 5);
 		const queryEnd = message.indexOf(0, nameEnd + 1);
+		if (nameEnd < 0 || queryEnd < 0) {
+			// Malformed: PGlite refuses it as it came.
+			this.expected.push(null);
+			return message;
+		}
 		const query = message.toString('utf8', nameEnd + 1, queryEnd);
 		if (nameEnd !== 5) {
 			// The client's own named statement: the unnamed one is untouched.
