@@ -92,6 +92,8 @@ export async function openDatabase(options: {
 		const auth = {
 			secret: options.secret,
 			isUser: (user: string) => user === options.owner || isValidUserId(user),
+			// The owner is the hub's ingester (and the operator): chat users' pages go first.
+			isBackground: (user: string) => user === options.owner,
 			assume: sessionRoles(db, options.owner, options.logger, memoized(() => hashPassword(options.secret))),
 		};
 		front = await listenPgFront({host: options.host, port: options.port, upstreamPath: socketPath, limits, auth, logger: options.logger});

@@ -1,5 +1,5 @@
 // The embedded hub: aedes broker + PGlite served over the Postgres wire protocol + the ingester, in one process.
-// May import ingest/, store/ (migrations), log and node: modules; aedes/PGlite only through broker.ts and database.ts.
+// May import ingest/, store/ (migrations), log and node: modules; aedes/PGlite only through broker.ts and database-thread.ts (PGlite runs on a worker thread of its own).
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {createServer} from 'node:net';
 import {join} from 'node:path';
@@ -9,7 +9,8 @@ import {DEFAULT_TOPIC_BASE, encodePayload, topicFor} from '../protocol/index.js'
 import {keepStatisticsFresh} from '../store/maintenance.js';
 import {runMigrations} from '../store/migrate.js';
 import {listenBroker, type EmbeddedBroker} from './broker.js';
-import {openDatabase, type EmbeddedDatabase} from './database.js';
+import type {EmbeddedDatabase} from './database.js';
+import {openDatabaseThread} from './database-thread.js';
 import {ensureHubSecret, HUB_OWNER, tightenHome, withHubCredentials} from './hub-secret.js';
 import type {PgFrontLimits} from './pg-front.js';
 import {acquireLock, LockHeldError, type FileLock} from './lock.js';
@@ -133,7 +134,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		lock = await lockOrExplain(join(options.dataDir, 'hub.lock'));
 		progress('opening database');
 		const databaseAuth = {secret, owner: HUB_OWNER};
-		const database: EmbeddedDatabase = await openDatabase({
+		const database: EmbeddedDatabase = await openDatabaseThread({
 			...databaseAuth,
 			dataDir: options.dataDir,
 			host,
@@ -143,7 +144,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		}).catch((error: NodeJS.ErrnoException) => {
 			if (error.code !== 'EADDRINUSE' || options.pgPort !== undefined) throw error;
 			log.warn({port: DEFAULT_HUB_PG_PORT}, 'hub: default PostgreSQL port taken; using a free port');
-			return openDatabase({...databaseAuth, dataDir: options.dataDir, host, port: 0, logger: log, limits: options.pgLimits});
+			return openDatabaseThread({...databaseAuth, dataDir: options.dataDir, host, port: 0, logger: log, limits: options.pgLimits});
 		});
 		opened.push(() => database.close());
 		const urlsFor = (user: string) => ({
@@ -164,6 +165,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 			migrate: false,
 			// PGlite runs one transaction at a time: a second batch in flight would only queue.
 			batchesInFlight: 1,
+			batchSize: HUB_BATCH_SIZE,
 			clientId: ingesterId,
 			logger: log,
 		});
@@ -220,6 +222,15 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		throw error;
 	}
 }
+
+/**
+ * Largest batch of the hub's ingester, in messages (the private stack's ingester takes 500).
+ * PGlite runs one transaction at a time, and a chat user's history page waits for the batch being
+ * written: measured during bursts of 20,000 (issue 12, README "Embedded hub"), page p50 / p95
+ * 125 / 444 ms at 500 and 56 / 165 ms at 100, at a cost in throughput (hub ÷ private stack 0.51×
+ * at 500, 0.44× at 100); 30 → ~15 ms p50 with fewer messages/s still.
+ */
+export const HUB_BATCH_SIZE = 100;
 
 /** How long the drain waits for its barrier to be written to the ingester, in ms. */
 const DRAIN_BARRIER_TIMEOUT_MS = 10_000;

@@ -192,6 +192,9 @@ export class BackendTracker {
 	/** ReadyForQuery messages seen so far. */
 	readyCount = 0;
 
+	/** @param onMessage told the type byte of each message, in order, once its header is in. */
+	constructor(private readonly onMessage?: (type: number) => void) {}
+
 	/** The next byte from the server is an unframed SSL/GSSENC answer ('N' or 'S'). */
 	expectSingleByte(): void {
 		this.singleBytes++;
@@ -225,6 +228,7 @@ export class BackendTracker {
 				this.status = undefined;
 				break;
 			}
+			this.onMessage?.(this.header[0]!);
 			if (isReady) {
 				const status = String.fromCharCode(this.header[5]!);
 				this.status = status === 'I' || status === 'T' || status === 'E' ? status : undefined;

@@ -6,6 +6,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {authenticate, BackendReader, startupMessage} from '../../test/helpers/scram-client.js';
 import {silentLogger} from '../log.js';
 import {listenPgFront, SessionGate, type PgFront} from './pg-front.js';
+import {MAX_BACKGROUND_PASSES} from './session-gate.js';
 
 const SECRET = 'k'.repeat(43);
 
@@ -70,9 +71,42 @@ describe('SessionGate', () => {
 		expect(gate.holds(b)).toBe(false);
 		expect(started).toEqual(['a', 'b']);
 	});
+
+	it("serves a chat user's request waiting behind the ingester before the ingester's next transaction", () => {
+		const gate = new SessionGate();
+		const [ingester, otherIngester, reader] = [{}, {}, {}];
+		const started: string[] = [];
+		gate.request(ingester, () => started.push('batch 1'), true);
+		// While batch 1 runs, the ingester's next batch queues first, then a page.
+		gate.request(otherIngester, () => started.push('batch 2'), true);
+		gate.request(reader, () => started.push('page'));
+		gate.release(ingester);
+		expect(started).toEqual(['batch 1', 'page']);
+		gate.release(reader);
+		expect(started).toEqual(['batch 1', 'page', 'batch 2']);
+	});
+
+	it(`serves a background request in its turn once passed over ${MAX_BACKGROUND_PASSES} times`, () => {
+		const gate = new SessionGate();
+		const [holder, ingester] = [{}, {}];
+		const started: string[] = [];
+		gate.request(holder, () => started.push('holder'));
+		gate.request(ingester, () => started.push('batch'), true);
+		let current = holder;
+		for (let i = 0; i <= MAX_BACKGROUND_PASSES; i++) {
+			const reader = {};
+			gate.request(reader, () => started.push(`page ${i}`));
+			gate.release(current);
+			current = reader;
+		}
+		expect(started).toEqual(['holder', ...Array.from({length: MAX_BACKGROUND_PASSES}, (_, i) => `page ${i}`), 'batch']);
+		gate.release(ingester);
+		expect(started.at(-1)).toBe(`page ${MAX_BACKGROUND_PASSES}`);
+	});
 });
 
 describe('listenPgFront (with a stand-in for pglite-socket)', () => {
+	const MAX_CONNECTIONS = 3;
 	let dir: string;
 	let upstream: Server;
 	let front: PgFront;
@@ -99,8 +133,9 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 			secret: SECRET,
 			isUser: (user: string) => user === 'alice' || user === 'bob' || user === 'server',
 			assume: async (user: string, isFirst: boolean) => void assumed.push(isFirst ? `${user} (first)` : user),
+			isBackground: (user: string) => user === 'server',
 		};
-		front = await listenPgFront({host: '127.0.0.1', port: 0, upstreamPath: path, limits: {maxConnections: 2}, auth, logger: silentLogger()});
+		front = await listenPgFront({host: '127.0.0.1', port: 0, upstreamPath: path, limits: {maxConnections: MAX_CONNECTIONS}, auth, logger: silentLogger()});
 	});
 	afterEach(async () => {
 		await front.close();
@@ -110,7 +145,8 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 	});
 
 	it('refuses one connection over the limit with FATAL 53300', async () => {
-		const open = [await connected(), await connected()];
+		const open = [];
+		for (let i = 0; i < MAX_CONNECTIONS; i++) open.push(await connected());
 		const third = connect(front.port, '127.0.0.1');
 		expect(await collect(third)).toMatch(/SFATAL.*C53300.*Msorry, too many clients already/);
 		for (const socket of open) socket.destroy();
@@ -161,6 +197,34 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 		expect(assumed).toEqual(['alice (first)', 'bob (first)']);
 		a.destroy();
 		b.destroy();
+	});
+
+	it("forwards a chat user's waiting request before the owner's (the ingester's) that waited longer", async () => {
+		const ingester = await connected('server');
+		const upIngester = recorder(upstreamSockets[0]!);
+		await upIngester.waitFor('postgres\0\0');
+		ingester.write(queryMessage('BEGIN'));
+		await upIngester.waitFor('BEGIN');
+		upstreamSockets[0]!.write(Buffer.concat([ready('I'), ready('T')]));
+		// While its batch is open: its next batch's connection, then a chat user, ask for the session.
+		const nextBatch = await connected('server');
+		const upNext = recorder(upstreamSockets[1]!);
+		nextBatch.write(queryMessage('SELECT 2'));
+		const reader = await connected('alice');
+		const upReader = recorder(upstreamSockets[2]!);
+		reader.write(queryMessage('SELECT 3'));
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(upNext.text + upReader.text).toBe('');
+		ingester.write(queryMessage('COMMIT'));
+		await upIngester.waitFor('COMMIT');
+		upstreamSockets[0]!.write(ready('I'));
+		await Promise.race([upReader.waitFor('SELECT 3\0'), upNext.waitFor('postgres\0\0')]);
+		expect(upNext.text).toBe('');
+		expect(upReader.text).toBe(Buffer.concat([startupPacket(), queryMessage('SELECT 3')]).toString('latin1'));
+		// The chat user's requests answered: the ingester's next batch goes on.
+		upstreamSockets[2]!.write(Buffer.concat([ready('I'), ready('I')]));
+		await upNext.waitFor('SELECT 2\0');
+		for (const socket of [ingester, nextBatch, reader]) socket.destroy();
 	});
 
 	it('opens no upstream connection for a partial StartupMessage', async () => {

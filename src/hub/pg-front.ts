@@ -8,6 +8,7 @@ import {BackendTracker, DEFAULT_MAX_MESSAGE_BYTES, errorResponse, FrontendFramer
 import {scramKeys} from '../accounts/password.js';
 import type {ScramVerifier} from './pg-scram.js';
 import {SessionGate} from './session-gate.js';
+import {StatementCache, StatementRewriter} from './statement-cache.js';
 
 export {SessionGate} from './session-gate.js';
 
@@ -51,6 +52,11 @@ export interface PgFrontAuth {
 	 * @throws Error with a one-line reason: the connection is closed with FATAL 28000.
 	 */
 	assume: (user: string, isFirst: boolean) => Promise<void>;
+	/**
+	 * Whether `user`'s requests are background work (the hub's own ingester, as the owner) that
+	 * lets waiting chat users' requests take the session first (see `SessionGate`). Default: none.
+	 */
+	isBackground?: (user: string) => boolean;
 }
 
 /** A listening front. */
@@ -80,13 +86,14 @@ export async function listenPgFront(options: {
 	const limits = {...DEFAULT_PG_FRONT_LIMITS, ...options.limits};
 	const sessions = new Set<() => void>();
 	const gate = new SessionGate();
+	const statements = new StatementCache();
 	const verifier = scramKeys(options.auth.secret);
 	const server = createServer((client) => {
 		if (sessions.size >= limits.maxConnections) {
 			refuse(client, '53300', 'sorry, too many clients already', options.logger);
 			return;
 		}
-		const end = serve(client, options.upstreamPath, gate, limits, {...options.auth, verifier}, options.logger, () => sessions.delete(end));
+		const end = serve(client, options.upstreamPath, {gate, statements}, limits, {...options.auth, verifier}, options.logger, () => sessions.delete(end));
 		sessions.add(end);
 	});
 	await listen(server, options.host, options.port);
@@ -116,7 +123,7 @@ const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
 function serve(
 	client: Socket,
 	upstreamPath: string,
-	gate: SessionGate,
+	{gate, statements}: {gate: SessionGate; statements: StatementCache},
 	limits: Required<PgFrontLimits>,
 	auth: PgFrontAuth & {verifier: ScramVerifier},
 	log: Logger,
@@ -125,11 +132,15 @@ function serve(
 	const handshake = new PgAuthHandshake(auth.verifier, auth.isUser);
 	/** The authenticated user name; undefined while authenticating. */
 	let user: string | undefined;
+	/** Whether this connection's requests let interactive ones go first (set once authenticated). */
+	let isBackground = false;
+	/** Set once authenticated: this connection's messages to PGlite, whole (see StatementRewriter). */
+	let rewriter: StatementRewriter | undefined;
 	let hasAssumed = false;
 	/** Between taking the session and its role being set: nothing of this client is in PGlite yet. */
 	let isAssuming = false;
 	const framer = new FrontendFramer(limits.maxMessageBytes);
-	const tracker = new BackendTracker();
+	const tracker = new BackendTracker((type) => rewriter?.onReply(type));
 	let upstream: Socket = undefined as unknown as Socket;
 	const peer = `${client.remoteAddress}:${client.remotePort}`;
 	/** This connection, as an owner of the {@link SessionGate}. */
@@ -153,6 +164,7 @@ function serve(
 		isClosed = true;
 		clearTimeout(timer);
 		pending = [];
+		rewriter?.dispose();
 		if (code && reason) {
 			log.warn({peer, code}, `hub: database connection closed: ${reason}`);
 			client.end(errorResponse(code, reason));
@@ -237,7 +249,7 @@ function serve(
 		} else if (gate.holds(self)) {
 			flush();
 		} else if (framer.completedRequests > forwardedRequests || pendingBytes > limits.maxMessageBytes) {
-			gate.request(self, () => void takeSession());
+			gate.request(self, () => void takeSession(), isBackground);
 			// Waiting in line: take no more than a message's worth from the client meanwhile.
 			if (!gate.holds(self) && pendingBytes > limits.maxMessageBytes) client.pause();
 		}
@@ -269,6 +281,8 @@ function serve(
 			}
 			if (event.kind === 'refused') return event.code ? close(event.code, event.reason) : close();
 			user = event.user;
+			isBackground = auth.isBackground?.(user) ?? false;
+			rewriter = new StatementRewriter(statements, user, !isBackground);
 			log.debug({peer, user}, 'hub: database connection authenticated');
 			client.write(event.reply);
 			connectUpstream();
@@ -295,6 +309,7 @@ function serve(
 	};
 	/** Bytes of an authenticated client (its StartupMessage, rewritten, first). */
 	const receive = (chunk: Buffer) => {
+		const isMessages = framer.isStarted;
 		for (const event of framer.push(chunk)) {
 			if (event.kind === 'refused') return close('08P01', event.reason);
 			if (event.kind === 'message') {
@@ -303,7 +318,10 @@ function serve(
 				else if (event.type === 'S') isUnsynced = false;
 				continue;
 			}
-			if (event.packet === 'startup') requests++;
+			if (event.packet === 'startup') {
+				requests++;
+				rewriter?.expectReady();
+			}
 			if (event.packet === 'cancel-request') return close();
 			// pglite-socket answers SSLRequest itself but not GSSENCRequest: decline GSS here.
 			if (event.packet === 'gssenc-request') {
@@ -313,8 +331,9 @@ function serve(
 			}
 			if (event.packet === 'ssl-request') tracker.expectSingleByte();
 		}
-		pending.push(chunk);
-		pendingBytes += chunk.length;
+		const bytes = isMessages && rewriter ? rewriter.push(chunk) : chunk;
+		pending.push(bytes);
+		pendingBytes += bytes.length;
 		forward();
 		arm();
 	};

@@ -153,6 +153,29 @@ describe('the embedded hub database under concurrent pools', {timeout: 240_000},
 		for (const {db} of pools) await db.close();
 	});
 
+	it("prepares a chat user's query once per user (a named statement on the one session), row-level security intact", async () => {
+		const sql = 'SELECT entry FROM diary WHERE entry <> $1 ORDER BY entry';
+		const alice = openDb({databaseUrl: as('alice'), max: 2});
+		const bob = openDb({databaseUrl: as('bob'), max: 1});
+		try {
+			for (let i = 0; i < 3; i++) {
+				expect((await alice.query<{entry: string}>(sql, ['x'])).rows.map((r) => r.entry)).toEqual(['a1', 'a2']);
+				expect((await bob.query<{entry: string}>(sql, ['x'])).rows.map((r) => r.entry)).toEqual(['b1']);
+			}
+			// PGlite is one session: its prepared statements are every connection's.
+			const prepared = await setup.query<{name: string}>('SELECT name FROM pg_prepared_statements WHERE statement = $1 ORDER BY name', [sql]);
+			expect(prepared.rows).toHaveLength(2);
+			for (const {name} of prepared.rows) expect(name).toMatch(/^hermes_s\d+$/);
+			// A statement that fails to parse is not kept, and the next one still works.
+			await expect(alice.query('SELEKT $1::int', [1])).rejects.toThrow(/syntax error/);
+			await expect(alice.query('SELEKT $1::int', [1])).rejects.toThrow(/syntax error/);
+			expect((await alice.query<{n: number}>('SELECT $1::int AS n', [5])).rows).toEqual([{n: 5}]);
+		} finally {
+			await alice.close();
+			await bob.close();
+		}
+	});
+
 	it('runs PGlite with the hub\'s small buffer pool, on a cluster created (by a child process) in pgdata', async () => {
 		expect((await setup.query<{shared_buffers: string}>('SHOW shared_buffers')).rows[0]?.shared_buffers).toBe(`${SHARED_BUFFERS_MB}MB`);
 		expect(existsSync(join(database.pgdata, 'PG_VERSION'))).toBe(true);
