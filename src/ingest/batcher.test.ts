@@ -45,30 +45,6 @@ describe('Batcher', () => {
 		expect(calls.map((c) => c.items)).toEqual([[1, 2], [3, 4], [5]]);
 	});
 
-	it('under a backlog (more than maxSize queued when a write starts) cuts up to backlogMaxSize; otherwise maxSize', async () => {
-		const {calls, write} = controlledWrite();
-		const batcher = new Batcher<number>({maxSize: 2, backlogMaxSize: 5, lingerMs: 10, write});
-		[1, 2].forEach((n) => batcher.push(n));
-		// Two queued, not more than maxSize: the usual cut, at once.
-		expect(calls.map((c) => c.items)).toEqual([[1, 2]]);
-		[3, 4, 5, 6, 7, 8, 9].forEach((n) => batcher.push(n));
-		calls[0]!.resolve();
-		await vi.advanceTimersByTimeAsync(0);
-		// Seven queued while it was written: one batch of backlogMaxSize …
-		expect(calls.map((c) => c.items)).toEqual([[1, 2], [3, 4, 5, 6, 7]]);
-		calls[1]!.resolve();
-		await vi.advanceTimersByTimeAsync(0);
-		// … and the two left, no longer a backlog, as one batch of maxSize.
-		expect(calls.map((c) => c.items)).toEqual([[1, 2], [3, 4, 5, 6, 7], [8, 9]]);
-		[10, 11, 12].forEach((n) => batcher.push(n));
-		calls[2]!.resolve();
-		await vi.advanceTimersByTimeAsync(0);
-		expect(calls.at(-1)!.items).toEqual([10, 11, 12]);
-		calls[3]!.resolve();
-		await batcher.flush();
-		expect(batcher.pending).toBe(0);
-	});
-
 	it('retries a failed batch with the same items after 250 ms, 500 ms … capped at 5 s', async () => {
 		const {calls, write} = controlledWrite();
 		const delays: number[] = [];

@@ -3,15 +3,8 @@
 
 /** Options for {@link Batcher}. */
 export interface BatcherOptions<T> {
-	/** Largest batch, in items (≥ 1), unless a backlog exists (see `backlogMaxSize`). */
+	/** Largest batch, in items (≥ 1). */
 	maxSize: number;
-	/**
-	 * Largest batch, in items, cut when more than `maxSize` items are queued at the moment a write
-	 * starts (default `maxSize`: no difference). Under a backlog one transaction then takes what
-	 * queued while the previous one committed, so fewer commits and conversation-lock handoffs per
-	 * item (issue 12); a lone item, or a queue shorter than `maxSize`, is cut as before.
-	 */
-	backlogMaxSize?: number;
 	/** How long the first queued item waits for more before a write starts, in ms. */
 	lingerMs: number;
 	/** Write one batch; throw to have the same batch retried after a backoff. */
@@ -43,8 +36,7 @@ export interface BatcherOptions<T> {
 /**
  * Collects items and writes them in batches: a write starts when `maxSize` items are queued
  * or `lingerMs` after the first one, and at most `maxInFlight` writes run at a time; items
- * arriving while every slot is busy form the next batch, which starts as soon as a write ends
- * (up to `backlogMaxSize` of them when more than `maxSize` wait).
+ * arriving while every slot is busy form the next batch, which starts as soon as a write ends.
  * A failed write is retried with the same items (250 ms, 500 ms … capped at 5 s) until it
  * succeeds: nothing is dropped; batches are cut in arrival order (with one write in flight
  * they are also written in that order).
@@ -76,12 +68,6 @@ export class Batcher<T> {
 		if (this.queue.length >= this.options.maxSize) this.kick();
 		else if (this.writes === 0 && this.options.startsWhenIdle) this.immediate ??= setImmediate(() => this.kick());
 		else this.timer ??= setTimeout(() => this.kick(), this.options.lingerMs);
-	}
-
-	/** Items the next batch takes at most: `backlogMaxSize` while more than `maxSize` are queued. */
-	private get batchSize(): number {
-		const {maxSize, backlogMaxSize = maxSize} = this.options;
-		return this.queue.length > maxSize ? Math.max(maxSize, backlogMaxSize) : maxSize;
 	}
 
 	private get maxInFlight(): number {
@@ -120,7 +106,7 @@ export class Batcher<T> {
 	private kick(): void {
 		this.clearSchedule();
 		while (this.writes < this.maxInFlight && this.queue.length > 0 && !this.isAbandoned) {
-			const items = this.queue.splice(0, this.batchSize);
+			const items = this.queue.splice(0, this.options.maxSize);
 			this.inFlight += items.length;
 			this.writes++;
 			void this.writeUntilDone(items).finally(() => {

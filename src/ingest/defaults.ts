@@ -3,9 +3,3 @@
 
 /** Default for `SignupHandlerOptions.perMinute` (signup.ts): sign-up requests handled per minute. */
 export const DEFAULT_SIGNUPS_PER_MINUTE = 10;
-
-/**
- * Default for `IngestOptions.backlogBatchSize`: the largest batch, in items, while more than the
- * batch size wait (issue 12: fewer commits and conversation-lock handoffs per message under load).
- */
-export const DEFAULT_BACKLOG_BATCH_SIZE = 2_000;

@@ -5,7 +5,6 @@ import {runMigrations} from '../store/migrate.js';
 import {keepStatsFresh} from '../store/stats.js';
 import {Batcher} from './batcher.js';
 import {Confirmer} from './confirmer.js';
-import {DEFAULT_BACKLOG_BATCH_SIZE} from './defaults.js';
 import {subscribeToChat, type ChatSubscription} from './subscription.js';
 import {probeHealth} from './health.js';
 import {emptyStats, type IngestItem, type IngestOptions, type Ingester} from './types.js';
@@ -35,8 +34,7 @@ const RECEIPT_RETRY_DELAY_MS = 500;
  *   publishes from `server` are ignored.
  * - Items are batched (group commit): with no batch being written, one starts at once with what
  *   this socket read brought; beside a running one, a batch starts when it reaches `batchSize`
- *   items or `lingerMs` after its first item; a batch cut while more than `batchSize` items wait
- *   takes up to `backlogBatchSize` (default 2,000); up to `batchesInFlight` (default 2) batches are
+ *   items or `lingerMs` after its first item; up to `batchesInFlight` (default 2) batches are
  *   written at once, the next accumulating meanwhile; each locks its conversations before storing.
  *   One transaction per batch (writeIngestBatch): room actions (rights checked, system line
  *   stored), then messages (membership checked: non-members of a room are refused), with
@@ -93,7 +91,6 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 	const confirmer = new Confirmer((topic, payload, qos, done) => subscription!.publish(topic, payload, qos, done), options.topicBase, logger, stats);
 	const batcher: Batcher<IngestItem> = new Batcher<IngestItem>({
 		maxSize: options.batchSize ?? 500,
-		backlogMaxSize: options.backlogBatchSize ?? DEFAULT_BACKLOG_BATCH_SIZE,
 		lingerMs: options.lingerMs ?? 10,
 		maxInFlight: options.batchesInFlight ?? BATCHES_IN_FLIGHT,
 		startsWhenIdle: true,

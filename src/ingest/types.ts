@@ -16,12 +16,6 @@ export interface IngestOptions {
 	sharedGroup?: string;
 	/** Largest batch, in items (default 500). */
 	batchSize?: number;
-	/**
-	 * Largest batch while more than `batchSize` items wait to be written, in items (default
-	 * DEFAULT_BACKLOG_BATCH_SIZE; at most `batchSize` has no effect): under a backlog one
-	 * transaction takes what queued while the previous one committed.
-	 */
-	backlogBatchSize?: number;
 	/** How long the first item of a batch waits for company, in ms (default 10). */
 	lingerMs?: number;
 	/** Batches written at once (default 2; 1: the next batch waits for the previous COMMIT). */

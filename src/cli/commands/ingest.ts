@@ -3,7 +3,7 @@
 import {randomBytes} from 'node:crypto';
 import {Command, InvalidArgumentError, Option} from 'commander';
 import type {AccountBackend} from '../../accounts/backend.js';
-import {DEFAULT_BACKLOG_BATCH_SIZE, DEFAULT_SIGNUPS_PER_MINUTE} from '../../ingest/defaults.js';
+import {DEFAULT_SIGNUPS_PER_MINUTE} from '../../ingest/defaults.js';
 import type {HealthServer} from '../../ingest/health-server.js';
 import type {Ingester} from '../../ingest/ingester.js';
 import type {Logger} from '../../log.js';
@@ -17,7 +17,6 @@ interface IngestFlags {
 	databaseUrl?: string;
 	topic?: string;
 	batchSize: number;
-	backlogBatchSize: number;
 	lingerMs: number;
 	sharedGroup: string;
 	migrate: boolean;
@@ -51,7 +50,6 @@ export function ingestCommand(): Command {
 		.option('--database-url <url>', 'PostgreSQL (env DATABASE_URL, or POSTGRES_HOST/POSTGRES_PORT/POSTGRES_DB/…)')
 		.option('--topic <base>', 'base topic (env MQTT_TOPIC, default chat/messages)')
 		.option('--batch-size <n>', 'largest batch written in one transaction', positiveInt, 500)
-		.option('--backlog-batch-size <n>', 'largest batch while more than --batch-size items wait (a backlog: fewer, larger transactions)', positiveInt, DEFAULT_BACKLOG_BATCH_SIZE)
 		.option('--linger-ms <ms>', 'how long a batch waits for more while another is being written (with none, it starts at once)', nonNegativeInt, 10)
 		.option('--shared-group <name>', 'MQTT 5 shared subscription group (ingesters in one group split the load)', 'hermes-ingest')
 		.option('--no-migrate', 'do not run database migrations at start')
@@ -130,7 +128,6 @@ async function runIngest(flags: IngestFlags): Promise<void> {
 			databaseUrl: config.databaseUrl,
 			topicBase: config.topicBase,
 			batchSize: flags.batchSize,
-			backlogBatchSize: flags.backlogBatchSize,
 			lingerMs: flags.lingerMs,
 			sharedGroup: flags.sharedGroup,
 			migrate: flags.migrate,
