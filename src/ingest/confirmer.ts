@@ -82,9 +82,6 @@ export class Confirmer {
 	 * inbox for `all`. Never throws.
 	 */
 	deliver(messages: readonly StoredMessage[]): void {
-		// A batch's messages in one conversation share its recipients array (ingest-queries.ts):
-		// their inbox topics are built once per conversation, not once per message (issue 12).
-		const topicsOf = new Map<readonly string[], string[]>();
 		for (const m of messages) {
 			// Built from stored rows whose fields were validated on the way in: no schema check.
 			const encode = () =>
@@ -94,7 +91,7 @@ export class Confirmer {
 					seq: m.seq, ...(m.prevSeq !== undefined ? {prev_seq: m.prevSeq} : {}), created_at: m.createdAt, ...(m.event ? {event: m.event} : {}),
 					...(m.replyTo ? {reply_to: {sender_id: m.replyTo.senderId, message_id: m.replyTo.messageId, seq: m.replyTo.seq, sender_name: m.replyTo.senderName, ...(m.replyTo.preview !== undefined ? {preview: m.replyTo.preview} : {})}} : {}),
 				});
-			this.#fanOut(m.recipients, encode, 1, m.messageId, topicsOf);
+			this.#fanOut(m.recipients, encode, 1, m.messageId);
 		}
 	}
 
@@ -141,14 +138,8 @@ export class Confirmer {
 		}
 	}
 
-	/** `topicsOf`: inbox topics already built for a recipients array (the same array, not an equal one). */
-	#fanOut(recipients: readonly string[] | typeof BROADCAST_ID, encode: () => Buffer, qos: 0 | 1, what: string, topicsOf?: Map<readonly string[], string[]>): void {
-		let topics: string[] | undefined;
-		if (recipients === BROADCAST_ID) topics = [broadcastInboxTopic(this.topicBase)];
-		else if (!(topics = topicsOf?.get(recipients))) {
-			topics = recipients.map((id) => inboxTopic(this.topicBase, id));
-			topicsOf?.set(recipients, topics);
-		}
+	#fanOut(recipients: readonly string[] | typeof BROADCAST_ID, encode: () => Buffer, qos: 0 | 1, what: string): void {
+		const topics = recipients === BROADCAST_ID ? [broadcastInboxTopic(this.topicBase)] : recipients.map((id) => inboxTopic(this.topicBase, id));
 		let bytes: Buffer;
 		try {
 			bytes = encode();

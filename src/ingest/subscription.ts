@@ -29,10 +29,6 @@ import type {PublishQos1} from './confirmer.js';
 // hot path); decode() without `stream` keeps no state between calls. fatal: invalid UTF-8 throws.
 const STRICT_UTF8 = new TextDecoder('utf-8', {fatal: true});
 
-// Publish options, shared: mqtt.js spreads them into its own object (client.publish).
-const QOS_0 = Object.freeze({qos: 0 as const});
-const QOS_1 = Object.freeze({qos: 1 as const});
-
 /** Options for {@link subscribeToChat}. */
 export interface SubscriptionOptions {
 	/** One broker URL or a comma-separated list (live/connect.ts connectBroker). */
@@ -150,9 +146,7 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 		isShared,
 		publish: (topic, payload, qos = 1, done) => {
 			try {
-				// Shared option objects (mqtt.js copies them) and `done` itself as the callback: no
-				// per-publish garbage of ours on the hot path (issue 12). `done` ignores the packet argument.
-				client.publish(topic, payload, qos === 0 ? QOS_0 : QOS_1, done);
+				client.publish(topic, payload, {qos}, (error) => done(error));
 			} catch (error) {
 				done(error as Error);
 			}

@@ -518,23 +518,19 @@ async function writeMessages(
 		senders.map(([id]) => id),
 		senders.map(([, name]) => name),
 	]);
-	// One key string per message and one per returned row (issue 12: these keys were built five
-	// times per message); byKey holds one message per key, the last of duplicates, in first-seen order.
-	const byKey = new Map<string, MessageRow>();
-	for (const m of messages) byKey.set(`${m.senderId}/${m.messageId}`, m);
+	const byKey = new Map(messages.map((m) => [`${m.senderId}/${m.messageId}`, m]));
 	const rows = result.rows.filter((r): r is InsertedRow => r.other_sender_id === null);
 	const idClashes = clashesOf(messages, result.rows.filter((r) => r.other_sender_id !== null));
-	const inserted = rows.map((r) => ({row: byKey.get(`${r.sender_id}/${r.message_id}`)!, seq: Number(r.seq), createdAt: r.created_at, replySeq: r.reply_to_seq, prevSeq: Number(r.prev_seq), members: r.members}));
+	const inserted = rows.map((r) => ({row: byKey.get(`${r.sender_id}/${r.message_id}`)!, seq: Number(r.seq), createdAt: r.created_at, replySeq: r.reply_to_seq, prevSeq: Number(r.prev_seq)}));
 	// A message stored before and received again: its sender did not get the ✓, so the ingester
 	// that stored it may have died between COMMIT and the fan-out. Deliver the stored copy again
 	// (members dedupe by sender and id) — at least once, never "stored but never delivered".
-	const isInserted = new Set(inserted.map((i) => i.row));
-	const again = [...byKey.values()].filter((m) => !isInserted.has(m));
+	const insertedKeys = new Set(inserted.map((i) => `${i.row.senderId}/${i.row.messageId}`));
+	const again = [...new Map(messages.filter((m) => !insertedKeys.has(`${m.senderId}/${m.messageId}`)).map((m) => [`${m.senderId}/${m.messageId}`, m])).values()];
 	const copies = again.length === 0 ? [] : (await client.query<StoredCopyRow>(STORED_COPIES, [again.map((m) => m.messageId), again.map((m) => m.senderId)])).rows;
 	// Members of the conversations stored into came back with the rows; only those of
 	// conversations that appear solely among re-sent copies are looked up.
-	const members = new Map<string, string[]>();
-	for (const i of inserted) if (i.members) members.set(i.row.conversationId, i.members);
+	const members = new Map(rows.flatMap((r) => (r.members ? [[byKey.get(`${r.sender_id}/${r.message_id}`)!.conversationId, r.members] as const] : [])));
 	for (const [id, ids] of await currentMembers(client, copies.map((c) => c.conversation_id).filter((id) => !members.has(id)))) members.set(id, ids);
 	const recipientsOf = (conversationId: string) => (conversationId === BROADCAST_ID ? BROADCAST_ID : (members.get(conversationId) ?? []));
 	const sentAtOf = new Map(again.map((m) => [`${m.senderId}/${m.messageId}`, m.sentAt]));
