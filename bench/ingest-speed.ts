@@ -38,7 +38,8 @@ const PORT = Number(flag('port', '21400'));
 const INSERT_MESSAGES = Number(flag('insert-messages', String(Math.min(MESSAGES, 5_000))));
 const TMP = flag('tmp', '/tmp/h-ingest');
 const variants = args.flatMap((a, i) => (args[i - 1] === '--variant' ? [a] : [])).map((v) => {
-	const [name, spec] = v.split('=') as [string, string];
+	const name = v.slice(0, v.indexOf('='));
+	const spec = v.slice(v.indexOf('=') + 1); // the first '=' only: a flag may hold one
 	const [dir, ...flags] = spec.split(',');
 	return {name, dir: resolve(dir!), flags};
 });
