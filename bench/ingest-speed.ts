@@ -7,7 +7,8 @@
 //       [--port 21400] [--tmp /tmp/h-ingest] [--skip-insert] [--insert-messages 5000]
 //       [--latency]   (instead: send → ✓ p50/p99 at 200 msg/s, 2,000 messages from one publisher, per variant)
 //       [--dynsec]    (Mosquitto with the dynamic-security plugin and production's roles, see DYNSEC)
-// A variant may add ingester flags after commas: --variant 'linger0=/path,--linger-ms,0'.
+// A variant may add ingester flags after commas: --variant 'linger0=/path,--linger-ms,0'; a flag
+// prefixed `node:` goes to node instead: --variant 'semi32=/path,node:--max-semi-space-size=32'.
 // A variant is a checkout with dist/ built (its own migrations run in a fresh database).
 // Env INGESTER_NODE_ARGS: extra node flags for the ingester processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
 // Env BENCH_PG_STATEMENTS=1: PostgreSQL's side of each ingester run (see PG_STATEMENTS below).
@@ -37,7 +38,8 @@ const PORT = Number(flag('port', '21400'));
 const INSERT_MESSAGES = Number(flag('insert-messages', String(Math.min(MESSAGES, 5_000))));
 const TMP = flag('tmp', '/tmp/h-ingest');
 const variants = args.flatMap((a, i) => (args[i - 1] === '--variant' ? [a] : [])).map((v) => {
-	const [name, spec] = v.split('=') as [string, string];
+	const name = v.slice(0, v.indexOf('='));
+	const spec = v.slice(v.indexOf('=') + 1); // the first '=' only: a flag may hold one
 	const [dir, ...flags] = spec.split(',');
 	return {name, dir: resolve(dir!), flags};
 });
@@ -186,7 +188,8 @@ async function measure(mode: string, ctx: Ctx, consumer: 'passthrough' | 'insert
 		if (PG_STATEMENTS) await oneQuery(databaseUrl, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
 		let consumerProc: Proc;
 		if (typeof consumer === 'object') {
-			consumerProc = start(process.execPath, [...(process.env.INGESTER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(consumer.dir, 'dist/cli/main.js'), 'ingest', '--mqtt-url', ctx.urlFor('ingester'), '--database-url', databaseUrl, '--topic', base, '--stats-refresh-ms', '0', '--shared-group', SHARED_GROUP, ...consumer.flags], {...process.env, LOG_LEVEL: 'info'});
+			const nodeArgs = [...(process.env.INGESTER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...consumer.flags.filter((f) => f.startsWith('node:')).map((f) => f.slice('node:'.length))];
+			consumerProc = start(process.execPath, [...nodeArgs, join(consumer.dir, 'dist/cli/main.js'), 'ingest', '--mqtt-url', ctx.urlFor('ingester'), '--database-url', databaseUrl, '--topic', base, '--stats-refresh-ms', '0', '--shared-group', SHARED_GROUP, ...consumer.flags.filter((f) => !f.startsWith('node:'))], {...process.env, LOG_LEVEL: 'info'});
 			// Ready once it logged "subscribed" (JSON logs on stderr).
 			await new Promise<void>((resolveReady, reject) => {
 				let seen = '';

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {silentLogger} from '../log.js';
+import type {StoredMessage} from '../store/ingest-rows.js';
 import {Confirmer, type PublishQos1} from './confirmer.js';
 import {emptyStats} from './types.js';
 
@@ -27,6 +28,32 @@ describe('Confirmer', () => {
 		held[1]!.done(new Error('client disconnecting'));
 		await settled;
 		expect(stats.confirmationsPublished).toBe(1);
+	});
+
+	it('fans each stored message out once to each of its own recipients, in seq order, whether or not messages share a recipients array', () => {
+		const {publish, held} = heldPublish();
+		const stats = emptyStats();
+		const confirmer = new Confirmer(publish, 'chat/messages', silentLogger(), stats);
+		const annBen = ['ann', 'ben'];
+		const message = (seq: number, conversationId: string, recipients: StoredMessage['recipients']): StoredMessage => ({
+			messageId: `m${seq}`, senderId: 'ann', senderName: 'Ann', conversationId, content: `hi ${seq}`, messageType: 'text',
+			sentAt: '2026-01-01T00:00:00.000Z', seq, prevSeq: seq - 1, createdAt: '2026-01-01T00:00:00.000Z', recipients,
+		});
+		// m1 and m3 share one array (as a batch's messages of one conversation do); m2's equal-looking
+		// array is another conversation's; m4 goes to the broadcast inbox.
+		confirmer.deliver([message(1, 'ann:ben', annBen), message(2, '#room', ['ann', 'cat']), message(3, 'ann:ben', annBen), message(4, 'all', 'all')]);
+		expect(held.map((h) => [h.topic, JSON.parse(h.payload).message_id])).toEqual([
+			['chat/messages/ann/server/inbox', 'm1'],
+			['chat/messages/ben/server/inbox', 'm1'],
+			['chat/messages/ann/server/inbox', 'm2'],
+			['chat/messages/cat/server/inbox', 'm2'],
+			['chat/messages/ann/server/inbox', 'm3'],
+			['chat/messages/ben/server/inbox', 'm3'],
+			['chat/messages/all/server/inbox', 'm4'],
+		]);
+		expect(JSON.parse(held[4]!.payload)).toMatchObject({v: 2, type: 'message', conversation_id: 'ann:ben', content: 'hi 3', seq: 3, prev_seq: 2});
+		for (const h of held) h.done();
+		expect(stats.fanOutPublishes).toBe(7);
 	});
 
 	it('settles at once with nothing in flight', async () => {

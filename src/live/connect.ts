@@ -1,5 +1,7 @@
 // Connects an mqtt.js client the way every hermes-chat process needs it.
-// live/ is the only importer of `mqtt`; this file may import mqtt and node:net only.
+// live/ is the only importer of `mqtt`; this file may import mqtt, node:net and, before mqtt,
+// quiet-mqtt-packet.js (which must run before mqtt-packet loads).
+import './quiet-mqtt-packet.js';
 import type {Socket} from 'node:net';
 import mqtt, {type IClientOptions, type MqttClient} from 'mqtt';
 import {parseBrokerList, type BrokerAddress, type BrokerList} from './broker-urls.js';
