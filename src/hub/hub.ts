@@ -236,7 +236,7 @@ export const HUB_BATCH_SIZE = 500;
  * Largest batch while a chat user reads ({@link HUB_READER_WINDOW_MS}): their history page waits
  * for the batch being written. Measured during bursts of 20,000 with a page every 20 ms (issue 12,
  * README "Embedded hub", interleaved against batches of at most 100 always): page p50 / p95
- * 11.9 / 30.8 ms against 19.9 / 63.9 ms at as many messages/s or more; at 20 the page was faster
+ * 12.6 / 30.8 ms against 20.0 / 67.6 ms at as many messages/s or more; at 20 the page was faster
  * still (13 / 76 against 33 / 136 ms at higher load) but ~30 % fewer messages/s.
  */
 export const HUB_READER_BATCH_SIZE = 50;
