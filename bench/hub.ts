@@ -1,5 +1,5 @@
-// The embedded hub at scale (issue 12, outcome 5): a fresh hub started as `hermes-chat hub` would
-// be (its own process, HERMES_HOME and ports), then cold start, RSS, three successive bursts of
+// The embedded hub at scale (issue 12, outcome 5): a fresh hub started as `hermes-chat hub start`
+// would be (its own process, HERMES_HOME, ports and the daemon's environment), then cold start, RSS, three successive bursts of
 // 20,000 messages (publishers log in with the hub secret, as real clients do), a history page
 // during each burst, lost/duplicated counted from the stored rows; baseline in the same rounds: the
 // private stack (private Mosquitto + private PostgreSQL + `hermes-chat ingest`, its own process).
@@ -13,6 +13,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import mqtt, {type MqttClient} from 'mqtt';
 import pg from 'pg';
+import {hubProcessEnv} from '../src/hub/daemon.js';
 import {HUB_OWNER} from '../src/hub/hub-secret.js';
 import {percentile, round} from './lib.js';
 import type {BenchSectionRunner, BenchServices} from './section.js';
@@ -95,7 +96,10 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /** A fresh hub process: resolves once `{home}/hub.json` says ready (the cold start). */
 async function startHubProcess(home: string, ports: {mqtt: number; pg: number}) {
 	const started = performance.now();
-	const {child, output} = spawnCli(['hub', '--mqtt-port', String(ports.mqtt), '--pg-port', String(ports.pg)], {HERMES_HOME: home});
+	// The environment `hermes-chat hub start` (and a client's auto-start) gives the hub (daemon.ts):
+	// MALLOC_ARENA_MAX=2 unless set; set it (e.g. 16, glibc's default on 2 cores) to measure without.
+	const env = hubProcessEnv(process.env, home) as Record<string, string>;
+	const {child, output} = spawnCli(['hub', '--mqtt-port', String(ports.mqtt), '--pg-port', String(ports.pg)], env);
 	for (;;) {
 		if (child.exitCode !== null) throw new Error(`the hub exited with ${child.exitCode}: ${output()}`);
 		const record = await readFile(join(home, 'hub.json'), 'utf8').then((text) => JSON.parse(text) as {state: string; mqtt_port: number; pg_port: number; topic_base: string}, () => undefined);

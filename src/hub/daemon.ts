@@ -14,6 +14,23 @@ import {join} from 'node:path';
 /** Exit code of `hermes-chat hub` when a hub already runs (port or data directory taken). */
 export const EXIT_HUB_RUNNING = 3;
 
+/**
+ * glibc's malloc arenas for the hub process (`MALLOC_ARENA_MAX`), unless the environment sets
+ * it. Each thread that allocates (PGlite's database thread, V8's WebAssembly compiler threads,
+ * libuv's pool) otherwise gets an arena of its own that keeps what it once held: ~125 MB of the
+ * hub's ~300 MB RSS after three bursts of 20,000 were such arenas (issue 12, README "Embedded hub").
+ */
+export const HUB_MALLOC_ARENA_MAX = '2';
+
+/**
+ * The environment of a hub process started in the background: `env` with `HERMES_HOME` set to
+ * `home` and `MALLOC_ARENA_MAX` set to {@link HUB_MALLOC_ARENA_MAX} unless `env` sets it. glibc
+ * reads it as the process starts, hence here and not in the hub itself.
+ */
+export function hubProcessEnv(env: NodeJS.ProcessEnv, home: string): NodeJS.ProcessEnv {
+	return {MALLOC_ARENA_MAX: HUB_MALLOC_ARENA_MAX, ...env, HERMES_HOME: home};
+}
+
 /** Probes in a row a ready hub may leave unanswered before {@link ensureHub} gives up on it. */
 const MAX_SILENT_PROBES = 3;
 
@@ -231,7 +248,7 @@ async function spawnHub(options: EnsureHubOptions): Promise<{pid: number; exit?:
 		const child = spawn(process.execPath, args, {
 			detached: true,
 			stdio: ['ignore', log.fd, log.fd],
-			env: {...process.env, HERMES_HOME: options.home},
+			env: hubProcessEnv(process.env, options.home),
 		});
 		const state: {pid: number; exit?: number | null; exitedAt?: number} = {pid: child.pid ?? -1};
 		child.once('exit', (code) => {

@@ -9,6 +9,7 @@ import pino from 'pino';
 import type {Logger} from '../log.js';
 import {DataDirectoryError, openDatabase, type EmbeddedDatabase} from './database.js';
 import type {PgFrontLimits} from './pg-front.js';
+import {ReaderSignal} from './reader-signal.js';
 
 /** What {@link openDatabaseThread} passes to the worker (structured-cloneable: no logger). */
 interface ThreadOptions {
@@ -19,6 +20,8 @@ interface ThreadOptions {
 	secret: string;
 	owner: string;
 	logLevel: string;
+	/** The ReaderSignal's shared memory, when one was given. */
+	readers?: SharedArrayBuffer;
 }
 
 /** Messages from the worker to the hub's thread. */
@@ -48,10 +51,12 @@ export function openDatabaseThread(options: {
 	limits?: PgFrontLimits;
 	secret: string;
 	owner: string;
+	/** Marked on the database thread on each chat user's request (shared memory, no messages). */
+	readers?: ReaderSignal;
 }): Promise<EmbeddedDatabase> {
 	const self = fileURLToPath(import.meta.url);
-	const {logger, ...rest} = options;
-	const threadOptions: ThreadOptions = {...rest, logLevel: logger.level};
+	const {logger, readers, ...rest} = options;
+	const threadOptions: ThreadOptions = {...rest, logLevel: logger.level, readers: readers?.buffer};
 	// A worker's execArgv cannot carry `--import tsx`: from source, tsx is registered in the worker first.
 	const worker = self.endsWith('.ts')
 		? new Worker(`import('tsx/esm/api').then(({register}) => (register(), import(${JSON.stringify(pathToFileURL(self).href)})))`, {eval: true, workerData: threadOptions})
@@ -131,7 +136,8 @@ if (!isMainThread && parentPort && (workerData as {secret?: unknown} | undefined
 	const post = (message: FromThread) => port.postMessage(message);
 	const logger = pino({level: options.logLevel, base: undefined}, {write: (line: string) => post({kind: 'log', line})});
 	try {
-		const database = await openDatabase({...options, logger});
+		const {readers, ...rest} = options;
+		const database = await openDatabase({...rest, logger, readers: readers && new ReaderSignal(readers)});
 		port.on('message', (message) => {
 			if (message !== 'close') return;
 			database.close().then(

@@ -11,6 +11,7 @@ import {PGLiteSocketServer} from '@electric-sql/pglite-socket';
 import type {Logger} from '../log.js';
 import {isValidUserId} from '../protocol/index.js';
 import {initClusterInChild} from './init-cluster.js';
+import type {ReaderSignal} from './reader-signal.js';
 import {DEFAULT_PG_FRONT_LIMITS, listenPgFront, type PgFrontLimits} from './pg-front.js';
 import {sessionRoles} from './session-roles.js';
 
@@ -72,6 +73,8 @@ export async function openDatabase(options: {
 	secret: string;
 	/** The user name of the hub's own clients and of the operator. */
 	owner: string;
+	/** Marked on each chat user's request for PGlite's session (the ingester sizes its batches by it). */
+	readers?: ReaderSignal;
 }): Promise<EmbeddedDatabase> {
 	const pgdata = join(options.dataDir, 'pgdata');
 	await prepareDataDirectory(pgdata);
@@ -94,6 +97,7 @@ export async function openDatabase(options: {
 			isUser: (user: string) => user === options.owner || isValidUserId(user),
 			// The owner is the hub's ingester (and the operator): chat users' pages go first.
 			isBackground: (user: string) => user === options.owner,
+			onInteractiveRequest: options.readers && (() => options.readers!.mark()),
 			assume: sessionRoles(db, options.owner, options.logger, memoized(() => hashPassword(options.secret))),
 		};
 		front = await listenPgFront({host: options.host, port: options.port, upstreamPath: socketPath, limits, auth, logger: options.logger});

@@ -11,6 +11,7 @@ import {runMigrations} from '../store/migrate.js';
 import {listenBroker, type EmbeddedBroker} from './broker.js';
 import type {EmbeddedDatabase} from './database.js';
 import {openDatabaseThread} from './database-thread.js';
+import {ReaderSignal} from './reader-signal.js';
 import {ensureHubSecret, HUB_OWNER, tightenHome, withHubCredentials} from './hub-secret.js';
 import type {PgFrontLimits} from './pg-front.js';
 import {acquireLock, LockHeldError, type FileLock} from './lock.js';
@@ -133,7 +134,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 		await mkdir(options.dataDir, {recursive: true, mode: 0o700});
 		lock = await lockOrExplain(join(options.dataDir, 'hub.lock'));
 		progress('opening database');
-		const databaseAuth = {secret, owner: HUB_OWNER};
+		// Marked by the database thread on each chat user's request; read by the ingester per batch.
+		const readers = new ReaderSignal();
+		const databaseAuth = {secret, owner: HUB_OWNER, readers};
 		const database: EmbeddedDatabase = await openDatabaseThread({
 			...databaseAuth,
 			dataDir: options.dataDir,
@@ -166,6 +169,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 			// PGlite runs one transaction at a time: a second batch in flight would only queue.
 			batchesInFlight: 1,
 			batchSize: HUB_BATCH_SIZE,
+			batchSizeNow: () => hubBatchSize(readers),
 			clientId: ingesterId,
 			logger: log,
 		});
@@ -224,13 +228,29 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 }
 
 /**
- * Largest batch of the hub's ingester, in messages (the private stack's ingester takes 500).
- * PGlite runs one transaction at a time, and a chat user's history page waits for the batch being
- * written: measured during bursts of 20,000 (issue 12, README "Embedded hub"), page p50 / p95
- * 125 / 444 ms at 500 and 56 / 165 ms at 100, at a cost in throughput (hub ÷ private stack 0.51×
- * at 500, 0.44× at 100); 30 → ~15 ms p50 with fewer messages/s still.
+ * Largest batch of the hub's ingester, in messages, while no chat user reads (the private stack's
+ * ingester takes 500 too). PGlite runs one transaction at a time: bigger batches, more messages/s.
  */
-export const HUB_BATCH_SIZE = 100;
+export const HUB_BATCH_SIZE = 500;
+/**
+ * Largest batch while a chat user reads ({@link HUB_READER_WINDOW_MS}): their history page waits
+ * for the batch being written. Measured during bursts of 20,000 with a page every 20 ms (issue 12,
+ * README "Embedded hub", interleaved against batches of at most 100 always): page p50 / p95
+ * 12.6 / 30.8 ms against 20.0 / 67.6 ms at as many messages/s or more; at 20 the page was faster
+ * still (13 / 76 against 33 / 136 ms at higher load) but ~30 % fewer messages/s.
+ */
+export const HUB_READER_BATCH_SIZE = 50;
+/** How long after a chat user's last request the ingester keeps cutting small batches, in ms. */
+export const HUB_READER_WINDOW_MS = 1_000;
+
+/**
+ * The hub ingester's batch size now: {@link HUB_READER_BATCH_SIZE} when a chat user asked the
+ * database within the last {@link HUB_READER_WINDOW_MS} ms (`readers`, marked by the database
+ * front), {@link HUB_BATCH_SIZE} otherwise.
+ */
+export function hubBatchSize(readers: ReaderSignal): number {
+	return readers.isRecent(HUB_READER_WINDOW_MS) ? HUB_READER_BATCH_SIZE : HUB_BATCH_SIZE;
+}
 
 /** How long the drain waits for its barrier to be written to the ingester, in ms. */
 const DRAIN_BARRIER_TIMEOUT_MS = 10_000;

@@ -103,6 +103,24 @@ describe('SessionGate', () => {
 		gate.release(ingester);
 		expect(started.at(-1)).toBe(`page ${MAX_BACKGROUND_PASSES}`);
 	});
+
+	it('tells onInteractiveRequest of each interactive request, granted or queued, and of no background one', () => {
+		const told: number[] = [];
+		let requests = 0;
+		const gate = new SessionGate(() => told.push(requests));
+		const [ingester, reader, otherReader] = [{}, {}, {}];
+		requests++;
+		gate.request(ingester, () => undefined, true);
+		requests++;
+		gate.request(reader, () => undefined); // queued behind the ingester
+		gate.release(ingester);
+		requests++;
+		gate.request(otherReader, () => undefined); // queued behind the reader
+		gate.release(reader);
+		requests++;
+		gate.request(reader, () => undefined);
+		expect(told).toEqual([2, 3, 4]);
+	});
 });
 
 describe('listenPgFront (with a stand-in for pglite-socket)', () => {
@@ -113,6 +131,8 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 	const upstreamSockets: Socket[] = [];
 	/** Every `assume` call, as `user` or `user (first)`. */
 	const assumed: string[] = [];
+	/** Calls of auth.onInteractiveRequest. */
+	let interactiveRequests = 0;
 	/** A connected client that authenticated as `user`; resolves once its upstream connection exists. */
 	const connected = async (user = 'alice'): Promise<Socket> => {
 		const before = upstreamSockets.length;
@@ -124,6 +144,7 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 	};
 	beforeEach(async () => {
 		assumed.length = 0;
+		interactiveRequests = 0;
 		dir = await mkdtemp(join(tmpdir(), 'pg-front-'));
 		const path = join(dir, 'up.sock');
 		// Holds every connection and answers nothing: enough to count and to decline GSS in front.
@@ -134,6 +155,7 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 			isUser: (user: string) => user === 'alice' || user === 'bob' || user === 'server',
 			assume: async (user: string, isFirst: boolean) => void assumed.push(isFirst ? `${user} (first)` : user),
 			isBackground: (user: string) => user === 'server',
+			onInteractiveRequest: () => void interactiveRequests++,
 		};
 		front = await listenPgFront({host: '127.0.0.1', port: 0, upstreamPath: path, limits: {maxConnections: MAX_CONNECTIONS}, auth, logger: silentLogger()});
 	});
@@ -225,6 +247,22 @@ describe('listenPgFront (with a stand-in for pglite-socket)', () => {
 		upstreamSockets[2]!.write(Buffer.concat([ready('I'), ready('I')]));
 		await upNext.waitFor('SELECT 2\0');
 		for (const socket of [ingester, nextBatch, reader]) socket.destroy();
+	});
+
+	it("tells auth.onInteractiveRequest of a chat user's request, not of the owner's (the ingester's)", async () => {
+		const ingester = await connected('server');
+		const upIngester = recorder(upstreamSockets[0]!);
+		ingester.write(queryMessage('SELECT 1'));
+		await upIngester.waitFor('SELECT 1\0');
+		expect(interactiveRequests).toBe(0);
+		// ReadyForQuery for its startup and its query: the session is free.
+		upstreamSockets[0]!.write(Buffer.concat([ready('I'), ready('I')]));
+		const reader = await connected('alice');
+		const upReader = recorder(upstreamSockets[1]!);
+		reader.write(queryMessage('SELECT 2'));
+		await upReader.waitFor('SELECT 2\0');
+		expect(interactiveRequests).toBeGreaterThan(0);
+		for (const socket of [ingester, reader]) socket.destroy();
 	});
 
 	it('opens no upstream connection for a partial StartupMessage', async () => {

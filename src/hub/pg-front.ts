@@ -57,6 +57,8 @@ export interface PgFrontAuth {
 	 * lets waiting chat users' requests take the session first (see `SessionGate`). Default: none.
 	 */
 	isBackground?: (user: string) => boolean;
+	/** Called each time a chat user's (not background) request asks for the session (see `SessionGate`). */
+	onInteractiveRequest?: () => void;
 }
 
 /** A listening front. */
@@ -85,7 +87,7 @@ export async function listenPgFront(options: {
 }): Promise<PgFront> {
 	const limits = {...DEFAULT_PG_FRONT_LIMITS, ...options.limits};
 	const sessions = new Set<() => void>();
-	const gate = new SessionGate();
+	const gate = new SessionGate(options.auth.onInteractiveRequest);
 	const statements = new StatementCache();
 	const verifier = scramKeys(options.auth.secret);
 	const server = createServer((client) => {

@@ -26,6 +26,12 @@ export class SessionGate {
 	private holder: object | undefined;
 	private readonly waiting: {owner: object; start: () => void; isBackground: boolean; passes: number}[] = [];
 
+	/**
+	 * @param onInteractiveRequest called on each interactive request (before it is granted or
+	 *   queued): the hub's ingester keeps its transactions short while chat users read (ReaderSignal).
+	 */
+	constructor(private readonly onInteractiveRequest?: () => void) {}
+
 	/** Whether `owner` holds the session. */
 	holds(owner: object): boolean {
 		return this.holder === owner;
@@ -36,6 +42,7 @@ export class SessionGate {
 	 * holds or waits. `isBackground`: let interactive requests waiting now or later go first.
 	 */
 	request(owner: object, start: () => void, isBackground = false): void {
+		if (!isBackground) this.onInteractiveRequest?.();
 		if (this.holder === owner || this.waiting.some((w) => w.owner === owner)) return;
 		this.waiting.push({owner, start, isBackground, passes: 0});
 		this.grant();

@@ -189,4 +189,28 @@ describe('Batcher that starts when idle (group commit)', () => {
 		await vi.advanceTimersByTimeAsync(100);
 		expect(calls).toHaveLength(0);
 	});
+
+	it('cuts each batch at the size sizeNow() gives when it is cut, clamped to 1…maxSize, in order', async () => {
+		const {calls, write} = controlledWrite();
+		let size = 2;
+		const batcher = new Batcher<number>({maxSize: 4, lingerMs: 10, write, sizeNow: () => size});
+		[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].forEach((n) => batcher.push(n));
+		await vi.advanceTimersByTimeAsync(10);
+		expect(calls.map((c) => c.items)).toEqual([[1, 2]]);
+		size = 100; // above maxSize: maxSize
+		calls[0]!.resolve();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(calls.at(-1)!.items).toEqual([3, 4, 5, 6]);
+		size = 0; // below 1: one item, never an empty batch
+		calls[1]!.resolve();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(calls.at(-1)!.items).toEqual([7]);
+		size = 3;
+		calls[2]!.resolve();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(calls.at(-1)!.items).toEqual([8, 9, 10]);
+		calls[3]!.resolve();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(calls.at(-1)!.items).toEqual([11, 12]);
+	});
 });

@@ -31,6 +31,12 @@ export interface BatcherOptions<T> {
 	 * at 200 msg/s).
 	 */
 	startsWhenIdle?: boolean;
+	/**
+	 * The largest batch to cut now, in items: asked each time a batch is cut, clamped to
+	 * 1…`maxSize` (default: `maxSize`). The hub caps its batches while a chat user reads history,
+	 * whose page waits for the batch being written, and writes full batches otherwise.
+	 */
+	sizeNow?(): number;
 }
 
 /**
@@ -70,6 +76,11 @@ export class Batcher<T> {
 		else this.timer ??= setTimeout(() => this.kick(), this.options.lingerMs);
 	}
 
+	private sizeNow(): number {
+		const size = this.options.sizeNow?.() ?? this.options.maxSize;
+		return Math.max(1, Math.min(this.options.maxSize, Math.floor(size) || 1));
+	}
+
 	private get maxInFlight(): number {
 		return Math.max(1, this.options.maxInFlight ?? 1);
 	}
@@ -106,7 +117,7 @@ export class Batcher<T> {
 	private kick(): void {
 		this.clearSchedule();
 		while (this.writes < this.maxInFlight && this.queue.length > 0 && !this.isAbandoned) {
-			const items = this.queue.splice(0, this.options.maxSize);
+			const items = this.queue.splice(0, this.sizeNow());
 			this.inFlight += items.length;
 			this.writes++;
 			void this.writeUntilDone(items).finally(() => {

@@ -91,6 +91,7 @@ export async function startIngester(options: IngestOptions): Promise<Ingester> {
 	const confirmer = new Confirmer((topic, payload, qos, done) => subscription!.publish(topic, payload, qos, done), options.topicBase, logger, stats);
 	const batcher: Batcher<IngestItem> = new Batcher<IngestItem>({
 		maxSize: options.batchSize ?? 500,
+		sizeNow: options.batchSizeNow,
 		lingerMs: options.lingerMs ?? 10,
 		maxInFlight: options.batchesInFlight ?? BATCHES_IN_FLIGHT,
 		startsWhenIdle: true,

@@ -16,6 +16,11 @@ export interface IngestOptions {
 	sharedGroup?: string;
 	/** Largest batch, in items (default 500). */
 	batchSize?: number;
+	/**
+	 * The largest batch to cut now, asked per batch, clamped to 1…`batchSize` (default:
+	 * `batchSize`). The hub passes a smaller size while chat users read history (hub.ts).
+	 */
+	batchSizeNow?: () => number;
 	/** How long the first item of a batch waits for company, in ms (default 10). */
 	lingerMs?: number;
 	/** Batches written at once (default 2; 1: the next batch waits for the previous COMMIT). */
