@@ -7,20 +7,13 @@ import {fileURLToPath, pathToFileURL} from 'node:url';
 import {isMainThread, parentPort, Worker, workerData} from 'node:worker_threads';
 import pino from 'pino';
 import type {Logger} from '../log.js';
-import {DataDirectoryError, openDatabase, type EmbeddedDatabase} from './database.js';
-import type {PgFrontLimits} from './pg-front.js';
+import {DataDirectoryError, openDatabase, type EmbeddedDatabase, type EmbeddedDatabaseOptions} from './database.js';
 import {ReaderSignal} from './reader-signal.js';
 
 /** What {@link openDatabaseThread} passes to the worker (structured-cloneable: no logger). */
-interface ThreadOptions {
-	dataDir: string;
-	host: string;
-	port: number;
-	limits?: PgFrontLimits;
-	secret: string;
-	owner: string;
+interface ThreadOptions extends Omit<EmbeddedDatabaseOptions, 'logger' | 'readers'> {
 	logLevel: string;
-	/** The ReaderSignal's shared memory, when one was given. */
+	/** The ReaderSignal's shared memory (marked on the database thread on each chat user's request), when one was given. */
 	readers?: SharedArrayBuffer;
 }
 
@@ -43,17 +36,7 @@ export const CLOSE_TIMEOUT_MS = 30_000;
  * (tests, tsx), the worker is started with tsx's loader too.
  * @throws as openDatabase.
  */
-export function openDatabaseThread(options: {
-	dataDir: string;
-	host: string;
-	port: number;
-	logger: Logger;
-	limits?: PgFrontLimits;
-	secret: string;
-	owner: string;
-	/** Marked on the database thread on each chat user's request (shared memory, no messages). */
-	readers?: ReaderSignal;
-}): Promise<EmbeddedDatabase> {
+export function openDatabaseThread(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
 	const self = fileURLToPath(import.meta.url);
 	const {logger, readers, ...rest} = options;
 	const threadOptions: ThreadOptions = {...rest, logLevel: logger.level, readers: readers?.buffer};

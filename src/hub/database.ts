@@ -28,6 +28,23 @@ export const SHARED_BUFFERS_MB = 16;
 /** Longest Unix socket path that fits `sun_path` on Linux and macOS, in bytes. */
 const MAX_SOCKET_PATH = 100;
 
+/** What {@link openDatabase} (and openDatabaseThread, database-thread.ts) take. */
+export interface EmbeddedDatabaseOptions {
+	/** The hub's data directory; PGlite's cluster is `<dataDir>/pgdata`. */
+	dataDir: string;
+	host: string;
+	/** TCP port; 0 picks a free one. */
+	port: number;
+	logger: Logger;
+	limits?: PgFrontLimits;
+	/** The password of every user (the hub secret). */
+	secret: string;
+	/** The user name of the hub's own clients and of the operator. */
+	owner: string;
+	/** Marked on each chat user's request for PGlite's session (the ingester sizes its batches by it). */
+	readers?: ReaderSignal;
+}
+
 /** Thrown by {@link openDatabase} when `pgdata` holds files but is not a PostgreSQL cluster. */
 export class DataDirectoryError extends Error {
 	constructor(message: string) {
@@ -63,19 +80,7 @@ export interface EmbeddedDatabase {
  *   initialise over it); the PGlite error when it cannot be opened; the listen error
  *   (EADDRINUSE) — PGlite is closed again in that case.
  */
-export async function openDatabase(options: {
-	dataDir: string;
-	host: string;
-	port: number;
-	logger: Logger;
-	limits?: PgFrontLimits;
-	/** The password of every user (the hub secret). */
-	secret: string;
-	/** The user name of the hub's own clients and of the operator. */
-	owner: string;
-	/** Marked on each chat user's request for PGlite's session (the ingester sizes its batches by it). */
-	readers?: ReaderSignal;
-}): Promise<EmbeddedDatabase> {
+export async function openDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
 	const pgdata = join(options.dataDir, 'pgdata');
 	await prepareDataDirectory(pgdata);
 	const socketDir = await privateSocketDir(options.dataDir);
