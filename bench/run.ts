@@ -61,8 +61,13 @@ async function main(): Promise<void> {
 	const startedAt = new Date();
 	const sections: Array<BenchSection & {loadavg: {before: number[]; after: number[]}; seconds: number}> = [];
 	const failures: string[] = [];
+	// BENCH_SECTIONS=latency,hub runs only those (ids as in SECTIONS); unset: all of them.
+	const only = process.env.BENCH_SECTIONS?.split(',').map((id) => id.trim()).filter(Boolean);
+	const unknown = only?.filter((id) => !SECTIONS.some(([known]) => known === id)) ?? [];
+	if (unknown.length > 0) throw new Error(`BENCH_SECTIONS: no section ${unknown.join(', ')} (sections: ${SECTIONS.map(([id]) => id).join(', ')})`);
 	for (const [id, run] of SECTIONS) {
 		if (isStopping()) return;
+		if (only && !only.includes(id)) continue;
 		const before = loadavg();
 		const started = performance.now();
 		log(`section ${id} (load average ${before.map((l) => l.toFixed(2)).join(' ')})…`);
