@@ -41,6 +41,11 @@ async function port(offset: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
+	// BENCH_SECTIONS=latency,hub runs only those (ids as in SECTIONS); unset: all of them;
+	// checked before any service starts.
+	const only = process.env.BENCH_SECTIONS?.split(',').map((id) => id.trim()).filter(Boolean);
+	const unknown = only?.filter((id) => !SECTIONS.some(([known]) => known === id)) ?? [];
+	if (unknown.length > 0) throw new Error(`BENCH_SECTIONS: no section ${unknown.join(', ')} (sections: ${SECTIONS.map(([id]) => id).join(', ')})`);
 	cleanUpOnSignals();
 	if (!existsSync(MOSQUITTO_BIN)) throw new Error(`no Mosquitto at ${MOSQUITTO_BIN} (env MOSQUITTO_BIN)`);
 	const tmpRoot = process.env.BENCH_TMP ?? '/tmp/hermes-bench';
@@ -61,10 +66,6 @@ async function main(): Promise<void> {
 	const startedAt = new Date();
 	const sections: Array<BenchSection & {loadavg: {before: number[]; after: number[]}; seconds: number}> = [];
 	const failures: string[] = [];
-	// BENCH_SECTIONS=latency,hub runs only those (ids as in SECTIONS); unset: all of them.
-	const only = process.env.BENCH_SECTIONS?.split(',').map((id) => id.trim()).filter(Boolean);
-	const unknown = only?.filter((id) => !SECTIONS.some(([known]) => known === id)) ?? [];
-	if (unknown.length > 0) throw new Error(`BENCH_SECTIONS: no section ${unknown.join(', ')} (sections: ${SECTIONS.map(([id]) => id).join(', ')})`);
 	for (const [id, run] of SECTIONS) {
 		if (isStopping()) return;
 		if (only && !only.includes(id)) continue;
