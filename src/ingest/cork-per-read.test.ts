@@ -1,6 +1,6 @@
 import {Duplex} from 'node:stream';
 import {describe, expect, it} from 'vitest';
-import {coalesceCorkedWrites, corkPerRead} from './cork-per-read.js';
+import {coalesceCorkedWrites, corkPerRead, corkPerTurn} from './cork-per-read.js';
 
 /** A duplex that records each write it is handed: `writes[i]` is the chunks of one syscall. */
 function recordingStream(): {stream: Duplex; writes: string[][]} {
@@ -52,6 +52,53 @@ describe('corkPerRead', () => {
 		corkPerRead(stream)();
 		await readThreePackets(stream);
 		expect(writes).toHaveLength(3);
+	});
+});
+
+/** Writes, as aedes does while handling another connection's read: now, in a nextTick, after a promise; then once more in the next turn. */
+async function writeInTwoTurns(stream: Duplex): Promise<void> {
+	stream.write('publish 1');
+	process.nextTick(() => {
+		stream.write('publish 2');
+		queueMicrotask(() => stream.write('publish 3'));
+	});
+	await new Promise((resolve) => setImmediate(resolve));
+	stream.write('publish 4');
+	await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('corkPerTurn', () => {
+	it("writes what one turn of the event loop wrote in one write, and the next turn's in another", async () => {
+		const {stream, writes} = recordingStream();
+		corkPerTurn(stream);
+		await writeInTwoTurns(stream);
+		expect(writes).toEqual([['publish 1', 'publish 2', 'publish 3'], ['publish 4']]);
+	});
+
+	it('writes each on its own without it (what it fixes)', async () => {
+		const {stream, writes} = recordingStream();
+		await writeInTwoTurns(stream);
+		expect(writes).toHaveLength(4);
+	});
+
+	it("nests inside a cork of the writer's own, as mqtt-packet corks each packet for one tick", async () => {
+		const {stream, writes} = recordingStream();
+		corkPerTurn(stream);
+		stream.cork();
+		stream.write('header');
+		stream.write('payload');
+		process.nextTick(() => stream.uncork());
+		await Promise.resolve();
+		stream.write('puback');
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(writes).toEqual([['header', 'payload', 'puback']]);
+	});
+
+	it('stops corking once undone', async () => {
+		const {stream, writes} = recordingStream();
+		corkPerTurn(stream)();
+		await writeInTwoTurns(stream);
+		expect(writes).toHaveLength(4);
 	});
 });
 
