@@ -1,12 +1,12 @@
 // The embedded MQTT broker: aedes (MQTT 3.1.1, in-memory) on a TCP port bound to one host.
 // May import aedes, node: modules, protocol/, hub/ (pure framing, topic rules, the secret check)
-// and ingest/cork-per-read.ts (stream corking).
+// and ingest/cork-per-turn.ts (stream corking).
 import {createServer, type Server, type Socket} from 'node:net';
 import {Duplex} from 'node:stream';
 import {Aedes, type Client} from 'aedes';
 import type {Logger} from '../log.js';
 import {isValidUserId} from '../protocol/index.js';
-import {corkPerTurn} from '../ingest/cork-per-read.js';
+import {corkPerTurn} from '../ingest/cork-per-turn.js';
 import {isHubSecret} from './hub-secret.js';
 import {topicRules, type TopicRules} from './mqtt-acl.js';
 import {DEFAULT_MAX_MQTT_PACKET_BYTES, MqttPacketGuard} from './mqtt-framing.js';

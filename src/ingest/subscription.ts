@@ -21,7 +21,7 @@ import {
 	topicFor,
 } from '../protocol/index.js';
 import {oneLineReason} from './confirmer.js';
-import {coalesceCorkedWrites, corkPerRead} from './cork-per-read.js';
+import {coalesceCorkedWrites, corkPerTurn} from './cork-per-turn.js';
 import type {IngestItem, IngestStats} from './types.js';
 import type {PublishQos1} from './confirmer.js';
 
@@ -105,14 +105,14 @@ export async function subscribeToChat(options: SubscriptionOptions): Promise<Cha
 		broker = connectedBroker(client);
 		logger.info({broker}, 'broker connected');
 	});
-	// One write per socket read for its PUBACKs (cork-per-read.ts); mqtt.js makes a new socket on
-	// each reconnect, before its CONNACK arrives.
+	// One write per turn of the event loop: a read's PUBACKs, a batch's fan-out (cork-per-turn.ts);
+	// mqtt.js makes a new socket on each reconnect, before its CONNACK arrives.
 	const corked = new WeakSet<object>();
 	const corkStream = () => {
 		const stream = client.stream as Duplex | undefined;
 		if (!stream || corked.has(stream) || typeof stream.cork !== 'function') return;
 		corked.add(stream);
-		corkPerRead(stream);
+		corkPerTurn(stream);
 		coalesceCorkedWrites(stream);
 	};
 	corkStream();

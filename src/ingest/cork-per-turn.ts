@@ -1,33 +1,8 @@
-// Writes the packets a socket read causes (mqtt.js's PUBACKs), or one turn of the event loop
-// writes (aedes' deliveries), in one write instead of one each. Pure stream handling; imports
-// nothing outside node:stream types. Used by the ingester and by the hub's broker.
+// Writes what one turn of the event loop writes to a socket (mqtt.js's PUBACKs of one read, the
+// ingester's fan-out after a COMMIT, aedes' deliveries) in one write instead of one each. Pure
+// stream handling; imports nothing outside node:stream types. Used by the ingester and by the
+// hub's broker.
 import type {Duplex} from 'node:stream';
-
-/**
- * Cork `stream` when a chunk arrives and uncork it on the next `setImmediate`, so whatever is
- * written while that chunk is handled leaves in one `writev` (one syscall). Why: mqtt.js handles
- * the publishes of one read one per `process.nextTick` and writes each one's PUBACK in its own
- * tick, and mqtt-packet's own cork lasts one tick only — one syscall per received message
- * (issue 12: socket writes were 12–13 % of the ingester's busy time). Every nextTick of the read
- * runs before `setImmediate`, so nothing is held longer than the read's own handling. Returns
- * an idempotent undo.
- */
-export function corkPerRead(stream: Duplex): () => void {
-	let isCorked = false;
-	const onData = () => {
-		if (isCorked) return;
-		isCorked = true;
-		stream.cork();
-		setImmediate(() => {
-			isCorked = false;
-			stream.uncork();
-		});
-	};
-	// Before the reader's own listener (mqtt.js pipes the socket into its parser): the first packet
-	// of the read is handled synchronously inside that listener.
-	stream.prependListener('data', onData);
-	return () => void stream.off('data', onData);
-}
 
 type WritevChunk = {chunk: Buffer | string; encoding: BufferEncoding};
 type WithWritev = Duplex & {_writev?: (chunks: WritevChunk[], callback: (error?: Error | null) => void) => void};
@@ -56,12 +31,15 @@ export function coalesceCorkedWrites(socket: Duplex): () => void {
 
 /**
  * Cork `stream` at its first write in a turn of the event loop and uncork it on the next
- * `setImmediate`, so everything written to it in that turn leaves in one `writev`. For writes
- * that no read of this stream causes: aedes writes a publisher's PUBACK and the ingester's
- * copy of the publish while handling the publisher's read, on two connections. Every nextTick
+ * `setImmediate`, so everything written to it in that turn leaves in one `writev`, whether a
+ * read of this stream caused it or not (aedes writes a publisher's PUBACK and the ingester's
+ * copy of the publish while handling the publisher's read, on two connections). Every nextTick
  * and promise of the turn runs before `setImmediate`, so nothing waits longer than the turn that
- * wrote it; mqtt-packet's own cork (one nextTick) nests inside (Writable counts corks). Under a
- * burst, one write(2) per piece was 35 % of the hub's main thread (issue 12). Returns an undo.
+ * wrote it; mqtt-packet's own cork (one nextTick) nests inside (Writable counts corks). Why:
+ * mqtt.js handles the publishes of one read one per `process.nextTick` and writes each one's
+ * PUBACK in its own tick — one syscall per received message (socket writes were 12–13 % of the
+ * ingester's busy time); under a burst, one write(2) per piece aedes wrote was 35 % of the hub's
+ * main thread (issue 12). Returns an undo.
  */
 export function corkPerTurn(stream: Duplex): () => void {
 	let isCorked = false;

@@ -1,6 +1,6 @@
 import {Duplex} from 'node:stream';
 import {describe, expect, it} from 'vitest';
-import {coalesceCorkedWrites, corkPerRead, corkPerTurn} from './cork-per-read.js';
+import {coalesceCorkedWrites, corkPerTurn} from './cork-per-turn.js';
 
 /** A duplex that records each write it is handed: `writes[i]` is the chunks of one syscall. */
 function recordingStream(): {stream: Duplex; writes: string[][]} {
@@ -18,42 +18,6 @@ function recordingStream(): {stream: Duplex; writes: string[][]} {
 	});
 	return {stream, writes};
 }
-
-/** Push one chunk; its reader writes one answer now and one in each of the next ticks, as mqtt.js does with PUBACKs. */
-async function readThreePackets(stream: Duplex): Promise<void> {
-	stream.on('data', () => {
-		stream.write('puback 1');
-		process.nextTick(() => {
-			stream.write('puback 2');
-			process.nextTick(() => stream.write('puback 3'));
-		});
-	});
-	stream.push('three publishes');
-	await new Promise((resolve) => setImmediate(resolve));
-	await new Promise((resolve) => setImmediate(resolve));
-}
-
-describe('corkPerRead', () => {
-	it('writes the answers to one read in one write', async () => {
-		const {stream, writes} = recordingStream();
-		corkPerRead(stream);
-		await readThreePackets(stream);
-		expect(writes).toEqual([['puback 1', 'puback 2', 'puback 3']]);
-	});
-
-	it('writes each answer on its own without it (what it fixes)', async () => {
-		const {stream, writes} = recordingStream();
-		await readThreePackets(stream);
-		expect(writes).toEqual([['puback 1'], ['puback 2'], ['puback 3']]);
-	});
-
-	it('stops corking once undone', async () => {
-		const {stream, writes} = recordingStream();
-		corkPerRead(stream)();
-		await readThreePackets(stream);
-		expect(writes).toHaveLength(3);
-	});
-});
 
 /** Writes, as aedes does while handling another connection's read: now, in a nextTick, after a promise; then once more in the next turn. */
 async function writeInTwoTurns(stream: Duplex): Promise<void> {
