@@ -284,7 +284,7 @@ function serve(
 			if (event.kind === 'refused') return event.code ? close(event.code, event.reason) : close();
 			user = event.user;
 			isBackground = auth.isBackground?.(user) ?? false;
-			rewriter = new StatementRewriter(statements, user, !isBackground);
+			rewriter = new StatementRewriter(statements, user);
 			log.debug({peer, user}, 'hub: database connection authenticated');
 			client.write(event.reply);
 			connectUpstream();

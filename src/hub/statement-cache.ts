@@ -1,5 +1,5 @@
-// Prepared statements for the hub's chat users, made by the database front (pg-front.ts) from
-// their unnamed ones. Pure: no I/O. May import nothing.
+// Prepared statements for the hub's connections (chat users and the hub's own ingester), made by
+// the database front (pg-front.ts) from their unnamed ones. Pure: no I/O. May import nothing.
 
 /** Named statements kept on PGlite's session at most; past it, Parses go through unnamed. */
 export const MAX_CACHED_STATEMENTS = 256;
@@ -71,7 +71,8 @@ const READY_FOR_QUERY = 0x5a;
  * and text as the key), and an empty Parse afterwards; the Bind and Describe that name the unnamed
  * statement then name that one. PGlite parses, rewrites (row-level security expands a chat user's
  * history query several-fold) and plans it once instead of on every call (issue 12: most of a
- * page's own time). Replies are unchanged: a ParseComplete for every Parse. A Parse whose entry is
+ * page's own time; for the ingester's batch, parsing and planning its two large statements were
+ * ~30 % of a batch of 50 on PGlite). Replies are unchanged: a ParseComplete for every Parse. A Parse whose entry is
  * still pending, or with the cache full, goes through as it came. Told about each ParseComplete
  * and ReadyForQuery in order ({@link onReply}), it confirms or forgets its names.
  */
@@ -85,15 +86,10 @@ export class StatementRewriter {
 	/** Per request sent, in order: the names its Parses created (null: another Parse) and its end. */
 	private readonly expected: Array<string | null | 'end'> = [];
 
-	/**
-	 * @param user the connection's user name (part of the key).
-	 * @param caches false for background connections (the ingester): their statements go on as
-	 *   they came, only a DEALLOCATE or DISCARD among them clears the cache.
-	 */
+	/** @param user the connection's user name (part of the key). */
 	constructor(
 		private readonly cache: StatementCache,
 		private readonly user: string,
-		private readonly caches = true,
 	) {}
 
 	/**
@@ -204,10 +200,6 @@ export class StatementRewriter {
 		this.alias = undefined;
 		if (DROPS_STATEMENTS.test(query)) {
 			this.cache.clear();
-			this.expected.push(null);
-			return message;
-		}
-		if (!this.caches) {
 			this.expected.push(null);
 			return message;
 		}

@@ -166,6 +166,10 @@ describe('the embedded hub database under concurrent pools', {timeout: 240_000},
 			const prepared = await setup.query<{name: string}>('SELECT name FROM pg_prepared_statements WHERE statement = $1 ORDER BY name', [sql]);
 			expect(prepared.rows).toHaveLength(2);
 			for (const {name} of prepared.rows) expect(name).toMatch(/^hermes_s\d+$/);
+			// The owner's (the hub's own ingester's) statements are prepared too, under a key of their own.
+			const own = 'SELECT name FROM pg_prepared_statements WHERE statement = $1';
+			await setup.query(own, [own]);
+			expect((await setup.query<{name: string}>(own, [own])).rows).toEqual([{name: expect.stringMatching(/^hermes_s\d+$/)}]);
 			// A statement that fails to parse is not kept, and the next one still works.
 			await expect(alice.query('SELEKT $1::int', [1])).rejects.toThrow(/syntax error/);
 			await expect(alice.query('SELEKT $1::int', [1])).rejects.toThrow(/syntax error/);
