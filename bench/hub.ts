@@ -16,6 +16,8 @@ import pg from 'pg';
 import {hubProcessEnv} from '../src/hub/daemon.js';
 import {HUB_OWNER} from '../src/hub/hub-secret.js';
 import {percentile, round} from './lib.js';
+import type {PageReaderCommand, PageReaderConfig, PageReaderReport} from './page-reader.js';
+import {nextMessage, spawnScript} from './procs.js';
 import type {BenchSectionRunner, BenchServices} from './section.js';
 
 /** The CLI to start (env BENCH_HUB_CLI: another build, e.g. to measure an older commit in the same conditions). */
@@ -131,7 +133,7 @@ async function burst(
 	senders: string[],
 	tag: string,
 	count: number,
-	readPage: () => Promise<void>,
+	pages?: PageReader,
 ): Promise<BurstFigures> {
 	const clients: MqttClient[] = await Promise.all(
 		senders.map(async (sender) => {
@@ -143,16 +145,7 @@ async function burst(
 	);
 	const perSender = Math.ceil(count / senders.length);
 	const started = performance.now();
-	let isRunning = true;
-	const pageMs: number[] = [];
-	const reader = (async () => {
-		while (isRunning && READ_PAGES) {
-			const t0 = performance.now();
-			await readPage();
-			pageMs.push(performance.now() - t0);
-			await sleep(PAGE_PAUSE_MS);
-		}
-	})();
+	pages?.start();
 	await Promise.all(
 		clients.map((client, index) => {
 			const sender = senders[index]!;
@@ -191,18 +184,39 @@ async function burst(
 		}),
 	);
 	const ms = performance.now() - started;
-	isRunning = false;
-	await reader;
+	const pageMs = (await pages?.stop()) ?? [];
 	await Promise.all(clients.map((client) => client.endAsync()));
 	return {messagesPerSecond: Math.round(count / (ms / 1_000)), ms: Math.round(ms), pageP50Ms: round(percentile(pageMs, 50)), pageP95Ms: round(percentile(pageMs, 95)), pages: pageMs.length};
 }
 
-/** The newest page of `conversation` as `PEER` reads it (the store's own query, over `pool`). */
-async function pageReader(pool: pg.Pool, conversation: string): Promise<() => Promise<void>> {
-	const {loadLatestPage} = await import('../src/store/history.js');
-	const db = {query: (text: string, values?: unknown[]) => pool.query(text, values)} as unknown as Parameters<typeof loadLatestPage>[0];
-	return async () => {
-		await loadLatestPage(db, conversation, PAGE_SIZE, PEER);
+/** A reader of history pages in a process of its own (bench/page-reader.ts), started and stopped per burst. */
+interface PageReader {
+	start(): void;
+	/** Stops reading; resolves with each page's time in ms. */
+	stop(): Promise<number[]>;
+}
+
+/**
+ * The newest page of `conversation` as `PEER` reads it (the store's own query) over `databaseUrl`,
+ * from its own process: in this one, a page's reply waited behind the publishers' receipts.
+ * Undefined when BENCH_HUB_PAGES=0. One process per burst (`stop` ends it).
+ */
+async function pageReader(databaseUrl: string, conversation: string): Promise<PageReader | undefined> {
+	if (!READ_PAGES) return undefined;
+	const config: PageReaderConfig = {databaseUrl, conversation, viewer: PEER, pageSize: PAGE_SIZE, pauseMs: PAGE_PAUSE_MS};
+	const child = spawnScript(new URL('./page-reader.ts', import.meta.url), config);
+	const report = await nextMessage<PageReaderReport>(child, (m) => m.type !== 'pages', 'page reader');
+	if (report.type === 'failed') throw new Error(`page reader: ${report.error}`);
+	return {
+		start: () => child.child.send({type: 'start'} satisfies PageReaderCommand),
+		async stop() {
+			const pages = nextMessage<PageReaderReport>(child, (m) => m.type !== 'ready', 'page reader');
+			child.child.send({type: 'stop'} satisfies PageReaderCommand);
+			const done = await pages;
+			await child.stop();
+			if (done.type === 'failed') throw new Error(`page reader: ${done.error}`);
+			return done.type === 'pages' ? done.ms : [];
+		},
 	};
 }
 
@@ -228,22 +242,19 @@ async function hubRound(services: BenchServices, round: number, ports: {mqtt: nu
 		await sleep(500);
 		const afterStart = await rssOf(pid);
 		const senders = Array.from({length: PUBLISHERS}, (_, i) => `hb${round}s${i}`);
-		const reader = new pg.Pool({connectionString: hub.databaseUrlFor(PEER), max: 1});
 		const owner = new pg.Pool({connectionString: hub.databaseUrlFor(HUB_OWNER), max: 1});
-		reader.on('error', () => undefined);
 		owner.on('error', () => undefined);
 		try {
-			const readPage = await pageReader(reader, directId(senders[0]!, PEER));
 			const bursts: BurstFigures[] = [];
 			for (let b = 0; b < BURSTS; b++) {
-				bursts.push(await burst(hub.mqttUrlFor, hub.topicBase, senders, `b${b}`, MESSAGES, readPage));
+				const pages = await pageReader(hub.databaseUrlFor(PEER), directId(senders[0]!, PEER));
+				bursts.push(await burst(hub.mqttUrlFor, hub.topicBase, senders, `b${b}`, MESSAGES, pages));
 				services.log(`bench: hub round ${round + 1}, burst ${b + 1}: ${bursts.at(-1)!.messagesPerSecond} msg/s, page p95 ${bursts.at(-1)!.pageP95Ms} ms, RSS ${(await rssOf(pid)).rss} MB`);
 			}
 			const after = await rssOf(pid);
 			const counts = await storedCounts(owner, senders, MESSAGES * BURSTS);
 			return {coldStartMs: Math.round(hub.coldStartMs), rssAfterStartMb: afterStart.rss, rssAfterBurstsMb: after.rss, peakRssMb: after.peak, bursts, ...counts};
 		} finally {
-			await reader.end();
 			await owner.end();
 		}
 	} finally {
@@ -267,9 +278,9 @@ async function stackRound(services: BenchServices, round: number): Promise<Stack
 	try {
 		const senders = Array.from({length: PUBLISHERS}, (_, i) => `sb${round}s${i}`);
 		// Ready once a probe message is confirmed (migrations done, subscribed).
-		await burst(() => services.mqttUrl, base, ['sbprobe'], 'probe', 1, async () => undefined);
-		const readPage = await pageReader(pool, directId(senders[0]!, PEER));
-		const figures = await burst(() => services.mqttUrl, base, senders, 'b0', MESSAGES, readPage);
+		await burst(() => services.mqttUrl, base, ['sbprobe'], 'probe', 1);
+		const pages = await pageReader(url.toString(), directId(senders[0]!, PEER));
+		const figures = await burst(() => services.mqttUrl, base, senders, 'b0', MESSAGES, pages);
 		services.log(`bench: private stack round ${round + 1}: ${figures.messagesPerSecond} msg/s, page p95 ${figures.pageP95Ms} ms`);
 		return {burst: figures, ...(await storedCounts(pool, senders, MESSAGES))};
 	} finally {
