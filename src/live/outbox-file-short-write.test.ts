@@ -16,6 +16,9 @@ vi.mock('node:fs', async (importOriginal) => {
 	};
 	return {...fs, writeSync, default: {...fs, writeSync}};
 });
+// The unit suites share one module graph per worker (vitest.config.ts): load outbox-file.js anew,
+// so it imports the mocked node:fs even when another suite loaded it first.
+vi.resetModules();
 const {writeOutboxFileSync} = await import('./outbox-file.js');
 
 describe('writeOutboxFileSync on a full disk', () => {
