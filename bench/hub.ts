@@ -99,7 +99,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 async function startHubProcess(home: string, ports: {mqtt: number; pg: number}) {
 	const started = performance.now();
 	// The environment `hermes-chat hub start` (and a client's auto-start) gives the hub (daemon.ts):
-	// MALLOC_ARENA_MAX=2 unless set; set it (e.g. 16, glibc's default on 2 cores) to measure without.
+	// glibc's arena cap and thresholds and V8's --max-semi-space-size in NODE_OPTIONS, each unless
+	// set; set them (e.g. MALLOC_ARENA_MAX=16, NODE_OPTIONS=--max-semi-space-size=16) to measure without.
 	const env = hubProcessEnv(process.env, home) as Record<string, string>;
 	const {child, output} = spawnCli(['hub', '--mqtt-port', String(ports.mqtt), '--pg-port', String(ports.pg)], env);
 	for (;;) {

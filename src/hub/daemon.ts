@@ -34,17 +34,29 @@ export const HUB_MALLOC_ARENA_MAX = '2';
 export const HUB_MALLOC_THRESHOLD_BYTES = '131072';
 
 /**
+ * V8's young generation in the hub process: `--max-semi-space-size` in MB (V8's default on 64-bit:
+ * 16), added to `NODE_OPTIONS` unless it names that flag already. With the old generation's
+ * growth capped (foreground.ts HUB_HEAP_GROWING_PERCENT), the two keep the hub's RSS under 300 MB
+ * without `--optimize-for-size` (issue 12, README "Embedded hub"). V8 sizes the heap as the
+ * process starts, so it cannot be set from inside the hub.
+ */
+export const HUB_MAX_SEMI_SPACE_MB = 2;
+
+/**
  * The environment of a hub process started in the background: `env` with `HERMES_HOME` set to
- * `home`, and `MALLOC_ARENA_MAX` ({@link HUB_MALLOC_ARENA_MAX}), `MALLOC_MMAP_THRESHOLD_` and
- * `MALLOC_TRIM_THRESHOLD_` ({@link HUB_MALLOC_THRESHOLD_BYTES}) set unless `env` sets them. glibc
- * reads them as the process starts, hence here and not in the hub itself.
+ * `home`; `MALLOC_ARENA_MAX` ({@link HUB_MALLOC_ARENA_MAX}), `MALLOC_MMAP_THRESHOLD_` and
+ * `MALLOC_TRIM_THRESHOLD_` ({@link HUB_MALLOC_THRESHOLD_BYTES}) set unless `env` sets them; and
+ * `--max-semi-space-size` ({@link HUB_MAX_SEMI_SPACE_MB}) appended to `NODE_OPTIONS` unless it is
+ * there. glibc and V8 read them as the process starts, hence here and not in the hub itself.
  */
 export function hubProcessEnv(env: NodeJS.ProcessEnv, home: string): NodeJS.ProcessEnv {
+	const nodeOptions = env.NODE_OPTIONS ?? '';
 	return {
 		MALLOC_ARENA_MAX: HUB_MALLOC_ARENA_MAX,
 		MALLOC_MMAP_THRESHOLD_: HUB_MALLOC_THRESHOLD_BYTES,
 		MALLOC_TRIM_THRESHOLD_: HUB_MALLOC_THRESHOLD_BYTES,
 		...env,
+		NODE_OPTIONS: /--max-semi-space-size\b/.test(nodeOptions) ? nodeOptions : `${nodeOptions} --max-semi-space-size=${HUB_MAX_SEMI_SPACE_MB}`.trim(),
 		HERMES_HOME: home,
 	};
 }
