@@ -6,6 +6,7 @@ import {readFileSync} from 'node:fs';
 import {dirname, relative, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {build} from 'esbuild';
+import {NODE_BUNDLE_OPTIONS} from './esbuild-node.mjs';
 
 const cli = fileURLToPath(new URL('../dist/cli/', import.meta.url));
 const entry = resolve(cli, 'chat-deps.js');
@@ -13,7 +14,7 @@ const entry = resolve(cli, 'chat-deps.js');
 // one AbortError class (errors.ts `instanceof`) and one copy of each.
 const shared = new Set(['errors.js', 'config.js', 'credentials.js', 'help.js'].map((name) => resolve(cli, name)));
 
-const BANNER = "import {createRequire as __hermesCreateRequire} from 'node:module'; const require = __hermesCreateRequire(import.meta.url);";
+const BANNER = NODE_BUNDLE_OPTIONS.banner.js;
 if (readFileSync(entry, 'utf8').startsWith(BANNER)) {
 	// Bundling the bundle again would nest its wrappers: tsc must write chat-deps.js first.
 	console.error('bundle-chat: dist/cli/chat-deps.js is already bundled; run `npm run build`');
@@ -32,22 +33,12 @@ const keepShared = {
 };
 
 await build({
+	...NODE_BUNDLE_OPTIONS,
 	entryPoints: [entry],
 	outfile: entry,
 	allowOverwrite: true,
-	bundle: true,
-	platform: 'node',
-	format: 'esm',
-	target: 'node20',
 	sourcemap: true,
 	legalComments: 'eof',
-	logLevel: 'warning',
 	define: {'process.env.NODE_ENV': '"production"'},
-	// Optional native add-ons their packages load in a try/catch (ws, pg).
-	external: ['bufferutil', 'utf-8-validate', 'pg-native'],
-	// Ink imports its React DevTools bridge only with DEV=true; the package is not installed.
-	alias: {'react-devtools-core': fileURLToPath(new URL('./devtools-stub.mjs', import.meta.url))},
-	// CommonJS dependencies call require() for Node's modules; an ES module has none of its own.
-	banner: {js: BANNER},
 	plugins: [keepShared],
 });

@@ -1,6 +1,7 @@
 // Issue 10 in a real terminal on the fake port: a reply with its quote, (edited), the deleted
 // placeholder, a reaction count that appears and goes with the deleted message, and the search overlay opening a hit in context.
-import {afterEach, describe, expect, it} from 'vitest';
+import {afterAll, afterEach, describe, expect, it} from 'vitest';
+import {bundledFixture, removeBundledFixtures} from '../helpers/fixture-bundle.js';
 import {pressAndAwaitFrame as press, startTerminal, type TerminalSession} from '../helpers/terminal.js';
 
 const FIXTURE = 'test/tui/fixtures/run-fake.tsx';
@@ -9,12 +10,13 @@ afterEach(async () => {
 	await session?.close();
 	session = undefined;
 });
+afterAll(removeBundledFixtures);
 
 const SHIFT_TAB = '\u001b[Z';
 
 describe('message actions in a terminal (issue 10)', () => {
 	it('reply with a quote, edit, delete, react, search', async () => {
-		session = startTerminal({command: process.execPath, args: ['--import', 'tsx', FIXTURE], cols: 100, rows: 30, env: {FORCE_COLOR: '1', FIXTURE_ACTIONS: '1'}});
+		session = startTerminal({command: process.execPath, args: [await bundledFixture(FIXTURE)], cols: 100, rows: 30, env: {FORCE_COLOR: '1', FIXTURE_ACTIONS: '1'}});
 		const s = session;
 		await s.waitFor('broker up', 15_000);
 		s.write('\r'); // opens Bob (first in the list)

@@ -2,8 +2,9 @@
 import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {afterAll, afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {INPUT_MODES_OFF, INPUT_MODES_ON} from '../../src/tui/run.js';
+import {bundledFixture, removeBundledFixtures} from '../helpers/fixture-bundle.js';
 import {startTerminal, type TerminalSession} from '../helpers/terminal.js';
 
 const FIXTURE = 'test/tui/fixtures/run-fake.tsx';
@@ -17,10 +18,11 @@ afterEach(async () => {
 	session = undefined;
 	rmSync(dir, {recursive: true, force: true});
 });
+afterAll(removeBundledFixtures);
 
 /** The fixture chat (runTui over a FakeChatPort) in a 100×30 terminal, Bob's conversation open. */
 async function openBob(env: Record<string, string> = {}): Promise<TerminalSession> {
-	session = startTerminal({command: process.execPath, args: ['--import', 'tsx', FIXTURE], cols: 100, rows: 30, env});
+	session = startTerminal({command: process.execPath, args: [await bundledFixture(FIXTURE)], cols: 100, rows: 30, env});
 	await session.waitFor('broker up', 15_000);
 	session.press('enter');
 	await session.waitFor('message, or /help');

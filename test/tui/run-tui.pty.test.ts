@@ -1,7 +1,8 @@
 // runTui in a real terminal: alternate screen, restore on every exit path, resize, load.
 import {PassThrough} from 'node:stream';
-import {afterEach, describe, expect, it} from 'vitest';
+import {afterAll, afterEach, describe, expect, it} from 'vitest';
 import {MAX_FPS} from '../../src/tui/run.js';
+import {bundledFixture, removeBundledFixtures} from '../helpers/fixture-bundle.js';
 import {startTerminal, type TerminalSession} from '../helpers/terminal.js';
 
 const ENTER = '\u001b[?1049h';
@@ -13,10 +14,11 @@ afterEach(async () => {
 	await session?.close();
 	session = undefined;
 });
+afterAll(removeBundledFixtures);
 
 /** The fixture chat (runTui over a FakeChatPort) in a 100×30 terminal, after its first frame. */
 async function startChat(env: Record<string, string> = {}): Promise<TerminalSession> {
-	session = startTerminal({command: process.execPath, args: ['--import', 'tsx', FIXTURE], cols: 100, rows: 30, env: {FORCE_COLOR: '1', ...env}});
+	session = startTerminal({command: process.execPath, args: [await bundledFixture(FIXTURE)], cols: 100, rows: 30, env: {FORCE_COLOR: '1', ...env}});
 	await session.waitFor('broker up', 15_000);
 	expect(session.output()).toContain(ENTER);
 	return session;
