@@ -125,11 +125,14 @@ async function publishAll(children: TrackedChild[]): Promise<PublisherReport[]> 
 /** µs per message, one decimal. */
 export const perMessage = (us: number, messages: number) => Math.round((us / messages) * 10) / 10;
 
+/** How long a sink waits with nothing new received or echoed before it reports what it has (ms). */
+export const SINK_QUIET_MS = 5_000;
+
 /** Pass-through (`count`) or echo: publishers → Mosquitto → one subscriber process, no database. */
 export async function measureBroker(ctx: ModeContext, mode: 'count' | 'echo'): Promise<ModeResult> {
 	const runId = randomUUID().slice(0, 6);
 	const topicBase = `bench/${runId}`;
-	const sinkConfig: SinkConfig = {mqttUrl: ctx.services.mqttUrl, topicBase, group: `g${runId}`, mode, expected: ctx.messages, quietMs: 5_000};
+	const sinkConfig: SinkConfig = {mqttUrl: ctx.services.mqttUrl, topicBase, group: `g${runId}`, mode, expected: ctx.messages, quietMs: SINK_QUIET_MS};
 	const sink = spawnScript(SINK, sinkConfig);
 	await nextMessage<{type: string}>(sink, (m) => m.type === 'ready', 'subscriber');
 	const publishers = await startPublishers(ctx, topicBase, runId);

@@ -1,13 +1,19 @@
 // One subscriber process of `npm run bench`'s broker baselines (spawned, never run by hand):
 //   count  pass-through — counts the chat publishes it receives, no decoding, no database;
 //   echo   the ingester's MQTT traffic without the database — decodes each message and publishes
-//          one `received_by_server` receipt back to `{base}/{sender}/server` at QoS 1.
+//          what the ingester publishes for a version 1 direct message, all at QoS 1: the stored
+//          message (v2, with `seq`, `prev_seq`, `created_at`) to both members' inboxes
+//          `{base}/{member}/server/inbox`, then `received_by_server` to `{base}/{sender}/server`
+//          (docs/protocol.md, "The server's rules"). Three publishes per message, as the ingester.
 // It subscribes exactly as the ingester does (ingestSubscriptionV2, a shared subscription), so it
-// also receives its own receipts, as the ingester does. Reports when `expected` are done, or when
-// nothing has progressed for `quietMs` (a broker queue over max_queued_messages drops QoS 1
-// publishes: the report then says how many arrived).
-import mqtt from 'mqtt';
-import {ingestSubscriptionV2, SERVER_ID, topicFor} from '../src/protocol/index.js';
+// also receives its own receipts, as the ingester does, and writes to its socket as the ingester
+// does (one write per turn, packet ids that are never reused while in flight: src/live/connect.ts).
+// Reports when `expected` are done, or when nothing has progressed for `quietMs` (the report then
+// says how many were).
+import mqtt, {UniqueMessageIdProvider} from 'mqtt';
+import type {Duplex} from 'node:stream';
+import {coalesceCorkedWrites, corkPerTurn} from '../src/ingest/cork-per-turn.js';
+import {inboxTopic, ingestSubscriptionV2, SERVER_ID, topicFor} from '../src/protocol/index.js';
 import {wallMs} from './procs.js';
 
 /** argv[2] of a sink process (JSON). */
@@ -20,19 +26,25 @@ export interface SinkConfig {
 	quietMs: number;
 }
 
-/** The IPC report of a sink: when the last message was received (count) or echoed (echo, PUBACKed). */
+/** The IPC report of a sink: when the last message was received (count) or echoed (echo: its last publish PUBACKed). */
 export interface SinkReport {
 	type: 'done';
 	lastAt: number;
 	received: number;
-	/** Echo: receipts PUBACKed by the broker. */
+	/** Echo: messages whose three publishes (two inboxes, receipt) the broker PUBACKed. */
 	echoed: number;
 	cpuUs: number;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as SinkConfig;
-const client = await mqtt.connectAsync(config.mqttUrl, {protocolVersion: 5, clean: true, reconnectPeriod: 0, clientId: `bench-sink-${process.pid}`});
+const client = await mqtt.connectAsync(config.mqttUrl, {protocolVersion: 5, clean: true, reconnectPeriod: 0, clientId: `bench-sink-${process.pid}`, messageIdProvider: new UniqueMessageIdProvider()});
 (client.stream as {setNoDelay?: (on: boolean) => void}).setNoDelay?.(true);
+if (config.mode === 'echo') {
+	// As the ingester (src/ingest/subscription.ts): one socket write per turn of the event loop,
+	// so a read's PUBACKs and the publishes made for it leave together.
+	corkPerTurn(client.stream as Duplex);
+	coalesceCorkedWrites(client.stream as Duplex);
+}
 let cpuBefore: NodeJS.CpuUsage | undefined;
 let received = 0;
 let done = 0;
@@ -60,12 +72,23 @@ client.on('message', (topic, payload) => {
 		if (received === config.expected) finish();
 		return;
 	}
-	const message = JSON.parse(payload.toString()) as {message_id: string; sender_id: string};
+	const message = JSON.parse(payload.toString()) as {message_id: string; sender_id: string; receiver_id: string; sender_name: string; content: string; timestamp: string};
+	const seq = received;
+	const stored = JSON.stringify({
+		v: 2, type: 'message', message_id: message.message_id, conversation_id: [message.sender_id, message.receiver_id].sort().join(':'),
+		sender_id: message.sender_id, sender_name: message.sender_name, content: message.content, message_type: 'text',
+		timestamp: message.timestamp, seq, prev_seq: seq - 1, created_at: new Date().toISOString(),
+	});
 	const receipt = JSON.stringify({type: 'status', message_id: message.message_id, status: 'received_by_server', user_id: message.sender_id, timestamp: new Date().toISOString()});
-	client.publish(topicFor(config.topicBase, message.sender_id, SERVER_ID), receipt, {qos: 1}, () => {
+	let pending = 3;
+	const onPuback = () => {
+		if (--pending > 0) return;
 		lastProgressAt = wallMs();
 		if (++done === config.expected) finish();
-	});
+	};
+	client.publish(inboxTopic(config.topicBase, message.receiver_id), stored, {qos: 1}, onPuback);
+	client.publish(inboxTopic(config.topicBase, message.sender_id), stored, {qos: 1}, onPuback);
+	client.publish(topicFor(config.topicBase, message.sender_id, SERVER_ID), receipt, {qos: 1}, onPuback);
 });
 await client.subscribeAsync(ingestSubscriptionV2(config.topicBase, config.group), {qos: 1});
 process.send!({type: 'ready'});
