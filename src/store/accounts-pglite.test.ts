@@ -1,9 +1,8 @@
 // Migration 005 on PGlite (the embedded hub runs the same migrations): the group role, an
 // account's login role with the client-side SCRAM verifier, and row-level security under SET ROLE.
-import {PGlite} from '@electric-sql/pglite';
-import {PGLiteSocketServer} from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {startFreshPGlite, type FreshPGliteServer} from '../../test/helpers/fresh-pglite.js';
 import {silentLogger} from '../log.js';
 import {createPostgresAccountBackend, type PostgresAccountBackend} from './accounts.js';
 import type {Db} from './db.js';
@@ -11,15 +10,12 @@ import {loadConversations} from './history-people.js';
 import {runMigrations} from './migrate.js';
 
 describe('accounts and row-level security on PGlite behind pglite-socket', () => {
-	let lite: PGlite;
-	let server: PGLiteSocketServer;
+	let server: FreshPGliteServer;
 	let client: pg.Client;
 	let accounts: PostgresAccountBackend;
 	beforeAll(async () => {
-		lite = await PGlite.create();
-		server = new PGLiteSocketServer({db: lite, port: 0, maxConnections: 4});
-		await server.start();
-		const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+		server = await startFreshPGlite();
+		const {url} = server;
 		// Twice: the role is created idempotently (DO … EXCEPTION WHEN duplicate_object).
 		expect(await runMigrations({databaseUrl: url, logger: silentLogger()})).toContain('005_accounts_rls');
 		expect(await runMigrations({databaseUrl: url, logger: silentLogger()})).toEqual([]);
@@ -38,7 +34,6 @@ describe('accounts and row-level security on PGlite behind pglite-socket', () =>
 		await client?.end();
 		await accounts?.close();
 		await server?.stop();
-		await lite?.close();
 	});
 
 	it('stores the verifier computed client-side as the role password', async () => {

@@ -1,23 +1,19 @@
 // Why the hub ANALYZEs as tables grow (issue 12): on PGlite's one session the foreign-key check
 // plans made while the tables were empty are kept — sequential scans of chat_messages for every
 // status row — until ANALYZE invalidates them. Counted from the scan counters, not timed.
-import {PGlite} from '@electric-sql/pglite';
-import {PGLiteSocketServer} from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {startFreshPGlite, type FreshPGliteServer} from '../../test/helpers/fresh-pglite.js';
 import {silentLogger} from '../log.js';
 import {analyzeStaleTables} from './maintenance.js';
 import {runMigrations} from './migrate.js';
 
 describe('analyzeStaleTables on PGlite (the embedded hub)', () => {
-	let lite: PGlite;
-	let server: PGLiteSocketServer;
+	let server: FreshPGliteServer;
 	let client: pg.Client;
 	beforeAll(async () => {
-		lite = await PGlite.create();
-		server = new PGLiteSocketServer({db: lite, port: 0, maxConnections: 4});
-		await server.start();
-		const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+		server = await startFreshPGlite();
+		const {url} = server;
 		await runMigrations({databaseUrl: url, logger: silentLogger()});
 		client = new pg.Client(url);
 		await client.connect();
@@ -26,7 +22,6 @@ describe('analyzeStaleTables on PGlite (the embedded hub)', () => {
 	afterAll(async () => {
 		await client?.end();
 		await server?.stop();
-		await lite?.close();
 	});
 
 	const insertMessages = (from: number, to: number) =>

@@ -1,9 +1,8 @@
-import {PGlite} from '@electric-sql/pglite';
-import {PGLiteSocketServer} from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {silentLogger} from '../log.js';
 import {createTestDatabase, isPostgresReachable, type TestDatabase} from '../../test/helpers/db.js';
+import {startFreshPGlite, type FreshPGliteServer} from '../../test/helpers/fresh-pglite.js';
 import {runMigrations} from './migrate.js';
 
 const logger = silentLogger();
@@ -38,19 +37,13 @@ describe.skipIf(!(await isPostgresReachable()) && process.env.HERMES_REQUIRE_SER
 });
 
 describe('runMigrations on PGlite behind pglite-socket', () => {
-	let lite: PGlite;
-	let server: PGLiteSocketServer;
+	let server: FreshPGliteServer;
 	let url: string;
 	beforeAll(async () => {
-		lite = await PGlite.create();
-		server = new PGLiteSocketServer({db: lite, port: 0, maxConnections: 4});
-		await server.start();
-		url = `postgres://postgres@${server.getServerConn()}/postgres`;
+		server = await startFreshPGlite();
+		url = server.url;
 	});
-	afterAll(async () => {
-		await server?.stop();
-		await lite?.close();
-	});
+	afterAll(async () => server?.stop());
 
 	it('applies every migration once when run twice at the same time, and the schema is there', async () => {
 		const results = await Promise.all([runMigrations({databaseUrl: url, logger}), runMigrations({databaseUrl: url, logger})]);

@@ -1,9 +1,8 @@
 // Test helper: one store suite on both engines the product runs on — the test PostgreSQL and
 // PGlite (the embedded hub's database) behind pglite-socket, as the hub serves it.
-import {PGlite} from '@electric-sql/pglite';
-import {PGLiteSocketServer} from '@electric-sql/pglite-socket';
 import {afterAll, describe} from 'vitest';
 import {createTestDatabase, isPostgresReachable, type TestDatabase} from './db.js';
+import {startFreshPGlite, type FreshPGliteServer} from './fresh-pglite.js';
 
 /** Opens a fresh, empty database and returns its `postgres://` URL (the suite calls it when it needs one). */
 export type OpenDatabase = () => Promise<string>;
@@ -28,19 +27,14 @@ export async function describeOnBothDatabases(title: string, suite: (open: OpenD
 		});
 	});
 	describe(`${title} on PGlite behind pglite-socket`, () => {
-		const started: Array<{lite: PGlite; server: PGLiteSocketServer}> = [];
+		const started: FreshPGliteServer[] = [];
 		afterAll(async () => {
-			for (const {lite, server} of started) {
-				await server.stop();
-				await lite.close();
-			}
+			for (const server of started) await server.stop();
 		});
 		suite(async () => {
-			const lite = await PGlite.create();
-			const server = new PGLiteSocketServer({db: lite, port: 0, maxConnections: 4});
-			await server.start();
-			started.push({lite, server});
-			return `postgres://postgres@${server.getServerConn()}/postgres`;
+			const server = await startFreshPGlite();
+			started.push(server);
+			return server.url;
 		});
 	});
 }
