@@ -3,8 +3,9 @@
 // quiet-mqtt-packet.js (which must run before mqtt-packet loads).
 import './quiet-mqtt-packet.js';
 import type {Socket} from 'node:net';
-import mqtt, {UniqueMessageIdProvider, type IClientOptions, type MqttClient} from 'mqtt';
+import mqtt, {type IClientOptions, type MqttClient} from 'mqtt';
 import {parseBrokerList, type BrokerAddress, type BrokerList} from './broker-urls.js';
+import {RoundRobinPacketIds} from './packet-ids.js';
 
 /** Options for {@link connectBroker}. */
 export interface BrokerOptions {
@@ -140,12 +141,9 @@ function attempt(options: BrokerOptions, protocolVersion: 4 | 5, list: BrokerLis
 		reconnectOnConnackError: options.isRefusedReconnectRetried ?? false,
 		connectTimeout: options.connectTimeoutMs ?? 5_000,
 		keepalive: 30,
-		// A packet identifier is never reused while its PUBLISH is unacknowledged (MQTT 5.0 §2.2.1):
-		// mqtt.js's default provider counts round 65,535 without looking, so past that many
-		// publishes in flight a new one overwrote an old one's PUBACK callback (the ingester's
-		// receipts under a slow broker; seen as lost echoes in `npm run bench`). This provider
-		// hands out free ids only; with none free, mqtt.js queues the publish until a PUBACK.
-		messageIdProvider: new UniqueMessageIdProvider(),
+		// A packet identifier is never reused while its PUBLISH is unacknowledged (MQTT 5.0 §2.2.1;
+		// mqtt.js's default counts round without looking: packet-ids.ts).
+		messageIdProvider: new RoundRobinPacketIds(),
 		// mqtt.js logs each packet through `debug`, which asks whether it is enabled on every call
 		// (about 2.5 % of the ingester's busy time, issue 12): a no-op unless DEBUG asks for it.
 		...(MQTT_DEBUG.test(process.env.DEBUG ?? '') ? {} : {log: noLog}),
