@@ -10,9 +10,10 @@
 // does (one write per turn, packet ids that are never reused while in flight: src/live/connect.ts).
 // Reports when `expected` are done, or when nothing has progressed for `quietMs` (the report then
 // says how many were).
-import mqtt, {UniqueMessageIdProvider} from 'mqtt';
+import mqtt from 'mqtt';
 import type {Duplex} from 'node:stream';
 import {coalesceCorkedWrites, corkPerTurn} from '../src/ingest/cork-per-turn.js';
+import {RoundRobinPacketIds} from '../src/live/packet-ids.js';
 import {inboxTopic, ingestSubscriptionV2, SERVER_ID, topicFor} from '../src/protocol/index.js';
 import {wallMs} from './procs.js';
 
@@ -37,7 +38,7 @@ export interface SinkReport {
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as SinkConfig;
-const client = await mqtt.connectAsync(config.mqttUrl, {protocolVersion: 5, clean: true, reconnectPeriod: 0, clientId: `bench-sink-${process.pid}`, messageIdProvider: new UniqueMessageIdProvider()});
+const client = await mqtt.connectAsync(config.mqttUrl, {protocolVersion: 5, clean: true, reconnectPeriod: 0, clientId: `bench-sink-${process.pid}`, messageIdProvider: new RoundRobinPacketIds()});
 (client.stream as {setNoDelay?: (on: boolean) => void}).setNoDelay?.(true);
 if (config.mode === 'echo') {
 	// As the ingester (src/ingest/subscription.ts): one socket write per turn of the event loop,
@@ -63,6 +64,42 @@ const quiet = setInterval(() => {
 	if (lastProgressAt && wallMs() - lastProgressAt > config.quietMs) finish();
 }, 250);
 const receiptSuffix = `/${SERVER_ID}`;
+// Echo keeps at most ECHO_WINDOW publishes unacknowledged and holds later messages until PUBACKs
+// come back, as the ingester is held by its batches (a 1,000-message batch's fan-out is 3,000):
+// unbounded, a flood outruns Mosquitto, fills mqtt.js's 65,535 packet ids and queues inside
+// mqtt.js, which the ingester, paced by its commits, never does.
+const ECHO_WINDOW = 3_000;
+const waiting: Buffer[] = [];
+let waitingHead = 0;
+let unacknowledged = 0;
+let seq = 0;
+function echoWaiting(): void {
+	while (unacknowledged < ECHO_WINDOW && waitingHead < waiting.length) echo(waiting[waitingHead++]!);
+	if (waitingHead === waiting.length) waiting.length = waitingHead = 0;
+}
+function echo(payload: Buffer): void {
+	const message = JSON.parse(payload.toString()) as {message_id: string; sender_id: string; receiver_id: string; sender_name: string; content: string; timestamp: string};
+	seq++;
+	const stored = JSON.stringify({
+		v: 2, type: 'message', message_id: message.message_id, conversation_id: [message.sender_id, message.receiver_id].sort().join(':'),
+		sender_id: message.sender_id, sender_name: message.sender_name, content: message.content, message_type: 'text',
+		timestamp: message.timestamp, seq, prev_seq: seq - 1, created_at: new Date().toISOString(),
+	});
+	const receipt = JSON.stringify({type: 'status', message_id: message.message_id, status: 'received_by_server', user_id: message.sender_id, timestamp: new Date().toISOString()});
+	let pending = 3;
+	unacknowledged += 3;
+	const onPuback = () => {
+		unacknowledged--;
+		if (--pending === 0) {
+			lastProgressAt = wallMs();
+			if (++done === config.expected) finish();
+		}
+		echoWaiting();
+	};
+	client.publish(inboxTopic(config.topicBase, message.receiver_id), stored, {qos: 1}, onPuback);
+	client.publish(inboxTopic(config.topicBase, message.sender_id), stored, {qos: 1}, onPuback);
+	client.publish(topicFor(config.topicBase, message.sender_id, SERVER_ID), receipt, {qos: 1}, onPuback);
+}
 client.on('message', (topic, payload) => {
 	if (topic.endsWith(receiptSuffix)) return;
 	cpuBefore ??= process.cpuUsage();
@@ -72,23 +109,8 @@ client.on('message', (topic, payload) => {
 		if (received === config.expected) finish();
 		return;
 	}
-	const message = JSON.parse(payload.toString()) as {message_id: string; sender_id: string; receiver_id: string; sender_name: string; content: string; timestamp: string};
-	const seq = received;
-	const stored = JSON.stringify({
-		v: 2, type: 'message', message_id: message.message_id, conversation_id: [message.sender_id, message.receiver_id].sort().join(':'),
-		sender_id: message.sender_id, sender_name: message.sender_name, content: message.content, message_type: 'text',
-		timestamp: message.timestamp, seq, prev_seq: seq - 1, created_at: new Date().toISOString(),
-	});
-	const receipt = JSON.stringify({type: 'status', message_id: message.message_id, status: 'received_by_server', user_id: message.sender_id, timestamp: new Date().toISOString()});
-	let pending = 3;
-	const onPuback = () => {
-		if (--pending > 0) return;
-		lastProgressAt = wallMs();
-		if (++done === config.expected) finish();
-	};
-	client.publish(inboxTopic(config.topicBase, message.receiver_id), stored, {qos: 1}, onPuback);
-	client.publish(inboxTopic(config.topicBase, message.sender_id), stored, {qos: 1}, onPuback);
-	client.publish(topicFor(config.topicBase, message.sender_id, SERVER_ID), receipt, {qos: 1}, onPuback);
+	waiting.push(payload);
+	echoWaiting();
 });
 await client.subscribeAsync(ingestSubscriptionV2(config.topicBase, config.group), {qos: 1});
 process.send!({type: 'ready'});
