@@ -14,7 +14,7 @@ import mqtt from 'mqtt';
 import type {Duplex} from 'node:stream';
 import {coalesceCorkedWrites, corkPerTurn} from '../src/ingest/cork-per-turn.js';
 import {RoundRobinPacketIds} from '../src/live/packet-ids.js';
-import {inboxTopic, ingestSubscriptionV2, SERVER_ID, topicFor} from '../src/protocol/index.js';
+import {encodeTrusted, inboxTopic, ingestSubscriptionV2, SERVER_ID, topicFor} from '../src/protocol/index.js';
 import {wallMs} from './procs.js';
 
 /** argv[2] of a sink process (JSON). */
@@ -80,12 +80,12 @@ function echoWaiting(): void {
 function echo(payload: Buffer): void {
 	const message = JSON.parse(payload.toString()) as {message_id: string; sender_id: string; receiver_id: string; sender_name: string; content: string; timestamp: string};
 	seq++;
-	const stored = JSON.stringify({
+	const stored = encodeTrusted({
 		v: 2, type: 'message', message_id: message.message_id, conversation_id: [message.sender_id, message.receiver_id].sort().join(':'),
 		sender_id: message.sender_id, sender_name: message.sender_name, content: message.content, message_type: 'text',
 		timestamp: message.timestamp, seq, prev_seq: seq - 1, created_at: new Date().toISOString(),
 	});
-	const receipt = JSON.stringify({type: 'status', message_id: message.message_id, status: 'received_by_server', user_id: message.sender_id, timestamp: new Date().toISOString()});
+	const receipt = encodeTrusted({type: 'status', message_id: message.message_id, status: 'received_by_server', user_id: message.sender_id, timestamp: new Date().toISOString()});
 	let pending = 3;
 	unacknowledged += 3;
 	const onPuback = () => {

@@ -4,7 +4,7 @@
 // every publish goes out and its callback runs exactly once. mqtt.js's default id provider
 // counted round the 16-bit space without looking, so past 65,535 in flight a new publish took
 // an in-flight id and overwrote its PUBACK callback (a receipt of the ingester never settled).
-import {createServer, type AddressInfo, type Server, type Socket} from 'node:net';
+import {createServer, type AddressInfo, type Socket} from 'node:net';
 import mqttPacket from 'mqtt-packet';
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {connectBroker} from '../../src/live/connect.js';
@@ -12,35 +12,39 @@ import {connectBroker} from '../../src/live/connect.js';
 const ID_SPACE = 65_535;
 const EXTRA = 100;
 
-/** A broker that accepts one MQTT 5 connection, records PUBLISH packet ids and PUBACKs only when told. */
-function withholdingBroker(): {server: Server; held: number[]; ids: number[]; pings: number; release(): void} {
-	const state = {held: [] as number[], ids: [] as number[], pings: 0, isReleased: false, socket: undefined as Socket | undefined};
-	const puback = (messageId: number) => state.socket!.write(mqttPacket.generate({cmd: 'puback', messageId, reasonCode: 0}, {protocolVersion: 5}));
-	const server = createServer((socket) => {
-		state.socket = socket;
-		const parser = mqttPacket.parser({protocolVersion: 5});
-		parser.on('packet', (packet) => {
-			if (packet.cmd === 'connect') socket.write(mqttPacket.generate({cmd: 'connack', sessionPresent: false, reasonCode: 0}, {protocolVersion: 5}));
-			else if (packet.cmd === 'pingreq') state.pings++;
-			else if (packet.cmd === 'publish') {
-				state.ids.push(packet.messageId!);
-				if (state.isReleased) puback(packet.messageId!);
-				else state.held.push(packet.messageId!);
-			}
-		});
-		socket.on('data', (bytes) => parser.parse(bytes));
-		socket.on('error', () => undefined);
-	});
-	return {
-		server,
-		get held() { return state.held; },
-		get ids() { return state.ids; },
-		get pings() { return state.pings; },
+/** A broker that accepts one MQTT 5 connection, records PUBLISH packet ids and PUBACKs only once released. */
+function withholdingBroker() {
+	let socket: Socket | undefined;
+	const puback = (messageId: number) => socket!.write(mqttPacket.generate({cmd: 'puback', messageId, reasonCode: 0}, {protocolVersion: 5}));
+	const broker = {
+		/** Ids of every PUBLISH read, in order. */
+		ids: [] as number[],
+		/** Ids whose PUBACK is held back. */
+		held: [] as number[],
+		pings: 0,
+		isReleased: false,
+		/** PUBACK what is held, and every later PUBLISH at once. */
 		release() {
-			state.isReleased = true;
-			for (const id of state.held.splice(0)) puback(id);
+			broker.isReleased = true;
+			for (const id of broker.held.splice(0)) puback(id);
 		},
+		server: createServer((connection) => {
+			socket = connection;
+			const parser = mqttPacket.parser({protocolVersion: 5});
+			parser.on('packet', (packet) => {
+				if (packet.cmd === 'connect') connection.write(mqttPacket.generate({cmd: 'connack', sessionPresent: false, reasonCode: 0}, {protocolVersion: 5}));
+				else if (packet.cmd === 'pingreq') broker.pings++;
+				else if (packet.cmd === 'publish') {
+					broker.ids.push(packet.messageId!);
+					if (broker.isReleased) puback(packet.messageId!);
+					else broker.held.push(packet.messageId!);
+				}
+			});
+			connection.on('data', (bytes) => parser.parse(bytes));
+			connection.on('error', () => undefined);
+		}),
 	};
+	return broker;
 }
 
 describe('packet identifiers (MQTT 5.0 §2.2.1)', () => {
