@@ -109,13 +109,15 @@ export async function hubProcessesOf(home: string): Promise<number[] | undefined
 /**
  * Resolve once `predicate` holds for a frame of `session` (checked on every screen update, via
  * the harness's `waitFor`), e.g. for a cell's colour that changes without the text changing.
+ * @returns the screen text of that frame (read later, `session.screen()` may be a frame in the
+ *   middle of its redraw).
  * @throws TerminalWaitError after `timeoutMs`, naming `what`.
  */
-export async function waitUntil(session: TerminalSession, predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitUntil(session: TerminalSession, predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<string> {
 	// waitFor takes a RegExp and calls its `test` on each frame: a RegExp whose test is the predicate.
 	const probe = Object.assign(/(?:)/, {test: () => predicate(), toString: () => what});
 	try {
-		await session.waitFor(probe, timeoutMs);
+		return await session.waitFor(probe, timeoutMs);
 	} catch (error) {
 		if (error instanceof TerminalWaitError) throw new TerminalWaitError(`waiting for ${what}`, error.screen);
 		throw error;

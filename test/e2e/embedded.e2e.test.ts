@@ -45,9 +45,12 @@ describe('embedded default: two TUIs share one background hub', {timeout: 90_000
 		sessions.push(session);
 		return session;
 	};
-	/** The row of `text` in the thread shows ✓✓ in bold cyan (read). */
+	/**
+	 * The row of `text` in the thread shows ✓✓ in bold cyan (read). By the thread's `Fredy: text`:
+	 * the list's preview row (`✓✓ text`) comes first on screen and may turn read a frame earlier.
+	 */
 	const isRead = (session: TerminalSession): boolean => {
-		const style = session.styleOf('✓✓', text);
+		const style = session.styleOf('✓✓', `Fredy: ${text}`);
 		return style?.fg === CYAN && style.isBold;
 	};
 
@@ -123,12 +126,13 @@ describe('embedded default: two TUIs share one background hub', {timeout: 90_000
 		const list = await timed('send → in david\'s list', () => david.waitFor(text));
 		expect(list).toMatch(/Fredy\s+\(1\)/);
 		expect(isRead(fredy)).toBe(false);
-		await timed('david opens → read tick', async () => {
+		const readFrame = await timed('david opens → read tick', async () => {
 			await submit(david, '/open fredy');
 			await david.waitFor(new RegExp(`Fredy: ${text}`));
-			await waitUntil(fredy, () => isRead(fredy), '✓✓ in bold cyan on fredy\'s message');
+			return waitUntil(fredy, () => isRead(fredy), '✓✓ in bold cyan on fredy\'s message');
 		});
-		expect(fredy.screen()).toMatch(new RegExp(`Fredy: ${text}\\s+✓✓`));
+		// The frame in which the tick turned read (the live screen may be mid-redraw by now).
+		expect(readFrame).toMatch(new RegExp(`Fredy: ${text}\\s+✓✓`));
 	});
 
 	it('4. both /quit, leave the alternate screen, and the hub keeps running', async () => {
