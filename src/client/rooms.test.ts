@@ -55,4 +55,14 @@ describe('room actions', () => {
 		rooms.noteConversations([room('r-3')], {memberOf: ['r-1', 'r-3']});
 		expect([rooms.hasLeft('r-1'), rooms.hasLeft('r-2'), rooms.hasLeft('r-3')]).toEqual([false, true, false]);
 	});
+
+	it('keeps a room joined here while a walk that began before the join ends without it; once listed, a later list without it means left', () => {
+		const rooms = new RoomMembership('alice');
+		rooms.noteJoined('lunch');
+		rooms.noteConversations([room('r-1')], {memberOf: ['r-1']});
+		expect(rooms.hasLeft('lunch')).toBe(false);
+		rooms.noteConversations([room('r-1'), room('lunch')], {memberOf: ['r-1', 'lunch']});
+		rooms.noteConversations([room('r-1')], {memberOf: ['r-1']});
+		expect(rooms.hasLeft('lunch')).toBe(true);
+	});
 });

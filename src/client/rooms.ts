@@ -93,6 +93,12 @@ export class RoomMembership {
 	readonly #me: string;
 	readonly #current = new Set<string>();
 	readonly #left = new Set<string>();
+	/**
+	 * Rooms joined here (created, joined, an invite or creation line) and not yet in any list or
+	 * walk: a walk that began before the join reached the server ends without them, and must not
+	 * take them as left.
+	 */
+	readonly #unlisted = new Set<string>();
 
 	constructor(me: string) {
 		this.#me = me;
@@ -107,6 +113,7 @@ export class RoomMembership {
 	noteJoined(conversationId: string): void {
 		this.#current.add(conversationId);
 		this.#left.delete(conversationId);
+		this.#unlisted.add(conversationId);
 	}
 
 	/**
@@ -119,12 +126,18 @@ export class RoomMembership {
 		const memberOf = extent.memberOf ? new Set(extent.memberOf) : extent.hasMore ? undefined : listed;
 		if (memberOf) {
 			for (const id of this.#current) {
-				if (memberOf.has(id)) continue;
-				this.#left.add(id);
-				this.#current.delete(id);
+				if (memberOf.has(id)) this.#unlisted.delete(id);
+				else if (!this.#unlisted.has(id)) {
+					this.#left.add(id);
+					this.#current.delete(id);
+				}
 			}
 		}
-		for (const id of listed) this.noteJoined(id);
+		for (const id of listed) {
+			this.#current.add(id);
+			this.#left.delete(id);
+			this.#unlisted.delete(id);
+		}
 	}
 
 	/** A system line: whether it changed my membership (`joined`, `left`) or not. */
@@ -134,6 +147,7 @@ export class RoomMembership {
 		const isAboutMe = event.userIds.includes(this.#me);
 		if ((event.action === 'leave' && message.senderId === this.#me) || (event.action === 'kick' && isAboutMe)) {
 			this.#current.delete(message.conversationId);
+			this.#unlisted.delete(message.conversationId);
 			this.#left.add(message.conversationId);
 			return 'left';
 		}
