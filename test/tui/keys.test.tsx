@@ -269,6 +269,22 @@ describe('message keys (issue 10)', () => {
 		expect(h.port.callsOf('sendMessage')).toEqual([[bob, 'agreed', {replyTo: {messageId: 'h3', senderId: 'bob'}}]]);
 	});
 
+	it('keys read in one chunk (typed fast, or while the app was busy) act one at a time; after r the rest is the reply', async () => {
+		await openBob();
+		await h.press('sr' + 'agreed'); // one read: s selects Bob's row 3, r replies, the rest is text
+		expect(await h.waitForText('replying to Bob: row 3')).toContain('› agreed');
+		await h.press(KEYS.enter);
+		await h.waitFor((f) => !f.includes('replying to'), 'reply sent');
+		expect(h.port.callsOf('sendMessage')).toEqual([[bob, 'agreed', {replyTo: {messageId: 'h3', senderId: 'bob'}}]]);
+		// In the thread again, "+4" at once: the picker opens and 4 picks 🎉 on the selected message.
+		await h.press(KEYS.shiftTab, 's', KEYS.up, '+4');
+		await h.waitFor(() => h.port.callsOf('react').length === 1, 'reaction sent');
+		expect(h.port.callsOf('react')).toEqual([[bob, 'h3', 'bob', '🎉', true]]);
+		// A run typed into the switcher stays its query (Ctrl+K, then "bo" in one read).
+		await h.press(KEYS.ctrl('k'), 'bo');
+		expect(await h.waitForText('bo')).toMatch(/Bob/);
+	});
+
 	it('e edits my message (only mine); the edit shows "(edited)" once the server sends it', async () => {
 		await openBob();
 		await key('s'); // Bob's row 3
