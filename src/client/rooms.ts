@@ -111,8 +111,7 @@ export class RoomMembership {
 
 	/** A room I created or joined just now. */
 	noteJoined(conversationId: string): void {
-		this.#current.add(conversationId);
-		this.#left.delete(conversationId);
+		this.#noteMember(conversationId);
 		this.#unlisted.add(conversationId);
 	}
 
@@ -134,10 +133,14 @@ export class RoomMembership {
 			}
 		}
 		for (const id of listed) {
-			this.#current.add(id);
-			this.#left.delete(id);
+			this.#noteMember(id);
 			this.#unlisted.delete(id);
 		}
+	}
+
+	#noteMember(conversationId: string): void {
+		this.#current.add(conversationId);
+		this.#left.delete(conversationId);
 	}
 
 	/** A system line: whether it changed my membership (`joined`, `left`) or not. */

@@ -212,18 +212,6 @@ export function isTextInput(input: string, key: KeyPress): boolean {
 }
 
 /**
- * Whether a run of printable characters arriving in one read (typed fast, over a slow link, or
- * while the app was busy) is text here — the composer, the switcher's or the search's query, a
- * reaction being typed — rather than keys to act on one at a time. Outside text, "se" is `s`
- * then `e`, never one unknown key.
- */
-export function isTextTarget(state: ChatState): boolean {
-	const overlay = state.overlay;
-	if (!overlay) return state.focus === 'composer';
-	return overlay.kind === 'switcher' || overlay.kind === 'search' || (overlay.kind === 'react' && overlay.typed !== '');
-}
-
-/**
  * Map a key press to an action given the state (focus, overlay) and key map.
  * A help/info/status overlay closes on any key (see {@link isPassedOnFromOverlay}).
  * In the composer, printable keys belong to the text input and are not actions.

@@ -6,7 +6,7 @@ import {useCallback, useEffect, useRef, useState, useSyncExternalStore} from 're
 import type {ChatAction} from '../core/actions.js';
 import {parseCommand, type Command} from '../core/commands.js';
 import {knownPeople} from '../core/completion.js';
-import {isPassedOnFromOverlay, isTextInput, isTextTarget, keyToAction, type Keymap} from '../core/keymap.js';
+import {isPassedOnFromOverlay, isTextInput, keyToAction, type Keymap} from '../core/keymap.js';
 import {MAX_COMPOSER_LINES} from '../core/layout.js';
 import {cleanText} from '../core/line-editor.js';
 import {mouseToAction} from '../core/mouse.js';
@@ -166,9 +166,10 @@ export function useChatInput(options: ChatInputOptions): ChatInput {
 			const presses = splitKeys(chunk, flags);
 			for (let i = 0; i < presses.length; i++) {
 				let {input, key} = presses[i]!;
-				// Outside text, a run of keys read at once is taken one key at a time; what follows a key
-				// that opens the composer (r, e, /) is text for it, as a person typing slower would get.
-				if (input.length > 1 && isTextInput(input, key) && !isTextTarget(stateRef.current)) {
+				// Outside the composer, a run of keys read at once (typed fast, or while the app was busy)
+				// is taken one key at a time: "se" is s then e. What follows a key that opens the composer
+				// (r, e, /) goes to it whole, as a person typing slower would get.
+				if (input.length > 1 && isTextInput(input, key) && !(stateRef.current.focus === 'composer' && !stateRef.current.overlay)) {
 					const [first, ...rest] = Array.from(input);
 					if (rest.length > 0) {
 						presses.splice(i + 1, 0, {input: rest.join(''), key});
