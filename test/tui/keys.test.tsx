@@ -280,9 +280,11 @@ describe('message keys (issue 10)', () => {
 		await h.press(KEYS.shiftTab, 's', KEYS.up, '+4');
 		await h.waitFor(() => h.port.callsOf('react').length === 1, 'reaction sent');
 		expect(h.port.callsOf('react')).toEqual([[bob, 'h3', 'bob', '🎉', true]]);
-		// A run typed into the switcher stays its query (Ctrl+K, then "bo" in one read).
+		// A run read at once in the switcher is its query (Ctrl+K, then "bo" in one read).
 		await h.press(KEYS.ctrl('k'), 'bo');
-		expect(await h.waitForText('bo')).toMatch(/Bob/);
+		const switcher = await h.waitForText('> bo');
+		expect(switcher).toContain('Bob (bob)');
+		expect(switcher).not.toContain('Carol (carol)');
 	});
 
 	it('e edits my message (only mine); the edit shows "(edited)" once the server sends it', async () => {
